@@ -1,0 +1,183 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, resolve, basename } from 'node:path';
+import type { ServerManifest, ServerSpec } from './types.ts';
+import { SERVERS_DIR } from './paths.ts';
+
+export const MANIFEST_FILE = 'server.json';
+
+/** A manifest that cannot be used, naming the file and the field at fault. */
+export class ManifestError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string | null,
+    detail: string,
+  ) {
+    super(field ? `${file}: field "${field}" ${detail}` : `${file}: ${detail}`);
+    this.name = 'ManifestError';
+  }
+}
+
+const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
+const KNOWN_FIELDS = new Set([
+  'name',
+  'model',
+  'language',
+  'command',
+  'env',
+  'description',
+  'readyPath',
+  'readyTimeoutMs',
+]);
+
+function requireString(obj: Record<string, unknown>, field: string, file: string): string {
+  const v = obj[field];
+  if (v === undefined) throw new ManifestError(file, field, 'is missing');
+  if (typeof v !== 'string') throw new ManifestError(file, field, `must be a string, got ${typeOf(v)}`);
+  if (v.trim() === '') throw new ManifestError(file, field, 'must not be empty');
+  return v;
+}
+
+function typeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}
+
+/** Checks the command can be given a port: Gauntlet picks a free port for every start. */
+export function checkCommand(command: string, file: string, field = 'command'): void {
+  if (!command.includes('{port}')) {
+    throw new ManifestError(
+      file,
+      field,
+      'must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there',
+    );
+  }
+}
+
+/** Validates parsed JSON as a manifest. */
+export function parseManifest(data: unknown, file: string): ServerManifest {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ManifestError(file, null, `must hold a JSON object, got ${typeOf(data)}`);
+  }
+  const obj = data as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!KNOWN_FIELDS.has(key)) {
+      throw new ManifestError(file, key, `is not a known field (known: ${[...KNOWN_FIELDS].join(', ')})`);
+    }
+  }
+  const name = requireString(obj, 'name', file);
+  if (!NAME_RE.test(name)) {
+    throw new ManifestError(file, 'name', `must be lower-case letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
+  }
+  const manifest: ServerManifest = {
+    name,
+    model: requireString(obj, 'model', file),
+    language: requireString(obj, 'language', file),
+    command: requireString(obj, 'command', file),
+  };
+  checkCommand(manifest.command, file);
+  if (obj.description !== undefined) manifest.description = requireString(obj, 'description', file);
+  if (obj.env !== undefined) {
+    const env = obj.env;
+    if (typeof env !== 'object' || env === null || Array.isArray(env)) {
+      throw new ManifestError(file, 'env', `must be an object of strings, got ${typeOf(env)}`);
+    }
+    for (const [k, v] of Object.entries(env)) {
+      if (typeof v !== 'string') throw new ManifestError(file, `env.${k}`, `must be a string, got ${typeOf(v)}`);
+    }
+    manifest.env = env as Record<string, string>;
+  }
+  if (obj.readyPath !== undefined) {
+    const p = requireString(obj, 'readyPath', file);
+    if (!p.startsWith('/')) throw new ManifestError(file, 'readyPath', 'must start with /');
+    manifest.readyPath = p;
+  }
+  if (obj.readyTimeoutMs !== undefined) {
+    const t = obj.readyTimeoutMs;
+    if (typeof t !== 'number' || !Number.isInteger(t) || t <= 0) {
+      throw new ManifestError(file, 'readyTimeoutMs', `must be a positive whole number of milliseconds, got ${JSON.stringify(t)}`);
+    }
+    manifest.readyTimeoutMs = t;
+  }
+  return manifest;
+}
+
+/** Reads and validates one manifest file. */
+export async function readManifest(file: string): Promise<ServerSpec> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ManifestError(file, null, `cannot be read: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ManifestError(file, null, `is not valid JSON: ${(err as Error).message}`);
+  }
+  const manifest = parseManifest(data, file);
+  return { ...manifest, cwd: resolve(file, '..'), source: file };
+}
+
+/**
+ * Loads a server by name (a folder of servers/) or by a path to its folder or manifest.
+ */
+export async function loadServer(nameOrPath: string, serversDir = SERVERS_DIR): Promise<ServerSpec> {
+  const candidates = nameOrPath.includes('/')
+    ? [resolve(nameOrPath)]
+    : [join(serversDir, nameOrPath)];
+  for (const c of candidates) {
+    const st = await stat(c).catch(() => null);
+    if (st?.isDirectory()) return readManifest(join(c, MANIFEST_FILE));
+    if (st?.isFile()) return readManifest(c);
+  }
+  const known = (await listServerDirs(serversDir)).map((d) => basename(d));
+  throw new Error(
+    `no server named "${nameOrPath}" (looked for ${candidates.join(', ')}); known servers: ${known.join(', ') || 'none'}`,
+  );
+}
+
+/** The folders of servers/ that hold a server: every folder not starting with '_' or '.'. */
+async function listServerDirs(serversDir: string): Promise<string[]> {
+  const entries = await readdir(serversDir, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('_') && !e.name.startsWith('.'))
+    .map((e) => join(serversDir, e.name))
+    .sort();
+}
+
+/** Loads every server in servers/, sorted by name. A folder without a valid manifest is an error. */
+export async function loadAllServers(serversDir = SERVERS_DIR): Promise<ServerSpec[]> {
+  const dirs = await listServerDirs(serversDir);
+  const specs = await Promise.all(dirs.map((d) => readManifest(join(d, MANIFEST_FILE))));
+  const seen = new Map<string, string>();
+  for (const s of specs) {
+    const prev = seen.get(s.name);
+    if (prev) throw new ManifestError(s.source, 'name', `"${s.name}" is already used by ${prev}`);
+    seen.set(s.name, s.source);
+  }
+  return specs.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Parses a `--server` flag: either a server's name (or folder) or `NAME=COMMAND` for any command
+ * with `{port}` (and optionally `{root}`), so a server runs without a manifest.
+ * `NAME:MODEL:LANGUAGE=COMMAND` also states the concurrency model and language, which lets the
+ * comparison pair it with another server.
+ */
+export async function parseServerFlag(value: string, serversDir = SERVERS_DIR, cwd = process.cwd()): Promise<ServerSpec> {
+  const eq = value.indexOf('=');
+  if (eq < 0) return loadServer(value, serversDir);
+  const head = value.slice(0, eq).trim();
+  const command = value.slice(eq + 1).trim();
+  const source = `--server ${JSON.stringify(value)}`;
+  const [name = '', model = 'unknown', language = 'unknown', ...rest] = head.split(':');
+  if (rest.length > 0) throw new ManifestError(source, 'name', 'takes at most NAME:MODEL:LANGUAGE before "="');
+  if (!NAME_RE.test(name)) {
+    throw new ManifestError(source, 'name', `must be lower-case letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
+  }
+  if (command === '') throw new ManifestError(source, 'command', 'is empty: write NAME=COMMAND');
+  checkCommand(command, source);
+  return { name, model, language, command, cwd, source };
+}

@@ -1,0 +1,79 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseManifest, readManifest, loadAllServers, loadServer, parseServerFlag, ManifestError } from '../../lib/manifest.ts';
+
+const good = { name: 'mine', model: 'threaded', language: 'python', command: 'python3 s.py {port} {root}' };
+
+async function serversDir(manifests: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'gauntlet-servers-'));
+  for (const [folder, text] of Object.entries(manifests)) {
+    await mkdir(join(dir, folder));
+    await writeFile(join(dir, folder, 'server.json'), text);
+  }
+  return dir;
+}
+
+describe('manifest', () => {
+  it('accepts a complete manifest', () => {
+    expect(parseManifest({ ...good, env: { A: '1' }, readyPath: '/health' }, 'f.json')).toEqual({
+      ...good,
+      env: { A: '1' },
+      readyPath: '/health',
+    });
+  });
+
+  it.each([
+    [{ ...good, name: undefined }, 'f.json: field "name" is missing'],
+    [{ ...good, model: 3 }, 'f.json: field "model" must be a string, got a number'],
+    [{ ...good, command: 'python3 s.py 8080' }, 'f.json: field "command" must contain {port}'],
+    [{ ...good, name: 'My Server' }, 'f.json: field "name" must be lower-case'],
+    [{ ...good, env: { A: 1 } }, 'f.json: field "env.A" must be a string'],
+    [{ ...good, readyTimeoutMs: -5 }, 'f.json: field "readyTimeoutMs" must be a positive whole number'],
+    [{ ...good, comand: 'x' }, 'f.json: field "comand" is not a known field'],
+    [[good], 'f.json: must hold a JSON object, got an array'],
+  ])('rejects %j naming the file and the field', (data, message) => {
+    expect(() => parseManifest(data, 'f.json')).toThrow(ManifestError);
+    expect(() => parseManifest(data, 'f.json')).toThrow(message);
+  });
+
+  it('names the file when its JSON is malformed', async () => {
+    const dir = await serversDir({ broken: '{ "name": "broken", ' });
+    await expect(readManifest(join(dir, 'broken', 'server.json'))).rejects.toThrow(
+      `${join(dir, 'broken', 'server.json')}: is not valid JSON`,
+    );
+  });
+
+  it('loads every server folder, skipping folders that start with _', async () => {
+    const dir = await serversDir({
+      b: JSON.stringify({ ...good, name: 'b' }),
+      a: JSON.stringify({ ...good, name: 'a' }),
+    });
+    await mkdir(join(dir, '_common'));
+    const specs = await loadAllServers(dir);
+    expect(specs.map((s) => s.name)).toEqual(['a', 'b']);
+    expect(specs[0]!.cwd).toBe(join(dir, 'a'));
+  });
+
+  it('refuses two servers with the same name', async () => {
+    const dir = await serversDir({ a: JSON.stringify(good), b: JSON.stringify(good) });
+    await expect(loadAllServers(dir)).rejects.toThrow('field "name" "mine" is already used by');
+  });
+
+  it('says which servers exist when a name is unknown', async () => {
+    const dir = await serversDir({ a: JSON.stringify({ ...good, name: 'a' }) });
+    await expect(loadServer('nope', dir)).rejects.toThrow('no server named "nope"');
+    await expect(loadServer('nope', dir)).rejects.toThrow('known servers: a');
+  });
+
+  it('parses --server NAME=COMMAND and NAME:MODEL:LANGUAGE=COMMAND', async () => {
+    const s = await parseServerFlag('mine=python3 server_thread_http.py {port} {root}', '/nonexistent', '/home/me');
+    expect(s).toMatchObject({ name: 'mine', model: 'unknown', language: 'unknown', cwd: '/home/me' });
+    expect(s.command).toBe('python3 server_thread_http.py {port} {root}');
+    const t = await parseServerFlag('mine:async:python=python3 a.py {port}', '/nonexistent');
+    expect(t).toMatchObject({ name: 'mine', model: 'async', language: 'python' });
+    await expect(parseServerFlag('mine=python3 a.py 8889', '/nonexistent')).rejects.toThrow('must contain {port}');
+    await expect(parseServerFlag('=python3 a.py {port}', '/nonexistent')).rejects.toThrow('field "name"');
+  });
+});
