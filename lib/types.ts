@@ -1,3 +1,5 @@
+import type { Comparison } from './compare.ts';
+
 /**
  * Plain data shared by the launcher, the load engine, the reporters and the CLI.
  * Everything here is JSON-serialisable: it is what results.json holds.
@@ -177,4 +179,6 @@ export interface RunResults {
   machine: MachineInfo;
   servers: ServerRecord[];
   cells: CellRecord[];
+  /** The comparison of servers that differ only in concurrency model, once the run has ended. */
+  comparison?: Comparison;
 }

@@ -1,0 +1,110 @@
+/**
+ * Which cells a report shows, in which order, and why a cell has no figures.
+ * Shared by the tables and the comparison so they agree on the layout.
+ */
+import type { CellRecord, CellSpec, RunResults, ServerRecord } from '../types.ts';
+
+/** A cell's place in a run: its matrix group (0-based) and its N and C. */
+export interface CellSlot extends CellSpec {
+  group: number;
+}
+
+export function slotKey(slot: CellSlot): string {
+  return `${slot.group}:${slot.requests}:${slot.concurrency}`;
+}
+
+/**
+ * The run's cells in report order: the matrix's groups and concurrencies in the order
+ * the matrix lists them, then any recorded cell the matrix does not list (a results
+ * file edited by hand, or merged from another matrix), so that no measurement is
+ * silently dropped from a report.
+ */
+export function cellSlots(run: RunResults): CellSlot[] {
+  const slots: CellSlot[] = [];
+  const seen = new Set<string>();
+  run.matrix.groups.forEach((group, index) => {
+    for (const concurrency of group.concurrencies) {
+      const slot = { group: index, requests: group.requests, concurrency };
+      const key = slotKey(slot);
+      if (!seen.has(key)) {
+        seen.add(key);
+        slots.push(slot);
+      }
+    }
+  });
+  const extra: CellSlot[] = [];
+  for (const record of run.cells) {
+    const slot = { group: record.group, requests: record.requests, concurrency: record.concurrency };
+    const key = slotKey(slot);
+    if (!seen.has(key)) {
+      seen.add(key);
+      extra.push(slot);
+    }
+  }
+  extra.sort((a, b) => a.group - b.group || a.requests - b.requests || a.concurrency - b.concurrency);
+  if (extra.length === 0) return slots;
+  // Keep each extra cell next to its group's cells.
+  const all = [...slots, ...extra];
+  return all
+    .map((slot, order) => ({ slot, order }))
+    .sort((a, b) => a.slot.group - b.slot.group || a.order - b.order)
+    .map(({ slot }) => slot);
+}
+
+/** Slots grouped by matrix group, in order; a group is the seed's "No Test" minus one. */
+export function groupSlots(slots: CellSlot[]): { group: number; slots: CellSlot[] }[] {
+  const groups: { group: number; slots: CellSlot[] }[] = [];
+  for (const slot of slots) {
+    const last = groups[groups.length - 1];
+    if (last && last.group === slot.group) last.slots.push(slot);
+    else groups.push({ group: slot.group, slots: [slot] });
+  }
+  return groups;
+}
+
+/**
+ * A server's records by slot. When a cell was recorded more than once (a resumed run),
+ * the one that finished last stands: it is what the run ended with.
+ */
+export function recordsByServer(run: RunResults, server: string): Map<string, CellRecord> {
+  const map = new Map<string, CellRecord>();
+  for (const record of run.cells) {
+    if (record.server !== server) continue;
+    const key = slotKey(record);
+    const previous = map.get(key);
+    if (!previous || previous.finishedAt <= record.finishedAt) map.set(key, record);
+  }
+  return map;
+}
+
+/** The largest number of records any single cell of any server has. */
+export function runsPerCell(run: RunResults): number {
+  const counts = new Map<string, number>();
+  for (const record of run.cells) {
+    const key = `${record.server}\u0000${slotKey(record)}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return Math.max(0, ...counts.values());
+}
+
+/** Why a server has no figures for a cell, in words a reader can act on. */
+export function missingReason(run: RunResults, server: ServerRecord): string {
+  if (server.error) return `not measured: ${server.name} failed (${firstLine(server.error)})`;
+  switch (run.status) {
+    case 'interrupted':
+      return 'not measured: the run was interrupted before this cell';
+    case 'failed':
+      return 'not measured: the run ended with an error before this cell';
+    case 'running':
+      return 'not measured yet: the run is still in progress';
+    default:
+      return 'not measured: no result was recorded for this cell';
+  }
+}
+
+/** The first non-empty line of a possibly long, multi-line message. */
+export function firstLine(text: string): string {
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  const trimmed = line.trim();
+  return trimmed.length > 200 ? `${trimmed.slice(0, 199)}…` : trimmed;
+}

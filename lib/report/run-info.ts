@@ -1,0 +1,90 @@
+/**
+ * The facts about a run that every report states (when, where, how) and the notes that
+ * qualify its figures (errors, interruption, cells missing), as plain text pairs that
+ * each reporter escapes for its own format.
+ */
+import type { LoadMode, RunResults } from '../types.ts';
+import { cellSlots, recordsByServer, slotKey } from './cells.ts';
+import { cellLabel, describeMatrix, plural } from './format.ts';
+
+export interface Fact {
+  label: string;
+  value: string;
+  /** The value is code-like (a path, a command) and is shown as code. */
+  code?: boolean;
+}
+
+export interface RunNote {
+  /** The server concerned, if any. */
+  server?: string;
+  text: string;
+  /** Verbatim multi-line detail, such as an error message with stderr. */
+  detail?: string;
+}
+
+export function reportTitle(run: RunResults): string {
+  return `Gauntlet results: ${run.matrix.name} matrix`;
+}
+
+export function describeMode(mode: LoadMode): string {
+  return mode === 'close'
+    ? 'close: a new TCP connection per request, as ab does without -k'
+    : 'keepalive: persistent connections, each sending its requests back to back';
+}
+
+function duration(startIso: string, endIso: string | null): string | null {
+  if (!endIso) return null;
+  const ms = Date.parse(endIso) - Date.parse(startIso);
+  if (!Number.isFinite(ms) || ms < 0) return null;
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  return h > 0 ? `${h} h ${m} min ${rest} s` : m > 0 ? `${m} min ${rest} s` : `${rest} s`;
+}
+
+export function describeWhen(run: RunResults): string {
+  const took = duration(run.startedAt, run.finishedAt);
+  const end = run.finishedAt ? ` to ${run.finishedAt}` : ', not finished';
+  return `${run.startedAt}${end}${took ? ` (${took})` : ''}, ${run.status}`;
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+export function runFacts(run: RunResults): Fact[] {
+  const m = run.machine;
+  return [
+    { label: 'When', value: describeWhen(run) },
+    { label: 'CPU', value: `${m.cpuModel}, ${plural(m.cores, 'core')}` },
+    { label: 'Memory', value: gib(m.memoryBytes) },
+    { label: 'System', value: `${m.platform} ${m.release} ${m.arch} (${m.hostname})` },
+    { label: 'Node', value: m.node },
+    { label: 'Python', value: m.python ?? 'not found' },
+    { label: 'Gauntlet', value: `${run.version}${m.gauntlet && m.gauntlet !== run.version ? ` (machine: ${m.gauntlet})` : ''}` },
+    { label: 'Mode', value: describeMode(run.mode) },
+    { label: 'Path', value: run.path, code: true },
+    { label: 'Matrix', value: describeMatrix(run.matrix) },
+  ];
+}
+
+export function runNotes(run: RunResults): RunNote[] {
+  const notes: RunNote[] = [];
+  if (run.status === 'interrupted') notes.push({ text: 'The run was interrupted before it finished: the figures below are partial.' });
+  if (run.status === 'failed') notes.push({ text: 'The run ended with an error before it finished: the figures below are partial.' });
+  if (run.status === 'running') notes.push({ text: 'The run is still in progress: the figures below are partial.' });
+  const slots = cellSlots(run);
+  for (const server of run.servers) {
+    if (server.error) notes.push({ server: server.name, text: `${server.name} failed:`, detail: server.error });
+    const records = recordsByServer(run, server.name);
+    const missing = slots.filter((slot) => !records.has(slotKey(slot)));
+    if (missing.length > 0) {
+      notes.push({
+        server: server.name,
+        text: `${server.name}: ${missing.length} of ${plural(slots.length, 'cell')} not measured (${missing.map(cellLabel).join(', ')}).`,
+      });
+    }
+  }
+  return notes;
+}
