@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import type { LoadMode, Matrix, ServerSpec } from '../types.ts';
+import { parseMatrix } from '../matrix.ts';
+import { loadAllServers, parseServerFlag } from '../manifest.ts';
+import { DEFAULT_DOC_ROOT } from '../paths.ts';
+
+/** A mistake in the command line: printed with the usage, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const BENCH_USAGE = `usage: gauntlet bench [options]
+
+Runs ApacheBench's measurements over a matrix of (requests x concurrency) cells against each
+server, one server at a time, and writes results.json, report.md and report.html.
+
+options:
+  --server NAME          a server of servers/ (repeatable; default: every server there)
+  --server "NAME=CMD"    any command with {port} (and {root}); NAME:MODEL:LANGUAGE=CMD also
+                         states its concurrency model and language, so it can be compared
+  --mode close|keepalive close: a new connection per request, as ab does (default);
+                         keepalive: persistent connections, as ab -k / autocannon
+  --matrix M             seed (default), tugas9, or N:C1,C2,... (groups separated by ';')
+  --path PATH            the request path (default /)
+  --root DIR             the document root given to servers as {root} (default fixtures/www)
+  --out DIR              the report folder (default reports/<timestamp>)
+  --warmup N             requests sent before the matrix and not recorded (default 0, as ab)
+  --timeout S            seconds before a request counts as failed (default 30, as ab -s)
+  -h, --help             this text`;
+
+export interface BenchArgs {
+  servers: ServerSpec[];
+  mode: LoadMode;
+  matrix: Matrix;
+  path: string;
+  root: string;
+  out: string | null;
+  warmup: number;
+  timeoutMs: number;
+  help: boolean;
+}
+
+function nonNegativeInt(value: string, flag: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} takes a whole number, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      options: {
+        server: { type: 'string', multiple: true },
+        mode: { type: 'string', default: 'close' },
+        matrix: { type: 'string', default: 'seed' },
+        path: { type: 'string', default: '/' },
+        root: { type: 'string', default: DEFAULT_DOC_ROOT },
+        out: { type: 'string' },
+        warmup: { type: 'string', default: '0' },
+        timeout: { type: 'string', default: '30' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.mode !== 'close' && v.mode !== 'keepalive') {
+    throw new UsageError(`--mode takes close or keepalive, got ${JSON.stringify(v.mode)}`);
+  }
+  if (!v.path.startsWith('/')) throw new UsageError(`--path must start with /, got ${JSON.stringify(v.path)}`);
+  let matrix: Matrix;
+  try {
+    matrix = parseMatrix(v.matrix);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const timeoutS = Number(v.timeout);
+  if (!(timeoutS > 0)) throw new UsageError(`--timeout takes a positive number of seconds, got ${JSON.stringify(v.timeout)}`);
+  if (v.help) {
+    return { servers: [], mode: v.mode, matrix, path: v.path, root: v.root, out: null, warmup: 0, timeoutMs: 0, help: true };
+  }
+  const root = resolve(v.root);
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`--root ${JSON.stringify(v.root)} is not a folder`);
+  }
+  const servers = v.server?.length ? await Promise.all(v.server.map((s) => parseServerFlag(s))) : await loadAllServers();
+  if (servers.length === 0) throw new UsageError('no servers: add a folder to servers/ or pass --server');
+  const names = new Set<string>();
+  for (const s of servers) {
+    if (names.has(s.name)) throw new UsageError(`server "${s.name}" is named twice`);
+    names.add(s.name);
+  }
+  return {
+    servers,
+    mode: v.mode,
+    matrix,
+    path: v.path,
+    root,
+    out: v.out ? resolve(v.out) : null,
+    warmup: nonNegativeInt(v.warmup, '--warmup'),
+    timeoutMs: Math.round(timeoutS * 1000),
+    help: false,
+  };
+}

@@ -1,0 +1,46 @@
+import type { BenchEvents } from '../bench.ts';
+
+/**
+ * Progress of a bench run on stderr: on a terminal one line rewritten as requests complete,
+ * elsewhere (CI logs) one line per cell, so that logs stay readable.
+ */
+export function progressReporter(stream: NodeJS.WriteStream = process.stderr): BenchEvents {
+  const tty = Boolean(stream.isTTY);
+  let prefix = '';
+  let lastDraw = 0;
+  const clear = () => {
+    if (tty) stream.write('\r\x1b[2K');
+  };
+  return {
+    serverStarting(spec, index, count) {
+      stream.write(`[${index + 1}/${count}] starting ${spec.name} (${spec.model}, ${spec.language})\n`);
+    },
+    serverReady(server) {
+      stream.write(`      ${server.name} is up at ${server.url} (pid ${server.pid})\n`);
+    },
+    serverFailed(spec, message) {
+      clear();
+      stream.write(`      ${spec.name} FAILED: ${message}\n`);
+    },
+    cellStarted(spec, cell, index, count) {
+      prefix = `      ${spec.name} cell ${index + 1}/${count}: ${cell.requests} requests x ${cell.concurrency} concurrent`;
+      if (tty) stream.write(`\r\x1b[2K${prefix}`);
+    },
+    cellProgress(done, total) {
+      const now = Date.now();
+      if (!tty || (now - lastDraw < 100 && done < total)) return;
+      lastDraw = now;
+      stream.write(`\r\x1b[2K${prefix}  ${done}/${total}`);
+    },
+    cellDone(record) {
+      clear();
+      const r = record.result;
+      const failed = r.failedRequests > 0 ? `, ${r.failedRequests} FAILED` : ', 0 failed';
+      const non2xx = r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : '';
+      stream.write(`${prefix}: ${r.requestsPerSecond.toFixed(2)} req/s in ${r.timeTakenS.toFixed(3)} s${failed}${non2xx}\n`);
+    },
+    serverStopped(spec, exit) {
+      stream.write(`      ${spec.name} stopped (${exit})\n`);
+    },
+  };
+}
