@@ -141,7 +141,7 @@ ALLOW_ECHO = 'POST, OPTIONS'
 
 
 class HttpError(Exception):
-    """A request that gets an error status. Every error response closes the connection."""
+    """A request that gets an error status. A framing or parsing error closes the connection; a routing error (404, 405) on a well-framed request need not."""
 
     def __init__(self, status, detail='', allow=None):
         Exception.__init__(self, status, detail)
@@ -675,8 +675,10 @@ class Site:
         parts.append(b'\r\n')
         return b''.join(parts)
 
-    def error_response(self, err, head_only=False):
-        """The bytes of an error response; the connection closes after it."""
+    def error_response(self, err, head_only=False, close=True, keep_alive_10=False):
+        """The bytes of an error response. It closes the connection unless the request
+        was read whole and its framing is sound (a 404 or 405 on a keep-alive
+        connection leaves the next request's boundaries intact)."""
         status = err.status
         head_only = head_only or err.head_request
         body = ('%d %s: %s\n' % (status, REASONS.get(status, 'Error'), err.detail)).encode('utf-8')
@@ -684,7 +686,7 @@ class Site:
                   b'Content-Length: %d\r\n' % len(body)]
         if err.allow:
             fields.append(b'Allow: ' + err.allow.encode('ascii') + b'\r\n')
-        head = self._head_bytes(status, fields, True, False)
+        head = self._head_bytes(status, fields, close, keep_alive_10)
         return head if head_only else head + body
 
     # -- routing -------------------------------------------------------------
@@ -703,11 +705,13 @@ class Site:
 
     def respond(self, req):
         """(response bytes, close) for a complete request."""
+        close = self.stopping or not req.keep_alive
         try:
             status_ok, fields, body = self._route(req)
         except HttpError as err:
-            return self.error_response(err, req.method == b'HEAD'), True
-        close = self.stopping or not req.keep_alive
+            # The request was framed and read whole: the connection can go on.
+            keep_10 = req.http10 and not close
+            return self.error_response(err, req.method == b'HEAD', close, keep_10), close
         head = self._head_bytes(status_ok, fields, close, req.http10 and not close)
         if req.method == b'HEAD' or not body:
             return head, close
