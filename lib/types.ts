@@ -49,15 +49,19 @@ export interface LatencySummary {
   max: number;
 }
 
-/** Failed requests, each kind counted as ab.c counts them. */
+/**
+ * Failed requests, each kind counted as ab.c counts them (see lib/load/ab-figures.ts for the
+ * full rules). As in ab, one request can count under more than one kind: a reset counts under
+ * Receive and Exceptions, and under Length when its body length differs.
+ */
 export interface FailureCounts {
-  /** connect() failed or the connection was refused / reset before a byte was sent. */
+  /** The TCP connection could not be made (refused, unreachable). */
   connect: number;
-  /** The connection failed while reading (reset, EOF before any response). */
+  /** A socket error while reading (reset, broken pipe). */
   receive: number;
-  /** The body length differed from the first good response's length. */
+  /** A body length different from the document length, a connection closed without an answer included. */
   length: number;
-  /** Everything else: timeouts, write errors. */
+  /** Everything else: timeouts, the error half of a reset. */
   exceptions: number;
 }
 
@@ -120,6 +124,11 @@ export interface ServerManifest {
   readyPath?: string;
   /** How long the server may take to become ready, ms (default 15000). */
   readyTimeoutMs?: number;
+  /**
+   * Optional features the server offers, which conformance cases may need (for example "echo":
+   * POST /echo answers the request body). Default none: cases needing a feature are skipped.
+   */
+  capabilities?: string[];
 }
 
 /** A server that can be started: a manifest plus where it came from. */

@@ -1,0 +1,18 @@
+/** The load engine: runs one cell of N requests at concurrency C and returns ab's figures. */
+export { runCell, validateCell, validateTarget, CellSpecError } from './run-cell.ts';
+export { DEFAULT_TIMEOUT_MS, abortError, type RunOptions } from './common.ts';
+export {
+  computeCellResult,
+  countFailures,
+  abDerived,
+  isNon2xx,
+  isTimed,
+  type AbDerived,
+  type CellInput,
+  type FailureKind,
+  type RequestRecord,
+} from './ab-figures.ts';
+export { runCloseClient, resolveHost, type CloseClientOptions } from './close-client.ts';
+export { createTransport, rawTransportAvailable, type TransportKind } from './transport.ts';
+export { abRequestText, abRequestBytes, abHostHeader, abHeaders, AB_USER_AGENT } from './ab-request.ts';
+export { ResponseScanner } from './response-scan.ts';

@@ -1,0 +1,64 @@
+import type { CellResult, CellSpec, LoadTarget } from '../types.ts';
+import { computeCellResult, type CellInput } from './ab-figures.ts';
+import { runCloseClient, type CloseClientOptions } from './close-client.ts';
+
+/** A cell that cannot be run: ab refuses the same arguments. */
+export class CellSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CellSpecError';
+  }
+}
+
+/** Checks N and C as ab's main() does (ab also accepts -c 0; a cell needs at least one slot). */
+export function validateCell(cell: CellSpec): void {
+  const { requests: n, concurrency: c } = cell;
+  if (!Number.isSafeInteger(n) || n < 1) throw new CellSpecError(`Invalid number of requests: ${n} (at least 1)`);
+  if (!Number.isSafeInteger(c) || c < 1) throw new CellSpecError(`Invalid concurrency: ${c} (at least 1)`);
+  if (c > n) {
+    throw new CellSpecError(
+      `Cannot use concurrency level greater than total number of requests (concurrency ${c}, requests ${n})`,
+    );
+  }
+}
+
+/** Checks the target: a port, and a path that starts with "/" (ab's URL always has one). */
+export function validateTarget(target: LoadTarget): void {
+  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
+    throw new CellSpecError(`Invalid port: ${target.port}`);
+  }
+  if (typeof target.path !== 'string' || !target.path.startsWith('/') || /[\s]/.test(target.path)) {
+    throw new CellSpecError(`Invalid path: ${JSON.stringify(target.path)} (it starts with "/" and has no spaces)`);
+  }
+  if (target.timeoutMs !== undefined && !(target.timeoutMs > 0)) {
+    throw new CellSpecError(`Invalid timeout: ${target.timeoutMs} ms`);
+  }
+}
+
+/**
+ * Sends one cell's load (N requests at concurrency C) and returns ab's figures for it.
+ * `target.mode` picks the client: 'close' (ab's default, a new connection per request) or
+ * 'keepalive' (autocannon). On abort it stops starting requests, destroys the open sockets and
+ * rejects with an AbortError. `opts.transport` forces the close mode's transport (tests compare them).
+ */
+export async function runCell(target: LoadTarget, cell: CellSpec, opts: CloseClientOptions = {}): Promise<CellResult> {
+  validateCell(cell);
+  validateTarget(target);
+  let input: CellInput;
+  switch (target.mode) {
+    case 'close':
+      input = await runCloseClient(target, cell, opts);
+      break;
+    case 'keepalive': {
+      // Loaded on first use: autocannon brings a WebAssembly histogram and a few dozen modules
+      // that a close-mode run does not need, and whose loading and collection would otherwise
+      // land inside its first, smallest cells.
+      const { runKeepAliveClient } = await import('./keepalive-client.ts');
+      input = await runKeepAliveClient(target, cell, opts);
+      break;
+    }
+    default:
+      throw new CellSpecError(`Unknown load mode: ${String((target as { mode: unknown }).mode)}`);
+  }
+  return computeCellResult(input);
+}
