@@ -1,0 +1,452 @@
+/**
+ * Small builders that keep the case files declarative: requests as text, outcomes, the usual
+ * checks. Strings are latin1 on the wire (one char, one byte), so `\x00`-`\xff` are raw octets.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckContext, ConformanceCase, Exchange, Outcome, ParsedResponse, RequestPart } from '../../../lib/conformance/types.ts';
+import { headerValues } from '../../../lib/conformance/response-parser.ts';
+
+export type Check = NonNullable<ConformanceCase['check']>;
+
+export const CRLF = '\r\n';
+/** The Host every well-formed request carries. */
+export const HOST = 'localhost';
+
+// ---------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------
+
+/** Field lines: a record (in order) or raw lines written exactly as given (without CRLF). */
+export type Fields = Record<string, string | number> | string[];
+
+function fieldLines(fields: Fields): string {
+  if (Array.isArray(fields)) return fields.map((l) => l + CRLF).join('');
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}: ${v}${CRLF}`)
+    .join('');
+}
+
+/** A request written exactly: the request line, the field lines, the empty line, the body. */
+export function req(line: string, fields: Fields = {}, body = ''): string {
+  return line + CRLF + fieldLines(fields) + CRLF + body;
+}
+
+/** `GET path HTTP/1.1` with Host, plus more fields. */
+export function get(path: string, fields: Fields = {}): string {
+  return req(`GET ${path} HTTP/1.1`, withHost(fields));
+}
+
+/** `GET path HTTP/1.1` with Host and `Connection: close`: the server ends the exchange. */
+export function getClose(path: string, fields: Fields = {}): string {
+  return req(`GET ${path} HTTP/1.1`, withHost(fields, { Connection: 'close' }));
+}
+
+/** `HEAD path HTTP/1.1` with Host (and `Connection: close` when asked). */
+export function head(path: string, close = true): string {
+  return req(`HEAD ${path} HTTP/1.1`, withHost({}, close ? { Connection: 'close' } : {}));
+}
+
+/** POST with Host and a Content-Length that matches the body. */
+export function post(path: string, body: string, fields: Fields = {}): string {
+  const extra = Array.isArray(fields) ? [...fields, `Content-Length: ${body.length}`] : { ...fields, 'Content-Length': body.length };
+  return req(`POST ${path} HTTP/1.1`, withHost(extra), body);
+}
+
+function withHost(fields: Fields, tail: Record<string, string> = {}): Fields {
+  if (Array.isArray(fields)) return [`Host: ${HOST}`, ...fields, ...Object.entries(tail).map(([k, v]) => `${k}: ${v}`)];
+  return { Host: HOST, ...fields, ...tail };
+}
+
+/** A chunked body: each string one chunk (sizes in lower-case hex), then the last chunk and trailers. */
+export function chunked(chunks: string[], trailers: string[] = []): string {
+  const body = chunks.map((c) => `${c.length.toString(16)}${CRLF}${c}${CRLF}`).join('');
+  return `${body}0${CRLF}${trailers.map((t) => t + CRLF).join('')}${CRLF}`;
+}
+
+/**
+ * A request that follows a broken one in the same write. The server must never answer it: after
+ * a framing error the connection is not usable (RFC 9112 §6.3), so an answer to it shows that the
+ * server resynchronised on bytes an intermediary would have read differently.
+ */
+export const PROBE = get('/style.css');
+
+// ---------------------------------------------------------------------------
+// Parts
+// ---------------------------------------------------------------------------
+
+/** The whole request in one write. */
+export function one(data: string | Uint8Array): RequestPart[] {
+  return [{ data }];
+}
+
+/** Several writes, each after `delayMs` (the first is written at once). */
+export function parts(datas: Array<string | Uint8Array>, delayMs = 50): RequestPart[] {
+  return datas.map((data, i) => (i === 0 ? { data } : { data, delayMs }));
+}
+
+/** One byte per write, `delayMs` apart: the most fragmented a stream can be. */
+export function bytewise(data: string, delayMs = 5): RequestPart[] {
+  return parts([...data], delayMs);
+}
+
+/** Split at the given offsets, `delayMs` between the writes. */
+export function splitAt(data: string, offsets: number[], delayMs = 50): RequestPart[] {
+  const cuts = [0, ...offsets.filter((o) => o > 0 && o < data.length).sort((a, b) => a - b), data.length];
+  const pieces: string[] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) pieces.push(data.slice(cuts[i], cuts[i + 1]));
+  return parts(pieces, delayMs);
+}
+
+/** Split right after the first occurrence of `marker` (plus `extra` more bytes). */
+export function splitAfter(data: string, marker: string, extra = 0, delayMs = 50): RequestPart[] {
+  const at = data.indexOf(marker);
+  if (at < 0) throw new Error(`marker ${JSON.stringify(marker)} is not in the request`);
+  return splitAt(data, [at + marker.length + extra], delayMs);
+}
+
+/** `n` bytes of a repeated pattern. */
+export function filler(n: number, pattern = 'a'): string {
+  return pattern.repeat(Math.ceil(n / pattern.length)).slice(0, n);
+}
+
+/** Deterministic pseudo-random bytes (xorshift32), so a failing case replays identically. */
+export function noise(n: number, seed = 0x9e3779b9): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Outcomes
+// ---------------------------------------------------------------------------
+
+export function status(code: number): Outcome {
+  return { kind: 'status', min: code, max: code };
+}
+
+export function statusRange(min: number, max: number): Outcome {
+  return { kind: 'status', min, max };
+}
+
+export const CLOSE: Outcome = { kind: 'close' };
+export const TIMEOUT: Outcome = { kind: 'timeout' };
+export const OK: Outcome[] = [status(200)];
+export const SUCCESS = statusRange(200, 299);
+export const CLIENT_ERROR = statusRange(400, 499);
+export const ANY_STATUS = statusRange(200, 599);
+
+/** Rejected: 400, or a close without a response. */
+export const rejected: Outcome[] = [status(400), CLOSE];
+
+/** RFC 9112 §3: "Recipients of an invalid request-line SHOULD respond with either a 400 (Bad Request) error or a 301 (Moved Permanently) redirect". */
+export const badRequestLine: Outcome[] = [status(400), status(301), CLOSE];
+
+// ---------------------------------------------------------------------------
+// Reading an exchange
+// ---------------------------------------------------------------------------
+
+const fileCache = new Map<string, Buffer>();
+
+/** A file under the server's document root, read once. */
+export function rootFile(ctx: CheckContext, file: string): Buffer {
+  const path = join(ctx.root, file);
+  let data = fileCache.get(path);
+  if (!data) {
+    data = readFileSync(path);
+    fileCache.set(path, data);
+  }
+  return data;
+}
+
+export function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/** The connection ended on the server's side (a close or a reset). */
+export function serverClosed(ex: Exchange): boolean {
+  return ex.closedBy === 'server';
+}
+
+/** A response's Connection options, lower-cased. */
+export function connectionOptions(r: ParsedResponse): string[] {
+  return headerValues(r, 'connection')
+    .flatMap((v) => v.split(','))
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== '');
+}
+
+export function announcesClose(r: ParsedResponse): boolean {
+  return connectionOptions(r).includes('close');
+}
+
+function nth(i: number): string {
+  return ['first', 'second', 'third', 'fourth', 'fifth'][i] ?? `#${i + 1}`;
+}
+
+function show(bytes: Uint8Array, max = 60): string {
+  const text = latin1(bytes.subarray(0, max)).replace(/[^\x20-\x7e]/g, (c) => {
+    if (c === '\r') return '\\r';
+    if (c === '\n') return '\\n';
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+  return `"${text}${bytes.length > max ? '...' : ''}"`;
+}
+
+/** What the body of a response should be: a file of the root or literal bytes. */
+export type BodySpec = { file: string } | { text: string };
+
+function expectedBody(ctx: CheckContext, spec: BodySpec): Buffer {
+  return 'file' in spec ? rootFile(ctx, spec.file) : Buffer.from(spec.text, 'latin1');
+}
+
+function describeBody(spec: BodySpec): string {
+  return 'file' in spec ? `the bytes of ${spec.file}` : show(Buffer.from(spec.text, 'latin1'));
+}
+
+function bodyProblem(ctx: CheckContext, r: ParsedResponse, spec: BodySpec, which: string): string | null {
+  const want = expectedBody(ctx, spec);
+  if (r.incomplete) return `the ${which} response's body was cut short after ${r.body.length} of ${want.length} bytes`;
+  if (Buffer.from(r.body).equals(want)) return null;
+  return `the ${which} response's body should be ${describeBody(spec)} (${want.length} bytes) but was ${show(r.body)} (${r.body.length} bytes)`;
+}
+
+// ---------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------
+
+/** Every check in turn; the first problem is the answer. */
+export function all(...checks: Check[]): Check {
+  return (ctx) => {
+    for (const c of checks) {
+      const problem = c(ctx);
+      if (problem) return problem;
+    }
+    return null;
+  };
+}
+
+/** Applies `check` only when the first response has a status in [min, max]. */
+export function whenStatus(min: number, max: number, check: Check): Check {
+  return (ctx) => {
+    const first = ctx.exchange.responses[0];
+    if (!first || first.status < min || first.status > max) return null;
+    return check(ctx);
+  };
+}
+
+export function responsesCount(n: number): Check {
+  return ({ exchange }) => {
+    const got = exchange.responses.length;
+    return got === n ? null : `expected ${n} response${n === 1 ? '' : 's'} but got ${got}`;
+  };
+}
+
+/**
+ * At most one response came back: a second status line means bytes that belong to the first
+ * request (or that follow an error the connection cannot survive) were answered as a request of
+ * their own, which is what a smuggled request looks like.
+ */
+export const noSecondResponse: Check = ({ exchange }) => {
+  const n = exchange.responses.length;
+  if (n <= 1) return null;
+  const extra = exchange.responses.slice(1).map((r) => r.status).join(', ');
+  return `one request was sent but ${n} responses came back (then ${extra}): bytes after the first request were answered as another request`;
+};
+
+/** The server closed the connection (after answering, if it answered). */
+export const closesConnection: Check = ({ exchange }) =>
+  serverClosed(exchange) ? null : 'the server should close the connection after this request but left it open';
+
+/** Both: the usual demand after a framing error (RFC 9112 §6.3: "respond with a 400 ... and then close the connection"). */
+export const rejectedAndClosed: Check = all(noSecondResponse, closesConnection);
+
+export function hasHeader(name: string, index = 0): Check {
+  return ({ exchange }) => {
+    const r = exchange.responses[index];
+    if (!r) return `no ${nth(index)} response to look for ${name} in`;
+    return headerValues(r, name).length > 0 ? null : `the ${nth(index)} response has no ${name} header field`;
+  };
+}
+
+export function noHeader(name: string, index = 0): Check {
+  return ({ exchange }) => {
+    const r = exchange.responses[index];
+    if (!r) return null;
+    return headerValues(r, name).length === 0 ? null : `the ${nth(index)} response should not carry ${name} but has "${headerValues(r, name).join(', ')}"`;
+  };
+}
+
+export function bodyEquals(text: string, index = 0): Check {
+  return (ctx) => {
+    const r = ctx.exchange.responses[index];
+    if (!r) return `no ${nth(index)} response`;
+    return bodyProblem(ctx, r, { text }, nth(index));
+  };
+}
+
+export function bodyEqualsFile(file: string, index = 0): Check {
+  return (ctx) => {
+    const r = ctx.exchange.responses[index];
+    if (!r) return `no ${nth(index)} response`;
+    return bodyProblem(ctx, r, { file }, nth(index));
+  };
+}
+
+/** No interim (1xx) response at all. */
+export const noInterim: Check = ({ exchange }) => {
+  if (exchange.interim.length === 0 && !/HTTP\/1\.\d 1\d\d/.test(latin1(exchange.received))) return null;
+  const codes = exchange.interim.map((r) => r.status).join(', ') || '1xx';
+  return `the server sent an interim ${codes} response`;
+};
+
+/** The received bytes, if any, begin with a status line (not an HTTP/0.9-style bare body). */
+export const startsWithStatusLine: Check = ({ exchange }) => {
+  if (exchange.received.length === 0) return null;
+  return /^HTTP\/\d\.\d /.test(latin1(exchange.received.subarray(0, 16)))
+    ? null
+    : `the server answered with bytes that are not a status line: ${show(exchange.received)}`;
+};
+
+/**
+ * Nothing follows the header section of the first response: checked on the raw bytes, so it
+ * holds whatever the response parser made of them (the request ends with Connection: close).
+ */
+export const nothingAfterHead: Check = ({ exchange }) => {
+  const text = latin1(exchange.received);
+  const end = text.indexOf('\r\n\r\n');
+  if (end < 0) return 'the response head never ended';
+  const extra = text.length - (end + 4);
+  return extra === 0 ? null : `${extra} bytes followed the header section where no content is allowed: ${show(exchange.received.subarray(end + 4))}`;
+};
+
+/** The marker of fixtures/outside-root.txt never appears in what came back. */
+export const OUTSIDE_MARKER = 'GAUNTLET-OUTSIDE-ROOT';
+export const neverLeaksOutsideRoot: Check = ({ exchange }) =>
+  latin1(exchange.received).includes(OUTSIDE_MARKER)
+    ? 'the response contains the file that sits outside the document root (GAUNTLET-OUTSIDE-ROOT)'
+    : null;
+
+/** Every response has one valid Content-Length, or chunked, never both (RFC 9112 §6.2). */
+export const framedResponses: Check = ({ exchange }) => {
+  for (const [i, r] of exchange.responses.entries()) {
+    const te = headerValues(r, 'transfer-encoding');
+    const cl = headerValues(r, 'content-length');
+    if (te.length > 0 && cl.length > 0) return `the ${nth(i)} response carries both Transfer-Encoding and Content-Length`;
+    if (cl.length > 1 && new Set(cl.map((v) => v.trim())).size > 1) return `the ${nth(i)} response has differing Content-Length fields: ${cl.join(', ')}`;
+    if (cl.length > 0 && !cl.every((v) => /^\d+$/.test(v.trim()))) return `the ${nth(i)} response has an invalid Content-Length "${cl.join(', ')}"`;
+    if (r.incomplete) return `the ${nth(i)} response's body was cut short: it announced more than the server sent`;
+  }
+  if (exchange.trailingGarbage > 0) {
+    return `${exchange.trailingGarbage} bytes followed the last response that are not a response: a body longer than its Content-Length?`;
+  }
+  return null;
+};
+
+/** What one pipelined request should get back. */
+export interface Expected {
+  status: number;
+  body?: BodySpec;
+}
+
+export function file(status: number, name: string): Expected {
+  return { status, body: { file: name } };
+}
+
+/**
+ * The responses answer the requests in order (RFC 9112 §9.3.2). A server may stop early only by
+ * announcing it: "A server that does not support persistent connections MUST send the "close"
+ * connection option in every response message that does not have a 1xx (Informational) status
+ * code" (RFC 9112 §9.3), so fewer responses than requests pass only when the last one said close.
+ */
+export function inOrder(expected: Expected[], opts: { all?: boolean } = {}): Check {
+  return (ctx) => {
+    const rs = ctx.exchange.responses;
+    for (const [i, r] of rs.entries()) {
+      const want = expected[i];
+      if (!want) return `${expected.length} requests were sent but ${rs.length} responses came back`;
+      if (r.status !== want.status) return `the ${nth(i)} response should be ${want.status} but was ${r.status}`;
+      if (want.body) {
+        const problem = bodyProblem(ctx, r, want.body, nth(i));
+        if (problem) return problem;
+      }
+    }
+    if (rs.length < expected.length) {
+      const missing = `only ${rs.length} of ${expected.length} requests were answered`;
+      if (opts.all) return missing;
+      const last = rs[rs.length - 1];
+      if (!last || !announcesClose(last)) return `${missing}, and the last response did not announce Connection: close`;
+    }
+    return null;
+  };
+}
+
+const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/** One Date field in IMF-fixdate form (RFC 9110 §5.6.7), whose day name matches its date. */
+export function dateIsImfFixdate(index = 0): Check {
+  return ({ exchange }) => {
+    const r = exchange.responses[index];
+    if (!r) return `no ${nth(index)} response`;
+    const dates = headerValues(r, 'date');
+    if (dates.length === 0) return `the ${nth(index)} response has no Date`;
+    if (dates.length > 1) return `the ${nth(index)} response has ${dates.length} Date fields`;
+    const value = dates[0] ?? '';
+    if (!IMF_FIXDATE.test(value)) return `Date "${value}" is not an IMF-fixdate like "Sun, 06 Nov 1994 08:49:37 GMT"`;
+    const t = new Date(value);
+    if (Number.isNaN(t.getTime())) return `Date "${value}" is not a real date`;
+    const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][t.getUTCDay()];
+    if (!value.startsWith(`${day},`)) return `Date "${value}" names the wrong day of the week (it is a ${day})`;
+    return null;
+  };
+}
+
+/** The Date is within `seconds` of this machine's clock (client and server share it). */
+export function dateNearNow(seconds: number, index = 0): Check {
+  return ({ exchange }) => {
+    const r = exchange.responses[index];
+    const value = r ? headerValues(r, 'date')[0] : undefined;
+    if (value === undefined) return `the ${nth(index)} response has no Date`;
+    const t = Date.parse(value);
+    if (Number.isNaN(t)) return `Date "${value}" does not parse`;
+    const off = Math.round((t - Date.now()) / 1000);
+    return Math.abs(off) <= seconds ? null : `Date "${value}" is ${Math.abs(off)} s ${off < 0 ? 'behind' : 'ahead of'} this machine's clock`;
+  };
+}
+
+/** The response version is HTTP/1.x (RFC 9110 §6.2: "A server MUST NOT send a version to which it is not conformant"). */
+export function versionIs(pattern: RegExp, describe: string, index = 0): Check {
+  return ({ exchange }) => {
+    const r = exchange.responses[index];
+    if (!r) return null;
+    return pattern.test(r.version) ? null : `the response version should be ${describe} but was HTTP/${r.version}`;
+  };
+}
+
+/** A 405 carries Allow (RFC 9110 §15.5.6). */
+export const allowOn405: Check = ({ exchange }) => {
+  const r = exchange.responses[0];
+  if (!r || r.status !== 405) return null;
+  return headerValues(r, 'allow').length > 0 ? null : 'the 405 response has no Allow header field';
+};
+
+/** Either a 100 arrived, or the first final response did, before the part at `partIndex` was written. */
+export function answeredBeforePart(partIndex: number): Check {
+  return ({ exchange }) => {
+    const timeline = exchange.timeline ?? [];
+    const sends = timeline.filter((e) => e.direction === 'sent');
+    const bodySent = sends[partIndex]?.atMs ?? Infinity;
+    const firstReceived = timeline.find((e) => e.direction === 'received')?.atMs ?? Infinity;
+    if (firstReceived < bodySent) return null;
+    if (firstReceived === Infinity) return 'nothing came back';
+    return `nothing came back until the content was sent (${Math.round(bodySent)} ms): the server waited for the content instead of answering 100 Continue or a final status`;
+  };
+}

@@ -1,0 +1,191 @@
+import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+import {
+  CLIENT_ERROR,
+  CLOSE,
+  SUCCESS,
+  bodyEqualsFile,
+  chunked,
+  filler,
+  getClose,
+  one,
+  req,
+  status,
+  whenStatus,
+} from './helpers.ts';
+
+const FIELD_LIMITS =
+  'RFC 9110 §5.4: "A server that receives a request header field line, field value, or set of fields larger than it wishes to process MUST respond with an appropriate 4xx (Client Error) status code. Ignoring such header fields would increase the server\'s vulnerability to request smuggling attacks". 431 (Request Header Fields Too Large, RFC 6585 §5) is the specific code.';
+
+const URI_414 =
+  'RFC 9112 §3: "A server that receives a request-target longer than any URI it wishes to parse MUST respond with a 414 (URI Too Long) status code". A server may also parse long targets: serving them is fine.';
+
+const TOO_LARGE =
+  'RFC 9110 §15.5.14: "The 413 (Content Too Large) status code indicates that the server is refusing to process a request because the request content is larger than the server is willing or able to process. The server MAY terminate the request, if the protocol version in use allows it; otherwise, the server MUST close the connection."';
+
+/** A GET of /hello.txt whose request line is exactly `length` octets (without CRLF). */
+function requestLineOf(length: number): string {
+  const base = 'GET /hello.txt? HTTP/1.1';
+  return `GET /hello.txt?${filler(length - base.length, 'q')} HTTP/1.1`;
+}
+
+const MIB = 1024 * 1024;
+const BIG_BODY = filler(1.5 * MIB, '0123456789abcdef');
+
+export const cases: ConformanceCase[] = [
+  {
+    id: 'limits-request-line-8000',
+    name: 'A request line of 8000 octets is accepted',
+    rfc: 'RFC 9112 §3',
+    level: 'SHOULD',
+    group: 'limits',
+    request: one(requestLineOf(8000) + '\r\nHost: localhost\r\nConnection: close\r\n\r\n'),
+    accept: [SUCCESS, status(404)],
+    check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
+    notes: 'RFC 9112 §3: "It is RECOMMENDED that all HTTP senders and recipients support, at a minimum, request-line lengths of 8000 octets." The query is ignored by a static server (200) or makes the target unknown (404).',
+  },
+  {
+    id: 'limits-target-9000',
+    name: 'A 9000-octet request-target is served or refused with 414, never left hanging',
+    rfc: 'RFC 9112 §3',
+    level: 'MUST',
+    group: 'limits',
+    request: one(`GET /hello.txt?${filler(9000 - 11, 'q')} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`),
+    accept: [status(414), status(400), SUCCESS, status(404), CLOSE],
+    thenAlive: true,
+    notes: `${URI_414} 400 and a close are accepted as the refusals most servers actually send.`,
+  },
+  {
+    id: 'limits-target-64k',
+    name: 'A 64 KiB request-target is refused (414) or served, and the server keeps serving',
+    rfc: 'RFC 9112 §3',
+    level: 'MUST',
+    group: 'limits',
+    request: one(`GET /${filler(64 * 1024, 'a')} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`),
+    accept: [status(414), status(400), status(431), status(404), CLOSE],
+    thenAlive: true,
+    notes: URI_414,
+  },
+  {
+    id: 'limits-request-line-unterminated-1mb',
+    name: 'A request line of 1 MiB without an end is cut off, and the server keeps serving',
+    rfc: 'RFC 9112 §3',
+    level: 'MUST',
+    group: 'limits',
+    request: one(`GET /${filler(MIB, 'a')}`),
+    accept: [status(414), status(400), status(431), status(408), CLOSE],
+    timeoutMs: 3000,
+    thenAlive: true,
+    notes: `A server that buffers until it sees CRLF grows without bound. ${URI_414}`,
+  },
+  {
+    id: 'limits-header-field-20k',
+    name: 'A 20 KiB header field is either processed or refused with a 4xx, never ignored into a hang',
+    rfc: 'RFC 9110 §5.4',
+    level: 'MUST',
+    group: 'limits',
+    request: one(`GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet-Big: ${filler(20 * 1024, 'b')}\r\nConnection: close\r\n\r\n`),
+    accept: [status(200), CLIENT_ERROR, CLOSE],
+    check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
+    thenAlive: true,
+    notes: FIELD_LIMITS,
+  },
+  {
+    id: 'limits-header-field-20k-431',
+    name: 'A header field larger than the server takes is refused with 431',
+    rfc: 'RFC 6585 §5; RFC 9110 §5.4',
+    level: 'informational',
+    group: 'limits',
+    request: one(`GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet-Big: ${filler(64 * 1024, 'b')}\r\nConnection: close\r\n\r\n`),
+    accept: [status(431), status(200)],
+    notes: `RFC 6585 §5: "The 431 status code indicates that the server is unwilling to process the request because its header fields are too large." Any 4xx satisfies RFC 9110 §5.4, so the exact code is reported only. ${FIELD_LIMITS}`,
+  },
+  {
+    id: 'limits-many-header-fields',
+    name: '2000 header fields are processed or refused with a 4xx',
+    rfc: 'RFC 9110 §5.4',
+    level: 'MUST',
+    group: 'limits',
+    request: one(
+      `GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n${Array.from({ length: 2000 }, (_, i) => `X-Gauntlet-${i}: ${i}\r\n`).join('')}Connection: close\r\n\r\n`,
+    ),
+    accept: [status(200), CLIENT_ERROR, CLOSE],
+    check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
+    thenAlive: true,
+    notes: FIELD_LIMITS,
+  },
+  {
+    id: 'limits-header-section-1mb',
+    name: 'A 1 MiB header section is refused with a 4xx or a close, and the server keeps serving',
+    rfc: 'RFC 9110 §5.4',
+    level: 'MUST',
+    group: 'limits',
+    request: one(`GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n${Array.from({ length: 1024 }, (_, i) => `X-Gauntlet-${i}: ${filler(1000, 'c')}\r\n`).join('')}Connection: close\r\n\r\n`),
+    accept: [status(200), CLIENT_ERROR, CLOSE],
+    timeoutMs: 3000,
+    thenAlive: true,
+    notes: FIELD_LIMITS,
+  },
+  {
+    id: 'limits-body-1-5mb',
+    name: 'A 1.5 MiB body is echoed whole or refused with 413 (or a close)',
+    rfc: 'RFC 9110 §15.5.14',
+    level: 'MUST',
+    group: 'limits',
+    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': BIG_BODY.length, Connection: 'close' }, BIG_BODY)),
+    accept: [status(200), status(413), CLOSE],
+    check: whenStatus(200, 200, ({ exchange }) => {
+      const r = exchange.responses[0];
+      if (!r) return null;
+      if (r.body.length !== BIG_BODY.length) return `the echo holds ${r.body.length} bytes, not ${BIG_BODY.length}`;
+      return Buffer.from(r.body).equals(Buffer.from(BIG_BODY, 'latin1')) ? null : 'the echo differs from the body sent';
+    }),
+    timeoutMs: 5000,
+    thenAlive: true,
+    needs: ['echo'],
+    notes: TOO_LARGE,
+  },
+  {
+    id: 'limits-body-1-5mb-then-request',
+    name: 'After refusing a 1.5 MiB body, the server never reads the body as requests',
+    rfc: 'RFC 9110 §15.5.14',
+    level: 'MUST',
+    group: 'limits',
+    request: one(
+      req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': BIG_BODY.length }, filler(BIG_BODY.length - 40, 'x') + 'GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n\r\n\r\n') +
+        getClose('/hello.txt'),
+    ),
+    accept: [status(200), status(413), CLOSE],
+    check: (ctx) => {
+      // The body ends with something that looks like a request: only a server that stopped
+      // framing the body answers it (with style.css, or a 400 for the bytes before it).
+      const rest = ctx.exchange.responses.slice(1);
+      if (rest.length > 1) return `${rest.length + 1} responses came back for 2 requests: the body was parsed as requests`;
+      const second = rest[0];
+      if (!second) return null;
+      if (second.status !== 200) return `the second response was ${second.status}: the body was parsed as a request`;
+      return bodyEqualsFile('hello.txt', 1)(ctx);
+    },
+    timeoutMs: 5000,
+    needs: ['echo'],
+    notes: `${TOO_LARGE} A server that answers 413 without reading the body must close; one that keeps the connection has to read past the whole body first.`,
+  },
+  {
+    id: 'limits-chunked-body-1-5mb',
+    name: 'A 1.5 MiB chunked body is echoed whole or refused with 413 (or a close)',
+    rfc: 'RFC 9110 §15.5.14',
+    level: 'MUST',
+    group: 'limits',
+    request: one(
+      req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'chunked', Connection: 'close' }, chunked(Array.from({ length: 24 }, () => filler(64 * 1024, 'z')))),
+    ),
+    accept: [status(200), status(413), CLOSE],
+    check: whenStatus(200, 200, ({ exchange }) => {
+      const r = exchange.responses[0];
+      return r && r.body.length === 24 * 64 * 1024 ? null : `the echo holds ${r?.body.length ?? 0} bytes, not ${24 * 64 * 1024}`;
+    }),
+    timeoutMs: 5000,
+    thenAlive: true,
+    needs: ['echo'],
+    notes: TOO_LARGE,
+  },
+];
