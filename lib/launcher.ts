@@ -222,7 +222,8 @@ async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<Runnin
       signalGroup(pid, 'SIGTERM');
       const deadline = Date.now() + graceMs;
       // Wait for the shell to exit, then for the rest of its group (a server's own children).
-      const info = await Promise.race([exited, sleep(graceMs).then(() => null)]);
+      // An unref'd timer: a pending grace period must not keep the process alive after the exit.
+      const info = await Promise.race([exited, sleep(graceMs, null, { ref: false })]);
       while (groupAlive(pid) && Date.now() < deadline) await sleep(20);
       if (groupAlive(pid)) {
         signalGroup(pid, 'SIGKILL');

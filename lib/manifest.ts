@@ -27,7 +27,10 @@ const KNOWN_FIELDS = new Set([
   'description',
   'readyPath',
   'readyTimeoutMs',
+  'capabilities',
 ]);
+
+const CAPABILITY_RE = /^[a-z0-9][a-z0-9-]*$/;
 
 function requireString(obj: Record<string, unknown>, field: string, file: string): string {
   const v = obj[field];
@@ -98,6 +101,18 @@ export function parseManifest(data: unknown, file: string): ServerManifest {
       throw new ManifestError(file, 'readyTimeoutMs', `must be a positive whole number of milliseconds, got ${JSON.stringify(t)}`);
     }
     manifest.readyTimeoutMs = t;
+  }
+  if (obj.capabilities !== undefined) {
+    const caps = obj.capabilities;
+    if (!Array.isArray(caps)) {
+      throw new ManifestError(file, 'capabilities', `must be an array of strings such as ["echo"], got ${typeOf(caps)}`);
+    }
+    for (const [i, c] of caps.entries()) {
+      if (typeof c !== 'string' || !CAPABILITY_RE.test(c)) {
+        throw new ManifestError(file, `capabilities[${i}]`, `must be a lower-case name such as "echo", got ${JSON.stringify(c)}`);
+      }
+    }
+    manifest.capabilities = [...new Set(caps as string[])];
   }
   return manifest;
 }

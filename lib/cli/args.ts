@@ -14,15 +14,18 @@ export class UsageError extends Error {
   }
 }
 
+/** The help text of the `--server` flag, shared by the commands that start servers. */
+export const SERVER_OPTION_HELP = `  --server NAME          a server of servers/ (repeatable; default: every server there)
+  --server "NAME=CMD"    any command with {port} (and {root}); NAME:MODEL:LANGUAGE=CMD also
+                         states its concurrency model and language, so it can be compared`;
+
 export const BENCH_USAGE = `usage: gauntlet bench [options]
 
 Runs ApacheBench's measurements over a matrix of (requests x concurrency) cells against each
 server, one server at a time, and writes results.json, report.md and report.html.
 
 options:
-  --server NAME          a server of servers/ (repeatable; default: every server there)
-  --server "NAME=CMD"    any command with {port} (and {root}); NAME:MODEL:LANGUAGE=CMD also
-                         states its concurrency model and language, so it can be compared
+${SERVER_OPTION_HELP}
   --mode close|keepalive close: a new connection per request, as ab does (default);
                          keepalive: persistent connections, as ab -k / autocannon
   --matrix M             seed (default), tugas9, or N:C1,C2,... (groups separated by ';')
@@ -45,9 +48,30 @@ export interface BenchArgs {
   help: boolean;
 }
 
-function nonNegativeInt(value: string, flag: string): number {
+export function nonNegativeInt(value: string, flag: string): number {
   if (!/^\d+$/.test(value)) throw new UsageError(`${flag} takes a whole number, got ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+/** `--root DIR` as an absolute path to an existing folder. */
+export function resolveRoot(value: string): string {
+  const root = resolve(value);
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`--root ${JSON.stringify(value)} is not a folder`);
+  }
+  return root;
+}
+
+/** The servers named by `--server` flags (every server of servers/ without any), each named once. */
+export async function resolveServers(flags: readonly string[] | undefined): Promise<ServerSpec[]> {
+  const servers = flags?.length ? await Promise.all(flags.map((s) => parseServerFlag(s))) : await loadAllServers();
+  if (servers.length === 0) throw new UsageError('no servers: add a folder to servers/ or pass --server');
+  const names = new Set<string>();
+  for (const s of servers) {
+    if (names.has(s.name)) throw new UsageError(`server "${s.name}" is named twice`);
+    names.add(s.name);
+  }
+  return servers;
 }
 
 export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
@@ -87,17 +111,8 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
   if (v.help) {
     return { servers: [], mode: v.mode, matrix, path: v.path, root: v.root, out: null, warmup: 0, timeoutMs: 0, help: true };
   }
-  const root = resolve(v.root);
-  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UsageError(`--root ${JSON.stringify(v.root)} is not a folder`);
-  }
-  const servers = v.server?.length ? await Promise.all(v.server.map((s) => parseServerFlag(s))) : await loadAllServers();
-  if (servers.length === 0) throw new UsageError('no servers: add a folder to servers/ or pass --server');
-  const names = new Set<string>();
-  for (const s of servers) {
-    if (names.has(s.name)) throw new UsageError(`server "${s.name}" is named twice`);
-    names.add(s.name);
-  }
+  const root = resolveRoot(v.root);
+  const servers = await resolveServers(v.server);
   return {
     servers,
     mode: v.mode,

@@ -1,0 +1,230 @@
+import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
+import type { ServerSpec } from '../types.ts';
+import type { CaseInfo, CaseResult, CheckRun, CheckServerRecord, ConformanceCase } from '../conformance/types.ts';
+import { UsageError, SERVER_OPTION_HELP, resolveRoot, resolveServers, nonNegativeInt } from './args.ts';
+import { launch, describeExit, killAllNow, type RunningServer } from '../launcher.ts';
+import { gauntletVersion } from '../machine.ts';
+import { DEFAULT_DOC_ROOT, REPORTS_DIR } from '../paths.ts';
+import { ResultsStore, timestampName } from '../results-store.ts';
+import { sanitizeTerminal } from '../report/format.ts';
+import { CASES_DIR, CASE_GROUPS, caseInfo, loadCases, selectCases } from '../conformance/registry.ts';
+import { CONFORMANCE_ENV, DEFAULT_CASE_TIMEOUT_MS, runCases } from '../conformance/runner.ts';
+import { printfReplay, serverFlagFor } from '../conformance/wire-log.ts';
+import { renderGrid } from '../conformance/grid.ts';
+import { renderJunit } from '../conformance/junit.ts';
+import { renderCheckJson } from '../conformance/json.ts';
+import { renderCheckHtml } from '../conformance/html.ts';
+import { countVerdicts, countsLine, runFailed } from '../conformance/summary.ts';
+
+export const CHECK_USAGE = `usage: gauntlet check [options]
+
+Runs the HTTP/1.1 conformance cases (spec/conformance/cases/) against each server, one server at
+a time, prints a grid of cases by servers, and writes check.junit.xml, check.json and check.html.
+A MUST requirement missed fails (exit code 1), a SHOULD requirement missed warns, informational
+cases never fail. A server that does not start, or stops during the check, fails.
+
+options:
+${SERVER_OPTION_HELP}
+  --case ID              run only this case (repeatable)
+  --group G              run only the cases of this group (repeatable): ${CASE_GROUPS.join(', ')}
+  --out DIR              the report folder (default reports/<timestamp>-check)
+  --concurrency N        cases run at once against a server, each on its own connection (default 8)
+  --root DIR             the document root given to servers as {root} (default fixtures/www)
+  --cases DIR            load the case files from DIR (default spec/conformance/cases)
+  -h, --help             this text
+
+Servers are started with ${Object.entries(CONFORMANCE_ENV).map(([k, v]) => `${k}=${v}`).join(' and ')} in their
+environment, so that cases about timeouts finish quickly against servers that read them.`;
+
+export interface CheckArgs {
+  servers: ServerSpec[];
+  caseIds: string[];
+  groups: string[];
+  out: string | null;
+  concurrency: number;
+  root: string;
+  casesDir: string;
+  help: boolean;
+}
+
+export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      options: {
+        server: { type: 'string', multiple: true },
+        case: { type: 'string', multiple: true },
+        group: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        concurrency: { type: 'string', default: '8' },
+        root: { type: 'string', default: DEFAULT_DOC_ROOT },
+        cases: { type: 'string', default: CASES_DIR },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  const base = { caseIds: v.case ?? [], groups: v.group ?? [], out: v.out ? resolve(v.out) : null, casesDir: resolve(v.cases) };
+  if (v.help) return { ...base, servers: [], concurrency: 1, root: v.root, help: true };
+  const concurrency = nonNegativeInt(v.concurrency, '--concurrency');
+  if (concurrency < 1) throw new UsageError('--concurrency takes a whole number of at least 1');
+  for (const g of base.groups) {
+    if (!(CASE_GROUPS as readonly string[]).includes(g)) throw new UsageError(`--group ${JSON.stringify(g)} is not a group; groups: ${CASE_GROUPS.join(', ')}`);
+  }
+  const root = resolveRoot(v.root);
+  const servers = await resolveServers(v.server);
+  return { ...base, servers, concurrency, root, help: false };
+}
+
+/** What the check reports while it goes, on stderr. */
+function progress(stream: NodeJS.WriteStream) {
+  const tty = Boolean(stream.isTTY);
+  let lastDraw = 0;
+  return {
+    starting(spec: ServerSpec, i: number, n: number) {
+      stream.write(`[${i + 1}/${n}] starting ${sanitizeTerminal(spec.name)}\n`);
+    },
+    ready(server: RunningServer, cases: number) {
+      stream.write(`      up at ${server.url} (pid ${server.pid}); ${cases} case${cases === 1 ? '' : 's'}\n`);
+    },
+    result(_r: CaseResult, done: number, total: number) {
+      const now = Date.now();
+      if (!tty || (now - lastDraw < 100 && done < total)) return;
+      lastDraw = now;
+      stream.write(`\r\x1b[2K      ${done}/${total}`);
+    },
+    finished(name: string, results: CaseResult[], ms: number) {
+      if (tty) stream.write('\r\x1b[2K');
+      stream.write(`      ${sanitizeTerminal(name)}: ${countsLine(countVerdicts(results))} (${(ms / 1000).toFixed(1)} s)\n`);
+    },
+    failed(name: string, message: string) {
+      if (tty) stream.write('\r\x1b[2K');
+      stream.write(`      ${sanitizeTerminal(name)} FAILED: ${sanitizeTerminal(message)}\n`);
+    },
+  };
+}
+
+function outputTail(server: RunningServer, lines = 8): string {
+  const text = (server.stderr().trim() || server.stdout().trim()).split('\n').slice(-lines).join('\n');
+  return text ? `\n${text}` : '';
+}
+
+/** The cases as reports show them, with the printf line that replays each. */
+function caseInfos(loaded: Array<{ case: ConformanceCase; file: string }>): CaseInfo[] {
+  return loaded.map((l) => ({
+    ...caseInfo(l),
+    printfReplay: printfReplay(l.case.request),
+    timeoutMs: l.case.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS,
+  }));
+}
+
+/**
+ * `gauntlet check`. Exit codes: 0 no MUST requirement missed; 1 a MUST miss, or a server that
+ * failed to start or stopped; 2 usage; 130 interrupted (what was checked is still reported).
+ */
+export async function checkCommand(argv: string[]): Promise<number> {
+  const args = await parseCheckArgs(argv);
+  if (args.help) {
+    process.stdout.write(`${CHECK_USAGE}\n`);
+    return 0;
+  }
+  const loaded = await loadCases(args.casesDir);
+  if (loaded.length === 0) throw new Error(`no conformance cases: ${args.casesDir} holds no case files`);
+  let selected;
+  try {
+    selected = selectCases(loaded, { ids: args.caseIds, groups: args.groups });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (selected.length === 0) throw new UsageError(`no case is in group ${args.groups.join(', ')}`);
+  const cases = selected.map((l) => l.case);
+
+  const store = await ResultsStore.create(args.out ?? join(REPORTS_DIR, `${timestampName(new Date())}-check`));
+  const run: CheckRun = {
+    tool: 'gauntlet',
+    command: 'check',
+    version: gauntletVersion(),
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    status: 'complete',
+    cases: caseInfos(selected),
+    servers: [],
+    results: [],
+  };
+  process.stderr.write(`gauntlet check: ${cases.length} case(s), ${args.servers.length} server(s)\n  writing to ${store.dir}\n`);
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      process.stderr.write(`\n${signal}: finishing the cases under way and writing what was checked (again to quit at once)\n`);
+      abort.abort();
+    } else {
+      killAllNow();
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const show = progress(process.stderr);
+  try {
+    for (const [i, spec] of args.servers.entries()) {
+      if (abort.signal.aborted) break;
+      const record: CheckServerRecord = {
+        name: spec.name,
+        command: spec.command,
+        source: spec.source,
+        capabilities: spec.capabilities ?? [],
+        serverFlag: serverFlagFor(spec),
+      };
+      run.servers.push(record);
+      show.starting(spec, i, args.servers.length);
+      let server: RunningServer;
+      try {
+        server = await launch(spec, { root: args.root, env: { ...CONFORMANCE_ENV } });
+      } catch (err) {
+        record.error = `did not start: ${(err as Error).message}`;
+        show.failed(spec.name, (err as Error).message.split('\n')[0] ?? '');
+        continue;
+      }
+      show.ready(server, cases.length);
+      const started = Date.now();
+      let results: CaseResult[] = [];
+      try {
+        results = await runCases(
+          cases,
+          { host: server.host, port: server.port, root: args.root, capabilities: record.capabilities, name: spec.name },
+          { concurrency: args.concurrency, signal: abort.signal, onResult: (r, done, total) => show.result(r, done, total) },
+        );
+      } finally {
+        const exit = server.exitInfo();
+        if (exit) record.error = `exited during the check (${describeExit(exit)})${outputTail(server)}`;
+        await server.stop();
+      }
+      run.results.push(...results);
+      show.finished(spec.name, results, Date.now() - started);
+      if (record.error) show.failed(spec.name, record.error.split('\n')[0] ?? '');
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (abort.signal.aborted) run.status = 'interrupted';
+  run.finishedAt = new Date().toISOString();
+
+  process.stdout.write(`\n${renderGrid(run, { color: Boolean(process.stdout.isTTY) })}\n`);
+  const files = [
+    await store.writeText('check.junit.xml', renderJunit(run)),
+    await store.writeText('check.json', renderCheckJson(run)),
+    await store.writeText('check.html', renderCheckHtml(run)),
+  ];
+  process.stderr.write(`\nreports: ${files.join(', ')}\n`);
+  if (run.status === 'interrupted') return 130;
+  return runFailed(run) ? 1 : 0;
+}

@@ -1,0 +1,240 @@
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { LoadMode, ServerSpec } from '../types.ts';
+import { parseMatrix } from '../matrix.ts';
+import { killAllNow } from '../launcher.ts';
+import { DEFAULT_DOC_ROOT, REPORTS_DIR } from '../paths.ts';
+import { ResultsStore, timestampName } from '../results-store.ts';
+import { UsageError, SERVER_OPTION_HELP, resolveRoot, resolveServers } from './args.ts';
+import { ClaimSyntaxError, parseClaim } from '../perf/claims.ts';
+import { ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_BASELINE_FILE, loadConfigFile, resolveConfig, type ResolvedConfig } from '../perf/config.ts';
+import { runGate, serversNamedByClaims, type GateEvents } from '../perf/gate.ts';
+import { deliverAlerts } from '../perf/alerts.ts';
+import { renderGateMarkdown, renderGateText } from '../perf/report.ts';
+import { cellLabel } from '../report/format.ts';
+import type { GateResults } from '../perf/types.ts';
+
+export const GATE_USAGE = `usage: gauntlet gate [options]
+
+Checks claims about servers' performance (gauntlet.config.ts, or --claim) soundly: every cell
+is measured repeatedly with the servers interleaved, after a warm-up; a difference counts only
+when a significance test says so AND it exceeds the tolerance; a failing comparison is measured
+once more before it fails. With a baseline file, each server is also compared with its own
+earlier runs, normalised by a yardstick server measured alongside.
+
+options:
+  --config FILE          the threshold file (default ${DEFAULT_CONFIG_FILE} when present)
+  --claim TEXT           a claim, for example "a >= b at every c", "a: p(99) < 20ms at c=1",
+                         "failed == 0" (repeatable; replaces the file's claims)
+${SERVER_OPTION_HELP}
+                         (replaces the file's servers; default: the servers the claims name)
+  --mode close|keepalive the load mode (repeatable; default close, or the file's)
+  --matrix M             seed (default), tugas9, or N:C1,C2,... (groups separated by ';')
+  --tolerance T          differences below T are noise: 0.1 or 10% (default 10%)
+  --max-time S           seconds of measuring per cell before it stops (default 10)
+  --baseline FILE        the baseline to compare with (default ${DEFAULT_BASELINE_FILE}, if it exists)
+  --no-baseline          do not compare with a baseline
+  --root DIR             the document root given to servers as {root} (default fixtures/www)
+  --out DIR              the report folder (default reports/gate-<timestamp>)
+  --annotations          print GitHub Actions annotations (default: when GITHUB_ACTIONS=true)
+  --no-annotations       never print them
+  -h, --help             this text
+
+exit codes: 0 every claim held; 1 a claim failed, a regression passed the fail threshold or a
+server did not run; 2 usage; 130 interrupted (what was measured is kept).`;
+
+/** Options shared by `gate` and `baseline save`. */
+export const GATE_OPTIONS = {
+  config: { type: 'string' },
+  claim: { type: 'string', multiple: true },
+  server: { type: 'string', multiple: true },
+  mode: { type: 'string', multiple: true },
+  matrix: { type: 'string' },
+  tolerance: { type: 'string' },
+  'max-time': { type: 'string' },
+  baseline: { type: 'string' },
+  'no-baseline': { type: 'boolean', default: false },
+  root: { type: 'string' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export interface GateFlags {
+  config?: string | undefined;
+  claim?: string[] | undefined;
+  server?: string[] | undefined;
+  mode?: string[] | undefined;
+  matrix?: string | undefined;
+  tolerance?: string | undefined;
+  'max-time'?: string | undefined;
+  baseline?: string | undefined;
+  'no-baseline'?: boolean | undefined;
+  root?: string | undefined;
+}
+
+/** "0.1", "10%" -> 0.1 */
+export function parseTolerance(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
+  const v = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+  if (!(v >= 0 && v < 1)) throw new UsageError(`--tolerance takes a fraction such as 0.1 or a percentage such as 10%, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+/** The configuration from the file (if any) with the command line on top, and the servers to start. */
+export async function resolveGateSetup(flags: GateFlags): Promise<{ config: ResolvedConfig; servers: ServerSpec[]; root: string }> {
+  let config: ResolvedConfig;
+  const file = flags.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null);
+  try {
+    if (file) config = await loadConfigFile(file);
+    else if (flags.claim?.length) config = resolveConfig({ claims: [] }, null);
+    else throw new UsageError(`no claims: write ${DEFAULT_CONFIG_FILE} or pass --claim`);
+  } catch (err) {
+    // A configuration the user wrote wrong is a usage error, reported with the file and the field.
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (flags.claim?.length) {
+    try {
+      config.claims = flags.claim.map((c) => parseClaim(c));
+    } catch (err) {
+      if (err instanceof ClaimSyntaxError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  if (flags.mode?.length) {
+    const modes = flags.mode.flatMap((m) => m.split(','));
+    for (const m of modes) if (m !== 'close' && m !== 'keepalive') throw new UsageError(`--mode takes close or keepalive, got ${JSON.stringify(m)}`);
+    config.modes = [...new Set(modes)] as LoadMode[];
+  }
+  if (flags.matrix !== undefined) {
+    try {
+      config.matrix = parseMatrix(flags.matrix);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  if (flags.tolerance !== undefined) config.tolerance = parseTolerance(flags.tolerance);
+  if (flags['max-time'] !== undefined) {
+    const s = Number(flags['max-time']);
+    if (!(s > 0)) throw new UsageError(`--max-time takes a positive number of seconds, got ${JSON.stringify(flags['max-time'])}`);
+    config.sampling.maxTimeMs = s * 1000;
+  }
+  if (flags['no-baseline']) config.baseline = null;
+  else if (flags.baseline !== undefined) {
+    const file = resolve(flags.baseline);
+    config.baseline = config.baseline
+      ? { ...config.baseline, file }
+      : { file, keep: 5, alert: config.tolerance, fail: Math.max(0.25, config.tolerance) };
+  }
+  if (config.claims.length === 0) throw new UsageError('no claims to check');
+  const root = resolveRoot(flags.root ?? config.root ?? DEFAULT_DOC_ROOT);
+  const named = flags.server?.length ? flags.server : (config.servers ?? serversNamedByClaims(config.claims));
+  const servers = await resolveServers(named.length ? named : undefined);
+  return { config, servers, root };
+}
+
+/** Progress on stderr: one line per server and per measured cell. */
+export function gateProgress(stream: NodeJS.WriteStream = process.stderr): GateEvents {
+  const tty = Boolean(stream.isTTY);
+  let prefix = '';
+  return {
+    serverStarting: (name) => stream.write(`starting ${name}\n`),
+    serverReady: (server) => stream.write(`  ${server.name} is up at ${server.url} (pid ${server.pid})\n`),
+    serverFailed: (name, message) => stream.write(`  ${name} FAILED: ${message}\n`),
+    cellStarted: (mode, cell, sides, attempt) => {
+      prefix = `${mode} ${cellLabel(cell)}: ${sides.join(' vs ')}${attempt > 0 ? ' (measured once more)' : ''}`;
+      if (tty) stream.write(`\r\x1b[2K${prefix}  warming up`);
+    },
+    round: (m) => {
+      if (tty) stream.write(`\r\x1b[2K${prefix}  round ${m.rounds}, ${(m.elapsedMs / 1000).toFixed(1)} s`);
+    },
+    cellDone: (m, failing) => {
+      if (tty) stream.write('\r\x1b[2K');
+      const batch = m.sides[0]?.batch ?? 1;
+      stream.write(
+        `${prefix}  ${m.rounds} rounds${batch > 1 ? ` x ${batch} runs` : ''}, ${(m.elapsedMs / 1000).toFixed(1)} s (${m.stoppedBy})` +
+          (failing.length ? `; failing: ${failing.join('; ')}` : '') +
+          '\n',
+      );
+    },
+  };
+}
+
+/** Ctrl-C: the first stops the gate and keeps what was measured, the second quits at once. */
+export function interruptHandler(abort: AbortController): () => void {
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      process.stderr.write(`\n${signal}: stopping the servers and writing what was measured (again to quit at once)\n`);
+      abort.abort();
+    } else {
+      killAllNow();
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+export function parseGateFlags(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: false,
+      options: { ...GATE_OPTIONS, annotations: { type: 'boolean' }, 'no-annotations': { type: 'boolean', default: false } },
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export async function writeGateReports(store: ResultsStore, results: GateResults): Promise<string> {
+  return store.writeText('report.md', renderGateMarkdown(results));
+}
+
+/** `gauntlet gate`. */
+export async function gateCommand(argv: string[]): Promise<number> {
+  const flags = parseGateFlags(argv);
+  if (flags.help) {
+    process.stdout.write(`${GATE_USAGE}\n`);
+    return 0;
+  }
+  const { config, servers, root } = await resolveGateSetup(flags);
+  const store = await ResultsStore.create(flags.out ? resolve(flags.out) : join(REPORTS_DIR, `gate-${timestampName(new Date())}`));
+  process.stderr.write(
+    `gauntlet gate: ${config.claims.length} claim(s) on ${servers.map((s) => s.name).join(', ')}; ` +
+      `matrix ${config.matrix.name}, mode ${config.modes.join(', ')}\n  writing to ${store.dir}\n`,
+  );
+  const abort = new AbortController();
+  const release = interruptHandler(abort);
+  try {
+    const results = await runGate({
+      config,
+      servers,
+      root,
+      save: async (r) => void (await store.writeText('results.json', `${JSON.stringify(r, null, 2)}\n`)),
+      signal: abort.signal,
+      events: gateProgress(),
+    });
+    process.stdout.write(`\n${renderGateText(results, { color: Boolean(process.stdout.isTTY) })}\n`);
+    const report = await writeGateReports(store, results);
+    const annotations = flags['no-annotations'] ? false : flags.annotations;
+    const notes = await deliverAlerts(results, {
+      webhookEnv: config.webhook.env,
+      webhookOn: config.webhook.on,
+      ...(annotations === undefined ? {} : { annotations }),
+    });
+    for (const n of notes) process.stderr.write(`${n}\n`);
+    process.stderr.write(`reports: ${store.resultsFile}, ${report}\n`);
+    if (results.status === 'interrupted') return 130;
+    return results.passed ? 0 : 1;
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The terminal view of a conformance run: a grid of cases by servers, a summary line per
+ * server, and for each result that needs attention its reason and the command that replays it.
+ * Words, not only colours, carry the verdicts, so the grid reads the same in a CI log.
+ */
+import type { CheckRun, Verdict } from './types.ts';
+import { sanitizeTerminal } from '../report/format.ts';
+import { caseById, countVerdicts, countsLine, resultDetail, serverResults } from './summary.ts';
+
+export interface GridOptions {
+  color?: boolean;
+}
+
+const LABEL: Record<Verdict, string> = {
+  pass: 'pass',
+  warn: 'warn',
+  fail: 'FAIL',
+  info: 'info',
+  skip: 'skip',
+  'harness-error': 'ERROR',
+};
+
+const COLOR: Record<Verdict, [string, string]> = {
+  pass: ['\u001b[32m', '\u001b[39m'],
+  warn: ['\u001b[33m', '\u001b[39m'],
+  fail: ['\u001b[1;31m', '\u001b[22;39m'],
+  info: ['\u001b[36m', '\u001b[39m'],
+  skip: ['\u001b[2m', '\u001b[22m'],
+  'harness-error': ['\u001b[35m', '\u001b[39m'],
+};
+
+function paint(verdict: Verdict, text: string, color: boolean): string {
+  if (!color) return text;
+  const [on, off] = COLOR[verdict];
+  return `${on}${text}${off}`;
+}
+
+export function renderGrid(run: CheckRun, options: GridOptions = {}): string {
+  const color = options.color ?? false;
+  const servers = run.servers;
+  const idWidth = Math.max(4, ...run.cases.map((c) => c.id.length));
+  const levelWidth = 6;
+  const colWidths = servers.map((s) => Math.max(5, s.name.length));
+  const out: string[] = [];
+  const header = ['case'.padEnd(idWidth), 'level'.padEnd(levelWidth), ...servers.map((s, i) => sanitizeTerminal(s.name).padEnd(colWidths[i] ?? 5))];
+  out.push(header.join('  ').trimEnd());
+  const byKey = new Map(run.results.map((r) => [`${r.server}\u0000${r.caseId}`, r]));
+  let group = '';
+  for (const c of run.cases) {
+    if (c.group !== group) {
+      group = c.group;
+      out.push(color ? `\u001b[1m${group}\u001b[22m` : `[${group}]`);
+    }
+    const level = c.level === 'informational' ? 'info' : c.level;
+    const cells = servers.map((s, i) => {
+      const width = colWidths[i] ?? 5;
+      const r = byKey.get(`${s.name}\u0000${c.id}`);
+      if (!r) return (s.error ? 'down' : '-').padEnd(width);
+      return paint(r.verdict, LABEL[r.verdict].padEnd(width), color);
+    });
+    out.push([c.id.padEnd(idWidth), level.padEnd(levelWidth), ...cells].join('  ').trimEnd());
+  }
+
+  out.push('');
+  for (const s of servers) {
+    const counts = countVerdicts(serverResults(run, s.name));
+    const name = sanitizeTerminal(s.name);
+    let line = `${name}: ${countsLine(counts)}`;
+    if (s.error) line += `; ${paint('fail', 'FAILED', color)}: ${sanitizeTerminal(s.error.split('\n')[0] ?? s.error)}`;
+    out.push(line);
+  }
+
+  const attention = run.results.filter((r) => r.verdict === 'fail' || r.verdict === 'warn' || r.verdict === 'harness-error');
+  if (attention.length > 0) {
+    out.push('');
+    for (const r of attention) {
+      const info = caseById(run, r.caseId);
+      const where = info ? ` (${info.level}, ${info.rfc})` : '';
+      out.push(`${paint(r.verdict, LABEL[r.verdict], color)} ${sanitizeTerminal(r.server)} ${r.caseId}${where}: ${sanitizeTerminal(r.reason)}`);
+      out.push(`     replay: ${sanitizeTerminal(resultDetail(run, r).replay)}`);
+    }
+  }
+  const infos = run.results.filter((r) => r.verdict === 'info').length;
+  if (infos > 0) out.push('', `${infos} informational finding${infos === 1 ? '' : 's'}: see check.html or check.json`);
+  for (const s of servers) {
+    if (s.error && s.error.includes('\n')) out.push('', `${sanitizeTerminal(s.name)} failed:`, sanitizeTerminal(s.error));
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,103 @@
+/**
+ * The conformance part of an HTML report: a colour-coded grid of cases by servers and, for
+ * each result that did not pass, a <details> element with its reason, wire log and replay
+ * commands. Built as HtmlSections so that it fits in check.html or any other report page.
+ * Styles are inline: the page's shared stylesheet knows nothing of verdicts.
+ */
+import type { CaseResult, CheckRun, Verdict } from './types.ts';
+import { escapeHtml } from '../report/format.ts';
+import { htmlDocument, sectionId, type HtmlSection } from '../report/html.ts';
+import { caseById, countVerdicts, countsLine, resultDetail, serverResults } from './summary.ts';
+
+const STYLE: Record<Verdict, string> = {
+  pass: 'background:#dff3e0;color:#05620a',
+  warn: 'background:#fff1cc;color:#8a5a00;font-weight:bold',
+  fail: 'background:#fbd9dd;color:#b00020;font-weight:bold',
+  info: 'background:#dceefb;color:#0b4f7c',
+  skip: 'background:#f0f0f0;color:#777',
+  'harness-error': 'background:#eadcf5;color:#5b2a86;font-weight:bold',
+};
+
+const LABEL: Record<Verdict, string> = {
+  pass: 'pass',
+  warn: 'warn',
+  fail: 'FAIL',
+  info: 'info',
+  skip: 'skip',
+  'harness-error': 'harness error',
+};
+
+const CELL = 'border:1px solid #999;padding:3px 8px;';
+
+function anchor(r: Pick<CaseResult, 'server' | 'caseId'>): string {
+  return `r-${sectionId(r.server)}--${sectionId(r.caseId)}`;
+}
+
+function gridTable(run: CheckRun): string {
+  const byKey = new Map(run.results.map((r) => [`${r.server}\u0000${r.caseId}`, r]));
+  const head = [
+    `<th style="${CELL}">case</th>`,
+    `<th style="${CELL}">level</th>`,
+    `<th style="${CELL}">RFC</th>`,
+    ...run.servers.map((s) => `<th style="${CELL}">${escapeHtml(s.name)}</th>`),
+  ];
+  const rows: string[] = [`<tr>${head.join('')}</tr>`];
+  let group = '';
+  for (const c of run.cases) {
+    if (c.group !== group) {
+      group = c.group;
+      rows.push(`<tr><th colspan="${3 + run.servers.length}" style="${CELL}text-align:left;background:#f6f6f6">${escapeHtml(group)}</th></tr>`);
+    }
+    const cells = run.servers.map((s) => {
+      const r = byKey.get(`${s.name}\u0000${c.id}`);
+      if (!r) return `<td style="${CELL}color:#777">${s.error ? 'server down' : '&ndash;'}</td>`;
+      const label = escapeHtml(LABEL[r.verdict]);
+      const text = r.verdict === 'pass' ? label : `<a href="#${anchor(r)}" style="color:inherit">${label}</a>`;
+      return `<td style="${CELL}${STYLE[r.verdict]}" title="${escapeHtml(r.reason)}">${text}</td>`;
+    });
+    rows.push(
+      `<tr><td style="${CELL}" title="${escapeHtml(c.name)}"><code>${escapeHtml(c.id)}</code></td><td style="${CELL}">${escapeHtml(c.level)}</td><td style="${CELL}">${escapeHtml(c.rfc)}</td>${cells.join('')}</tr>`,
+    );
+  }
+  return `<div class="table-wrap">\n<table style="border-collapse:collapse;margin:.5em 0">\n${rows.join('\n')}\n</table>\n</div>`;
+}
+
+function summaryList(run: CheckRun): string {
+  const items = run.servers.map((s) => {
+    const counts = countsLine(countVerdicts(serverResults(run, s.name)));
+    const error = s.error ? `<div class="error"><pre>${escapeHtml(s.error)}</pre></div>` : '';
+    return `  <li><strong>${escapeHtml(s.name)}</strong>: ${escapeHtml(counts)}${error}</li>`;
+  });
+  return `<ul>\n${items.join('\n')}\n</ul>`;
+}
+
+function details(run: CheckRun, r: CaseResult): string {
+  const info = caseById(run, r.caseId);
+  const d = resultDetail(run, r);
+  const title = `${LABEL[r.verdict]} ${r.server} ${r.caseId}: ${r.reason}`;
+  const body = [
+    info ? `<p>${escapeHtml(info.name)} (${escapeHtml(info.level)}, ${escapeHtml(info.rfc)})</p>` : '',
+    info?.notes ? `<p class="note">${escapeHtml(info.notes)}</p>` : '',
+    `<pre>${escapeHtml(d.log)}</pre>`,
+    `<p>Replay: <code>${escapeHtml(d.replay)}</code></p>`,
+    d.printf ? `<p>By hand, with the server listening on <code>$PORT</code>: <code>${escapeHtml(d.printf)}</code></p>` : '',
+  ].filter(Boolean);
+  return `<details id="${anchor(r)}">\n<summary><span style="${STYLE[r.verdict]};padding:0 4px">${escapeHtml(LABEL[r.verdict])}</span> ${escapeHtml(title.slice(LABEL[r.verdict].length + 1))}</summary>\n${body.join('\n')}\n</details>`;
+}
+
+/** The grid, the per-server summary and an expandable entry for every result that did not pass. */
+export function conformanceSection(run: CheckRun, id = 'conformance'): HtmlSection {
+  const order: Verdict[] = ['fail', 'harness-error', 'warn', 'info'];
+  const notPassed = order.flatMap((v) => run.results.filter((r) => r.verdict === v));
+  const body = [summaryList(run), gridTable(run)];
+  if (notPassed.length > 0) {
+    body.push(`<h3>Results that did not pass</h3>`, ...notPassed.map((r) => details(run, r)));
+  }
+  return { id, title: 'Conformance', body: body.join('\n') };
+}
+
+/** check.html: a page of its own. */
+export function renderCheckHtml(run: CheckRun): string {
+  const facts = `<p>Started ${escapeHtml(run.startedAt)}${run.finishedAt ? `, finished ${escapeHtml(run.finishedAt)}` : ''}; ${run.cases.length} cases, ${run.servers.length} servers${run.status === 'interrupted' ? '; <strong>interrupted</strong>' : ''}.</p>`;
+  return htmlDocument('Gauntlet conformance check', [conformanceSection(run)], facts);
+}

@@ -1,0 +1,119 @@
+/**
+ * check.json: the whole run as data. Every result states its verdict and what the server did;
+ * every result that did not pass also carries the raw bytes both ways, as base64 (exact) and
+ * as escaped text (readable), with its wire log and replay commands.
+ */
+import type { CaseResult, CheckRun, Exchange, ParsedResponse } from './types.ts';
+import { escapeBytes } from './wire-log.ts';
+import { resultDetail } from './summary.ts';
+
+export interface JsonResponse {
+  version: string;
+  status: number;
+  reason: string;
+  headers: Array<[string, string]>;
+  framing: ParsedResponse['framing'];
+  bodyLength: number;
+  start: number;
+  end: number;
+  incomplete?: boolean;
+}
+
+export interface JsonExchange {
+  responses: JsonResponse[];
+  interim: JsonResponse[];
+  trailingGarbage: number;
+  closedBy: Exchange['closedBy'];
+  reset: boolean;
+  closeAfterMs: number | null;
+  sentLength: number;
+  receivedLength: number;
+  unsent?: number;
+  harnessError?: string;
+  /** Only for results that did not pass. */
+  sentBase64?: string;
+  receivedBase64?: string;
+  sentText?: string;
+  receivedText?: string;
+}
+
+export interface JsonResult {
+  caseId: string;
+  server: string;
+  verdict: CaseResult['verdict'];
+  reason: string;
+  durationMs: number;
+  exchange: JsonExchange | null;
+  aliveExchange?: JsonExchange | null;
+  /** Only for results that did not pass. */
+  wireLog?: string;
+  replay?: string;
+  printfReplay?: string | null;
+}
+
+export type JsonCheckRun = Omit<CheckRun, 'results'> & { results: JsonResult[] };
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+function jsonResponse(r: ParsedResponse): JsonResponse {
+  return {
+    version: r.version,
+    status: r.status,
+    reason: r.reason,
+    headers: r.headers,
+    framing: r.framing,
+    bodyLength: r.body.length,
+    start: r.start,
+    end: r.end,
+    ...(r.incomplete ? { incomplete: true } : {}),
+  };
+}
+
+export function jsonExchange(ex: Exchange, withBytes: boolean): JsonExchange {
+  const out: JsonExchange = {
+    responses: ex.responses.map(jsonResponse),
+    interim: ex.interim.map(jsonResponse),
+    trailingGarbage: ex.trailingGarbage,
+    closedBy: ex.closedBy,
+    reset: ex.reset,
+    closeAfterMs: ex.closeAfterMs,
+    sentLength: ex.sent.length,
+    receivedLength: ex.received.length,
+  };
+  if (ex.unsent) out.unsent = ex.unsent;
+  if (ex.harnessError) out.harnessError = ex.harnessError;
+  if (withBytes) {
+    out.sentBase64 = base64(ex.sent);
+    out.receivedBase64 = base64(ex.received);
+    out.sentText = escapeBytes(ex.sent);
+    out.receivedText = escapeBytes(ex.received);
+  }
+  return out;
+}
+
+export function jsonResult(run: CheckRun, r: CaseResult): JsonResult {
+  const detailed = r.verdict !== 'pass' && r.verdict !== 'skip';
+  const out: JsonResult = {
+    caseId: r.caseId,
+    server: r.server,
+    verdict: r.verdict,
+    reason: r.reason,
+    durationMs: r.durationMs,
+    exchange: r.exchange ? jsonExchange(r.exchange, detailed) : null,
+  };
+  if (r.aliveExchange !== undefined) out.aliveExchange = r.aliveExchange ? jsonExchange(r.aliveExchange, detailed) : null;
+  if (detailed) {
+    const d = resultDetail(run, r);
+    out.wireLog = d.log;
+    out.replay = d.replay;
+    out.printfReplay = d.printf;
+  }
+  return out;
+}
+
+export function renderCheckJson(run: CheckRun): string {
+  const data: JsonCheckRun = { ...run, results: run.results.map((r) => jsonResult(run, r)) };
+  return `${JSON.stringify(data, null, 2)}\n`;
+}

@@ -1,0 +1,71 @@
+/**
+ * What every conformance report shares: verdict counts per server, and the details of a result
+ * that did not pass (its wire log and the commands that replay it).
+ */
+import type { CaseInfo, CaseResult, CheckRun, CheckServerRecord, Verdict } from './types.ts';
+import { gauntletReplay, renderWireLog } from './wire-log.ts';
+
+/** Verdicts in the order summaries list them. */
+export const VERDICTS: readonly Verdict[] = ['pass', 'warn', 'fail', 'info', 'skip', 'harness-error'];
+
+export type VerdictCounts = Record<Verdict, number>;
+
+export function countVerdicts(results: readonly CaseResult[]): VerdictCounts {
+  const counts: VerdictCounts = { pass: 0, warn: 0, fail: 0, info: 0, skip: 0, 'harness-error': 0 };
+  for (const r of results) counts[r.verdict] += 1;
+  return counts;
+}
+
+/** "40 pass, 2 warn, 1 fail, 3 info, 2 skip, 0 harness-error" */
+export function countsLine(counts: VerdictCounts): string {
+  return VERDICTS.map((v) => `${counts[v]} ${v}`).join(', ');
+}
+
+/** The results of one server, in case order. */
+export function serverResults(run: CheckRun, server: string): CaseResult[] {
+  return run.results.filter((r) => r.server === server);
+}
+
+/** A server's one-line summary: its counts, or why it has none. */
+export function serverSummary(run: CheckRun, server: CheckServerRecord): string {
+  const results = serverResults(run, server.name);
+  const counts = countsLine(countVerdicts(results));
+  if (!server.error) return `${server.name}: ${counts}`;
+  const firstLine = server.error.split('\n')[0] ?? server.error;
+  return results.length > 0 ? `${server.name}: ${counts}; FAILED: ${firstLine}` : `${server.name}: FAILED: ${firstLine}`;
+}
+
+/** Whether the run holds a failure: a MUST miss, a dead server, or a server that did not start. */
+export function runFailed(run: CheckRun): boolean {
+  return run.servers.some((s) => s.error) || run.results.some((r) => r.verdict === 'fail');
+}
+
+export interface ResultDetail {
+  /** The wire log of the exchange, then of the liveness probe when it matters. */
+  log: string;
+  /** `npx gauntlet check --server NAME --case ID` */
+  replay: string;
+  /** The request by hand with printf and nc, when it fits on a command line. */
+  printf: string | null;
+}
+
+export function caseById(run: CheckRun, id: string): CaseInfo | undefined {
+  return run.cases.find((c) => c.id === id);
+}
+
+/** The wire logs and replay commands of one result. */
+export function resultDetail(run: CheckRun, result: CaseResult): ResultDetail {
+  const info = caseById(run, result.caseId);
+  const server = run.servers.find((s) => s.name === result.server);
+  const parts: string[] = [];
+  if (result.exchange) parts.push(renderWireLog(result.exchange, info?.timeoutMs === undefined ? {} : { timeoutMs: info.timeoutMs }));
+  else parts.push('(no exchange)');
+  if (result.aliveExchange && result.verdict !== 'pass') {
+    parts.push(`liveness probe on a fresh connection:\n${renderWireLog(result.aliveExchange)}`);
+  }
+  return {
+    log: parts.join('\n\n'),
+    replay: gauntletReplay(server?.serverFlag ?? `--server ${result.server}`, result.caseId),
+    printf: info?.printfReplay ?? null,
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * Conformance cases as data, in the manner of http-tests/cache-tests: a stable id, a name that
+ * states the requirement, the RFC section, a level, the raw request, and the accepted outcomes.
+ */
+
+/** MUST misses fail, SHOULD misses warn, informational cases never fail a server. */
+export type Level = 'MUST' | 'SHOULD' | 'informational';
+
+/** The groups cases are filed under (one file each in spec/conformance/cases/). */
+export type CaseGroup =
+  | 'request-line'
+  | 'header-fields'
+  | 'framing'
+  | 'chunked'
+  | 'host'
+  | 'methods'
+  | 'versions'
+  | 'persistence'
+  | 'connection-close'
+  | 'expect-continue'
+  | 'limits'
+  | 'timeouts'
+  | 'path-traversal'
+  | 'smuggling'
+  | 'liveness'
+  | 'responses';
+
+/**
+ * One write on the wire. A string is sent as latin1, so every char is one byte (use \x00-\xff).
+ * `delayMs` is waited before this part is written: fragmentation is part of a case.
+ */
+export interface RequestPart {
+  data: string | Uint8Array;
+  delayMs?: number;
+}
+
+/** One accepted outcome for a response slot. */
+export type Outcome =
+  /** A response whose status is in [min, max]. */
+  | { kind: 'status'; min: number; max: number }
+  /** The server closed (or reset) the connection without a response in this slot. */
+  | { kind: 'close' }
+  /** Nothing arrived and the connection stayed open until the case's time limit. */
+  | { kind: 'timeout' };
+
+/** Features a server may not offer; a case needing one is skipped for servers without it. */
+export type Capability =
+  /** POST /echo answers the request body. */
+  | 'echo';
+
+/** A response as the raw client parsed it from the bytes received. */
+export interface ParsedResponse {
+  version: string;
+  status: number;
+  reason: string;
+  /** Header fields in order, names as sent. */
+  headers: Array<[string, string]>;
+  body: Uint8Array;
+  /** How the body was delimited. */
+  framing: 'content-length' | 'chunked' | 'close' | 'none';
+  /** Offsets of this response in the received bytes. */
+  start: number;
+  end: number;
+  /**
+   * The bytes stopped before this response did: its head arrived, but the connection ended
+   * (or the client stopped waiting) before the last body byte, or the chunked body broke
+   * off at a line that is not chunked syntax. `body` holds what arrived.
+   */
+  incomplete?: boolean;
+}
+
+/** One write or one read, for the timings of a wire log. */
+export interface WireEvent {
+  /** ms since the first write (negative never; 0 for the first write). */
+  atMs: number;
+  direction: 'sent' | 'received';
+  /** Where these bytes are in `Exchange.sent` or `Exchange.received`. */
+  offset: number;
+  length: number;
+}
+
+/** Everything observed in one exchange: what the wire log of a non-pass shows. */
+export interface Exchange {
+  sent: Uint8Array;
+  received: Uint8Array;
+  /** Final responses in order (1xx interim responses are in `interim`). */
+  responses: ParsedResponse[];
+  interim: ParsedResponse[];
+  /** Bytes received after the last complete response that do not parse as one. */
+  trailingGarbage: number;
+  /** Who ended the connection. */
+  closedBy: 'server' | 'client-timeout' | 'client';
+  /** The server reset the connection (ECONNRESET / EPIPE). Counts as closed. */
+  reset: boolean;
+  /** ms from the first write to the server's close, or null when the client closed. */
+  closeAfterMs: number | null;
+  /** A problem of the harness itself (could not connect, ...): never the server's fault. */
+  harnessError?: string;
+  /** Every write and read in order, with its time: the timings of the wire log. */
+  timeline?: WireEvent[];
+  /** Request bytes never written because the server had closed the connection first. */
+  unsent?: number;
+  /** Host and port the exchange was with (for a replay command). */
+  peer?: { host: string; port: number };
+}
+
+/** What a case's own check sees. */
+export interface CheckContext {
+  exchange: Exchange;
+  /** The document root the server was started with (to compare served bytes with files). */
+  root: string;
+}
+
+export interface ConformanceCase {
+  /** Stable kebab-case id: reports and the broken-server tests refer to cases by it. */
+  id: string;
+  /** The requirement, stated as one sentence ("A request with two different Content-Length values is rejected"). */
+  name: string;
+  /** Where the requirement is written, e.g. "RFC 9112 §6.3". */
+  rfc: string;
+  level: Level;
+  group: CaseGroup;
+  /** The request bytes; several parts are written separately (with their delays). */
+  request: RequestPart[];
+  /**
+   * Accepted outcomes of the first response slot. "close" is accepted only if listed; a case
+   * rejecting bad input usually lists { status 400 } and { close }.
+   */
+  accept: Outcome[];
+  /**
+   * Further requirements, on top of `accept`: returns null when satisfied, or a sentence
+   * saying what the server did wrong. Reads only the exchange.
+   */
+  check?: (ctx: CheckContext) => string | null;
+  /** After the exchange, a fresh connection must still get 200 for GET / (liveness). */
+  thenAlive?: boolean;
+  /** How long to wait for the server, ms (default 2000). A timeout outcome needs this long. */
+  timeoutMs?: number;
+  needs?: Capability[];
+  /**
+   * The method of each request the server is expected to answer, in order. The response
+   * parser needs it to know which responses answer HEAD and so carry no body. When absent it
+   * is read from the request bytes, which is right unless the bytes are ambiguous on purpose.
+   */
+  methods?: string[];
+  /** Why this case matters: the bug class it catches, quoted RFC sentence. */
+  notes?: string;
+}
+
+export type Verdict = 'pass' | 'warn' | 'fail' | 'info' | 'skip' | 'harness-error';
+
+export interface CaseResult {
+  caseId: string;
+  server: string;
+  verdict: Verdict;
+  /** Why it did not pass (empty for a pass). */
+  reason: string;
+  exchange: Exchange | null;
+  durationMs: number;
+  /** The fresh connection of a `thenAlive` case, when one was made. */
+  aliveExchange?: Exchange | null;
+}
+
+/** A case as reports show it: its data without the request and the check function. */
+export interface CaseInfo {
+  id: string;
+  name: string;
+  rfc: string;
+  level: Level;
+  group: CaseGroup;
+  notes?: string;
+  /** The file the case was loaded from, relative to the project. */
+  file?: string;
+  /** A shell line sending the case's request with printf and nc, or null when too big for one. */
+  printfReplay?: string | null;
+  /** The case's time limit, ms. */
+  timeoutMs?: number;
+}
+
+/** One server's part in a conformance run. */
+export interface CheckServerRecord {
+  name: string;
+  command: string;
+  /** The manifest file or the `--server` flag it came from. */
+  source: string;
+  capabilities: string[];
+  /** The flag that selects this server again, e.g. `--server python-async` (for replay commands). */
+  serverFlag: string;
+  /** Set when the server did not start, or exited during the run: it counts as a failure. */
+  error?: string;
+}
+
+/** Everything `gauntlet check` observed: the data of check.json, check.junit.xml and check.html. */
+export interface CheckRun {
+  tool: 'gauntlet';
+  command: 'check';
+  version: string;
+  startedAt: string;
+  finishedAt: string | null;
+  status: 'complete' | 'interrupted';
+  cases: CaseInfo[];
+  servers: CheckServerRecord[];
+  /** One per (server, case) that ran, servers in order, cases in order within each. */
+  results: CaseResult[];
+}

@@ -1,0 +1,134 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../lib/paths.ts';
+import type { JsonCheckRun } from '../../lib/conformance/json.ts';
+
+const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
+const TINY = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
+/** http.server answers any GET with 200, Host or not: it misses the MUST of RFC 9112 §3.2. */
+const tiny = (name: string, args = '') => `${name}=python3 -u ${TINY} {port} ${args}`.trim();
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[]): Promise<CliRun> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
+  });
+}
+
+/** Cases of our own, so that the test does not depend on the project's case files. */
+const CASES = [
+  {
+    id: 'missing-host-rejected',
+    name: 'An HTTP/1.1 request without Host is rejected with 400',
+    rfc: 'RFC 9112 §3.2',
+    level: 'MUST',
+    group: 'host',
+    request: [{ data: 'GET / HTTP/1.1\r\n\r\n' }],
+    accept: [{ kind: 'status', min: 400, max: 400 }],
+  },
+  {
+    id: 'get-root',
+    name: 'GET / is answered with 200',
+    rfc: 'RFC 9110 §9.3.1',
+    level: 'MUST',
+    group: 'responses',
+    request: [{ data: 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' }],
+    accept: [{ kind: 'status', min: 200, max: 200 }],
+  },
+  {
+    id: 'echo-answers',
+    name: 'POST /echo answers the body',
+    rfc: 'RFC 9110 §9.3.3',
+    level: 'MUST',
+    group: 'methods',
+    needs: ['echo'],
+    request: [{ data: 'POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi' }],
+    accept: [{ kind: 'status', min: 200, max: 200 }],
+  },
+];
+
+let casesDir = '';
+beforeAll(async () => {
+  casesDir = await mkdtemp(join(tmpdir(), 'gauntlet-check-cases-'));
+  // Outside the project, a .ts file is an ES module only when its package says so.
+  await writeFile(join(casesDir, 'package.json'), '{ "type": "module" }\n');
+  await writeFile(join(casesDir, 'basic.ts'), `export const cases = ${JSON.stringify(CASES, null, 2)};\n`);
+});
+
+describe('gauntlet check', () => {
+  it('runs the cases on each server, prints the grid, writes the three reports and exits 1 on a MUST miss', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'gauntlet-check-'));
+    const run = await runCli(['check', '--cases', casesDir, '--server', tiny('tiny'), '--server', 'python-async', '--out', out]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/missing-host-rejected\s+MUST\s+FAIL\s+pass/);
+    expect(run.stdout).toMatch(/get-root\s+MUST\s+pass\s+pass/);
+    expect(run.stdout).toMatch(/echo-answers\s+MUST\s+skip\s+pass/);
+    expect(run.stdout).toContain('tiny: 1 pass, 0 warn, 1 fail, 0 info, 1 skip, 0 harness-error');
+    expect(run.stdout).toContain('python-async: 3 pass, 0 warn, 0 fail');
+    expect(run.stdout).toMatch(/FAIL tiny missing-host-rejected \(MUST, RFC 9112 §3\.2\): expected 400; got 200 OK after \d+ ms/);
+    expect(run.stdout).toContain(`replay: npx gauntlet check --server 'tiny=python3 -u ${TINY} {port}' --case missing-host-rejected`);
+
+    const json = JSON.parse(await readFile(join(out, 'check.json'), 'utf8')) as JsonCheckRun;
+    expect(json.results).toHaveLength(6);
+    const fail = json.results.find((r) => r.verdict === 'fail')!;
+    expect(Buffer.from(fail.exchange!.sentBase64!, 'base64').toString('latin1')).toBe('GET / HTTP/1.1\r\n\r\n');
+    expect(fail.exchange!.receivedText).toMatch(/^HTTP\/1\.0 200 OK\\r\\n/);
+    expect(json.servers.map((s) => [s.name, s.capabilities])).toEqual([['tiny', []], ['python-async', ['echo']]]);
+    const junit = await readFile(join(out, 'check.junit.xml'), 'utf8');
+    expect(junit).toContain('<testsuite name="tiny" tests="3" failures="1" errors="0" skipped="1"');
+    const html = await readFile(join(out, 'check.html'), 'utf8');
+    expect(html).toContain('<details id="r-tiny--missing-host-rejected">');
+  });
+
+  it('exits 0 when no MUST requirement is missed, and runs only the cases asked for', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'gauntlet-check-'));
+    const run = await runCli(['check', '--cases', casesDir, '--server', tiny('tiny'), '--case', 'get-root', '--group', 'methods', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('tiny: 1 pass, 0 warn, 0 fail, 0 info, 1 skip, 0 harness-error');
+    expect(run.stdout).not.toContain('missing-host-rejected');
+  });
+
+  it('reports a server that does not start as a failure and still checks the others', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'gauntlet-check-'));
+    const run = await runCli(['check', '--cases', casesDir, '--server', tiny('broken', '--exit-code 3'), '--server', 'python-async', '--case', 'get-root', '--out', out]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/broken FAILED: server "broken" exited before it was ready \(exit code 3\)/);
+    expect(run.stdout).toMatch(/get-root\s+MUST\s+down\s+pass/);
+    expect(run.stdout).toContain('refusing to start (asked to fail)');
+    const junit = await readFile(join(out, 'check.junit.xml'), 'utf8');
+    expect(junit).toContain('<testsuite name="broken" tests="1" failures="1"');
+  });
+
+  it('refuses unknown cases and groups with the usage, exit code 2', async () => {
+    const unknownCase = await runCli(['check', '--cases', casesDir, '--server', tiny('tiny'), '--case', 'get-rot']);
+    expect(unknownCase.code).toBe(2);
+    expect(unknownCase.stderr).toContain('no case with id "get-rot" (did you mean get-root?)');
+    expect(unknownCase.stderr).toContain('usage: gauntlet check');
+    const unknownGroup = await runCli(['check', '--group', 'nope']);
+    expect(unknownGroup.code).toBe(2);
+    expect(unknownGroup.stderr).toContain('--group "nope" is not a group');
+  });
+
+  it('prints its options', async () => {
+    const run = await runCli(['check', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('--concurrency N');
+    expect(run.stdout).toContain('GAUNTLET_HEADER_TIMEOUT_MS=1000');
+    const main = await runCli(['help']);
+    expect(main.stdout).toMatch(/check\s+run the HTTP\/1\.1 conformance cases/);
+  });
+});
