@@ -1,5 +1,6 @@
 import type { CellRecord, CellResult, CellSpec, LoadMode, Matrix, RunResults, ServerRecord, ServerSpec } from './types.ts';
-import { launch, describeExit, type RunningServer } from './launcher.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { launch, describeExit, type RunningServer, type ExitInfo } from './launcher.ts';
 import { matrixCells } from './matrix.ts';
 import { machineInfo, gauntletVersion } from './machine.ts';
 import { runCell } from './load/index.ts';
@@ -44,6 +45,10 @@ export class BenchInterrupted extends Error {
 function outputTail(server: RunningServer, lines = 8): string {
   const text = (server.stderr().trim() || server.stdout().trim()).split('\n').slice(-lines).join('\n');
   return text ? `\n${text}` : '';
+}
+
+async function exitWithin(server: RunningServer, ms: number): Promise<ExitInfo | null> {
+  return Promise.race([server.exited, sleep(ms, null, { ref: false })]);
 }
 
 function isAbort(err: unknown, signal?: AbortSignal): boolean {
@@ -153,7 +158,9 @@ async function benchServer(
     results.cells.push(cellRecord);
     await opts.store.save(results);
     events.cellDone?.(cellRecord);
-    const exit = server.exitInfo();
+    // A server that died mid-cell shows as failed requests before its exit reaches us: give the
+    // exit a moment to arrive, so that the crash is named rather than mistaken for slowness.
+    const exit = server.exitInfo() ?? (result.failedRequests > 0 ? await exitWithin(server, 500) : null);
     if (exit) {
       // The cell is kept (its failures are what the crash looked like from outside), the rest skipped.
       record.error = `crashed during cell ${cell.requests} x ${cell.concurrency} (${describeExit(exit)})${outputTail(server)}`;
