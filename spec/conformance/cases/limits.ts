@@ -188,4 +188,23 @@ export const cases: ConformanceCase[] = [
     needs: ['echo'],
     notes: TOO_LARGE,
   },
+  {
+    id: 'limits-body-64k-echoed',
+    name: 'A 64 KiB body is echoed whole or refused with 413 (or a close), never cut short',
+    rfc: 'RFC 9112 §6.3; RFC 9110 §15.5.14',
+    level: 'MUST',
+    group: 'limits',
+    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 64 * 1024, Connection: 'close' }, filler(64 * 1024, '0123456789abcdef-gauntlet-64k-'))),
+    accept: [status(200), status(413), CLOSE],
+    check: whenStatus(200, 200, ({ exchange }) => {
+      const r = exchange.responses[0];
+      if (!r) return null;
+      const sent = Buffer.from(filler(64 * 1024, '0123456789abcdef-gauntlet-64k-'), 'latin1');
+      if (r.body.length !== sent.length) return `the echo holds ${r.body.length} bytes, not ${sent.length}`;
+      return Buffer.from(r.body).equals(sent) ? null : 'the echo differs from the body sent';
+    }),
+    timeoutMs: 3000,
+    needs: ['echo'],
+    notes: `A body between the small ones of methods-post-echo and the 1.5 MiB ones above: a server that reads the content into one fixed buffer (a single recv(8192)) answers it cut short. RFC 9112 §6.3: "If a valid Content-Length header field is present without Transfer-Encoding, its decimal value defines the expected message body length in octets." ${TOO_LARGE}`,
+  },
 ];

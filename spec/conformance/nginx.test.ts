@@ -1,0 +1,113 @@
+/**
+ * Every conformance case against a stock nginx (fixtures/nginx/): a server nobody here wrote, so
+ * that the suite is checked against an independent, widely deployed implementation.
+ *
+ * nginx is not conformant everywhere. Its MUST failures are declared below, each with the reason
+ * it is a genuine deviation (docs/conformance.md, section "nginx", quotes the RFC sentence of
+ * each). The file fails when a MUST failure appears that is not declared, and when a declared one
+ * no longer fails, so that the list stays honest. nginx has no POST /echo: cases needing the echo
+ * capability are skipped. When nginx is not installed the whole file is skipped, saying so.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readManifest, MANIFEST_FILE } from '../../lib/manifest.ts';
+import { launch, type RunningServer } from '../../lib/launcher.ts';
+import { DEFAULT_DOC_ROOT, PROJECT_ROOT } from '../../lib/paths.ts';
+import { loadCases } from '../../lib/conformance/registry.ts';
+import { CONFORMANCE_ENV, scheduleCases } from '../../lib/conformance/runner.ts';
+import { gauntletReplay, renderWireLog, serverFlagFor } from '../../lib/conformance/wire-log.ts';
+import type { CaseResult, ConformanceCase } from '../../lib/conformance/types.ts';
+
+/** Case id -> why nginx fails it. Every entry must still fail; every other case must not. */
+const KNOWN_NGINX_DEVIATIONS: Readonly<Record<string, string>> = {
+  'methods-post-to-file-405-allow': 'nginx answers 405 without the Allow field that RFC 9110 §15.5.6 requires of every 405',
+  'methods-trace-405-allow': 'nginx answers TRACE with 405 and no Allow field (RFC 9110 §15.5.6)',
+  'host-userinfo': 'nginx accepts "Host: user@localhost"; "@" is not allowed in uri-host, and an invalid Host MUST get 400 (RFC 9112 §3.2)',
+  'host-bad-port': 'nginx accepts "Host: localhost:80a"; port = *DIGIT, and an invalid Host MUST get 400 (RFC 9112 §3.2)',
+  'host-unclosed-ipv6': 'nginx accepts "Host: [::1" without the closing "]" of an IP-literal; an invalid Host MUST get 400 (RFC 9112 §3.2)',
+  'header-fields-value-htab-trimmed':
+    'nginx strips only SP around field values, not HTAB (RFC 9112 §5.1: OWS "is excluded by parsers"), so "Host:\\tlocalhost\\t" keeps its tabs and is refused 400',
+};
+
+const NGINX_DIR = join(PROJECT_ROOT, 'fixtures', 'nginx');
+const NGINX_BIN = process.env.GAUNTLET_NGINX ?? '/usr/sbin/nginx';
+const installed = existsSync(NGINX_BIN);
+const NOT_INSTALLED = `nginx is not installed at ${NGINX_BIN} (apt-get install nginx-light, or set GAUNTLET_NGINX): the nginx conformance run is skipped, not passed`;
+
+const spec = await readManifest(join(NGINX_DIR, MANIFEST_FILE));
+const cases: ConformanceCase[] = (await loadCases()).map((l) => l.case);
+const byId = new Map(cases.map((c) => [c.id, c] as const));
+
+let server: RunningServer | undefined;
+let startError: Error | undefined;
+let results: Map<string, Promise<CaseResult>> | undefined;
+
+beforeAll(async () => {
+  if (!installed) return;
+  try {
+    server = await launch(spec, { env: { ...CONFORMANCE_ENV } });
+    results = scheduleCases(cases, { host: server.host, port: server.port, root: DEFAULT_DOC_ROOT, capabilities: spec.capabilities ?? [], name: spec.name }, 8);
+  } catch (err) {
+    startError = err as Error;
+  }
+});
+
+afterAll(async () => {
+  await Promise.allSettled([...(results?.values() ?? [])]);
+  await server?.stop();
+});
+
+function details(c: ConformanceCase, r: CaseResult): string {
+  const parts = [`nginx ${c.id} (${c.level}, ${c.rfc}): ${c.name}`, `${r.verdict}${r.reason ? `: ${r.reason}` : ''}`];
+  if (r.exchange) parts.push(renderWireLog(r.exchange, { timeoutMs: c.timeoutMs ?? 2_000 }));
+  parts.push(`replay: ${gauntletReplay(serverFlagFor(spec), c.id)}`);
+  return parts.join('\n');
+}
+
+async function resultOf(id: string): Promise<CaseResult> {
+  if (startError) throw startError;
+  const r = await results?.get(id);
+  if (!r) throw new Error(`no result for ${id}`);
+  return r;
+}
+
+it('nginx is installed', (ctx) => {
+  if (!installed) ctx.skip(NOT_INSTALLED);
+  expect(existsSync(NGINX_BIN)).toBe(true);
+});
+
+it('the declared deviations are MUST cases that exist', () => {
+  const problems = Object.keys(KNOWN_NGINX_DEVIATIONS).flatMap((id) => {
+    const c = byId.get(id);
+    if (!c) return [`${id}: no such case (renamed or removed?)`];
+    if (c.level !== 'MUST') return [`${id}: a ${c.level} case cannot fail, so it is not a deviation to declare`];
+    return [];
+  });
+  expect(problems).toEqual([]);
+});
+
+describe.skipIf(!installed)('nginx', () => {
+  it('starts', () => {
+    if (startError) throw startError;
+    expect(server).toBeDefined();
+  });
+
+  it.concurrent.for(cases.map((c) => ({ id: c.id, c })))('$id', async ({ c }, ctx) => {
+    const r = await resultOf(c.id);
+    const known = KNOWN_NGINX_DEVIATIONS[c.id];
+    if (r.verdict === 'skip') {
+      // A declared deviation that can no longer run is not failing any more either.
+      expect(known, `${c.id} is declared in KNOWN_NGINX_DEVIATIONS but was skipped: ${r.reason}`).toBeUndefined();
+      ctx.skip(r.reason);
+    }
+    expect(r.verdict, `the harness, not nginx, failed: ${r.reason}`).not.toBe('harness-error');
+    if (known !== undefined) {
+      expect(r.verdict, `${c.id} is declared in KNOWN_NGINX_DEVIATIONS ("${known}") but no longer fails: remove it from the list\n${details(c, r)}`).toBe('fail');
+      await ctx.annotate(`known nginx deviation: ${known}`, 'notice');
+      return;
+    }
+    if (r.verdict === 'warn' || r.verdict === 'info') await ctx.annotate(`${r.verdict}: ${r.reason}`, r.verdict === 'warn' ? 'warning' : 'notice');
+    expect(r.verdict, `a MUST failure that KNOWN_NGINX_DEVIATIONS does not declare:\n${details(c, r)}`).not.toBe('fail');
+  });
+});
