@@ -568,7 +568,7 @@ const noTraversal: PropertyDef<PathAttack> = {
 };
 
 /** How long the client waits on a mutated request before giving up on it, ms of silence. */
-const MUTATED_SILENCE_MS = 250;
+const MUTATED_SILENCE_MS = 500;
 /** How long a fresh connection waits for its 200, ms. */
 const ALIVE_TIMEOUT_MS = 3_000;
 

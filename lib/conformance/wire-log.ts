@@ -3,6 +3,8 @@
  * received in order with their times, control bytes made visible (\r\n, \x00), big bodies
  * shortened, who closed the connection and when; and the commands that replay the case.
  */
+import { dirname, join, relative } from 'node:path';
+import { SERVERS_DIR } from '../paths.ts';
 import type { Exchange, ParsedResponse, RequestPart, WireEvent } from './types.ts';
 import { partBytes } from './raw-client.ts';
 import { statusText } from './response-parser.ts';
@@ -208,5 +210,9 @@ export function serverFlagFor(spec: { name: string; command: string; source: str
       return `--server ${shellQuote(`${spec.name}=${spec.command}`)}`;
     }
   }
-  return `--server ${shellQuote(spec.name)}`;
+  // A manifest outside servers/ is named by its folder: its name alone would not resolve.
+  const folder = dirname(spec.source);
+  if (folder === join(SERVERS_DIR, spec.name)) return `--server ${shellQuote(spec.name)}`;
+  const rel = relative(process.cwd(), folder) || '.';
+  return `--server ${shellQuote(rel.includes('/') ? rel : `./${rel}`)}`;
 }

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVERS_DIR } from '../../lib/paths.ts';
 import type { CaseResult, CheckRun, ConformanceCase, Exchange } from '../../lib/conformance/types.ts';
 import { parseResponses } from '../../lib/conformance/response-parser.ts';
 import { escapeBytes, escapedLines, renderWireLog, printfReplay, gauntletReplay, serverFlagFor, shellQuote } from '../../lib/conformance/wire-log.ts';
@@ -115,7 +116,12 @@ describe('wire log', () => {
   it('replays through gauntlet with the flag that selects the server', () => {
     expect(gauntletReplay('--server python-async', 'te-and-cl')).toBe('npx gauntlet check --server python-async --case te-and-cl');
     expect(serverFlagFor({ name: 'mine', command: 'x {port}', source: '--server "mine=./srv {port}"' })).toBe("--server 'mine=./srv {port}'");
-    expect(serverFlagFor({ name: 'node-async', command: 'x', source: '/x/servers/node-async/server.json' })).toBe('--server node-async');
+    expect(serverFlagFor({ name: 'node-async', command: 'x', source: join(SERVERS_DIR, 'node-async', 'server.json') })).toBe('--server node-async');
+    // A manifest outside servers/ is named by its folder, which loadServer resolves as a path.
+    const elsewhere = join(process.cwd(), 'fixtures', 'broken', 'head-with-body');
+    expect(serverFlagFor({ name: 'broken-head-with-body', command: 'x', source: join(elsewhere, 'server.json') })).toBe(
+      '--server fixtures/broken/head-with-body',
+    );
     expect(shellQuote("it's")).toBe("'it'\\''s'");
   });
 });

@@ -450,3 +450,13 @@ export function answeredBeforePart(partIndex: number): Check {
     return `nothing came back until the content was sent (${Math.round(bodySent)} ms): the server waited for the content instead of answering 100 Continue or a final status`;
   };
 }
+
+/**
+ * Marks every case of a group of malformed-input cases with `thenAlive`: rejecting bad input with a
+ * close is allowed, crashing on it is not, and from the client's side the two look alike until a
+ * fresh connection is refused. RFC 9112 §2.2: the server "SHOULD respond with a 400 (Bad Request)
+ * response and close the connection"; it does not stop serving everyone else.
+ */
+export function thenAlive(cases: ConformanceCase[]): ConformanceCase[] {
+  return cases.map((c) => ({ ...c, thenAlive: true }));
+}

@@ -1,5 +1,5 @@
 import type { ConformanceCase } from '../../../lib/conformance/types.ts';
-import { CLOSE, OK, all, badRequestLine, bodyEqualsFile, getClose, one, rejected, req, startsWithStatusLine, status } from './helpers.ts';
+import { CLOSE, OK, all, badRequestLine, bodyEqualsFile, getClose, one, rejected, req, startsWithStatusLine, status, thenAlive } from './helpers.ts';
 
 const INVALID_LINE =
   'RFC 9112 §3.2: "Recipients of an invalid request-line SHOULD respond with either a 400 (Bad Request) error or a 301 (Moved Permanently) redirect with the request-target properly encoded. A recipient SHOULD NOT attempt to autocorrect and then process the request without a redirect, since the invalid request-line might be deliberately crafted to bypass security filters along the request chain."';
@@ -37,7 +37,7 @@ function lenient(id: string, name: string, requestLine: string, notes: string): 
   };
 }
 
-export const cases: ConformanceCase[] = [
+export const cases: ConformanceCase[] = thenAlive([
   {
     id: 'request-line-empty-line-before',
     name: 'An empty line (CRLF) before the request line is ignored',
@@ -130,4 +130,4 @@ export const cases: ConformanceCase[] = [
     notes:
       'RFC 9112 §2.2: the whitespace-preceded line is to be consumed "without further processing of it" (or the message rejected). A server that reads it as Content-Length: 23 swallows the start of the next request as a body.',
   },
-];
+]);

@@ -15,8 +15,7 @@ import {
   one,
   rejected,
   rejectedAndClosed,
-  status,
-} from './helpers.ts';
+  status, thenAlive } from './helpers.ts';
 
 /** The request hidden inside the outer one. */
 const INNER = 'GET /style.css HTTP/1.1\r\nHost: localhost\r\n\r\n';
@@ -50,7 +49,7 @@ function disguisedTe(id: string, name: string, teLine: string, why: string, leve
   };
 }
 
-export const cases: ConformanceCase[] = [
+export const cases: ConformanceCase[] = thenAlive([
   {
     id: 'smuggling-cl-te',
     name: 'Content-Length then Transfer-Encoding: rejected, or read as chunked and the connection closed, never two responses',
@@ -246,4 +245,4 @@ export const cases: ConformanceCase[] = [
     needs: ['echo'],
     notes: 'The control for the cases above: with one unambiguous framing, the bytes of a request in the body are only content.',
   },
-];
+]);
