@@ -1,14 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
 // Three projects: the harness's own tests run in parallel, conformance runs in parallel
-// against servers started once per file, and perf runs alone and serially, because
-// two measurements sharing this machine's two cores would measure each other.
+// against servers started once per file, and perf runs alone and serially, after the other two
+// (groupOrder), because two measurements sharing this machine's two cores would measure each other.
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['spec/unit/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
@@ -17,6 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'conformance',
+          sequence: { groupOrder: 0 },
           include: ['spec/conformance/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -27,7 +29,7 @@ export default defineConfig({
           name: 'perf',
           include: ['spec/perf/**/*.test.ts'],
           fileParallelism: false,
-          sequence: { concurrent: false },
+          sequence: { concurrent: false, groupOrder: 1 },
           testTimeout: 300_000,
           hookTimeout: 120_000,
         },

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { launch, describeExit, type RunningServer, type ExitInfo } from './launcher.ts';
 import { matrixCells } from './matrix.ts';
 import { machineInfo, gauntletVersion } from './machine.ts';
-import { runCell } from './load/index.ts';
+import { runCell, runCellWithSamples, type CellSamples } from './load/index.ts';
+import { CellObserver, cellSignals, diagnoseRun, listenBacklog } from './diagnostics/index.ts';
 import type { ResultsStore } from './results-store.ts';
 
 export interface BenchOptions {
@@ -73,6 +74,7 @@ export async function runBench(opts: BenchOptions, events: BenchEvents = {}): Pr
     machine: machineInfo(),
     servers: [],
     cells: [],
+    findings: [],
   };
   await opts.store.save(results);
   const cells = matrixCells(opts.matrix);
@@ -129,6 +131,8 @@ async function benchServer(
   events: BenchEvents,
 ): Promise<void> {
   const target = { host: server.host, port: server.port, path: opts.path, mode: opts.mode, timeoutMs: opts.timeoutMs };
+  // The backlog decides whether accept-queue drops seen during a cell can be the server's.
+  record.listenBacklog = await listenBacklog(server.port, server.host);
   if (opts.warmup > 0) {
     await runCell(target, { requests: opts.warmup, concurrency: 1 }, { signal: opts.signal });
   }
@@ -136,12 +140,16 @@ async function benchServer(
     if (opts.signal?.aborted) throw new BenchInterrupted();
     events.cellStarted?.(server.spec, cell, j, cells.length);
     let result: CellResult;
+    let samples: CellSamples;
+    // Diagnostics: the server's process group and the kernel's TCP counters, read around the cell.
+    const observer = CellObserver.start(server.pid);
     try {
-      result = await runCell(target, cell, {
+      ({ result, samples } = await runCellWithSamples(target, cell, {
         signal: opts.signal,
         onProgress: (done, total) => events.cellProgress?.(done, total),
-      });
+      }));
     } catch (err) {
+      observer.cancel();
       if (isAbort(err, opts.signal)) throw new BenchInterrupted();
       record.error = `cell ${cell.requests} x ${cell.concurrency} could not be measured: ${(err as Error).message}`;
       events.serverFailed?.(server.spec, record.error);
@@ -155,7 +163,15 @@ async function benchServer(
       result,
       finishedAt: new Date().toISOString(),
     };
+    const observed = await observer.finish(result.completeRequests);
+    if (observed.resources) cellRecord.resources = observed.resources;
+    cellRecord.signals = {
+      ...cellSignals(samples, observed.kernel),
+      clientCpuUs: observed.clientCpuUs,
+      ...(observed.clientRunDelayUs === null ? {} : { clientRunDelayUs: observed.clientRunDelayUs }),
+    };
     results.cells.push(cellRecord);
+    results.findings = diagnoseRun(results);
     await opts.store.save(results);
     events.cellDone?.(cellRecord);
     // A server that died mid-cell shows as failed requests before its exit reaches us: give the

@@ -161,6 +161,117 @@ export interface CellRecord extends CellSpec {
   result: CellResult;
   /** ISO time at which the cell finished. */
   finishedAt: string;
+  /** The server's process tree during the cell, from /proc (Linux only). */
+  resources?: CellResources;
+  /** What the diagnostics read from the cell: latency clusters, failure kinds, kernel counters. */
+  signals?: CellSignals;
+}
+
+/**
+ * The server's whole process group during one cell, sampled from /proc/<pid> for every process
+ * whose process group is the server's. CPU times come from /proc in clock ticks (10 ms), so
+ * they are exact only to a few ticks: short cells show them roughly.
+ */
+export interface CellResources {
+  /** Processes in the group at the end of the cell. */
+  processes: number;
+  /** User and system CPU time spent during the cell, microseconds (reaped children included). */
+  cpuUserUs: number;
+  cpuSysUs: number;
+  /** (user + sys) / complete requests, microseconds; null when nothing completed. */
+  cpuUsPerRequest: number | null;
+  /** Wall-clock time the CPU figures cover, microseconds (the cell, start to end of sampling). */
+  wallUs: number;
+  /** Resident memory of the whole group: the largest of the samples taken during the cell, bytes. */
+  peakRssBytes: number;
+  /** Threads of the whole group: the most seen in a sample, and at the end. */
+  threadsPeak: number;
+  threadsAfter: number;
+  /** Open file descriptors of the whole group before the cell and once it had settled after it. */
+  fdsBefore: number;
+  fdsAfter: number;
+  /** How many times the group was sampled. */
+  samples: number;
+  /**
+   * Time the group's threads spent runnable but waiting for a CPU during the cell, microseconds
+   * (schedstat; threads that ended during the cell are not counted). Low CPU use with a long
+   * wait here is starvation by other programs, not a server waiting for its own reasons.
+   */
+  runDelayUs?: number;
+}
+
+/** How requests that did not end at EOF ended (see FailureKind in lib/load/ab-figures.ts). */
+export interface FailureTally {
+  connect: number;
+  reset: number;
+  timeout: number;
+  truncated: number;
+}
+
+/** Deltas of the kernel's TcpExt counters (/proc/net/netstat) over one cell; system-wide. */
+export interface KernelTcpCounters {
+  /** Connections that found the accept queue full (the SYN or the handshake's last ACK is dropped). */
+  listenOverflows: number;
+  /** Connections dropped by a listening socket, overflows included. */
+  listenDrops: number;
+  /** SYNs retransmitted by connecting sockets (the client's side, on this machine). */
+  synRetrans: number;
+  /** ACKs sent late by the delayed-ACK timer. */
+  delayedAcks: number;
+}
+
+/** What the diagnostics keep of one cell's per-request records (the records themselves are not stored). */
+export interface CellSignals {
+  /** Requests with a time (ended at EOF or by a reset), the ones the latency figures cover. */
+  timed: number;
+  /**
+   * Requests that took 1 s or more, by whole seconds: stallsBySecond[k - 1] counts those that
+   * took from k to k + 1 seconds (the last entry also counts everything longer).
+   */
+  stallsBySecond: number[];
+  /** Timed requests within 38-60 ms (Linux's delayed-ACK timeout plus a little) and within 190-240 ms (200 ms elsewhere). */
+  near40ms: number;
+  near200ms: number;
+  /** Median latency of the requests in the 38-60 ms window, microseconds (null when none). */
+  near40msMedianUs: number | null;
+  failures: FailureTally;
+  /** null where /proc/net/netstat cannot be read. */
+  kernel: KernelTcpCounters | null;
+  /**
+   * CPU time Gauntlet's own process used during the cell, microseconds (process.cpuUsage()):
+   * when it is near the cell's time, the client, not the server, set the pace.
+   */
+  clientCpuUs?: number;
+  /**
+   * Time Gauntlet's own threads spent runnable but waiting for a CPU during the cell,
+   * microseconds: a starved client sends slowly, and the server then looks idle and flat.
+   */
+  clientRunDelayUs?: number;
+}
+
+export type FindingSeverity = 'error' | 'warning' | 'info';
+
+/** A cell a finding is about. */
+export interface FindingCell {
+  group: number;
+  requests: number;
+  concurrency: number;
+}
+
+/** Something the diagnostics concluded about a server, with what it rests on. */
+export interface Finding {
+  /** Stable identifier of the kind of finding, e.g. "accept-queue-overflow". */
+  id: string;
+  severity: FindingSeverity;
+  server: string;
+  /** The cells it was seen in (empty when it is about the run as a whole). */
+  cells: FindingCell[];
+  /** One sentence: what is wrong. */
+  title: string;
+  /** The figures it rests on, one sentence each. */
+  evidence: string[];
+  /** The usual cause, and what to do about it. */
+  cause: string;
 }
 
 /** A server's outcome in a run. */
@@ -172,6 +283,8 @@ export interface ServerRecord {
   source: string;
   /** Set when the server could not be started or crashed mid-run. */
   error?: string;
+  /** The listen backlog of the server's socket as the kernel holds it (ss's Send-Q), when it could be read. */
+  listenBacklog?: number | null;
 }
 
 /** The whole of results.json. */
@@ -190,4 +303,6 @@ export interface RunResults {
   cells: CellRecord[];
   /** The comparison of servers that differ only in concurrency model, once the run has ended. */
   comparison?: Comparison;
+  /** What the diagnostics found (lib/diagnostics), kept current after every cell. */
+  findings?: Finding[];
 }

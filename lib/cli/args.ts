@@ -34,7 +34,12 @@ ${SERVER_OPTION_HELP}
   --out DIR              the report folder (default reports/<timestamp>)
   --warmup N             requests sent before the matrix and not recorded (default 0, as ab)
   --timeout S            seconds before a request counts as failed (default 30, as ab -s)
-  -h, --help             this text`;
+  --no-check             do not run the conformance cases against the servers after measuring
+  -h, --help             this text
+
+After measuring, the conformance cases (as gauntlet check) run against the same servers, and
+report.html holds the tables, the plots, the findings and the conformance grid; a gate.json
+(the results of gauntlet gate) put in the folder adds the verdicts of the perf claims.`;
 
 export interface BenchArgs {
   servers: ServerSpec[];
@@ -45,6 +50,8 @@ export interface BenchArgs {
   out: string | null;
   warmup: number;
   timeoutMs: number;
+  /** Skip the conformance cases after measuring. */
+  noCheck: boolean;
   help: boolean;
 }
 
@@ -89,6 +96,7 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
         out: { type: 'string' },
         warmup: { type: 'string', default: '0' },
         timeout: { type: 'string', default: '30' },
+        'no-check': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -109,7 +117,7 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
   const timeoutS = Number(v.timeout);
   if (!(timeoutS > 0)) throw new UsageError(`--timeout takes a positive number of seconds, got ${JSON.stringify(v.timeout)}`);
   if (v.help) {
-    return { servers: [], mode: v.mode, matrix, path: v.path, root: v.root, out: null, warmup: 0, timeoutMs: 0, help: true };
+    return { servers: [], mode: v.mode, matrix, path: v.path, root: v.root, out: null, warmup: 0, timeoutMs: 0, noCheck: true, help: true };
   }
   const root = resolveRoot(v.root);
   const servers = await resolveServers(v.server);
@@ -122,6 +130,7 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
     out: v.out ? resolve(v.out) : null,
     warmup: nonNegativeInt(v.warmup, '--warmup'),
     timeoutMs: Math.round(timeoutS * 1000),
+    noCheck: v['no-check'],
     help: false,
   };
 }

@@ -6,10 +6,42 @@ import { killAllNow } from '../launcher.ts';
 import { ResultsStore, timestampName } from '../results-store.ts';
 import { REPORTS_DIR } from '../paths.ts';
 import { writeReportFiles, renderTerminalReport } from '../report/files.ts';
+import type { BenchArgs } from './args.ts';
+import type { CheckRun } from '../conformance/types.ts';
+import { runCheck, writeCheckFiles } from '../conformance/check-run.ts';
+import { loadCases } from '../conformance/registry.ts';
+import { countVerdicts, countsLine } from '../conformance/summary.ts';
+import { sanitizeTerminal } from '../report/format.ts';
+import { checkProgress } from './check-command.ts';
+
+/** Cases run at once against a server, as `gauntlet check` does by default. */
+const CHECK_CONCURRENCY = 8;
+
+/**
+ * Runs every conformance case against the servers just measured and prints one line per
+ * server (the grid is in report.html and check.html). Conformance results do not change
+ * bench's exit code: `gauntlet check` is the command whose exit code is about them.
+ */
+async function conformanceAfterBench(args: BenchArgs, signal: AbortSignal): Promise<CheckRun | null> {
+  const cases = await loadCases();
+  if (cases.length === 0) return null;
+  process.stderr.write(`\nconformance: ${cases.length} case(s) against ${args.servers.length} server(s) (--no-check to skip)\n`);
+  const check = await runCheck(
+    { servers: args.servers, cases, root: args.root, concurrency: CHECK_CONCURRENCY, signal },
+    checkProgress(process.stderr),
+  );
+  const lines = check.servers.map((s) => {
+    const results = check.results.filter((r) => r.server === s.name);
+    return `  ${sanitizeTerminal(s.name)}: ${s.error ? `did not complete: ${sanitizeTerminal(s.error.split('\n')[0] ?? '')}` : countsLine(countVerdicts(results))}`;
+  });
+  process.stdout.write(`\nConformance (${cases.length} cases; the grid is in report.html)\n\n${lines.join('\n')}\n`);
+  return check;
+}
 
 /**
  * `gauntlet bench`: the main job. Exit codes: 0 all measured; 1 a server failed to start or
  * crashed (the others were still measured); 2 usage; 130 interrupted (what was measured is kept).
+ * Findings and conformance results are reported, and do not change the exit code.
  */
 export async function benchCommand(argv: string[]): Promise<number> {
   const args = await parseBenchArgs(argv);
@@ -53,9 +85,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
       progressReporter(),
     );
     process.stdout.write(`\n${renderTerminalReport(results, { color: Boolean(process.stdout.isTTY) })}\n`);
-    const files = await writeReportFiles(store, results);
+    // The conformance cases against the same servers, so that one folder holds the whole picture.
+    const check = !args.noCheck && results.status !== 'interrupted' ? await conformanceAfterBench(args, abort.signal) : null;
+    const files = await writeReportFiles(store, results, { check });
+    if (check) files.push(...(await writeCheckFiles(store, check)));
     process.stderr.write(`\nreports: ${[store.resultsFile, ...files].join(', ')}\n`);
-    if (results.status === 'interrupted') return 130;
+    if (results.status === 'interrupted' || check?.status === 'interrupted') return 130;
     return results.servers.some((s) => s.error) ? 1 : 0;
   } finally {
     process.off('SIGINT', onSignal);

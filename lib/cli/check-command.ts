@@ -1,20 +1,16 @@
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import type { ServerSpec } from '../types.ts';
-import type { CaseInfo, CaseResult, CheckRun, CheckServerRecord, ConformanceCase } from '../conformance/types.ts';
+import type { CaseResult, CheckRun } from '../conformance/types.ts';
 import { UsageError, SERVER_OPTION_HELP, resolveRoot, resolveServers, nonNegativeInt } from './args.ts';
-import { launch, describeExit, killAllNow, type RunningServer } from '../launcher.ts';
-import { gauntletVersion } from '../machine.ts';
+import { killAllNow, type RunningServer } from '../launcher.ts';
 import { DEFAULT_DOC_ROOT, REPORTS_DIR } from '../paths.ts';
 import { ResultsStore, timestampName } from '../results-store.ts';
 import { sanitizeTerminal } from '../report/format.ts';
-import { CASES_DIR, CASE_GROUPS, caseInfo, loadCases, selectCases } from '../conformance/registry.ts';
-import { CONFORMANCE_ENV, DEFAULT_CASE_TIMEOUT_MS, runCases } from '../conformance/runner.ts';
-import { printfReplay, serverFlagFor } from '../conformance/wire-log.ts';
+import { CASES_DIR, CASE_GROUPS, loadCases, selectCases } from '../conformance/registry.ts';
+import { CONFORMANCE_ENV } from '../conformance/runner.ts';
 import { renderGrid } from '../conformance/grid.ts';
-import { renderJunit } from '../conformance/junit.ts';
-import { renderCheckJson } from '../conformance/json.ts';
-import { renderCheckHtml } from '../conformance/html.ts';
+import { runCheck, writeCheckFiles, type CheckEvents } from '../conformance/check-run.ts';
 import { countVerdicts, countsLine, runFailed } from '../conformance/summary.ts';
 
 export const CHECK_USAGE = `usage: gauntlet check [options]
@@ -81,8 +77,8 @@ export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
   return { ...base, servers, concurrency, root, help: false };
 }
 
-/** What the check reports while it goes, on stderr. */
-function progress(stream: NodeJS.WriteStream) {
+/** What a check reports while it goes, on stderr (also used by `gauntlet bench`). */
+export function checkProgress(stream: NodeJS.WriteStream): CheckEvents {
   const tty = Boolean(stream.isTTY);
   let lastDraw = 0;
   return {
@@ -109,20 +105,6 @@ function progress(stream: NodeJS.WriteStream) {
   };
 }
 
-function outputTail(server: RunningServer, lines = 8): string {
-  const text = (server.stderr().trim() || server.stdout().trim()).split('\n').slice(-lines).join('\n');
-  return text ? `\n${text}` : '';
-}
-
-/** The cases as reports show them, with the printf line that replays each. */
-function caseInfos(loaded: Array<{ case: ConformanceCase; file: string }>): CaseInfo[] {
-  return loaded.map((l) => ({
-    ...caseInfo(l),
-    printfReplay: printfReplay(l.case.request),
-    timeoutMs: l.case.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS,
-  }));
-}
-
 /**
  * `gauntlet check`. Exit codes: 0 no MUST requirement missed; 1 a MUST miss, or a server that
  * failed to start or stopped; 2 usage; 130 interrupted (what was checked is still reported).
@@ -142,21 +124,9 @@ export async function checkCommand(argv: string[]): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   if (selected.length === 0) throw new UsageError(`no case is in group ${args.groups.join(', ')}`);
-  const cases = selected.map((l) => l.case);
 
   const store = await ResultsStore.create(args.out ?? join(REPORTS_DIR, `${timestampName(new Date())}-check`));
-  const run: CheckRun = {
-    tool: 'gauntlet',
-    command: 'check',
-    version: gauntletVersion(),
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
-    status: 'complete',
-    cases: caseInfos(selected),
-    servers: [],
-    results: [],
-  };
-  process.stderr.write(`gauntlet check: ${cases.length} case(s), ${args.servers.length} server(s)\n  writing to ${store.dir}\n`);
+  process.stderr.write(`gauntlet check: ${selected.length} case(s), ${args.servers.length} server(s)\n  writing to ${store.dir}\n`);
 
   const abort = new AbortController();
   let interrupts = 0;
@@ -172,58 +142,19 @@ export async function checkCommand(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const show = progress(process.stderr);
+  let run: CheckRun;
   try {
-    for (const [i, spec] of args.servers.entries()) {
-      if (abort.signal.aborted) break;
-      const record: CheckServerRecord = {
-        name: spec.name,
-        command: spec.command,
-        source: spec.source,
-        capabilities: spec.capabilities ?? [],
-        serverFlag: serverFlagFor(spec),
-      };
-      run.servers.push(record);
-      show.starting(spec, i, args.servers.length);
-      let server: RunningServer;
-      try {
-        server = await launch(spec, { root: args.root, env: { ...CONFORMANCE_ENV } });
-      } catch (err) {
-        record.error = `did not start: ${(err as Error).message}`;
-        show.failed(spec.name, (err as Error).message.split('\n')[0] ?? '');
-        continue;
-      }
-      show.ready(server, cases.length);
-      const started = Date.now();
-      let results: CaseResult[] = [];
-      try {
-        results = await runCases(
-          cases,
-          { host: server.host, port: server.port, root: args.root, capabilities: record.capabilities, name: spec.name },
-          { concurrency: args.concurrency, signal: abort.signal, onResult: (r, done, total) => show.result(r, done, total) },
-        );
-      } finally {
-        const exit = server.exitInfo();
-        if (exit) record.error = `exited during the check (${describeExit(exit)})${outputTail(server)}`;
-        await server.stop();
-      }
-      run.results.push(...results);
-      show.finished(spec.name, results, Date.now() - started);
-      if (record.error) show.failed(spec.name, record.error.split('\n')[0] ?? '');
-    }
+    run = await runCheck(
+      { servers: args.servers, cases: selected, root: args.root, concurrency: args.concurrency, signal: abort.signal },
+      checkProgress(process.stderr),
+    );
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  if (abort.signal.aborted) run.status = 'interrupted';
-  run.finishedAt = new Date().toISOString();
 
   process.stdout.write(`\n${renderGrid(run, { color: Boolean(process.stdout.isTTY) })}\n`);
-  const files = [
-    await store.writeText('check.junit.xml', renderJunit(run)),
-    await store.writeText('check.json', renderCheckJson(run)),
-    await store.writeText('check.html', renderCheckHtml(run)),
-  ];
+  const files = await writeCheckFiles(store, run);
   process.stderr.write(`\nreports: ${files.join(', ')}\n`);
   if (run.status === 'interrupted') return 130;
   return runFailed(run) ? 1 : 0;

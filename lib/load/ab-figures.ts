@@ -35,7 +35,7 @@
  *   request is closed. ab keeps it only for requests that reach close_connection(): EOF and
  *   receive errors. The latency summary uses those same requests.
  */
-import type { CellResult, FailureCounts, LoadMode } from '../types.ts';
+import type { CellResult, FailureCounts, FailureTally, LoadMode } from '../types.ts';
 import { summarise } from '../stats.ts';
 
 /**
@@ -226,4 +226,27 @@ export function computeCellResult(input: CellInput): CellResult {
     latencyUs: summarise(latencies),
     statusCounts,
   };
+}
+
+/**
+ * What a cell's records say beyond ab's figures, in a compact form for the diagnostics: every
+ * timed request's latency in microseconds (completion order, the requests the latency summary
+ * covers) and how the others ended. Computed once the cell is over, off the hot path.
+ */
+export interface CellSamples {
+  latenciesUs: Float64Array;
+  failures: FailureTally;
+}
+
+export function cellSamples(records: readonly RequestRecord[]): CellSamples {
+  const failures: FailureTally = { connect: 0, reset: 0, timeout: 0, truncated: 0 };
+  let timed = 0;
+  for (const r of records) if (isTimed(r)) timed++;
+  const latenciesUs = new Float64Array(timed);
+  let i = 0;
+  for (const r of records) {
+    if (r.failure !== null) failures[r.failure]++;
+    if (isTimed(r)) latenciesUs[i++] = Math.max(0, r.endNs - r.startNs) / 1000;
+  }
+  return { latenciesUs, failures };
 }

@@ -1,14 +1,16 @@
 /** The load engine: runs one cell of N requests at concurrency C and returns ab's figures. */
-export { runCell, validateCell, validateTarget, CellSpecError } from './run-cell.ts';
+export { runCell, runCellWithSamples, validateCell, validateTarget, CellSpecError } from './run-cell.ts';
 export { DEFAULT_TIMEOUT_MS, abortError, type RunOptions } from './common.ts';
 export {
   computeCellResult,
+  cellSamples,
   countFailures,
   abDerived,
   isNon2xx,
   isTimed,
   type AbDerived,
   type CellInput,
+  type CellSamples,
   type FailureKind,
   type RequestRecord,
 } from './ab-figures.ts';

@@ -1,5 +1,5 @@
 import type { CellResult, CellSpec, LoadTarget } from '../types.ts';
-import { computeCellResult, type CellInput } from './ab-figures.ts';
+import { cellSamples, computeCellResult, type CellInput, type CellSamples } from './ab-figures.ts';
 import { runCloseClient, type CloseClientOptions } from './close-client.ts';
 
 /** A cell that cannot be run: ab refuses the same arguments. */
@@ -42,6 +42,23 @@ export function validateTarget(target: LoadTarget): void {
  * rejects with an AbortError. `opts.transport` forces the close mode's transport (tests compare them).
  */
 export async function runCell(target: LoadTarget, cell: CellSpec, opts: CloseClientOptions = {}): Promise<CellResult> {
+  return computeCellResult(await runCellInput(target, cell, opts));
+}
+
+/**
+ * runCell, plus each timed request's latency (microseconds) and how the failed ones ended: what
+ * the diagnostics need to find stalls, which ab's summary figures average away.
+ */
+export async function runCellWithSamples(
+  target: LoadTarget,
+  cell: CellSpec,
+  opts: CloseClientOptions = {},
+): Promise<{ result: CellResult; samples: CellSamples }> {
+  const input = await runCellInput(target, cell, opts);
+  return { result: computeCellResult(input), samples: cellSamples(input.records) };
+}
+
+async function runCellInput(target: LoadTarget, cell: CellSpec, opts: CloseClientOptions): Promise<CellInput> {
   validateCell(cell);
   validateTarget(target);
   let input: CellInput;
@@ -60,5 +77,5 @@ export async function runCell(target: LoadTarget, cell: CellSpec, opts: CloseCli
     default:
       throw new CellSpecError(`Unknown load mode: ${String((target as { mode: unknown }).mode)}`);
   }
-  return computeCellResult(input);
+  return input;
 }

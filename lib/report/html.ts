@@ -26,6 +26,8 @@ export interface HtmlReportOptions extends SeedTableOptions {
   comparison?: Comparison;
   /** Sections placed after the comparison and conclusion, before the notes. */
   extraSections?: HtmlSection[];
+  /** Sections placed right after the run's facts, before the servers' tables (findings, plots). */
+  leadSections?: HtmlSection[];
 }
 
 export const REPORT_CSS = `${TG_CSS}
@@ -129,7 +131,7 @@ export function notesSection(run: RunResults): HtmlSection | null {
 export function renderHtmlReport(run: RunResults, options: HtmlReportOptions = {}): string {
   const comparison = options.comparison ?? compareRun(run);
   const names = [...new Set([...run.servers.map((s) => s.name), ...run.cells.map((c) => c.server)])];
-  const sections: HtmlSection[] = [machineSection(run)];
+  const sections: HtmlSection[] = [machineSection(run), ...(options.leadSections ?? [])];
   // Two servers whose names slug alike would share an id; number the later ones.
   const used = new Set<string>();
   for (const name of names) {

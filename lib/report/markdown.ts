@@ -13,6 +13,10 @@ import { renderTgTable } from './tg-table.ts';
 export interface MarkdownReportOptions extends SeedTableOptions {
   /** A comparison already computed (for example the one stored in results.json); computed from the run otherwise. */
   comparison?: Comparison;
+  /** Markdown blocks placed after the servers' tables (the findings). */
+  afterTables?: string[];
+  /** Markdown blocks placed before the notes (server resources). */
+  beforeNotes?: string[];
 }
 
 function factsBlock(run: RunResults): string {
@@ -52,9 +56,11 @@ export function renderMarkdownReport(run: RunResults, options: MarkdownReportOpt
   const sections = [`# ${escapeMarkdown(reportTitle(run))}`, factsBlock(run)];
   const names = [...new Set([...run.servers.map((s) => s.name), ...run.cells.map((c) => c.server)])];
   for (const name of names) sections.push(serverBlock(run, name, options));
+  sections.push(...(options.afterTables ?? []).filter(Boolean));
   const tables = renderComparisonTables(comparison, 'markdown');
   sections.push(`## Comparison${tables ? `\n\n${tables}` : ''}`);
   sections.push(`## Conclusion\n\n${renderConclusion(comparison, 'markdown')}`);
+  sections.push(...(options.beforeNotes ?? []).filter(Boolean));
   const notes = notesBlock(run);
   if (notes) sections.push(notes);
   return `${sections.join('\n\n')}\n`;

@@ -1,11 +1,12 @@
 /**
- * Everything a bench run prints at the end: each server's seed table, the comparison,
- * the conclusion and the notes, as one string for stdout.
+ * Everything a bench run prints at the end: each server's seed table, the findings, the
+ * comparison, the conclusion and the notes, as one string for stdout.
  */
 import { compareRun, renderComparison, type Comparison } from '../compare.ts';
 import type { RunResults } from '../types.ts';
 import { sanitizeTerminal } from './format.ts';
 import { runNotes } from './run-info.ts';
+import { renderFindingsText } from './findings.ts';
 import { renderSeedTable, type TerminalTableOptions } from './seed-table.ts';
 
 export interface TerminalReportOptions extends TerminalTableOptions {
@@ -17,6 +18,8 @@ export function renderTerminalReport(run: RunResults, options: TerminalReportOpt
   const { comparison = compareRun(run), ...tableOptions } = options;
   const names = [...new Set([...run.servers.map((s) => s.name), ...run.cells.map((c) => c.server)])];
   const blocks = names.map((name) => renderSeedTable(run, name, tableOptions));
+  const findings = renderFindingsText(run, { color: options.color ?? false });
+  if (findings) blocks.push(findings);
   blocks.push(renderComparison(comparison, 'text', { color: options.color ?? false }));
   const notes = runNotes(run);
   if (notes.length > 0) {

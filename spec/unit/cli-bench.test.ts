@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../lib/paths.ts';
@@ -58,6 +58,7 @@ describe('gauntlet bench', () => {
       '--server', tiny('two:async:python'),
       '--matrix', '20:1,5;30:1',
       '--out', out,
+      '--no-check',
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('Results for one (threaded, python)');
@@ -79,10 +80,29 @@ describe('gauntlet bench', () => {
     expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('Results for one');
   });
 
+  it('then runs the conformance cases against the same servers: one folder, one report with plots, findings and the grid', async () => {
+    const out = await outDir();
+    const run = await runCli(['bench', '--server', 'python-async', '--server', 'node-async', '--matrix', '20:1,5', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Findings\n\n {2}No finding: /);
+    expect(run.stdout).toMatch(/Conformance \(\d+ cases; the grid is in report\.html\)\n\n {2}python-async: \d+ pass, 0 warn, 0 fail/);
+    expect(run.stdout).toMatch(/ {2}node-async: \d+ pass, 0 warn, 0 fail/);
+    const files = await readdir(out);
+    expect(files.sort()).toEqual(['check.html', 'check.json', 'check.junit.xml', 'report.html', 'report.md', 'results.json']);
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    const sections = [...html.matchAll(/<section id="([^"]+)">/g)].map((m) => m[1]);
+    expect(sections).toEqual(['run', 'findings', 'plots', 'server-python-async', 'server-node-async', 'comparison', 'conclusion', 'resources', 'conformance']);
+    expect(html.match(/<figure class="chart"[^>]*>\n<svg /g)).toHaveLength(3);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|https?:\/\/(?!www\.w3\.org\/)/i);
+    const results = await readResults(out);
+    expect(results.findings).toEqual([]);
+    expect(results.cells.every((c) => c.resources && c.signals)).toBe(true);
+  }, 120_000);
+
   it('keeps what was measured when a server crashes mid-run, names the crash, and goes on', async () => {
     const out = await outDir();
     // The readiness probe is the first request, so the crash comes on the 14th request of the matrix.
-    const run = await runCli(['bench', '--server', tiny('crashy', '--die-after 15'), '--server', tiny('steady'), '--matrix', '10:1;10:1', '--out', out]);
+    const run = await runCli(['bench', '--server', tiny('crashy', '--die-after 15'), '--server', tiny('steady'), '--matrix', '10:1;10:1', '--out', out, '--no-check']);
     expect(run.code).toBe(1);
     const results = await readResults(out);
     expect(results.status).toBe('complete');
@@ -99,7 +119,7 @@ describe('gauntlet bench', () => {
 
   it('names a server that will not start, and still measures the others', async () => {
     const out = await outDir();
-    const run = await runCli(['bench', '--server', tiny('broken', '--exit-code 4'), '--server', tiny('fine'), '--matrix', '10:1', '--out', out]);
+    const run = await runCli(['bench', '--server', tiny('broken', '--exit-code 4'), '--server', tiny('fine'), '--matrix', '10:1', '--out', out, '--no-check']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('server "broken" exited before it was ready (exit code 4)');
     const results = await readResults(out);
@@ -112,7 +132,7 @@ describe('gauntlet bench', () => {
     let pgid = 0;
     let sent = false;
     const run = await runCli(
-      ['bench', '--server', tiny('slow', '--slow 0.05'), '--matrix', '10:1;10:1;10:1;10:1;10:1;10:1', '--out', out],
+      ['bench', '--server', tiny('slow', '--slow 0.05'), '--matrix', '10:1;10:1;10:1;10:1;10:1;10:1', '--out', out, '--no-check'],
       (text, child) => {
         pgid ||= Number(/is up at \S+ \(pid (\d+)\)/.exec(text)?.[1] ?? 0);
         if (!sent && /cell 1\/6: .* req\/s/.test(text)) {

@@ -1,0 +1,71 @@
+/**
+ * What each server used per cell (lib/diagnostics/observe.ts): CPU time per request, the share
+ * of a core, peak resident memory, threads, open descriptors before and after. A table per
+ * server, in report.html and report.md; nothing for runs measured without /proc.
+ */
+import type { CellRecord, RunResults } from '../types.ts';
+import { escapeHtml, escapeMarkdown, integer } from './format.ts';
+import type { HtmlSection } from './html.ts';
+import { TICK_US } from '../diagnostics/proc.ts';
+
+export const RESOURCE_HEADERS = ['n', 'c', 'CPU per request (µs)', 'CPU (% of a core)', 'peak RSS (MiB)', 'threads (peak)', 'fds before', 'fds after'];
+
+export const RESOURCES_NOTE =
+  'Sampled from /proc for every process of the server\'s process group. CPU is user + system time, ' +
+  'which /proc gives in 10 ms clock ticks: in cells shorter than a few tenths of a second it is rough. ' +
+  'Descriptors are counted before each cell and once the count has settled after it.';
+
+/** Less CPU than one clock tick reads as 0: show the bound it is under instead. */
+function underOneTick(perUnit: number): string {
+  return `< ${perUnit >= 10 ? Math.ceil(perUnit) : Number(perUnit.toPrecision(2))}`;
+}
+
+function resourceRow(c: CellRecord): string[] {
+  const r = c.resources!;
+  const cpu = r.cpuUserUs + r.cpuSysUs;
+  const complete = c.result.completeRequests;
+  const perRequest =
+    r.cpuUsPerRequest === null ? 'n/a' : cpu === 0 ? underOneTick(TICK_US / Math.max(1, complete)) : integer(r.cpuUsPerRequest);
+  const share = !(r.wallUs > 0) ? 'n/a' : cpu === 0 ? underOneTick((TICK_US / r.wallUs) * 100) : `${Math.round((cpu / r.wallUs) * 100)}`;
+  return [
+    integer(c.requests),
+    integer(c.concurrency),
+    perRequest,
+    share,
+    (r.peakRssBytes / 1024 / 1024).toFixed(1),
+    integer(r.threadsPeak),
+    integer(r.fdsBefore),
+    integer(r.fdsAfter),
+  ];
+}
+
+function serversWithResources(run: RunResults): Array<{ name: string; cells: CellRecord[] }> {
+  const names = [...new Set([...run.servers.map((s) => s.name), ...run.cells.map((c) => c.server)])];
+  return names
+    .map((name) => ({ name, cells: run.cells.filter((c) => c.server === name && c.resources) }))
+    .filter((s) => s.cells.length > 0);
+}
+
+const TABLE_CSS = 'border-collapse:collapse;margin:.4em 0 1em';
+const CELL_CSS = 'border:1px solid #999;padding:3px 8px;text-align:right';
+
+export function resourcesSection(run: RunResults): HtmlSection | null {
+  const servers = serversWithResources(run);
+  if (servers.length === 0) return null;
+  const head = `<tr>${RESOURCE_HEADERS.map((h) => `<th style="${CELL_CSS};background:#f0f0f0;text-align:center">${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const tables = servers.map(({ name, cells }) => {
+    const rows = cells.map((c) => `<tr>${resourceRow(c).map((v) => `<td style="${CELL_CSS}">${escapeHtml(v)}</td>`).join('')}</tr>`);
+    return `<h3>${escapeHtml(name)}</h3>\n<div class="table-wrap">\n<table class="resources" style="${TABLE_CSS}">\n${head}\n${rows.join('\n')}\n</table>\n</div>`;
+  });
+  return { id: 'resources', title: 'Server resources', body: `<p class="note">${escapeHtml(RESOURCES_NOTE)}</p>\n${tables.join('\n')}` };
+}
+
+export function renderResourcesMarkdown(run: RunResults): string {
+  const servers = serversWithResources(run);
+  if (servers.length === 0) return '';
+  const row = (cells: string[]): string => `| ${cells.map((c) => escapeMarkdown(c)).join(' | ')} |`;
+  const blocks = servers.map(({ name, cells }) =>
+    [`### ${escapeMarkdown(name)}`, '', row(RESOURCE_HEADERS), `|${RESOURCE_HEADERS.map(() => ' ---: ').join('|')}|`, ...cells.map((c) => row(resourceRow(c)))].join('\n'),
+  );
+  return `## Server resources\n\n${escapeMarkdown(RESOURCES_NOTE)}\n\n${blocks.join('\n\n')}`;
+}
