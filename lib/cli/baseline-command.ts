@@ -32,6 +32,7 @@ ${SERVER_OPTION_HELP}
   --mode close|keepalive the load mode (repeatable; default close, or the file's)
   --matrix M             seed (default), tugas9, or N:C1,C2,...
   --max-time S           seconds of measuring per cell (default 10)
+  --warmup S             seconds of load each server gets before its first cell (default 3)
   --out DIR              the report folder of the measurement (default reports/baseline-<timestamp>)
   -h, --help             this text`;
 

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LoadMode, ServerSpec } from '../types.ts';
 import { parseMatrix } from '../matrix.ts';
@@ -8,8 +7,8 @@ import { DEFAULT_DOC_ROOT, REPORTS_DIR } from '../paths.ts';
 import { ResultsStore, timestampName } from '../results-store.ts';
 import { UsageError, SERVER_OPTION_HELP, resolveRoot, resolveServers } from './args.ts';
 import { ClaimSyntaxError, parseClaim } from '../perf/claims.ts';
-import { ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_BASELINE_FILE, loadConfigFile, resolveConfig, type ResolvedConfig } from '../perf/config.ts';
-import { runGate, serversNamedByClaims, type GateEvents } from '../perf/gate.ts';
+import { ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_BASELINE_FILE, findConfigFile, loadConfigFile, resolveConfig, type ResolvedConfig } from '../perf/config.ts';
+import { checkClaimServers, runGate, serversNamedByClaims, type GateEvents } from '../perf/gate.ts';
 import { deliverAlerts } from '../perf/alerts.ts';
 import { renderGateMarkdown, renderGateText } from '../perf/report.ts';
 import { cellLabel } from '../report/format.ts';
@@ -24,7 +23,8 @@ once more before it fails. With a baseline file, each server is also compared wi
 earlier runs, normalised by a yardstick server measured alongside.
 
 options:
-  --config FILE          the threshold file (default ${DEFAULT_CONFIG_FILE} when present)
+  --config FILE          the threshold file (default ${DEFAULT_CONFIG_FILE}, .mts, .mjs, .js or .json,
+                         when present)
   --claim TEXT           a claim, for example "a >= b at every c", "a: p(99) < 20ms at c=1",
                          "failed == 0" (repeatable; replaces the file's claims)
 ${SERVER_OPTION_HELP}
@@ -33,8 +33,10 @@ ${SERVER_OPTION_HELP}
   --matrix M             seed (default), tugas9, or N:C1,C2,... (groups separated by ';')
   --tolerance T          differences below T are noise: 0.1 or 10% (default 10%)
   --max-time S           seconds of measuring per cell before it stops (default 10)
+  --warmup S             seconds of load each server gets before its first cell (default 3)
   --baseline FILE        the baseline to compare with (default ${DEFAULT_BASELINE_FILE}, if it exists)
   --no-baseline          do not compare with a baseline
+  --no-pin               do not pin the servers and the load generator to separate cores
   --root DIR             the document root given to servers as {root} (default fixtures/www)
   --out DIR              the report folder (default reports/gate-<timestamp>)
   --annotations          print GitHub Actions annotations (default: when GITHUB_ACTIONS=true)
@@ -53,8 +55,10 @@ export const GATE_OPTIONS = {
   matrix: { type: 'string' },
   tolerance: { type: 'string' },
   'max-time': { type: 'string' },
+  warmup: { type: 'string' },
   baseline: { type: 'string' },
   'no-baseline': { type: 'boolean', default: false },
+  'no-pin': { type: 'boolean', default: false },
   root: { type: 'string' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -68,8 +72,10 @@ export interface GateFlags {
   matrix?: string | undefined;
   tolerance?: string | undefined;
   'max-time'?: string | undefined;
+  warmup?: string | undefined;
   baseline?: string | undefined;
   'no-baseline'?: boolean | undefined;
+  'no-pin'?: boolean | undefined;
   root?: string | undefined;
 }
 
@@ -84,7 +90,7 @@ export function parseTolerance(text: string): number {
 /** The configuration from the file (if any) with the command line on top, and the servers to start. */
 export async function resolveGateSetup(flags: GateFlags): Promise<{ config: ResolvedConfig; servers: ServerSpec[]; root: string }> {
   let config: ResolvedConfig;
-  const file = flags.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null);
+  const file = flags.config ?? findConfigFile();
   try {
     if (file) config = await loadConfigFile(file);
     else if (flags.claim?.length) config = resolveConfig({ claims: [] }, null);
@@ -120,6 +126,12 @@ export async function resolveGateSetup(flags: GateFlags): Promise<{ config: Reso
     if (!(s > 0)) throw new UsageError(`--max-time takes a positive number of seconds, got ${JSON.stringify(flags['max-time'])}`);
     config.sampling.maxTimeMs = s * 1000;
   }
+  if (flags.warmup !== undefined) {
+    const s = Number(flags.warmup);
+    if (!(s >= 0)) throw new UsageError(`--warmup takes a number of seconds, got ${JSON.stringify(flags.warmup)}`);
+    config.sampling.warmupMs = s * 1000;
+  }
+  if (flags['no-pin']) config.pin = false;
   if (flags['no-baseline']) config.baseline = null;
   else if (flags.baseline !== undefined) {
     const file = resolve(flags.baseline);
@@ -131,6 +143,11 @@ export async function resolveGateSetup(flags: GateFlags): Promise<{ config: Reso
   const root = resolveRoot(flags.root ?? config.root ?? DEFAULT_DOC_ROOT);
   const named = flags.server?.length ? flags.server : (config.servers ?? serversNamedByClaims(config.claims));
   const servers = await resolveServers(named.length ? named : undefined);
+  try {
+    checkClaimServers(config.claims, servers.map((s) => s.name));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   return { config, servers, root };
 }
 

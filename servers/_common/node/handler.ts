@@ -41,6 +41,20 @@ export interface Reply {
   stream: FileStream | null;
 }
 
+/**
+ * GAUNTLET_BURN_US: microseconds of CPU spent before answering each request (default 0). It
+ * makes a known slowdown on demand, so that perf gates can be shown to catch one.
+ */
+const BURN_NS = BigInt(Math.round(Number(process.env.GAUNTLET_BURN_US ?? 0) * 1000) || 0);
+
+/** Keeps the CPU busy for `ns` nanoseconds (a busy wait, not a sleep: a slower server, not an idle one). */
+function burn(ns: bigint): void {
+  const until = process.hrtime.bigint() + ns;
+  while (process.hrtime.bigint() < until) {
+    // spin
+  }
+}
+
 const ECHO_FIELDS = 'Content-Type: application/octet-stream\r\n';
 const OPTIONS_FIELDS = `Allow: ${SERVER_ALLOW}\r\n`;
 
@@ -72,6 +86,7 @@ export class RequestHandler {
   }
 
   respond(head: RequestHead, plan: Plan, body: Buffer, keepAlive: boolean): Reply {
+    if (BURN_NS > 0n) burn(BURN_NS);
     const mode = !keepAlive ? ConnectionMode.Close : head.minor === 0 ? ConnectionMode.KeepAlive : ConnectionMode.Persistent;
     switch (plan.kind) {
       case 'file':

@@ -1,0 +1,317 @@
+/**
+ * The threshold file of `gauntlet gate` (gauntlet.config.ts by default): claims about servers,
+ * stated as text, without writing vitest code.
+ *
+ *   import { defineConfig } from './lib/perf/config.ts';
+ *   export default defineConfig({
+ *     matrix: 'seed',
+ *     claims: ['python-async >= python-threaded at every c', 'failed == 0', 'node-async: p(99) < 20ms at c=1'],
+ *   });
+ */
+import { existsSync } from 'node:fs';
+import { resolve, dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LoadMode, Matrix } from '../types.ts';
+import { parseMatrix } from '../matrix.ts';
+import { parseClaim, type Claim, ClaimSyntaxError } from './claims.ts';
+import { DEFAULT_ALPHA, DEFAULT_CONFIDENCE, DEFAULT_TOLERANCE } from './decide.ts';
+import { SAMPLER_DEFAULTS, SERVER_WARMUP_MS } from './sampler.ts';
+import type { BaselineSettings } from './types.ts';
+
+export interface ClaimObject {
+  claim: string;
+  /** A tolerance for this comparison only (a fraction: 0.1 is 10%). */
+  tolerance?: number;
+}
+
+export interface GateConfig {
+  /**
+   * Servers to start: names of servers/ folders or "NAME[:MODEL:LANGUAGE]=COMMAND" (as --server).
+   * Default: the servers the claims name, or every server of servers/ when they name none.
+   */
+  servers?: string[];
+  /** Load modes (default close, ab's default). */
+  mode?: LoadMode | LoadMode[];
+  /** seed (default), tugas9, or "N:C1,C2;M:C3". */
+  matrix?: string | Matrix;
+  /** Request path (default /). */
+  path?: string;
+  /** Document root given to the servers (default fixtures/www). */
+  root?: string;
+  /** Differences smaller than this fraction are noise (default 0.1). */
+  tolerance?: number;
+  /** Significance level of the rank tests (default 0.05). */
+  alpha?: number;
+  /** Confidence of the intervals (default 0.95). */
+  confidence?: number;
+  claims: Array<string | ClaimObject>;
+  sampling?: {
+    /** Rounds always taken per cell (default 10). */
+    minRounds?: number;
+    /** Rounds at most per cell (default 200). */
+    maxRounds?: number;
+    /** No new round after this many seconds on a cell (default 10). */
+    maxTimeS?: number;
+    /** Shortest sample, ms: shorter runs of a cell are batched (default 50). */
+    minSampleMs?: number;
+    /** Seconds of load each server gets before its first cell, in each mode (default 3). */
+    warmupS?: number;
+  };
+  /** Measure a failing comparison once more before it fails (default true). */
+  remeasure?: boolean;
+  /**
+   * Pin the servers to one set of cores and the load generator to the others (default true;
+   * nothing is pinned with one core or without taskset).
+   */
+  pin?: boolean;
+  /** Regression checks against a stored baseline; false to turn them off. */
+  baseline?:
+    | false
+    | {
+        /** The baseline file, relative to the config file (default perf/baseline.json). */
+        file?: string;
+        /** Runs kept per server, mode and cell (default 5). */
+        keep?: number;
+        /** A significant regression beyond this fraction is an alert (default: the tolerance). */
+        alert?: number;
+        /** A regression estimated beyond this fraction fails the gate (default 0.25). */
+        fail?: number;
+      };
+  /** A Slack-compatible webhook, its URL read from an environment variable. */
+  webhook?: {
+    /** The variable holding the URL (default GAUNTLET_WEBHOOK_URL). */
+    env?: string;
+    /** When to post: when there are alerts (default) or after every gate. */
+    on?: 'alerts' | 'always';
+  };
+  /** Seconds before a request counts as failed (default 30, as ab -s). */
+  timeoutS?: number;
+}
+
+/** Identity, for type checking and completion in a config file. */
+export function defineConfig(config: GateConfig): GateConfig {
+  return config;
+}
+
+export const DEFAULT_CONFIG_FILE = 'gauntlet.config.ts';
+/** Where a gate looks for its configuration when none is named, in this order. */
+export const CONFIG_FILE_NAMES = [DEFAULT_CONFIG_FILE, 'gauntlet.config.mts', 'gauntlet.config.mjs', 'gauntlet.config.js', 'gauntlet.config.json'];
+
+/** The configuration file of a folder, if it has one. */
+export function findConfigFile(dir = process.cwd()): string | null {
+  for (const name of CONFIG_FILE_NAMES) {
+    const file = resolve(dir, name);
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+export const DEFAULT_BASELINE_FILE = 'perf/baseline.json';
+export const DEFAULT_BASELINE_KEEP = 5;
+export const DEFAULT_FAIL_THRESHOLD = 0.25;
+export const DEFAULT_WEBHOOK_ENV = 'GAUNTLET_WEBHOOK_URL';
+
+/** A configuration that cannot be used, naming the file and the field at fault. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string | null,
+    detail: string,
+  ) {
+    super(field ? `${file}: ${field} ${detail}` : `${file}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The configuration with every default filled in and every claim parsed. */
+export interface ResolvedConfig {
+  file: string | null;
+  /** Where relative paths of the configuration start. */
+  baseDir: string;
+  servers: string[] | null;
+  modes: LoadMode[];
+  matrix: Matrix;
+  path: string;
+  root: string | null;
+  tolerance: number;
+  alpha: number;
+  confidence: number;
+  claims: Claim[];
+  sampling: { minRounds: number; maxRounds: number; maxTimeMs: number; minSampleMs: number; warmupMs: number };
+  remeasure: boolean;
+  pin: boolean;
+  baseline: BaselineSettings | null;
+  webhook: { env: string; on: 'alerts' | 'always' };
+  timeoutMs: number;
+}
+
+const KNOWN = new Set([
+  'servers', 'mode', 'matrix', 'path', 'root', 'tolerance', 'alpha', 'confidence', 'claims', 'sampling', 'remeasure',
+  'pin', 'baseline', 'webhook', 'timeoutS',
+]);
+
+function fraction(file: string, field: string, v: unknown, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) {
+    throw new ConfigError(file, field, `must be a number from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function positiveInt(file: string, field: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new ConfigError(file, field, `must be a whole number of at least 1, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Validates a configuration object and fills in the defaults. */
+export function resolveConfig(raw: unknown, file: string | null, baseDir = process.cwd()): ResolvedConfig {
+  const where = file ?? 'configuration';
+  if (!isObject(raw)) throw new ConfigError(where, null, 'must export an object (export default defineConfig({ ... }))');
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN.has(key)) throw new ConfigError(where, key, `is not a known field (known: ${[...KNOWN].join(', ')})`);
+  }
+  const tolerance = raw.tolerance === undefined ? DEFAULT_TOLERANCE : fraction(where, 'tolerance', raw.tolerance, 0, 0.9);
+  const alpha = raw.alpha === undefined ? DEFAULT_ALPHA : fraction(where, 'alpha', raw.alpha, 0.0001, 0.5);
+  const confidence = raw.confidence === undefined ? DEFAULT_CONFIDENCE : fraction(where, 'confidence', raw.confidence, 0.5, 0.9999);
+
+  let servers: string[] | null = null;
+  if (raw.servers !== undefined) {
+    if (!Array.isArray(raw.servers) || raw.servers.some((s) => typeof s !== 'string' || s.trim() === '')) {
+      throw new ConfigError(where, 'servers', 'must be an array of server names or "NAME=COMMAND" strings');
+    }
+    servers = raw.servers as string[];
+  }
+
+  const modeList = raw.mode === undefined ? ['close'] : Array.isArray(raw.mode) ? raw.mode : [raw.mode];
+  const modes: LoadMode[] = [];
+  for (const m of modeList) {
+    if (m !== 'close' && m !== 'keepalive') throw new ConfigError(where, 'mode', `takes "close" or "keepalive", got ${JSON.stringify(m)}`);
+    if (!modes.includes(m)) modes.push(m);
+  }
+  if (modes.length === 0) throw new ConfigError(where, 'mode', 'names no mode');
+
+  let matrix: Matrix;
+  if (raw.matrix === undefined) matrix = parseMatrix('seed');
+  else if (typeof raw.matrix === 'string') {
+    try {
+      matrix = parseMatrix(raw.matrix);
+    } catch (err) {
+      throw new ConfigError(where, 'matrix', (err as Error).message.replace(/^--matrix /, ''));
+    }
+  } else if (isObject(raw.matrix) && Array.isArray(raw.matrix.groups)) {
+    matrix = raw.matrix as unknown as Matrix;
+  } else {
+    throw new ConfigError(where, 'matrix', 'must be "seed", "tugas9", "N:C1,C2,..." or a Matrix object');
+  }
+
+  const path = raw.path === undefined ? '/' : raw.path;
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new ConfigError(where, 'path', `must start with /, got ${JSON.stringify(path)}`);
+  const root = raw.root === undefined ? null : typeof raw.root === 'string' ? resolve(baseDir, raw.root) : null;
+  if (raw.root !== undefined && root === null) throw new ConfigError(where, 'root', 'must be a path');
+
+  if (!Array.isArray(raw.claims)) throw new ConfigError(where, 'claims', 'must be an array of claims such as "a >= b at every c"');
+  const claims: Claim[] = raw.claims.map((c, i) => {
+    try {
+      if (typeof c === 'string') return parseClaim(c);
+      if (isObject(c) && typeof c.claim === 'string') {
+        const tol = c.tolerance === undefined ? undefined : fraction(where, `claims[${i}].tolerance`, c.tolerance, 0, 0.9);
+        return parseClaim(c.claim, tol === undefined ? {} : { tolerance: tol });
+      }
+    } catch (err) {
+      if (err instanceof ClaimSyntaxError) throw new ConfigError(where, `claims[${i}]`, err.message);
+      throw err;
+    }
+    throw new ConfigError(where, `claims[${i}]`, 'must be a string or { claim: string, tolerance?: number }');
+  });
+
+  const s = raw.sampling === undefined ? {} : raw.sampling;
+  if (!isObject(s)) throw new ConfigError(where, 'sampling', 'must be an object');
+  const samplingKeys = ['minRounds', 'maxRounds', 'maxTimeS', 'minSampleMs', 'warmupS'];
+  for (const key of Object.keys(s)) {
+    if (!samplingKeys.includes(key)) throw new ConfigError(where, `sampling.${key}`, `is not a known field (known: ${samplingKeys.join(', ')})`);
+  }
+  const sampling = {
+    minRounds: s.minRounds === undefined ? SAMPLER_DEFAULTS.minRounds : positiveInt(where, 'sampling.minRounds', s.minRounds),
+    maxRounds: s.maxRounds === undefined ? SAMPLER_DEFAULTS.maxRounds : positiveInt(where, 'sampling.maxRounds', s.maxRounds),
+    maxTimeMs: s.maxTimeS === undefined ? SAMPLER_DEFAULTS.maxTimeMs : fraction(where, 'sampling.maxTimeS', s.maxTimeS, 0, 3600) * 1000,
+    minSampleMs: s.minSampleMs === undefined ? SAMPLER_DEFAULTS.minSampleMs : fraction(where, 'sampling.minSampleMs', s.minSampleMs, 0, 60_000),
+    warmupMs: s.warmupS === undefined ? SERVER_WARMUP_MS : fraction(where, 'sampling.warmupS', s.warmupS, 0, 600) * 1000,
+  };
+  if (sampling.maxRounds < sampling.minRounds) throw new ConfigError(where, 'sampling.maxRounds', 'is below sampling.minRounds');
+
+  let baseline: BaselineSettings | null = null;
+  if (raw.baseline !== false) {
+    const b = raw.baseline === undefined ? {} : raw.baseline;
+    if (!isObject(b)) throw new ConfigError(where, 'baseline', 'must be an object or false');
+    if (b.file !== undefined && typeof b.file !== 'string') throw new ConfigError(where, 'baseline.file', 'must be a path');
+    const alert = b.alert === undefined ? tolerance : fraction(where, 'baseline.alert', b.alert, 0, 0.9);
+    const fail = b.fail === undefined ? Math.max(DEFAULT_FAIL_THRESHOLD, alert) : fraction(where, 'baseline.fail', b.fail, 0, 0.99);
+    if (fail < alert) throw new ConfigError(where, 'baseline.fail', `must not be below baseline.alert (${alert})`);
+    baseline = {
+      file: resolve(baseDir, (b.file as string | undefined) ?? DEFAULT_BASELINE_FILE),
+      keep: b.keep === undefined ? DEFAULT_BASELINE_KEEP : positiveInt(where, 'baseline.keep', b.keep),
+      alert,
+      fail,
+    };
+  }
+
+  const w = raw.webhook === undefined ? {} : raw.webhook;
+  if (!isObject(w)) throw new ConfigError(where, 'webhook', 'must be an object');
+  if (w.env !== undefined && (typeof w.env !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(w.env))) {
+    throw new ConfigError(where, 'webhook.env', 'must be the name of an environment variable');
+  }
+  if (w.on !== undefined && w.on !== 'alerts' && w.on !== 'always') throw new ConfigError(where, 'webhook.on', 'takes "alerts" or "always"');
+
+  const timeoutS = raw.timeoutS === undefined ? 30 : fraction(where, 'timeoutS', raw.timeoutS, 0.001, 3600);
+  const remeasure = raw.remeasure === undefined ? true : raw.remeasure;
+  if (typeof remeasure !== 'boolean') throw new ConfigError(where, 'remeasure', 'must be true or false');
+  const pin = raw.pin === undefined ? true : raw.pin;
+  if (typeof pin !== 'boolean') throw new ConfigError(where, 'pin', 'must be true or false');
+
+  return {
+    file,
+    baseDir,
+    servers,
+    modes,
+    matrix,
+    path,
+    root,
+    tolerance,
+    alpha,
+    confidence,
+    claims,
+    sampling,
+    remeasure,
+    pin,
+    baseline,
+    webhook: { env: (w.env as string | undefined) ?? DEFAULT_WEBHOOK_ENV, on: (w.on as 'alerts' | 'always' | undefined) ?? 'alerts' },
+    timeoutMs: Math.round(timeoutS * 1000),
+  };
+}
+
+/**
+ * Loads a configuration module (TypeScript or JavaScript, default export) or a JSON file. A module
+ * is loaded as an ES module: a .ts or .js file in a package with "type": "module" (as this one),
+ * or a .mts or .mjs file anywhere.
+ */
+export async function loadConfigFile(file: string): Promise<ResolvedConfig> {
+  const abs = resolve(file);
+  if (!existsSync(abs)) throw new ConfigError(file, null, 'does not exist');
+  let raw: unknown;
+  try {
+    if (abs.endsWith('.json')) {
+      const { readFile } = await import('node:fs/promises');
+      raw = JSON.parse(await readFile(abs, 'utf8'));
+    } else {
+      const mod = (await import(pathToFileURL(abs).href)) as { default?: unknown; config?: unknown };
+      raw = mod.default ?? mod.config;
+    }
+  } catch (err) {
+    throw new ConfigError(file, null, `cannot be loaded: ${(err as Error).message}`);
+  }
+  return resolveConfig(raw, abs, dirname(abs));
+}

@@ -1,0 +1,248 @@
+/**
+ * The decision rule of perf gates: a difference counts only when a significance test says so
+ * AND it lies beyond a stated tolerance (the two-part rule criterion.rs uses: a p-value under
+ * the significance level, and a confidence interval of the change entirely outside the noise
+ * band). Everything else is either "within tolerance" (the interval lies inside the band) or
+ * "undecided" (the interval crosses an edge of the band: more runs would be needed).
+ */
+import { median } from '../stats.ts';
+import {
+  bootstrapMedian,
+  bootstrapRatioOfMedians,
+  bootstrapRatioToMedianOfMedians,
+  mannWhitneyU,
+  wilcoxonSignedRank,
+  type Interval,
+} from './significance.ts';
+
+/** Default tolerance: differences under 10% are noise on this kind of machine. */
+export const DEFAULT_TOLERANCE = 0.1;
+/** Default significance level of the rank tests (two-sided). */
+export const DEFAULT_ALPHA = 0.05;
+/** Default confidence of the intervals. */
+export const DEFAULT_CONFIDENCE = 0.95;
+
+/**
+ * - faster / slower: significant, and the whole interval of the ratio beyond the tolerance;
+ * - within: the whole interval inside the tolerance band;
+ * - undecided: neither (too few runs for this much noise, or a difference near the tolerance).
+ */
+export type Outcome = 'faster' | 'slower' | 'within' | 'undecided';
+
+export interface DecisionOptions {
+  tolerance?: number;
+  alpha?: number;
+  confidence?: number;
+}
+
+export interface RatioVerdict {
+  outcome: Outcome;
+  /**
+   * a over factor * b: above 1, a is faster (for a higher-is-better figure). For paired samples
+   * the ratio of the medians of the round-corrected figures; otherwise of the raw medians.
+   */
+  ratio: number;
+  interval: Interval;
+  /** Two-sided p-value of the rank test named in `test`. */
+  p: number;
+  test: 'wilcoxon-signed-rank' | 'mann-whitney-u';
+  medianA: number;
+  medianB: number;
+  /** The factor b was scaled by (claims such as `a >= 0.9 * b`); 1 for a plain comparison. */
+  factor: number;
+  tolerance: number;
+  alpha: number;
+  /** Rounds (paired) or the two sample sizes. */
+  n: number;
+}
+
+function classify(ratio: number, interval: Interval, p: number, tolerance: number, alpha: number): Outcome {
+  const significant = p < alpha;
+  // The small epsilon keeps an interval edge at exactly 1 - tolerance (after rounding) inside the band.
+  if (significant && interval.hi < 1 - tolerance - 1e-12) return 'slower';
+  if (significant && interval.lo > 1 + tolerance + 1e-12) return 'faster';
+  if (Number.isFinite(ratio) && interval.lo >= 1 - tolerance - 1e-12 && interval.hi <= 1 + tolerance + 1e-12) return 'within';
+  return 'undecided';
+}
+
+/** Logarithms, with a side that completed nothing (0 requests/s) kept as very slow rather than dropped. */
+function logs(values: ArrayLike<number>): number[] {
+  return Array.from(values as ArrayLike<number>, (v) => Math.log(Math.max(v, 1e-9)));
+}
+
+/**
+ * Each round's figures divided by the round's geometric mean: what is left once the round's own
+ * speed (the machine's load at that moment, shared by every side of the round) is taken out.
+ * For two sides, a[i] / g[i] = sqrt(a[i] / b[i]) and b[i] / g[i] = sqrt(b[i] / a[i]).
+ */
+export function roundCorrected(a: ArrayLike<number>, b: ArrayLike<number>): { a: number[]; b: number[] } {
+  const ca: number[] = [];
+  const cb: number[] = [];
+  for (let i = 0; i < a.length; i++) {
+    const x = Math.max(a[i]!, 1e-9);
+    const y = Math.max(b[i]!, 1e-9);
+    const g = Math.sqrt(x * y);
+    ca.push(x / g);
+    cb.push(y / g);
+  }
+  return { a: ca, b: cb };
+}
+
+/**
+ * Compares two samples of a higher-is-better figure (requests per second) measured in rounds:
+ * a[i] and b[i] were taken next to each other.
+ * - The ratio is the ratio of the medians of the round-corrected figures (see roundCorrected):
+ *   on a shared machine whose speed drifts from one second to the next, the medians of the raw
+ *   figures can come from rounds measured at different speeds, which widens their ratio's
+ *   interval two- to threefold; the correction removes what both sides of a round shared.
+ *   (For an odd number of rounds it equals the median of the per-round ratios a[i] / b[i].)
+ * - The interval is a bootstrap that resamples whole rounds.
+ * - The test is the Wilcoxon signed-rank test on log(a[i] / (factor * b[i])).
+ * medianA and medianB are the raw medians, for the report.
+ */
+export function comparePaired(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  options: DecisionOptions & { factor?: number } = {},
+): RatioVerdict {
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
+  const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
+  const factor = options.factor ?? 1;
+  if (a.length !== b.length) throw new Error(`paired samples differ in size (${a.length} and ${b.length})`);
+  const la = logs(a);
+  const lb = logs(b);
+  const shift = Math.log(factor);
+  const test = wilcoxonSignedRank(la.map((x, i) => x - lb[i]! - shift));
+  const corrected = roundCorrected(a, b);
+  const raw = bootstrapRatioOfMedians(corrected.a, corrected.b, { paired: true, confidence });
+  const interval = { lo: raw.lo / factor, hi: raw.hi / factor, confidence };
+  const ratio = median(corrected.a) / median(corrected.b) / factor;
+  return {
+    outcome: classify(ratio, interval, test.p, tolerance, alpha),
+    ratio,
+    interval,
+    p: test.p,
+    test: 'wilcoxon-signed-rank',
+    medianA: median(a),
+    medianB: median(b),
+    factor,
+    tolerance,
+    alpha,
+    n: a.length,
+  };
+}
+
+/**
+ * Compares a current sample with a reference made of earlier runs (a baseline): the ratio is
+ * median(current) / (median of the runs' medians); the test is Mann-Whitney U between the
+ * current sample and the runs pooled (they were not measured next to each other, so nothing
+ * pairs them); the interval is a bootstrap that resamples within each run.
+ */
+export function compareToRuns(
+  current: ArrayLike<number>,
+  runs: ReadonlyArray<ArrayLike<number>>,
+  options: DecisionOptions = {},
+): RatioVerdict {
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
+  const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
+  const pooled = runs.flatMap((r) => Array.from(r as ArrayLike<number>));
+  const test = mannWhitneyU(current, pooled);
+  const interval = bootstrapRatioToMedianOfMedians(current, runs, { confidence });
+  const medianA = median(current);
+  const medianB = median(runs.filter((r) => r.length > 0).map((r) => median(r)));
+  const ratio = medianA / medianB;
+  return {
+    outcome: classify(ratio, interval, test.p, tolerance, alpha),
+    ratio,
+    interval,
+    p: test.p,
+    test: 'mann-whitney-u',
+    medianA,
+    medianB,
+    factor: 1,
+    tolerance,
+    alpha,
+    n: current.length + pooled.length,
+  };
+}
+
+/** Compares two independent samples (no rounds): Mann-Whitney U and an unpaired bootstrap. */
+export function compareUnpaired(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  options: DecisionOptions & { factor?: number } = {},
+): RatioVerdict {
+  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
+  const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
+  const factor = options.factor ?? 1;
+  const scaled = Array.from(b as ArrayLike<number>, (v) => v * factor);
+  const test = mannWhitneyU(a, scaled);
+  const raw = bootstrapRatioOfMedians(a, b, { confidence });
+  const interval = { lo: raw.lo / factor, hi: raw.hi / factor, confidence };
+  const medianA = median(a);
+  const medianB = median(b);
+  return {
+    outcome: classify(medianA / (factor * medianB), interval, test.p, tolerance, alpha),
+    ratio: medianA / (factor * medianB),
+    interval,
+    p: test.p,
+    test: 'mann-whitney-u',
+    medianA,
+    medianB,
+    factor,
+    tolerance,
+    alpha,
+    n: a.length + b.length,
+  };
+}
+
+/** Relative width of an interval around a ratio: (hi - lo) / ratio. */
+export function relativeWidth(interval: Interval, centre: number): number {
+  if (!(centre > 0)) return Infinity;
+  const w = (interval.hi - interval.lo) / centre;
+  return Number.isFinite(w) ? w : Infinity;
+}
+
+export type BoundOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+export interface BoundVerdict {
+  /** pass: the median meets the bound, or misses it without significance; fail: the whole interval misses it. */
+  outcome: 'pass' | 'fail' | 'borderline';
+  median: number;
+  interval: Interval;
+}
+
+export function holds(value: number, op: BoundOp, bound: number): boolean {
+  switch (op) {
+    case '<':
+      return value < bound;
+    case '<=':
+      return value <= bound;
+    case '>':
+      return value > bound;
+    case '>=':
+      return value >= bound;
+    case '==':
+      return value === bound;
+    case '!=':
+      return value !== bound;
+  }
+}
+
+/**
+ * An absolute bound on a noisy figure (`rps > 500`, `p(99) < 20ms`), checked on the median of
+ * the samples: it fails only when the whole confidence interval of the median misses the bound;
+ * a median that misses it while the interval still reaches it is "borderline" (reported, passes).
+ */
+export function checkBound(values: ArrayLike<number>, op: BoundOp, bound: number, confidence = DEFAULT_CONFIDENCE): BoundVerdict {
+  const m = median(values);
+  const interval = bootstrapMedian(values, { confidence });
+  if (holds(m, op, bound)) return { outcome: 'pass', median: m, interval };
+  // Equality bounds on a continuous figure cannot be softened by an interval.
+  if (op === '==' || op === '!=') return { outcome: 'fail', median: m, interval };
+  const wholeMisses = !holds(interval.lo, op, bound) && !holds(interval.hi, op, bound);
+  return { outcome: wholeMisses ? 'fail' : 'borderline', median: m, interval };
+}

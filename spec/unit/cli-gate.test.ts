@@ -1,0 +1,164 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../lib/paths.ts';
+import type { GateResults } from '../../lib/perf/types.ts';
+
+const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
+const TINY = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
+const SRV = `srv:threaded:python=python3 -u ${TINY} {port}`;
+/** Small and quick: these tests check the command, not the servers. */
+const QUICK = ['--matrix', '10:1', '--max-time', '0.3', '--warmup', '0.1'];
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+  return new Promise((resolveRun, reject) => {
+    const env = { ...process.env, ...options.env };
+    // A gate run from a CI job must not see the job's own settings unless a test sets them.
+    if (!options.env?.GITHUB_ACTIONS) delete env.GITHUB_ACTIONS;
+    if (!options.env?.GITHUB_STEP_SUMMARY) delete env.GITHUB_STEP_SUMMARY;
+    if (!options.env?.GAUNTLET_WEBHOOK_URL) delete env.GAUNTLET_WEBHOOK_URL;
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
+  });
+}
+
+async function tmp(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'gauntlet-cli-gate-'));
+}
+
+async function readGate(dir: string): Promise<GateResults> {
+  return JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as GateResults;
+}
+
+describe('gauntlet gate', () => {
+  let receiver: Server | null = null;
+  afterEach(async () => {
+    await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
+    receiver = null;
+  });
+
+  it('passes when every claim holds, and writes results.json and report.md', async () => {
+    const out = await tmp();
+    const run = await runCli(['gate', '--claim', 'failed == 0', '--claim', 'non2xx == 0', '--server', SRV, ...QUICK, '--no-baseline', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('PASS  failed == 0');
+    expect(run.stdout).toContain('PASSED: 2 of 2 claims held.');
+    expect(run.stdout).not.toContain('::');
+    const results = await readGate(out);
+    expect(results).toMatchObject({ kind: 'gate', status: 'complete', passed: true });
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('## Gauntlet gate: PASSED');
+  });
+
+  it('fails on a failed claim: exit 1, annotations, the job summary and the webhook', async () => {
+    const bodies: string[] = [];
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r));
+    const port = (receiver.address() as { port: number }).port;
+    const dir = await tmp();
+    const summary = join(dir, 'summary.md');
+    const run = await runCli(['gate', '--claim', 'srv: rps > 1000000000', '--server', SRV, ...QUICK, '--no-baseline', '--out', join(dir, 'out')], {
+      env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GAUNTLET_WEBHOOK_URL: `http://127.0.0.1:${port}/hook` },
+    });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toContain('::error title=Gauntlet%3A claim failed%3A srv%3A rps > 1000000000::Does not hold at 1 cell of 1');
+    expect(run.stdout).toContain('FAILED: 0 of 1 claim held.');
+    expect(await readFile(summary, 'utf8')).toContain('### Alerts');
+    expect(bodies).toHaveLength(1);
+    expect((JSON.parse(bodies[0]!) as { text: string }).text).toContain('claim failed: srv: rps &gt; 1000000000');
+    expect(run.stderr).toContain('webhook (GAUNTLET_WEBHOOK_URL): delivered');
+    const results = await readGate(join(dir, 'out'));
+    expect(results.measurements.map((m) => m.attempt)).toEqual([0, 1]);
+  });
+
+  it('reads a configuration file, TypeScript or JavaScript', async () => {
+    const dir = await tmp();
+    // A .ts configuration is an ES module, as in this project: its folder's package says so.
+    await writeFile(join(dir, 'package.json'), '{"type": "module"}\n');
+    const ts = join(dir, 'gauntlet.config.ts');
+    await writeFile(
+      ts,
+      `import { defineConfig } from ${JSON.stringify(join(PROJECT_ROOT, 'lib', 'perf', 'config.ts'))};\n` +
+        `export default defineConfig({ servers: [${JSON.stringify(SRV)}], claims: ['failed == 0'], matrix: '10:1', ` +
+        `sampling: { maxTimeS: 0.3, minSampleMs: 5, warmupS: 0.1 }, baseline: false });\n`,
+    );
+    const run = await runCli(['gate', '--out', join(dir, 'out')], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('PASS  failed == 0');
+
+    const mjs = join(dir, 'other.mjs');
+    await writeFile(mjs, `export default { servers: [${JSON.stringify(SRV)}], claims: ['srv: failed > 0'], matrix: '10:1', sampling: { maxTimeS: 0.3, warmupS: 0.1 }, baseline: false };\n`);
+    const failing = await runCli(['gate', '--config', mjs, '--out', join(dir, 'out2')]);
+    expect(failing.code, failing.stderr).toBe(1);
+  });
+
+  it('refuses bad usage with exit code 2', async () => {
+    const dir = await tmp();
+    const none = await runCli(['gate'], { cwd: dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no claims: write gauntlet.config.ts or pass --claim');
+    expect(none.stderr).toContain('usage: gauntlet gate');
+    const bad = await runCli(['gate', '--claim', 'a >>= b'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('claim "a >>= b"');
+    const tol = await runCli(['gate', '--claim', 'failed == 0', '--tolerance', '150%'], { cwd: dir });
+    expect(tol.code).toBe(2);
+    await writeFile(join(dir, 'broken.json'), '{"claims": [], "colour": 1}');
+    const conf = await runCli(['gate', '--config', join(dir, 'broken.json')], { cwd: dir });
+    expect(conf.code).toBe(2);
+    expect(conf.stderr).toContain('colour is not a known field');
+    const unknown = await runCli(['gate', '--claim', 'ghost >= srv', '--server', SRV], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('names "ghost"');
+  });
+});
+
+describe('gauntlet baseline', () => {
+  it('saves a baseline next to the yardstick, shows it, and later gates compare with it', async () => {
+    const dir = await tmp();
+    const file = join(dir, 'baseline.json');
+    const save = await runCli(['baseline', 'save', '--server', SRV, '--claim', 'failed == 0', ...QUICK, '--baseline', file, '--out', join(dir, 's')]);
+    expect(save.code, save.stderr).toBe(0);
+    expect(save.stdout).toContain('saved 1 cell to the baseline');
+    const baseline = JSON.parse(await readFile(file, 'utf8'));
+    expect(baseline).toMatchObject({ kind: 'baseline', keep: 5 });
+    expect(baseline.entries.srv.close['10x1']).toHaveLength(1);
+    expect(baseline.entries.srv.close['10x1'][0].machine).toHaveProperty('cpuModel');
+
+    const show = await runCli(['baseline', 'show', '--baseline', file]);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/srv \(close\): 10x1: 1 run, [\d.]+x yardstick/);
+
+    const gate = await runCli(['gate', '--server', SRV, '--claim', 'failed == 0', ...QUICK, '--baseline', file, '--out', join(dir, 'g')]);
+    expect([0, 1]).toContain(gate.code);
+    expect(gate.stdout).toContain('Against the baseline');
+
+    const again = await runCli(['baseline', 'save', '--from', join(dir, 'g'), '--baseline', file, '--keep', '1']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(await readFile(file, 'utf8')).entries.srv.close['10x1']).toHaveLength(1);
+
+    const missing = await runCli(['baseline', 'show', '--baseline', join(dir, 'none.json')]);
+    expect(missing.code).toBe(1);
+    expect((await runCli(['baseline', 'drop'])).code).toBe(2);
+  });
+});
