@@ -76,6 +76,19 @@ function installExitHook(): void {
   exitHookInstalled = true;
   // 'exit' handlers must be synchronous: a last SIGKILL to every group still alive.
   process.on('exit', () => killAllNow());
+  // A signal's default action ends the process without 'exit' handlers, which would orphan the
+  // servers (a test runner stopped with SIGTERM, a terminal closed). Where nobody else handles the
+  // signal, kill the servers and then die of the signal as before; a program with its own handler
+  // (the CLI's graceful Ctrl-C) keeps it.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      if (process.listenerCount(signal) > 1) return;
+      killAllNow();
+      process.off(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 /** Kills every server this process started, at once. For exit paths that cannot wait. */

@@ -133,6 +133,31 @@ describe('launcher', () => {
     expect(await groupMembers(server.pid)).toEqual([]);
   });
 
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('kills its servers when its own process dies of %s', async (signal) => {
+    const { spawn } = await import('node:child_process');
+    const script = join(PROJECT_ROOT, 'fixtures', 'launch', 'launch-and-wait.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    onTestFinished(() => {
+      child.kill('SIGKILL');
+    });
+    const pgid = await new Promise<number>((resolvePgid, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /pgid (\d+)/.exec(out);
+        if (m) resolvePgid(Number(m[1]));
+      });
+      child.once('exit', () => reject(new Error(`exited before launching: ${out}`)));
+    });
+    expect(groupAlive(pgid)).toBe(true);
+    const exited = new Promise((r) => child.once('exit', (code, sig) => r(sig)));
+    child.kill(signal);
+    expect(await exited).toBe(signal);
+    const deadline = Date.now() + 3_000;
+    while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(groupAlive(pgid)).toBe(false);
+  });
+
   it('fills {root} shell-quoted', async () => {
     const { fillCommand } = await import('../../lib/launcher.ts');
     expect(fillCommand('srv {port} {root}', 8080, "/tmp/it's here")).toBe(`srv 8080 '/tmp/it'\\''s here'`);
