@@ -104,9 +104,20 @@ export async function readBaseline(file: string): Promise<BaselineFile | null> {
   return b as BaselineFile;
 }
 
+/** Five significant digits: far finer than any figure's noise, and a file a reviewer can diff. */
+function round5(value: number): number {
+  return Number.isFinite(value) ? Number(value.toPrecision(5)) : value;
+}
+
+/** The baseline as JSON kept in a repository: figures rounded, each list of figures on one line. */
+export function formatBaseline(baseline: BaselineFile): string {
+  const text = JSON.stringify(baseline, (_key, value: unknown) => (typeof value === 'number' ? round5(value) : value), 1);
+  return `${text.replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_m, list: string) => `[${list.replace(/\s+/g, '')}]`)}\n`;
+}
+
 export async function writeBaseline(file: string, baseline: BaselineFile): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  await writeFileAtomic(file, `${JSON.stringify(baseline, null, 1)}\n`);
+  await writeFileAtomic(file, formatBaseline(baseline));
 }
 
 export function baselineRuns(baseline: BaselineFile | null, server: string, mode: LoadMode, cell: { requests: number; concurrency: number }): BaselineRun[] {
@@ -199,6 +210,15 @@ export function machineDifferences(now: BaselineMachine, runs: BaselineRun[]): s
     }
   }
   return out;
+}
+
+/**
+ * Whether every run of a baseline was measured on the same hardware (CPU model and core count).
+ * The yardstick corrects for a machine's overall speed, not for how differently two servers use
+ * a different CPU, so a baseline from other hardware can raise alerts but not fail a gate.
+ */
+export function sameHardware(now: BaselineMachine, runs: BaselineRun[]): boolean {
+  return runs.every((r) => r.machine.cpuModel === now.cpuModel && r.machine.cores === now.cores);
 }
 
 /** The baseline's median raw requests per second (median of its runs' medians), for the report. */

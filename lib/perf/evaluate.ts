@@ -75,6 +75,13 @@ export function checkAbsolute(
   return { kind: 'bound', bound, pass: confirming ? bound.outcome === 'pass' : bound.outcome !== 'fail' };
 }
 
+/**
+ * Baseline runs needed before a regression can fail a gate. Runs measured at different times
+ * differ by more than the samples within one run do (the machine's other work changes), and only
+ * several runs show by how much.
+ */
+export const MIN_RUNS_TO_FAIL = 3;
+
 export interface RegressionCheck {
   verdict: RatioVerdict;
   level: RegressionLevel;
@@ -101,7 +108,9 @@ export function checkRegression(
   let level: RegressionLevel;
   switch (verdict.outcome) {
     case 'slower':
-      level = verdict.ratio < 1 - settings.fail ? 'fail' : 'alert';
+      // Fewer runs than MIN_RUNS_TO_FAIL cannot show how much runs on different days differ:
+      // an alert, never a failure.
+      level = verdict.ratio < 1 - settings.fail && runs.length >= MIN_RUNS_TO_FAIL ? 'fail' : 'alert';
       break;
     case 'faster':
       level = 'improved';
@@ -111,7 +120,12 @@ export function checkRegression(
       break;
     default:
       // A second look at a failing regression agrees by its estimate when its interval cannot.
-      level = confirming && verdict.ratio < 1 - settings.fail ? 'fail' : confirming && verdict.ratio < 1 - settings.alert ? 'alert' : 'undecided';
+      level =
+        confirming && verdict.ratio < 1 - settings.fail && runs.length >= MIN_RUNS_TO_FAIL
+          ? 'fail'
+          : confirming && verdict.ratio < 1 - settings.alert
+            ? 'alert'
+            : 'undecided';
   }
   return { verdict, level };
 }

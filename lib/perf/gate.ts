@@ -22,6 +22,7 @@ import {
   checkRegression,
   checkRelative,
   isPrecise,
+  MIN_RUNS_TO_FAIL,
   side,
   type PrecisionNeed,
 } from './evaluate.ts';
@@ -31,6 +32,7 @@ import {
   baselineRuns,
   machineDifferences,
   readBaseline,
+  sameHardware,
   type BaselineFile,
 } from './baseline.ts';
 import { rpsOf } from './sampler.ts';
@@ -414,9 +416,14 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
       alpha: config.alpha,
       confidence: config.confidence,
     };
-    const reg0 = regression.map((s) =>
-      checkRegression(side(m0, s), side(m0, YARDSTICK), baselineRuns(baseline, s, mode, cell), regSettings!),
-    );
+    const now = baselineMachine(machine);
+    const capLevel = (level: RegressionLevel, runs: ReturnType<typeof baselineRuns>): RegressionLevel =>
+      level === 'fail' && !sameHardware(now, runs) ? 'alert' : level;
+    const reg0 = regression.map((s) => {
+      const runs = baselineRuns(baseline, s, mode, cell);
+      const check = checkRegression(side(m0, s), side(m0, YARDSTICK), runs, regSettings!);
+      return { ...check, level: capLevel(check.level, runs) };
+    });
 
     // A failing comparison is measured once more before it fails. Counts are facts, not noise.
     const failing: string[] = [];
@@ -497,7 +504,6 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
       claimResult(claim).cells.push(cellResult);
     });
 
-    const now = baselineMachine(machine);
     regression.forEach((s, i) => {
       const runs = baselineRuns(baseline, s, mode, cell);
       const first = reg0[i]!;
@@ -508,12 +514,20 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
         const again = checkRegression(side(m1, s), side(m1, YARDSTICK), runs, regSettings!, true);
         verdicts.push(again.verdict);
         // Both measurements must agree for the worse level to stand.
-        if (SEVERITY[again.level] < SEVERITY[level]) level = again.level;
+        if (SEVERITY[again.level] < SEVERITY[level]) level = capLevel(again.level, runs);
         m = m1;
       }
       const notes = cellNotes(verdicts.length > 1);
+      if (runs.length < MIN_RUNS_TO_FAIL) {
+        notes.push(`the baseline has ${runs.length} of the ${MIN_RUNS_TO_FAIL} runs a regression needs to fail the gate: alerts only`);
+      }
       const diffs = machineDifferences(now, runs);
-      if (diffs.length) notes.push(`the baseline was measured on another machine or runtime (${diffs.join('; ')}); figures are normalised by the yardstick`);
+      if (diffs.length) {
+        notes.push(
+          `the baseline was measured with ${diffs.join('; ')}; figures are normalised by the yardstick` +
+            (sameHardware(now, runs) ? '' : ', and on other hardware a regression is an alert at most, never a failure'),
+        );
+      }
       const result: RegressionResult = {
         server: s,
         ...place,

@@ -83,8 +83,12 @@ function samplesText(info: MeasurementInfo | undefined): string {
 const STOP_WORDS: Record<StopReason, string> = { precise: 'precise', 'time-cap': 'time cap', 'max-rounds': 'max rounds' };
 
 /** Sentences explaining the table's figures, once per table. */
-function legend(infos: Array<MeasurementInfo | undefined>, tolerance: number): string[] {
+function legend(infos: Array<MeasurementInfo | undefined>, tolerance: number, claim?: ClaimResult): string[] {
   const out: string[] = [];
+  const factor = claim?.cells.find((c) => c.verdicts?.length)?.verdicts?.[0]?.factor;
+  if (factor !== undefined && factor !== 1) {
+    out.push(`Ratios are of the claim's two sides with the second scaled by ${Number(factor.toFixed(3))}: above 1, the claim holds with room to spare.`);
+  }
   const batched = infos.filter((i) => i && i.batch > 1) as MeasurementInfo[];
   if (batched.length > 0) {
     const slowest = Math.max(...batched.map((i) => i.runMs));
@@ -137,11 +141,12 @@ export function summarizeClaim(claim: Claim, result: ClaimResult, tolerance: num
     }
     const measured = cells.length - errors.length;
     const tol = pct(claim.tolerance ?? tolerance);
+    const than = claim.factor === 1 ? '' : ` than ${Number(claim.factor.toFixed(3))} x ${claim.b}`;
     const spread = [
-      counts.faster ? `${claim.a} faster in ${counts.faster}` : '',
-      counts.within ? `within ${tol} in ${counts.within}` : '',
+      counts.faster ? `${claim.a} faster${than} in ${counts.faster}` : '',
+      counts.within ? `within ${tol}${than ? ` of ${Number(claim.factor.toFixed(3))} x ${claim.b}` : ''} in ${counts.within}` : '',
       counts.undecided ? `undecided in ${counts.undecided}` : '',
-      counts.slower ? `${claim.a} slower in ${counts.slower}` : '',
+      counts.slower ? `${claim.a} slower${than} in ${counts.slower}` : '',
     ].filter(Boolean);
     if (failed.length === 0 && errors.length === 0) {
       parts.push(`Holds in ${measured === 1 ? 'the only cell' : `all ${measured} cells`} (${spread.join(', ')}).`);
@@ -219,6 +224,8 @@ function claimRows(claim: ClaimResult, modes: number): { headers: string[]; rows
   const headers = ['server', 'cell', `median${unit}`, 'interval', 'samples', 'verdict'];
   const rows: string[][] = [];
   const tones: Tone[] = [];
+  // Counts that hold everywhere need no table (the summary says so); otherwise every row matters.
+  if (claim.cells.every((c) => c.status === 'pass' && c.count !== undefined)) return { headers, rows, tones };
   for (const c of claim.cells) {
     const b = lastBound(c);
     rows.push([
@@ -330,8 +337,8 @@ export function renderGateText(results: GateResults, options: GateRenderOptions 
     out.push('');
     out.push(`${paintStatus(c.status.toUpperCase())}  ${bold(sanitizeTerminal(c.claim))}`);
     out.push(`      ${sanitizeTerminal(c.summary)}`);
-    if (c.cells.length > 0) {
-      const { headers, rows, tones } = claimRows(c, modes);
+    const { headers, rows, tones } = claimRows(c, modes);
+    if (rows.length > 0) {
       const table = renderTextTable({
         headers,
         align: headers.map((h, i) => (i === 0 || h === 'outcome' || h === 'server' || h === 'cell' ? 'left' : 'right')),
@@ -342,7 +349,8 @@ export function renderGateText(results: GateResults, options: GateRenderOptions 
       });
       out.push(table.split('\n').map((l) => `      ${l}`).join('\n'));
     }
-    for (const n of [...legend(c.cells.map((x) => x.measured), results.settings.tolerance), ...notesOf(c.cells)]) {
+    if (rows.length === 0) continue;
+    for (const n of [...legend(c.cells.map((x) => x.measured), results.settings.tolerance, c), ...notesOf(c.cells)]) {
       out.push(`      ${sanitizeTerminal(n)}`);
     }
   }
@@ -388,10 +396,10 @@ export function renderGateMarkdown(results: GateResults, options: { alertsOnly?:
   out.push('', '### Claims', '');
   out.push(mdTable(['claim', 'verdict', 'summary'], results.claims.map((c) => [c.claim, c.status.toUpperCase(), c.summary])));
   for (const c of results.claims) {
-    if (c.cells.length === 0) continue;
     const { headers, rows } = claimRows(c, modes);
+    if (rows.length === 0) continue;
     out.push('', `#### ${escapeMarkdown(c.claim)}`, '', mdTable(headers, rows));
-    const notes = [...legend(c.cells.map((x) => x.measured), results.settings.tolerance), ...notesOf(c.cells)];
+    const notes = [...legend(c.cells.map((x) => x.measured), results.settings.tolerance, c), ...notesOf(c.cells)];
     if (notes.length) out.push('', ...notes.map((n) => `- ${escapeMarkdown(n)}`));
   }
   if (results.regressions.length > 0) {

@@ -254,8 +254,10 @@ export function bootstrapRatioOfMedians(
 
 /**
  * Percentile bootstrap interval of median(a) / median over groups of median(group): a current
- * sample against a reference made of several earlier runs, each resampled within itself
- * (a stratified bootstrap), so that the reference is "the median of the last runs".
+ * sample against a reference made of several earlier runs, so that the reference is "the median
+ * of the last runs". Two levels: the runs are resampled, then the figures within each run, so
+ * that the interval carries how much runs differ from one another (a run measured on a busier
+ * day) and not only the noise within each. With a single run the first level has nothing to draw.
  */
 export function bootstrapRatioToMedianOfMedians(
   a: ArrayLike<number>,
@@ -273,10 +275,11 @@ export function bootstrapRatioToMedianOfMedians(
   const stats = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     for (let i = 0; i < a.length; i++) sa[i] = a[Math.floor(rand() * a.length)]!;
-    usable.forEach((g, k) => {
+    for (let k = 0; k < usable.length; k++) {
+      const g = usable[Math.floor(rand() * usable.length)]!;
       for (let i = 0; i < g.length; i++) scratch[i] = g[Math.floor(rand() * g.length)]!;
       medians[k] = medianInPlace(scratch, g.length);
-    });
+    }
     stats[r] = medianInPlace(sa, a.length) / medianInPlace(medians, usable.length);
   }
   return percentileInterval(stats, confidence);

@@ -11,6 +11,7 @@ import {
   machineDifferences,
   readBaseline,
   runsFromMeasurements,
+  sameHardware,
   writeBaseline,
 } from '../../lib/perf/baseline.ts';
 import {
@@ -48,7 +49,14 @@ describe('baseline files', () => {
     const file = join(dir, 'sub', 'baseline.json');
     expect(await readBaseline(file)).toBeNull();
     await writeBaseline(file, b);
-    expect(await readBaseline(file)).toEqual(b);
+    const back = await readBaseline(file);
+    const first = b.entries.srv!.close!['100x10']![0]!;
+    const again = back!.entries.srv!.close!['100x10']![0]!;
+    expect(back!.entries.srv!.close!['100x10']!.map((r) => r.savedAt)).toEqual(kept!.map((r) => r.savedAt));
+    expect(again.machine).toEqual(first.machine);
+    // Figures keep five significant digits, each list on one line of the file.
+    expect(again.normalised[0]).toBeCloseTo(first.normalised[0]!, 4);
+    expect(await readFile(file, 'utf8')).toMatch(/"rps": \[[\d.]+(,[\d.]+){11}\]/);
   });
 
   it('takes the last attempt of a cell measured twice, and refuses a gate without the yardstick', () => {
@@ -76,6 +84,8 @@ describe('baseline files', () => {
     const run = { savedAt: 'x', machine: { ...now, cpuModel: 'Other CPU', cores: 8 }, normalised: [], rps: [], yardstickRps: [], batch: 1 };
     expect(machineDifferences(now, [run])).toEqual(['CPU Other CPU, 8 cores']);
     expect(machineDifferences(now, [{ ...run, machine: now }])).toEqual([]);
+    expect(sameHardware(now, [run])).toBe(false);
+    expect(sameHardware(now, [{ ...run, machine: { ...now, node: 'v22.0.0' } }])).toBe(true);
   });
 });
 
@@ -100,6 +110,13 @@ describe('checkRegression', () => {
     const muchSlower = sideOf('srv', around(3000, 12, 8));
     expect(checkRegression(muchSlower, yard, runs, settings).level).toBe('fail');
     expect(checkRegression(sideOf('srv', around(7000, 12, 9)), yard, runs, settings).level).toBe('improved');
+  });
+
+  it('raises only alerts from fewer than three baseline runs: they cannot show how much runs differ', () => {
+    const yard = sideOf(YARDSTICK, around(10000, 12, 5));
+    const muchSlower = sideOf('srv', around(3000, 12, 8));
+    expect(checkRegression(muchSlower, yard, runs.slice(0, 2), settings).level).toBe('alert');
+    expect(checkRegression(muchSlower, yard, runs.slice(0, 2), settings, true).level).toBe('alert');
   });
 
   it('does not mistake a slower machine for a regression: the yardstick slows down too', () => {
