@@ -10,8 +10,9 @@
  *
  * Warm-up: each CLI run is a new node process, whose first half second runs cold (interpreted,
  * then compiled) code, while the engine runs in a process that has been working for a while.
- * To compare like with like the CLI is given its own warm-up (`-W [ -c C ]`: the same cell once,
- * in the same process, reported apart and left out of the figures used here).
+ * To compare like with like the CLI is given its own warm-up (`-W [ -c C --amount M ]`: the same
+ * connections for up to 20,000 requests, in the same process, reported apart and left out of the
+ * figures used here).
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -53,6 +54,9 @@ export interface AutocannonCliRun {
 
 const require = createRequire(import.meta.url);
 
+/** The most requests the CLI's own warm-up sends: enough for its code to be compiled. */
+const WARMUP_REQUESTS = 20_000;
+
 /** The path of autocannon's command-line script. */
 export function autocannonCliPath(): string {
   return require.resolve('autocannon/autocannon.js');
@@ -67,7 +71,10 @@ export function autocannonCliArgs(opts: AutocannonCliOptions): string[] {
     '-t', String(opts.timeoutS ?? 30),
     '-j',
   ];
-  if (opts.warmup ?? true) args.push('-W', '[', '-c', String(opts.connections), ']');
+  if (opts.warmup ?? true) {
+    const amount = Math.max(opts.connections, Math.min(opts.requests, WARMUP_REQUESTS));
+    args.push('-W', '[', '-c', String(opts.connections), '--amount', String(amount), ']');
+  }
   // The keep-alive client's headers (ab's), so that both send the same bytes.
   for (const [name, value] of abHeaders(opts.host, opts.port)) args.push('-H', `${name}=${value}`);
   args.push(`http://${host}:${opts.port}${opts.path}`);
