@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Four projects: the harness's own tests run in parallel, conformance runs in parallel
-// against servers started once per file, and perf runs alone and serially, after the other two
+// The harness's own tests run in parallel, conformance runs in parallel against servers started
+// once per file, the container specs after them, and perf runs alone and serially, last
 // (groupOrder), because two measurements sharing this machine's two cores would measure each other.
 // `claims` (the seed's conclusion checked at every cell of the seed and tugas9 matrices, about four
 // minutes) is perf too, but it is run on its own by `npm run test:claims`, not by `npm test`,
@@ -28,14 +28,25 @@ export default defineConfig({
         },
       },
       {
+        // Servers in containers (spec/containers): after the first two projects, because image
+        // builds would take the CPU from their timing-sensitive cases, and before perf.
+        test: {
+          name: 'containers',
+          sequence: { groupOrder: 1 },
+          include: ['spec/containers/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 240_000,
+        },
+      },
+      {
         test: {
           name: 'perf',
           include: ['spec/perf/**/*.test.ts'],
           exclude: ['spec/perf/concurrency-claims.test.ts'],
           fileParallelism: false,
-          sequence: { concurrent: false, groupOrder: 1 },
+          sequence: { concurrent: false, groupOrder: 2 },
           testTimeout: 300_000,
-          hookTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
       {
@@ -43,7 +54,7 @@ export default defineConfig({
           name: 'claims',
           include: ['spec/perf/concurrency-claims.test.ts'],
           fileParallelism: false,
-          sequence: { concurrent: false, groupOrder: 2 },
+          sequence: { concurrent: false, groupOrder: 3 },
           testTimeout: 300_000,
           hookTimeout: 120_000,
         },

@@ -1,6 +1,7 @@
 import type { CellRecord, CellResult, CellSpec, LoadMode, Matrix, RunResults, ServerRecord, ServerSpec } from './types.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { launch, describeExit, type RunningServer, type ExitInfo } from './launcher.ts';
+import { describeExit, type RunningServer, type ExitInfo } from './launcher.ts';
+import { launchServer, type Runtime } from './runtime.ts';
 import { matrixCells } from './matrix.ts';
 import { machineInfo, gauntletVersion } from './machine.ts';
 import { runCell, runCellWithSamples, type CellSamples } from './load/index.ts';
@@ -22,6 +23,12 @@ export interface BenchOptions {
   store: ResultsStore;
   /** Ctrl-C: stop starting cells, stop the server, keep what was measured. */
   signal?: AbortSignal;
+  /** Where the servers run (default process). */
+  runtime?: Runtime;
+  /** Container CPU limit (overrides the manifest's). */
+  cpus?: number;
+  /** Container memory limit, MiB (overrides the manifest's). */
+  memoryMb?: number;
 }
 
 /** What a run reports while it goes, for progress display. */
@@ -86,7 +93,8 @@ export async function runBench(opts: BenchOptions, events: BenchEvents = {}): Pr
         name: spec.name,
         model: spec.model,
         language: spec.language,
-        command: spec.command,
+        // In a container the manifest's container argv runs, not its process command.
+        command: opts.runtime === 'container' && spec.container ? spec.container.command.join(' ') : spec.command,
         source: spec.source,
       };
       results.servers.push(record);
@@ -95,13 +103,15 @@ export async function runBench(opts: BenchOptions, events: BenchEvents = {}): Pr
 
       let server: RunningServer;
       try {
-        server = await launch(spec, { root: opts.root });
+        server = await launchServer(spec, { root: opts.root, runtime: opts.runtime, cpus: opts.cpus, memoryMb: opts.memoryMb });
       } catch (err) {
         record.error = (err as Error).message;
         events.serverFailed?.(spec, record.error);
         await opts.store.save(results);
         continue;
       }
+      if (server.runtime) record.runtime = server.runtime;
+      await opts.store.save(results);
       events.serverReady?.(server);
       try {
         await benchServer(server, cells, opts, results, record, events);

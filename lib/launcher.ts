@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ServerSpec } from './types.ts';
+import type { RuntimeInfo, ServerSpec } from './types.ts';
 import { DEFAULT_DOC_ROOT } from './paths.ts';
 import { getFreePort } from './ports.ts';
 import { OutputTail } from './output-tail.ts';
+import { onProcessEnd } from './exit-hooks.ts';
 
 export interface LaunchOptions {
   /** Document root passed as `{root}` (default fixtures/www). */
@@ -65,6 +66,8 @@ export interface RunningServer {
   stderr(): string;
   /** SIGTERM to the whole process group, SIGKILL after the grace period. Idempotent. */
   stop(): Promise<ExitInfo>;
+  /** Where it runs: a process (the default), or a container with its image and limits. */
+  readonly runtime?: RuntimeInfo;
 }
 
 /** Every process group started and not yet reaped, so that no server outlives its parent. */
@@ -74,21 +77,7 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // 'exit' handlers must be synchronous: a last SIGKILL to every group still alive.
-  process.on('exit', () => killAllNow());
-  // A signal's default action ends the process without 'exit' handlers, which would orphan the
-  // servers (a test runner stopped with SIGTERM, a terminal closed). Where nobody else handles the
-  // signal, kill the servers and then die of the signal as before; a program with its own handler
-  // (the CLI's graceful Ctrl-C) keeps it.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    const onSignal = () => {
-      if (process.listenerCount(signal) > 1) return;
-      killAllNow();
-      process.off(signal, onSignal);
-      process.kill(process.pid, signal);
-    };
-    process.on(signal, onSignal);
-  }
+  onProcessEnd(killAllNow);
 }
 
 /** Kills every server this process started, at once. For exit paths that cannot wait. */
@@ -143,7 +132,7 @@ export function fillCommand(command: string, port: number, root: string): string
  * Resolves once host:port accepts a TCP connection and answers an HTTP request with a
  * status line (any status: a server whose "/" is a 404 is still up).
  */
-async function probeHttp(host: string, port: number, path: string, timeoutMs: number): Promise<boolean> {
+export async function probeHttp(host: string, port: number, path: string, timeoutMs: number): Promise<boolean> {
   return new Promise((done) => {
     const sock = connect({ host, port });
     let buf = '';
@@ -167,7 +156,7 @@ async function probeHttp(host: string, port: number, path: string, timeoutMs: nu
   });
 }
 
-const ADDR_IN_USE = /EADDRINUSE|address already in use/i;
+export const ADDR_IN_USE = /EADDRINUSE|address already in use/i;
 
 /**
  * Starts a server on a free ephemeral port and waits until it answers HTTP.
@@ -264,31 +253,44 @@ async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<Runnin
     stdout: () => out.text(),
     stderr: () => errOut.text(),
     stop,
+    runtime: { kind: 'process' },
   };
 
+  const ready = await waitUntilReady(server, readyPath, readyTimeoutMs);
+  if (ready === 'ready') return server;
+  const info = ready === 'exited' ? exitInfo! : await stop();
+  if (ready === 'exited') await stop();
+  throw new LaunchError(
+    spec.name,
+    ready === 'exited'
+      ? `exited before it was ready (${describeExit(info)}); command: ${command}`
+      : `did not answer HTTP on ${host}:${port} within ${readyTimeoutMs} ms and was stopped (${describeExit(info)}); command: ${command}`,
+    info,
+    errOut.text(),
+    out.text(),
+    pid,
+  );
+}
+
+/**
+ * Waits until a started server answers HTTP on its port, it exits, or the deadline passes.
+ * Shared by the process and the container launchers.
+ */
+export async function waitUntilReady(
+  server: Pick<RunningServer, 'host' | 'port' | 'exited' | 'exitInfo'>,
+  readyPath: string,
+  readyTimeoutMs: number,
+): Promise<'ready' | 'exited' | 'timeout'> {
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (exitInfo) {
-      await stop();
-      throw new LaunchError(spec.name, `exited before it was ready (${describeExit(exitInfo)}); command: ${command}`, exitInfo, errOut.text(), out.text(), pid);
-    }
+    if (server.exitInfo()) return 'exited';
     const remaining = deadline - Date.now();
-    if (remaining <= 0) {
-      const info = await stop();
-      throw new LaunchError(
-        spec.name,
-        `did not answer HTTP on ${host}:${port} within ${readyTimeoutMs} ms and was stopped (${describeExit(info)}); command: ${command}`,
-        info,
-        errOut.text(),
-        out.text(),
-        pid,
-      );
-    }
-    if (await probeHttp(host, port, readyPath, Math.min(2_000, remaining))) {
-      // The port answered; make sure it is our process that did, not one that took the port.
-      if (!exitInfo) return server;
+    if (remaining <= 0) return 'timeout';
+    if (await probeHttp(server.host, server.port, readyPath, Math.min(2_000, remaining))) {
+      // The port answered; make sure it is our server that did, not one that took the port.
+      if (!server.exitInfo()) return 'ready';
     } else {
-      await Promise.race([sleep(50), exited]);
+      await Promise.race([sleep(50), server.exited]);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve, basename } from 'node:path';
-import type { ServerManifest, ServerSpec } from './types.ts';
+import type { ContainerManifest, ServerManifest, ServerSpec } from './types.ts';
 import { SERVERS_DIR } from './paths.ts';
 
 export const MANIFEST_FILE = 'server.json';
@@ -28,7 +28,10 @@ const KNOWN_FIELDS = new Set([
   'readyPath',
   'readyTimeoutMs',
   'capabilities',
+  'container',
 ]);
+
+const CONTAINER_FIELDS = new Set(['dockerfile', 'context', 'command', 'root', 'baseImage', 'cpus', 'memoryMb']);
 
 const CAPABILITY_RE = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -114,7 +117,69 @@ export function parseManifest(data: unknown, file: string): ServerManifest {
     }
     manifest.capabilities = [...new Set(caps as string[])];
   }
+  if (obj.container !== undefined) manifest.container = parseContainer(obj.container, file);
   return manifest;
+}
+
+/** Validates the `container` section of a manifest. */
+function parseContainer(data: unknown, file: string): ContainerManifest {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ManifestError(file, 'container', `must be an object such as {"dockerfile": "Dockerfile", "command": [...]}, got ${typeOf(data)}`);
+  }
+  const obj = data as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!CONTAINER_FIELDS.has(key)) {
+      throw new ManifestError(file, `container.${key}`, `is not a known field (known: ${[...CONTAINER_FIELDS].join(', ')})`);
+    }
+  }
+  const str = (field: string, fallback?: string): string => {
+    const v = obj[field];
+    if (v === undefined && fallback !== undefined) return fallback;
+    if (v === undefined) throw new ManifestError(file, `container.${field}`, 'is missing');
+    if (typeof v !== 'string' || v.trim() === '') {
+      throw new ManifestError(file, `container.${field}`, `must be a non-empty string, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  };
+  const command = obj.command;
+  if (command === undefined) throw new ManifestError(file, 'container.command', 'is missing');
+  if (!Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== 'string')) {
+    throw new ManifestError(
+      file,
+      'container.command',
+      `must be a non-empty array of strings (the argv run in the container), got ${JSON.stringify(command)}`,
+    );
+  }
+  if (!command.some((a: string) => a.includes('{port}'))) {
+    throw new ManifestError(
+      file,
+      'container.command',
+      'must contain {port}: the container shares the host network and the server listens on a free port Gauntlet picks',
+    );
+  }
+  const container: ContainerManifest = {
+    dockerfile: str('dockerfile', 'Dockerfile'),
+    context: str('context', '.'),
+    command: command as string[],
+    root: str('root', '/srv/www'),
+  };
+  if (!container.root.startsWith('/')) {
+    throw new ManifestError(file, 'container.root', `must be an absolute path in the container, got ${JSON.stringify(container.root)}`);
+  }
+  if (obj.baseImage !== undefined) container.baseImage = str('baseImage');
+  if (obj.cpus !== undefined) {
+    const c = obj.cpus;
+    if (typeof c !== 'number' || !(c > 0)) throw new ManifestError(file, 'container.cpus', `must be a positive number of CPUs, got ${JSON.stringify(c)}`);
+    container.cpus = c;
+  }
+  if (obj.memoryMb !== undefined) {
+    const m = obj.memoryMb;
+    if (typeof m !== 'number' || !Number.isInteger(m) || m < 6) {
+      throw new ManifestError(file, 'container.memoryMb', `must be a whole number of MiB, at least 6, got ${JSON.stringify(m)}`);
+    }
+    container.memoryMb = m;
+  }
+  return container;
 }
 
 /** Reads and validates one manifest file. */

@@ -129,7 +129,52 @@ export interface ServerManifest {
    * POST /echo answers the request body). Default none: cases needing a feature are skipped.
    */
   capabilities?: string[];
+  /** How the server runs in a container (`--runtime container`); absent: processes only. */
+  container?: ContainerManifest;
 }
+
+/** The `container` section of a manifest. Paths are relative to the server's folder. */
+export interface ContainerManifest {
+  /** The Dockerfile, relative to the server's folder. */
+  dockerfile: string;
+  /** The build context, relative to the server's folder (default "."). */
+  context: string;
+  /** The argv run in the container (from the image's WORKDIR), with `{port}` and `{root}`. */
+  command: string[];
+  /** Where the document root is mounted read-only in the container (default /srv/www). */
+  root: string;
+  /**
+   * Which local base image to build on when it exists (`gauntlet-base/<baseImage>:local`, made by
+   * scripts/docker-base-images.sh), passed as the build ARG BASE_IMAGE; otherwise the
+   * Dockerfile's own default (a public image) is used.
+   */
+  baseImage?: string;
+  /** CPU limit in CPUs (for example 1 or 0.5); the CLI's --cpus overrides it. */
+  cpus?: number;
+  /** Memory limit in MiB; the CLI's --memory overrides it. */
+  memoryMb?: number;
+}
+
+/** Where a server ran, recorded with its results. */
+export type RuntimeInfo =
+  | { kind: 'process' }
+  | {
+      kind: 'container';
+      /** The image built for this run (removed when the server stops). */
+      image: string;
+      /** The base image it was built on (the BASE_IMAGE build ARG), or null for the Dockerfile's default. */
+      baseImage: string | null;
+      /** CPU limit in CPUs, or null for none. */
+      cpus: number | null;
+      /** Memory limit in MiB, or null for none. */
+      memoryMb: number | null;
+      /** How long the image took to build, seconds. */
+      buildS: number;
+      /** Container engine and version, for example "Docker 20.10.24". */
+      engine: string;
+      /** The container's id (removed when the server stops). */
+      containerId: string;
+    };
 
 /** A server that can be started: a manifest plus where it came from. */
 export interface ServerSpec extends ServerManifest {
@@ -285,6 +330,8 @@ export interface ServerRecord {
   error?: string;
   /** The listen backlog of the server's socket as the kernel holds it (ss's Send-Q), when it could be read. */
   listenBacklog?: number | null;
+  /** Where the server ran, once it started (results written before containers existed have none: processes). */
+  runtime?: RuntimeInfo;
 }
 
 /** The whole of results.json. */

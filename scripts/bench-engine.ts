@@ -23,6 +23,7 @@ import { cpus } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { loadServer } from '../lib/manifest.ts';
 import { launch, type RunningServer } from '../lib/launcher.ts';
+import { handleSignal } from '../lib/exit-hooks.ts';
 import { runCell } from '../lib/load/index.ts';
 import { rawTransportAvailable } from '../lib/load/transport.ts';
 import { runAutocannonCli } from '../lib/load/autocannon-cli.ts';
@@ -116,7 +117,7 @@ async function main(): Promise<number> {
   const spec = await loadServer(values.server!);
   const server: RunningServer = await launch(spec);
   const stopServer = (): void => void server.stop();
-  process.once('SIGINT', stopServer);
+  const releaseSigint = handleSignal('SIGINT', stopServer);
   const pinned = values.pin ? pinCores(server.pid) : null;
   console.log(
     `server ${spec.name} at ${server.url} (pid ${server.pid}); ${cpus().length} cores` +
@@ -205,7 +206,7 @@ async function main(): Promise<number> {
     });
     return 0;
   } finally {
-    process.off('SIGINT', stopServer);
+    releaseSigint();
     await server.stop();
   }
 }

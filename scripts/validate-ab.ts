@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { loadServer } from '../lib/manifest.ts';
 import { launch } from '../lib/launcher.ts';
+import { handleSignal } from '../lib/exit-hooks.ts';
 import { matrixCells, parseMatrix } from '../lib/matrix.ts';
 import { runCell } from '../lib/load/index.ts';
 import { findAb, runAb, AB_INSTALL_HINT } from '../lib/ab/run-ab.ts';
@@ -90,7 +91,7 @@ async function main(): Promise<number> {
   const spec = await loadServer(values.server!);
   const server = await launch(spec);
   const stopServer = (): void => void server.stop();
-  process.once('SIGINT', stopServer);
+  const releaseSigint = handleSignal('SIGINT', stopServer);
   const target = { host: server.host, port: server.port, path: values.path! };
   console.log(`server ${spec.name} at ${server.url}; matrix ${matrix.name}; ab runs with -r`);
   console.log(HEAD);
@@ -132,7 +133,7 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    process.off('SIGINT', stopServer);
+    releaseSigint();
     await server.stop();
   }
   if (mismatches.length > 0) {

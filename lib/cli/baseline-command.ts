@@ -3,12 +3,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { REPORTS_DIR } from '../paths.ts';
 import { ResultsStore, timestampName } from '../results-store.ts';
-import { UsageError, nonNegativeInt, SERVER_OPTION_HELP } from './args.ts';
+import { UsageError, nonNegativeInt, SERVER_OPTION_HELP, RUNTIME_OPTION_HELP, containerEngineProblem, describeRuntimeSelection } from './args.ts';
 import { DEFAULT_BASELINE_FILE, DEFAULT_BASELINE_KEEP } from '../perf/config.ts';
 import { appendGate, emptyBaseline, readBaseline, writeBaseline, type BaselineFile } from '../perf/baseline.ts';
 import { runGate } from '../perf/gate.ts';
 import type { GateResults } from '../perf/types.ts';
-import { GATE_OPTIONS, gateProgress, interruptHandler, resolveGateSetup } from './gate-command.ts';
+import { GATE_OPTIONS, gateProgress, interruptHandler, resolveGateSetup, runtimeSelectionOf } from './gate-command.ts';
 import { median } from '../stats.ts';
 
 export const BASELINE_USAGE = `usage: gauntlet baseline save [options]
@@ -28,6 +28,9 @@ options:
   --baseline FILE        the baseline file (default ${DEFAULT_BASELINE_FILE})
   --config FILE          the threshold file (default gauntlet.config.ts when present)
 ${SERVER_OPTION_HELP}
+${RUNTIME_OPTION_HELP}
+                         (override the file's runtime, cpus and memory; the yardstick always
+                         runs as a process)
   --claim TEXT           claims (they decide which servers are measured; default: the file's)
   --mode close|keepalive the load mode (repeatable; default close, or the file's)
   --matrix M             seed (default), tugas9, or N:C1,C2,...
@@ -116,8 +119,17 @@ export async function baselineCommand(argv: string[]): Promise<number> {
   } else {
     const { config, servers, root } = await resolveGateSetup({ ...values, 'no-baseline': false });
     file = resolve(values.baseline ?? config.baseline?.file ?? DEFAULT_BASELINE_FILE);
+    // Checked before anything is started or written: without an engine nothing can be measured.
+    const engineProblem = await containerEngineProblem(config.runtime);
+    if (engineProblem) {
+      process.stderr.write(`gauntlet baseline save: ${engineProblem}\n`);
+      return 2;
+    }
     const store = await ResultsStore.create(values.out ? resolve(values.out) : join(REPORTS_DIR, `baseline-${timestampName(new Date())}`));
-    process.stderr.write(`gauntlet baseline save: measuring ${servers.map((s) => s.name).join(', ')} next to the yardstick\n  writing to ${store.dir}\n`);
+    process.stderr.write(
+      `gauntlet baseline save: measuring ${servers.map((s) => s.name).join(', ')} next to the yardstick, ` +
+        `${describeRuntimeSelection(runtimeSelectionOf(config))}\n  writing to ${store.dir}\n`,
+    );
     const abort = new AbortController();
     const release = interruptHandler(abort);
     try {

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { parseBenchArgs, BENCH_USAGE } from './args.ts';
+import { parseBenchArgs, BENCH_USAGE, containerEngineProblem, describeRuntimeSelection } from './args.ts';
 import { progressReporter } from './progress.ts';
 import { runBench } from '../bench.ts';
 import { killAllNow } from '../launcher.ts';
+import { handleSignal } from '../exit-hooks.ts';
 import { ResultsStore, timestampName } from '../results-store.ts';
 import { REPORTS_DIR } from '../paths.ts';
 import { writeReportFiles, renderTerminalReport } from '../report/files.ts';
@@ -27,7 +28,17 @@ async function conformanceAfterBench(args: BenchArgs, signal: AbortSignal): Prom
   if (cases.length === 0) return null;
   process.stderr.write(`\nconformance: ${cases.length} case(s) against ${args.servers.length} server(s) (--no-check to skip)\n`);
   const check = await runCheck(
-    { servers: args.servers, cases, root: args.root, concurrency: CHECK_CONCURRENCY, signal },
+    {
+      servers: args.servers,
+      cases,
+      root: args.root,
+      concurrency: CHECK_CONCURRENCY,
+      signal,
+      // The same runtime as the measurements, so that the grid is about the servers measured.
+      runtime: args.runtime,
+      cpus: args.cpus,
+      memoryMb: args.memoryMb,
+    },
     checkProgress(process.stderr),
   );
   const lines = check.servers.map((s) => {
@@ -49,9 +60,16 @@ export async function benchCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${BENCH_USAGE}\n`);
     return 0;
   }
+  // Checked before anything is started or written: without an engine nothing can be measured.
+  const engineProblem = await containerEngineProblem(args.runtime);
+  if (engineProblem) {
+    process.stderr.write(`gauntlet bench: ${engineProblem}\n`);
+    return 2;
+  }
   const store = await ResultsStore.create(args.out ?? join(REPORTS_DIR, timestampName(new Date())));
   process.stderr.write(
-    `gauntlet bench: ${args.servers.length} server(s), matrix ${args.matrix.name}, mode ${args.mode}, path ${args.path}\n` +
+    `gauntlet bench: ${args.servers.length} server(s), matrix ${args.matrix.name}, mode ${args.mode}, path ${args.path}, ` +
+      `${describeRuntimeSelection(args)}\n` +
       `  writing to ${store.dir}\n`,
   );
 
@@ -67,8 +85,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
       process.exit(130);
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const releaseSignals = [handleSignal('SIGINT', onSignal), handleSignal('SIGTERM', onSignal)];
   try {
     const results = await runBench(
       {
@@ -81,6 +98,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
         timeoutMs: args.timeoutMs,
         store,
         signal: abort.signal,
+        runtime: args.runtime,
+        cpus: args.cpus,
+        memoryMb: args.memoryMb,
       },
       progressReporter(),
     );
@@ -93,7 +113,6 @@ export async function benchCommand(argv: string[]): Promise<number> {
     if (results.status === 'interrupted' || check?.status === 'interrupted') return 130;
     return results.servers.some((s) => s.error) ? 1 : 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const release of releaseSignals) release();
   }
 }

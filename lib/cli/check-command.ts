@@ -2,8 +2,22 @@ import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import type { ServerSpec } from '../types.ts';
 import type { CaseResult, CheckRun } from '../conformance/types.ts';
-import { UsageError, SERVER_OPTION_HELP, resolveRoot, resolveServers, nonNegativeInt } from './args.ts';
+import {
+  UsageError,
+  SERVER_OPTION_HELP,
+  RUNTIME_OPTION_HELP,
+  RUNTIME_OPTIONS,
+  containerEngineProblem,
+  describeRuntimeSelection,
+  parseRuntimeOptions,
+  resolveRoot,
+  resolveServers,
+  nonNegativeInt,
+} from './args.ts';
+import type { Runtime } from '../runtime.ts';
+import { runtimeClause } from './progress.ts';
 import { killAllNow, type RunningServer } from '../launcher.ts';
+import { handleSignal } from '../exit-hooks.ts';
 import { DEFAULT_DOC_ROOT, REPORTS_DIR } from '../paths.ts';
 import { ResultsStore, timestampName } from '../results-store.ts';
 import { sanitizeTerminal } from '../report/format.ts';
@@ -22,6 +36,7 @@ cases never fail. A server that does not start, or stops during the check, fails
 
 options:
 ${SERVER_OPTION_HELP}
+${RUNTIME_OPTION_HELP}
   --case ID              run only this case (repeatable)
   --group G              run only the cases of this group (repeatable): ${CASE_GROUPS.join(', ')}
   --out DIR              the report folder (default reports/<timestamp>-check)
@@ -41,6 +56,12 @@ export interface CheckArgs {
   concurrency: number;
   root: string;
   casesDir: string;
+  /** Where the servers run. */
+  runtime: Runtime;
+  /** Container CPU limit, when given. */
+  cpus?: number;
+  /** Container memory limit in MiB, when given. */
+  memoryMb?: number;
   help: boolean;
 }
 
@@ -52,6 +73,7 @@ export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
       allowPositionals: false,
       options: {
         server: { type: 'string', multiple: true },
+        ...RUNTIME_OPTIONS,
         case: { type: 'string', multiple: true },
         group: { type: 'string', multiple: true },
         out: { type: 'string' },
@@ -66,7 +88,7 @@ export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
   }
   const v = parsed.values;
   const base = { caseIds: v.case ?? [], groups: v.group ?? [], out: v.out ? resolve(v.out) : null, casesDir: resolve(v.cases) };
-  if (v.help) return { ...base, servers: [], concurrency: 1, root: v.root, help: true };
+  if (v.help) return { ...base, servers: [], concurrency: 1, root: v.root, runtime: 'process', help: true };
   const concurrency = nonNegativeInt(v.concurrency, '--concurrency');
   if (concurrency < 1) throw new UsageError('--concurrency takes a whole number of at least 1');
   for (const g of base.groups) {
@@ -74,7 +96,7 @@ export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
   }
   const root = resolveRoot(v.root);
   const servers = await resolveServers(v.server);
-  return { ...base, servers, concurrency, root, help: false };
+  return { ...base, servers, ...parseRuntimeOptions(v, servers), concurrency, root, help: false };
 }
 
 /** What a check reports while it goes, on stderr (also used by `gauntlet bench`). */
@@ -86,7 +108,7 @@ export function checkProgress(stream: NodeJS.WriteStream): CheckEvents {
       stream.write(`[${i + 1}/${n}] starting ${sanitizeTerminal(spec.name)}\n`);
     },
     ready(server: RunningServer, cases: number) {
-      stream.write(`      up at ${server.url} (pid ${server.pid}); ${cases} case${cases === 1 ? '' : 's'}\n`);
+      stream.write(`      up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}; ${cases} case${cases === 1 ? '' : 's'}\n`);
     },
     result(_r: CaseResult, done: number, total: number) {
       const now = Date.now();
@@ -124,9 +146,17 @@ export async function checkCommand(argv: string[]): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   if (selected.length === 0) throw new UsageError(`no case is in group ${args.groups.join(', ')}`);
+  // Checked before anything is started or written: without an engine no server can run.
+  const engineProblem = await containerEngineProblem(args.runtime);
+  if (engineProblem) {
+    process.stderr.write(`gauntlet check: ${engineProblem}\n`);
+    return 2;
+  }
 
   const store = await ResultsStore.create(args.out ?? join(REPORTS_DIR, `${timestampName(new Date())}-check`));
-  process.stderr.write(`gauntlet check: ${selected.length} case(s), ${args.servers.length} server(s)\n  writing to ${store.dir}\n`);
+  process.stderr.write(
+    `gauntlet check: ${selected.length} case(s), ${args.servers.length} server(s), ${describeRuntimeSelection(args)}\n  writing to ${store.dir}\n`,
+  );
 
   const abort = new AbortController();
   let interrupts = 0;
@@ -140,17 +170,24 @@ export async function checkCommand(argv: string[]): Promise<number> {
       process.exit(130);
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const releaseSignals = [handleSignal('SIGINT', onSignal), handleSignal('SIGTERM', onSignal)];
   let run: CheckRun;
   try {
     run = await runCheck(
-      { servers: args.servers, cases: selected, root: args.root, concurrency: args.concurrency, signal: abort.signal },
+      {
+        servers: args.servers,
+        cases: selected,
+        root: args.root,
+        concurrency: args.concurrency,
+        signal: abort.signal,
+        runtime: args.runtime,
+        cpus: args.cpus,
+        memoryMb: args.memoryMb,
+      },
       checkProgress(process.stderr),
     );
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const release of releaseSignals) release();
   }
 
   process.stdout.write(`\n${renderGrid(run, { color: Boolean(process.stdout.isTTY) })}\n`);

@@ -3,9 +3,23 @@ import { join, resolve } from 'node:path';
 import type { LoadMode, ServerSpec } from '../types.ts';
 import { parseMatrix } from '../matrix.ts';
 import { killAllNow } from '../launcher.ts';
+import { handleSignal } from '../exit-hooks.ts';
 import { DEFAULT_DOC_ROOT, REPORTS_DIR } from '../paths.ts';
 import { ResultsStore, timestampName } from '../results-store.ts';
-import { UsageError, SERVER_OPTION_HELP, resolveRoot, resolveServers } from './args.ts';
+import {
+  UsageError,
+  SERVER_OPTION_HELP,
+  RUNTIME_OPTION_HELP,
+  RUNTIME_OPTIONS,
+  containerEngineProblem,
+  describeRuntimeSelection,
+  parseRuntimeOptions,
+  resolveRoot,
+  resolveServers,
+  type RuntimeFlags,
+  type RuntimeSelection,
+} from './args.ts';
+import { runtimeClause } from './progress.ts';
 import { ClaimSyntaxError, parseClaim } from '../perf/claims.ts';
 import { ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_BASELINE_FILE, findConfigFile, loadConfigFile, resolveConfig, type ResolvedConfig } from '../perf/config.ts';
 import { checkClaimServers, runGate, serversNamedByClaims, type GateEvents } from '../perf/gate.ts';
@@ -29,6 +43,9 @@ options:
                          "failed == 0" (repeatable; replaces the file's claims)
 ${SERVER_OPTION_HELP}
                          (replaces the file's servers; default: the servers the claims name)
+${RUNTIME_OPTION_HELP}
+                         (override the file's runtime, cpus and memory; the yardstick always
+                         runs as a process)
   --mode close|keepalive the load mode (repeatable; default close, or the file's)
   --matrix M             seed (default), tugas9, or N:C1,C2,... (groups separated by ';')
   --tolerance T          differences below T are noise: 0.1 or 10% (default 10%)
@@ -51,6 +68,7 @@ export const GATE_OPTIONS = {
   config: { type: 'string' },
   claim: { type: 'string', multiple: true },
   server: { type: 'string', multiple: true },
+  ...RUNTIME_OPTIONS,
   mode: { type: 'string', multiple: true },
   matrix: { type: 'string' },
   tolerance: { type: 'string' },
@@ -64,7 +82,7 @@ export const GATE_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-export interface GateFlags {
+export interface GateFlags extends RuntimeFlags {
   config?: string | undefined;
   claim?: string[] | undefined;
   server?: string[] | undefined;
@@ -148,7 +166,20 @@ export async function resolveGateSetup(flags: GateFlags): Promise<{ config: Reso
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const runtime = parseRuntimeOptions(flags, servers, runtimeSelectionOf(config));
+  config.runtime = runtime.runtime;
+  config.cpus = runtime.cpus ?? null;
+  config.memoryMb = runtime.memoryMb ?? null;
   return { config, servers, root };
+}
+
+/** The configuration's runtime as the command line states it. */
+export function runtimeSelectionOf(config: ResolvedConfig): RuntimeSelection {
+  return {
+    runtime: config.runtime,
+    ...(config.cpus !== null ? { cpus: config.cpus } : {}),
+    ...(config.memoryMb !== null ? { memoryMb: config.memoryMb } : {}),
+  };
 }
 
 /** Progress on stderr: one line per server and per measured cell. */
@@ -157,7 +188,7 @@ export function gateProgress(stream: NodeJS.WriteStream = process.stderr): GateE
   let prefix = '';
   return {
     serverStarting: (name) => stream.write(`starting ${name}\n`),
-    serverReady: (server) => stream.write(`  ${server.name} is up at ${server.url} (pid ${server.pid})\n`),
+    serverReady: (server) => stream.write(`  ${server.name} is up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}\n`),
     serverFailed: (name, message) => stream.write(`  ${name} FAILED: ${message}\n`),
     cellStarted: (mode, cell, sides, attempt) => {
       prefix = `${mode} ${cellLabel(cell)}: ${sides.join(' vs ')}${attempt > 0 ? ' (measured once more)' : ''}`;
@@ -191,11 +222,9 @@ export function interruptHandler(abort: AbortController): () => void {
       process.exit(130);
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const releaseSignals = [handleSignal('SIGINT', onSignal), handleSignal('SIGTERM', onSignal)];
   return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const release of releaseSignals) release();
   };
 }
 
@@ -223,10 +252,17 @@ export async function gateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const { config, servers, root } = await resolveGateSetup(flags);
+  // Checked before anything is started or written: without an engine nothing can be measured.
+  const engineProblem = await containerEngineProblem(config.runtime);
+  if (engineProblem) {
+    process.stderr.write(`gauntlet gate: ${engineProblem}\n`);
+    return 2;
+  }
   const store = await ResultsStore.create(flags.out ? resolve(flags.out) : join(REPORTS_DIR, `gate-${timestampName(new Date())}`));
   process.stderr.write(
     `gauntlet gate: ${config.claims.length} claim(s) on ${servers.map((s) => s.name).join(', ')}; ` +
-      `matrix ${config.matrix.name}, mode ${config.modes.join(', ')}\n  writing to ${store.dir}\n`,
+      `matrix ${config.matrix.name}, mode ${config.modes.join(', ')}, ${describeRuntimeSelection(runtimeSelectionOf(config))}\n` +
+      `  writing to ${store.dir}\n`,
   );
   const abort = new AbortController();
   const release = interruptHandler(abort);

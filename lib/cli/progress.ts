@@ -1,4 +1,11 @@
 import type { BenchEvents } from '../bench.ts';
+import type { RuntimeInfo } from '../types.ts';
+import { describeRuntime } from '../report/run-info.ts';
+
+/** "as a process", or "in a container, 1 CPU, 512 MiB, base ..., built in 3.2 s": after "is up at URL (pid N)". */
+export function runtimeClause(runtime: RuntimeInfo | undefined): string {
+  return runtime?.kind === 'container' ? `in a ${describeRuntime(runtime)}` : 'as a process';
+}
 
 /**
  * Progress of a bench run on stderr: on a terminal one line rewritten as requests complete,
@@ -16,7 +23,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): B
       stream.write(`[${index + 1}/${count}] starting ${spec.name} (${spec.model}, ${spec.language})\n`);
     },
     serverReady(server) {
-      stream.write(`      ${server.name} is up at ${server.url} (pid ${server.pid})\n`);
+      stream.write(`      ${server.name} is up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}\n`);
     },
     serverFailed(spec, message) {
       clear();

@@ -6,7 +6,8 @@ import type { ServerSpec } from '../types.ts';
 import type { CaseInfo, CaseResult, CheckRun, CheckServerRecord } from './types.ts';
 import type { LoadedCase } from './registry.ts';
 import type { ResultsStore } from '../results-store.ts';
-import { launch, describeExit, type RunningServer } from '../launcher.ts';
+import { describeExit, type RunningServer } from '../launcher.ts';
+import { launchServer, type Runtime } from '../runtime.ts';
 import { gauntletVersion } from '../machine.ts';
 import { caseInfo } from './registry.ts';
 import { CONFORMANCE_ENV, DEFAULT_CASE_TIMEOUT_MS, runCases } from './runner.ts';
@@ -34,6 +35,12 @@ export interface CheckOptions {
   concurrency: number;
   /** Stops starting cases; what was checked is kept and the run is marked interrupted. */
   signal?: AbortSignal;
+  /** Where the servers run (default process). */
+  runtime?: Runtime;
+  /** Container CPU limit (overrides the manifest's). */
+  cpus?: number;
+  /** Container memory limit, MiB (overrides the manifest's). */
+  memoryMb?: number;
 }
 
 /** The cases as reports show them, with the printf line that replays each. */
@@ -81,7 +88,13 @@ export async function runCheck(opts: CheckOptions, events: CheckEvents = {}): Pr
     events.starting?.(spec, i, opts.servers.length);
     let server: RunningServer;
     try {
-      server = await launch(spec, { root: opts.root, env: { ...CONFORMANCE_ENV } });
+      server = await launchServer(spec, {
+        root: opts.root,
+        env: { ...CONFORMANCE_ENV },
+        runtime: opts.runtime,
+        cpus: opts.cpus,
+        memoryMb: opts.memoryMb,
+      });
     } catch (err) {
       record.error = `did not start: ${(err as Error).message}`;
       events.failed?.(spec.name, (err as Error).message.split('\n')[0] ?? '');

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { LoadMode, MachineInfo } from '../types.ts';
+import type { LoadMode, MachineInfo, RuntimeInfo } from '../types.ts';
 import { median } from '../stats.ts';
 import { writeFileAtomic } from '../results-store.ts';
 import { rpsOf, type SideSamples } from './sampler.ts';
@@ -27,6 +27,11 @@ export interface BaselineMachine {
   arch: string;
   node: string;
   python: string | null;
+  /**
+   * Where the server ran: "process", or "container, 1 CPU, 256 MiB". A run recorded before
+   * servers could run in containers has none and was a process.
+   */
+  runtime?: string;
 }
 
 export interface BaselineRun {
@@ -70,8 +75,17 @@ export function emptyBaseline(keep: number): BaselineFile {
   return { tool: 'gauntlet', kind: 'baseline', format: BASELINE_FORMAT, keep, entries: {} };
 }
 
-export function baselineMachine(machine: MachineInfo): BaselineMachine {
+/** A server's runtime as a baseline records it: "process", or "container, 1 CPU, 256 MiB". */
+export function runtimeLabel(runtime: RuntimeInfo | undefined): string {
+  if (!runtime || runtime.kind === 'process') return 'process';
+  const cpus = runtime.cpus === null ? 'no CPU limit' : `${runtime.cpus} CPU`;
+  const memory = runtime.memoryMb === null ? 'no memory limit' : `${runtime.memoryMb} MiB`;
+  return `container, ${cpus}, ${memory}`;
+}
+
+export function baselineMachine(machine: MachineInfo, runtime = 'process'): BaselineMachine {
   return {
+    runtime,
     cpuModel: machine.cpuModel,
     cores: machine.cores,
     platform: machine.platform,
@@ -132,7 +146,13 @@ export function normalisedRps(side: SideSamples, yardstick: SideSamples): number
 }
 
 /** The baseline runs a gate's measurements make: every server measured next to the yardstick. */
-export function runsFromMeasurements(measurements: GateMeasurement[], machine: MachineInfo, savedAt: string): Array<{
+export function runsFromMeasurements(
+  measurements: GateMeasurement[],
+  machine: MachineInfo,
+  savedAt: string,
+  /** Each server's runtime label (runtimeLabel); a server not named ran as a process. */
+  runtimes: Record<string, string> = {},
+): Array<{
   server: string;
   mode: LoadMode;
   cell: { requests: number; concurrency: number };
@@ -160,7 +180,7 @@ export function runsFromMeasurements(measurements: GateMeasurement[], machine: M
       cell: { requests: m.cell.requests, concurrency: m.cell.concurrency },
       run: {
         savedAt,
-        machine: baselineMachine(machine),
+        machine: baselineMachine(machine, runtimes[server] ?? 'process'),
         normalised: normalisedRps(side, yard),
         rps: rpsOf(side),
         yardstickRps: rpsOf(yard),
@@ -186,7 +206,8 @@ export function appendRuns(baseline: BaselineFile, runs: ReturnType<typeof runsF
 
 /** Adds a gate's measurements (with the yardstick) to a baseline. */
 export function appendGate(baseline: BaselineFile, gate: GateResults, keep = baseline.keep): number {
-  const runs = runsFromMeasurements(gate.measurements, gate.machine, gate.finishedAt ?? gate.startedAt);
+  const runtimes = Object.fromEntries(gate.servers.map((s) => [s.name, runtimeLabel(s.runtime)]));
+  const runs = runsFromMeasurements(gate.measurements, gate.machine, gate.finishedAt ?? gate.startedAt, runtimes);
   if (runs.length === 0) {
     throw new Error('the gate measured no server next to the yardstick, so it has nothing a baseline can keep');
   }
@@ -203,6 +224,7 @@ export function machineDifferences(now: BaselineMachine, runs: BaselineRun[]): s
     if (r.machine.cores !== now.cores) diffs.push(`${r.machine.cores} cores`);
     if (r.machine.node !== now.node) diffs.push(`node ${r.machine.node}`);
     if (r.machine.python !== now.python) diffs.push(`python ${r.machine.python ?? 'none'}`);
+    if ((r.machine.runtime ?? 'process') !== (now.runtime ?? 'process')) diffs.push(`run as ${r.machine.runtime ?? 'process'}`);
     const text = diffs.join(', ');
     if (text && !seen.has(text)) {
       seen.add(text);
@@ -213,12 +235,17 @@ export function machineDifferences(now: BaselineMachine, runs: BaselineRun[]): s
 }
 
 /**
- * Whether every run of a baseline was measured on the same hardware (CPU model and core count).
+ * Whether every run of a baseline was measured on the same hardware (CPU model and core count)
+ * and in the same runtime (a process, or a container with the same limits).
  * The yardstick corrects for a machine's overall speed, not for how differently two servers use
- * a different CPU, so a baseline from other hardware can raise alerts but not fail a gate.
+ * a different CPU, nor for what a container's network namespace and CPU quota cost a server (the
+ * yardstick always runs as a process); so a baseline from other hardware or another runtime can
+ * raise alerts but not fail a gate.
  */
 export function sameHardware(now: BaselineMachine, runs: BaselineRun[]): boolean {
-  return runs.every((r) => r.machine.cpuModel === now.cpuModel && r.machine.cores === now.cores);
+  return runs.every(
+    (r) => r.machine.cpuModel === now.cpuModel && r.machine.cores === now.cores && (r.machine.runtime ?? 'process') === (now.runtime ?? 'process'),
+  );
 }
 
 /** The baseline's median raw requests per second (median of its runs' medians), for the report. */

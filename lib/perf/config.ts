@@ -17,6 +17,7 @@ import { parseClaim, type Claim, ClaimSyntaxError } from './claims.ts';
 import { DEFAULT_ALPHA, DEFAULT_CONFIDENCE, DEFAULT_TOLERANCE } from './decide.ts';
 import { SAMPLER_DEFAULTS, SERVER_WARMUP_MS } from './sampler.ts';
 import type { BaselineSettings } from './types.ts';
+import { RUNTIMES, parseCpus, parseMemoryMb, type Runtime } from '../runtime.ts';
 
 export interface ClaimObject {
   claim: string;
@@ -86,6 +87,15 @@ export interface GateConfig {
   };
   /** Seconds before a request counts as failed (default 30, as ab -s). */
   timeoutS?: number;
+  /**
+   * Where the servers run: "process" (default) or "container" (each server's image built from the
+   * Dockerfile its server.json names). The yardstick always runs as a process. --runtime overrides it.
+   */
+  runtime?: Runtime;
+  /** Container CPU limit in CPUs, for example 1 or 0.5 (over the manifests'); --cpus overrides it. */
+  cpus?: number;
+  /** Container memory limit as docker takes it, for example "512m" or "1g" (over the manifests'); --memory overrides it. */
+  memory?: string;
 }
 
 /** Identity, for type checking and completion in a config file. */
@@ -142,11 +152,16 @@ export interface ResolvedConfig {
   baseline: BaselineSettings | null;
   webhook: { env: string; on: 'alerts' | 'always' };
   timeoutMs: number;
+  runtime: Runtime;
+  /** Container CPU limit, or null for the manifests' own. */
+  cpus: number | null;
+  /** Container memory limit in MiB, or null for the manifests' own. */
+  memoryMb: number | null;
 }
 
 const KNOWN = new Set([
   'servers', 'mode', 'matrix', 'path', 'root', 'tolerance', 'alpha', 'confidence', 'claims', 'sampling', 'remeasure',
-  'pin', 'baseline', 'webhook', 'timeoutS',
+  'pin', 'baseline', 'webhook', 'timeoutS', 'runtime', 'cpus', 'memory',
 ]);
 
 function fraction(file: string, field: string, v: unknown, lo: number, hi: number): number {
@@ -272,6 +287,31 @@ export function resolveConfig(raw: unknown, file: string | null, baseDir = proce
   const pin = raw.pin === undefined ? true : raw.pin;
   if (typeof pin !== 'boolean') throw new ConfigError(where, 'pin', 'must be true or false');
 
+  // Limits are kept whatever the runtime: they apply whenever the servers run in containers,
+  // which --runtime container may choose for a file that leaves the runtime at process.
+  const runtime = raw.runtime === undefined ? 'process' : raw.runtime;
+  if (typeof runtime !== 'string' || !(RUNTIMES as readonly string[]).includes(runtime)) {
+    throw new ConfigError(where, 'runtime', `takes ${RUNTIMES.map((r) => `"${r}"`).join(' or ')}, got ${JSON.stringify(runtime)}`);
+  }
+  let cpus: number | null = null;
+  if (raw.cpus !== undefined) {
+    if (typeof raw.cpus !== 'number') throw new ConfigError(where, 'cpus', `must be a positive number of CPUs such as 1 or 0.5, got ${JSON.stringify(raw.cpus)}`);
+    try {
+      cpus = parseCpus(String(raw.cpus));
+    } catch (err) {
+      throw new ConfigError(where, 'cpus', (err as Error).message.replace(/^cpus /, ''));
+    }
+  }
+  let memoryMb: number | null = null;
+  if (raw.memory !== undefined) {
+    if (typeof raw.memory !== 'string') throw new ConfigError(where, 'memory', `must be a size such as "512m" or "1g", got ${JSON.stringify(raw.memory)}`);
+    try {
+      memoryMb = parseMemoryMb(raw.memory);
+    } catch (err) {
+      throw new ConfigError(where, 'memory', (err as Error).message.replace(/^memory /, ''));
+    }
+  }
+
   return {
     file,
     baseDir,
@@ -290,6 +330,9 @@ export function resolveConfig(raw: unknown, file: string | null, baseDir = proce
     baseline,
     webhook: { env: (w.env as string | undefined) ?? DEFAULT_WEBHOOK_ENV, on: (w.on as 'alerts' | 'always' | undefined) ?? 'alerts' },
     timeoutMs: Math.round(timeoutS * 1000),
+    runtime: runtime as Runtime,
+    cpus,
+    memoryMb,
   };
 }
 

@@ -10,7 +10,8 @@
  */
 import type { CellSpec, LoadMode, LoadTarget, ServerSpec } from '../types.ts';
 import { holds } from './decide.ts';
-import { launch, describeExit, type RunningServer } from '../launcher.ts';
+import { describeExit, type RunningServer } from '../launcher.ts';
+import { launchServer } from '../runtime.ts';
 import { matrixCells } from '../matrix.ts';
 import { machineInfo, gauntletVersion } from '../machine.ts';
 import { median } from '../stats.ts';
@@ -28,6 +29,7 @@ import {
 } from './evaluate.ts';
 import {
   baselineMachine,
+  runtimeLabel,
   baselineMedianRps,
   baselineRuns,
   machineDifferences,
@@ -201,6 +203,8 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
     config.baseline && opts.compareBaseline !== false ? await readBaseline(config.baseline.file) : null;
 
   const machine = machineInfo();
+  /** The machine facts a baseline compares, with the runtime the server ran in. */
+  const machineNow = (server: string) => baselineMachine(machine, runtimeLabel(results.servers.find((r) => r.name === server)?.runtime));
   const results: GateResults = {
     tool: 'gauntlet',
     kind: 'gate',
@@ -237,13 +241,26 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
       if (opts.signal?.aborted) throw new GateInterrupted();
       const isYard = spec.name === yardstickSpec().name && spec.source === yardstickSpec().source;
       const label = isYard ? YARDSTICK : spec.name;
+      // The yardstick stands for the machine's own speed and has no Dockerfile: it always runs as
+      // a process, next to servers in containers as next to processes.
+      const inContainer = !isYard && config.runtime === 'container';
       if (!isYard) {
-        results.servers.push({ name: spec.name, model: spec.model, language: spec.language, command: spec.command, source: spec.source });
+        // In a container the manifest's container argv runs, not its process command.
+        const command = inContainer && spec.container ? spec.container.command.join(' ') : spec.command;
+        results.servers.push({ name: spec.name, model: spec.model, language: spec.language, command, source: spec.source });
       }
       events.serverStarting?.(label);
       try {
-        const server = await launch(spec, { root: opts.root, env: opts.env?.[spec.name] ?? {} });
+        const server = await launchServer(spec, {
+          root: opts.root,
+          env: opts.env?.[spec.name] ?? {},
+          runtime: inContainer ? 'container' : 'process',
+          ...(inContainer && config.cpus !== null ? { cpus: config.cpus } : {}),
+          ...(inContainer && config.memoryMb !== null ? { memoryMb: config.memoryMb } : {}),
+        });
         if (cores) pinGroup(server.pid, cores.servers);
+        const record = results.servers.find((s) => s.name === label);
+        if (record && server.runtime) record.runtime = server.runtime;
         running.set(label, server);
         events.serverReady?.(server);
       } catch (err) {
@@ -416,13 +433,12 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
       alpha: config.alpha,
       confidence: config.confidence,
     };
-    const now = baselineMachine(machine);
-    const capLevel = (level: RegressionLevel, runs: ReturnType<typeof baselineRuns>): RegressionLevel =>
-      level === 'fail' && !sameHardware(now, runs) ? 'alert' : level;
+    const capLevel = (level: RegressionLevel, s: string, runs: ReturnType<typeof baselineRuns>): RegressionLevel =>
+      level === 'fail' && !sameHardware(machineNow(s), runs) ? 'alert' : level;
     const reg0 = regression.map((s) => {
       const runs = baselineRuns(baseline, s, mode, cell);
       const check = checkRegression(side(m0, s), side(m0, YARDSTICK), runs, regSettings!);
-      return { ...check, level: capLevel(check.level, runs) };
+      return { ...check, level: capLevel(check.level, s, runs) };
     });
 
     // A failing comparison is measured once more before it fails. Counts are facts, not noise.
@@ -514,18 +530,19 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
         const again = checkRegression(side(m1, s), side(m1, YARDSTICK), runs, regSettings!, true);
         verdicts.push(again.verdict);
         // Both measurements must agree for the worse level to stand.
-        if (SEVERITY[again.level] < SEVERITY[level]) level = capLevel(again.level, runs);
+        if (SEVERITY[again.level] < SEVERITY[level]) level = capLevel(again.level, s, runs);
         m = m1;
       }
       const notes = cellNotes(verdicts.length > 1);
       if (runs.length < MIN_RUNS_TO_FAIL) {
         notes.push(`the baseline has ${runs.length} of the ${MIN_RUNS_TO_FAIL} runs a regression needs to fail the gate: alerts only`);
       }
+      const now = machineNow(s);
       const diffs = machineDifferences(now, runs);
       if (diffs.length) {
         notes.push(
           `the baseline was measured with ${diffs.join('; ')}; figures are normalised by the yardstick` +
-            (sameHardware(now, runs) ? '' : ', and on other hardware a regression is an alert at most, never a failure'),
+            (sameHardware(now, runs) ? '' : ', and on other hardware or in another runtime a regression is an alert at most, never a failure'),
         );
       }
       const result: RegressionResult = {

@@ -3,7 +3,7 @@
  * qualify its figures (errors, interruption, cells missing), as plain text pairs that
  * each reporter escapes for its own format.
  */
-import type { LoadMode, RunResults } from '../types.ts';
+import type { LoadMode, RunResults, RuntimeInfo, ServerRecord } from '../types.ts';
 import { cellSlots, recordsByServer, slotKey } from './cells.ts';
 import { cellLabel, describeMatrix, plural } from './format.ts';
 
@@ -53,6 +53,57 @@ function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
+/** A CPU limit: "1 CPU", "0.5 CPU", "2 CPUs". */
+export function describeCpus(cpus: number): string {
+  return `${cpus} ${cpus > 1 ? 'CPUs' : 'CPU'}`;
+}
+
+/** A memory limit in MiB: "512 MiB", "1 GiB". */
+export function describeMemory(memoryMb: number): string {
+  return memoryMb >= 1024 && memoryMb % 1024 === 0 ? `${memoryMb / 1024} GiB` : `${memoryMb} MiB`;
+}
+
+/**
+ * Where a server ran, in one line: "process", or for a container its limits and the image's base,
+ * "container, 1 CPU, 512 MiB, base gauntlet-base/python:local, built in 3.2 s". A server recorded
+ * without a runtime ran as a process (results written before containers existed).
+ */
+export function describeRuntime(runtime: RuntimeInfo | undefined): string {
+  if (!runtime || runtime.kind === 'process') return 'process';
+  return [
+    'container',
+    runtime.cpus !== null ? describeCpus(runtime.cpus) : 'no CPU limit',
+    runtime.memoryMb !== null ? describeMemory(runtime.memoryMb) : 'no memory limit',
+    `base ${runtime.baseImage ?? "the Dockerfile's default"}`,
+    `built in ${runtime.buildS.toFixed(1)} s`,
+  ].join(', ');
+}
+
+/** The runtime of a server whose runtime is known: it started, or it is from before runtimes were recorded. */
+function knownRuntime(server: ServerRecord): RuntimeInfo | null {
+  if (server.runtime) return server.runtime;
+  // A server that failed to start has no runtime; it says nothing about where the others ran.
+  return server.error ? null : { kind: 'process' };
+}
+
+/**
+ * The run's runtime, tersely: "process" when every server ran as one; with containers, each
+ * server's limits and base image (they differ by server), and the engine.
+ */
+export function runtimeFacts(run: RunResults): Fact[] {
+  const known = run.servers.flatMap((s) => {
+    const runtime = knownRuntime(s);
+    return runtime ? [{ name: s.name, runtime }] : [];
+  });
+  if (known.length === 0) return [];
+  const engines = [...new Set(known.flatMap((k) => (k.runtime.kind === 'container' ? [k.runtime.engine] : [])))];
+  if (engines.length === 0) return [{ label: 'Runtime', value: 'process' }];
+  return [
+    { label: 'Runtime', value: known.map((k) => `${k.name}: ${describeRuntime(k.runtime)}`).join('; ') },
+    { label: 'Container engine', value: engines.join(', ') },
+  ];
+}
+
 export function runFacts(run: RunResults): Fact[] {
   const m = run.machine;
   return [
@@ -63,6 +114,7 @@ export function runFacts(run: RunResults): Fact[] {
     { label: 'Node', value: m.node },
     { label: 'Python', value: m.python ?? 'not found' },
     { label: 'Gauntlet', value: `${run.version}${m.gauntlet && m.gauntlet !== run.version ? ` (machine: ${m.gauntlet})` : ''}` },
+    ...runtimeFacts(run),
     { label: 'Mode', value: describeMode(run.mode) },
     { label: 'Path', value: run.path, code: true },
     { label: 'Matrix', value: describeMatrix(run.matrix) },

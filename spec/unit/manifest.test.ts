@@ -38,6 +38,32 @@ describe('manifest', () => {
     expect(() => parseManifest(data, 'f.json')).toThrow(message);
   });
 
+  it('reads a container section, with defaults for context and root', () => {
+    const m = parseManifest({ ...good, container: { dockerfile: 'Dockerfile', command: ['python3', 's.py', '{port}', '{root}'], cpus: 0.5 } }, 'f.json');
+    expect(m.container).toEqual({ dockerfile: 'Dockerfile', context: '.', command: ['python3', 's.py', '{port}', '{root}'], root: '/srv/www', cpus: 0.5 });
+  });
+
+  it('reads the container sections of the reference servers', async () => {
+    for (const name of ['python-threaded', 'python-async', 'node-async', 'node-threaded']) {
+      const spec = await loadServer(name);
+      expect(spec.container?.command.join(' '), name).toContain('{port}');
+      expect(spec.container?.baseImage, name).toMatch(/^(node|python)$/);
+    }
+  });
+
+  it.each([
+    [{ ...good, container: 'Dockerfile' }, 'f.json: field "container" must be an object'],
+    [{ ...good, container: { dockerfile: 'Dockerfile' } }, 'f.json: field "container.command" is missing'],
+    [{ ...good, container: { command: 'python3 s.py {port}' } }, 'f.json: field "container.command" must be a non-empty array of strings'],
+    [{ ...good, container: { command: ['python3', 's.py', '8080'] } }, 'f.json: field "container.command" must contain {port}'],
+    [{ ...good, container: { command: ['{port}'], root: 'www' } }, 'f.json: field "container.root" must be an absolute path'],
+    [{ ...good, container: { command: ['{port}'], cpus: 0 } }, 'f.json: field "container.cpus" must be a positive number'],
+    [{ ...good, container: { command: ['{port}'], memoryMb: 2 } }, 'f.json: field "container.memoryMb" must be a whole number of MiB, at least 6'],
+    [{ ...good, container: { command: ['{port}'], image: 'x' } }, 'f.json: field "container.image" is not a known field'],
+  ])('rejects the container section %j naming the field', (data, message) => {
+    expect(() => parseManifest(data, 'f.json')).toThrow(message);
+  });
+
   it('names the file when its JSON is malformed', async () => {
     const dir = await serversDir({ broken: '{ "name": "broken", ' });
     await expect(readManifest(join(dir, 'broken', 'server.json'))).rejects.toThrow(

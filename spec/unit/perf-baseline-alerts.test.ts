@@ -12,6 +12,7 @@ import {
   readBaseline,
   runsFromMeasurements,
   sameHardware,
+  runtimeLabel,
   writeBaseline,
 } from '../../lib/perf/baseline.ts';
 import {
@@ -37,7 +38,7 @@ describe('baseline files', () => {
     const runs = runsFromMeasurements([m], MACHINE, '2026-01-01T00:00:00Z');
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ server: 'srv', mode: 'close', cell: { requests: 100, concurrency: 10 } });
-    expect(runs[0]!.run.machine).toEqual({ cpuModel: 'Test CPU', cores: 2, platform: 'linux', arch: 'x64', node: 'v20.0.0', python: '3.11.7' });
+    expect(runs[0]!.run.machine).toEqual({ cpuModel: 'Test CPU', cores: 2, platform: 'linux', arch: 'x64', node: 'v20.0.0', python: '3.11.7', runtime: 'process' });
     expect(runs[0]!.run.normalised[0]).toBeCloseTo(runs[0]!.run.rps[0]! / runs[0]!.run.yardstickRps[0]!);
 
     const b = emptyBaseline(3);
@@ -86,6 +87,18 @@ describe('baseline files', () => {
     expect(machineDifferences(now, [{ ...run, machine: now }])).toEqual([]);
     expect(sameHardware(now, [run])).toBe(false);
     expect(sameHardware(now, [{ ...run, machine: { ...now, node: 'v22.0.0' } }])).toBe(true);
+  });
+
+  it('treats another runtime like other hardware, and a run without one as a process', () => {
+    const inContainer = baselineMachine(MACHINE, runtimeLabel({
+      kind: 'container', image: 'gauntlet/x:1', baseImage: null, cpus: 1, memoryMb: 256, buildS: 1, engine: 'Docker 20.10.24', containerId: 'c',
+    }));
+    expect(inContainer.runtime).toBe('container, 1 CPU, 256 MiB');
+    const { runtime: _omitted, ...older } = baselineMachine(MACHINE);
+    const run = { savedAt: 'x', machine: older, normalised: [], rps: [], yardstickRps: [], batch: 1 };
+    expect(sameHardware(baselineMachine(MACHINE), [run])).toBe(true);
+    expect(sameHardware(inContainer, [run])).toBe(false);
+    expect(machineDifferences(inContainer, [run])).toEqual(['run as process']);
   });
 });
 

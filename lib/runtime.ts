@@ -1,0 +1,51 @@
+/**
+ * Where servers run: as processes (the default) or in containers. One entry point for the CLI
+ * and the specs, so that a run can switch with --runtime and nothing else changes.
+ * The container launcher (and testcontainers with it) is loaded only when a container is asked for.
+ */
+import { launch, type LaunchOptions, type RunningServer } from './launcher.ts';
+import type { ServerSpec } from './types.ts';
+
+export type Runtime = 'process' | 'container';
+export const RUNTIMES: readonly Runtime[] = ['process', 'container'];
+
+export interface ServerLaunchOptions extends LaunchOptions {
+  runtime?: Runtime;
+  /** Container CPU limit, in CPUs. */
+  cpus?: number;
+  /** Container memory limit, in MiB. */
+  memoryMb?: number;
+}
+
+export async function launchServer(spec: ServerSpec, opts: ServerLaunchOptions = {}): Promise<RunningServer> {
+  const { runtime = 'process', cpus, memoryMb, ...rest } = opts;
+  if (runtime === 'process') return launch(spec, rest);
+  const { launchContainer } = await import('./container/launch-container.ts');
+  return launchContainer(spec, {
+    ...rest,
+    ...(cpus !== undefined ? { cpus } : {}),
+    ...(memoryMb !== undefined ? { memoryMb } : {}),
+  });
+}
+
+/**
+ * Parses a memory size as docker takes it: a number of bytes with an optional unit b, k, m, g
+ * (powers of 1024; "512m", "1g", "1.5g"), into MiB. Throws a message naming the value.
+ */
+export function parseMemoryMb(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)i?b?\s*$/i.exec(text);
+  if (!m) throw new Error(`memory "${text}" is not a size such as 512m or 1g`);
+  const value = Number(m[1]);
+  const unit = (m[2] || 'b').toLowerCase();
+  const bytes = value * { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[unit as 'b' | 'k' | 'm' | 'g'];
+  const mb = Math.floor(bytes / 1024 ** 2);
+  if (mb < 6) throw new Error(`memory "${text}" is below 6 MiB, the least a container engine accepts`);
+  return mb;
+}
+
+/** Parses a CPU limit (a positive number of CPUs, for example 1 or 0.5). */
+export function parseCpus(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`cpus "${text}" is not a positive number of CPUs such as 1 or 0.5`);
+  return n;
+}
