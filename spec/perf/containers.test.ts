@@ -58,7 +58,8 @@ if (!engine.available) {
     it(`node-async is faster than node-threaded at n=${CELL.requests} c=${CELL.concurrency}`, async () => {
       const { fast, slow } = servers[runtime]!;
       if (runtime === 'container') expect(fast.runtime).toMatchObject({ kind: 'container', cpus: 1 });
-      await expect(cell(fast, CELL)).toBeFasterThan(cell(slow, CELL));
+      // 5 s of measuring instead of a gate's 10 s: a 1.5x difference is decided well within it.
+      await expect(cell(fast, CELL)).toBeFasterThan(cell(slow, CELL), { sampling: { maxTimeMs: 5_000 } });
     });
   });
 }
