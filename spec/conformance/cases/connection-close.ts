@@ -6,6 +6,8 @@ import {
   bodyEquals,
   bodyEqualsFile,
   closesConnection,
+  closesPromptly,
+  PROMPT_CLOSE_MS,
   file,
   get,
   inOrder,
@@ -43,8 +45,8 @@ function honoured(id: string, name: string, lines: string[], why: string): Confo
     group: 'connection-close',
     request: one(closing(lines)),
     accept: OK,
-    check: all(bodyEqualsFile('hello.txt'), responsesCount(1), closesConnection),
-    notes: `${why} ${CLOSE_RULE}`,
+    check: all(bodyEqualsFile('hello.txt'), responsesCount(1), closesPromptly),
+    notes: `${why} The close must come at once (within ${PROMPT_CLOSE_MS} ms of the response), not when an idle timeout fires. ${CLOSE_RULE}`,
   };
 }
 

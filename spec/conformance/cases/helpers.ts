@@ -266,6 +266,25 @@ export const noSecondResponse: Check = ({ exchange }) => {
 export const closesConnection: Check = ({ exchange }) =>
   serverClosed(exchange) ? null : 'the server should close the connection after this request but left it open';
 
+/**
+ * How soon after its last response byte a server that was asked to close must have closed. The
+ * RFC sets no time, but a server that "initiate[s] closure ... after it sends the final response"
+ * (RFC 9112 §9.6) closes at once; one that closes only when its idle timeout fires (1 s under
+ * CONFORMANCE_ENV) has ignored the close option.
+ */
+export const PROMPT_CLOSE_MS = 500;
+
+/** The server closed the connection, and within PROMPT_CLOSE_MS of the last bytes it sent. */
+export const closesPromptly: Check = ({ exchange }) => {
+  if (!serverClosed(exchange)) return 'the server should close the connection after this request but left it open';
+  const lastReceived = [...(exchange.timeline ?? [])].reverse().find((e) => e.direction === 'received');
+  if (!lastReceived || exchange.closeAfterMs === null) return null;
+  const waited = exchange.closeAfterMs - lastReceived.atMs;
+  return waited <= PROMPT_CLOSE_MS
+    ? null
+    : `the server closed the connection ${Math.round(waited)} ms after its response, not at once: a close that waits for an idle timeout ignores the close option`;
+};
+
 /** Both: the usual demand after a framing error (RFC 9112 §6.3: "respond with a 400 ... and then close the connection"). */
 export const rejectedAndClosed: Check = all(noSecondResponse, closesConnection);
 
