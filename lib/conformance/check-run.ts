@@ -100,6 +100,7 @@ export async function runCheck(opts: CheckOptions, events: CheckEvents = {}): Pr
       events.failed?.(spec.name, (err as Error).message.split('\n')[0] ?? '');
       continue;
     }
+    if (server.runtime) record.runtime = server.runtime;
     events.ready?.(server, cases.length);
     const started = Date.now();
     let results: CaseResult[] = [];

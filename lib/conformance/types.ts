@@ -2,6 +2,7 @@
  * Conformance cases as data, in the manner of http-tests/cache-tests: a stable id, a name that
  * states the requirement, the RFC section, a level, the raw request, and the accepted outcomes.
  */
+import type { RuntimeInfo } from '../types.ts';
 
 /** MUST misses fail, SHOULD misses warn, informational cases never fail a server. */
 export type Level = 'MUST' | 'SHOULD' | 'informational';
@@ -188,6 +189,8 @@ export interface CheckServerRecord {
   serverFlag: string;
   /** Set when the server did not start, or exited during the run: it counts as a failure. */
   error?: string;
+  /** Where it ran: a process, or a container with its image and limits. */
+  runtime?: RuntimeInfo;
 }
 
 /** Everything `gauntlet check` observed: the data of check.json, check.junit.xml and check.html. */

@@ -3,6 +3,7 @@
  * and the markdown report (report.md, and the GitHub job summary).
  */
 import type { Claim } from './claims.ts';
+import { describeRuntime } from '../report/run-info.ts';
 import type { BoundVerdict, RatioVerdict } from './decide.ts';
 import type { CellMeasurement, StopReason } from './sampler.ts';
 import type { ClaimCell, ClaimResult, GateResults, MeasurementInfo, RegressionResult } from './types.ts';
@@ -410,6 +411,13 @@ export function renderGateMarkdown(results: GateResults, options: { alertsOnly?:
   }
   const m = results.machine;
   out.push('', `Measured on ${escapeMarkdown(`${m.cpuModel}, ${m.cores} cores, ${m.platform} ${m.release}, node ${m.node}, python ${m.python ?? 'none'}`)}.`);
+  const inContainers = results.servers.filter((s) => s.runtime?.kind === 'container');
+  if (inContainers.length > 0) {
+    out.push(
+      '',
+      `Servers in containers: ${escapeMarkdown(inContainers.map((s) => `${s.name} (${describeRuntime(s.runtime)})`).join('; '))}; the yardstick ran as a process.`,
+    );
+  }
   return `${out.join('\n')}\n`;
 }
 

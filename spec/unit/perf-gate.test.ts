@@ -133,6 +133,20 @@ describe('reports', () => {
     const md = renderGateMarkdown(gate);
     expect(md).toContain('## Gauntlet gate: FAILED: 0 of 1 claim held.');
     expect(md).toContain('| n=10 c=10 | 0.78x | 0.74x-0.82x | 0.002 | slower | 20 x 8 runs | time cap, 2nd | FAIL |');
+    expect(md).not.toContain('Servers in containers');
+  });
+
+  it('say which servers ran in containers, with their limits', () => {
+    const gate: GateResults = { ...emptyGate(), passed: true };
+    gate.servers = [
+      { name: 'a', model: 'async', language: 'python', command: 'python3 -u server.py {port} {root}', source: 'a/server.json', runtime: {
+        kind: 'container', image: 'gauntlet/a:1', baseImage: 'gauntlet-base/python:local', cpus: 1, memoryMb: 256, buildS: 1.2, engine: 'Docker 20.10.24', containerId: 'c1',
+      } },
+      { name: 'b', model: 'threaded', language: 'python', command: 'python3 b.py {port}', source: 'b/server.json', runtime: { kind: 'process' } },
+    ];
+    const md = renderGateMarkdown(gate);
+    expect(md).toMatch(/Servers in containers: a \(container, 1 CPU, 256 MiB[^)]*\); the yardstick ran as a process\./);
+    expect(md).not.toMatch(/Servers in containers:.*\bb \(/);
   });
 });
 
