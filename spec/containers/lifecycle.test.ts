@@ -131,6 +131,24 @@ if (!engine.available) {
       }
     }, 180_000);
 
+    it('after a check run, which records where the server ran', async () => {
+      const out = await mkdtemp(join(tmpdir(), 'gauntlet-containers-'));
+      try {
+        const run = await gauntlet([
+          'check', '--runtime', 'container', '--cpus', '0.5', '--server', 'python-threaded',
+          '--group', 'methods', '--out', out,
+        ]);
+        expect(run.code, run.out).toBe(0);
+        const check = JSON.parse(await readFile(join(out, 'check.json'), 'utf8')) as { servers: Array<{ runtime?: RuntimeInfo }> };
+        const runtime = check.servers[0]?.runtime as Extract<RuntimeInfo, { kind: 'container' }>;
+        expect(runtime).toMatchObject({ kind: 'container', cpus: 0.5 });
+        expect(await imageExists(runtime.image)).toBe(false);
+        expect(await containerExists(runtime.containerId)).toBe(false);
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
+    }, 180_000);
+
     it('after a bench run interrupted with Ctrl-C while it measures', async () => {
       const out = await mkdtemp(join(tmpdir(), 'gauntlet-containers-'));
       try {
