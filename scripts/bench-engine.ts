@@ -14,13 +14,13 @@
  * sides of a round ran seconds apart, so their ratio cancels what the machine was doing then, which
  * a ratio of the two medians would not. Keep-alive cells are large by default (about 2 s a run
  * here): at 0.4 s a run, one round's ratio ranged from 0.74 to 1.37 on this shared machine.
- * With two cores or more (and taskset), the server is pinned to the last core and this process,
- * with the ab and autocannon processes it starts, to core 0 (--no-pin to leave them free), so
- * that the two sides do not take each other's core.
+ * With two cores or more (and taskset), the server and the clients are pinned as a gate pins
+ * them (lib/perf/pinning.ts: the server to the upper half of the cores, this process, with the ab
+ * and autocannon processes it starts, to the lower half; --no-pin leaves them free), so that the
+ * two sides do not take each other's cores.
  */
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
-import { execFileSync } from 'node:child_process';
 import { loadServer } from '../lib/manifest.ts';
 import { launch, type RunningServer } from '../lib/launcher.ts';
 import { handleSignal } from '../lib/exit-hooks.ts';
@@ -30,6 +30,7 @@ import { runAutocannonCli } from '../lib/load/autocannon-cli.ts';
 import { findAb, runAb, AB_INSTALL_HINT } from '../lib/ab/run-ab.ts';
 import { median } from '../lib/stats.ts';
 import { bootstrapMedian } from '../lib/perf/significance.ts';
+import { describePinning, pinForMeasurement, planCores, tasksetAvailable } from '../lib/perf/pinning.ts';
 import type { CellSpec } from '../lib/types.ts';
 
 interface Sample {
@@ -48,23 +49,6 @@ function parseCells(text: string): CellSpec[] {
       if (!m) throw new Error(`cell "${part}" is not NxC (for example 2000x10)`);
       return { requests: Number(m[1]), concurrency: Number(m[2]) };
     });
-}
-
-/**
- * Pins the server's process group to the last core and this process (whose children inherit it)
- * to core 0. Returns a description, or null when pinning is not possible here.
- */
-function pinCores(serverPgid: number): string | null {
-  const n = cpus().length;
-  if (n < 2) return null;
-  try {
-    const pids = execFileSync('pgrep', ['-g', String(serverPgid)], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
-    for (const pid of pids) execFileSync('taskset', ['-a', '-c', '-p', String(n - 1), pid], { stdio: 'ignore' });
-    execFileSync('taskset', ['-a', '-c', '-p', '0', String(process.pid)], { stdio: 'ignore' });
-    return `server on core ${n - 1}, clients on core 0`;
-  } catch {
-    return null;
-  }
 }
 
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -118,7 +102,9 @@ async function main(): Promise<number> {
   const server: RunningServer = await launch(spec);
   const stopServer = (): void => void server.stop();
   const releaseSigint = handleSignal('SIGINT', stopServer);
-  const pinned = values.pin ? pinCores(server.pid) : null;
+  const plan = values.pin && tasksetAvailable() ? planCores() : null;
+  const unpin = plan ? pinForMeasurement([server], plan) : () => {};
+  const pinned = plan ? describePinning(plan) : null;
   console.log(
     `server ${spec.name} at ${server.url} (pid ${server.pid}); ${cpus().length} cores` +
       `${pinned ? ` (${pinned})` : ', not pinned'}; node ${process.version}; ` +
@@ -207,6 +193,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     releaseSigint();
+    unpin();
     await server.stop();
   }
 }

@@ -22,26 +22,16 @@ import { engine, skippedTitle } from './engine.ts';
 const FIXTURES = join(PROJECT_ROOT, 'fixtures', 'containers');
 
 /** Whether an image (by name) or a container (by id) still exists on the engine. */
-async function imageExists(name: string): Promise<boolean> {
-  const client = await containerClient();
-  return client.container.dockerode
-    .getImage(name)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
+async function exists(kind: 'image' | 'container', ref: string): Promise<boolean> {
+  const d = (await containerClient()).container.dockerode;
+  const inspected: Promise<unknown> = kind === 'image' ? d.getImage(ref).inspect() : d.getContainer(ref).inspect();
+  return inspected.then(
+    () => true,
+    () => false,
+  );
 }
-async function containerExists(id: string): Promise<boolean> {
-  const client = await containerClient();
-  return client.container.dockerode
-    .getContainer(id)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
-}
+const imageExists = (name: string) => exists('image', name);
+const containerExists = (id: string) => exists('container', id);
 /** Containers and images of one server, by the labels and names Gauntlet gives them. */
 async function traces(server: string): Promise<{ containers: string[]; images: string[] }> {
   const client = await containerClient();

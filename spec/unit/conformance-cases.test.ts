@@ -4,32 +4,11 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { CaseGroup, ConformanceCase, Outcome } from '../../lib/conformance/types.ts';
 import { DEFAULT_DOC_ROOT } from '../../lib/paths.ts';
+import { CASES_DIR, CASE_GROUPS as GROUPS } from '../../lib/conformance/registry.ts';
 import { partBytes, requestBytes } from '../../lib/conformance/raw-client.ts';
-
-const CASES_DIR = fileURLToPath(new URL('../conformance/cases/', import.meta.url));
-
-const GROUPS: CaseGroup[] = [
-  'request-line',
-  'header-fields',
-  'framing',
-  'chunked',
-  'host',
-  'methods',
-  'versions',
-  'persistence',
-  'connection-close',
-  'expect-continue',
-  'limits',
-  'timeouts',
-  'path-traversal',
-  'smuggling',
-  'liveness',
-  'responses',
-];
 
 const files = readdirSync(CASES_DIR)
   .filter((f) => f.endsWith('.ts') && f !== 'helpers.ts')
