@@ -50,19 +50,37 @@ export interface LatencySummary {
 }
 
 /**
- * Failed requests, each kind counted as ab.c counts them (see lib/load/ab-figures.ts for the
- * full rules). As in ab, one request can count under more than one kind: a reset counts under
- * Receive and Exceptions, and under Length when its body length differs.
+ * Failed requests by ab's kinds (see FailureKind in lib/load/ab-figures.ts and docs/accounting.md
+ * for the rules). As in ab, one request can count under more than one kind (a reset counts under
+ * Receive and Exceptions), and Length also counts complete responses whose body length differs
+ * from the document length, which are not failed requests: the sum is ab's "Failed requests"
+ * line (CellResult.abFailedRequests), not the number of failed requests.
  */
 export interface FailureCounts {
   /** The TCP connection could not be made (refused, unreachable). */
   connect: number;
-  /** A socket error while reading (reset, broken pipe). */
+  /** A socket error (reset, broken pipe) once connected. */
   receive: number;
-  /** A body length different from the document length, a connection closed without an answer included. */
+  /**
+   * A body of the wrong length: cut short by EOF (a close before any byte included), longer
+   * than framed, or a complete body whose length differs from the document length.
+   */
   length: number;
-  /** Everything else: timeouts, the error half of a reset. */
+  /** Everything else: timeouts, the error half of a reset, a head over 8 KB, a framing that cannot be followed. */
   exceptions: number;
+}
+
+/** Why a cell stopped before N requests ended, as ab stops (see RunOptions.keepGoing in lib/load/common.ts). */
+export interface CellStop {
+  /** 'connect': a connect failed (ab stops without -r); 'timeout': a request timed out (ab's -s ends its run). */
+  kind: 'connect' | 'timeout';
+  /**
+   * A sentence like ab's, for example "connection refused (ECONNREFUSED) at request 1 of 200: the
+   * cell stopped, as ab does without -r (--keep-going goes on)".
+   */
+  reason: string;
+  /** Requests that had ended (complete + failed) when it stopped, the one that stopped it included. */
+  afterRequests: number;
 }
 
 /**
@@ -82,26 +100,47 @@ export interface CellResult {
   requested: number;
   /** "Time taken for tests", seconds. */
   timeTakenS: number;
-  /** "Complete requests" */
+  /**
+   * "Complete requests": requests whose response was received whole (a complete head, then a
+   * body framed by Content-Length, chunked encoding, or EOF where EOF frames it). ab also counts
+   * truncated responses, and with -r receive errors; Gauntlet does not (docs/accounting.md).
+   */
   completeRequests: number;
-  /** "Failed requests" = connect + receive + length + exceptions */
+  /**
+   * Requests that ended without a whole response, each counted once: refused or timed-out
+   * connects, resets, truncated heads and bodies, overruns, timeouts. completeRequests +
+   * failedRequests = the requests that ended: `requested` unless the cell stopped, else
+   * `stopped.afterRequests`. Not ab's "Failed requests" line, which is abFailedRequests.
+   */
   failedRequests: number;
+  /**
+   * ab's "Failed requests" line: connect + receive + length + exceptions, where a request can
+   * count more than once and a complete response of another length counts under Length.
+   * Always set by the engine; absent from results written before it existed.
+   */
+  abFailedRequests?: number;
   failed: FailureCounts;
+  /**
+   * Set when the cell stopped before N requests ended: at its first failed connect or first
+   * timeout, as ab does, unless the run was asked to keep going. Requests never started, and those
+   * in flight at the stop, are neither complete nor failed.
+   */
+  stopped?: CellStop;
   /** "Non-2xx responses" (not failures). */
   non2xx: number;
   /** "Total transferred", bytes read including headers. */
   totalTransferred: number;
   /** "HTML transferred", body bytes only. */
   htmlTransferred: number;
-  /** "Requests per second" = complete / time taken. */
+  /** "Requests per second" = complete / time taken (0 when nothing completed). */
   requestsPerSecond: number;
   /** "Time per request" (mean) = concurrency * time taken * 1000 / complete, ms. */
   timePerRequestMs: number;
   /** "Time per request" (mean, across all concurrent requests) = time taken * 1000 / complete, ms. */
   timePerRequestAcrossMs: number;
-  /** "Transfer rate" = total transferred / 1024 / time taken, KB/s. */
+  /** "Transfer rate" = bytes read by the complete requests / 1024 / time taken, KB/s. */
   transferRateKBps: number;
-  /** Per-request latency (connect to completion in close mode), microseconds. */
+  /** Per-request latency of the complete requests (connect to completion in close mode), microseconds. */
   latencyUs: LatencySummary;
   /** Status code -> count. */
   statusCounts: Record<string, number>;
@@ -210,6 +249,27 @@ export interface CellRecord extends CellSpec {
   resources?: CellResources;
   /** What the diagnostics read from the cell: latency clusters, failure kinds, kernel counters. */
   signals?: CellSignals;
+  /**
+   * Which run of the cell this is (0-based), when the cell ran in several rounds: records of
+   * different servers with the same round were measured next to each other, and are paired.
+   */
+  round?: number;
+}
+
+/** A cell a server was not measured on, and why (it had stopped answering, or crashed). */
+export interface SkippedCell extends CellSpec {
+  group: number;
+  /** One sentence, for example "skipped: x stopped answering in n=10 c=1". */
+  reason: string;
+}
+
+/** What the warm-up before the matrix (`--warmup N`) saw: its failures are reported, not dropped. */
+export interface WarmupRecord {
+  requested: number;
+  complete: number;
+  failed: number;
+  /** Set when the warm-up stopped early (a refused connect, a timeout): the engine's reason. */
+  stopped?: string;
 }
 
 /**
@@ -245,12 +305,21 @@ export interface CellResources {
   runDelayUs?: number;
 }
 
-/** How requests that did not end at EOF ended (see FailureKind in lib/load/ab-figures.ts). */
+/**
+ * How the failed requests of a cell ended, each counted once (see FailureKind in
+ * lib/load/ab-figures.ts). The last three kinds are absent from records made before they existed.
+ */
 export interface FailureTally {
   connect: number;
   reset: number;
   timeout: number;
   truncated: number;
+  /** Bytes after the framed end of the body (more than Content-Length, after the last chunk). */
+  overrun?: number;
+  /** No end of head within 8 KB. */
+  oversized?: number;
+  /** A framing that cannot be followed (bad Content-Length, bad chunk size, a head the parser rejects). */
+  malformed?: number;
 }
 
 /** Deltas of the kernel's TcpExt counters (/proc/net/netstat) over one cell; system-wide. */
@@ -332,6 +401,15 @@ export interface ServerRecord {
   listenBacklog?: number | null;
   /** Where the server ran, once it started (results written before containers existed have none: processes). */
   runtime?: RuntimeInfo;
+  /**
+   * Set when the server answered no request in a whole cell (every request refused or timed
+   * out): one sentence naming the cell and the cell's own reason. Its remaining cells are skipped.
+   */
+  stoppedAnswering?: string;
+  /** The cells not measured because the server had stopped answering or crashed, each with the reason. */
+  skippedCells?: SkippedCell[];
+  /** The warm-up's outcome, when one was asked for. */
+  warmup?: WarmupRecord;
 }
 
 /** The whole of results.json. */
@@ -348,6 +426,13 @@ export interface RunResults {
   machine: MachineInfo;
   servers: ServerRecord[];
   cells: CellRecord[];
+  /**
+   * Runs of every cell per server, interleaved round by round across the servers (A B B A ...);
+   * absent in results written before rounds existed: one run per cell.
+   */
+  rounds?: number;
+  /** Whether cells went on past refused connects and timeouts (ab -r); absent: they stopped, as ab does. */
+  keepGoing?: boolean;
   /** The comparison of servers that differ only in concurrency model, once the run has ended. */
   comparison?: Comparison;
   /** What the diagnostics found (lib/diagnostics), kept current after every cell. */

@@ -1,68 +1,82 @@
 /**
- * ab's figures from per-request records: pure, no I/O.
+ * ab's figures from per-request records: pure, no I/O. docs/accounting.md sets each figure beside
+ * ab.c's rule and lists, case by case, where the two differ.
  *
  * Definitions follow httpd support/ab.c as shipped in httpd 2.4 (apache2-utils 2.4.x, the
  * single-threaded ab that prints "Version 2.3"): output_results(), read_connection(),
- * close_connection(), start_connect() and the poll loop of test().
+ * close_connection(), start_connect() and the poll loop of test(), with one change that makes
+ * every figure honest: a request is complete only when its response was received whole.
  *
- * What ab counts, and how the records map onto it:
- *
- * - Time taken for tests = lasttime - start. `start` is taken just before the first connect;
- *   `lasttime` is last moved when the last request is closed (close_connection() stamps it), so
- *   it is the completion of the last request. The clients pass those two instants.
- * - Complete requests (`done`): ab increments it in close_connection(), reached at EOF and, with
- *   -r, after a receive error. Here every request that ended counts once, whichever way it ended;
- *   see `FailureKind` for the ways ab does not reach close_connection().
- * - Failed requests (`bad`) = Connect + Receive + Length + Exceptions, with ab's per-kind rules
- *   below. One request can count in more than one kind, as in ab.
- * - Length (close_connection()): ab keeps a counter `good` of requests that ended at EOF. When a
- *   request is closed and `good == 1`, its body length becomes the document length; otherwise a
- *   body length different from the document length is a Length failure. The status code plays no
- *   part: a 404 page of another length is a Length failure, and a 404 that ends first sets the
- *   document length. Because the test is `good == 1` and not "first time", every request closed
- *   while `good` is still 1 (a receive error before the second EOF, for instance) sets the
- *   document length again; this is reproduced.
+ * - Complete requests: requests whose response was received whole: a complete head, then a body
+ *   framed by Content-Length, by chunked encoding, or by EOF where EOF frames it (see
+ *   response-scan.ts). ab counts every request that reached EOF, and with -r every receive error
+ *   too, so it calls a truncated or reset response complete; here those are failed.
+ * - Failed requests: the requests that ended without a whole response, each counted once
+ *   (see FailureKind). Complete + failed = the requests that ended. Requests a stopped cell never
+ *   started, and those in flight when it stopped, are neither.
+ * - The kinds (Connect, Receive, Length, Exceptions) keep ab's names; a request can count under
+ *   more than one (a reset counts under Receive and Exceptions, as ab -r counts it), and Length also
+ *   counts complete responses whose body length differs from the document length (ab's rule: a
+ *   404 page of another length is a Length failure). Their sum is ab's "Failed requests" line,
+ *   kept as abFailedRequests.
+ * - Length (close_connection()): the body length of the first complete response is the document
+ *   length; a later complete response of another length counts under Length, whatever its
+ *   status. A truncated or overrun response counts under Length in every case.
  * - Non-2xx responses (`err_response`): counted when a header is parsed and the first digit of
- *   the status is not 2. Not a failure.
+ *   the status is not 2, complete or not. Not a failure in itself.
  * - Total transferred (`totalread`): every byte read, headers included, whatever the outcome.
  * - HTML transferred (`totalbread`): bytes after the end of the header (CRLFCRLF, or LFLF for old
  *   servers), only for responses whose header was found.
+ * - Time taken for tests = lasttime - start: from just before the first connect to the end of the
+ *   last request that ended (the stop, for a stopped cell).
  * - Requests per second = complete / time taken; Time per request = concurrency * time taken *
  *   1000 / complete (ms); across all concurrent requests = time taken * 1000 / complete (ms);
- *   Transfer rate = total transferred / 1024 / time taken (KB/s). ab prints them only when both
- *   the time taken and the complete count are non-zero; here they are 0 otherwise.
- * - Per-request time (ab's `ttotal`, the "Total" row): from just before connect to the moment the
- *   request is closed. ab keeps it only for requests that reach close_connection(): EOF and
- *   receive errors. The latency summary uses those same requests.
+ *   Transfer rate = bytes of the complete requests / 1024 / time taken (KB/s). ab prints them
+ *   only when both the time taken and the complete count are non-zero; here they are 0 otherwise.
+ * - Per-request time (ab's `ttotal`, the "Total" row) and the latency summary: from just before
+ *   connect to the end of the response, complete requests only.
  */
-import type { CellResult, FailureCounts, FailureTally, LoadMode } from '../types.ts';
+import type { CellResult, CellStop, FailureCounts, FailureTally, LoadMode } from '../types.ts';
 import { summarise } from '../stats.ts';
 
 /**
- * How a request ended, when it did not end at EOF.
+ * How a request failed: it ended without its response received whole. Each failed request has
+ * exactly one kind here; the ab kinds it counts under are given after the arrow.
  *
- * - 'connect': the TCP connection could not be made (refused, unreachable, no ports left).
- *   Counted under Connect. ab's own connect-failure path (start_connect()) counts Connect and
- *   retries the slot without counting a request; ab 2.4 on Linux rarely takes it: a refused
- *   loopback connect shows up as a recv() error ("apr_socket_recv: Connection refused (111)",
- *   fatal without -r). Here a failed connect is one finished request, counted once under Connect,
- *   and is not retried, so that exactly N requests are made.
- * - 'reset': a socket error after the connection was made (ECONNRESET, EPIPE). ab -r counts it
- *   under Receive in read_connection(), closes the request through close_connection() (so it is
- *   complete, is timed, and goes through the Length rule), and its poll loop then sees POLLERR on
- *   the same descriptor and counts Exceptions as well. A reset request therefore counts under
- *   Receive, Exceptions and, when its body length differs from the document length, Length:
- *   `ab -r -n 12 -c 1` against a server that resets every third request prints
- *   "Failed requests: 12 (Connect: 0, Receive: 4, Length: 4, Exceptions: 4)". Without -r, ab stops
- *   at the first such error; the engine always behaves as ab -r.
- * - 'timeout': no EOF within the per-request timeout; the socket is destroyed. Counted under
- *   Exceptions only, not timed, no Length check. (ab's -s is an inactivity timeout of its whole poll
- *   loop and ends the run when it expires; a per-request timeout is this engine's.)
- * - 'truncated': the keep-alive client's connection ended before a complete response was parsed
- *   and no error was reported (autocannon re-sends on a new connection and never reports the lost
- *   request). Counted under Receive only: no bytes are known for it, so no Length check.
+ * - 'connect': the TCP connection could not be made (refused, unreachable, no ports left) ->
+ *   Connect. Not retried. ab 2.4 on Linux reports a refused loopback connect through recv()
+ *   ("apr_socket_recv: Connection refused (111)") and stops unless -r; the cell stops too unless
+ *   keepGoing (RunOptions).
+ * - 'timeout': no end within the per-request timeout, while connecting or after -> Exceptions.
+ *   ab's -s is an inactivity timeout of its whole poll loop and ends the run when it expires; the
+ *   cell stops at its first timeout unless keepGoing.
+ * - 'reset': a socket error after the connection was made (ECONNRESET, EPIPE), at any point of
+ *   the head or body -> Receive and Exceptions (ab -r counts Receive in read_connection(), then
+ *   Exceptions when its poll loop sees POLLERR on the same descriptor).
+ * - 'truncated': EOF before the response was whole: before any byte, inside the head, short of
+ *   its Content-Length, or before the last chunk -> Length. (ab counts it good, and under Length
+ *   only when its length differs from the document length.) In keep-alive mode, also a request
+ *   lost when its connection ended (autocannon re-sends on a new connection without a word).
+ * - 'overrun': bytes after the framed end of the body (more than Content-Length, after the last
+ *   chunk, or a body on a 204/304) -> Length. The request ends at the first extra byte.
+ * - 'oversized': no end of head within 8191 bytes (ab's CBUFFSIZE - 1: "header is invalid or
+ *   too big", where ab counts a failure of no kind and a non-2xx) -> Exceptions. The request ends
+ *   there, so an endless head costs 8 KB.
+ * - 'malformed': a framing that cannot be followed: a bad or conflicting Content-Length, a bad
+ *   chunk-size line, or (keep-alive) a head the HTTP parser rejects -> Exceptions.
  */
-export type FailureKind = 'connect' | 'reset' | 'timeout' | 'truncated';
+export type FailureKind = 'connect' | 'reset' | 'timeout' | 'truncated' | 'overrun' | 'oversized' | 'malformed';
+
+/** Every failure kind, in the order reports list them. */
+export const FAILURE_KINDS: readonly FailureKind[] = [
+  'connect',
+  'timeout',
+  'reset',
+  'truncated',
+  'overrun',
+  'oversized',
+  'malformed',
+];
 
 /** One request as a client saw it. Times are nanoseconds on the cell's clock. */
 export interface RequestRecord {
@@ -80,7 +94,7 @@ export interface RequestRecord {
   headerBytes: number;
   /** Bytes after the header (0 when no header was found). */
   bodyBytes: number;
-  /** null: ended at EOF (ab's normal end). */
+  /** null: received whole (complete); otherwise how it failed. */
   failure: FailureKind | null;
 }
 
@@ -93,12 +107,14 @@ export interface CellInput {
   requested: number;
   /** Just before the first connect, ns. */
   startNs: number;
-  /** Completion of the last request, ns. */
+  /** End of the last request that ended (or the stop), ns. */
   endNs: number;
   /** Every request that ended, in the order they ended (the Length rule depends on it). */
   records: readonly RequestRecord[];
   /** ab's "Server Software": the first token of the Server header of the first response read. */
   serverSoftware: string | null;
+  /** Set when the cell stopped before N requests ended (see CellResult.stopped). */
+  stopped?: CellStop;
 }
 
 /** The figures ab derives from time taken, complete, concurrency and bytes (output_results()). */
@@ -132,83 +148,91 @@ export function isNon2xx(status: number): boolean {
   return !(status >= 200 && status <= 299);
 }
 
-/** Failure counts and the document length, by ab's rules, from records in completion order. */
+/** The ab kinds each failure kind counts under (see FailureKind). */
+function countKind(failed: FailureCounts, kind: FailureKind): void {
+  switch (kind) {
+    case 'connect':
+      failed.connect++;
+      break;
+    case 'reset':
+      failed.receive++;
+      failed.exceptions++;
+      break;
+    case 'truncated':
+    case 'overrun':
+      failed.length++;
+      break;
+    case 'timeout':
+    case 'oversized':
+    case 'malformed':
+      failed.exceptions++;
+      break;
+  }
+}
+
+/**
+ * Failure counts by ab's kinds, the number of failed requests (each once) and the document
+ * length, from records in completion order.
+ */
 export function countFailures(records: readonly RequestRecord[]): {
   failed: FailureCounts;
+  failedRequests: number;
   documentLength: number | null;
 } {
   const failed: FailureCounts = { connect: 0, receive: 0, length: 0, exceptions: 0 };
-  let good = 0;
-  let doclen = 0;
-  let doclenSet = false;
-
-  // ab's close_connection(): the Length rule, applied to every request that reaches it.
-  const close = (body: number): void => {
-    if (good === 1) {
-      doclen = body;
-      doclenSet = true;
-    } else if (body !== doclen) {
+  let failedRequests = 0;
+  let doclen: number | null = null;
+  for (const r of records) {
+    if (r.failure !== null) {
+      failedRequests++;
+      countKind(failed, r.failure);
+    } else if (doclen === null) {
+      doclen = r.bodyBytes;
+    } else if (r.bodyBytes !== doclen) {
       failed.length++;
     }
-  };
-
-  for (const r of records) {
-    switch (r.failure) {
-      case null:
-        good++;
-        close(r.bodyBytes);
-        break;
-      case 'reset':
-        failed.receive++;
-        close(r.bodyBytes);
-        failed.exceptions++;
-        break;
-      case 'connect':
-        failed.connect++;
-        break;
-      case 'timeout':
-        failed.exceptions++;
-        break;
-      case 'truncated':
-        failed.receive++;
-        break;
-    }
   }
-  return { failed, documentLength: doclenSet ? doclen : null };
+  return { failed, failedRequests, documentLength: doclen };
 }
 
-/** Whether ab has a time (ttotal) for a request: it reached close_connection(). */
-export function isTimed(r: RequestRecord): boolean {
-  return r.failure === null || r.failure === 'reset';
+/** Whether a request was received whole: the only requests that are timed and rated. */
+export function isComplete(r: RequestRecord): boolean {
+  return r.failure === null;
 }
 
 /** A cell's CellResult from its records, with ab's definitions. */
 export function computeCellResult(input: CellInput): CellResult {
   const { records } = input;
-  const { failed, documentLength } = countFailures(records);
+  const { failed, failedRequests, documentLength } = countFailures(records);
 
   let totalTransferred = 0;
+  let completeTransferred = 0;
   let htmlTransferred = 0;
   let non2xx = 0;
+  let completeRequests = 0;
   const statusCounts: Record<string, number> = {};
   const latencies: number[] = [];
 
   for (const r of records) {
-    totalTransferred += r.headerBytes + r.bodyBytes;
+    const bytes = r.headerBytes + r.bodyBytes;
+    totalTransferred += bytes;
     if (r.status !== null) {
       htmlTransferred += r.bodyBytes;
       if (isNon2xx(r.status)) non2xx++;
       const key = String(r.status);
       statusCounts[key] = (statusCounts[key] ?? 0) + 1;
     }
-    if (isTimed(r)) latencies.push(Math.max(0, r.endNs - r.startNs) / 1000);
+    if (isComplete(r)) {
+      completeRequests++;
+      completeTransferred += bytes;
+      latencies.push(Math.max(0, r.endNs - r.startNs) / 1000);
+    }
   }
 
-  const completeRequests = records.length;
   const timeTakenS = Math.max(0, input.endNs - input.startNs) / 1e9;
-  const derived = abDerived(timeTakenS, completeRequests, input.concurrency, totalTransferred);
+  const derived = abDerived(timeTakenS, completeRequests, input.concurrency, completeTransferred);
 
-  return {
+  const result: CellResult = {
     mode: input.mode,
     path: input.path,
     serverSoftware: input.serverSoftware,
@@ -217,7 +241,8 @@ export function computeCellResult(input: CellInput): CellResult {
     requested: input.requested,
     timeTakenS,
     completeRequests,
-    failedRequests: failed.connect + failed.receive + failed.length + failed.exceptions,
+    failedRequests,
+    abFailedRequests: failed.connect + failed.receive + failed.length + failed.exceptions,
     failed,
     non2xx,
     totalTransferred,
@@ -226,12 +251,14 @@ export function computeCellResult(input: CellInput): CellResult {
     latencyUs: summarise(latencies),
     statusCounts,
   };
+  if (input.stopped) result.stopped = { ...input.stopped };
+  return result;
 }
 
 /**
  * What a cell's records say beyond ab's figures, in a compact form for the diagnostics: every
- * timed request's latency in microseconds (completion order, the requests the latency summary
- * covers) and how the others ended. Computed once the cell is over, off the hot path.
+ * complete request's latency in microseconds (completion order, the requests the latency summary
+ * covers) and how the failed ones ended, each once.
  */
 export interface CellSamples {
   latenciesUs: Float64Array;
@@ -239,14 +266,22 @@ export interface CellSamples {
 }
 
 export function cellSamples(records: readonly RequestRecord[]): CellSamples {
-  const failures: FailureTally = { connect: 0, reset: 0, timeout: 0, truncated: 0 };
-  let timed = 0;
-  for (const r of records) if (isTimed(r)) timed++;
-  const latenciesUs = new Float64Array(timed);
+  const failures: Required<FailureTally> = {
+    connect: 0,
+    reset: 0,
+    timeout: 0,
+    truncated: 0,
+    overrun: 0,
+    oversized: 0,
+    malformed: 0,
+  };
+  let complete = 0;
+  for (const r of records) if (isComplete(r)) complete++;
+  const latenciesUs = new Float64Array(complete);
   let i = 0;
   for (const r of records) {
     if (r.failure !== null) failures[r.failure]++;
-    if (isTimed(r)) latenciesUs[i++] = Math.max(0, r.endNs - r.startNs) / 1000;
+    else latenciesUs[i++] = Math.max(0, r.endNs - r.startNs) / 1000;
   }
   return { latenciesUs, failures };
 }

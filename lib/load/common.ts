@@ -1,4 +1,5 @@
 /** Pieces shared by the two clients. */
+import type { CellStop } from '../types.ts';
 
 /** ab's default -s: 30 seconds. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -6,6 +7,14 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export interface RunOptions {
   /** Called as requests finish (at most every 100 ms, and once at the end). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Go on past failed connects and timeouts, as `ab -r` goes on past receive errors: every
+   * failure is counted and the cell runs its N requests. Default false: the cell stops at its
+   * first failed connect (ab without -r) or first timeout (ab's -s ends its run), closes its open
+   * connections, starts nothing more and says why in CellResult.stopped. Resets and truncated
+   * responses never stop a cell.
+   */
+  keepGoing?: boolean;
   /** Aborting stops starting requests, destroys open sockets and rejects with an AbortError. */
   signal?: AbortSignal;
 }
@@ -41,5 +50,47 @@ export function progressReporter(
       last = now;
       onProgress(done, total);
     }
+  };
+}
+
+/** What ended a request in a way that stops a cell (unless keepGoing). */
+export type StopCause =
+  /** connect() failed; `code` is the errno name when known (ECONNREFUSED). */
+  | { kind: 'connect'; code: string | null }
+  /** No end within the timeout; `phase` says how far the request got. */
+  | { kind: 'timeout'; timeoutMs: number; phase: 'connecting' | 'waiting' | 'reading'; bytes: number };
+
+const CONNECT_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ETIMEDOUT: 'connect timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EADDRNOTAVAIL: 'no local address or port left',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+};
+
+/**
+ * The stop of a cell after request `request` (1-based, in the order requests started) of
+ * `total`, with `ended` requests ended (complete + failed, this one included). Pure.
+ */
+export function cellStop(cause: StopCause, request: number, total: number, ended: number): CellStop {
+  let what: string;
+  let how: string;
+  if (cause.kind === 'connect') {
+    const code = cause.code ?? 'unknown error';
+    what = `${CONNECT_WORDS[code] ?? 'connect failed'} (${code})`;
+    how = 'as ab does without -r';
+  } else {
+    const ms = `${cause.timeoutMs} ms`;
+    if (cause.phase === 'connecting') what = `connect timed out after ${ms}`;
+    else if (cause.phase === 'waiting') what = `no response within ${ms} (connected, nothing received)`;
+    else what = `response not complete within ${ms} (${cause.bytes} bytes received)`;
+    how = 'as ab does at its first timeout';
+  }
+  return {
+    kind: cause.kind,
+    reason: `${what} at request ${request} of ${total}: the cell stopped, ${how} (--keep-going goes on)`,
+    afterRequests: ended,
   };
 }

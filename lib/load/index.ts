@@ -1,13 +1,14 @@
 /** The load engine: runs one cell of N requests at concurrency C and returns ab's figures. */
 export { runCell, runCellWithSamples, validateCell, validateTarget, CellSpecError } from './run-cell.ts';
-export { DEFAULT_TIMEOUT_MS, abortError, type RunOptions } from './common.ts';
+export { DEFAULT_TIMEOUT_MS, abortError, cellStop, type RunOptions, type StopCause } from './common.ts';
 export {
   computeCellResult,
   cellSamples,
   countFailures,
   abDerived,
   isNon2xx,
-  isTimed,
+  isComplete,
+  FAILURE_KINDS,
   type AbDerived,
   type CellInput,
   type CellSamples,
@@ -17,4 +18,4 @@ export {
 export { runCloseClient, resolveHost, type CloseClientOptions } from './close-client.ts';
 export { createTransport, rawTransportAvailable, type TransportKind } from './transport.ts';
 export { abRequestText, abRequestBytes, abHostHeader, abHeaders, AB_USER_AGENT } from './ab-request.ts';
-export { ResponseScanner } from './response-scan.ts';
+export { ResponseScanner, HEADER_SPACE, type FramingFailure } from './response-scan.ts';

@@ -1,15 +1,31 @@
 /**
- * Reads a response the way ab's read_connection() does, without copying in the common case.
+ * Reads a response the way ab's read_connection() finds its header, then follows the body's
+ * framing to tell a response received whole from one cut short. Nothing of the body is kept.
  *
- * ab copies the first bytes of a response into an 8 KB buffer (cbuff, CBUFFSIZE 8192, one byte
- * kept for the terminating NUL) and, after every read, looks in it for the end of the header:
- * "\r\n\r\n" anywhere in what it has, or failing that "\n\n" (for NCSA 1.5). Once found:
+ * The header, as ab finds it: ab copies the first bytes of a response into an 8 KB buffer (cbuff,
+ * CBUFFSIZE 8192, one byte kept for the terminating NUL) and, after every read, looks in it for
+ * the end of the header: "\r\n\r\n" anywhere in what it has, or failing that "\n\n" (for NCSA 1.5).
+ * Once found:
  * - the status is the three characters 9 bytes after the first "HTTP" (where "HTTP/1.x " ends),
  *   or "500" when there is no "HTTP" followed by at least 10 bytes;
- * - the body is everything after the header's blank line, in that read and every later one.
- * When 8191 bytes hold no blank line, ab gives up on the request (it counts it as non-2xx and
- * failed without naming a kind, and never completes it). Here the response is then read to EOF and
- * treated as one without a header: all its bytes count as transferred, none as body, no status.
+ * - the body is everything after the header's blank line, in that read and every later one
+ *   (HTML transferred counts these raw bytes, chunk framing included, as ab does).
+ * When 8191 bytes hold no blank line, ab gives up on the request ("header is invalid or too big",
+ * counted as a failure and a non-2xx response). Here it is the failure 'oversized', decided at
+ * once: the request ends there, so an endless head costs 8 KB and no more.
+ *
+ * The body's framing (RFC 9112 section 6.3), which ab does not look at (it reads to EOF and
+ * calls whatever arrived good):
+ * - a 1xx, 204 or 304 status: no body;
+ * - Transfer-Encoding whose last coding is chunked: chunked, parsed incrementally (chunk sizes,
+ *   extensions, trailers), the data itself only counted;
+ * - other Transfer-Encoding: the body ends at EOF;
+ * - Content-Length (one value, or equal repeated values): exactly that many bytes;
+ *   a malformed or conflicting value is the failure 'malformed';
+ * - otherwise the body ends at EOF (what a close-mode HTTP/1.0 exchange allows).
+ * A byte after the framed end (more than Content-Length, or after the last chunk) is the failure
+ * 'overrun', decided at once; a bad chunk-size line is 'malformed'. At EOF, endAtEof() says
+ * whether the response was whole ('truncated' when not).
  *
  * The scanner is reused from request to request (reset()); it allocates its 8 KB copy only for
  * a slot whose header arrives split over several reads.
@@ -17,12 +33,35 @@
 
 const CBUFFSIZE = 8192;
 /** Bytes ab can hold of a header: one byte of cbuff is kept for the NUL. */
-const HEADER_SPACE = CBUFFSIZE - 1;
+export const HEADER_SPACE = CBUFFSIZE - 1;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const LFLF = Buffer.from('\n\n', 'latin1');
 const HTTP = Buffer.from('HTTP', 'latin1');
 const SERVER_RE = /server:/i;
+
+/** A chunk size above this (16 TiB) is treated as malformed: no real body is that large, and it keeps sizes exact. */
+const MAX_CHUNK_SIZE = 2 ** 44;
+/** Longest chunk-size line (extensions included) or trailer line accepted; beyond it the body is malformed. */
+const MAX_CHUNK_LINE = 4096;
+
+/** How a response failed the framing rules, decided while reading or at EOF. */
+export type FramingFailure = 'truncated' | 'overrun' | 'oversized' | 'malformed';
+
+/** How the body ends. */
+type Framing = 'none' | 'length' | 'chunked' | 'eof';
+
+// Chunked-body states.
+const C_SIZE = 0; // reading hex digits of a chunk size
+const C_EXT = 1; // after the size: extension or whitespace up to the line end
+const C_SIZE_LF = 2; // saw CR after the size line
+const C_DATA = 3; // counting chunk data
+const C_DATA_CR = 4; // expecting CR after the data
+const C_DATA_LF = 5; // expecting LF after the data's CR
+const C_TRAILER = 6; // at the start of a trailer line (or the final blank line)
+const C_TRAILER_LINE = 7; // inside a trailer field line
+const C_TRAILER_LF = 8; // saw CR at the start of a line: the final LF ends the body
+const C_DONE = 9;
 
 /**
  * Index of the first occurrence of `needle` in buf[0, len). `buf` may hold stale bytes beyond len
@@ -38,6 +77,13 @@ function isDigit(b: number | undefined): b is number {
   return b !== undefined && b >= 48 && b <= 57;
 }
 
+function hexValue(b: number): number {
+  if (b >= 48 && b <= 57) return b - 48;
+  if (b >= 97 && b <= 102) return b - 87;
+  if (b >= 65 && b <= 70) return b - 55;
+  return -1;
+}
+
 export class ResponseScanner {
   /** All bytes read for the current response. */
   bytesRead = 0;
@@ -49,17 +95,29 @@ export class ResponseScanner {
   server: string | null = null;
   /** Ask for the Server token of the next header found (ab reads it from the first responses). */
   captureServer = false;
+  /** Set as soon as the response is known to be bad while reading (the request should end now). */
+  failure: FramingFailure | null = null;
 
   private cbuff: Buffer | null = null;
   private cbx = 0;
-  private gaveUp = false;
+  private framing: Framing = 'eof';
+  /** Body bytes still expected ('length'), or bytes left in the current chunk ('chunked'). */
+  private remaining = 0;
+  private chunkState = C_SIZE;
+  private chunkDigits = 0;
+  private lineBytes = 0;
 
   reset(): void {
     this.bytesRead = 0;
     this.headerLen = -1;
     this.status = null;
     this.cbx = 0;
-    this.gaveUp = false;
+    this.failure = null;
+    this.framing = 'eof';
+    this.remaining = 0;
+    this.chunkState = C_SIZE;
+    this.chunkDigits = 0;
+    this.lineBytes = 0;
   }
 
   /** Bytes counted as header: up to the blank line, or everything when no header was found. */
@@ -76,13 +134,39 @@ export class ResponseScanner {
     return this.headerLen >= 0;
   }
 
+  /** Whether the framed end of the body has been reached (nothing more is owed). */
+  get framedEnd(): boolean {
+    if (this.headerLen < 0) return false;
+    if (this.framing === 'none') return true;
+    if (this.framing === 'length') return this.remaining === 0;
+    if (this.framing === 'chunked') return this.chunkState === C_DONE;
+    return false;
+  }
+
+  /**
+   * The connection ended (EOF) after what was pushed: null when the response is whole, else how
+   * it failed (a failure found while reading stays the answer).
+   */
+  endAtEof(): FramingFailure | null {
+    if (this.failure) return this.failure;
+    if (this.headerLen < 0) return 'truncated';
+    if (this.framing === 'eof') return null;
+    return this.framedEnd ? null : 'truncated';
+  }
+
   /**
    * Takes the bytes buf[0, n) just read. Returns true when this read completed the header.
-   * `buf` is only read during the call (it may be a buffer shared by every socket).
+   * `buf` is only read during the call (it may be a buffer shared by every socket). After the
+   * call, a non-null `failure` means the response is bad and reading it further is pointless.
    */
   push(buf: Buffer, n: number): boolean {
+    const before = this.bytesRead;
     this.bytesRead += n;
-    if (this.headerLen >= 0 || this.gaveUp) return false;
+    if (this.failure) return false;
+    if (this.headerLen >= 0) {
+      this.body(buf, 0, n);
+      return false;
+    }
 
     const space = HEADER_SPACE - this.cbx;
     const tocopy = n < space ? n : space;
@@ -111,14 +195,182 @@ export class ResponseScanner {
         buf.copy(this.cbuff, 0, 0, tocopy);
         this.cbx = tocopy;
       }
-      if (this.cbx >= HEADER_SPACE) this.gaveUp = true;
+      if (this.cbx >= HEADER_SPACE) this.failure = 'oversized';
       return false;
     }
 
     this.headerLen = s + l;
     this.status = readStatus(region, len);
     if (this.captureServer) this.server = readServer(region, len);
+    this.frame(region.toString('latin1', 0, s));
+    // The body bytes of this read start where the header ends, counted from this read's start.
+    const from = this.headerLen - before;
+    if (from < n) this.body(buf, from, n);
     return true;
+  }
+
+  /** Decides the framing from the head's text (without its blank line). */
+  private frame(head: string): void {
+    const st = this.status;
+    if (st !== null && ((st >= 100 && st < 200) || st === 204 || st === 304)) {
+      this.framing = 'none';
+      return;
+    }
+    let te: string | null = null;
+    let cl: string | null = null;
+    let clBad = false;
+    // Field lines after the status line; CR LF or a bare LF (ab accepts "\n\n" heads).
+    let i = head.indexOf('\n');
+    while (i >= 0 && i < head.length) {
+      const next = head.indexOf('\n', i + 1);
+      const end = next < 0 ? head.length : next;
+      const line = head.slice(i + 1, end);
+      const colon = line.indexOf(':');
+      if (colon > 0) {
+        const name = line.slice(0, colon).toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        if (name === 'transfer-encoding') {
+          te = te === null ? value : `${te}, ${value}`;
+        } else if (name === 'content-length') {
+          for (const part of value.split(',')) {
+            const v = part.trim();
+            if (!/^\d{1,15}$/.test(v) || (cl !== null && cl !== v)) clBad = true;
+            else cl = v;
+          }
+        }
+      }
+      i = next;
+    }
+    if (te !== null) {
+      const codings = te.toLowerCase().split(',');
+      this.framing = codings[codings.length - 1]!.trim() === 'chunked' ? 'chunked' : 'eof';
+      return;
+    }
+    if (clBad) {
+      this.failure = 'malformed';
+      return;
+    }
+    if (cl !== null) {
+      this.framing = 'length';
+      this.remaining = Number(cl);
+      return;
+    }
+    this.framing = 'eof';
+  }
+
+  /** Takes body bytes buf[from, to). */
+  private body(buf: Buffer, from: number, to: number): void {
+    switch (this.framing) {
+      case 'eof':
+        return;
+      case 'none':
+        if (to > from) this.failure = 'overrun';
+        return;
+      case 'length': {
+        const got = to - from;
+        if (got > this.remaining) {
+          this.remaining = 0;
+          this.failure = 'overrun';
+        } else {
+          this.remaining -= got;
+        }
+        return;
+      }
+      case 'chunked':
+        this.chunked(buf, from, to);
+        return;
+    }
+  }
+
+  /** The chunked-body state machine over buf[from, to); chunk data is skipped by count. */
+  private chunked(buf: Buffer, from: number, to: number): void {
+    let i = from;
+    while (i < to) {
+      const state = this.chunkState;
+      if (state === C_DATA) {
+        const take = Math.min(this.remaining, to - i);
+        this.remaining -= take;
+        i += take;
+        if (this.remaining === 0) this.chunkState = C_DATA_CR;
+        continue;
+      }
+      if (state === C_DONE) {
+        this.failure = 'overrun';
+        return;
+      }
+      const b = buf[i++]!;
+      switch (state) {
+        case C_SIZE: {
+          const h = hexValue(b);
+          if (h >= 0) {
+            this.remaining = this.remaining * 16 + h;
+            this.chunkDigits++;
+            if (this.remaining > MAX_CHUNK_SIZE) return this.malformed();
+          } else if (this.chunkDigits === 0) {
+            return this.malformed();
+          } else if (b === 0x3b || b === 0x20 || b === 0x09) {
+            this.chunkState = C_EXT;
+          } else if (b === 0x0d) {
+            this.chunkState = C_SIZE_LF;
+          } else if (b === 0x0a) {
+            this.sizeLineEnd();
+          } else {
+            return this.malformed();
+          }
+          break;
+        }
+        case C_EXT:
+          if (b === 0x0d) this.chunkState = C_SIZE_LF;
+          else if (b === 0x0a) this.sizeLineEnd();
+          else if (++this.lineBytes > MAX_CHUNK_LINE) return this.malformed();
+          break;
+        case C_SIZE_LF:
+          if (b !== 0x0a) return this.malformed();
+          this.sizeLineEnd();
+          break;
+        case C_DATA_CR:
+          if (b === 0x0d) this.chunkState = C_DATA_LF;
+          else if (b === 0x0a) this.nextChunk();
+          else return this.malformed();
+          break;
+        case C_DATA_LF:
+          if (b !== 0x0a) return this.malformed();
+          this.nextChunk();
+          break;
+        case C_TRAILER:
+          if (b === 0x0d) this.chunkState = C_TRAILER_LF;
+          else if (b === 0x0a) this.chunkState = C_DONE;
+          else {
+            this.chunkState = C_TRAILER_LINE;
+            this.lineBytes = 1;
+          }
+          break;
+        case C_TRAILER_LINE:
+          if (b === 0x0a) this.chunkState = C_TRAILER;
+          else if (++this.lineBytes > MAX_CHUNK_LINE) return this.malformed();
+          break;
+        case C_TRAILER_LF:
+          if (b !== 0x0a) return this.malformed();
+          this.chunkState = C_DONE;
+          break;
+      }
+    }
+  }
+
+  private sizeLineEnd(): void {
+    this.lineBytes = 0;
+    this.chunkState = this.remaining === 0 ? C_TRAILER : C_DATA;
+  }
+
+  private nextChunk(): void {
+    this.chunkState = C_SIZE;
+    this.chunkDigits = 0;
+    this.remaining = 0;
+    this.lineBytes = 0;
+  }
+
+  private malformed(): void {
+    this.failure = 'malformed';
   }
 }
 

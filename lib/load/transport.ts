@@ -17,6 +17,7 @@
  * that connection is the owner's current one, so late callbacks of a closed connection are ignored.
  */
 import { connect, isIPv6, type Socket } from 'node:net';
+import { getSystemErrorName } from 'node:util';
 
 /** Receives the events of its current connection. */
 export interface ConnOwner {
@@ -26,8 +27,13 @@ export interface ConnOwner {
   onData(buf: Buffer, n: number): void;
   /** The server closed the connection (EOF). */
   onEnd(): void;
-  /** connect() failed ('connect'), or the connection failed afterwards ('reset'). */
-  onError(failure: 'connect' | 'reset'): void;
+  /**
+   * connect() failed ('connect'), or the connection failed afterwards ('reset'); `code` is the
+   * errno name (ECONNREFUSED, ECONNRESET) when known.
+   */
+  onError(failure: 'connect' | 'reset', code: string | null): void;
+  /** The TCP connection was made (a timeout before this is a connect timeout). */
+  onConnect(): void;
 }
 
 export type TransportKind = 'tcp_wrap' | 'net';
@@ -64,7 +70,10 @@ function netTransport(address: string, port: number, request: Buffer): Transport
       }
       function onError(this: Socket, err: NodeJS.ErrnoException): void {
         // An error raised by connect() (refused, unreachable, no local port) is a failed connect.
-        if (owner.conn === this) owner.onError(err.syscall === 'connect' ? 'connect' : 'reset');
+        if (owner.conn === this) owner.onError(err.syscall === 'connect' ? 'connect' : 'reset', err.code ?? null);
+      }
+      function onConnect(this: Socket): void {
+        if (owner.conn === this) owner.onConnect();
       }
       const opts = { host: address, port, noDelay: true, onread };
       return () => {
@@ -72,6 +81,7 @@ function netTransport(address: string, port: number, request: Buffer): Transport
         owner.conn = sock;
         sock.on('end', onEnd);
         sock.on('error', onError);
+        sock.once('connect', onConnect);
         sock.write(request);
       };
     },
@@ -151,6 +161,15 @@ function loadRawBindings(): RawBindings | null {
 
 function ignoreRead(): void {}
 
+/** The errno name of a libuv status (ECONNREFUSED for -111), or null when it has none. */
+function errName(status: number): string | null {
+  try {
+    return getSystemErrorName(status);
+  } catch {
+    return null;
+  }
+}
+
 function rawTransport(b: RawBindings, address: string, port: number, request: Buffer): Transport {
   const { TCP, TCPConnectWrap, WriteWrap, SOCKET, streamBaseState, kReadBytesOrError } = b;
   const ipv6 = isIPv6(address);
@@ -162,27 +181,30 @@ function rawTransport(b: RawBindings, address: string, port: number, request: Bu
         const n = streamBaseState[kReadBytesOrError]!;
         if (n > 0) owner.onData(READ_BUFFER, n);
         else if (n === UV_EOF) owner.onEnd();
-        else if (n < 0) owner.onError('reset');
+        else if (n < 0) owner.onError('reset', errName(n));
       }
       function onwrite(this: RawWriteReq, status: number): void {
-        if (status < 0 && owner.conn === this.handle) owner.onError('reset');
+        if (status < 0 && owner.conn === this.handle) owner.onError('reset', errName(status));
       }
       function onconnect(status: number, handle: RawTcp): void {
         if (owner.conn !== handle) return;
         if (status < 0) {
-          owner.onError('connect');
+          owner.onError('connect', errName(status));
           return;
         }
+        owner.onConnect();
         handle.setNoDelay(true);
         const w = new WriteWrap();
         w.handle = handle;
         w.async = false;
         w.oncomplete = onwrite;
-        if (handle.writeBuffer(w, request) < 0) {
-          owner.onError('reset');
+        const werr = handle.writeBuffer(w, request);
+        if (werr < 0) {
+          owner.onError('reset', errName(werr));
           return;
         }
-        if (handle.readStart() < 0) owner.onError('reset');
+        const rerr = handle.readStart();
+        if (rerr < 0) owner.onError('reset', errName(rerr));
       }
       return () => {
         const h = new TCP(SOCKET);
@@ -195,7 +217,7 @@ function rawTransport(b: RawBindings, address: string, port: number, request: Bu
         if (err < 0) {
           // Reported on the next tick, as node:net does, so a run of immediate failures cannot recurse.
           process.nextTick(() => {
-            if (owner.conn === h) owner.onError('connect');
+            if (owner.conn === h) owner.onError('connect', errName(err));
           });
         }
       };

@@ -3,13 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { parseAbOutput, type AbReport } from '../../lib/ab/parse-ab.ts';
 import {
   abDerived,
+  cellSamples,
   computeCellResult,
   countFailures,
   type CellInput,
   type RequestRecord,
 } from '../../lib/load/ab-figures.ts';
+import { cellStop } from '../../lib/load/common.ts';
+import { diagnoseFailures } from '../../lib/diagnostics/failures.ts';
+import type { CellRecord } from '../../lib/types.ts';
 import { mean, median, percentile, percentileInterpolated, stddev, summarise } from '../../lib/stats.ts';
 import { AB_FIXTURE_CASES, type AbFixtureCase } from '../../fixtures/ab/cases.ts';
+import { AB_HOSTILE_CASES } from '../../fixtures/ab/hostile/cases.ts';
 import { answerPlan } from './helpers/counting-server.ts';
 
 const FIXTURES = new URL('../../fixtures/ab/', import.meta.url);
@@ -55,7 +60,8 @@ function recordsFor(c: AbFixtureCase): RequestRecord[] {
     if (kind === 'reset') {
       records.push({ startNs: t, endNs: t + 500, status: null, headerBytes: 0, bodyBytes: 0, failure: 'reset' });
     } else if (kind === 'close') {
-      records.push({ startNs: t, endNs: t + 500, status: null, headerBytes: 0, bodyBytes: 0, failure: null });
+      // EOF before any byte: the engine records a truncated response.
+      records.push({ startNs: t, endNs: t + 500, status: null, headerBytes: 0, bodyBytes: 0, failure: 'truncated' });
     } else {
       const size = plan.answerSize(kind, c.keepAlive ?? false);
       records.push({
@@ -111,7 +117,7 @@ describe('ab fixtures (real ab runs): counts and bytes from the same requests', 
   // With C = 1 the order of requests is fixed, so the records of the run are known exactly; with
   // C > 1 every answer is the same, so order does not matter.
   for (const c of AB_FIXTURE_CASES) {
-    it(`${c.name}: ab-figures counts what ab counted`, () => {
+    it(`${c.name}: ab-figures counts what ab counted${c.gauntlet ? ', except where ab calls a failed request complete' : ''}`, () => {
       const r = loadFixture(c.name);
       const records = recordsFor(c);
       const result = computeCellResult({
@@ -124,13 +130,27 @@ describe('ab fixtures (real ab runs): counts and bytes from the same requests', 
         records,
         serverSoftware: 'counting/1.0',
       });
-      expect(result.completeRequests).toBe(r.completeRequests);
-      expect(result.failedRequests).toBe(r.failedRequests);
-      expect(result.failed).toEqual(r.failed);
+      const g = c.gauntlet;
+      if (g) {
+        // ab's counts, which called failed requests complete, against Gauntlet's.
+        expect(r.completeRequests).toBe(c.requests);
+        expect(result.completeRequests).toBe(g.completeRequests);
+        expect(result.failed).toEqual(g.failed);
+        expect(result.documentLength).toBe(g.documentLength);
+        const f = g.failed;
+        expect(result.abFailedRequests).toBe(f.connect + f.receive + f.length + f.exceptions);
+      } else {
+        expect(result.completeRequests).toBe(r.completeRequests);
+        expect(result.failed).toEqual(r.failed);
+        expect(result.abFailedRequests).toBe(r.failedRequests);
+        expect(result.documentLength).toBe(r.documentLength);
+      }
+      // Every request ended once: complete or failed.
+      expect(result.completeRequests + result.failedRequests).toBe(c.requests);
+      // Bytes and statuses are counted alike in every case.
       expect(result.non2xx).toBe(r.non2xx);
       expect(result.totalTransferred).toBe(r.totalTransferred);
       expect(result.htmlTransferred).toBe(r.htmlTransferred);
-      expect(result.documentLength).toBe(r.documentLength);
       expect(result.serverSoftware).toBe(r.serverSoftware);
       expect(result.concurrencyLevel).toBe(r.concurrencyLevel);
     });
@@ -158,6 +178,43 @@ describe('ab fixtures (real ab runs): counts and bytes from the same requests', 
   });
 });
 
+describe('ab fixtures against misbehaving servers: ab calls every request complete, Gauntlet none', () => {
+  for (const c of AB_HOSTILE_CASES) {
+    it(`${c.name} (${c.command})`, () => {
+      const r = parseAbOutput(readFileSync(new URL(`hostile/${c.name}.txt`, FIXTURES), 'utf8'));
+      expect(r.completeRequests).toBe(20);
+      expect(r.requestsPerSecond).toBeGreaterThan(0);
+      const records = Array.from({ length: 20 }, (_, i) => ({
+        startNs: i * 1000,
+        endNs: i * 1000 + 500,
+        failure: c.failure,
+        ...c.record,
+      }));
+      const g = computeCellResult({
+        mode: 'close',
+        path: '/',
+        concurrency: 2,
+        requested: 20,
+        startNs: 0,
+        endNs: r.timeTakenS * 1e9,
+        records,
+        serverSoftware: null,
+      });
+      expect([g.completeRequests, g.failedRequests, g.requestsPerSecond]).toEqual([0, 20, 0]);
+      // The same bytes: ab and Gauntlet read the same responses.
+      expect(g.totalTransferred).toBe(r.totalTransferred);
+      expect(g.htmlTransferred).toBe(r.htmlTransferred);
+    });
+  }
+
+  it('the refusing server: ab -r prints thousands of requests per second for 0 answers', () => {
+    const r = parseAbOutput(readFileSync(new URL('hostile/refused-r.txt', FIXTURES), 'utf8'));
+    expect(r.totalTransferred).toBe(0);
+    expect(r.requestsPerSecond).toBeGreaterThan(1000);
+    expect(r.failed).toEqual({ connect: 0, receive: 20, length: 0, exceptions: 10 });
+  });
+});
+
 const rec = (over: Partial<RequestRecord> = {}): RequestRecord => ({
   startNs: 0,
   endNs: 1_000_000,
@@ -182,19 +239,24 @@ function cell(records: RequestRecord[], over: Partial<CellInput> = {}): CellInpu
   };
 }
 
+const failedRec = (failure: RequestRecord['failure'], over: Partial<RequestRecord> = {}): RequestRecord =>
+  rec({ failure, status: null, headerBytes: 0, bodyBytes: 0, ...over });
+
 describe('ab-figures: hand-built requests', () => {
   it('all good: no failure, the first body length is the document length', () => {
     const r = computeCellResult(cell([rec(), rec(), rec()]));
     expect(r.completeRequests).toBe(3);
     expect(r.failedRequests).toBe(0);
+    expect(r.abFailedRequests).toBe(0);
     expect(r.documentLength).toBe(16);
     expect(r.totalTransferred).toBe(3 * 116);
     expect(r.htmlTransferred).toBe(48);
     expect(r.statusCounts).toEqual({ '200': 3 });
+    expect(r.stopped).toBeUndefined();
   });
 
-  it('Length: a later body of another length fails, whatever its status', () => {
-    const { failed, documentLength } = countFailures([
+  it('Length: a later complete body of another length counts, whatever its status', () => {
+    const { failed, failedRequests, documentLength } = countFailures([
       rec(),
       rec({ bodyBytes: 20 }),
       rec({ status: 404, bodyBytes: 9 }),
@@ -202,6 +264,8 @@ describe('ab-figures: hand-built requests', () => {
     ]);
     expect(documentLength).toBe(16);
     expect(failed).toEqual({ connect: 0, receive: 0, length: 2, exceptions: 0 });
+    // Received whole: complete, so not failed requests (ab's line counts them: abFailedRequests).
+    expect(failedRequests).toBe(0);
   });
 
   it('Length: a non-2xx response that ends first sets the document length', () => {
@@ -209,71 +273,77 @@ describe('ab-figures: hand-built requests', () => {
     expect(r.documentLength).toBe(9);
     expect(r.failed.length).toBe(2);
     expect(r.non2xx).toBe(1);
-    expect(r.failedRequests).toBe(2);
+    expect(r.completeRequests).toBe(3);
+    expect(r.failedRequests).toBe(0);
+    expect(r.abFailedRequests).toBe(2);
   });
 
-  it('Length: EOF without any byte is complete and fails the length check', () => {
-    const r = computeCellResult(cell([rec(), rec({ status: null, headerBytes: 0, bodyBytes: 0 })]));
-    expect(r.completeRequests).toBe(2);
+  it('EOF without any byte (truncated): failed under Length, never complete', () => {
+    const r = computeCellResult(cell([rec(), failedRec('truncated')]));
+    expect(r.completeRequests).toBe(1);
+    expect(r.failedRequests).toBe(1);
     expect(r.failed).toEqual({ connect: 0, receive: 0, length: 1, exceptions: 0 });
     expect(r.non2xx).toBe(0);
   });
 
-  it('Length: the document length is set again by any close while only one request has ended at EOF', () => {
-    // ab tests `good == 1`, not "first time": a reset before the second EOF sets the length to 0
-    // (ab then prints "Document Length: 0 bytes"), and the next good response fails.
-    const { failed, documentLength } = countFailures([
-      rec(),
-      rec({ failure: 'reset', status: null, bodyBytes: 0, headerBytes: 0 }),
-      rec(),
-    ]);
-    expect(documentLength).toBe(0);
-    expect(failed).toEqual({ connect: 0, receive: 1, length: 1, exceptions: 1 });
+  it('the document length comes from complete responses only: a reset first does not set it', () => {
+    // ab tests `good == 1`, so a reset closed before the second EOF set ab's length to 0.
+    const { failed, failedRequests, documentLength } = countFailures([failedRec('reset'), rec(), failedRec('reset'), rec()]);
+    expect(documentLength).toBe(16);
+    expect(failed).toEqual({ connect: 0, receive: 2, length: 0, exceptions: 2 });
+    expect(failedRequests).toBe(2);
+    expect(countFailures([failedRec('connect'), failedRec('timeout')]).documentLength).toBeNull();
   });
 
-  it('reset: Receive, Exceptions, and Length when its body differs (ab -r)', () => {
-    const r = computeCellResult(
-      cell([rec(), rec(), rec({ failure: 'reset', status: null, headerBytes: 0, bodyBytes: 0 })]),
-    );
-    expect(r.completeRequests).toBe(3);
-    expect(r.failed).toEqual({ connect: 0, receive: 1, length: 1, exceptions: 1 });
-    expect(r.failedRequests).toBe(3);
+  it('reset: failed, under Receive and Exceptions (ab -r), not complete', () => {
+    const r = computeCellResult(cell([rec(), rec(), failedRec('reset')]));
+    expect(r.completeRequests).toBe(2);
+    expect(r.failedRequests).toBe(1);
+    expect(r.failed).toEqual({ connect: 0, receive: 1, length: 0, exceptions: 1 });
+    expect(r.abFailedRequests).toBe(2);
   });
 
   it('reset mid-body: bytes read count as transferred, the header status as non-2xx if it is', () => {
-    const r = computeCellResult(
-      cell([rec(), rec(), rec({ failure: 'reset', status: 500, headerBytes: 80, bodyBytes: 4 })]),
-    );
+    const r = computeCellResult(cell([rec(), rec(), failedRec('reset', { status: 500, headerBytes: 80, bodyBytes: 4 })]));
     expect(r.totalTransferred).toBe(2 * 116 + 84);
     expect(r.htmlTransferred).toBe(32 + 4);
     expect(r.non2xx).toBe(1);
-    expect(r.failed.length).toBe(1);
+    expect(r.statusCounts).toEqual({ '200': 2, '500': 1 });
+    expect(r.completeRequests).toBe(2);
   });
 
-  it('connect: counted once under Connect, complete, not timed, no length check', () => {
-    const r = computeCellResult(
-      cell([rec(), rec(), rec({ failure: 'connect', status: null, headerBytes: 0, bodyBytes: 0, endNs: 5e9 })]),
-    );
+  it('connect: failed, under Connect only, not timed', () => {
+    const r = computeCellResult(cell([rec(), rec(), failedRec('connect', { endNs: 5e9 })]));
     expect(r.failed).toEqual({ connect: 1, receive: 0, length: 0, exceptions: 0 });
-    expect(r.completeRequests).toBe(3);
+    expect(r.completeRequests).toBe(2);
+    expect(r.failedRequests).toBe(1);
     expect(r.latencyUs.max).toBe(1000);
   });
 
-  it('timeout: counted under Exceptions only', () => {
-    const r = computeCellResult(cell([rec(), rec({ failure: 'timeout', status: null, headerBytes: 0, bodyBytes: 0 })]));
-    expect(r.failed).toEqual({ connect: 0, receive: 0, length: 0, exceptions: 1 });
-    expect(r.failedRequests).toBe(1);
-  });
-
-  it('truncated (keep-alive request lost to a closed connection): Receive only', () => {
+  it('timeout, oversized head, malformed framing: Exceptions; overrun and truncated: Length', () => {
     const r = computeCellResult(
-      cell([rec(), rec(), rec({ failure: 'truncated', status: null, headerBytes: 0, bodyBytes: 0 })], { mode: 'keepalive' }),
+      cell([
+        rec(),
+        failedRec('timeout'),
+        failedRec('oversized', { headerBytes: 8191 }),
+        failedRec('malformed', { status: 200, headerBytes: 60, bodyBytes: 3 }),
+        failedRec('overrun', { status: 200, headerBytes: 60, bodyBytes: 40 }),
+        failedRec('truncated', { status: 200, headerBytes: 60, bodyBytes: 2 }),
+      ]),
     );
-    expect(r.failed).toEqual({ connect: 0, receive: 1, length: 0, exceptions: 0 });
+    expect(r.failed).toEqual({ connect: 0, receive: 0, length: 2, exceptions: 3 });
+    expect(r.completeRequests).toBe(1);
+    expect(r.failedRequests).toBe(5);
+    expect(r.documentLength).toBe(16);
   });
 
-  it('a response without a complete header: all bytes transferred, none HTML, no status', () => {
-    const r = computeCellResult(cell([rec(), rec({ status: null, headerBytes: 40, bodyBytes: 0 })]));
+  it('a keep-alive request lost with its connection (truncated): Length', () => {
+    const r = computeCellResult(cell([rec(), rec(), failedRec('truncated')], { mode: 'keepalive' }));
+    expect(r.failed).toEqual({ connect: 0, receive: 0, length: 1, exceptions: 0 });
+  });
+
+  it('a response without a complete head: all its bytes transferred, none HTML, no status', () => {
+    const r = computeCellResult(cell([rec(), failedRec('truncated', { headerBytes: 40 })]));
     expect(r.totalTransferred).toBe(156);
     expect(r.htmlTransferred).toBe(16);
     expect(r.statusCounts).toEqual({ '200': 1 });
@@ -306,12 +376,92 @@ describe('ab-figures: hand-built requests', () => {
     expect(r.latencyUs).toEqual({ min: 1000, mean: 7000 / 3, p50: 2000, p90: 4000, p99: 4000, max: 4000 });
   });
 
+  it('rates and latencies come from complete requests only', () => {
+    // One complete request of 116 bytes in 1 s, and three failures that read 1000 bytes each.
+    const r = computeCellResult(
+      cell(
+        [
+          rec({ startNs: 0, endNs: 1_000_000 }),
+          failedRec('reset', { status: 200, headerBytes: 100, bodyBytes: 900, endNs: 900_000_000 }),
+          failedRec('truncated', { status: 200, headerBytes: 100, bodyBytes: 900 }),
+          failedRec('overrun', { status: 200, headerBytes: 100, bodyBytes: 900 }),
+        ],
+        { concurrency: 2 },
+      ),
+    );
+    expect(r.requestsPerSecond).toBe(1);
+    expect(r.timePerRequestMs).toBe(2000);
+    expect(r.timePerRequestAcrossMs).toBe(1000);
+    expect(r.transferRateKBps).toBeCloseTo(116 / 1024, 12);
+    expect(r.totalTransferred).toBe(116 + 3000);
+    expect(r.latencyUs.max).toBe(1000);
+  });
+
+  it('a refusing server, every request counted (keepGoing): 0 complete, all failed, no rate', () => {
+    const records = Array.from({ length: 200 }, (_, i) => failedRec('connect', { startNs: i * 1000, endNs: i * 1000 + 100 }));
+    const r = computeCellResult(cell(records, { endNs: 6_500_000, concurrency: 10 }));
+    expect(r.completeRequests).toBe(0);
+    expect(r.failedRequests).toBe(200);
+    expect(r.failed).toEqual({ connect: 200, receive: 0, length: 0, exceptions: 0 });
+    expect(r.requestsPerSecond).toBe(0);
+    expect(r.timePerRequestMs).toBe(0);
+    expect(r.transferRateKBps).toBe(0);
+    expect(r.timeTakenS).toBeGreaterThan(0);
+  });
+
+  it('a stopped cell carries its stop; complete + failed = the requests that ended', () => {
+    const stopped = { kind: 'connect' as const, reason: 'connection refused (ECONNREFUSED) at request 3 of 200: ...', afterRequests: 3 };
+    const r = computeCellResult(cell([rec(), rec(), failedRec('connect')], { requested: 200, stopped }));
+    expect(r.stopped).toEqual(stopped);
+    expect(r.requested).toBe(200);
+    expect(r.completeRequests + r.failedRequests).toBe(r.stopped!.afterRequests);
+  });
+
+  it('samples: latencies of complete requests, each failure once by kind', () => {
+    const s = cellSamples([rec({ endNs: 2_000_000 }), failedRec('reset'), failedRec('overrun'), failedRec('timeout'), rec()]);
+    expect(Array.from(s.latenciesUs)).toEqual([2000, 1000]);
+    expect(s.failures).toEqual({ connect: 0, reset: 1, timeout: 1, truncated: 0, overrun: 1, oversized: 0, malformed: 0 });
+  });
+
   it('an empty cell has zeros, not NaN', () => {
     const r = computeCellResult(cell([], { endNs: 0 }));
     expect(r.completeRequests).toBe(0);
     expect(r.requestsPerSecond).toBe(0);
     expect(r.documentLength).toBeNull();
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+});
+
+describe('the resets-timeouts finding with the framing failures', () => {
+  it('counts and names every kind, each request once', () => {
+    const failures = { connect: 0, reset: 1, timeout: 0, truncated: 2, overrun: 3, oversized: 4, malformed: 5 };
+    const f = diagnoseFailures('srv', [
+      { group: 1, requests: 100, concurrency: 10, result: computeCellResult(cell([rec()])), signals: { failures } } as unknown as CellRecord,
+    ]);
+    expect(f?.title).toBe(
+      '15 requests failed: 1 reset, 2 cut short (connection closed mid-response), ' +
+        '3 longer than framed (bytes past Content-Length or the last chunk), 4 with a head over 8 KB and ' +
+        '5 with a framing that cannot be followed',
+    );
+    expect(f?.cause).toMatch(/Content-Length or chunked encoding wrong/);
+  });
+});
+
+describe('cellStop: the sentence a stopped cell gives', () => {
+  it('names the errno, the request and the way out', () => {
+    expect(cellStop({ kind: 'connect', code: 'ECONNREFUSED' }, 1, 200, 1)).toEqual({
+      kind: 'connect',
+      reason:
+        'connection refused (ECONNREFUSED) at request 1 of 200: the cell stopped, as ab does without -r (--keep-going goes on)',
+      afterRequests: 1,
+    });
+    expect(cellStop({ kind: 'connect', code: null }, 4, 10, 3).reason).toMatch(/^connect failed \(unknown error\) at request 4 of 10/);
+    expect(cellStop({ kind: 'timeout', timeoutMs: 300, phase: 'connecting', bytes: 0 }, 2, 5, 2).reason).toBe(
+      'connect timed out after 300 ms at request 2 of 5: the cell stopped, as ab does at its first timeout (--keep-going goes on)',
+    );
+    expect(cellStop({ kind: 'timeout', timeoutMs: 300, phase: 'reading', bytes: 12 }, 2, 5, 2).reason).toMatch(
+      /^response not complete within 300 ms \(12 bytes received\) at request 2 of 5/,
+    );
   });
 });
 

@@ -79,33 +79,64 @@ describe.skipIf(!abPath)(title, () => {
     expect(engine.failedRequests).toBe(ab.failedRequests);
   });
 
-  const misbehaving: Array<[string, CountingServerOptions, number, number, boolean]> = [
-    ['404 of another length every 4th', { notFoundEvery: 4, notFoundBody: 'nope' }, 100, 1, false],
-    ['close without answer every 5th', { closeEvery: 5 }, 100, 1, false],
-    ['reset every 7th (ab -r)', { resetEvery: 7 }, 70, 1, true],
-    ['reset every 2nd (ab -r): the document length quirk', { resetEvery: 2 }, 20, 1, true],
+  /**
+   * How Gauntlet's figures differ from ab's on the same requests: `failedAsComplete` requests ab
+   * called complete are failed here; `lengthOnlyInAb` Length counts are ab's alone (its resets'
+   * lengths); `doclen` is Gauntlet's document length when ab's differs.
+   */
+  interface Differs {
+    failedAsComplete: number;
+    lengthOnlyInAb: number;
+    doclen?: number;
+  }
+  const misbehaving: Array<[string, CountingServerOptions, number, number, boolean, Differs]> = [
+    ['404 of another length every 4th', { notFoundEvery: 4, notFoundBody: 'nope' }, 100, 1, false, { failedAsComplete: 0, lengthOnlyInAb: 0 }],
+    ['close without answer every 5th', { closeEvery: 5 }, 100, 1, false, { failedAsComplete: 20, lengthOnlyInAb: 0 }],
+    ['reset every 7th (ab -r)', { resetEvery: 7 }, 70, 1, true, { failedAsComplete: 10, lengthOnlyInAb: 10 }],
+    [
+      'reset every 2nd (ab -r): the document length quirk',
+      { resetEvery: 2 },
+      20,
+      1,
+      true,
+      { failedAsComplete: 10, lengthOnlyInAb: 9, doclen: 16 },
+    ],
   ];
-  for (const [label, options, n, c, recvErrOk] of misbehaving) {
-    it(`${label}: every count equals ab's`, async () => {
+  for (const [label, options, n, c, recvErrOk, differs] of misbehaving) {
+    it(`${label}: every count equals ab's, but for the requests ab calls complete that failed`, async () => {
       const s = await serve(options);
       const { ab, engine } = await both(s, n, c, { recvErrOk });
       expect({
         complete: engine.completeRequests,
         failed: engine.failedRequests,
+        abFailed: engine.abFailedRequests,
         kinds: engine.failed,
         non2xx: engine.non2xx,
         total: engine.totalTransferred,
         html: engine.htmlTransferred,
         doclen: engine.documentLength,
       }).toEqual({
-        complete: ab.completeRequests,
-        failed: ab.failedRequests,
-        kinds: ab.failed,
+        complete: ab.completeRequests - differs.failedAsComplete,
+        failed: differs.failedAsComplete,
+        abFailed: ab.failedRequests - differs.lengthOnlyInAb,
+        kinds: { ...ab.failed, length: ab.failed.length - differs.lengthOnlyInAb },
         non2xx: ab.non2xx,
         total: ab.totalTransferred,
         html: ab.htmlTransferred,
-        doclen: ab.documentLength,
+        doclen: differs.doclen ?? ab.documentLength,
       });
     });
   }
+
+  it('a refused connect: ab stops at once without -r, and so does the cell', async () => {
+    const closed = await serve();
+    const port = closed.port;
+    await closed.close();
+    const run = await runAb({ abPath: abPath!, host: '127.0.0.1', port, path: '/', requests: 20, concurrency: 2 });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stderr).toMatch(/Connection refused \(111\)/);
+    const engine = await runCell({ host: '127.0.0.1', port, path: '/', mode: 'close' }, { requests: 20, concurrency: 2 });
+    expect(engine.completeRequests).toBe(0);
+    expect(engine.stopped?.kind).toBe('connect');
+  });
 });
