@@ -9,6 +9,7 @@ import { REPORTS_DIR } from '../paths.ts';
 import { writeReportFiles, renderTerminalReport } from '../report/files.ts';
 import type { BenchArgs } from './args.ts';
 import type { CheckRun } from '../conformance/types.ts';
+import type { RunResults } from '../types.ts';
 import { runCheck, writeCheckFiles } from '../conformance/check-run.ts';
 import { loadCases } from '../conformance/registry.ts';
 import { countVerdicts, countsLine } from '../conformance/summary.ts';
@@ -50,9 +51,18 @@ async function conformanceAfterBench(args: BenchArgs, signal: AbortSignal): Prom
 }
 
 /**
- * `gauntlet bench`: the main job. Exit codes: 0 all measured; 1 a server failed to start or
- * crashed (the others were still measured); 2 usage; 130 interrupted (what was measured is kept).
- * Findings and conformance results are reported, and do not change the exit code.
+ * Exit code of a finished (not interrupted) bench run: 1 when a server failed to start, crashed
+ * or stopped answering (the others were still measured), 0 otherwise.
+ */
+export function benchExitCode(results: RunResults): 0 | 1 {
+  return results.servers.some((s) => s.error || s.stoppedAnswering) ? 1 : 0;
+}
+
+/**
+ * `gauntlet bench`: the main job. Exit codes: 0 all measured; 1 a server failed to start,
+ * crashed or stopped answering (the others were still measured); 2 usage; 130 interrupted (what
+ * was measured is kept). Findings and conformance results are reported, and do not change the
+ * exit code.
  */
 export async function benchCommand(argv: string[]): Promise<number> {
   const args = await parseBenchArgs(argv);
@@ -69,7 +79,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const store = await ResultsStore.create(args.out ?? join(REPORTS_DIR, timestampName(new Date())));
   process.stderr.write(
     `gauntlet bench: ${args.servers.length} server(s), matrix ${args.matrix.name}, mode ${args.mode}, path ${args.path}, ` +
-      `${describeRuntimeSelection(args)}\n` +
+      `${describeRuntimeSelection(args)}, ${args.rounds === 1 ? '1 run per cell' : `${args.rounds} runs per cell (servers interleaved)`}\n` +
       `  writing to ${store.dir}\n`,
   );
 
@@ -96,6 +106,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
         root: args.root,
         warmup: args.warmup,
         timeoutMs: args.timeoutMs,
+        rounds: args.rounds,
+        keepGoing: args.keepGoing,
         store,
         signal: abort.signal,
         runtime: args.runtime,
@@ -111,7 +123,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     if (check) files.push(...(await writeCheckFiles(store, check)));
     process.stderr.write(`\nreports: ${[store.resultsFile, ...files].join(', ')}\n`);
     if (results.status === 'interrupted' || check?.status === 'interrupted') return 130;
-    return results.servers.some((s) => s.error) ? 1 : 0;
+    return benchExitCode(results);
   } finally {
     for (const release of releaseSignals) release();
   }

@@ -29,8 +29,9 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): B
       clear();
       stream.write(`      ${spec.name} FAILED: ${message}\n`);
     },
-    cellStarted(spec, cell, index, count) {
-      prefix = `      ${spec.name} cell ${index + 1}/${count}: ${cell.requests} requests x ${cell.concurrency} concurrent`;
+    cellStarted(spec, cell, index, count, round) {
+      const run = round && round.count > 1 ? ` (run ${round.index + 1}/${round.count})` : '';
+      prefix = `      ${spec.name} cell ${index + 1}/${count}: ${cell.requests} requests x ${cell.concurrency} concurrent${run}`;
       if (tty) stream.write(`\r\x1b[2K${prefix}`);
     },
     cellProgress(done, total) {

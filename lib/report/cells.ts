@@ -63,18 +63,66 @@ export function groupSlots(slots: CellSlot[]): { group: number; slots: CellSlot[
 }
 
 /**
- * A server's records by slot. When a cell was recorded more than once (a resumed run),
- * the one that finished last stands: it is what the run ended with.
+ * A server's runs by slot, in the order they were measured (by round, then by finish time).
+ * A cell measured in several rounds has one record per round.
  */
-export function recordsByServer(run: RunResults, server: string): Map<string, CellRecord> {
-  const map = new Map<string, CellRecord>();
+export function runsByServer(run: RunResults, server: string): Map<string, CellRecord[]> {
+  const map = new Map<string, CellRecord[]>();
   for (const record of run.cells) {
     if (record.server !== server) continue;
     const key = slotKey(record);
-    const previous = map.get(key);
-    if (!previous || previous.finishedAt <= record.finishedAt) map.set(key, record);
+    map.set(key, [...(map.get(key) ?? []), record]);
+  }
+  for (const list of map.values()) list.sort(byRound);
+  return map;
+}
+
+function byRound(a: CellRecord, b: CellRecord): number {
+  return (a.round ?? 0) - (b.round ?? 0) || (a.finishedAt < b.finishedAt ? -1 : a.finishedAt > b.finishedAt ? 1 : 0);
+}
+
+/** requests per second as a number (results.json turns a non-finite figure into null). */
+export function rpsOf(record: CellRecord): number {
+  const rps = record.result.requestsPerSecond;
+  return Number.isFinite(rps) ? rps : 0;
+}
+
+/**
+ * The median run of a cell by requests per second: a real run, so that the row it fills has
+ * figures that belong together (ab's figures of one run). With an even count, the lower of the
+ * two middle runs: the report never rounds a cell up.
+ */
+export function medianRun(runs: readonly CellRecord[]): CellRecord | null {
+  if (runs.length === 0) return null;
+  const sorted = [...runs].sort((a, b) => rpsOf(a) - rpsOf(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? null;
+}
+
+/**
+ * A server's record standing for each slot: the median run (see medianRun), the only run for
+ * a cell measured once. Every table and the comparison's figures show this run.
+ */
+export function recordsByServer(run: RunResults, server: string): Map<string, CellRecord> {
+  const map = new Map<string, CellRecord>();
+  for (const [key, runs] of runsByServer(run, server)) {
+    const median = medianRun(runs);
+    if (median) map.set(key, median);
   }
   return map;
+}
+
+/** The run with only the median run of each cell of each server: what the diagnostics and plots read. */
+export function medianRunsView(run: RunResults): CellRecord[] {
+  const keep = new Set<CellRecord>();
+  const names = new Set(run.cells.map((c) => c.server));
+  for (const name of names) for (const record of recordsByServer(run, name).values()) keep.add(record);
+  return run.cells.filter((c) => keep.has(c));
+}
+
+/** The reason a server's cell was skipped, when it was. */
+export function skippedReason(server: ServerRecord | undefined, slot: CellSlot): string | null {
+  const hit = server?.skippedCells?.find((s) => slotKey(s) === slotKey(slot));
+  return hit ? hit.reason : null;
 }
 
 /** The largest number of records any single cell of any server has. */
@@ -89,6 +137,7 @@ export function runsPerCell(run: RunResults): number {
 
 /** Why a server has no figures for a cell, in words a reader can act on. */
 export function missingReason(run: RunResults, server: ServerRecord): string {
+  if (server.stoppedAnswering) return `skipped: ${server.name} had stopped answering (${firstLine(server.stoppedAnswering)})`;
   if (server.error) return `not measured: ${server.name} failed (${firstLine(server.error)})`;
   switch (run.status) {
     case 'interrupted':

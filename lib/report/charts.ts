@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import type { CellRecord, RunResults } from '../types.ts';
 import { escapeHtml } from './format.ts';
+import { medianRunsView } from './cells.ts';
 import type { HtmlSection } from './html.ts';
 
 type ECharts = typeof import('echarts');
@@ -68,6 +69,7 @@ function finitePositive(v: number | null): v is number {
 /** The charts of a run: for each matrix group, requests/s, p50 and p99 against concurrency. */
 export function chartModels(run: RunResults): ChartModel[] {
   const names = serverNames(run).filter((n) => run.cells.some((c) => c.server === n));
+  const medians = medianRunsView(run);
   const models: ChartModel[] = [];
   run.matrix.groups.forEach((group, g) => {
     const concurrencies = group.concurrencies;
@@ -77,7 +79,8 @@ export function chartModels(run: RunResults): ChartModel[] {
         name,
         color: SERIES_COLORS[i % SERIES_COLORS.length]!,
         values: concurrencies.map((c) => {
-          const cell = run.cells.find((r) => r.server === name && r.group === g && r.concurrency === c && r.requests === group.requests);
+          // The median run of a cell measured in rounds, as the tables show.
+          const cell = medians.find((r) => r.server === name && r.group === g && r.concurrency === c && r.requests === group.requests);
           if (!cell || cell.result.completeRequests === 0) return null;
           const v = spec.value(cell);
           return Number.isFinite(v) ? v : null;

@@ -5,6 +5,7 @@
  */
 import type { CellRecord, RunResults } from '../types.ts';
 import { escapeHtml, escapeMarkdown, integer } from './format.ts';
+import { medianRunsView } from './cells.ts';
 import type { HtmlSection } from './html.ts';
 import { TICK_US } from '../diagnostics/proc.ts';
 
@@ -41,8 +42,10 @@ function resourceRow(c: CellRecord): string[] {
 
 function serversWithResources(run: RunResults): Array<{ name: string; cells: CellRecord[] }> {
   const names = [...new Set([...run.servers.map((s) => s.name), ...run.cells.map((c) => c.server)])];
+  // One row per cell: its median run, the run the seed tables show.
+  const medians = medianRunsView(run);
   return names
-    .map((name) => ({ name, cells: run.cells.filter((c) => c.server === name && c.resources) }))
+    .map((name) => ({ name, cells: medians.filter((c) => c.server === name && c.resources) }))
     .filter((s) => s.cells.length > 0);
 }
 

@@ -4,7 +4,7 @@
  * each reporter escapes for its own format.
  */
 import type { LoadMode, RunResults, RuntimeInfo, ServerRecord } from '../types.ts';
-import { cellSlots, recordsByServer, slotKey } from './cells.ts';
+import { cellSlots, recordsByServer, runsPerCell, skippedReason, slotKey } from './cells.ts';
 import { cellLabel, describeMatrix, plural } from './format.ts';
 
 export interface Fact {
@@ -118,7 +118,18 @@ export function runFacts(run: RunResults): Fact[] {
     { label: 'Mode', value: describeMode(run.mode) },
     { label: 'Path', value: run.path, code: true },
     { label: 'Matrix', value: describeMatrix(run.matrix) },
+    { label: 'Rounds', value: describeRounds(run) },
   ];
+}
+
+/** How many runs each cell had and how they were ordered, from the recorded runs. */
+export function describeRounds(run: RunResults): string {
+  const runs = Math.max(run.rounds ?? 1, runsPerCell(run));
+  const stop = run.keepGoing
+    ? 'cells go on past refused connects and timeouts (ab -r)'
+    : 'a cell stops at its first refused connect or timeout, as ab does';
+  if (runs <= 1) return `1 run per cell, as the seed did (one run cannot tell noise from a difference); ${stop}`;
+  return `${runs} runs per cell, the servers interleaved round by round (A B B A ...); tables show the median run; ${stop}`;
 }
 
 export function runNotes(run: RunResults): RunNote[] {
@@ -129,12 +140,32 @@ export function runNotes(run: RunResults): RunNote[] {
   const slots = cellSlots(run);
   for (const server of run.servers) {
     if (server.error) notes.push({ server: server.name, text: `${server.name} failed:`, detail: server.error });
-    const records = recordsByServer(run, server.name);
-    const missing = slots.filter((slot) => !records.has(slotKey(slot)));
-    if (missing.length > 0) {
+    if (server.stoppedAnswering) notes.push({ server: server.name, text: `${server.stoppedAnswering}.` });
+    const warm = server.warmup;
+    if (warm && (warm.failed > 0 || warm.stopped)) {
       notes.push({
         server: server.name,
-        text: `${server.name}: ${missing.length} of ${plural(slots.length, 'cell')} not measured (${missing.map(cellLabel).join(', ')}).`,
+        text:
+          `${server.name}'s warm-up: ${warm.complete} of ${plural(warm.requested, 'request')} complete, ${warm.failed} failed` +
+          `${warm.stopped ? ` (stopped early: ${warm.stopped})` : ''}.`,
+      });
+    }
+    const records = recordsByServer(run, server.name);
+    const missing = slots.filter((slot) => !records.has(slotKey(slot)));
+    const skipped = missing.filter((slot) => skippedReason(server, slot));
+    if (skipped.length > 0) {
+      notes.push({
+        server: server.name,
+        text: `${server.name}: ${skipped.length} of ${plural(slots.length, 'cell')} skipped (${skipped.map(cellLabel).join(', ')}): ${skippedReason(server, skipped[0]!)}.`,
+      });
+    }
+    if (missing.length > skipped.length) {
+      notes.push({
+        server: server.name,
+        text: `${server.name}: ${missing.length - skipped.length} of ${plural(slots.length, 'cell')} not measured (${missing
+          .filter((slot) => !skippedReason(server, slot))
+          .map(cellLabel)
+          .join(', ')}).`,
       });
     }
   }

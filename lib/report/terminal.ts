@@ -5,7 +5,7 @@
 import { compareRun, renderComparison, type Comparison } from '../compare.ts';
 import type { RunResults } from '../types.ts';
 import { sanitizeTerminal } from './format.ts';
-import { runNotes } from './run-info.ts';
+import { describeRounds, runNotes } from './run-info.ts';
 import { renderFindingsText } from './findings.ts';
 import { renderSeedTable, type TerminalTableOptions } from './seed-table.ts';
 
@@ -17,7 +17,7 @@ export interface TerminalReportOptions extends TerminalTableOptions {
 export function renderTerminalReport(run: RunResults, options: TerminalReportOptions = {}): string {
   const { comparison = compareRun(run), ...tableOptions } = options;
   const names = [...new Set([...run.servers.map((s) => s.name), ...run.cells.map((c) => c.server)])];
-  const blocks = names.map((name) => renderSeedTable(run, name, tableOptions));
+  const blocks = [sanitizeTerminal(`Rounds: ${describeRounds(run)}.`), ...names.map((name) => renderSeedTable(run, name, tableOptions))];
   const findings = renderFindingsText(run, { color: options.color ?? false });
   if (findings) blocks.push(findings);
   blocks.push(renderComparison(comparison, 'text', { color: options.color ?? false }));

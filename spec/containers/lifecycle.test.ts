@@ -106,7 +106,7 @@ if (!engine.available) {
       try {
         const run = await gauntlet([
           'bench', '--runtime', 'container', '--cpus', '1', '--memory', '256m',
-          '--server', 'python-threaded', '--matrix', '10:1,5', '--no-check', '--out', out,
+          '--server', 'python-threaded', '--matrix', '10:1,5', '--rounds', '1', '--no-check', '--out', out,
         ]);
         expect(run.code, run.out).toBe(0);
         const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults;

@@ -113,8 +113,10 @@ describe('compareRun on the seed', () => {
 
   it('adds caveats computed from the run: one run per cell, and cells too short to measure', () => {
     expect(comparison.runsPerCell).toBe(1);
+    expect(comparison.rule).toBe('one-run');
     expect(comparison.caveats[0]).toBe(
-      'One run per cell: these ratios carry no uncertainty estimate; use `gauntlet gate` for a sound comparison.',
+      'One run per cell cannot tell noise from a difference: cells within 5% are called ties and the other ratios carry ' +
+        'no uncertainty estimate; run several rounds (`--rounds`) or use `gauntlet gate` for a sound comparison.',
     );
     // Cells where one of the servers took under 100 ms: 10x{1,5,10}, 50x1, 100x1.
     const short = pair.cells.filter((c) => c.timeTakenA < 0.1 || c.timeTakenB < 0.1).length;
@@ -193,28 +195,54 @@ describe('verdict wording', () => {
     expect(comparison.caveats).toEqual([]);
   });
 
-  it('reports failed requests: "but X failed 3 requests in 2 cells"', () => {
+  it('never ranks a cell with failed requests: it shows as failed, and the conclusion names who failed', () => {
     const run = seedResults();
     const threaded = cellsOf(run, 'seed-threaded');
     threaded[1]!.result.failedRequests = 2;
     threaded[4]!.result.failedRequests = 1;
     const pair = compareRun(run).pairs[0]!;
-    expect(pair.summary.failedA).toEqual({ requests: 3, cells: 2 });
-    expect(pair.verdict).toMatch(/\), but seed-threaded failed 3 requests in 2 cells\.$/);
+    expect(pair.cells.map((c) => c.winner)).toEqual(['b', 'failed', 'b', 'b', 'failed', 'b', 'b', 'b', 'b', 'b', 'b']);
+    expect(pair.cells[1]!.ratio).toBeNull();
+    expect(pair.summary).toMatchObject({ compared: 11, failed: 2, winsB: 9, winsA: 0, ties: 0 });
+    expect(pair.summary.failedA).toEqual({ requests: 3, cells: 2, of: 60 });
+    expect(pair.verdict).toMatch(/^seed-async was faster than seed-threaded in 9 of 9 cells \(median ratio /);
+    expect(pair.verdict).toMatch(/ Not ranked because of failed requests: n=10 c=5 and n=50 c=10 \(seed-threaded failed 3 of 60 requests in 2 cells\)\.$/);
+    expect(renderComparisonTables(compareRun(run), 'text')).toMatch(/│ n=10 c=5\s+│\s+4\.95 │\s+2005\.21 │ seed-threaded failed 2 of 10\s+│\s+n\/a │/);
+    expect(renderComparisonTables(compareRun(run), 'html')).toContain('<td class="bad">seed-threaded failed 2 of 10</td><td>n/a</td>');
+  });
+
+  it('never lets a refusing server win: 0 complete, every request failed, 0 requests/s against a slow server', () => {
+    const run = seedResults();
+    // The async server refuses every connection in every cell: ab's figures then say 0 complete.
+    for (const c of cellsOf(run, 'seed-async')) {
+      c.result.failedRequests = c.requests;
+      c.result.completeRequests = 0;
+      c.result.requestsPerSecond = 0;
+      c.result.stopped = { kind: 'connect', reason: 'connection refused (ECONNREFUSED) at request 1', afterRequests: 1 };
+    }
+    const comparison = compareRun(run);
+    const pair = comparison.pairs[0]!;
+    expect(pair.cells.every((c) => c.winner === 'failed' && c.ratio === null)).toBe(true);
+    expect(pair.summary).toMatchObject({ winsA: 0, winsB: 0, leader: null, failed: 11 });
+    expect(pair.verdict).toMatch(/^seed-threaded and seed-async could not be ranked: every cell measured by both had failed requests\./);
+    expect(pair.verdict).toContain('Not ranked because of failed requests: all 11 cells (seed-async failed 630 of 630 requests in 11 cells (stopped early in 11: connection refused (ECONNREFUSED) at request 1)).');
+    expect(comparison.conclusion.join(' ')).not.toMatch(/faster/);
   });
 
   it('reports failures on both sides and non-2xx answers', () => {
     const run = seedResults();
     cellsOf(run, 'seed-threaded')[0]!.result.failedRequests = 1;
     cellsOf(run, 'seed-async')[3]!.result.failedRequests = 4;
-    cellsOf(run, 'seed-async')[3]!.result.non2xx = 50;
+    cellsOf(run, 'seed-async')[5]!.result.non2xx = 50;
     const verdict = compareRun(run).pairs[0]!.verdict;
+    expect(verdict).toContain('in 9 of 9 cells');
+    expect(verdict).toContain(', but seed-async answered 50 requests in 1 cell with a non-2xx status.');
     expect(verdict).toContain(
-      ', but seed-threaded failed 1 request in 1 cell and seed-async failed 4 requests in 1 cell and answered 50 requests in 1 cell with a non-2xx status.',
+      'Not ranked because of failed requests: n=10 c=1 and n=50 c=1 (seed-threaded failed 1 of 10 requests in 1 cell; seed-async failed 4 of 50 requests in 1 cell).',
     );
   });
 
-  it('handles a cell where one side completed nothing', () => {
+  it('handles a cell where one side completed nothing: failed, not a win for the other', () => {
     const run = seedResults();
     const cell = cellsOf(run, 'seed-threaded')[2]!;
     cell.result.completeRequests = 0;
@@ -222,22 +250,27 @@ describe('verdict wording', () => {
     cell.result.failedRequests = 10;
     const comparison = compareRun(run);
     const pair = comparison.pairs[0]!;
-    expect(pair.cells[2]).toMatchObject({ ratio: null, winner: 'b' });
-    expect(pair.verdict).toContain('in 11 of 11 cells (median ratio');
-    expect(pair.verdict).toContain('; no ratio where one side completed no request (seed-threaded in 1 cell)');
-    expect(pair.verdict).toContain('but seed-threaded failed 10 requests in 1 cell');
+    expect(pair.cells[2]).toMatchObject({ ratio: null, winner: 'failed' });
+    expect(pair.verdict).toContain('in 10 of 10 cells (median ratio');
+    expect(pair.verdict).toContain('(seed-threaded failed 10 of 10 requests in 1 cell)');
     expect(JSON.parse(JSON.stringify(comparison))).toEqual(comparison);
   });
 
-  it('uses the latest record when a cell ran more than once, and says how many runs', () => {
+  it('with several runs per cell, compares the median runs with the two-part rule and says how many runs', () => {
     const run = seedResults();
     const again = seedRecords('seed-threaded', SEED_THREADED_ROWS).map((c) => ({ ...c, finishedAt: '2030-01-01T00:00:00.000Z' }));
     again[0]!.result.requestsPerSecond = 99999;
     run.cells.push(...again);
     const comparison = compareRun(run);
     expect(comparison.runsPerCell).toBe(2);
-    expect(comparison.pairs[0]!.cells[0]!.winner).toBe('a');
-    expect(comparison.caveats[0]).toContain('up to 2 times');
+    expect(comparison.rule).toBe('two-part');
+    // Two runs cannot make the signed-rank test significant: no cell is called faster.
+    expect(comparison.pairs[0]!.cells.every((c) => c.winner === 'tie')).toBe(true);
+    expect(comparison.pairs[0]!.verdict).toMatch(/^seed-threaded and seed-async showed no clear difference in all 11 cells/);
+    expect(comparison.caveats[0]).toContain('Each cell ran up to 2 times per server');
+    expect(comparison.caveats[1]).toBe(
+      'With 2 runs per cell the signed-rank test cannot reach p < 0.05 (it needs 6 at least): no cell can be called faster.',
+    );
   });
 
   it('says when there is nothing to compare', () => {
@@ -287,7 +320,7 @@ describe('rendering the comparison', () => {
     const md = renderComparison(comparison, 'markdown');
     expect(md).toContain('| Cell | seed-threaded (#/sec) | seed-async (#/sec) | Faster | By |');
     expect(md).toContain('| n=100 c=100 | 4.02 | 28.30 | seed-async | 7.03x |');
-    expect(renderConclusion(comparison, 'markdown')).toContain('- One run per cell: these ratios carry no uncertainty estimate; use `gauntlet gate`');
+    expect(renderConclusion(comparison, 'markdown')).toContain('- One run per cell cannot tell noise from a difference');
   });
 
   it('as HTML, escaping names', () => {
@@ -299,5 +332,95 @@ describe('rendering the comparison', () => {
     expect(html).toContain('<td class="good">&lt;script&gt;</td>');
     expect(html).toContain('<p class="verdict">&lt;script&gt; was faster than seed-threaded in 11 of 11 cells');
     expect(html).toContain('<code>gauntlet gate</code>');
+  });
+});
+
+describe('several runs per cell: the gate\'s two-part rule', () => {
+  /**
+   * A run of `rounds` runs per cell for both seed servers: the async server's figure in round r is
+   * the threaded one's times factor(cell, r); the threaded figures carry a per-round drift that both
+   * sides of a round share, as a shared machine does.
+   */
+  function rounds(count: number, factor: (cell: number, round: number) => number): RunResults {
+    const run = seedResults();
+    const base = run.cells;
+    run.cells = [];
+    run.rounds = count;
+    for (let r = 0; r < count; r++) {
+      const drift = 1 + 0.2 * Math.sin(r * 1.7);
+      base.forEach((c) => {
+        const i = cellsOf({ ...run, cells: base }, c.server).indexOf(c);
+        const threaded = base.filter((x) => x.server === 'seed-threaded')[i]!.result.requestsPerSecond;
+        const rps = (c.server === 'seed-threaded' ? threaded : threaded * factor(i, r)) * drift;
+        run.cells.push({ ...c, round: r, result: { ...c.result, requestsPerSecond: rps } });
+      });
+    }
+    return run;
+  }
+
+  it('calls a cell faster only when significant and beyond 10%, "no clear difference" otherwise', () => {
+    // Cells 0-3: async 1.5x (clearly faster); 4-7: 1.04x (within the tolerance); 8-10: alternating 0.7x/1.4x (noise).
+    const run = rounds(10, (i, r) => (i < 4 ? 1.5 * (1 + 0.01 * (r % 3)) : i < 8 ? 1.04 * (1 + 0.005 * (r % 2)) : r % 2 ? 1.4 : 0.7));
+    const comparison = compareRun(run);
+    expect(comparison.rule).toBe('two-part');
+    const pair = comparison.pairs[0]!;
+    expect(pair.cells.map((c) => c.winner)).toEqual([...Array(4).fill('b'), ...Array(7).fill('tie')]);
+    expect(pair.cells.map((c) => c.decision?.outcome)).toEqual([
+      ...Array(4).fill('slower'),
+      ...Array(4).fill('within'),
+      ...Array(3).fill('undecided'),
+    ]);
+    for (const c of pair.cells) expect(c.decision?.rounds).toBe(10);
+    expect(pair.cells[0]!.decision!.p).toBeLessThan(0.05);
+    expect(pair.verdict).toMatch(/^seed-async was faster than seed-threaded in 4 of 11 cells, no clear difference in 7 \(median ratio /);
+    const text = renderComparisonTables(comparison, 'text');
+    expect(text).toContain('no clear difference');
+    const md = renderComparisonTables(comparison, 'markdown');
+    expect(md).toContain('| Cell | seed-threaded (#/sec, median run) | seed-async (#/sec, median run) | Faster | seed-threaded/seed-async (per round) | seed-threaded/seed-async 95% interval |');
+    expect(md).toMatch(/\| n=10 c=1 \| [\d.]+ \| [\d.]+ \| seed-async \| 0\.6\dx \| 0\.6\dx-0\.6\dx \|/);
+    expect(renderConclusion(comparison, 'text')).toContain('A cell is called faster only when the signed-rank test over the rounds (p < 0.05)');
+  });
+
+  it('turns round with the data: the same figures swapped call the other side faster', () => {
+    const run = rounds(10, (i, r) => (i < 4 ? 1 / (1.5 * (1 + 0.01 * (r % 3))) : 1));
+    const pair = compareRun(run).pairs[0]!;
+    expect(pair.cells.slice(0, 4).map((c) => c.winner)).toEqual(['a', 'a', 'a', 'a']);
+    expect(pair.verdict).toMatch(/^seed-threaded was faster than seed-async in 4 of 11 cells, no clear difference in 7/);
+  });
+
+  it('pairs runs by round and shows the median run', () => {
+    const run = rounds(5, () => 2);
+    const pair = compareRun(run).pairs[0]!;
+    const threaded = run.cells.filter((c) => c.server === 'seed-threaded' && c.group === 0 && c.concurrency === 1);
+    const sorted = threaded.map((c) => c.result.requestsPerSecond).sort((x, y) => x - y);
+    expect(pair.cells[0]!.rpsA).toBe(sorted[2]);
+    expect(pair.cells[0]!.runsA).toBe(5);
+    // 5 rounds: 2x everywhere, yet the signed-rank test cannot reach significance with 5 pairs.
+    expect(pair.cells.every((c) => c.winner === 'tie')).toBe(true);
+  });
+
+  it('never ranks a cell where one run of one side failed, however fast the others', () => {
+    const run = rounds(10, () => 3);
+    const failing = run.cells.find((c) => c.server === 'seed-async' && c.round === 7 && c.group === 2 && c.concurrency === 100)!;
+    failing.result = { ...failing.result, failedRequests: 1 };
+    const pair = compareRun(run).pairs[0]!;
+    expect(pair.cells.find((c) => c.group === 2 && c.concurrency === 100)!.winner).toBe('failed');
+    expect(pair.summary).toMatchObject({ winsB: 10, failed: 1 });
+    expect(pair.verdict).toContain('Not ranked because of failed requests: n=100 c=100 (seed-async failed 1 of 1000 requests in 1 cell).');
+  });
+
+  it('names a server that stopped answering, and the cells skipped for it, in the conclusion', () => {
+    const run = rounds(1, () => 2);
+    run.cells = run.cells.filter((c) => c.server !== 'seed-async' || c.group === 0);
+    const async = run.servers.find((s) => s.name === 'seed-async')!;
+    async.stoppedAnswering = 'seed-async stopped answering: no request of n=10 c=10 completed (timed out after 30000 ms at request 1)';
+    const later = run.cells.filter((c) => c.server === 'seed-threaded' && c.group > 0);
+    async.skippedCells = later.map((c) => ({ group: c.group, requests: c.requests, concurrency: c.concurrency, reason: 'skipped: seed-async stopped answering in n=10 c=10' }));
+    const comparison = compareRun(run);
+    expect(comparison.pairs[0]!.leftOut).toHaveLength(8);
+    expect(comparison.pairs[0]!.verdict).toContain('8 of 11 cells were left out: n=50 c=1, n=50 c=10, n=50 c=30, n=50 c=50, n=100 c=1, n=100 c=10, n=100 c=50 and n=100 c=100 (skipped: seed-async stopped answering in n=10 c=10).');
+    expect(comparison.conclusion[1]).toBe(
+      'seed-async stopped answering: no request of n=10 c=10 completed (timed out after 30000 ms at request 1); its 8 remaining cells were skipped.',
+    );
   });
 });

@@ -33,7 +33,7 @@ describe('renderMarkdownReport', () => {
     expect(conclusion).toBeGreaterThan(comparison);
     expect(md).toContain('| n=10 c=5 | 4.95 | 2005.21 | seed-async | 405x |');
     expect(md.slice(conclusion)).toContain('seed-async was faster than seed-threaded in 11 of 11 cells');
-    expect(md.slice(conclusion)).toContain('- One run per cell: these ratios carry no uncertainty estimate; use `gauntlet gate`');
+    expect(md.slice(conclusion)).toContain('- One run per cell cannot tell noise from a difference: cells within 5% are called ties');
     expect(md).not.toContain(SEED_CONCLUSION);
     expect(md).not.toContain('## Notes');
   });

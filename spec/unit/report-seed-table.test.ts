@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderSeedTable, seedTableModel, NOT_MEASURED, SEED_COLUMNS } from '../../lib/report/seed-table.ts';
+import { renderSeedTable, seedTableModel, spreadText, NOT_MEASURED, SEED_COLUMNS } from '../../lib/report/seed-table.ts';
 import { fixed } from '../../lib/report/format.ts';
 import { renderTerminalReport } from '../../lib/report/terminal.ts';
 import { SEED_ASYNC_ROWS, SEED_THREADED_ROWS, seedResults, type SeedRow } from './fixtures/seed-results.ts';
@@ -168,6 +168,52 @@ describe('renderSeedTable', () => {
     expect(text).toContain('Results for evil\uFFFD[2J');
   });
 
+  it('with several runs per cell, shows the median run, the range over the runs, and failures of the other runs', () => {
+    const run = seedResults();
+    const base = run.cells.filter((c) => c.server === 'seed-threaded');
+    // Three runs of every cell: the seed's figures, then half and twice as many requests per second.
+    run.cells = [0.5, 1, 2].flatMap((f, round) =>
+      base.map((c) => ({ ...c, round, result: { ...c.result, requestsPerSecond: c.result.requestsPerSecond * f, failedRequests: round === 2 && c.group === 0 && c.concurrency === 5 ? 3 : 0 } })),
+    );
+    const model = seedTableModel(run, 'seed-threaded');
+    expect(model.columns.at(-1)?.header).toBe('Request per Second min-max (#/sec)');
+    // Two decimals under 10 req/s (n=10 c=5 runs at about 5), none from 100 on (n=10 c=1 at about 257).
+    expect(spreadText(run.cells.filter((c) => c.group === 0 && c.concurrency === 5))).toMatch(/^\d\.\d\d-\d\.\d\d$/);
+    expect(spreadText(run.cells.filter((c) => c.group === 0 && c.concurrency === 1))).toBe('129-514');
+    expect(spreadText([])).toBe(NOT_MEASURED);
+    const rows = dataRows(renderSeedTable(run, 'seed-threaded', { headerWidth: 40 }));
+    SEED_THREADED_ROWS.forEach((r, i) => {
+      // The median run is the seed's own row; the range goes from half to twice its figure.
+      expect(rows[i]![6]).toBe(r.rps);
+      const [lo, hi] = [base[i]!.result.requestsPerSecond * 0.5, base[i]!.result.requestsPerSecond * 2];
+      const compact = (v: number) => fixed(v, v >= 100 ? 0 : v >= 10 ? 1 : 2);
+      expect(rows[i]![9]).toBe(`${compact(lo)}-${compact(hi)}`);
+    });
+    expect(model.notes).toContain(
+      "Each row is the median of up to 3 runs of the cell by requests per second; the last column is the range over them.",
+    );
+    expect(model.notes).toContain('n=10 c=5: 3 of 30 requests failed over its 3 runs (the median run shown: 0).');
+  });
+
+  it('shows skipped cells with the reason they were skipped, and cells stopped early with theirs', () => {
+    const run = seedResults();
+    const server = run.servers[1]!;
+    run.cells = run.cells.filter((c) => c.server !== 'seed-async' || c.group === 0);
+    const first = run.cells.find((c) => c.server === 'seed-async' && c.concurrency === 10)!;
+    first.result = { ...first.result, completeRequests: 0, failedRequests: 1, requestsPerSecond: 0, stopped: { kind: 'timeout', reason: 'no response within 30000 ms at request 1 of 10', afterRequests: 1 } };
+    server.stoppedAnswering = 'seed-async stopped answering: no request of n=10 c=10 completed (no response within 30000 ms at request 1 of 10)';
+    server.skippedCells = run.cells
+      .filter((c) => c.server === 'seed-threaded' && c.group > 0)
+      .map((c) => ({ group: c.group, requests: c.requests, concurrency: c.concurrency, reason: 'skipped: seed-async stopped answering in n=10 c=10' }));
+    const text = renderSeedTable(run, 'seed-async');
+    expect(dataRows(text).slice(3).every((r) => r.slice(2).every((c) => c === NOT_MEASURED))).toBe(true);
+    expect(text).toContain('n=10 c=10 stopped early: no response within 30000 ms at request 1 of 10.');
+    expect(text).toContain('— n=50 c=1, n=50 c=10, n=50 c=30, n=50 c=50, n=100 c=1, n=100 c=10, n=100 c=50, n=100 c=100: skipped: seed-async stopped answering in n=10 c=10');
+    const report = renderTerminalReport(run);
+    expect(report).toContain('seed-async: 8 of 11 cells skipped (n=50 c=1, n=50 c=10, n=50 c=30, n=50 c=50, n=100 c=1, n=100 c=10, n=100 c=50, n=100 c=100): skipped: seed-async stopped answering in n=10 c=10.');
+    expect(report).not.toContain('not measured (');
+  });
+
   it('rejects a server the results do not hold', () => {
     expect(() => renderSeedTable(seedResults(), 'nope')).toThrow(/nope/);
   });
@@ -180,6 +226,7 @@ describe('renderTerminalReport', () => {
     run.cells = run.cells.filter((c) => !(c.server === 'seed-async' && c.requests === 100 && c.concurrency === 100));
     const text = renderTerminalReport(run);
     const order = [
+      'Rounds: 1 run per cell, as the seed did (one run cannot tell noise from a difference)',
       'Results for seed-threaded (threaded, python)',
       'Results for seed-async (async, python)',
       'Comparison',
