@@ -1,9 +1,7 @@
-import { parseArgs } from 'node:util';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ServerSpec } from '../types.ts';
-import type { CaseResult, CheckRun } from '../conformance/types.ts';
+import type { CaseResult, CheckRun, ServerDeath } from '../conformance/types.ts';
 import {
-  UsageError,
   SERVER_OPTION_HELP,
   RUNTIME_OPTION_HELP,
   RUNTIME_OPTIONS,
@@ -11,8 +9,11 @@ import {
   describeRuntimeSelection,
   parseRuntimeOptions,
   resolveRoot,
+  resolveOut,
   resolveServers,
-  nonNegativeInt,
+  parseFlags,
+  wholeNumber,
+  flagError,
 } from './args.ts';
 import type { Runtime } from '../runtime.ts';
 import { runtimeClause } from './progress.ts';
@@ -21,7 +22,7 @@ import { handleSignal } from '../exit-hooks.ts';
 import { DEFAULT_DOC_ROOT, REPORTS_DIR } from '../paths.ts';
 import { ResultsStore, timestampName } from '../results-store.ts';
 import { sanitizeTerminal } from '../report/format.ts';
-import { CASES_DIR, CASE_GROUPS, loadCases, selectCases } from '../conformance/registry.ts';
+import { CASES_DIR, CASE_GROUPS, CaseError, loadCases, selectCases, type LoadedCase } from '../conformance/registry.ts';
 import { CONFORMANCE_ENV } from '../conformance/runner.ts';
 import { renderGrid } from '../conformance/grid.ts';
 import { runCheck, writeCheckFiles, type CheckEvents } from '../conformance/check-run.ts';
@@ -65,38 +66,72 @@ export interface CheckArgs {
   help: boolean;
 }
 
+export const CHECK_OPTIONS = {
+  server: { type: 'string', multiple: true },
+  ...RUNTIME_OPTIONS,
+  case: { type: 'string', multiple: true },
+  group: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  concurrency: { type: 'string', default: '8' },
+  root: { type: 'string', default: DEFAULT_DOC_ROOT },
+  cases: { type: 'string', default: CASES_DIR },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** `gauntlet check`'s command line, every value checked before anything starts or is written. */
 export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        server: { type: 'string', multiple: true },
-        ...RUNTIME_OPTIONS,
-        case: { type: 'string', multiple: true },
-        group: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        concurrency: { type: 'string', default: '8' },
-        root: { type: 'string', default: DEFAULT_DOC_ROOT },
-        cases: { type: 'string', default: CASES_DIR },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const v = parsed.values;
-  const base = { caseIds: v.case ?? [], groups: v.group ?? [], out: v.out ? resolve(v.out) : null, casesDir: resolve(v.cases) };
-  if (v.help) return { ...base, servers: [], concurrency: 1, root: v.root, runtime: 'process', help: true };
-  const concurrency = nonNegativeInt(v.concurrency, '--concurrency');
-  if (concurrency < 1) throw new UsageError('--concurrency takes a whole number of at least 1');
+  const v = parseFlags(argv, CHECK_OPTIONS);
+  const base = { caseIds: v.case ?? [], groups: v.group ?? [] };
+  if (v.help) return { ...base, out: null, casesDir: CASES_DIR, servers: [], concurrency: 1, root: v.root, runtime: 'process', help: true };
   for (const g of base.groups) {
-    if (!(CASE_GROUPS as readonly string[]).includes(g)) throw new UsageError(`--group ${JSON.stringify(g)} is not a group; groups: ${CASE_GROUPS.join(', ')}`);
+    if (!(CASE_GROUPS as readonly string[]).includes(g)) throw flagError('--group', g, `is not a group; groups: ${CASE_GROUPS.join(', ')}`);
   }
+  const concurrency = wholeNumber('--concurrency', v.concurrency, 1);
+  const casesDir = resolveRoot(v.cases, '--cases');
   const root = resolveRoot(v.root);
+  const out = resolveOut(v.out);
   const servers = await resolveServers(v.server);
-  return { ...base, servers, ...parseRuntimeOptions(v, servers), concurrency, root, help: false };
+  return { ...base, out, casesDir, servers, ...parseRuntimeOptions(v, servers), concurrency, root, help: false };
+}
+
+/**
+ * The case files of --cases. Invalid cases there are the user's input, as a manifest is: a usage
+ * error naming the folder and each problem (the project's own cases failing is no usage error).
+ */
+export async function loadCheckCases(casesDir: string): Promise<LoadedCase[]> {
+  try {
+    return await loadCases(casesDir);
+  } catch (err) {
+    if (err instanceof CaseError && casesDir !== CASES_DIR) throw flagError('--cases', casesDir, `invalid conformance cases: ${err.problems.join('; ')}`);
+    throw err;
+  }
+}
+
+/**
+ * The cases that --case and --group select, each unknown id or empty group a usage error
+ * naming the flag and the value.
+ */
+export function selectedCases<T extends LoadedCase>(loaded: readonly T[], args: Pick<CheckArgs, 'caseIds' | 'groups' | 'casesDir'>): T[] {
+  if (loaded.length === 0) throw flagError('--cases', args.casesDir, 'holds no case files');
+  const ids = loaded.map((l) => l.case.id);
+  for (const id of args.caseIds) {
+    if (!ids.includes(id)) {
+      const near = ids.filter((k) => k.includes(id) || id.includes(k) || commonPrefix(k, id) >= 6).slice(0, 5);
+      throw flagError('--case', id, `no case has this id${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`);
+    }
+  }
+  const selected = selectCases(loaded, { ids: args.caseIds, groups: args.groups });
+  if (selected.length === 0) {
+    const [first = '', ...more] = args.groups;
+    throw flagError('--group', first, `no case is in ${more.length ? `the groups ${args.groups.join(', ')}` : 'this group'}`);
+  }
+  return selected;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
 
 /** What a check reports while it goes, on stderr (also used by `gauntlet bench`). */
@@ -124,6 +159,12 @@ export function checkProgress(stream: NodeJS.WriteStream): CheckEvents {
       if (tty) stream.write('\r\x1b[2K');
       stream.write(`      ${sanitizeTerminal(name)} FAILED: ${sanitizeTerminal(message)}\n`);
     },
+    exited(name: string, death: ServerDeath, server: RunningServer) {
+      if (tty) stream.write('\r\x1b[2K');
+      const during = death.caseId ? ` during ${death.caseId}` : death.inFlight.length > 0 ? ` with ${death.inFlight.length} case(s) in flight` : '';
+      const then = death.restarted ? `restarted at ${server.url} (pid ${server.pid})` : `not restarted: ${death.notRestartedBecause ?? ''}`;
+      stream.write(`      ${sanitizeTerminal(name)} exited (${death.exit})${sanitizeTerminal(during)}; ${sanitizeTerminal(then)}\n`);
+    },
   };
 }
 
@@ -137,15 +178,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${CHECK_USAGE}\n`);
     return 0;
   }
-  const loaded = await loadCases(args.casesDir);
-  if (loaded.length === 0) throw new Error(`no conformance cases: ${args.casesDir} holds no case files`);
-  let selected;
-  try {
-    selected = selectCases(loaded, { ids: args.caseIds, groups: args.groups });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (selected.length === 0) throw new UsageError(`no case is in group ${args.groups.join(', ')}`);
+  const selected = selectedCases(await loadCheckCases(args.casesDir), args);
   // Checked before anything is started or written: without an engine no server can run.
   const engineProblem = await containerEngineProblem(args.runtime);
   if (engineProblem) {

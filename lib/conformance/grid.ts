@@ -5,7 +5,7 @@
  */
 import type { CheckRun, Verdict } from './types.ts';
 import { sanitizeTerminal } from '../report/format.ts';
-import { caseById, countVerdicts, countsLine, resultDetail, serverResults } from './summary.ts';
+import { caseById, countVerdicts, countsLine, resultDetail, serverNotes, serverResults } from './summary.ts';
 
 export interface GridOptions {
   color?: boolean;
@@ -17,6 +17,7 @@ const LABEL: Record<Verdict, string> = {
   fail: 'FAIL',
   info: 'info',
   skip: 'skip',
+  'not-run': 'not-run',
   'harness-error': 'ERROR',
 };
 
@@ -26,6 +27,7 @@ const COLOR: Record<Verdict, [string, string]> = {
   fail: ['\u001b[1;31m', '\u001b[22;39m'],
   info: ['\u001b[36m', '\u001b[39m'],
   skip: ['\u001b[2m', '\u001b[22m'],
+  'not-run': ['\u001b[2;33m', '\u001b[22;39m'],
   'harness-error': ['\u001b[35m', '\u001b[39m'],
 };
 
@@ -40,7 +42,7 @@ export function renderGrid(run: CheckRun, options: GridOptions = {}): string {
   const servers = run.servers;
   const idWidth = Math.max(4, ...run.cases.map((c) => c.id.length));
   const levelWidth = 6;
-  const colWidths = servers.map((s) => Math.max(5, s.name.length));
+  const colWidths = servers.map((s) => Math.max(LABEL['not-run'].length, s.name.length));
   const out: string[] = [];
   const header = ['case'.padEnd(idWidth), 'level'.padEnd(levelWidth), ...servers.map((s, i) => sanitizeTerminal(s.name).padEnd(colWidths[i] ?? 5))];
   out.push(header.join('  ').trimEnd());
@@ -65,7 +67,7 @@ export function renderGrid(run: CheckRun, options: GridOptions = {}): string {
   for (const s of servers) {
     const counts = countVerdicts(serverResults(run, s.name));
     const name = sanitizeTerminal(s.name);
-    let line = `${name}: ${countsLine(counts)}`;
+    let line = [`${name}: ${countsLine(counts)}`, ...serverNotes(s).map(sanitizeTerminal)].join('; ');
     if (s.error) line += `; ${paint('fail', 'FAILED', color)}: ${sanitizeTerminal(s.error.split('\n')[0] ?? s.error)}`;
     out.push(line);
   }
@@ -78,6 +80,26 @@ export function renderGrid(run: CheckRun, options: GridOptions = {}): string {
       const where = info ? ` (${info.level}, ${info.rfc})` : '';
       out.push(`${paint(r.verdict, LABEL[r.verdict], color)} ${sanitizeTerminal(r.server)} ${r.caseId}${where}: ${sanitizeTerminal(r.reason)}`);
       out.push(`     replay: ${sanitizeTerminal(resultDetail(run, r).replay)}`);
+    }
+  }
+  // Cases not run share one reason per server: one line each, not one per case.
+  for (const s of servers) {
+    const skipped = serverResults(run, s.name).filter((r) => r.verdict === 'not-run');
+    if (skipped.length === 0) continue;
+    const reasons = [...new Set(skipped.map((r) => r.reason))];
+    out.push('', `${paint('not-run', `${skipped.length} case${skipped.length === 1 ? '' : 's'} not run`, color)} on ${sanitizeTerminal(s.name)}: ${reasons.map(sanitizeTerminal).join('; ')}`);
+  }
+  for (const s of servers) {
+    // Each distinct output once, with the cases it followed: a server dying the same way five times says it once.
+    const tails = new Map<string, { exit: string; cases: Set<string> }>();
+    for (const d of s.deaths ?? []) {
+      if (!d.outputTail) continue;
+      const seen = tails.get(d.outputTail) ?? { exit: d.exit, cases: new Set<string>() };
+      if (d.caseId) seen.cases.add(d.caseId);
+      tails.set(d.outputTail, seen);
+    }
+    for (const [tail, { exit, cases }] of tails) {
+      out.push('', `${sanitizeTerminal(s.name)} exited (${exit})${cases.size > 0 ? ` during ${[...cases].join(', ')}` : ''}; its last output:`, sanitizeTerminal(tail));
     }
   }
   const infos = run.results.filter((r) => r.verdict === 'info').length;

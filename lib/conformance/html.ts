@@ -7,7 +7,7 @@
 import type { CaseResult, CheckRun, Verdict } from './types.ts';
 import { escapeHtml } from '../report/format.ts';
 import { htmlDocument, sectionId, type HtmlSection } from '../report/html.ts';
-import { caseById, countVerdicts, countsLine, resultDetail, serverResults } from './summary.ts';
+import { caseById, countVerdicts, countsLine, resultDetail, serverNotes, serverResults } from './summary.ts';
 
 const STYLE: Record<Verdict, string> = {
   pass: 'background:#dff3e0;color:#05620a',
@@ -15,6 +15,7 @@ const STYLE: Record<Verdict, string> = {
   fail: 'background:#fbd9dd;color:#b00020;font-weight:bold',
   info: 'background:#dceefb;color:#0b4f7c',
   skip: 'background:#f0f0f0;color:#777',
+  'not-run': 'background:#f0f0f0;color:#8a5a00;font-style:italic',
   'harness-error': 'background:#eadcf5;color:#5b2a86;font-weight:bold',
 };
 
@@ -24,6 +25,7 @@ const LABEL: Record<Verdict, string> = {
   fail: 'FAIL',
   info: 'info',
   skip: 'skip',
+  'not-run': 'not run',
   'harness-error': 'harness error',
 };
 
@@ -52,7 +54,8 @@ function gridTable(run: CheckRun): string {
       const r = byKey.get(`${s.name}\u0000${c.id}`);
       if (!r) return `<td style="${CELL}color:#777">${s.error ? 'server down' : '&ndash;'}</td>`;
       const label = escapeHtml(LABEL[r.verdict]);
-      const text = r.verdict === 'pass' ? label : `<a href="#${anchor(r)}" style="color:inherit">${label}</a>`;
+      // A case not run has no entry below to link to: the summary says why.
+      const text = r.verdict === 'pass' || r.verdict === 'not-run' ? label : `<a href="#${anchor(r)}" style="color:inherit">${label}</a>`;
       return `<td style="${CELL}${STYLE[r.verdict]}" title="${escapeHtml(r.reason)}">${text}</td>`;
     });
     rows.push(
@@ -64,9 +67,13 @@ function gridTable(run: CheckRun): string {
 
 function summaryList(run: CheckRun): string {
   const items = run.servers.map((s) => {
-    const counts = countsLine(countVerdicts(serverResults(run, s.name)));
+    const counts = [countsLine(countVerdicts(serverResults(run, s.name))), ...serverNotes(s)].join('; ');
     const error = s.error ? `<div class="error"><pre>${escapeHtml(s.error)}</pre></div>` : '';
-    return `  <li><strong>${escapeHtml(s.name)}</strong>: ${escapeHtml(counts)}${error}</li>`;
+    const exits = (s.deaths ?? [])
+      .filter((d) => d.outputTail)
+      .map((d) => `<div class="error">exited (${escapeHtml(d.exit)})${d.caseId ? ` during <code>${escapeHtml(d.caseId)}</code>` : ''}; its last output:<pre>${escapeHtml(d.outputTail)}</pre></div>`)
+      .join('');
+    return `  <li><strong>${escapeHtml(s.name)}</strong>: ${escapeHtml(counts)}${error}${exits}</li>`;
   });
   return `<ul>\n${items.join('\n')}\n</ul>`;
 }
@@ -87,6 +94,7 @@ function details(run: CheckRun, r: CaseResult): string {
 
 /** The grid, the per-server summary and an expandable entry for every result that did not pass. */
 export function conformanceSection(run: CheckRun, id = 'conformance'): HtmlSection {
+  // Cases not run have no exchange to show; the summary and the grid say why.
   const order: Verdict[] = ['fail', 'harness-error', 'warn', 'info'];
   const notPassed = order.flatMap((v) => run.results.filter((r) => r.verdict === v));
   const body = [summaryList(run), gridTable(run)];

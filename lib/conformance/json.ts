@@ -17,6 +17,8 @@ export interface JsonResponse {
   start: number;
   end: number;
   incomplete?: boolean;
+  /** The client kept only the start of this response. */
+  truncated?: boolean;
 }
 
 export interface JsonExchange {
@@ -30,12 +32,33 @@ export interface JsonExchange {
   receivedLength: number;
   unsent?: number;
   harnessError?: string;
-  /** Only for results that did not pass. */
+  /** The server refused the connection or did not accept it. */
+  connectFailure?: string;
+  /** The client stopped at its deadline or at a response head too large. */
+  limit?: Exchange['limit'];
+  /**
+   * The server sent more than the client keeps: `receivedLength` and the bytes below are the
+   * first `keptBytes`; `receivedBytes` counts everything that arrived.
+   */
+  truncated?: Exchange['truncated'];
+  /**
+   * Only for results that did not pass. The bytes each way are given up to JSON_BYTES;
+   * `sentShown` and `receivedShown` say how many when that is fewer than the length.
+   */
   sentBase64?: string;
   receivedBase64?: string;
   sentText?: string;
   receivedText?: string;
+  sentShown?: number;
+  receivedShown?: number;
 }
+
+/**
+ * The most bytes check.json carries each way per exchange: a server flooding every case, or a
+ * case sending a MiB, would otherwise make the file (and the harness writing it) hundreds of
+ * MB. The wire log shows the start and end of longer blocks; the case's replay sends it all.
+ */
+export const JSON_BYTES = 16 * 1024;
 
 export interface JsonResult {
   caseId: string;
@@ -68,6 +91,7 @@ function jsonResponse(r: ParsedResponse): JsonResponse {
     start: r.start,
     end: r.end,
     ...(r.incomplete ? { incomplete: true } : {}),
+    ...(r.truncated ? { truncated: true } : {}),
   };
 }
 
@@ -84,17 +108,24 @@ export function jsonExchange(ex: Exchange, withBytes: boolean): JsonExchange {
   };
   if (ex.unsent) out.unsent = ex.unsent;
   if (ex.harnessError) out.harnessError = ex.harnessError;
+  if (ex.connectFailure) out.connectFailure = ex.connectFailure;
+  if (ex.limit) out.limit = ex.limit;
+  if (ex.truncated) out.truncated = ex.truncated;
   if (withBytes) {
-    out.sentBase64 = base64(ex.sent);
-    out.receivedBase64 = base64(ex.received);
-    out.sentText = escapeBytes(ex.sent);
-    out.receivedText = escapeBytes(ex.received);
+    const sent = ex.sent.subarray(0, JSON_BYTES);
+    const shown = ex.received.subarray(0, JSON_BYTES);
+    out.sentBase64 = base64(sent);
+    out.receivedBase64 = base64(shown);
+    out.sentText = escapeBytes(sent);
+    out.receivedText = escapeBytes(shown);
+    if (sent.length < ex.sent.length) out.sentShown = sent.length;
+    if (shown.length < ex.received.length) out.receivedShown = shown.length;
   }
   return out;
 }
 
 export function jsonResult(run: CheckRun, r: CaseResult): JsonResult {
-  const detailed = r.verdict !== 'pass' && r.verdict !== 'skip';
+  const detailed = r.verdict !== 'pass' && r.verdict !== 'skip' && r.verdict !== 'not-run';
   const out: JsonResult = {
     caseId: r.caseId,
     server: r.server,

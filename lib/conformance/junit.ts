@@ -1,7 +1,7 @@
 /**
  * check.junit.xml: one <testsuite> per server, one <testcase> per case, so that CI systems show
  * conformance like any test run. A MUST miss is a <failure>, a harness error an <error>, a skip
- * <skipped>; every result that did not pass carries its wire log in <system-out>. A server
+ * and a case not run (the server had stopped answering, or was down) <skipped> with its reason; every result that did not pass carries its wire log in <system-out>. A server
  * that did not start is one failed testcase of its suite.
  */
 import type { CaseResult, CheckRun, CheckServerRecord } from './types.ts';
@@ -50,8 +50,8 @@ function testcase(run: CheckRun, r: CaseResult): string {
   const level = info ? `${info.level}, ${info.rfc}` : '';
   if (r.verdict === 'fail') lines.push(`      <failure${attrs({ message: r.reason, type: info?.level ?? 'fail' })}>${escapeXml(`${level}: ${r.reason}`)}</failure>`);
   else if (r.verdict === 'harness-error') lines.push(`      <error${attrs({ message: r.reason, type: 'harness-error' })}>${escapeXml(r.reason)}</error>`);
-  else if (r.verdict === 'skip') lines.push(`      <skipped${attrs({ message: r.reason })}/>`);
-  if (r.verdict !== 'skip') {
+  else if (r.verdict === 'skip' || r.verdict === 'not-run') lines.push(`      <skipped${attrs({ message: r.reason })}/>`);
+  if (r.verdict !== 'skip' && r.verdict !== 'not-run') {
     const d = resultDetail(run, r);
     const out = [
       `${r.verdict.toUpperCase()} (${level}): ${r.reason}`,
@@ -77,7 +77,7 @@ function testsuite(run: CheckRun, server: CheckServerRecord): string {
     tests: results.length + startFailed,
     failures: counts.fail + startFailed,
     errors: counts['harness-error'],
-    skipped: counts.skip,
+    skipped: counts.skip + counts['not-run'],
     time: seconds(time),
     timestamp: run.startedAt.replace(/\.\d+Z$/, ''),
   })}>`;
@@ -87,6 +87,12 @@ function testsuite(run: CheckRun, server: CheckServerRecord): string {
   lines.push(`      <property${attrs({ name: 'capabilities', value: server.capabilities.join(',') })}/>`);
   lines.push(`      <property${attrs({ name: 'warnings', value: counts.warn })}/>`);
   lines.push(`      <property${attrs({ name: 'informational', value: counts.info })}/>`);
+  lines.push(`      <property${attrs({ name: 'not-run', value: counts['not-run'] })}/>`);
+  for (const [i, d] of (server.deaths ?? []).entries()) {
+    const what = `${d.exit}${d.caseId ? ` during ${d.caseId}` : ''}; ${d.restarted ? 'restarted' : `not restarted: ${d.notRestartedBecause ?? ''}`}`;
+    lines.push(`      <property${attrs({ name: `exit-${i + 1}`, value: what })}/>`);
+  }
+  if (server.stoppedAnswering) lines.push(`      <property${attrs({ name: 'stopped-answering', value: server.stoppedAnswering })}/>`);
   lines.push('    </properties>');
   if (server.error) {
     lines.push(`    <testcase${attrs({ classname: `${server.name}.server`, name: 'the server runs for the whole check', time: '0.000' })}>`);
@@ -109,7 +115,7 @@ export function renderJunit(run: CheckRun): string {
       tests: run.results.length + startFailures,
       failures: counts.fail + startFailures,
       errors: counts['harness-error'],
-      skipped: counts.skip,
+      skipped: counts.skip + counts['not-run'],
       time: seconds(time),
     })}>`,
     ...run.servers.map((s) => testsuite(run, s)),

@@ -16,7 +16,7 @@
 import fc from 'fast-check';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { exchange, partBytes, type ExchangeOptions } from './raw-client.ts';
+import { exchange, partBytes, unreachable, type ExchangeOptions } from './raw-client.ts';
 import { contentLength, headerValues, statusText } from './response-parser.ts';
 import { escapedLines, printfReplay, renderWireLog, shellQuote } from './wire-log.ts';
 import type { Capability, Exchange, ParsedResponse, RequestPart } from './types.ts';
@@ -134,13 +134,23 @@ interface Logged {
   timeoutMs: number;
 }
 
-/** The exchanges of one run, kept for the wire log of a failure. */
+/**
+ * The exchanges of one run, kept for the wire log of a failure. Each is bounded by its own
+ * deadline, and all of them end when the run's time is up (`callOff`), so that a run that
+ * outlasts RUN_LIMIT_MS leaves no connection behind.
+ */
 class Probe {
   readonly logged: Logged[] = [];
   /** The first exchange of the run could not even connect: the server was gone before this value was tried. */
   goneAtStart = false;
   private started = 0;
+  private readonly calls = new AbortController();
   constructor(readonly target: PropertyTarget) {}
+
+  /** Ends every exchange of the run still under way, and any started later. */
+  callOff(): void {
+    this.calls.abort();
+  }
 
   get authority(): string {
     return `${this.target.host}:${this.target.port}`;
@@ -148,8 +158,8 @@ class Probe {
 
   async send(label: string, parts: readonly RequestPart[], opts: ExchangeOptions): Promise<Exchange> {
     const first = this.started++ === 0;
-    const ex = await exchange(this.target.host, this.target.port, parts, opts);
-    if (first && ex.harnessError) this.goneAtStart = true;
+    const ex = await exchange(this.target.host, this.target.port, parts, { ...opts, signal: this.calls.signal });
+    if (first && unreachable(ex)) this.goneAtStart = true;
     this.logged.push({ label, exchange: ex, timeoutMs: opts.timeoutMs });
     return ex;
   }
@@ -202,6 +212,8 @@ function whole(bytes: Uint8Array): RequestPart[] {
 
 function observed(ex: Exchange): string {
   if (ex.harnessError) return `the harness could not reach the server: ${ex.harnessError}`;
+  if (ex.connectFailure) return `no connection: ${ex.connectFailure}`;
+  if (ex.limit) return `the client stopped reading: ${ex.limit.message}`;
   const rs = ex.responses.map((r) => `${statusText(r)}${r.incomplete ? ' (cut short)' : ''}`);
   const end =
     ex.closedBy === 'server'
@@ -248,11 +260,12 @@ function outcomeText(ex: Exchange): string {
  * and RFC 9110 §8.6 from the sender's side.
  */
 function framingProblem(ex: Exchange, method: string, version: string): string | null {
-  if (ex.harnessError) return `could not exchange: ${ex.harnessError}`;
+  if (unreachable(ex)) return `could not exchange: ${unreachable(ex)}`;
   const n = ex.responses.length;
   if (n === 0) return `expected exactly one response, got ${observed(ex)}`;
   if (n > 1) return `expected exactly one response, got ${n}: ${observed(ex)}`;
   const r = ex.responses[0]!;
+  if (ex.limit) return `the client stopped reading: ${ex.limit.message}`;
   if (r.incomplete) return `the response ${statusText(r)} was cut short: its ${r.framing} framing promised more bytes than arrived before ${ex.closedBy === 'server' ? 'the close' : 'the server went silent'}`;
   if (ex.trailingGarbage > 0) {
     const extra = ex.received.subarray(ex.received.length - ex.trailingGarbage, ex.received.length - ex.trailingGarbage + 60);
@@ -399,8 +412,8 @@ const fragmentationInvariance: PropertyDef<SplitBytes<WellFormedRequest>> = {
   async check(s, probe) {
     const method = s.input.method;
     const [ex1, ex2] = await Promise.all([probe.send('sent whole', whole(s.bytes), oneResponse(method)), probe.send('sent split', s.parts, oneResponse(method))]);
-    if (ex1.harnessError) return `could not exchange: ${ex1.harnessError}`;
-    if (ex2.harnessError) return `could not exchange: ${ex2.harnessError}`;
+    if (unreachable(ex1)) return `could not exchange: ${unreachable(ex1)}`;
+    if (unreachable(ex2)) return `could not exchange: ${unreachable(ex2)}`;
     if (outcomeKey(ex1) !== outcomeKey(ex2)) {
       return `sent whole it got ${outcomeText(ex1)}; split into ${s.parts.length} writes it got ${outcomeText(ex2)}`;
     }
@@ -431,8 +444,8 @@ const pipeliningOrder: PropertyDef<WellFormedRequest[]> = {
   async check(rs, probe) {
     // One at a time: each on its own connection, all at once.
     const single = await Promise.all(rs.map((r, i) => probe.send(`request ${i + 1} alone`, whole(r.bytes), oneResponse(r.method))));
-    const broken = single.find((ex) => ex.harnessError);
-    if (broken) return `could not exchange: ${broken.harnessError}`;
+    const broken = single.find((ex) => unreachable(ex));
+    if (broken) return `could not exchange: ${unreachable(broken)}`;
     // One at a time, a response that says close (or has none) ends what a pipeline can expect.
     let expected = rs.length;
     for (const [i, ex] of single.entries()) {
@@ -449,7 +462,7 @@ const pipeliningOrder: PropertyDef<WellFormedRequest[]> = {
       expectResponses: expected,
       settleMs: 30,
     });
-    if (piped.harnessError) return `could not exchange: ${piped.harnessError}`;
+    if (unreachable(piped)) return `could not exchange: ${unreachable(piped)}`;
     for (let i = 0; i < Math.min(expected, piped.responses.length); i++) {
       const want = single[i]!;
       const got: Exchange = { ...piped, responses: [piped.responses[i]!] };
@@ -517,7 +530,7 @@ const connectionIsolation: PropertyDef<IsolatedPair> = {
       probe.send('request 1 alone', whole(v.held.bytes), oneResponse(v.held.method)),
       probe.send('request 2 alone', whole(v.other.bytes), oneResponse(v.other.method)),
     ]);
-    for (const ex of [exHeld, exOther, aloneHeld, aloneOther]) if (ex.harnessError) return `could not exchange: ${ex.harnessError}`;
+    for (const ex of [exHeld, exOther, aloneHeld, aloneOther]) if (unreachable(ex)) return `could not exchange: ${unreachable(ex)}`;
     if (outcomeKey(exOther) !== outcomeKey(aloneOther)) {
       return `request 2, sent while connection 1 held an incomplete head, got ${outcomeText(exOther)}; alone it gets ${outcomeText(aloneOther)}`;
     }
@@ -555,8 +568,8 @@ const headMatchesGet: PropertyDef<WellFormedRequest> = {
     const headLines = [`HEAD${r.lines[0]!.slice(r.method.length)}`, ...r.lines.slice(1)];
     const head = serializeRequest(headLines, new Uint8Array(0));
     const [get, hd] = await Promise.all([probe.send('GET', whole(r.bytes), oneResponse('GET')), probe.send('HEAD', whole(head), oneResponse('HEAD'))]);
-    if (get.harnessError) return `could not exchange: ${get.harnessError}`;
-    if (hd.harnessError) return `could not exchange: ${hd.harnessError}`;
+    if (unreachable(get)) return `could not exchange: ${unreachable(get)}`;
+    if (unreachable(hd)) return `could not exchange: ${unreachable(hd)}`;
     const g = get.responses[0];
     const h = hd.responses[0];
     if (!g) return `GET got ${observed(get)}`;
@@ -620,7 +633,7 @@ const noTraversal: PropertyDef<PathAttack> = {
   async check(a, probe) {
     const bytes = Buffer.from(`GET ${a.target} HTTP/1.1\r\nHost: ${probe.authority}\r\nConnection: close\r\n\r\n`, 'latin1');
     const ex = await probe.send('GET', whole(bytes), { timeoutMs: 2_000, methods: ['GET'] });
-    if (ex.harnessError) return `could not exchange: ${ex.harnessError}`;
+    if (unreachable(ex)) return `could not exchange: ${unreachable(ex)}`;
     if (Buffer.from(ex.received).toString('latin1').includes(OUTSIDE_MARKER)) {
       return `the response contains ${OUTSIDE_MARKER}: the file outside the root was served`;
     }
@@ -662,9 +675,9 @@ const mutationLiveness: PropertyDef<MutatedRequest> = {
     }
     // Whatever the answer to the mutated request is, it is not judged: only that the server lives on.
     const mutated = await probe.send('mutated request', whole(m.bytes), { timeoutMs: MUTATED_SILENCE_MS, methods: [m.original.method], expectResponses: 1, settleMs: 20 });
-    if (mutated.harnessError) return `could not reach the server for the mutated request: ${mutated.harnessError}`;
+    if (unreachable(mutated)) return `could not reach the server for the mutated request: ${unreachable(mutated)}`;
     const ex = await probe.send('then GET / on a fresh connection', whole(alive), aliveOpts);
-    if (ex.harnessError) return `after the mutated request the server stopped accepting connections: ${ex.harnessError}`;
+    if (unreachable(ex)) return `after the mutated request the server stopped accepting connections: ${unreachable(ex)}`;
     const r = ex.responses[0];
     if (r?.status !== 200) return `after the mutated request, GET / on a fresh connection got ${observed(ex)} instead of 200`;
     return null;
@@ -762,6 +775,8 @@ async function runDefinition<T>(def: PropertyDef<T>, target: PropertyTarget, giv
       problem = await withDeadline(def.check(value, probe), RUN_LIMIT_MS, 'one run of the property');
     } catch (err) {
       problem = errorText(err);
+    } finally {
+      probe.callOff();
     }
     if (probe.goneAtStart) {
       gone ??= problem ?? 'unreachable';

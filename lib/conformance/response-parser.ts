@@ -6,6 +6,9 @@
  * it never skips bytes to resynchronise: whatever follows the last response that parses is
  * reported as trailing bytes. Counting status lines exactly matters, because "two responses to
  * one request" is the signal of a request smuggled past a front end.
+ *
+ * A head is read up to MAX_HEAD_BYTES: a server that sends an endless status line or header
+ * section is a failure to report, not a reason to keep reading (or keeping) its bytes.
  */
 import type { ParsedResponse } from './types.ts';
 
@@ -21,7 +24,18 @@ export interface ParseOptions {
    * the close is then complete. When false, such a body is what had arrived so far.
    */
   ended?: boolean;
+  /**
+   * The bytes are only the start of what the server sent (the client keeps a bounded prefix):
+   * a response reaching the end of them is marked `truncated`, and is never complete.
+   */
+  truncated?: boolean;
 }
+
+/** The longest response head read, bytes: status line, fields and the blank line. */
+export const MAX_HEAD_BYTES = 64 * 1024;
+
+/** Why parsing stops at a head longer than MAX_HEAD_BYTES. */
+export const HEAD_TOO_LARGE = `the response head exceeds ${MAX_HEAD_BYTES} bytes without its blank line`;
 
 export interface ParseOutcome {
   /** Final responses in order. */
@@ -34,6 +48,8 @@ export interface ParseOutcome {
   garbageStart: number;
   /** Why parsing stopped early, when it did ("no status line", "the header section never ended"). */
   stoppedBecause?: string;
+  /** A response head ran past MAX_HEAD_BYTES (`stoppedBecause` is HEAD_TOO_LARGE). */
+  headTooLarge?: boolean;
 }
 
 const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?: ([^\r\n]*))?$/;
@@ -86,9 +102,19 @@ export function contentLength(values: readonly string[]): number | null {
 type HeadResult =
   | { kind: 'head'; version: string; status: number; reason: string; headers: Array<[string, string]>; bodyStart: number }
   | { kind: 'partial'; why: string }
-  | { kind: 'garbage'; why: string };
+  | { kind: 'garbage'; why: string }
+  | { kind: 'too-large'; why: string };
 
 function parseHead(text: string, start: number): HeadResult {
+  const head = parseHeadUnbounded(text, start);
+  if (head.kind === 'head' ? head.bodyStart - start > MAX_HEAD_BYTES : head.kind === 'partial' && text.length - start > MAX_HEAD_BYTES) {
+    return { kind: 'too-large', why: HEAD_TOO_LARGE };
+  }
+  return head;
+}
+
+/** Reads a head from `start`, however long. Only ever given the bounded bytes the client kept. */
+function parseHeadUnbounded(text: string, start: number): HeadResult {
   const first = lineAt(text, start);
   if (!first) {
     // Not a whole line yet: it is a response only if it could still become a status line.
@@ -196,10 +222,12 @@ export function parseResponses(bytes: Uint8Array, opts: ParseOptions = {}): Pars
   const interim: ParsedResponse[] = [];
   let pos = 0;
   let stoppedBecause: string | undefined;
+  let headTooLarge = false;
   while (pos < bytes.length) {
     const head = parseHead(text, pos);
     if (head.kind !== 'head') {
       stoppedBecause = head.why;
+      headTooLarge = head.kind === 'too-large';
       break;
     }
     const method = (methods[responses.length] ?? 'GET').toUpperCase();
@@ -227,7 +255,7 @@ export function parseResponses(bytes: Uint8Array, opts: ParseOptions = {}): Pars
       } else {
         // Read until the server closes: the rule for a final coding other than chunked, for
         // an invalid Content-Length, and for a response with neither field.
-        body = { body: bytes.subarray(head.bodyStart), end: bytes.length, framing: 'close', incomplete: !opts.ended };
+        body = { body: bytes.subarray(head.bodyStart), end: bytes.length, framing: 'close', incomplete: !opts.ended || Boolean(opts.truncated) };
       }
     }
     const response: ParsedResponse = {
@@ -241,6 +269,7 @@ export function parseResponses(bytes: Uint8Array, opts: ParseOptions = {}): Pars
       end: body.end,
     };
     if (body.incomplete) response.incomplete = true;
+    if (opts.truncated && body.end === bytes.length && body.incomplete) response.truncated = true;
     (isInterim ? interim : responses).push(response);
     pos = body.end;
     if (body.brokenAt !== undefined) {
@@ -255,6 +284,7 @@ export function parseResponses(bytes: Uint8Array, opts: ParseOptions = {}): Pars
     trailingGarbage: bytes.length - pos,
     garbageStart: pos,
     ...(stoppedBecause && pos < bytes.length ? { stoppedBecause } : {}),
+    ...(headTooLarge ? { headTooLarge } : {}),
   };
 }
 

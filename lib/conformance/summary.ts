@@ -6,19 +6,46 @@ import type { CaseInfo, CaseResult, CheckRun, CheckServerRecord, Verdict } from 
 import { gauntletReplay, renderWireLog } from './wire-log.ts';
 
 /** Verdicts in the order summaries list them. */
-export const VERDICTS: readonly Verdict[] = ['pass', 'warn', 'fail', 'info', 'skip', 'harness-error'];
+export const VERDICTS: readonly Verdict[] = ['pass', 'warn', 'fail', 'info', 'skip', 'harness-error', 'not-run'];
 
 export type VerdictCounts = Record<Verdict, number>;
 
 export function countVerdicts(results: readonly CaseResult[]): VerdictCounts {
-  const counts: VerdictCounts = { pass: 0, warn: 0, fail: 0, info: 0, skip: 0, 'harness-error': 0 };
+  const counts: VerdictCounts = { pass: 0, warn: 0, fail: 0, info: 0, skip: 0, 'harness-error': 0, 'not-run': 0 };
   for (const r of results) counts[r.verdict] += 1;
   return counts;
 }
 
-/** "40 pass, 2 warn, 1 fail, 3 info, 2 skip, 0 harness-error" */
+/**
+ * "40 pass, 2 warn, 1 fail, 3 info, 2 skip, 0 harness-error", then ", 120 not-run" when cases
+ * were not run: a healthy run's line stays as it always was.
+ */
 export function countsLine(counts: VerdictCounts): string {
-  return VERDICTS.map((v) => `${counts[v]} ${v}`).join(', ');
+  return VERDICTS.filter((v) => v !== 'not-run' || counts[v] > 0)
+    .map((v) => `${counts[v]} ${v}`)
+    .join(', ');
+}
+
+function times(n: number): string {
+  return n === 1 ? 'once' : `${n} times`;
+}
+
+/**
+ * What happened to a server during the check, as clauses for its summary line: its exits and
+ * restarts, and whether it stopped answering. Empty for a server that ran throughout.
+ */
+export function serverNotes(server: CheckServerRecord): string[] {
+  const notes: string[] = [];
+  const deaths = server.deaths ?? [];
+  if (deaths.length > 0) {
+    const restarted = deaths.filter((d) => d.restarted).length;
+    const killers = [...new Set(deaths.map((d) => d.caseId).filter((id): id is string => id !== undefined))];
+    const exits = [...new Set(deaths.map((d) => d.exit))].join(', ');
+    const by = killers.length > 0 ? ` during ${killers.join(', ')}` : ' (no case in flight made it exit when run alone)';
+    notes.push(`exited ${times(deaths.length)} (${exits})${by}; restarted ${times(restarted)}`);
+  }
+  if (server.stoppedAnswering) notes.push(server.stoppedAnswering);
+  return notes;
 }
 
 /** The results of one server, in case order. */
@@ -29,15 +56,21 @@ export function serverResults(run: CheckRun, server: string): CaseResult[] {
 /** A server's one-line summary: its counts, or why it has none. */
 export function serverSummary(run: CheckRun, server: CheckServerRecord): string {
   const results = serverResults(run, server.name);
-  const counts = countsLine(countVerdicts(results));
+  const counts = [countsLine(countVerdicts(results)), ...serverNotes(server)].join('; ');
   if (!server.error) return `${server.name}: ${counts}`;
   const firstLine = server.error.split('\n')[0] ?? server.error;
   return results.length > 0 ? `${server.name}: ${counts}; FAILED: ${firstLine}` : `${server.name}: FAILED: ${firstLine}`;
 }
 
-/** Whether the run holds a failure: a MUST miss, a dead server, or a server that did not start. */
+/**
+ * Whether the run holds a failure: a MUST miss, a server that did not start, exited during the
+ * check (restarted or not) or stopped answering.
+ */
 export function runFailed(run: CheckRun): boolean {
-  return run.servers.some((s) => s.error) || run.results.some((r) => r.verdict === 'fail');
+  return (
+    run.servers.some((s) => s.error || (s.deaths?.length ?? 0) > 0 || s.stoppedAnswering) ||
+    run.results.some((r) => r.verdict === 'fail')
+  );
 }
 
 export interface ResultDetail {

@@ -68,6 +68,11 @@ export interface ParsedResponse {
    * off at a line that is not chunked syntax. `body` holds what arrived.
    */
   incomplete?: boolean;
+  /**
+   * The client kept only the start of this response (the server sent more than the client
+   * keeps): `body` is what was kept, and the response is `incomplete` as far as the bytes go.
+   */
+  truncated?: boolean;
 }
 
 /** One write or one read, for the timings of a wire log. */
@@ -89,20 +94,44 @@ export interface Exchange {
   interim: ParsedResponse[];
   /** Bytes received after the last complete response that do not parse as one. */
   trailingGarbage: number;
-  /** Who ended the connection. */
-  closedBy: 'server' | 'client-timeout' | 'client';
+  /**
+   * Who ended the connection: the server (FIN or reset), the client after its silence limit,
+   * the client after the expected responses, or the client at one of its limits (`limit` says
+   * which: the exchange's deadline, or a response head too large).
+   */
+  closedBy: 'server' | 'client-timeout' | 'client' | 'client-limit';
   /** The server reset the connection (ECONNRESET / EPIPE). Counts as closed. */
   reset: boolean;
   /** ms from the first write to the server's close, or null when the client closed. */
   closeAfterMs: number | null;
-  /** A problem of the harness itself (could not connect, ...): never the server's fault. */
+  /** A problem of the harness itself (no local port or file descriptor left, ...): never the server's fault. */
   harnessError?: string;
+  /**
+   * The connection could not be made, for a reason on the server's side: refused (nobody
+   * listening, or a full accept queue), reset, or not accepted within the time limit. Nothing
+   * was sent. A verdict about the server, not a harness error.
+   */
+  connectFailure?: string;
+  /** The client stopped at one of its limits (`closedBy: 'client-limit'`): which, and a sentence saying so. */
+  limit?: ExchangeLimit;
+  /**
+   * The server sent more than the client keeps: `received` holds the first `keptBytes`, and
+   * `receivedBytes` counts every byte that arrived.
+   */
+  truncated?: { keptBytes: number; receivedBytes: number };
   /** Every write and read in order, with its time: the timings of the wire log. */
   timeline?: WireEvent[];
   /** Request bytes never written because the server had closed the connection first. */
   unsent?: number;
   /** Host and port the exchange was with (for a replay command). */
   peer?: { host: string; port: number };
+}
+
+/** A limit of the client that ended an exchange before the server did. */
+export interface ExchangeLimit {
+  kind: 'deadline' | 'head-size';
+  /** "the response had not ended after 5000 ms, the exchange's deadline" */
+  message: string;
 }
 
 /** What a case's own check sees. */
@@ -148,7 +177,11 @@ export interface ConformanceCase {
   notes?: string;
 }
 
-export type Verdict = 'pass' | 'warn' | 'fail' | 'info' | 'skip' | 'harness-error';
+/**
+ * `not-run`: the case was never tried because the server had stopped answering or was down;
+ * counted apart, never as a pass and never as a harness error.
+ */
+export type Verdict = 'pass' | 'warn' | 'fail' | 'info' | 'skip' | 'not-run' | 'harness-error';
 
 export interface CaseResult {
   caseId: string;
@@ -191,6 +224,29 @@ export interface CheckServerRecord {
   error?: string;
   /** Where it ran: a process, or a container with its image and limits. */
   runtime?: RuntimeInfo;
+  /** Each time the server exited during the check, and what was done about it. */
+  deaths?: ServerDeath[];
+  /**
+   * Set when the check stopped early because the server stopped answering: the sentence
+   * that gave the remaining cases their `not-run` verdict.
+   */
+  stoppedAnswering?: string;
+}
+
+/** A server that exited during a check. */
+export interface ServerDeath {
+  /** "exit code 1", "killed by SIGSEGV" */
+  exit: string;
+  /** The last lines the server wrote (stderr, else stdout). */
+  outputTail: string;
+  /** The case found to make it exit, when one was. */
+  caseId?: string;
+  /** The cases in flight when it exited (the candidates). */
+  inFlight: string[];
+  /** Whether it was started again (false: it would not start, or too many restarts). */
+  restarted: boolean;
+  /** Why it was not restarted, when it was not. */
+  notRestartedBecause?: string;
 }
 
 /** Everything `gauntlet check` observed: the data of check.json, check.junit.xml and check.html. */

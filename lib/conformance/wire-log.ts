@@ -31,9 +31,22 @@ function escapeByte(b: number): string {
  * backslash is doubled, so the text maps back to the bytes without ambiguity.
  */
 export function escapeBytes(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += escapeByte(b);
-  return out;
+  // Runs of printable bytes are cut out whole: a string built byte by byte costs a node per
+  // byte until it is flattened, which for a MiB of response is hundreds of MB.
+  const parts: string[] = [];
+  let run = 0;
+  const flush = (end: number) => {
+    if (end > run) parts.push(Buffer.from(bytes.buffer, bytes.byteOffset + run, end - run).toString('latin1'));
+  };
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x20 && b < 0x7f && b !== 0x5c) continue;
+    flush(i);
+    parts.push(escapeByte(b));
+    run = i + 1;
+  }
+  flush(bytes.length);
+  return parts.join('');
 }
 
 /** Escaped bytes cut into display lines: after each \n, and every `width` characters otherwise. */
@@ -91,27 +104,33 @@ function blocks(ex: Exchange): Block[] {
           ...(ex.sent.length ? [{ atMs: 0, direction: 'sent' as const, offset: 0, length: ex.sent.length }] : []),
           ...(ex.received.length ? [{ atMs: 0, direction: 'received' as const, offset: 0, length: ex.received.length }] : []),
         ];
-  const out: Block[] = [];
+  // Reads are merged as ranges first and cut out once: concatenating read by read would copy
+  // a flood of small reads over and over.
+  const ranges: Array<{ atMs: number; direction: 'sent' | 'received'; parts: Array<[number, number]> }> = [];
   for (const ev of events) {
-    const source = ev.direction === 'sent' ? ex.sent : ex.received;
-    const bytes = source.subarray(ev.offset, ev.offset + ev.length);
-    const last = out[out.length - 1];
-    if (last && ev.direction === 'received' && last.direction === 'received') {
-      last.bytes = Buffer.concat([last.bytes, bytes]);
-    } else {
-      out.push({ atMs: ev.atMs, direction: ev.direction, bytes });
-    }
+    const last = ranges[ranges.length - 1];
+    if (last && ev.direction === 'received' && last.direction === 'received') last.parts.push([ev.offset, ev.offset + ev.length]);
+    else ranges.push({ atMs: ev.atMs, direction: ev.direction, parts: [[ev.offset, ev.offset + ev.length]] });
   }
-  return out;
+  return ranges.map((r) => {
+    const source = r.direction === 'sent' ? ex.sent : ex.received;
+    const contiguous = r.parts.every(([start], i) => i === 0 || start === r.parts[i - 1]![1]);
+    const bytes = contiguous
+      ? source.subarray(r.parts[0]![0], r.parts[r.parts.length - 1]![1])
+      : Buffer.concat(r.parts.map(([start, end]) => source.subarray(start, end)));
+    return { atMs: r.atMs, direction: r.direction, bytes };
+  });
 }
 
 function responseList(responses: readonly ParsedResponse[]): string {
-  return responses.map((r) => `${statusText(r)}${r.incomplete ? ' (cut short)' : ''}`).join(', ');
+  return responses.map((r) => `${statusText(r)}${r.truncated ? ' (longer than the client keeps)' : r.incomplete ? ' (cut short)' : ''}`).join(', ');
 }
 
 /** How the exchange ended, as the last line of a wire log. */
 function endLine(ex: Exchange, timeoutMs: number | undefined): string {
   if (ex.harnessError) return `harness error: ${ex.harnessError}`;
+  if (ex.connectFailure) return `no connection: ${ex.connectFailure}`;
+  if (ex.closedBy === 'client-limit') return `the client stopped reading: ${ex.limit?.message ?? 'a limit was reached'}`;
   const when = ex.closeAfterMs === null ? '' : ` after ${Math.round(ex.closeAfterMs)} ms`;
   if (ex.closedBy === 'server') return ex.reset ? `the connection was reset${when} (RST)` : `the server closed the connection${when} (FIN)`;
   if (ex.closedBy === 'client-timeout') {
@@ -141,9 +160,14 @@ export function renderWireLog(ex: Exchange, opts: WireLogOptions = {}): string {
     lines.push(`${stamp}${arrow} ${plural(block.bytes.length, 'byte')}`);
     for (const l of blockLines(block.bytes, max)) lines.push(`           ${l}`);
   }
+  if (ex.truncated) {
+    const { keptBytes, receivedBytes } = ex.truncated;
+    lines.push(`... ${plural(receivedBytes - keptBytes, 'more byte')} received and counted, not kept: the client keeps the first ${keptBytes} (${receivedBytes} in all)`);
+  }
   if (ex.unsent) lines.push(`${plural(ex.unsent, 'byte')} of the request not sent: the server had closed the connection`);
   lines.push(endLine(ex, opts.timeoutMs));
-  if (!ex.harnessError) {
+  if (ex.limit && ex.closedBy !== 'client-limit') lines.push(`limit: ${ex.limit.message}`);
+  if (!ex.harnessError && !ex.connectFailure) {
     const summary = [`${plural(ex.responses.length, 'response')}${ex.responses.length ? ` (${responseList(ex.responses)})` : ''}`];
     if (ex.interim.length) summary.push(`${plural(ex.interim.length, 'interim response')} (${responseList(ex.interim)})`);
     if (ex.trailingGarbage) summary.push(`${plural(ex.trailingGarbage, 'byte')} after them that do not parse as a response`);

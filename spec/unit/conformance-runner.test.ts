@@ -146,11 +146,13 @@ describe('runCase verdicts', () => {
     expect((await runCase(rejectCase('MUST', { needs: ['echo'] }), { ...s.target, capabilities: ['echo'] })).verdict).toBe('fail');
   });
 
-  it('reports a port nobody listens on as a harness error, never as the server failing', async () => {
+  it('fails a case whose connection is refused as the server\'s doing, never as a harness error, whatever its level', async () => {
     const port = await getFreePort();
-    const r = await runCase(rejectCase('MUST'), { host: '127.0.0.1', port, root: DEFAULT_DOC_ROOT, capabilities: [] });
-    expect(r.verdict).toBe('harness-error');
-    expect(r.reason).toContain('ECONNREFUSED');
+    const r = await runCase(rejectCase('informational'), { host: '127.0.0.1', port, root: DEFAULT_DOC_ROOT, capabilities: [] });
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toBe(`connection refused by the server at 127.0.0.1:${port} (ECONNREFUSED)`);
+    expect(r.exchange?.connectFailure).toBe(r.reason);
+    expect(r.exchange?.harnessError).toBeUndefined();
   });
 
   it('reports a check that throws as a harness error', async () => {
@@ -167,8 +169,9 @@ describe('runCase verdicts', () => {
     });
     const r = await runCase(rejectCase('SHOULD', { thenAlive: true }), s.target);
     expect(r.verdict).toBe('fail');
-    expect(r.reason).toMatch(/^the server stopped answering: afterwards, could not connect to 127\.0\.0\.1:\d+: ECONNREFUSED$/);
-    expect(r.aliveExchange?.harnessError).toBeTruthy();
+    expect(r.reason).toMatch(/^the server stopped answering: afterwards, connection refused by the server at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/);
+    expect(r.aliveExchange?.connectFailure).toBeTruthy();
+    expect(r.aliveExchange?.harnessError).toBeUndefined();
   });
 
   it('passes a thenAlive case when GET / on a fresh connection gets 200, and fails it otherwise', async () => {
