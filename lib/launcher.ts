@@ -6,6 +6,13 @@ import { DEFAULT_DOC_ROOT } from './paths.ts';
 import { getFreePort } from './ports.ts';
 import { OutputTail } from './output-tail.ts';
 import { onProcessEnd } from './exit-hooks.ts';
+import { withParentDeathSignal } from './process/parent-death.ts';
+import { startWatchdog, type Watchdog } from './process/watchdog.ts';
+import { sweepLeftoversOnce } from './process/leftovers.ts';
+import { registryDir, removeEntry, writeEntry, type RegistryEntry } from './process/registry.ts';
+import { checkPortOwnership, foreignPortReason } from './process/port-ownership.ts';
+import { allProcs, membersOf, ownStartTicks, readProc } from './process/proc-table.ts';
+import { killSocketHoldersNow, stopSocketHolders, type StrayProcess } from './process/strays.ts';
 
 export interface LaunchOptions {
   /** Document root passed as `{root}` (default fixtures/www). */
@@ -68,10 +75,31 @@ export interface RunningServer {
   stop(): Promise<ExitInfo>;
   /** Where it runs: a process (the default), or a container with its image and limits. */
   readonly runtime?: RuntimeInfo;
+  /**
+   * Processes found at stop still holding the server's listening socket outside its process
+   * group (a child that called setsid()), and stopped then; empty before stop and usually after.
+   */
+  strays?(): readonly StrayProcess[];
+  /** The inodes of the server's listening sockets, once it is ready (for diagnostics and tests). */
+  socketInodes?(): readonly number[];
 }
 
-/** Every process group started and not yet reaped, so that no server outlives its parent. */
-const live = new Set<number>();
+export type { StrayProcess } from './process/strays.ts';
+export { findLeftovers, type Leftover } from './process/leftovers.ts';
+
+/**
+ * Every server started and not yet stopped, by process group, with what guards it: a watchdog
+ * that kills the group if this process dies without its cleanup, and its registry entry, from
+ * which a later run finds it if both fail.
+ */
+interface LiveServer {
+  watchdog: Watchdog;
+  entry: RegistryEntry;
+  port: number;
+  inodes: Set<number>;
+}
+const live = new Map<number, LiveServer>();
+const registry = registryDir();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -82,12 +110,15 @@ function installExitHook(): void {
 
 /** Kills every server this process started, at once. For exit paths that cannot wait. */
 export function killAllNow(): void {
-  for (const pgid of live) {
+  for (const [pgid, s] of live) {
     try {
       process.kill(-pgid, 'SIGKILL');
     } catch {
       /* already gone */
     }
+    killSocketHoldersNow(s.port, s.inodes);
+    s.watchdog.dismiss();
+    removeEntry(registry, s.entry);
   }
   live.clear();
 }
@@ -128,14 +159,22 @@ export function fillCommand(command: string, port: number, root: string): string
   return command.replaceAll('{port}', String(port)).replaceAll('{root}', quoted);
 }
 
+/** The most of a probe's answer kept: "HTTP/1.1 200" is 12 bytes, and nothing after it is read. */
+export const PROBE_KEEP_BYTES = 16;
+
 /**
  * Resolves once host:port accepts a TCP connection and answers an HTTP request with a
  * status line (any status: a server whose "/" is a 404 is still up).
+ *
+ * Only the first bytes of the answer are kept (PROBE_KEEP_BYTES) and the connection is closed as
+ * soon as they decide: a server that answers with an endless head or body costs the probe one
+ * socket buffer, never a growing one.
  */
 export async function probeHttp(host: string, port: number, path: string, timeoutMs: number): Promise<boolean> {
   return new Promise((done) => {
     const sock = connect({ host, port });
     let buf = '';
+    const isStatus = (): boolean => /^HTTP\/\d\.\d \d{3}/.test(buf);
     const finish = (ok: boolean) => {
       clearTimeout(timer);
       sock.destroy();
@@ -147,12 +186,12 @@ export async function probeHttp(host: string, port: number, path: string, timeou
       sock.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: close\r\n\r\n`);
     });
     sock.on('data', (d: string) => {
-      buf += d;
-      if (/^HTTP\/\d\.\d \d{3}/.test(buf)) finish(true);
+      buf = (buf + d.slice(0, PROBE_KEEP_BYTES)).slice(0, PROBE_KEEP_BYTES);
+      if (isStatus()) finish(true);
       else if (buf.length >= 12) finish(false);
     });
     sock.once('error', () => finish(false));
-    sock.once('close', () => finish(/^HTTP\/\d\.\d \d{3}/.test(buf)));
+    sock.once('close', () => finish(isStatus()));
   });
 }
 
@@ -177,6 +216,8 @@ export async function launch(spec: ServerSpec, opts: LaunchOptions = {}): Promis
 
 async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<RunningServer> {
   installExitHook();
+  // What a crashed earlier run left running would hold ports and CPU this run measures with.
+  await sweepLeftoversOnce();
   const host = opts.host ?? '127.0.0.1';
   const root = opts.root ?? DEFAULT_DOC_ROOT;
   const port = opts.port ?? (await getFreePort(host));
@@ -189,7 +230,9 @@ async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<Runnin
   try {
     // detached: the server gets its own process group, so that stop() reaches every process
     // the command starts (a shell, a runtime, worker processes), not only the first.
-    child = spawn('/bin/sh', ['-c', shellLine(command)], {
+    // setpriv: the kernel kills that first process if this one dies without its cleanup.
+    const [file, ...args] = withParentDeathSignal(['/bin/sh', '-c', shellLine(command)]);
+    child = spawn(file!, args, {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env, ...opts.env, GAUNTLET_PORT: String(port), GAUNTLET_ROOT: root },
       detached: true,
@@ -203,7 +246,27 @@ async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<Runnin
     const err = await new Promise<Error>((r) => child.once('error', r));
     throw new LaunchError(spec.name, `could not be spawned in ${spec.cwd}: ${err.message}`, null, '', '');
   }
-  live.add(pid);
+  const guard: LiveServer = {
+    // The rest of the group (a shell's children, a server's workers) dies with the watchdog's help.
+    watchdog: startWatchdog(pid),
+    entry: {
+      harnessPid: process.pid,
+      harnessStartTicks: ownStartTicks(),
+      name: spec.name,
+      pgid: pid,
+      pgidStartTicks: readProc(pid)?.startTicks ?? null,
+      command,
+      host,
+      port,
+      startedAt: new Date().toISOString(),
+      socketInodes: [],
+    },
+    port,
+    inodes: new Set(),
+  };
+  live.set(pid, guard);
+  writeEntry(registry, guard.entry);
+  let strays: StrayProcess[] = [];
 
   const out = new OutputTail();
   const errOut = new OutputTail();
@@ -234,6 +297,15 @@ async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<Runnin
         while (groupAlive(pid) && Date.now() < reapBy) await sleep(10);
       }
       const final = info ?? (await exited);
+      // A process that left the group with the listening socket still answers on the port.
+      strays = await stopSocketHolders(port, guard.inodes, Math.min(graceMs, 1_000));
+      for (const p of strays) {
+        process.stderr.write(
+          `gauntlet: server "${spec.name}" left pid ${p.pid} (${p.command}) holding its port ${port} outside its process group after it stopped: stopped it too\n`,
+        );
+      }
+      guard.watchdog.dismiss();
+      removeEntry(registry, guard.entry);
       live.delete(pid);
       return final;
     })();
@@ -254,10 +326,27 @@ async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<Runnin
     stderr: () => errOut.text(),
     stop,
     runtime: { kind: 'process' },
+    strays: () => strays,
+    socketInodes: () => [...guard.inodes],
   };
 
   const ready = await waitUntilReady(server, readyPath, readyTimeoutMs);
-  if (ready === 'ready') return server;
+  if (ready === 'ready') {
+    // Something answers on the port: make sure it is this server, not a program that had the port.
+    const owner = checkPortOwnership(host, port, () => membersOf(pid, allProcs()).map((p) => p.pid), [pid]);
+    if (owner.verdict !== 'foreign') {
+      if (owner.verdict === 'ours') {
+        owner.inodes.forEach((i) => guard.inodes.add(i));
+        guard.entry.socketInodes = owner.inodes;
+        writeEntry(registry, guard.entry);
+        for (const inode of owner.inodes) guard.watchdog.watchSocket(inode);
+      }
+      return server;
+    }
+    const reason = foreignPortReason(owner, port, spec.name, `pgid ${pid}`);
+    const info = await stop();
+    throw new LaunchError(spec.name, `did not start: ${reason}; command: ${command} (${describeExit(info)})`, info, errOut.text(), out.text(), pid);
+  }
   const info = ready === 'exited' ? exitInfo! : await stop();
   if (ready === 'exited') await stop();
   throw new LaunchError(

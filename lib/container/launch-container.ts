@@ -23,6 +23,8 @@ import type { RuntimeInfo, ServerSpec } from '../types.ts';
 import { containerClient, engineDescription } from './engine.ts';
 import { buildServerImage, containerSection } from './image.ts';
 import { removeContainer, removeImage, trackContainer, untrackContainer } from './cleanup.ts';
+import { checkPortOwnership, foreignPortReason } from '../process/port-ownership.ts';
+import { allProcs, descendantsOf } from '../process/proc-table.ts';
 
 export interface ContainerLaunchOptions extends LaunchOptions {
   /** CPU limit in CPUs (overrides the manifest's `container.cpus`). */
@@ -167,7 +169,15 @@ async function launchContainerOnce(spec: ServerSpec, opts: ContainerLaunchOption
   };
 
   const ready = await waitUntilReady(server, readyPath, readyTimeoutMs);
-  if (ready === 'ready') return server;
+  if (ready === 'ready') {
+    // With the host's network, any program of the host could be what answers on the port: the
+    // socket must be held by the container's main process (its host pid) or one of its descendants.
+    const owner = checkPortOwnership(host, port, () => containerProcesses(pid), [pid]);
+    if (owner.verdict !== 'foreign') return server;
+    const reason = foreignPortReason(owner, port, spec.name, `container ${id.slice(0, 12)}, pid ${pid}`);
+    const info = await stop();
+    throw new LaunchError(spec.name, `did not start: ${reason}; image ${image.name}, command: ${command} (${describeExit(info)})`, info, errOut.text(), out.text());
+  }
   if (ready === 'exited') await Promise.race([logsEnded, sleep(500)]);
   const info: ExitInfo = ready === 'exited' ? exitInfo! : await stop();
   if (ready === 'exited') await stop();
@@ -180,6 +190,12 @@ async function launchContainerOnce(spec: ServerSpec, opts: ContainerLaunchOption
     errOut.text(),
     out.text(),
   );
+}
+
+/** A container's processes, as host pids: its main process (docker inspect's State.Pid) and every descendant. */
+export function containerProcesses(mainPid: number): number[] {
+  if (!(mainPid > 0)) return [];
+  return [mainPid, ...descendantsOf([mainPid], allProcs()).map((p) => p.pid)];
 }
 
 /** The whole log of a container that is not running (stdout and stderr interleaved). */

@@ -1,7 +1,11 @@
 import { describe, it, expect, onTestFinished } from 'vitest';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { launch, LaunchError, type RunningServer } from '../../lib/launcher.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import { launch, LaunchError, probeHttp, type RunningServer } from '../../lib/launcher.ts';
+import { entryFile, registryDir } from '../../lib/process/registry.ts';
 import { PROJECT_ROOT } from '../../lib/paths.ts';
 import type { ServerSpec } from '../../lib/types.ts';
 
@@ -22,6 +26,16 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Alive and not a zombie (a killed process whose parent left it to init waits a moment to be reaped). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
   } catch {
     return false;
   }
@@ -162,4 +176,243 @@ describe('launcher', () => {
     const { fillCommand } = await import('../../lib/launcher.ts');
     expect(fillCommand('srv {port} {root}', 8080, "/tmp/it's here")).toBe(`srv 8080 '/tmp/it'\\''s here'`);
   });
+
+  describe('when the harness itself is killed by SIGKILL', () => {
+    /** Starts fixtures/launch/launch-and-wait.ts with `args`; resolves with what it printed once its server is ready. */
+    async function startHarness(args: string[]) {
+      const script = join(PROJECT_ROOT, 'fixtures', 'launch', 'launch-and-wait.ts');
+      const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      onTestFinished(() => {
+        child.kill('SIGKILL');
+      });
+      const out = await new Promise<string>((resolveOut, reject) => {
+        let text = '';
+        child.stdout.on('data', (d: Buffer) => {
+          text += d.toString();
+          if (/pgid \d+ port \d+/.test(text) && (!args.includes('--child') && !args.includes('--keeper') || /child pid \d+/.test(text))) resolveOut(text);
+        });
+        child.once('exit', () => reject(new Error(`exited before launching: ${text}`)));
+      });
+      const [, pgid, port] = /pgid (\d+) port (\d+)/.exec(out)!.map(Number);
+      const childPid = Number(/child pid (\d+)/.exec(out)?.[1] ?? 0);
+      const exited = new Promise((r) => child.once('exit', (_code, sig) => r(sig)));
+      return { child, pgid: pgid!, port: port!, childPid, exited };
+    }
+
+    it('leaves no process of the group and no listener, even the grandchildren of its shell', async () => {
+      const h = await startHarness(['--compound', '--child']);
+      const before = await groupMembers(h.pgid);
+      // sh, python3 and python3's sleep: the sleep is the shell's grandchild, out of setpriv's reach.
+      expect(before.length).toBeGreaterThanOrEqual(3);
+      expect(alive(h.childPid)).toBe(true);
+      expect(await portAnswers(h.port)).toBe(true);
+      h.child.kill('SIGKILL');
+      expect(await h.exited).toBe('SIGKILL');
+      const took = await until(async () => (await groupMembers(h.pgid)).filter(running).length === 0, 5_000);
+      expect((await groupMembers(h.pgid)).filter(running)).toEqual([]);
+      expect(took).toBeLessThan(5_000);
+      expect(running(h.childPid)).toBe(false);
+      expect(await portAnswers(h.port)).toBe(false);
+    });
+
+    it('has the kernel kill the server it exec\'ed even when its watchdog was killed first (setpriv --pdeathsig)', async () => {
+      const h = await startHarness([]);
+      const { allProcs } = await import('../../lib/process/proc-table.ts');
+      const argv = (pid: number): string[] => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        } catch {
+          return [];
+        }
+      };
+      // bash -c SCRIPT gauntlet-watchdog PGID
+      const dog = allProcs().find((p) => argv(p.pid).slice(-3, -1).join(' ') === `gauntlet-watchdog ${h.pgid}`);
+      expect(dog).toBeDefined();
+      process.kill(dog!.pid, 'SIGKILL');
+      await until(() => !running(dog!.pid), 2_000);
+      expect(running(h.pgid)).toBe(true);
+      h.child.kill('SIGKILL');
+      await h.exited;
+      await until(() => !running(h.pgid), 3_000);
+      expect(running(h.pgid)).toBe(false);
+      expect(await portAnswers(h.port)).toBe(false);
+    });
+
+    it('also kills a child that left the group with the listening socket', async () => {
+      const h = await startHarness(['--keeper']);
+      expect(alive(h.childPid)).toBe(true);
+      h.child.kill('SIGKILL');
+      await h.exited;
+      await until(async () => !running(h.childPid) && (await groupMembers(h.pgid)).filter(running).length === 0, 5_000);
+      expect(running(h.childPid)).toBe(false);
+      expect((await groupMembers(h.pgid)).filter(running)).toEqual([]);
+      expect(await portAnswers(h.port)).toBe(false);
+    });
+  });
+
+  it('kills a child of its server that left the group with the port when it dies of SIGTERM', async () => {
+    const script = join(PROJECT_ROOT, 'fixtures', 'launch', 'launch-and-wait.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', script, '--keeper'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    onTestFinished(() => void child.kill('SIGKILL'));
+    const out = await new Promise<string>((resolveOut, reject) => {
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString();
+        if (/child pid \d+/.test(text)) resolveOut(text);
+      });
+      child.once('exit', () => reject(new Error(`exited before launching: ${text}`)));
+    });
+    const keeperPid = Number(/child pid (\d+)/.exec(out)![1]);
+    const port = Number(/port (\d+)/.exec(out)![1]);
+    const exited = new Promise((r) => child.once('exit', (_code, sig) => r(sig)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+    await until(() => !running(keeperPid), 3_000);
+    expect(running(keeperPid)).toBe(false);
+    expect(await portAnswers(port)).toBe(false);
+  });
+
+  describe('a child that leaves the process group with the port', () => {
+    const keeper = (name: string, args = ''): ServerSpec => ({
+      ...spec(name),
+      command: `python3 -u ${join(PROJECT_ROOT, 'fixtures', 'launch', 'escaping_keeper.py')} {port} ${args}`,
+    });
+
+    it('is stopped with the server, and named', async () => {
+      const server = await start(keeper('keeper'));
+      const childPid = Number(/child pid (\d+)/.exec(server.stdout())?.[1]);
+      expect(childPid).toBeGreaterThan(0);
+      expect(await groupMembers(server.pid)).not.toContain(childPid);
+      await server.stop();
+      expect(running(childPid)).toBe(false);
+      expect(await portAnswers(server.port)).toBe(false);
+      expect(server.strays?.()).toEqual([{ pid: childPid, command: expect.stringContaining('escaping_keeper.py') }]);
+    });
+
+    it('counts as the server when it is the only holder of the socket, and is stopped with it', async () => {
+      const server = await start(keeper('keeper-alone', '--parent-closes'));
+      const childPid = Number(/child pid (\d+)/.exec(server.stdout())?.[1]);
+      expect(await (await fetch(server.url)).text()).toBe('child\n');
+      expect(server.socketInodes?.().length).toBeGreaterThan(0);
+      await server.stop();
+      expect(running(childPid)).toBe(false);
+      expect(await portAnswers(server.port)).toBe(false);
+      expect(server.strays?.().map((p) => p.pid)).toEqual([childPid]);
+    });
+
+    it('leaves no stray after a well-behaved server', async () => {
+      const server = await start(spec('plain'));
+      await server.stop();
+      expect(server.strays?.()).toEqual([]);
+    });
+  });
+
+  describe('readiness checks who owns the port', () => {
+    it('fails, naming the other program, when the port answers but is not the launched server\'s', async () => {
+      // Another program on a port: a tiny server started without the launcher.
+      const other = createServer().listen(0, '127.0.0.1');
+      await new Promise((r) => other.once('listening', r));
+      const port = (other.address() as { port: number }).port;
+      other.close();
+      const foreign = spawn('python3', ['-u', TINY, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      onTestFinished(() => {
+        foreign.kill('SIGKILL');
+      });
+      await new Promise<void>((r) => foreign.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && r()));
+      // The launched "server" never binds: only the other program can answer on the port.
+      const s: ServerSpec = { ...spec('squatter-victim'), command: 'echo "would serve on {port}"; exec sleep 60' };
+      const err = await launch(s, { port, readyTimeoutMs: 5_000, graceMs: 500 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LaunchError);
+      const e = err as LaunchError;
+      const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      // python3 may be a shim that execs the interpreter by its full path: the same process, another argv[0].
+      expect(e.message).toMatch(
+        new RegExp(
+          esc(`server "squatter-victim" did not start: port ${port} answers, but the listening socket belongs to pid ${foreign.pid} (`) +
+            `\\S*python3\\S* ` +
+            esc(`-u ${TINY} ${port}), not to server "squatter-victim" (pgid ${e.pgid}): another program has the port`),
+        ),
+      );
+      expect(await groupMembers(e.pgid!)).toEqual([]);
+      // The other program is not the launcher's to stop.
+      expect(alive(foreign.pid!)).toBe(true);
+    });
+
+    it('records the listening socket of its own server', async () => {
+      const server = await start(spec('owner'));
+      const inodes = server.socketInodes?.() ?? [];
+      expect(inodes.length).toBe(1);
+      const held = readFileSync(`/proc/net/tcp`, 'latin1').split('\n').some((l) => l.includes(` ${inodes[0]} `) && l.includes(` 0A `));
+      expect(held).toBe(true);
+    });
+  });
+
+  describe('the registry of running servers', () => {
+    it('holds an entry while the server runs, with its socket, and none after it stops', async () => {
+      const server = await start(spec('registered'));
+      const file = entryFile(registryDir(), { harnessPid: process.pid, pgid: server.pid });
+      const entry = JSON.parse(readFileSync(file, 'utf8'));
+      expect(entry).toMatchObject({ harnessPid: process.pid, pgid: server.pid, port: server.port, name: 'registered', command: server.command });
+      expect(entry.socketInodes).toEqual(server.socketInodes?.());
+      await server.stop();
+      expect(existsSync(file)).toBe(false);
+    });
+  });
+
+  describe('the readiness probe', () => {
+    /** A server that answers every connection with `first` and then `chunk` for ever; counts the bytes it managed to send. */
+    async function endless(first: string, chunk: Buffer) {
+      let sent = 0;
+      const srv = createServer((sock) => {
+        sock.on('error', () => {});
+        // What the kernel took from this end: what the probe read, plus the two socket buffers.
+        sock.once('close', () => (sent += sock.bytesWritten));
+        sock.write(first);
+        const pump = (): void => {
+          while (!sock.destroyed && sock.write(chunk));
+          if (!sock.destroyed) sock.once('drain', pump);
+        };
+        pump();
+      }).listen(0, '127.0.0.1');
+      await new Promise((r) => srv.once('listening', r));
+      onTestFinished(() => void srv.close());
+      return { port: (srv.address() as { port: number }).port, sent: () => sent };
+    }
+
+    it('takes an endless answer that starts with a status line as an answer, and reads no further', async () => {
+      const s = await endless('HTTP/1.1 200 OK\r\n', Buffer.alloc(1 << 20, 'x'));
+      const t0 = Date.now();
+      expect(await probeHttp('127.0.0.1', s.port, '/', 2_000)).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(1_000);
+      await until(() => s.sent() > 0, 2_000);
+      // What the server could push before the probe closed: socket buffers, not a growing heap.
+      expect(s.sent()).toBeGreaterThan(0);
+      expect(s.sent()).toBeLessThan(16 << 20);
+    });
+
+    it('gives up at once on an endless answer that is not HTTP', async () => {
+      const s = await endless('', Buffer.alloc(1 << 20, 'z'));
+      const t0 = Date.now();
+      expect(await probeHttp('127.0.0.1', s.port, '/', 2_000)).toBe(false);
+      expect(Date.now() - t0).toBeLessThan(1_000);
+    });
+  });
 });
+
+async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<number> {
+  const t0 = Date.now();
+  while (!(await cond()) && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 50));
+  return Date.now() - t0;
+}
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((r) => {
+    const sock = connect({ host: '127.0.0.1', port });
+    sock.once('connect', () => {
+      sock.destroy();
+      r(true);
+    });
+    sock.once('error', () => r(false));
+  });
+}
