@@ -17,6 +17,20 @@ export class ManifestError extends Error {
   }
 }
 
+/**
+ * A `--server` value that names no usable server: `detail` says why, without the value, so that
+ * a caller can say where the value was written (a flag, a configuration file's field).
+ */
+export class ServerFlagError extends Error {
+  constructor(
+    readonly value: string,
+    readonly detail: string,
+  ) {
+    super(`--server ${JSON.stringify(value)}: ${detail}`);
+    this.name = 'ServerFlagError';
+  }
+}
+
 const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
 const KNOWN_FIELDS = new Set([
   'name',
@@ -202,19 +216,27 @@ export async function readManifest(file: string): Promise<ServerSpec> {
 
 /**
  * Loads a server by name (a folder of servers/) or by a path to its folder or manifest.
+ * A name that is not a server folder, or a path to nothing, is a ServerFlagError; a manifest
+ * that is there but wrong is a ManifestError naming the file and the field.
  */
 export async function loadServer(nameOrPath: string, serversDir = SERVERS_DIR): Promise<ServerSpec> {
-  const candidates = nameOrPath.includes('/')
-    ? [resolve(nameOrPath)]
-    : [join(serversDir, nameOrPath)];
-  for (const c of candidates) {
-    const st = await stat(c).catch(() => null);
-    if (st?.isDirectory()) return readManifest(join(c, MANIFEST_FILE));
-    if (st?.isFile()) return readManifest(c);
+  if (nameOrPath.trim() === '') throw new ServerFlagError(nameOrPath, 'is empty: name a server of servers/, or write NAME=COMMAND');
+  if (nameOrPath.includes('/')) {
+    const path = resolve(nameOrPath);
+    const st = await stat(path).catch(() => null);
+    if (st?.isDirectory()) return readManifest(join(path, MANIFEST_FILE));
+    if (st?.isFile()) return readManifest(path);
+    throw new ServerFlagError(nameOrPath, `there is no server folder or ${MANIFEST_FILE} at ${path}`);
   }
-  const known = (await listServerDirs(serversDir)).map((d) => basename(d));
-  throw new Error(
-    `no server named "${nameOrPath}" (looked for ${candidates.join(', ')}); known servers: ${known.join(', ') || 'none'}`,
+  // Only the folders that hold servers: not "." or "..", nor the folders of shared code ("_...").
+  const dirs = await listServerDirs(serversDir);
+  const dir = dirs.find((d) => basename(d) === nameOrPath);
+  if (dir) return readManifest(join(dir, MANIFEST_FILE));
+  const known = dirs.map((d) => basename(d));
+  throw new ServerFlagError(
+    nameOrPath,
+    `no server named "${nameOrPath}" in ${serversDir} (known servers: ${known.join(', ') || 'none'}); ` +
+      'an ad-hoc server is NAME=COMMAND, with {port} in the command',
   );
 }
 
@@ -253,11 +275,13 @@ export async function parseServerFlag(value: string, serversDir = SERVERS_DIR, c
   const command = value.slice(eq + 1).trim();
   const source = `--server ${JSON.stringify(value)}`;
   const [name = '', model = 'unknown', language = 'unknown', ...rest] = head.split(':');
-  if (rest.length > 0) throw new ManifestError(source, 'name', 'takes at most NAME:MODEL:LANGUAGE before "="');
+  if (rest.length > 0) throw new ServerFlagError(value, 'takes at most NAME:MODEL:LANGUAGE before "="');
   if (!NAME_RE.test(name)) {
-    throw new ManifestError(source, 'name', `must be lower-case letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
+    throw new ServerFlagError(value, `the name must be lower-case letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
   }
-  if (command === '') throw new ManifestError(source, 'command', 'is empty: write NAME=COMMAND');
-  checkCommand(command, source);
+  if (command === '') throw new ServerFlagError(value, 'the command is empty: write NAME=COMMAND');
+  if (!command.includes('{port}')) {
+    throw new ServerFlagError(value, 'the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there');
+  }
   return { name, model, language, command, cwd, source };
 }

@@ -1,3 +1,8 @@
+/**
+ * The matrices of (requests x concurrency) cells: the named ones (seed, tugas9) and the text
+ * form `N:C1,C2,...;M:C3` of `--matrix` and of the configuration file. A matrix is user input:
+ * everything here that cannot be measured is refused with the reason, before anything starts.
+ */
 import type { Matrix, MatrixGroup, CellSpec } from './types.ts';
 
 /** The seed's matrix: the three groups of its tables. */
@@ -16,15 +21,42 @@ export const TUGAS9_MATRIX: Matrix = {
   groups: [{ requests: 1000, concurrencies: [1, 10, 30, 50, 100, 500, 1000] }],
 };
 
-const NAMED: Record<string, Matrix> = { seed: SEED_MATRIX, tugas9: TUGAS9_MATRIX };
+/**
+ * The named matrices. A Map, not an object literal: a lookup in an object finds what its
+ * prototype holds too, and `--matrix constructor` would have "found" Object's constructor.
+ */
+const NAMED: ReadonlyMap<string, Matrix> = new Map([
+  ['seed', SEED_MATRIX],
+  ['tugas9', TUGAS9_MATRIX],
+]);
+
+/** ab's own limits: MAX_CONCURRENCY in ab.c, and its request count is a C int. */
+export const MAX_CONCURRENCY = 20_000;
+export const MAX_REQUESTS = 2_147_483_647;
+
+/** What `--matrix` takes, for messages. */
+export const MATRIX_FORMS = 'seed, tugas9, or N:C1,C2,...';
+
+/** A matrix that cannot be used: `detail` says why, without saying where it was written. */
+export class MatrixError extends Error {
+  constructor(
+    readonly text: string,
+    readonly detail: string,
+  ) {
+    super(`--matrix ${JSON.stringify(text)}: ${detail}`);
+    this.name = 'MatrixError';
+  }
+}
 
 /**
  * Parses `--matrix`: a name (seed, tugas9) or groups `N:C1,C2,...` separated by `;`
- * (for example `1000:1,10,100` or `100:1,10;1000:10,100`).
+ * (for example `1000:1,10,100` or `100:1,10;1000:10,100`). Throws a MatrixError.
  */
 export function parseMatrix(text: string): Matrix {
-  const named = NAMED[text];
+  const named = NAMED.get(text);
   if (named) return named;
+  // Without a colon it was meant as a name: say which names exist rather than how groups look.
+  if (!text.includes(':')) throw new MatrixError(text, `unknown matrix (${MATRIX_FORMS})`);
   const groups: MatrixGroup[] = text.split(';').map((part) => parseGroup(part.trim(), text));
   return { name: text, groups };
 }
@@ -32,21 +64,50 @@ export function parseMatrix(text: string): Matrix {
 function parseGroup(part: string, whole: string): MatrixGroup {
   const m = /^(\d+):(\d+(?:,\d+)*)$/.exec(part);
   if (!m) {
-    throw new Error(
-      `--matrix ${JSON.stringify(whole)}: expected "seed", "tugas9" or N:C1,C2,... (groups separated by ";"), got ${JSON.stringify(part)}`,
-    );
+    throw new MatrixError(whole, `group ${JSON.stringify(part)} is not N:C1,C2,... (whole numbers; groups separated by ";")`);
   }
-  const requests = Number(m[1]);
-  const concurrencies = m[2]!.split(',').map(Number);
-  if (requests < 1) throw new Error(`--matrix ${JSON.stringify(whole)}: the number of requests must be at least 1`);
+  const group = { requests: Number(m[1]), concurrencies: m[2]!.split(',').map(Number) };
+  const problem = groupProblem(group);
+  if (problem) throw new MatrixError(whole, `group ${JSON.stringify(part)}: ${problem}`);
+  return group;
+}
+
+/** Why a group cannot be measured, or null when it can. */
+function groupProblem(group: MatrixGroup): string | null {
+  const { requests, concurrencies } = group;
+  if (!Number.isInteger(requests) || requests < 1) return `the number of requests must be a whole number of at least 1, got ${requests}`;
+  if (requests > MAX_REQUESTS) return `${requests} requests is above ${MAX_REQUESTS}, the most ab takes`;
+  if (concurrencies.length === 0) return 'names no concurrency';
   for (const c of concurrencies) {
-    if (c < 1) throw new Error(`--matrix ${JSON.stringify(whole)}: concurrency must be at least 1`);
+    if (!Number.isInteger(c) || c < 1) return `concurrency must be a whole number of at least 1, got ${c}`;
+    if (c > MAX_CONCURRENCY) return `concurrency ${c} is above ${MAX_CONCURRENCY}, the most ab takes`;
     // ab refuses this too: "Cannot use concurrency level greater than total number of requests".
-    if (c > requests) {
-      throw new Error(`--matrix ${JSON.stringify(whole)}: concurrency ${c} is greater than the ${requests} requests of its group`);
-    }
+    if (c > requests) return `concurrency ${c} is greater than the ${requests} requests of its group`;
   }
-  return { requests, concurrencies };
+  return null;
+}
+
+/**
+ * Checks a matrix given as an object (a configuration file may hold one), with the same rules
+ * as the text form. Throws a plain Error whose message says what is wrong, for the caller to
+ * place (the file and the field).
+ */
+export function checkMatrixObject(value: unknown): Matrix {
+  const obj = value as Partial<Matrix> | null;
+  if (typeof obj !== 'object' || obj === null || !Array.isArray(obj.groups) || obj.groups.length === 0) {
+    throw new Error('must be a matrix object such as { name: "mine", groups: [{ requests: 100, concurrencies: [1, 10] }] }');
+  }
+  if (typeof obj.name !== 'string' || obj.name.trim() === '') throw new Error('needs a name (a non-empty string)');
+  obj.groups.forEach((g: unknown, i) => {
+    const group = g as Partial<MatrixGroup> | null;
+    if (typeof group !== 'object' || group === null || typeof group.requests !== 'number' || !Array.isArray(group.concurrencies)) {
+      throw new Error(`groups[${i}] must be { requests: N, concurrencies: [C1, C2, ...] }`);
+    }
+    if (group.concurrencies.some((c) => typeof c !== 'number')) throw new Error(`groups[${i}].concurrencies must hold numbers`);
+    const problem = groupProblem(group as MatrixGroup);
+    if (problem) throw new Error(`groups[${i}]: ${problem}`);
+  });
+  return obj as Matrix;
 }
 
 /** Every cell of a matrix in table order, with its group index. */

@@ -45,7 +45,9 @@ export function parseMemoryMb(text: string): number {
 
 /** Parses a CPU limit (a positive number of CPUs, for example 1 or 0.5). */
 export function parseCpus(text: string): number {
-  const n = Number(text);
+  // Plain decimals only: Number() would read "", "0x1", "1e-9" and "Infinity" too.
+  const n = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(n) || n <= 0) throw new Error(`cpus "${text}" is not a positive number of CPUs such as 1 or 0.5`);
+  if (n < 0.01) throw new Error(`cpus "${text}" is below 0.01, the least a container engine accepts`);
   return n;
 }

@@ -1,20 +1,123 @@
-import { parseArgs } from 'node:util';
+/**
+ * The command line of the commands (bench here; check, gate and baseline beside their commands)
+ * and what they share: the flags parser, the number and path checks, the servers and runtime
+ * options. A command line that is wrong in any way is a UsageError, thrown before anything is
+ * started or written: the CLI prints its one line, naming the flag and the value, and exits 2.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import type { LoadMode, Matrix, ServerSpec } from '../types.ts';
-import { parseMatrix } from '../matrix.ts';
-import { loadAllServers, parseServerFlag } from '../manifest.ts';
+import { MAX_REQUESTS, MatrixError, parseMatrix } from '../matrix.ts';
+import { ManifestError, ServerFlagError, loadAllServers, parseServerFlag } from '../manifest.ts';
 import { DEFAULT_DOC_ROOT } from '../paths.ts';
 import { RUNTIMES, parseCpus, parseMemoryMb, type Runtime } from '../runtime.ts';
 import { describeCpus, describeMemory } from '../report/run-info.ts';
+import { DEFAULT_BENCH_ROUNDS } from '../bench.ts';
 
-/** A mistake in the command line: printed with the usage, exit code 2. */
+/** A mistake in the command line: printed on one line with a hint to --help, exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
   }
 }
+
+/** `--flag "value": detail`, the one shape of a bad value, so that the value is always quoted. */
+export function flagError(flag: string, value: string, detail: string): UsageError {
+  return new UsageError(`${flag} ${JSON.stringify(value)}: ${detail}`);
+}
+
+/** The options of a command, as parseArgs takes them. */
+export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** A value that is another flag (`--out`, `-h`), not a negative number such as -1. */
+function looksLikeFlag(value: string): boolean {
+  return /^--?[A-Za-z]/.test(value);
+}
+
+/** Edit distance, for "did you mean": flags are short, so the quadratic table is nothing. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** " (did you mean --timeout?)" for a flag two edits away from a known one, else "". */
+function suggestion(name: string, options: FlagOptions): string {
+  const near = Object.keys(options)
+    .map((known) => ({ known, d: distance(name, known) }))
+    .filter((k) => k.d <= 2)
+    .sort((a, b) => a.d - b.d)[0];
+  return near ? ` (did you mean --${near.known}?)` : '';
+}
+
+/**
+ * parseArgs, with every mistake a UsageError that names the flag and the value: an unknown flag,
+ * a flag without its value (or followed by another flag where its value should be), a value
+ * given to a switch, a flag that takes one value given twice, a stray argument. Node's own
+ * messages are about its API ("To specify a positional argument starting with a '-'...").
+ */
+export function parseFlags<const O extends FlagOptions>(argv: readonly string[], options: O) {
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const normalized: string[] = [];
+  const given = new Map<string, string>();
+  for (const t of tokens) {
+    if (t.kind === 'option-terminator') throw new UsageError('unexpected argument "--": every option is a flag such as --name VALUE');
+    if (t.kind === 'positional') throw new UsageError(`unexpected argument ${JSON.stringify(t.value)}: every option is a flag such as --name VALUE`);
+    const spec = Object.hasOwn(options, t.name) ? options[t.name] : undefined;
+    if (!spec) throw new UsageError(`unknown flag ${t.rawName}${suggestion(t.name, options)}`);
+    const flag = `--${t.name}`;
+    if (spec.type === 'boolean') {
+      if (t.value !== undefined) throw new UsageError(`${flag} takes no value, got ${JSON.stringify(argv[t.index])}`);
+      normalized.push(flag);
+      continue;
+    }
+    if (t.value === undefined) throw new UsageError(`${flag} needs a value`);
+    if (!t.inlineValue && looksLikeFlag(t.value)) {
+      throw new UsageError(`${flag} needs a value, and the next argument is the flag ${t.value} (write ${flag}=VALUE for a value that starts with -)`);
+    }
+    const previous = given.get(t.name);
+    if (previous !== undefined && !spec.multiple) {
+      throw new UsageError(`${flag} is given twice (${JSON.stringify(previous)}, then ${JSON.stringify(t.value)}): it takes one value`);
+    }
+    given.set(t.name, t.value);
+    // Inline, so that the strict parse below does not take a value such as "-1" for a flag.
+    normalized.push(`${flag}=${t.value}`);
+  }
+  return parseArgs({ args: normalized, options, strict: true, allowPositionals: false }).values;
+}
+
+/** A whole number from `min` to `max`, from a flag's text. */
+export function wholeNumber(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(text)) throw flagError(flag, text, `is not a whole number${min >= 1 ? ` of at least ${min}` : ''}`);
+  const n = Number(text);
+  if (n < min) throw flagError(flag, text, `must be at least ${min}`);
+  if (n > max) throw flagError(flag, text, `must be at most ${max}`);
+  return n;
+}
+
+/**
+ * A number of seconds from `minS` to `maxS`, from a flag's text: plain decimals only, so that
+ * "Infinity", "1e3", "0x10" and "" (which Number() reads as 0) are refused with the value named.
+ */
+export function seconds(flag: string, text: string, minS: number, maxS: number, belowWhy = ''): number {
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text)) throw flagError(flag, text, 'is not a number of seconds such as 30 or 2.5');
+  const s = Number(text);
+  if (s < minS) throw flagError(flag, text, `is below ${minS} s, the least it takes${belowWhy}`);
+  if (s > maxS) throw flagError(flag, text, `is above ${maxS} s, the most it takes`);
+  return s;
+}
+
+/** The longest per-request timeout, s: timers take at most 2^31-1 ms, and an hour is plenty. */
+export const MAX_TIMEOUT_S = 3600;
+
+/** The most --rounds: every run of every cell is kept in results.json and in memory. */
+export const MAX_BENCH_ROUNDS = 1000;
 
 /** The help text of the `--server` flag, shared by the commands that start servers. */
 export const SERVER_OPTION_HELP = `  --server NAME          a server of servers/ (repeatable; default: every server there)
@@ -56,6 +159,17 @@ function isRuntime(value: string): value is Runtime {
   return (RUNTIMES as readonly string[]).includes(value);
 }
 
+/** A container limit parsed by runtime.ts, whose messages start `cpus "0"`: restated as flagError. */
+function limit(flag: string, text: string, parse: (text: string) => number): number {
+  try {
+    return parse(text);
+  } catch (err) {
+    const message = (err as Error).message;
+    const prefix = `${flag.slice(2)} "${text}" `;
+    throw flagError(flag, text, message.startsWith(prefix) ? message.slice(prefix.length) : message);
+  }
+}
+
 /** An ad-hoc `--server NAME=CMD` server (its source is the flag itself). */
 function isAdHoc(spec: ServerSpec): boolean {
   return spec.source.startsWith('--server ');
@@ -67,9 +181,7 @@ function isAdHoc(spec: ServerSpec): boolean {
  */
 export function parseRuntimeOptions(flags: RuntimeFlags, servers: readonly ServerSpec[], fallback: Partial<RuntimeSelection> = {}): RuntimeSelection {
   const runtimeText = flags.runtime ?? fallback.runtime ?? 'process';
-  if (!isRuntime(runtimeText)) {
-    throw new UsageError(`--runtime takes ${RUNTIMES.join(' or ')}, got ${JSON.stringify(runtimeText)}`);
-  }
+  if (!isRuntime(runtimeText)) throw flagError('--runtime', runtimeText, `takes ${RUNTIMES.join(' or ')}`);
   const runtime: Runtime = runtimeText;
   if (runtime !== 'container') {
     const given = [flags.cpus !== undefined ? '--cpus' : null, flags.memory !== undefined ? '--memory' : null].filter(Boolean);
@@ -81,14 +193,10 @@ export function parseRuntimeOptions(flags: RuntimeFlags, servers: readonly Serve
     return { runtime };
   }
   const selection: RuntimeSelection = { runtime };
-  try {
-    const cpus = flags.cpus !== undefined ? parseCpus(flags.cpus) : fallback.cpus;
-    const memoryMb = flags.memory !== undefined ? parseMemoryMb(flags.memory) : fallback.memoryMb;
-    if (cpus !== undefined) selection.cpus = cpus;
-    if (memoryMb !== undefined) selection.memoryMb = memoryMb;
-  } catch (err) {
-    throw new UsageError(`--${(err as Error).message}`);
-  }
+  const cpus = flags.cpus !== undefined ? limit('--cpus', flags.cpus, parseCpus) : fallback.cpus;
+  const memoryMb = flags.memory !== undefined ? limit('--memory', flags.memory, parseMemoryMb) : fallback.memoryMb;
+  if (cpus !== undefined) selection.cpus = cpus;
+  if (memoryMb !== undefined) selection.memoryMb = memoryMb;
   const without = servers.filter((s) => !s.container);
   if (without.length > 0) {
     const names = without.map((s) => (isAdHoc(s) ? `${s.name} (${s.source})` : s.name));
@@ -126,8 +234,9 @@ export async function containerEngineProblem(runtime: Runtime): Promise<string |
 
 export const BENCH_USAGE = `usage: gauntlet bench [options]
 
-Runs ApacheBench's measurements over a matrix of (requests x concurrency) cells against each
-server, one server at a time, and writes results.json, report.md and report.html.
+Runs ApacheBench's measurements over a matrix of (requests x concurrency) cells against every
+server (one under load at a time, interleaved round by round), and writes results.json,
+report.md and report.html.
 
 options:
 ${SERVER_OPTION_HELP}
@@ -135,11 +244,16 @@ ${RUNTIME_OPTION_HELP}
   --mode close|keepalive close: a new connection per request, as ab does (default);
                          keepalive: persistent connections, as ab -k / autocannon
   --matrix M             seed (default), tugas9, or N:C1,C2,... (groups separated by ';')
+  --rounds N             runs of each cell, servers interleaved; the table shows the median run
+                         (default ${DEFAULT_BENCH_ROUNDS}; 1: one run per cell, as the seed did)
+  --keep-going           count refused connects and timeouts as failures and go on, as ab -r does
+                         (default: a cell stops at the first one, as ab does)
   --path PATH            the request path (default /)
   --root DIR             the document root given to servers as {root} (default fixtures/www)
   --out DIR              the report folder (default reports/<timestamp>)
   --warmup N             requests sent before the matrix and not recorded (default 0, as ab)
-  --timeout S            seconds before a request counts as failed (default 30, as ab -s)
+  --timeout S            seconds before a request counts as failed (default 30, as ab -s;
+                         from 0.001 to ${MAX_TIMEOUT_S})
   --no-check             do not run the conformance cases against the servers after measuring
   -h, --help             this text
 
@@ -156,6 +270,10 @@ export interface BenchArgs {
   out: string | null;
   warmup: number;
   timeoutMs: number;
+  /** Runs of each cell, the servers interleaved (--rounds; default DEFAULT_BENCH_ROUNDS). */
+  rounds: number;
+  /** Count refused connects and timeouts as failures and go on, as ab -r (--keep-going). */
+  keepGoing: boolean;
   /** Skip the conformance cases after measuring. */
   noCheck: boolean;
   /** Where the servers run (the conformance check after measuring uses the same). */
@@ -167,84 +285,161 @@ export interface BenchArgs {
   help: boolean;
 }
 
-export function nonNegativeInt(value: string, flag: string): number {
-  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} takes a whole number, got ${JSON.stringify(value)}`);
-  return Number(value);
+/** `--mode`: close or keepalive. */
+export function parseMode(flag: string, text: string): LoadMode {
+  if (text !== 'close' && text !== 'keepalive') throw flagError(flag, text, 'takes close or keepalive');
+  return text;
 }
 
-/** `--root DIR` as an absolute path to an existing folder. */
-export function resolveRoot(value: string): string {
-  const root = resolve(value);
-  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UsageError(`--root ${JSON.stringify(value)} is not a folder`);
+/** `--matrix M`, a MatrixError restated with the flag. */
+export function matrixFlag(text: string): Matrix {
+  try {
+    return parseMatrix(text);
+  } catch (err) {
+    if (err instanceof MatrixError) throw flagError('--matrix', text, err.detail);
+    throw err;
   }
+}
+
+/**
+ * `--path PATH`: what goes between the method and the version of the request line, so a space
+ * or a control character (CR, LF) would change the request itself, or add headers to it.
+ */
+export function requestPath(text: string): string {
+  if (!text.startsWith('/')) throw flagError('--path', text, 'must start with /');
+  if (!/^[\x21-\x7e]+$/.test(text)) throw flagError('--path', text, 'must be visible ASCII characters, without spaces or control characters (percent-encode them)');
+  return text;
+}
+
+/** `--root DIR` (or another folder flag) as an absolute path to an existing folder. */
+export function resolveRoot(value: string, flag = '--root'): string {
+  // resolve("") is the working folder: an empty value is a mistake, not a choice of it.
+  if (value.trim() === '') throw flagError(flag, value, 'is empty: name a folder');
+  const root = resolve(value);
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw flagError(flag, value, 'is not a folder');
   return root;
 }
 
-/** The servers named by `--server` flags (every server of servers/ without any), each named once. */
-export async function resolveServers(flags: readonly string[] | undefined): Promise<ServerSpec[]> {
-  const servers = flags?.length ? await Promise.all(flags.map((s) => parseServerFlag(s))) : await loadAllServers();
+/** `--out DIR` as an absolute path; it may not exist yet, but it must not be a file. */
+export function resolveOut(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (value.trim() === '') throw flagError('--out', value, 'is empty: name a folder');
+  const out = resolve(value);
+  const st = statSync(out, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw flagError('--out', value, 'is a file, not a folder');
+  return out;
+}
+
+/** Where a server value was written, for messages: a flag by default, or a configuration field. */
+export type ServerOrigin = (value: string, index: number) => string;
+const serverFlagOrigin: ServerOrigin = (value) => `--server ${JSON.stringify(value)}`;
+
+/** A server value that names no usable server, or a broken manifest, as a UsageError saying where. */
+function serverProblem(err: unknown, where: string): unknown {
+  if (err instanceof ServerFlagError) return new UsageError(`${where}: ${err.detail}`);
+  if (err instanceof ManifestError) return new UsageError(`${where}: ${err.message}`);
+  return err;
+}
+
+/**
+ * The servers named by `--server` values (every server of servers/ without any), each named
+ * once. An unknown name, an ad-hoc command without {port} or a manifest that is wrong is a
+ * UsageError naming the value (and the manifest file and field).
+ */
+export async function resolveServers(values: readonly string[] | undefined, origin: ServerOrigin = serverFlagOrigin): Promise<ServerSpec[]> {
+  let servers: ServerSpec[];
+  if (values?.length) {
+    servers = [];
+    // One at a time, so that the first bad value is the one reported, whatever the disk's timing.
+    for (const [i, value] of values.entries()) {
+      try {
+        servers.push(await parseServerFlag(value));
+      } catch (err) {
+        throw serverProblem(err, origin(value, i));
+      }
+    }
+  } else {
+    try {
+      servers = await loadAllServers();
+    } catch (err) {
+      // A manifest of servers/ that is wrong: its message names the file and the field.
+      if (err instanceof ManifestError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
   if (servers.length === 0) throw new UsageError('no servers: add a folder to servers/ or pass --server');
-  const names = new Set<string>();
-  for (const s of servers) {
-    if (names.has(s.name)) throw new UsageError(`server "${s.name}" is named twice`);
-    names.add(s.name);
+  const names = new Map<string, number>();
+  for (const [i, s] of servers.entries()) {
+    const first = names.get(s.name);
+    if (first !== undefined && values?.length) {
+      throw new UsageError(`${origin(values[i]!, i)}: names the server "${s.name}" a second time (first: ${JSON.stringify(values[first])})`);
+    }
+    if (first !== undefined) throw new UsageError(`server "${s.name}" is named twice`);
+    names.set(s.name, i);
   }
   return servers;
 }
 
+export const BENCH_OPTIONS = {
+  server: { type: 'string', multiple: true },
+  ...RUNTIME_OPTIONS,
+  mode: { type: 'string', default: 'close' },
+  matrix: { type: 'string', default: 'seed' },
+  rounds: { type: 'string', default: String(DEFAULT_BENCH_ROUNDS) },
+  'keep-going': { type: 'boolean', default: false },
+  path: { type: 'string', default: '/' },
+  root: { type: 'string', default: DEFAULT_DOC_ROOT },
+  out: { type: 'string' },
+  warmup: { type: 'string', default: '0' },
+  timeout: { type: 'string', default: '30' },
+  'no-check': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** Help asked for: nothing else is checked, and nothing runs. */
+const BENCH_HELP: BenchArgs = {
+  servers: [],
+  mode: 'close',
+  matrix: { name: 'seed', groups: [] },
+  path: '/',
+  root: DEFAULT_DOC_ROOT,
+  out: null,
+  warmup: 0,
+  timeoutMs: 0,
+  rounds: DEFAULT_BENCH_ROUNDS,
+  keepGoing: false,
+  noCheck: true,
+  runtime: 'process',
+  help: true,
+};
+
+/** `gauntlet bench`'s command line, every value checked before anything starts or is written. */
 export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        server: { type: 'string', multiple: true },
-        ...RUNTIME_OPTIONS,
-        mode: { type: 'string', default: 'close' },
-        matrix: { type: 'string', default: 'seed' },
-        path: { type: 'string', default: '/' },
-        root: { type: 'string', default: DEFAULT_DOC_ROOT },
-        out: { type: 'string' },
-        warmup: { type: 'string', default: '0' },
-        timeout: { type: 'string', default: '30' },
-        'no-check': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const v = parsed.values;
-  if (v.mode !== 'close' && v.mode !== 'keepalive') {
-    throw new UsageError(`--mode takes close or keepalive, got ${JSON.stringify(v.mode)}`);
-  }
-  if (!v.path.startsWith('/')) throw new UsageError(`--path must start with /, got ${JSON.stringify(v.path)}`);
-  let matrix: Matrix;
-  try {
-    matrix = parseMatrix(v.matrix);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const timeoutS = Number(v.timeout);
-  if (!(timeoutS > 0)) throw new UsageError(`--timeout takes a positive number of seconds, got ${JSON.stringify(v.timeout)}`);
-  if (v.help) {
-    return { servers: [], mode: v.mode, matrix, path: v.path, root: v.root, out: null, warmup: 0, timeoutMs: 0, noCheck: true, runtime: 'process', help: true };
-  }
+  const v = parseFlags(argv, BENCH_OPTIONS);
+  if (v.help) return { ...BENCH_HELP };
+  const mode = parseMode('--mode', v.mode);
+  const path = requestPath(v.path);
+  const matrix = matrixFlag(v.matrix);
+  const rounds = wholeNumber('--rounds', v.rounds, 1, MAX_BENCH_ROUNDS);
+  const warmup = wholeNumber('--warmup', v.warmup, 0, MAX_REQUESTS);
+  // Timeouts are whole milliseconds: a shorter one would round to 0 ms, which timers read as "at once".
+  const timeoutS = seconds('--timeout', v.timeout, 0.001, MAX_TIMEOUT_S, ' (1 ms): anything shorter rounds to 0 ms');
   const root = resolveRoot(v.root);
+  const out = resolveOut(v.out);
   const servers = await resolveServers(v.server);
   const runtime = parseRuntimeOptions(v, servers);
   return {
     servers,
     ...runtime,
-    mode: v.mode,
+    mode,
     matrix,
-    path: v.path,
+    path,
     root,
-    out: v.out ? resolve(v.out) : null,
-    warmup: nonNegativeInt(v.warmup, '--warmup'),
-    timeoutMs: Math.round(timeoutS * 1000),
+    out,
+    warmup,
+    timeoutMs: Math.max(1, Math.round(timeoutS * 1000)),
+    rounds,
+    keepGoing: v['keep-going'],
     noCheck: v['no-check'],
     help: false,
   };

@@ -1,11 +1,20 @@
-import { parseArgs } from 'node:util';
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { REPORTS_DIR } from '../paths.ts';
 import { ResultsStore, timestampName } from '../results-store.ts';
-import { UsageError, nonNegativeInt, SERVER_OPTION_HELP, RUNTIME_OPTION_HELP, containerEngineProblem, describeRuntimeSelection } from './args.ts';
+import {
+  UsageError,
+  SERVER_OPTION_HELP,
+  RUNTIME_OPTION_HELP,
+  containerEngineProblem,
+  describeRuntimeSelection,
+  flagError,
+  parseFlags,
+  resolveOut,
+  wholeNumber,
+} from './args.ts';
 import { DEFAULT_BASELINE_FILE, DEFAULT_BASELINE_KEEP } from '../perf/config.ts';
-import { appendGate, emptyBaseline, readBaseline, writeBaseline, type BaselineFile } from '../perf/baseline.ts';
+import { BaselineError, appendGate, emptyBaseline, readBaseline, writeBaseline, type BaselineFile } from '../perf/baseline.ts';
 import { runGate } from '../perf/gate.ts';
 import type { GateResults } from '../perf/types.ts';
 import { GATE_OPTIONS, gateProgress, interruptHandler, resolveGateSetup, runtimeSelectionOf } from './gate-command.ts';
@@ -39,21 +48,58 @@ ${RUNTIME_OPTION_HELP}
   --out DIR              the report folder of the measurement (default reports/baseline-<timestamp>)
   -h, --help             this text`;
 
-async function readGateResults(path: string): Promise<GateResults> {
+async function readGateResults(path: string, given: string): Promise<GateResults> {
   const st = await stat(path).catch(() => null);
-  if (!st) throw new UsageError(`--from ${JSON.stringify(path)} does not exist`);
+  if (!st) throw flagError('--from', given, 'does not exist');
   const file = st.isDirectory() ? join(path, 'results.json') : path;
   let data: unknown;
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new UsageError(`--from ${JSON.stringify(path)}: ${file} cannot be read as JSON: ${(err as Error).message}`);
+    throw flagError('--from', given, `${file} cannot be read as JSON: ${(err as Error).message}`);
   }
   const r = data as Partial<GateResults>;
   if (r?.kind !== 'gate' || !Array.isArray(r.measurements)) {
-    throw new UsageError(`--from ${JSON.stringify(path)}: ${file} is not the results.json of a gauntlet gate`);
+    throw flagError('--from', given, `${file} is not the results.json of a gauntlet gate`);
   }
   return r as GateResults;
+}
+
+export const BASELINE_OPTIONS = { ...GATE_OPTIONS, from: { type: 'string' }, keep: { type: 'string' } } as const;
+
+/** The flags each subcommand takes (besides --help): any other is a mistake, not silently ignored. */
+const SHOW_FLAGS = new Set(['baseline']);
+/** With --from nothing is measured: only where the measurements come from and go to matter. */
+const FROM_FLAGS = new Set(['from', 'baseline', 'keep']);
+
+/** `gauntlet baseline save|show`'s flags, each checked against what the subcommand does. */
+export function parseBaselineFlags(sub: 'save' | 'show', argv: string[]) {
+  const values = parseFlags(argv, BASELINE_OPTIONS);
+  if (values.help) return values;
+  const given = Object.entries(values)
+    .filter(([name, v]) => name !== 'help' && v !== undefined && v !== false)
+    .map(([name]) => name);
+  const allowed = sub === 'show' ? SHOW_FLAGS : values.from !== undefined ? FROM_FLAGS : null;
+  const stray = allowed ? given.find((name) => !allowed.has(name)) : undefined;
+  if (stray) {
+    const why = sub === 'show' ? 'baseline show takes only --baseline FILE' : 'with --from nothing is measured: it takes only --baseline and --keep';
+    throw new UsageError(`--${stray} does not apply: ${why}`);
+  }
+  if (values.keep !== undefined) wholeNumber('--keep', values.keep, 1);
+  if (values.from !== undefined && values.from.trim() === '') throw flagError('--from', values.from, 'is empty: name a gate folder or its results.json');
+  if (values.baseline !== undefined && values.baseline.trim() === '') throw flagError('--baseline', values.baseline, 'is empty: name a file');
+  resolveOut(values.out);
+  return values;
+}
+
+/** The baseline file, read before anything is measured: a file that is there but wrong is a usage error. */
+async function readBaselineFlag(file: string, given: string | undefined): Promise<BaselineFile | null> {
+  try {
+    return await readBaseline(file);
+  } catch (err) {
+    if (err instanceof BaselineError) throw new UsageError(`${given !== undefined ? `--baseline ${JSON.stringify(given)}: ` : ''}${err.message}`);
+    throw err;
+  }
 }
 
 function describe(baseline: BaselineFile, file: string): string {
@@ -78,31 +124,25 @@ function describe(baseline: BaselineFile, file: string): string {
 /** `gauntlet baseline save|show`. */
 export async function baselineCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
+  if (sub === undefined) {
+    process.stderr.write(`${BASELINE_USAGE}\n`);
+    return 2;
+  }
+  if (sub === '-h' || sub === '--help' || sub === 'help') {
     process.stdout.write(`${BASELINE_USAGE}\n`);
-    return sub === undefined ? 2 : 0;
+    return 0;
   }
-  if (sub !== 'save' && sub !== 'show') throw new UsageError(`baseline takes "save" or "show", got ${JSON.stringify(sub)}`);
-  let values;
-  try {
-    values = parseArgs({
-      args: rest,
-      allowPositionals: false,
-      options: { ...GATE_OPTIONS, from: { type: 'string' }, keep: { type: 'string' } },
-    }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  if (sub !== 'save' && sub !== 'show') throw new UsageError(`unknown subcommand ${JSON.stringify(sub)}: baseline takes save or show`);
+  const values = parseBaselineFlags(sub, rest);
   if (values.help) {
     process.stdout.write(`${BASELINE_USAGE}\n`);
     return 0;
   }
-  const keep = values.keep === undefined ? undefined : nonNegativeInt(values.keep, '--keep');
-  if (keep === 0) throw new UsageError('--keep must be at least 1');
+  const keep = values.keep === undefined ? undefined : wholeNumber('--keep', values.keep, 1);
 
   if (sub === 'show') {
     const file = resolve(values.baseline ?? DEFAULT_BASELINE_FILE);
-    const baseline = await readBaseline(file);
+    const baseline = await readBaselineFlag(file, values.baseline);
     if (!baseline) {
       process.stdout.write(`${file}: no baseline yet (gauntlet baseline save writes one)\n`);
       return 1;
@@ -114,18 +154,22 @@ export async function baselineCommand(argv: string[]): Promise<number> {
   let gate: GateResults;
   let file: string;
   if (values.from !== undefined) {
-    gate = await readGateResults(resolve(values.from));
+    gate = await readGateResults(resolve(values.from), values.from);
     file = resolve(values.baseline ?? gate.settings.baseline?.file ?? DEFAULT_BASELINE_FILE);
+    await readBaselineFlag(file, values.baseline);
   } else {
     const { config, servers, root } = await resolveGateSetup({ ...values, 'no-baseline': false });
     file = resolve(values.baseline ?? config.baseline?.file ?? DEFAULT_BASELINE_FILE);
+    // Read before measuring (resolveGateSetup read the configuration's): a baseline file that
+    // cannot take the run should not cost the run.
+    if (config.baseline?.file !== file) await readBaselineFlag(file, values.baseline);
     // Checked before anything is started or written: without an engine nothing can be measured.
     const engineProblem = await containerEngineProblem(config.runtime);
     if (engineProblem) {
       process.stderr.write(`gauntlet baseline save: ${engineProblem}\n`);
       return 2;
     }
-    const store = await ResultsStore.create(values.out ? resolve(values.out) : join(REPORTS_DIR, `baseline-${timestampName(new Date())}`));
+    const store = await ResultsStore.create(resolveOut(values.out) ?? join(REPORTS_DIR, `baseline-${timestampName(new Date())}`));
     process.stderr.write(
       `gauntlet baseline save: measuring ${servers.map((s) => s.name).join(', ')} next to the yardstick, ` +
         `${describeRuntimeSelection(runtimeSelectionOf(config))}\n  writing to ${store.dir}\n`,
@@ -156,7 +200,8 @@ export async function baselineCommand(argv: string[]): Promise<number> {
       return 1;
     }
   }
-  const baseline = (await readBaseline(file)) ?? emptyBaseline(keep ?? DEFAULT_BASELINE_KEEP);
+  // Read again: the file may have changed while the servers were measured.
+  const baseline = (await readBaselineFlag(file, values.baseline)) ?? emptyBaseline(keep ?? DEFAULT_BASELINE_KEEP);
   let added: number;
   try {
     added = appendGate(baseline, gate, keep ?? baseline.keep);

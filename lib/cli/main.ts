@@ -15,7 +15,29 @@ commands:
 
 Run "gauntlet <command> --help" for a command's options.`;
 
-/** Runs the CLI; resolves to the process exit code. */
+/** "gauntlet bench", "gauntlet baseline save": what a message of this command line starts with. */
+export function commandLabel(argv: readonly string[]): string {
+  const [command, sub] = argv;
+  if (command === 'baseline' && (sub === 'save' || sub === 'show')) return `gauntlet baseline ${sub}`;
+  return command && COMMANDS.has(command) ? `gauntlet ${command}` : 'gauntlet';
+}
+
+const COMMANDS = new Set(['bench', 'check', 'gate', 'baseline']);
+
+/**
+ * A usage error as the CLI prints it: one line naming the flag and the value, then where the
+ * options are described. The whole usage text would push the one line that matters off screen.
+ */
+export function usageMessage(argv: readonly string[], message: string): string {
+  const label = commandLabel(argv);
+  const hint = label === 'gauntlet' ? 'Run "gauntlet help" for the commands.' : `Run "${label} --help" for its options.`;
+  return `${label}: ${message}\n${hint}\n`;
+}
+
+/**
+ * Runs the CLI; resolves to the process exit code: what the command returns, 2 for a usage
+ * error (nothing has been started or written then), 1 for any other error.
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -29,24 +51,22 @@ export async function main(argv: string[]): Promise<number> {
       case 'baseline':
         return await baselineCommand(rest);
       case undefined:
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
       case 'help':
       case '-h':
       case '--help':
         process.stdout.write(`${USAGE}\n`);
-        return command === undefined ? 2 : 0;
+        return 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: the commands are bench, check, gate and baseline`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      const usage =
-        command === 'bench' ? (await import('./args.ts')).BENCH_USAGE : command === 'check' ? (await import('./check-command.ts')).CHECK_USAGE : USAGE;
-      const perfUsage =
-        command === 'gate' ? (await import('./gate-command.ts')).GATE_USAGE : command === 'baseline' ? (await import('./baseline-command.ts')).BASELINE_USAGE : null;
-      process.stderr.write(`gauntlet: ${err.message}\n\n${perfUsage ?? usage}\n`);
+      process.stderr.write(usageMessage(argv, err.message));
       return 2;
     }
-    process.stderr.write(`gauntlet: ${(err as Error).message}\n`);
+    process.stderr.write(`${commandLabel(argv)}: ${(err as Error).message}\n`);
     return 1;
   }
 }

@@ -116,11 +116,10 @@ describe('gauntlet check', () => {
   it('refuses unknown cases and groups with the usage, exit code 2', async () => {
     const unknownCase = await runCli(['check', '--cases', casesDir, '--server', tiny('tiny'), '--case', 'get-rot']);
     expect(unknownCase.code).toBe(2);
-    expect(unknownCase.stderr).toContain('no case with id "get-rot" (did you mean get-root?)');
-    expect(unknownCase.stderr).toContain('usage: gauntlet check');
+    expect(unknownCase.stderr).toBe('gauntlet check: --case "get-rot": no case has this id (did you mean get-root?)\nRun "gauntlet check --help" for its options.\n');
     const unknownGroup = await runCli(['check', '--group', 'nope']);
     expect(unknownGroup.code).toBe(2);
-    expect(unknownGroup.stderr).toContain('--group "nope" is not a group');
+    expect(unknownGroup.stderr.split('\n')[0]).toMatch(/^gauntlet check: --group "nope": is not a group; groups: [a-z-]+(, [a-z-]+)+$/);
   });
 
   it('prints its options', async () => {

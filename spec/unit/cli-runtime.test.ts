@@ -136,7 +136,7 @@ describe('parseRuntimeOptions', () => {
   });
 
   it('refuses an unknown runtime', () => {
-    expect(usageError(() => parseRuntimeOptions({ runtime: 'docker' }, boxed)).message).toBe('--runtime takes process or container, got "docker"');
+    expect(usageError(() => parseRuntimeOptions({ runtime: 'docker' }, boxed)).message).toBe('--runtime "docker": takes process or container');
   });
 
   it('refuses limits without --runtime container, which processes would silently ignore', () => {
@@ -149,10 +149,23 @@ describe('parseRuntimeOptions', () => {
 
   it('refuses bad limits with the value named', () => {
     expect(usageError(() => parseRuntimeOptions({ runtime: 'container', cpus: 'half' }, boxed)).message).toBe(
-      '--cpus "half" is not a positive number of CPUs such as 1 or 0.5',
+      '--cpus "half": is not a positive number of CPUs such as 1 or 0.5',
     );
-    expect(usageError(() => parseRuntimeOptions({ runtime: 'container', memory: '2k' }, boxed)).message).toMatch(/^--memory "2k" is below 6 MiB/);
-    expect(usageError(() => parseRuntimeOptions({ runtime: 'container', memory: 'big' }, boxed)).message).toMatch(/^--memory "big" is not a size/);
+    expect(usageError(() => parseRuntimeOptions({ runtime: 'container', memory: '2k' }, boxed)).message).toBe(
+      '--memory "2k": is below 6 MiB, the least a container engine accepts',
+    );
+    expect(usageError(() => parseRuntimeOptions({ runtime: 'container', memory: 'big' }, boxed)).message).toBe(
+      '--memory "big": is not a size such as 512m or 1g',
+    );
+    // Number() would take these; a container engine would not, or would read them otherwise.
+    for (const cpus of ['Infinity', '1e-9', '0x1', '', ' ']) {
+      expect(usageError(() => parseRuntimeOptions({ runtime: 'container', cpus }, boxed)).message).toBe(
+        `--cpus ${JSON.stringify(cpus)}: is not a positive number of CPUs such as 1 or 0.5`,
+      );
+    }
+    expect(usageError(() => parseRuntimeOptions({ runtime: 'container', cpus: '0.001' }, boxed)).message).toBe(
+      '--cpus "0.001": is below 0.01, the least a container engine accepts',
+    );
   });
 
   it('refuses containers for servers without a container section, naming them', () => {

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseManifest, readManifest, loadAllServers, loadServer, parseServerFlag, ManifestError } from '../../lib/manifest.ts';
+import { parseManifest, readManifest, loadAllServers, loadServer, parseServerFlag, ManifestError, ServerFlagError } from '../../lib/manifest.ts';
 
 const good = { name: 'mine', model: 'threaded', language: 'python', command: 'python3 s.py {port} {root}' };
 
@@ -89,8 +89,33 @@ describe('manifest', () => {
 
   it('says which servers exist when a name is unknown', async () => {
     const dir = await serversDir({ a: JSON.stringify({ ...good, name: 'a' }) });
-    await expect(loadServer('nope', dir)).rejects.toThrow('no server named "nope"');
-    await expect(loadServer('nope', dir)).rejects.toThrow('known servers: a');
+    await mkdir(join(dir, '_common'));
+    const err = await loadServer('nope', dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ServerFlagError);
+    expect((err as ServerFlagError).detail).toBe(
+      `no server named "nope" in ${dir} (known servers: a); an ad-hoc server is NAME=COMMAND, with {port} in the command`,
+    );
+  });
+
+  it.each(['constructor', '__proto__', '_common', '.', '..', ''])('does not take %j, which is no server folder, for a server', async (name) => {
+    const dir = await serversDir({ a: JSON.stringify({ ...good, name: 'a' }) });
+    await mkdir(join(dir, '_common'));
+    await writeFile(join(dir, '_common', 'server.json'), JSON.stringify({ ...good, name: 'common' }));
+    await expect(loadServer(name, dir)).rejects.toBeInstanceOf(ServerFlagError);
+  });
+
+  it('names the path when a server path leads nowhere', async () => {
+    const err = await loadServer('./no/such/server', '/nonexistent').catch((e: unknown) => e);
+    expect((err as ServerFlagError).detail).toBe(`there is no server folder or server.json at ${join(process.cwd(), 'no/such/server')}`);
+  });
+
+  it('names the manifest file and the field when a named server\'s manifest is wrong', async () => {
+    const dir = await serversDir({ bad: JSON.stringify({ ...good, name: 'bad', command: 'python3 s.py 8080' }) });
+    const err = await loadServer('bad', dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ManifestError);
+    expect((err as ManifestError).message).toBe(
+      `${join(dir, 'bad', 'server.json')}: field "command" must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there`,
+    );
   });
 
   it('parses --server NAME=COMMAND and NAME:MODEL:LANGUAGE=COMMAND', async () => {
@@ -99,7 +124,18 @@ describe('manifest', () => {
     expect(s.command).toBe('python3 server_thread_http.py {port} {root}');
     const t = await parseServerFlag('mine:async:python=python3 a.py {port}', '/nonexistent');
     expect(t).toMatchObject({ name: 'mine', model: 'async', language: 'python' });
-    await expect(parseServerFlag('mine=python3 a.py 8889', '/nonexistent')).rejects.toThrow('must contain {port}');
-    await expect(parseServerFlag('=python3 a.py {port}', '/nonexistent')).rejects.toThrow('field "name"');
+  });
+
+  it.each([
+    ['mine=python3 a.py 8889', 'the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there'],
+    ['=python3 a.py {port}', `the name must be lower-case letters, digits, '.', '_' or '-', got ""`],
+    ['My=python3 a.py {port}', `the name must be lower-case letters, digits, '.', '_' or '-', got "My"`],
+    ['mine=', 'the command is empty: write NAME=COMMAND'],
+    ['a:b:c:d=python3 a.py {port}', 'takes at most NAME:MODEL:LANGUAGE before "="'],
+  ])('refuses --server %j, saying why', async (value, detail) => {
+    const err = await parseServerFlag(value, '/nonexistent').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ServerFlagError);
+    expect((err as ServerFlagError).detail).toBe(detail);
+    expect((err as ServerFlagError).message).toBe(`--server ${JSON.stringify(value)}: ${detail}`);
   });
 });
