@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LoadMode, ServerSpec } from '../types.ts';
-import { parseMatrix } from '../matrix.ts';
+import type { ServerSpec } from '../types.ts';
 import { killAllNow } from '../launcher.ts';
 import { handleSignal } from '../exit-hooks.ts';
 import { DEFAULT_DOC_ROOT, REPORTS_DIR } from '../paths.ts';
@@ -16,14 +15,22 @@ import {
   parseRuntimeOptions,
   resolveRoot,
   resolveServers,
+  resolveOut,
+  flagError,
+  matrixFlag,
+  parseFlags,
+  parseMode,
+  seconds,
   type RuntimeFlags,
   type RuntimeSelection,
+  type ServerOrigin,
 } from './args.ts';
 import { runtimeClause } from './progress.ts';
 import { ClaimSyntaxError, parseClaim } from '../perf/claims.ts';
 import { ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_BASELINE_FILE, findConfigFile, loadConfigFile, resolveConfig, type ResolvedConfig } from '../perf/config.ts';
 import { checkClaimServers, runGate, serversNamedByClaims, type GateEvents } from '../perf/gate.ts';
 import { deliverAlerts } from '../perf/alerts.ts';
+import { BaselineError, readBaseline, type BaselineFile } from '../perf/baseline.ts';
 import { renderGateMarkdown, renderGateText } from '../perf/report.ts';
 import { cellLabel } from '../report/format.ts';
 import type { GateResults } from '../perf/types.ts';
@@ -97,70 +104,82 @@ export interface GateFlags extends RuntimeFlags {
   root?: string | undefined;
 }
 
+/** The largest tolerance, as the configuration file's: past it every claim would hold. */
+const MAX_TOLERANCE = 0.9;
+
 /** "0.1", "10%" -> 0.1 */
 export function parseTolerance(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
   const v = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
-  if (!(v >= 0 && v < 1)) throw new UsageError(`--tolerance takes a fraction such as 0.1 or a percentage such as 10%, got ${JSON.stringify(text)}`);
+  if (!(v >= 0 && v <= MAX_TOLERANCE)) {
+    throw flagError('--tolerance', text, `must be a fraction from 0 to ${MAX_TOLERANCE} such as 0.1, or a percentage such as 10%`);
+  }
   return v;
 }
 
-/** The configuration from the file (if any) with the command line on top, and the servers to start. */
-export async function resolveGateSetup(flags: GateFlags): Promise<{ config: ResolvedConfig; servers: ServerSpec[]; root: string }> {
-  let config: ResolvedConfig;
+/** The configuration file named or found, loaded; its mistakes are usage errors naming the file and field. */
+async function loadGateConfig(flags: GateFlags): Promise<ResolvedConfig> {
   const file = flags.config ?? findConfigFile();
+  if (flags.config !== undefined && flags.config.trim() === '') throw flagError('--config', flags.config, 'is empty: name a file');
+  if (flags.config !== undefined && !existsSync(resolve(flags.config))) throw flagError('--config', flags.config, 'does not exist');
   try {
-    if (file) config = await loadConfigFile(file);
-    else if (flags.claim?.length) config = resolveConfig({ claims: [] }, null);
-    else throw new UsageError(`no claims: write ${DEFAULT_CONFIG_FILE} or pass --claim`);
+    if (file) return await loadConfigFile(file);
+    if (flags.claim?.length) return resolveConfig({ claims: [] }, null);
   } catch (err) {
     // A configuration the user wrote wrong is a usage error, reported with the file and the field.
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
+  throw new UsageError(`no claims: write ${DEFAULT_CONFIG_FILE} or pass --claim`);
+}
+
+/**
+ * The servers to start, and where each was named, for messages: the --server flags, else the
+ * configuration's servers field, else the servers the claims name.
+ */
+function serverSources(flags: GateFlags, config: ResolvedConfig): { values: string[]; origin: ServerOrigin } {
+  if (flags.server?.length) return { values: flags.server, origin: (v) => `--server ${JSON.stringify(v)}` };
+  if (config.servers) return { values: config.servers, origin: (v, i) => `${config.file ?? 'configuration'}: servers[${i}] ${JSON.stringify(v)}` };
+  const claimsFrom = flags.claim?.length ? '--claim' : (config.file ?? 'configuration');
+  return { values: serversNamedByClaims(config.claims), origin: (v) => `server ${JSON.stringify(v)}, named by the claims (${claimsFrom})` };
+}
+
+/** The configuration from the file (if any) with the command line on top, and the servers to start. */
+export async function resolveGateSetup(flags: GateFlags): Promise<{ config: ResolvedConfig; servers: ServerSpec[]; root: string }> {
+  const config = await loadGateConfig(flags);
   if (flags.claim?.length) {
-    try {
-      config.claims = flags.claim.map((c) => parseClaim(c));
-    } catch (err) {
-      if (err instanceof ClaimSyntaxError) throw new UsageError(err.message);
-      throw err;
-    }
+    config.claims = flags.claim.map((c) => {
+      try {
+        return parseClaim(c);
+      } catch (err) {
+        if (err instanceof ClaimSyntaxError) throw flagError('--claim', c, err.message.replace(`claim ${JSON.stringify(c)}: `, ''));
+        throw err;
+      }
+    });
   }
-  if (flags.mode?.length) {
-    const modes = flags.mode.flatMap((m) => m.split(','));
-    for (const m of modes) if (m !== 'close' && m !== 'keepalive') throw new UsageError(`--mode takes close or keepalive, got ${JSON.stringify(m)}`);
-    config.modes = [...new Set(modes)] as LoadMode[];
-  }
-  if (flags.matrix !== undefined) {
-    try {
-      config.matrix = parseMatrix(flags.matrix);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-  }
+  if (flags.mode?.length) config.modes = [...new Set(flags.mode.flatMap((m) => m.split(',')).map((m) => parseMode('--mode', m)))];
+  if (flags.matrix !== undefined) config.matrix = matrixFlag(flags.matrix);
   if (flags.tolerance !== undefined) config.tolerance = parseTolerance(flags.tolerance);
-  if (flags['max-time'] !== undefined) {
-    const s = Number(flags['max-time']);
-    if (!(s > 0)) throw new UsageError(`--max-time takes a positive number of seconds, got ${JSON.stringify(flags['max-time'])}`);
-    config.sampling.maxTimeMs = s * 1000;
-  }
-  if (flags.warmup !== undefined) {
-    const s = Number(flags.warmup);
-    if (!(s >= 0)) throw new UsageError(`--warmup takes a number of seconds, got ${JSON.stringify(flags.warmup)}`);
-    config.sampling.warmupMs = s * 1000;
-  }
+  // The configuration file's ranges (sampling.maxTimeS, sampling.warmupS), but a cell needs some time.
+  if (flags['max-time'] !== undefined) config.sampling.maxTimeMs = seconds('--max-time', flags['max-time'], 0.001, 3600) * 1000;
+  if (flags.warmup !== undefined) config.sampling.warmupMs = seconds('--warmup', flags.warmup, 0, 600) * 1000;
   if (flags['no-pin']) config.pin = false;
+  if (flags['no-baseline'] && flags.baseline !== undefined) {
+    throw flagError('--baseline', flags.baseline, 'and --no-baseline contradict each other: give one');
+  }
   if (flags['no-baseline']) config.baseline = null;
   else if (flags.baseline !== undefined) {
+    if (flags.baseline.trim() === '') throw flagError('--baseline', flags.baseline, 'is empty: name a file');
     const file = resolve(flags.baseline);
     config.baseline = config.baseline
       ? { ...config.baseline, file }
       : { file, keep: 5, alert: config.tolerance, fail: Math.max(0.25, config.tolerance) };
   }
-  if (config.claims.length === 0) throw new UsageError('no claims to check');
-  const root = resolveRoot(flags.root ?? config.root ?? DEFAULT_DOC_ROOT);
-  const named = flags.server?.length ? flags.server : (config.servers ?? serversNamedByClaims(config.claims));
-  const servers = await resolveServers(named.length ? named : undefined);
+  await checkBaselineFile(config, flags);
+  if (config.claims.length === 0) throw new UsageError(`no claims to check: ${config.file ? `${config.file} lists none` : 'pass --claim'}`);
+  const root = flags.root !== undefined ? resolveRoot(flags.root) : resolveConfigRoot(config);
+  const { values, origin } = serverSources(flags, config);
+  const servers = await resolveServers(values.length ? values : undefined, origin);
   try {
     checkClaimServers(config.claims, servers.map((s) => s.name));
   } catch (err) {
@@ -171,6 +190,30 @@ export async function resolveGateSetup(flags: GateFlags): Promise<{ config: Reso
   config.cpus = runtime.cpus ?? null;
   config.memoryMb = runtime.memoryMb ?? null;
   return { config, servers, root };
+}
+
+/**
+ * A baseline file that is there but cannot be read is a usage error before anything is measured,
+ * naming where it was given (--baseline, or the configuration's baseline.file).
+ */
+export async function checkBaselineFile(config: ResolvedConfig, flags: Pick<GateFlags, 'baseline'>): Promise<BaselineFile | null> {
+  if (!config.baseline) return null;
+  try {
+    return await readBaseline(config.baseline.file);
+  } catch (err) {
+    if (!(err instanceof BaselineError)) throw err;
+    const where = flags.baseline !== undefined ? `--baseline ${JSON.stringify(flags.baseline)}` : `${config.file ?? 'configuration'}: baseline.file`;
+    throw new UsageError(`${where}: ${err.message}`);
+  }
+}
+
+/** The configuration's root (or the default), which must be a folder: the file and field named if not. */
+function resolveConfigRoot(config: ResolvedConfig): string {
+  const root = config.root ?? DEFAULT_DOC_ROOT;
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(config.root ? `${config.file ?? 'configuration'}: root ${JSON.stringify(root)} is not a folder` : `the document root ${root} is not a folder`);
+  }
+  return root;
 }
 
 /** The configuration's runtime as the command line states it. */
@@ -228,16 +271,15 @@ export function interruptHandler(abort: AbortController): () => void {
   };
 }
 
+export const GATE_COMMAND_OPTIONS = { ...GATE_OPTIONS, annotations: { type: 'boolean' }, 'no-annotations': { type: 'boolean', default: false } } as const;
+
+/** `gauntlet gate`'s flags; their values are checked by resolveGateSetup. */
 export function parseGateFlags(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: { ...GATE_OPTIONS, annotations: { type: 'boolean' }, 'no-annotations': { type: 'boolean', default: false } },
-    }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const flags = parseFlags(argv, GATE_COMMAND_OPTIONS);
+  if (flags.help) return flags;
+  if (flags.annotations && flags['no-annotations']) throw new UsageError('--annotations and --no-annotations contradict each other: give one');
+  if (flags.out !== undefined) resolveOut(flags.out);
+  return flags;
 }
 
 export async function writeGateReports(store: ResultsStore, results: GateResults): Promise<string> {

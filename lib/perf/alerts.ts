@@ -9,7 +9,7 @@
 import { appendFile } from 'node:fs/promises';
 import type { Alert, GateResults, RegressionResult } from './types.ts';
 import { cellLabel, plural } from '../report/format.ts';
-import { differenceWords, formatP, formatRatioInterval, headline, pct, renderGateMarkdown } from './report.ts';
+import { differenceWords, formatP, formatRatioInterval, headline, pct, renderGateMarkdown, warmupLines } from './report.ts';
 
 /** GitHub shows at most 10 annotations of each level per step. */
 export const MAX_ANNOTATIONS = 10;
@@ -33,6 +33,9 @@ export function buildAlerts(results: GateResults): Alert[] {
   }
   for (const c of results.claims) {
     if (c.status === 'fail') errors.push({ level: 'error', title: `claim failed: ${c.claim}`, message: c.summary });
+  }
+  for (const w of warmupLines(results)) {
+    warnings.push({ level: 'warning', title: `failures during the warm-up: ${w.split(' ')[0]}`, message: w });
   }
   const b = results.settings.baseline;
   for (const r of results.regressions) {

@@ -7,12 +7,17 @@
  *   failed == 0                                        absolute, on every server of the gate
  *   node-async: p(99) < 20ms at c=1                    absolute, on one server (k6-like)
  *   every server: rps > 500 at n=1000                  absolute, on every server
+ *   a >= b at c>=30 allowing failures                  relative, even when requests fail
  *
  * Relative claims compare requests per second. `a <= b` and `a < b` are read as `b >= a` and
  * `b > a`. Absolute metrics: rps; latency p(50), p(90), p(99), med, avg, min, max (units us, ms
  * (default), s); counts failed and non2xx (totals over every measured run). Where: `at every c`
  * (the default), `at c=1,10`, `at c>=100`, `at n=100`, `at 100x10, 1000x1`, or several of
  * these joined by `and` (all must hold).
+ *
+ * A relative claim holds only when neither server fails a request in the cell (a server whose
+ * connections are refused is quick to refuse them); `allowing failures` at the end lifts that,
+ * for servers expected to shed load.
  */
 import type { CellSpec } from '../types.ts';
 import type { BoundOp } from './decide.ts';
@@ -47,6 +52,8 @@ export interface RelativeClaim {
   where: CellFilter;
   /** A tolerance for this claim only. */
   tolerance?: number;
+  /** Written `allowing failures`: the cell is compared even when a server failed requests. */
+  allowFailures?: boolean;
 }
 
 export interface AbsoluteClaim {
@@ -179,6 +186,8 @@ export function parseClaim(text: string, options: { tolerance?: number } = {}): 
     scope = /^(every server|\*)$/i.test(scoped[1]!) ? null : scoped[1]!.split(',').map((s) => s.trim());
     body = scoped[2]!;
   }
+  const allowing = /\s*,?\s+allowing failures$/i.exec(body);
+  if (allowing) body = body.slice(0, allowing.index);
   const [main, where] = splitWhere(body);
 
   const relative = new RegExp(`^(${NAME})\\s*(>=|>|<=|<)\\s*(?:(${NUMBER})\\s*\\*\\s*)?(${NAME})$`, 'i').exec(main.trim());
@@ -201,6 +210,7 @@ export function parseClaim(text: string, options: { tolerance?: number } = {}): 
       where: where ?? EVERY_CELL,
     };
     if (options.tolerance !== undefined) result.tolerance = options.tolerance;
+    if (allowing) result.allowFailures = true;
     return result;
   }
 
@@ -211,6 +221,7 @@ export function parseClaim(text: string, options: { tolerance?: number } = {}): 
       'expected a comparison of two servers ("a >= b", "a >= 0.9 * b") or a threshold ("p(99) < 20ms", "rps > 500", "failed == 0")',
     );
   }
+  if (allowing) throw new ClaimSyntaxError(text, '"allowing failures" applies to comparisons of two servers; a threshold such as "failed <= 10" states its own');
   const metric = parseMetric(absolute[1]!, text);
   const op = absolute[2] as BoundOp;
   const value = parseValue(absolute[3]!, metric, text);

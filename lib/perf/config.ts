@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LoadMode, Matrix } from '../types.ts';
-import { parseMatrix } from '../matrix.ts';
+import { MatrixError, checkMatrixObject, parseMatrix } from '../matrix.ts';
 import { parseClaim, type Claim, ClaimSyntaxError } from './claims.ts';
 import { DEFAULT_ALPHA, DEFAULT_CONFIDENCE, DEFAULT_TOLERANCE } from './decide.ts';
 import { SAMPLER_DEFAULTS, SERVER_WARMUP_MS } from './sampler.ts';
@@ -164,16 +164,21 @@ const KNOWN = new Set([
   'pin', 'baseline', 'webhook', 'timeoutS', 'runtime', 'cpus', 'memory',
 ]);
 
+/** A value as written: JSON would show Infinity and NaN as null. */
+function shown(v: unknown): string {
+  return typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+}
+
 function fraction(file: string, field: string, v: unknown, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) {
-    throw new ConfigError(file, field, `must be a number from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+    throw new ConfigError(file, field, `must be a number from ${lo} to ${hi}, got ${shown(v)}`);
   }
   return v;
 }
 
 function positiveInt(file: string, field: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new ConfigError(file, field, `must be a whole number of at least 1, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
+    throw new ConfigError(file, field, `must be a whole number of at least 1, got ${shown(v)}`);
   }
   return v;
 }
@@ -215,16 +220,26 @@ export function resolveConfig(raw: unknown, file: string | null, baseDir = proce
     try {
       matrix = parseMatrix(raw.matrix);
     } catch (err) {
-      throw new ConfigError(where, 'matrix', (err as Error).message.replace(/^--matrix /, ''));
+      if (err instanceof MatrixError) throw new ConfigError(where, 'matrix', `${JSON.stringify(raw.matrix)}: ${err.detail}`);
+      throw err;
     }
-  } else if (isObject(raw.matrix) && Array.isArray(raw.matrix.groups)) {
-    matrix = raw.matrix as unknown as Matrix;
+  } else if (isObject(raw.matrix)) {
+    // An object gets the checks of the text form: a cell of 0 requests or of Infinity connections cannot be measured.
+    try {
+      matrix = checkMatrixObject(raw.matrix);
+    } catch (err) {
+      throw new ConfigError(where, 'matrix', (err as Error).message);
+    }
   } else {
     throw new ConfigError(where, 'matrix', 'must be "seed", "tugas9", "N:C1,C2,..." or a Matrix object');
   }
 
   const path = raw.path === undefined ? '/' : raw.path;
   if (typeof path !== 'string' || !path.startsWith('/')) throw new ConfigError(where, 'path', `must start with /, got ${JSON.stringify(path)}`);
+  // The path goes into the request line: a space, CR or LF there would change the request itself.
+  if (!/^[\x21-\x7e]+$/.test(path)) {
+    throw new ConfigError(where, 'path', `must be visible ASCII characters, without spaces or control characters (percent-encode them), got ${JSON.stringify(path)}`);
+  }
   const root = raw.root === undefined ? null : typeof raw.root === 'string' ? resolve(baseDir, raw.root) : null;
   if (raw.root !== undefined && root === null) throw new ConfigError(where, 'root', 'must be a path');
 

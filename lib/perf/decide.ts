@@ -9,8 +9,10 @@ import { median } from '../stats.ts';
 import {
   bootstrapMedian,
   bootstrapRatioOfMedians,
-  bootstrapRatioToMedianOfMedians,
   mannWhitneyU,
+  medianInterval,
+  studentQuantile,
+  studentTwoSidedP,
   wilcoxonSignedRank,
   type Interval,
 } from './significance.ts';
@@ -45,14 +47,18 @@ export interface RatioVerdict {
   interval: Interval;
   /** Two-sided p-value of the rank test named in `test`. */
   p: number;
-  test: 'wilcoxon-signed-rank' | 'mann-whitney-u';
+  /**
+   * wilcoxon-signed-rank: paired rounds; mann-whitney-u: independent samples; runs-t-prediction:
+   * one run against the medians of earlier runs (a baseline).
+   */
+  test: 'wilcoxon-signed-rank' | 'mann-whitney-u' | 'runs-t-prediction';
+  /** Rounds (paired), the two sample sizes, or the baseline runs (runs-t-prediction). */
   medianA: number;
   medianB: number;
   /** The factor b was scaled by (claims such as `a >= 0.9 * b`); 1 for a plain comparison. */
   factor: number;
   tolerance: number;
   alpha: number;
-  /** Rounds (paired) or the two sample sizes. */
   n: number;
 }
 
@@ -96,7 +102,8 @@ export function roundCorrected(a: ArrayLike<number>, b: ArrayLike<number>): { a:
  *   figures can come from rounds measured at different speeds, which widens their ratio's
  *   interval two- to threefold; the correction removes what both sides of a round shared.
  *   (For an odd number of rounds it equals the median of the per-round ratios a[i] / b[i].)
- * - The interval is a bootstrap that resamples whole rounds.
+ * - The interval is the distribution-free interval of the median of the per-round log ratios
+ *   (the sign test's, medianInterval): at least 95% coverage whatever the number of rounds.
  * - The test is the Wilcoxon signed-rank test on log(a[i] / (factor * b[i])).
  * medianA and medianB are the raw medians, for the report.
  */
@@ -113,11 +120,16 @@ export function comparePaired(
   const la = logs(a);
   const lb = logs(b);
   const shift = Math.log(factor);
-  const test = wilcoxonSignedRank(la.map((x, i) => x - lb[i]! - shift));
-  const corrected = roundCorrected(a, b);
-  const raw = bootstrapRatioOfMedians(corrected.a, corrected.b, { paired: true, confidence });
-  const interval = { lo: raw.lo / factor, hi: raw.hi / factor, confidence };
-  const ratio = median(corrected.a) / median(corrected.b) / factor;
+  const d = la.map((x, i) => x - lb[i]!);
+  const test = wilcoxonSignedRank(d.map((x) => x - shift));
+  // The ratio of the medians of the round-corrected figures is exp(median of the log ratios):
+  // a round's corrected figures are exp(d / 2) and exp(-d / 2), both monotone in d, so their
+  // medians come from the same middle rounds (for an even count too: (e^x + e^y) / (e^-x + e^-y)
+  // is e^(x + y)). Its interval is the distribution-free one of a median (medianInterval), over
+  // whole rounds.
+  const logInterval = medianInterval(d, confidence);
+  const interval = { lo: Math.exp(logInterval.lo) / factor, hi: Math.exp(logInterval.hi) / factor, confidence };
+  const ratio = Math.exp(median(d)) / factor;
   return {
     outcome: classify(ratio, interval, test.p, tolerance, alpha),
     ratio,
@@ -134,10 +146,20 @@ export function comparePaired(
 }
 
 /**
- * Compares a current sample with a reference made of earlier runs (a baseline): the ratio is
- * median(current) / (median of the runs' medians); the test is Mann-Whitney U between the
- * current sample and the runs pooled (they were not measured next to each other, so nothing
- * pairs them); the interval is a bootstrap that resamples within each run.
+ * Compares a current run with a reference made of earlier runs (a baseline), run against run:
+ * the unit is the run, not the sample. Samples of one run were measured minutes apart from
+ * those of another, on a machine whose other work had changed, so samples pooled across runs are
+ * not independent draws of one distribution, and a test that treats them so (Mann-Whitney U on
+ * the pooled samples, as gates did before) gives p-values far too small.
+ *
+ * - Each run is reduced to its median; the reference is the geometric mean of the baseline runs'
+ *   medians, and the ratio is median(current) / that.
+ * - The test asks whether the current run's median could be one more run of the baseline: a
+ *   Student t prediction test on the log medians, t = (log x - mean) / (s sqrt(1 + 1/k)) with
+ *   k - 1 degrees of freedom (k baseline runs, s their standard deviation). It needs k >= 2; with
+ *   one run there is no spread between runs to compare with, and p is NaN (never significant).
+ * - The interval is the matching prediction interval of the ratio.
+ * Few runs give a wide interval (k = 3: t = 4.30 at 95%), which is what few runs can show.
  */
 export function compareToRuns(
   current: ArrayLike<number>,
@@ -147,24 +169,38 @@ export function compareToRuns(
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE;
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
-  const pooled = runs.flatMap((r) => Array.from(r as ArrayLike<number>));
-  const test = mannWhitneyU(current, pooled);
-  const interval = bootstrapRatioToMedianOfMedians(current, runs, { confidence });
-  const medianA = median(current);
-  const medianB = median(runs.filter((r) => r.length > 0).map((r) => median(r)));
-  const ratio = medianA / medianB;
+  const medians = runs.filter((r) => r.length > 0).map((r) => median(r));
+  const logs = medians.map((m) => Math.log(Math.max(m, 1e-12)));
+  const k = logs.length;
+  const medianA = current.length > 0 ? median(current) : NaN;
+  const meanLog = k > 0 ? logs.reduce((s, v) => s + v, 0) / k : NaN;
+  const ratio = medianA / Math.exp(meanLog);
+  let p = NaN;
+  let interval: Interval = { lo: NaN, hi: NaN, confidence };
+  if (k >= 2 && ratio > 0) {
+    const sd = Math.sqrt(logs.reduce((s, v) => s + (v - meanLog) ** 2, 0) / (k - 1));
+    const scale = sd * Math.sqrt(1 + 1 / k);
+    const d = Math.log(ratio);
+    p = scale > 0 ? studentTwoSidedP(d / scale, k - 1) : d === 0 ? 1 : 0;
+    const half = studentQuantile(confidence, k - 1) * scale;
+    interval = { lo: Math.exp(d - half), hi: Math.exp(d + half), confidence };
+  } else if (k === 1 && ratio > 0) {
+    // One run: no spread between runs to compare with. The interval is infinite, the verdict
+    // "undecided"; the report says one run cannot show how much runs differ.
+    interval = { lo: 0, hi: Infinity, confidence };
+  }
   return {
-    outcome: classify(ratio, interval, test.p, tolerance, alpha),
+    outcome: classify(ratio, interval, Number.isNaN(p) ? 1 : p, tolerance, alpha),
     ratio,
     interval,
-    p: test.p,
-    test: 'mann-whitney-u',
+    p,
+    test: 'runs-t-prediction',
     medianA,
-    medianB,
+    medianB: k > 0 ? Math.exp(meanLog) : NaN,
     factor: 1,
     tolerance,
     alpha,
-    n: current.length + pooled.length,
+    n: k,
   };
 }
 

@@ -7,6 +7,14 @@
  * Servers are measured in groups: the servers that a relative claim links are measured together,
  * interleaved, in each cell; a server that only has absolute claims is measured alone; the
  * yardstick joins every group holding a server compared with the baseline.
+ *
+ * Time is bounded, whatever the servers do:
+ * - a cell's cap covers its second look: the first measurement may use FIRST_SHARE of it, the
+ *   second what is left, so a cell never runs more than about one round past its cap;
+ * - a server that stops answering (a run the load engine stopped at a refused connection or a
+ *   timeout, or a run that completed nothing) ends its cell at once, with no second look; one
+ *   that answered nothing in a whole cell, or in its warm-up, has stopped answering, and its
+ *   remaining cells are skipped with that verdict.
  */
 import type { CellSpec, LoadMode, LoadTarget, ServerSpec } from '../types.ts';
 import { holds } from './decide.ts';
@@ -17,16 +25,22 @@ import { machineInfo, gauntletVersion } from '../machine.ts';
 import { median } from '../stats.ts';
 import { cellMatches, claimServers, type AbsoluteClaim, type Claim, type RelativeClaim } from './claims.ts';
 import type { ResolvedConfig } from './config.ts';
-import { measureCell, TimeBudget, warmUpServer, type CellMeasurement, type Side } from './sampler.ts';
+import { allTotalsOf, FIRST_SHARE, measureCell, mergeMeasurements, TimeBudget, warmUpServer, type CellMeasurement, type Side } from './sampler.ts';
 import {
   checkAbsolute,
   checkRegression,
   checkRelative,
+  decideRelative,
+  failureReason,
+  familyFailures,
   isPrecise,
   MIN_RUNS_TO_FAIL,
   side,
   type PrecisionNeed,
 } from './evaluate.ts';
+export { FIRST_SHARE };
+import { cellLabel } from '../report/format.ts';
+import type { RatioVerdict } from './decide.ts';
 import {
   baselineMachine,
   runtimeLabel,
@@ -216,6 +230,7 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
     machine,
     servers: [],
     measurements: [],
+    warmups: [],
     claims: config.claims.map((c) => ({ claim: c.text, kind: c.kind, status: 'pass', cells: [], summary: '' })),
     regressions: [],
     alerts: [],
@@ -224,6 +239,8 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
   const save = async () => opts.save?.(results);
   const running = new Map<string, RunningServer>();
   const errors = new Map<string, string>();
+  /** Each compared cell of a relative claim: its p-value for the family-wise correction. */
+  const familyP = new Map<ClaimCell, number>();
 
   const hasBaseline = (server: string, mode: LoadMode, cell: CellSpec) =>
     baseline !== null && baselineRuns(baseline, server, mode, cell).length > 0;
@@ -299,7 +316,11 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
         if (opts.signal?.aborted) throw new GateInterrupted();
         if (errors.has(name)) continue;
         try {
-          await warmUpServer(target(name), config.sampling.warmupMs, opts.signal);
+          const report = await warmUpServer(target(name), config.sampling.warmupMs, opts.signal);
+          results.warmups!.push({ server: name, mode, ...report });
+          if (report.complete === 0) {
+            stoppedAnswering(name, `${name} stopped answering during its warm-up (${mode} mode): ${report.stopped?.reason ?? 'no request completed'}; its cells are skipped`);
+          }
         } catch (err) {
           if (isAbort(err, opts.signal)) throw new GateInterrupted();
           // A server that cannot take the warm-up shows it in its first cell, where it is reported.
@@ -372,6 +393,15 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
     return gm;
   }
 
+  /** Marks a server as no longer answering: its remaining cells are skipped with this verdict. */
+  function stoppedAnswering(name: string, why: string): void {
+    if (errors.has(name)) return;
+    errors.set(name, why);
+    const record = results.servers.find((r) => r.name === name);
+    if (record) record.error = why;
+    events.serverFailed?.(name, why);
+  }
+
   async function runGroup(
     group: Group,
     mode: LoadMode,
@@ -383,9 +413,10 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
     const dead = group.servers.filter((s) => !live.includes(s));
     const yard = group.yardstick && running.has(YARDSTICK) && !errors.has(YARDSTICK);
     const place = { mode, group: cell.group, requests: cell.requests, concurrency: cell.concurrency };
+    const at = cellLabel(cell);
     const deadReason = (s: string) => errors.get(s) ?? `${s} is not running`;
 
-    // Claims that cannot be checked: a server did not start or crashed earlier.
+    // Claims that cannot be checked: a server did not start, crashed or stopped answering earlier.
     const relative = group.relative.filter((c) => {
       const gone = [c.a, c.b].find((s) => dead.includes(s));
       if (gone) claimResult(c).cells.push({ ...place, status: 'error', outcome: 'undecided', error: deadReason(gone), notes: [] });
@@ -403,30 +434,43 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
     }
 
     const sides = [...live, ...(yard ? [YARDSTICK] : [])];
+    // The cell's cap covers the second look too: the first measurement leaves room for it.
     const capMs = budget.next();
-    let m0: GateMeasurement;
-    try {
-      m0 = await measure({ ...group, relative, absolute }, sides, mode, cell, target, 0, capMs);
-      budget.spend(m0.elapsedMs);
-    } catch (err) {
-      if (isAbort(err, opts.signal)) throw new GateInterrupted();
-      throw err;
-    }
-
-    // A server that died during the cell: its figures are what the crash looked like, the rest is skipped.
-    for (const s of sides) {
-      const why = crashed(s);
-      if (why && !errors.has(s)) {
-        errors.set(s, why);
-        const record = results.servers.find((r) => r.name === s);
-        if (record) record.error = why;
-        events.serverFailed?.(s, why);
+    const cellStart = performance.now();
+    const sub = { ...group, relative, absolute };
+    const measureOnce = async (attempt: number, maxMs: number): Promise<GateMeasurement> => {
+      try {
+        return await measure(sub, sides, mode, cell, target, attempt, maxMs);
+      } catch (err) {
+        if (isAbort(err, opts.signal)) throw new GateInterrupted();
+        throw err;
       }
-    }
+    };
+    const m0 = await measureOnce(0, config.remeasure ? capMs * FIRST_SHARE : capMs);
+    noteStops(m0);
 
     const tol = (c: RelativeClaim) => c.tolerance ?? config.tolerance;
-    const rel0 = relative.map((c) => checkRelative(c, m0, { tolerance: tol(c), alpha: config.alpha, confidence: config.confidence }));
-    const abs0 = absolute.map(({ claim, server }) => checkAbsolute(claim, side(m0, server), config.confidence));
+    const decision = (c: RelativeClaim) => ({ tolerance: tol(c), alpha: config.alpha, confidence: config.confidence });
+    /** A relative claim on a measurement: a named failure, nothing to compare, or a verdict. */
+    type RelativeOn =
+      | { kind: 'reason'; reason: string }
+      | { kind: 'unmeasured'; why: string }
+      | { kind: 'check'; check: ReturnType<typeof checkRelative> };
+    const relativeOn = (c: RelativeClaim, m: GateMeasurement): RelativeOn => {
+      const reason = failureReason(c, m, at);
+      if (reason) return { kind: 'reason', reason };
+      const stopper = m.sides.find((x) => x.stopped);
+      if (m.rounds === 0 || stopper) {
+        const why = `not compared: ${stopper?.name ?? 'a server'} stopped answering in this cell's measurement${stopper?.stopped ? ` (${stopper.stopped.reason})` : ''}`;
+        return { kind: 'unmeasured', why };
+      }
+      return { kind: 'check', check: checkRelative(c, m, decision(c)) };
+    };
+    const rel0 = relative.map((c) => relativeOn(c, m0));
+    const measuredSide = (m: GateMeasurement, server: string) => side(m, server).samples.length > 0;
+    const abs0 = absolute.map(({ claim, server }) =>
+      claim.metric.kind === 'count' || measuredSide(m0, server) ? checkAbsolute(claim, side(m0, server), config.confidence) : null,
+    );
     const regSettings = config.baseline && {
       alert: config.baseline.alert,
       fail: config.baseline.fail,
@@ -435,53 +479,82 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
     };
     const capLevel = (level: RegressionLevel, s: string, runs: ReturnType<typeof baselineRuns>): RegressionLevel =>
       level === 'fail' && !sameHardware(machineNow(s), runs) ? 'alert' : level;
-    const reg0 = regression.map((s) => {
+    const regressionOn = (m: GateMeasurement, s: string) => {
+      if (!measuredSide(m, s) || !measuredSide(m, YARDSTICK)) return null;
       const runs = baselineRuns(baseline, s, mode, cell);
-      const check = checkRegression(side(m0, s), side(m0, YARDSTICK), runs, regSettings!);
+      const check = checkRegression(side(m, s), side(m, YARDSTICK), runs, regSettings!);
       return { ...check, level: capLevel(check.level, s, runs) };
-    });
+    };
+    const reg0 = regression.map((s) => regressionOn(m0, s));
 
-    // A failing comparison is measured once more before it fails. Counts are facts, not noise.
+    // A failing comparison is measured once more before it fails; counts are facts, not noise, and
+    // a server that stopped answering is not asked again.
     const failing: string[] = [];
-    relative.forEach((c, i) => !rel0[i]!.pass && failing.push(c.text));
-    absolute.forEach(({ claim, server }, i) => abs0[i]!.kind === 'bound' && !abs0[i]!.pass && failing.push(`${server}: ${claim.text}`));
-    regression.forEach((s, i) => reg0[i]!.level === 'fail' && failing.push(`${s} against the baseline`));
+    relative.forEach((c, i) => {
+      const r = rel0[i]!;
+      if (r.kind === 'check' && !r.check.pass) failing.push(c.text);
+    });
+    absolute.forEach(({ claim, server }, i) => {
+      const a = abs0[i];
+      if (a && a.kind === 'bound' && !a.pass) failing.push(`${server}: ${claim.text}`);
+    });
+    regression.forEach((s, i) => reg0[i]?.level === 'fail' && failing.push(`${s} against the baseline`));
     events.cellDone?.(m0, failing);
 
     let m1: GateMeasurement | null = null;
-    if (failing.length > 0 && config.remeasure && !opts.signal?.aborted) {
-      try {
-        m1 = await measure({ ...group, relative, absolute }, sides, mode, cell, target, 1, capMs);
-      } catch (err) {
-        if (isAbort(err, opts.signal)) throw new GateInterrupted();
-        throw err;
+    let noTime = false;
+    if (failing.length > 0 && config.remeasure && m0.stoppedBy !== 'server-stopped' && !opts.signal?.aborted) {
+      const left = capMs - (performance.now() - cellStart);
+      if (left > 0) {
+        m1 = await measureOnce(1, left);
+        noteStops(m1);
+        events.cellDone?.(m1, []);
+      } else {
+        noTime = true;
       }
-      events.cellDone?.(m1, []);
     }
+    budget.spend(performance.now() - cellStart);
+    const noTimeNote = noTime ? ['failed on a first measurement, and the cell\'s time cap left no time to measure it once more: the first measurement decides'] : [];
 
+    // The second look is decided on every round taken: the first measurement's and its own.
+    const both: GateMeasurement | null = m1 ? { ...mergeMeasurements(m0, m1), mode, group: cell.group, attempt: 1 } : null;
     relative.forEach((c, i) => {
       const first = rel0[i]!;
-      const verdicts = [first.verdict];
-      let pass = first.pass;
-      if (!pass && m1) {
-        const second = checkRelative(c, m1, { tolerance: tol(c), alpha: config.alpha, confidence: config.confidence }, true);
-        verdicts.push(second.verdict);
-        pass = second.pass;
+      const reason1 = first.kind === 'reason' ? first.reason : m1 ? failureReason(c, m1, at) : null;
+      const second = both && !reason1 ? relativeOn(c, both) : null;
+      const reason = reason1 ?? (second?.kind === 'reason' ? second.reason : null);
+      if (reason) {
+        claimResult(c).cells.push({ ...place, status: 'fail', outcome: 'undecided', reason, notes: [reason] });
+        return;
       }
+      if (first.kind !== 'check') {
+        claimResult(c).cells.push({ ...place, status: 'error', outcome: 'undecided', error: first.kind === 'unmeasured' ? first.why : '', notes: [] });
+        return;
+      }
+      const verdicts: RatioVerdict[] = [first.check.verdict];
+      if (second?.kind === 'check') verdicts.push(second.check.verdict);
+      const decided = decideRelative(c.op, verdicts);
       const last = verdicts[verdicts.length - 1]!;
       const cellResult: ClaimCell = {
         ...place,
-        status: pass ? 'pass' : 'fail',
+        status: decided.pass ? 'pass' : 'fail',
         outcome: last.outcome,
         verdicts,
-        measured: measurementInfo(m1 && verdicts.length > 1 ? m1 : m0, [c.a, c.b]),
-        notes: cellNotes(verdicts.length > 1),
+        measured: measurementInfo(both && verdicts.length > 1 ? both : m0, [c.a, c.b]),
+        notes: [...cellNotes(verdicts.length > 1), ...(decided.pass ? [] : noTimeNote)],
       };
+      familyP.set(cellResult, decided.familyP);
       claimResult(c).cells.push(cellResult);
     });
 
     absolute.forEach(({ claim, server }, i) => {
-      const first = abs0[i]!;
+      const first = abs0[i];
+      const s0 = side(m0, server);
+      if (!first) {
+        const why = s0.stopped ? `${server} stopped answering at ${at}: ${s0.stopped.reason}` : `${server} was not measured at ${at}`;
+        claimResult(claim).cells.push({ ...place, server, status: 'fail', outcome: 'fail', reason: why, notes: [] });
+        return;
+      }
       const cellResult: ClaimCell = {
         ...place,
         server,
@@ -491,7 +564,8 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
         notes: [],
       };
       if (first.kind === 'count') {
-        // Counts are totals over every measured run, the second measurement's included.
+        // Counts are totals over every run of the cell: warm-up, rounds, a run that stopped, and
+        // the second measurement's.
         let value = first.value;
         if (m1) {
           const again = checkAbsolute(claim, side(m1, server), config.confidence);
@@ -504,7 +578,7 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
       } else {
         const bounds = [first.bound];
         let pass = first.pass;
-        if (!pass && m1) {
+        if (!pass && m1 && measuredSide(m1, server)) {
           const again = checkAbsolute(claim, side(m1, server), config.confidence, true);
           if (again.kind === 'bound') {
             bounds.push(again.bound);
@@ -515,25 +589,26 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
         cellResult.status = pass ? 'pass' : 'fail';
         cellResult.outcome = bounds[bounds.length - 1]!.outcome;
         cellResult.measured = measurementInfo(m1 && bounds.length > 1 ? m1 : m0, [server]);
-        cellResult.notes = cellNotes(bounds.length > 1);
+        cellResult.notes = [...cellNotes(bounds.length > 1), ...(pass ? [] : noTimeNote)];
       }
       claimResult(claim).cells.push(cellResult);
     });
 
     regression.forEach((s, i) => {
       const runs = baselineRuns(baseline, s, mode, cell);
-      const first = reg0[i]!;
+      const first = reg0[i];
+      if (!first) return; // not measured: the server (or the yardstick) stopped answering; reported as such
       const verdicts = [first.verdict];
       let level = first.level;
       let m = m0;
-      if (level === 'fail' && m1) {
-        const again = checkRegression(side(m1, s), side(m1, YARDSTICK), runs, regSettings!, true);
+      const again = level === 'fail' && both ? regressionOn(both, s) : null;
+      if (again) {
         verdicts.push(again.verdict);
-        // Both measurements must agree for the worse level to stand.
-        if (SEVERITY[again.level] < SEVERITY[level]) level = capLevel(again.level, s, runs);
-        m = m1;
+        // The first measurement and all the rounds together must agree for the worse level to stand.
+        if (SEVERITY[again.level] < SEVERITY[level]) level = again.level;
+        m = both!;
       }
-      const notes = cellNotes(verdicts.length > 1);
+      const notes = [...cellNotes(verdicts.length > 1), ...(level === 'fail' ? noTimeNote : [])];
       if (runs.length < MIN_RUNS_TO_FAIL) {
         notes.push(`the baseline has ${runs.length} of the ${MIN_RUNS_TO_FAIL} runs a regression needs to fail the gate: alerts only`);
       }
@@ -558,10 +633,50 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
       };
       results.regressions.push(result);
     });
+
+    /** A server that died, or answered nothing in the whole cell, is done: its other cells are skipped. */
+    function noteStops(m: GateMeasurement): void {
+      for (const s of sides) {
+        const why = crashed(s);
+        if (why) {
+          stoppedAnswering(s, why);
+          continue;
+        }
+        const sd = m.sides.find((x) => x.name === s);
+        if (sd?.stopped && allTotalsOf(sd).complete === 0) {
+          stoppedAnswering(s, `${s} stopped answering at ${at} (${mode} mode): ${sd.stopped.reason}; its remaining cells are skipped`);
+        }
+      }
+    }
+  }
+
+  /**
+   * Holm's correction over the compared cells of each `>=` claim: a "slower" cell fails only when
+   * it stays significant once all the claim's cells are taken together.
+   */
+  function correctFamilies(): void {
+    for (const [i, claim] of config.claims.entries()) {
+      if (claim.kind !== 'relative' || claim.op !== '>=') continue;
+      const cells = results.claims[i]!.cells.filter((c) => familyP.has(c));
+      if (cells.length < 2) continue;
+      const { adjusted, fails } = familyFailures(cells.map((c) => familyP.get(c)!), config.alpha);
+      cells.forEach((c, k) => {
+        c.adjustedP = adjusted[k]!;
+        if (c.status === 'fail' && !fails[k]) {
+          c.status = 'pass';
+          c.outcome = 'undecided';
+          c.notes.push(
+            `slower on its own (p = ${familyP.get(c)!.toPrecision(2)}), but not once the claim's ${cells.length} cells are taken together ` +
+              `(Holm-adjusted p = ${adjusted[k]!.toPrecision(2)}, alpha ${config.alpha}): not a failure`,
+          );
+        }
+      });
+    }
   }
 
   function finish(): void {
     results.finishedAt = new Date().toISOString();
+    correctFamilies();
     for (const [i, claim] of config.claims.entries()) {
       const r = results.claims[i]!;
       // A claim that checked nothing (no cell of the matrix matches it) cannot be said to hold.

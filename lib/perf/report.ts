@@ -71,7 +71,7 @@ export function measurementInfo(m: CellMeasurement, sides: string[]): Measuremen
 /** Sentences on what is special about a cell's measurement (the table shows the rest). */
 export function cellNotes(remeasured: boolean): string[] {
   return remeasured
-    ? ['failed on a first measurement and was measured once more: the failure stands only if the second agrees (its interval, or its estimate when the interval is undecided)']
+    ? ['failed on a first measurement and was measured once more, within the same time cap: each measurement is decided by its own full two-part verdict, and the claim holds if either does']
     : [];
 }
 
@@ -81,7 +81,7 @@ function samplesText(info: MeasurementInfo | undefined): string {
   return info.batch > 1 ? `${info.rounds} x ${info.batch} runs` : `${info.rounds}`;
 }
 
-const STOP_WORDS: Record<StopReason, string> = { precise: 'precise', 'time-cap': 'time cap', 'max-rounds': 'max rounds' };
+const STOP_WORDS: Record<StopReason, string> = { precise: 'precise', 'time-cap': 'time cap', 'max-rounds': 'max rounds', 'server-stopped': 'server stopped' };
 
 /** Sentences explaining the table's figures, once per table. */
 function legend(infos: Array<MeasurementInfo | undefined>, tolerance: number, claim?: ClaimResult): string[] {
@@ -153,7 +153,8 @@ export function summarizeClaim(claim: Claim, result: ClaimResult, tolerance: num
       parts.push(`Holds in ${measured === 1 ? 'the only cell' : `all ${measured} cells`} (${spread.join(', ')}).`);
     } else {
       const details = failed.map((c) => {
-        const v = lastVerdict(c)!;
+        const v = lastVerdict(c);
+        if (c.reason || !v) return `${where(c, modes)}: ${c.reason ?? 'not compared'}`;
         const what = claim.op === '>' && v.outcome !== 'slower'
           ? `${claim.a} was not shown faster by more than ${tol} (${formatRatioInterval(v)}, ${formatP(v.p)}: ${outcomeWords(v)})`
           : `${claim.a} was ${differenceWords(v.ratio)}${v.factor === 1 ? '' : ` than ${Number(v.factor.toFixed(3))} x ${claim.b}`} (${formatRatioInterval(v)}, ${formatP(v.p)})`;
@@ -179,6 +180,7 @@ export function summarizeClaim(claim: Claim, result: ClaimResult, tolerance: num
   }
   const details = failed.map((c) => {
     const b = lastBound(c);
+    if (c.reason) return `${c.server} at ${where(c, modes)}: ${c.reason}`;
     const value =
       c.count !== undefined
         ? `${c.count}`
@@ -212,7 +214,7 @@ function claimRows(claim: ClaimResult, modes: number): { headers: string[]; rows
         v ? formatRatio(v.ratio) : 'n/a',
         v ? `${formatRatio(v.interval.lo)}-${formatRatio(v.interval.hi)}` : '',
         v ? pShort(v.p) : '',
-        v ? (v.outcome === 'within' ? `within ${pct(v.tolerance)}` : v.outcome) : 'error',
+        v ? (v.outcome === 'within' ? `within ${pct(v.tolerance)}` : v.outcome) : c.reason ? 'not compared' : 'error',
         samplesText(c.measured),
         c.measured ? `${STOP_WORDS[c.measured.stoppedBy]}${(c.verdicts?.length ?? 0) > 1 ? ', 2nd' : ''}` : '',
         c.status.toUpperCase(),
@@ -301,9 +303,20 @@ function settingsLine(results: GateResults): string {
     `mode ${s.modes.join(' and ')}; matrix ${describeMatrix(s.matrix)}; path ${s.path}; tolerance ${pct(s.tolerance)}; ` +
     `significance level ${s.alpha}; ${Math.round(s.confidence * 100)}% intervals; ` +
     `${s.sampling.warmupMs / 1000} s of warm-up per server; ${s.pinning ?? 'not pinned'}; ` +
-    `${s.sampling.minRounds} to ${s.sampling.maxRounds} rounds per cell, ${s.sampling.maxTimeMs / 1000} s per cell ` +
-    `(up to ${(3 * s.sampling.maxTimeMs) / 1000} s for a noisy cell, from time earlier cells left unused), samples of at least ${s.sampling.minSampleMs} ms`
+    `${s.sampling.minRounds} to ${s.sampling.maxRounds} rounds per cell (fewer when the time cap comes first), ${s.sampling.maxTimeMs / 1000} s per cell ` +
+    `(up to ${(3 * s.sampling.maxTimeMs) / 1000} s for a noisy cell, from time earlier cells left unused; a second look included), samples of at least ${s.sampling.minSampleMs} ms`
   );
+}
+
+/** Sentences on the servers' warm-ups that had failed requests or stopped: reported, never dropped. */
+export function warmupLines(results: GateResults): string[] {
+  return (results.warmups ?? [])
+    .filter((w) => w.failed > 0 || w.stopped)
+    .map(
+      (w) =>
+        `${w.server} failed ${w.failed} of the ${w.complete + w.failed} requests that ended during its warm-up (${w.mode} mode, ${(w.ms / 1000).toFixed(1)} s)` +
+        (w.stopped ? `, and the warm-up stopped: ${w.stopped.reason}` : ''),
+    );
 }
 
 /** The notes of a table's rows, each once, with the cells it concerns. */
@@ -334,6 +347,7 @@ export function renderGateText(results: GateResults, options: GateRenderOptions 
   const modes = results.settings.modes.length;
   const out: string[] = [bold('Gauntlet gate'), settingsLine(results)];
   for (const s of results.servers) if (s.error) out.push(`${paintStatus('ERROR')} ${s.name}: ${sanitizeTerminal(s.error)}`);
+  for (const w of warmupLines(results)) out.push(`warm-up: ${sanitizeTerminal(w)}`);
   for (const c of results.claims) {
     out.push('');
     out.push(`${paintStatus(c.status.toUpperCase())}  ${bold(sanitizeTerminal(c.claim))}`);
@@ -394,6 +408,8 @@ export function renderGateMarkdown(results: GateResults, options: { alertsOnly?:
     out.push(mdTable(['level', 'what', 'details'], results.alerts.map((a) => [a.level, a.title, a.message])));
   }
   if (options.alertsOnly) return out.join('\n');
+  const warm = warmupLines(results);
+  if (warm.length > 0) out.push('', '### Warm-up', '', ...warm.map((w) => `- ${escapeMarkdown(w)}`));
   out.push('', '### Claims', '');
   out.push(mdTable(['claim', 'verdict', 'summary'], results.claims.map((c) => [c.claim, c.status.toUpperCase(), c.summary])));
   for (const c of results.claims) {

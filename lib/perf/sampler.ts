@@ -12,7 +12,13 @@
  *   order that reverses at every step (A B, B A, A B ... that is A B B A A B), so that neither
  *   side always goes first and slow moments of the machine fall on both.
  * - Stopping: after `minRounds`, as soon as `precise` says the figures are precise enough, or
- *   when `maxRounds` or `maxTimeMs` is reached.
+ *   when `maxRounds` is reached. The time cap is checked before every round, the minimum ones
+ *   included: the cap wins over the minimum, so a measurement never runs more than one round past
+ *   its cap (the first round always runs), and a capped one may have fewer than `minRounds`.
+ * - A server that stops answering ends the measurement at once: a run that the load engine
+ *   stopped (the first refused connection or timeout, as ab stops) or that completed nothing
+ *   ends it with stoppedBy "server-stopped", and the side records why. No retry, no further
+ *   round: a hanging server would otherwise cost a timeout per run.
  */
 import type { CellResult, CellSpec, LoadTarget } from '../types.ts';
 import { runCell } from '../load/index.ts';
@@ -46,6 +52,25 @@ export interface Sample {
   latencyMs: SampleLatency;
 }
 
+/** Requests of runs that are not samples: the cell's warm-up, or the run that stopped. */
+export interface RunTotals {
+  runs: number;
+  requested: number;
+  complete: number;
+  failed: number;
+  non2xx: number;
+}
+
+/** Why a side stopped: the load engine's reason, or "nothing" for a run that completed no request. */
+export interface SideStop {
+  kind: 'connect' | 'timeout' | 'nothing';
+  reason: string;
+  /** Requests the stopped run had sent when it stopped. */
+  afterRequests: number;
+  /** The runs of the round (or warm-up) it stopped in, which are not samples. */
+  totals: RunTotals;
+}
+
 export interface SideSamples {
   name: string;
   /** Runs of the cell per sample (the same for every side of a measurement). */
@@ -58,9 +83,13 @@ export interface SideSamples {
   documentLength: number | null;
   /** Status code -> count over every measured run (not the warm-up). */
   statusCounts: Record<string, number>;
+  /** The cell's warm-up runs, discarded from the figures but not from the failure counts. */
+  warmup: RunTotals;
+  /** Set when this side's server stopped answering during the measurement. */
+  stopped?: SideStop;
 }
 
-export type StopReason = 'precise' | 'max-rounds' | 'time-cap';
+export type StopReason = 'precise' | 'max-rounds' | 'time-cap' | 'server-stopped';
 
 export interface CellMeasurement {
   cell: CellSpec;
@@ -80,7 +109,10 @@ export interface SamplerOptions {
   minRounds?: number;
   /** Rounds at most (default 200). */
   maxRounds?: number;
-  /** Time after which no new round starts, ms (default 10000); `minRounds` are still taken. */
+  /**
+   * Time after which no new round starts, ms (default 10000), counted from the start of the
+   * measurement (its warm-up included) and checked before every round, the minimum ones too.
+   */
   maxTimeMs?: number;
   /** Shortest sample, ms (default 50): shorter runs are batched. */
   minSampleMs?: number;
@@ -92,6 +124,12 @@ export interface SamplerOptions {
   onRound?: (m: CellMeasurement) => void;
   signal?: AbortSignal;
 }
+
+/**
+ * The share of a cell's time cap its first measurement may use when a failing comparison is
+ * measured once more: the rest is kept for the second look, which is charged to the same cap.
+ */
+export const FIRST_SHARE = 0.6;
 
 /** How long each server is warmed up before its first cell, per load mode. */
 export const SERVER_WARMUP_MS = 3000;
@@ -137,32 +175,88 @@ function toSample(results: CellResult[]): Sample {
   };
 }
 
-/** Runs the cell on one side for at least `minMs` (and at most `maxRuns` runs); returns the run times, ms. */
-async function warmUp(side: Side, cell: CellSpec, minMs: number, maxRuns: number, signal?: AbortSignal): Promise<number[]> {
+export function emptyTotals(): RunTotals {
+  return { runs: 0, requested: 0, complete: 0, failed: 0, non2xx: 0 };
+}
+
+export function addRun(t: RunTotals, r: CellResult): void {
+  t.runs += 1;
+  t.requested += r.requested;
+  t.complete += r.completeRequests;
+  t.failed += r.failedRequests;
+  t.non2xx += r.non2xx;
+}
+
+/**
+ * Whether a run shows its server stopped answering: the engine stopped it (a refused connection
+ * or a timeout), or it completed no request at all. Pure, for the gate and its tests.
+ */
+export function runStop(r: CellResult): Omit<SideStop, 'totals'> | null {
+  if (r.stopped) return { kind: r.stopped.kind, reason: r.stopped.reason, afterRequests: r.stopped.afterRequests };
+  if (r.requested > 0 && r.completeRequests === 0) {
+    return { kind: 'nothing', reason: `no request of ${r.requested} completed (${r.failedRequests} failed)`, afterRequests: r.requested };
+  }
+  return null;
+}
+
+/**
+ * Runs the cell on one side for at least `minMs` (and at most `maxRuns` runs); returns the run
+ * times, ms, the runs' totals and, when the server stopped answering, why (the warm-up ends there).
+ */
+async function warmUp(
+  side: Side,
+  cell: CellSpec,
+  minMs: number,
+  maxRuns: number,
+  signal?: AbortSignal,
+): Promise<{ times: number[]; totals: RunTotals; stop: Omit<SideStop, 'totals'> | null }> {
   const times: number[] = [];
+  const totals = emptyTotals();
   const start = performance.now();
   // Two runs at least: the first run of a cell on a fresh connection pattern is often the slowest.
   while (times.length < 2 || (performance.now() - start < minMs && times.length < maxRuns)) {
     const t0 = performance.now();
-    await runCell(side.target, cell, { signal });
+    const r = await runCell(side.target, cell, { signal });
     times.push(performance.now() - t0);
+    addRun(totals, r);
+    const stop = runStop(r);
+    if (stop) return { times, totals, stop };
   }
-  return times;
+  return { times, totals, stop: null };
 }
 
 /** The load that warms a server up: the first requests a process serves are its slowest. */
 const SERVER_WARMUP_CELL: CellSpec = { requests: 200, concurrency: 10 };
 
+/** What a server's warm-up did: its failures are reported, not dropped. */
+export interface WarmupReport extends RunTotals {
+  /** Wall time, ms. */
+  ms: number;
+  /** Set when the server stopped answering during the warm-up (which then ended). */
+  stopped?: Omit<SideStop, 'totals'>;
+}
+
 /**
  * Sends a server load for at least `ms` before anything is measured. A fresh node process here
  * runs 20-40% slower for its first second or two (its code is not yet compiled by the JIT); a
  * comparison with a server that has been running for a while would see that, not the server.
+ * Bounded like a cell: the first run the engine stops (a refused connection, a timeout) or that
+ * completes nothing ends the warm-up, and the report says why.
  */
-export async function warmUpServer(target: LoadTarget, ms: number, signal?: AbortSignal): Promise<void> {
+export async function warmUpServer(target: LoadTarget, ms: number, signal?: AbortSignal): Promise<WarmupReport> {
   const start = performance.now();
+  const report: WarmupReport = { ...emptyTotals(), ms: 0 };
   do {
-    await runCell(target, SERVER_WARMUP_CELL, { signal });
+    const r = await runCell(target, SERVER_WARMUP_CELL, { signal });
+    addRun(report, r);
+    const stop = runStop(r);
+    if (stop) {
+      report.stopped = stop;
+      break;
+    }
   } while (performance.now() - start < ms);
+  report.ms = performance.now() - start;
+  return report;
 }
 
 /** Measures one cell on every side, interleaved, until precise enough or a cap is reached. */
@@ -176,7 +270,13 @@ export async function measureCell(sides: Side[], cell: CellSpec, options: Sample
   const start = performance.now();
 
   const runMs: number[] = [];
-  for (const side of sides) runMs.push(median(await warmUp(side, cell, minSampleMs, maxBatch, options.signal)));
+  const warm: Array<Awaited<ReturnType<typeof warmUp>>> = [];
+  for (const side of sides) {
+    const w = await warmUp(side, cell, minSampleMs, maxBatch, options.signal);
+    warm.push(w);
+    runMs.push(median(w.times));
+    if (w.stop) break;
+  }
   // One batch size for every side, from the fastest side's run: each sample then lasts at least
   // minSampleMs. Sides given different batch sizes would not be comparable: the first run after
   // switching from one server to the other is slower, and a larger batch dilutes that more.
@@ -185,24 +285,54 @@ export async function measureCell(sides: Side[], cell: CellSpec, options: Sample
   const state: SideSamples[] = sides.map((side, i) => ({
     name: side.name,
     batch,
-    runMs: runMs[i]!,
+    runMs: runMs[i] ?? NaN,
     samples: [],
     serverSoftware: null,
     documentLength: null,
     statusCounts: {},
+    warmup: warm[i]?.totals ?? emptyTotals(),
   }));
 
   const measurement: CellMeasurement = { cell, sides: state, rounds: 0, stoppedBy: 'max-rounds', elapsedMs: 0 };
+  const stoppedAt = warm.findIndex((w) => w.stop);
+  if (stoppedAt >= 0) {
+    const w = warm[stoppedAt]!;
+    state[stoppedAt]!.stopped = { ...w.stop!, totals: w.totals };
+    measurement.stoppedBy = 'server-stopped';
+    measurement.elapsedMs = performance.now() - start;
+    return measurement;
+  }
   let step = 0;
   for (let round = 0; round < maxRounds; round++) {
+    // The cap is checked before each round, the minimum ones included (the first always runs).
+    if (round > 0 && performance.now() - start >= maxTimeMs) {
+      measurement.stoppedBy = 'time-cap';
+      break;
+    }
     // The runs of a round's samples are interleaved one by one (A B B A A B ...), not sample by
     // sample: on a shared machine the load changes within tens of milliseconds, and only runs
     // taken next to each other see the same load.
     const results: CellResult[][] = sides.map(() => []);
-    for (let j = 0; j < batch; j++, step++) {
+    let stopped = -1;
+    for (let j = 0; j < batch && stopped < 0; j++, step++) {
       const order = sides.map((_, i) => i);
       if (step % 2 === 1) order.reverse();
-      for (const i of order) results[i]!.push(await runCell(sides[i]!.target, cell, { signal: options.signal }));
+      for (const i of order) {
+        const r = await runCell(sides[i]!.target, cell, { signal: options.signal });
+        results[i]!.push(r);
+        if (runStop(r)) {
+          stopped = i;
+          break;
+        }
+      }
+    }
+    if (stopped >= 0) {
+      // The round is not a sample of anyone; the stopped side keeps its runs' counts.
+      const totals = emptyTotals();
+      for (const r of results[stopped]!) addRun(totals, r);
+      state[stopped]!.stopped = { ...runStop(results[stopped]![results[stopped]!.length - 1]!)!, totals };
+      measurement.stoppedBy = 'server-stopped';
+      break;
     }
     results.forEach((list, i) => {
       const st = state[i]!;
@@ -222,10 +352,6 @@ export async function measureCell(sides: Side[], cell: CellSpec, options: Sample
     if (measurement.rounds < minRounds) continue;
     if (options.precise?.(measurement)) {
       measurement.stoppedBy = 'precise';
-      break;
-    }
-    if (measurement.elapsedMs >= maxTimeMs) {
-      measurement.stoppedBy = 'time-cap';
       break;
     }
   }
@@ -270,7 +396,7 @@ export function rpsOf(side: SideSamples): number[] {
   return side.samples.map((s) => s.rps);
 }
 
-/** Totals of a side's samples: what the count thresholds (failed == 0) are checked on. */
+/** Totals of a side's samples (the rounds). */
 export function totalsOf(side: SideSamples): { requested: number; complete: number; failed: number; non2xx: number } {
   let requested = 0;
   let complete = 0;
@@ -283,4 +409,56 @@ export function totalsOf(side: SideSamples): { requested: number; complete: numb
     non2xx += s.non2xx;
   }
   return { requested, complete, failed, non2xx };
+}
+
+/**
+ * Totals over every run of a side in a cell: its samples, the cell's warm-up and the run that
+ * stopped, if any. What the count thresholds (failed == 0) and the no-failure rule of relative
+ * claims are checked on: a failure in a warm-up run is still a failure.
+ */
+export function allTotalsOf(side: SideSamples): RunTotals {
+  const t = { runs: side.samples.reduce((n, s) => n + s.runs, 0), ...totalsOf(side), non2xx: totalsOf(side).non2xx };
+  for (const extra of [side.warmup, side.stopped?.totals]) {
+    if (!extra) continue;
+    t.runs += extra.runs;
+    t.requested += extra.requested;
+    t.complete += extra.complete;
+    t.failed += extra.failed;
+    t.non2xx += extra.non2xx;
+  }
+  return t;
+}
+
+/**
+ * Two measurements of the same cell and sides as one: the rounds of both, in order. A second
+ * look is decided on every round taken (the first measurement's and its own): more rounds give
+ * a narrower interval, and a claim then fails (or a `>` claim passes) only when the first
+ * measurement and all the rounds together agree, each by the full two-part rule.
+ */
+export function mergeMeasurements(first: CellMeasurement, second: CellMeasurement): CellMeasurement {
+  const sides = first.sides.map((s) => {
+    const other = second.sides.find((x) => x.name === s.name);
+    if (!other) throw new Error(`${s.name} was measured in the first measurement of ${s.name}'s cell but not in the second`);
+    const warmup = emptyTotals();
+    for (const t of [s.warmup, other.warmup]) {
+      warmup.runs += t.runs;
+      warmup.requested += t.requested;
+      warmup.complete += t.complete;
+      warmup.failed += t.failed;
+      warmup.non2xx += t.non2xx;
+    }
+    const statusCounts = { ...s.statusCounts };
+    for (const [k, v] of Object.entries(other.statusCounts)) statusCounts[k] = (statusCounts[k] ?? 0) + v;
+    const merged: SideSamples = { ...s, samples: [...s.samples, ...other.samples], statusCounts, warmup };
+    const stopped = other.stopped ?? s.stopped;
+    if (stopped) merged.stopped = stopped;
+    return merged;
+  });
+  return {
+    cell: first.cell,
+    sides,
+    rounds: first.rounds + second.rounds,
+    stoppedBy: second.stoppedBy,
+    elapsedMs: first.elapsedMs + second.elapsedMs,
+  };
 }

@@ -4,7 +4,7 @@
  */
 import type { LoadMode, MachineInfo, Matrix, ServerRecord } from '../types.ts';
 import type { BoundVerdict, Outcome, RatioVerdict } from './decide.ts';
-import type { CellMeasurement, StopReason } from './sampler.ts';
+import type { CellMeasurement, StopReason, WarmupReport } from './sampler.ts';
 
 /** The side name the yardstick is measured under (parentheses keep it apart from server names). */
 export const YARDSTICK = '(yardstick)';
@@ -83,6 +83,16 @@ export interface ClaimCell {
   count?: number;
   /** Why the cell could not be checked (a server that did not start, for example). */
   error?: string;
+  /**
+   * Why the cell failed without a comparison deciding it: a server failed requests (a claim
+   * between servers holds only when neither fails) or stopped answering.
+   */
+  reason?: string;
+  /**
+   * Relative `>=` claims over several cells: the cell's p-value after Holm's adjustment over the
+   * claim's cells; a "slower" cell fails only when it is under alpha.
+   */
+  adjustedP?: number;
   /** The deciding measurement (the second when there were two). */
   measured?: MeasurementInfo;
   /** Sentences for the report: batching, caps, a second measurement. */
@@ -124,6 +134,12 @@ export interface Alert {
   message: string;
 }
 
+/** A server's warm-up before its first cell in a mode: its failures are reported, not dropped. */
+export interface WarmupRecord extends WarmupReport {
+  server: string;
+  mode: LoadMode;
+}
+
 export interface GateResults {
   tool: 'gauntlet';
   kind: 'gate';
@@ -135,6 +151,8 @@ export interface GateResults {
   machine: MachineInfo;
   servers: ServerRecord[];
   measurements: GateMeasurement[];
+  /** Every server warm-up (absent in results written before warm-ups were recorded). */
+  warmups?: WarmupRecord[];
   claims: ClaimResult[];
   regressions: RegressionResult[];
   alerts: Alert[];

@@ -1,11 +1,13 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../lib/paths.ts';
 import type { GateResults } from '../../lib/perf/types.ts';
+import { main } from '../../lib/cli/main.ts';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
 const TINY = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
@@ -110,28 +112,48 @@ describe('gauntlet gate', () => {
     await writeFile(mjs, `export default { servers: [${JSON.stringify(SRV)}], claims: ['srv: failed > 0'], matrix: '10:1', sampling: { maxTimeS: 0.3, warmupS: 0.1 }, baseline: false };\n`);
     const failing = await runCli(['gate', '--config', mjs, '--out', join(dir, 'out2')]);
     expect(failing.code, failing.stderr).toBe(1);
-  });
+    // Two gates, each starting node and a server: slow on a busy machine.
+  }, 120_000);
 
   it('refuses bad usage with exit code 2', async () => {
     const dir = await tmp();
+    const hint = 'Run "gauntlet gate --help" for its options.\n';
+    // The real binary once, from a folder without a configuration file, for the exit code path.
     const none = await runCli(['gate'], { cwd: dir });
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('no claims: write gauntlet.config.ts or pass --claim');
-    expect(none.stderr).toContain('usage: gauntlet gate');
-    const bad = await runCli(['gate', '--claim', 'a >>= b'], { cwd: dir });
+    expect(none.stderr).toBe(`gauntlet gate: no claims: write gauntlet.config.ts or pass --claim\n${hint}`);
+    // The rest in process (spec/unit/cli-usage.test.ts has the whole table), each with a configuration of its own.
+    const claimsOnly = join(dir, 'claims-only.json');
+    await writeFile(claimsOnly, '{"claims": [], "baseline": false}');
+    const bad = await runInProcess(['gate', '--config', claimsOnly, '--claim', 'a >>= b']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('claim "a >>= b"');
-    const tol = await runCli(['gate', '--claim', 'failed == 0', '--tolerance', '150%'], { cwd: dir });
+    expect(bad.stderr).toMatch(/^gauntlet gate: --claim "a >>= b": \S[^\n]*\nRun "gauntlet gate --help" for its options\.\n$/);
+    const tol = await runInProcess(['gate', '--config', claimsOnly, '--claim', 'failed == 0', '--tolerance', '150%']);
     expect(tol.code).toBe(2);
+    expect(tol.stderr).toBe(`gauntlet gate: --tolerance "150%": must be a fraction from 0 to 0.9 such as 0.1, or a percentage such as 10%\n${hint}`);
     await writeFile(join(dir, 'broken.json'), '{"claims": [], "colour": 1}');
-    const conf = await runCli(['gate', '--config', join(dir, 'broken.json')], { cwd: dir });
+    const conf = await runInProcess(['gate', '--config', join(dir, 'broken.json')]);
     expect(conf.code).toBe(2);
-    expect(conf.stderr).toContain('colour is not a known field');
-    const unknown = await runCli(['gate', '--claim', 'ghost >= srv', '--server', SRV], { cwd: dir });
+    expect(conf.stderr.startsWith(`gauntlet gate: ${join(dir, 'broken.json')}: colour is not a known field (known: `)).toBe(true);
+    const unknown = await runInProcess(['gate', '--config', claimsOnly, '--claim', 'ghost >= srv', '--server', SRV]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('names "ghost"');
+    expect(unknown.stderr).toMatch(/^gauntlet gate: [^\n]*names "ghost"/);
+    expect(readdirSync(dir).sort()).toEqual(['broken.json', 'claims-only.json']);
   });
 });
+
+/** The CLI run in this process (main()), its output captured: for command lines that start nothing. */
+async function runInProcess(args: string[]): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  try {
+    return { code: await main(args), stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
 
 describe('gauntlet baseline', () => {
   it('saves a baseline next to the yardstick, shows it, and later gates compare with it', async () => {
@@ -160,5 +182,6 @@ describe('gauntlet baseline', () => {
     const missing = await runCli(['baseline', 'show', '--baseline', join(dir, 'none.json')]);
     expect(missing.code).toBe(1);
     expect((await runCli(['baseline', 'drop'])).code).toBe(2);
-  });
+    // Five command runs, each starting node and two servers: slow on a busy machine.
+  }, 120_000);
 });

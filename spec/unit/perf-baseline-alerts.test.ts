@@ -112,7 +112,9 @@ describe('checkRegression', () => {
     yardstickRps: around(10000, 12, seed),
     batch: 1,
   });
-  const runs = [base(0.5, 1), base(0.52, 2), base(0.49, 3)];
+  // Runs that agree closely: the test is run against run, so the spread between the runs' medians
+  // sets how far the current run must be to count (three runs 1% apart: about +-3.5%).
+  const runs = [base(0.5, 1), base(0.505, 2), base(0.498, 3)];
 
   it('is quiet on noise, an alert past the alert threshold, a failure past the fail threshold', () => {
     const yard = sideOf(YARDSTICK, around(10000, 12, 5));
@@ -129,7 +131,17 @@ describe('checkRegression', () => {
     const yard = sideOf(YARDSTICK, around(10000, 12, 5));
     const muchSlower = sideOf('srv', around(3000, 12, 8));
     expect(checkRegression(muchSlower, yard, runs.slice(0, 2), settings).level).toBe('alert');
-    expect(checkRegression(muchSlower, yard, runs.slice(0, 2), settings, true).level).toBe('alert');
+  });
+
+  it('tests run against run: runs that differ widely cannot show a 20% drop, however many samples each has', () => {
+    const yard = sideOf(YARDSTICK, around(10000, 12, 5));
+    const spread = [base(0.5, 1), base(0.56, 2), base(0.45, 3)];
+    const slower = sideOf('srv', around(4000, 12, 7));
+    const check = checkRegression(slower, yard, spread, settings);
+    expect(check.verdict.test).toBe('runs-t-prediction');
+    expect(check.verdict.n).toBe(3);
+    expect(check.verdict.p).toBeGreaterThan(0.05);
+    expect(check.level).toBe('undecided');
   });
 
   it('does not mistake a slower machine for a regression: the yardstick slows down too', () => {

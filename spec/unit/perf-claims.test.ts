@@ -26,6 +26,15 @@ describe('parseClaim: relative claims', () => {
     expect(parseClaim('slow < fast')).toMatchObject({ a: 'fast', b: 'slow', op: '>' });
   });
 
+  it('implies no failures unless it says "allowing failures"', () => {
+    expect(parseClaim('a >= b at c>=30')).not.toHaveProperty('allowFailures');
+    expect(parseClaim('a >= b at c>=30 allowing failures')).toMatchObject({ a: 'a', b: 'b', allowFailures: true, where: { text: 'c>=30' } });
+    expect(parseClaim('a > b, allowing failures')).toMatchObject({ op: '>', allowFailures: true, where: { text: 'every c' } });
+    expect(() => parseClaim('failed == 0 allowing failures')).toThrow(
+      'claim "failed == 0 allowing failures": "allowing failures" applies to comparisons of two servers; a threshold such as "failed <= 10" states its own',
+    );
+  });
+
   it('refuses a comparison of a server with itself and a non-positive factor', () => {
     expect(() => parseClaim('a >= a')).toThrow(ClaimSyntaxError);
     expect(() => parseClaim('a >= 0 * b')).toThrow(/positive/);

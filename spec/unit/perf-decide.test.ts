@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkBound, comparePaired, compareToRuns, compareUnpaired, relativeWidth, roundCorrected } from '../../lib/perf/decide.ts';
+import { decideRelative, familyFailures } from '../../lib/perf/evaluate.ts';
 import { seededRandom } from '../../lib/perf/significance.ts';
 
 /** Rounds of a simulated machine: a drift shared by both sides of a round, and noise of each run. */
@@ -97,7 +98,44 @@ describe('compareToRuns (a current sample against a baseline of several runs)', 
     const runs = [run(1), run(1.02), run(0.98)];
     expect(compareToRuns(run(0.7), runs).outcome).toBe('slower');
     expect(['within', 'undecided']).toContain(compareToRuns(run(1), runs).outcome);
-    expect(compareToRuns(run(1), runs).test).toBe('mann-whitney-u');
+    expect(compareToRuns(run(1), runs).test).toBe('runs-t-prediction');
+  });
+
+  it('compares run medians, not pooled samples: a run like the baseline runs is not significant', () => {
+    // Three baseline runs whose medians differ by +-8% (measured on different days), each of 40
+    // tight samples; the current run sits 9% below their centre, as far as one of them does.
+    const rand = seededRandom(21);
+    const run = (centre: number) => Array.from({ length: 40 }, () => centre * (1 + (rand() - 0.5) * 0.02));
+    const runs = [run(1), run(1.08), run(0.92)];
+    const v = compareToRuns(run(0.91), runs, { tolerance: 0.05 });
+    expect(v.p).toBeGreaterThan(0.05);
+    expect(v.outcome).not.toBe('slower');
+    // Pooling the samples, as the baseline test once did, calls it highly significant.
+    expect(compareUnpaired(run(0.91), runs.flat()).p).toBeLessThan(0.001);
+  });
+
+  it('keeps the error rate of the run-level test at alpha when the current run is one more baseline run', () => {
+    const rand = seededRandom(33);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    const trials = 4000;
+    let significant = 0;
+    for (let t = 0; t < trials; t++) {
+      // Each run's own level differs (sd 5% between runs), its samples are tight (1%).
+      const run = () => {
+        const level = Math.exp(0.05 * normal());
+        return Array.from({ length: 12 }, () => level * Math.exp(0.01 * normal()));
+      };
+      const v = compareToRuns(run(), [run(), run(), run(), run(), run()]);
+      if (v.p < 0.05) significant += 1;
+    }
+    expect(significant / trials).toBeGreaterThan(0.03);
+    expect(significant / trials).toBeLessThan(0.07);
+  });
+
+  it('cannot call a regression from a single baseline run', () => {
+    const v = compareToRuns([0.5, 0.5, 0.5], [[1, 1, 1.01]]);
+    expect(v.p).toBeNaN();
+    expect(v.outcome).toBe('undecided');
   });
 });
 
@@ -121,5 +159,28 @@ describe('checkBound (absolute thresholds on a noisy figure)', () => {
   it('does not soften equality bounds', () => {
     expect(checkBound([1, 0, 0], '==', 0).outcome).toBe('pass');
     expect(checkBound([1, 1, 0], '==', 0).outcome).toBe('fail');
+  });
+});
+
+describe('decideRelative and familyFailures (a cell from its measurements, a claim from its cells)', () => {
+  const v = (outcome: 'faster' | 'slower' | 'within' | 'undecided', p = 0.01) => ({
+    outcome, ratio: 1, interval: { lo: 0.9, hi: 1.1, confidence: 0.95 }, p, test: 'wilcoxon-signed-rank' as const,
+    medianA: 1, medianB: 1, factor: 1, tolerance: 0.1, alpha: 0.05, n: 20,
+  });
+  it('passes a ">" claim only on a full "faster" verdict: an undecided second look does not', () => {
+    expect(decideRelative('>', [v('undecided', 0.2), v('undecided', 0.001)]).pass).toBe(false);
+    expect(decideRelative('>', [v('within'), v('faster')]).pass).toBe(true);
+    expect(decideRelative('>', [v('faster')]).pass).toBe(true);
+  });
+  it('fails a ">=" claim only when every measurement says slower, with the larger p for the correction', () => {
+    expect(decideRelative('>=', [v('slower', 0.001), v('undecided', 0.2)])).toEqual({ pass: true, familyP: 1 });
+    expect(decideRelative('>=', [v('slower', 0.001), v('slower', 0.004)])).toEqual({ pass: false, familyP: 0.004 });
+  });
+  it("keeps a cell's failure only when it survives Holm's correction over the claim's cells", () => {
+    // Eleven cells, one failing at p = 0.01: 0.01 x 11 > 0.05, not a failure; at 0.001 it is.
+    const ps = (p: number) => [p, ...Array.from({ length: 10 }, () => 1)];
+    expect(familyFailures(ps(0.01), 0.05).fails[0]).toBe(false);
+    expect(familyFailures(ps(0.001), 0.05).fails[0]).toBe(true);
+    expect(familyFailures(ps(0.001), 0.05).adjusted[0]).toBeCloseTo(0.011, 10);
   });
 });

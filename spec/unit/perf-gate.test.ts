@@ -158,7 +158,8 @@ describe('runGate, end to end on a tiny server', () => {
     const one = await parseServerFlag(`one:threaded:python=python3 -u ${TINY} {port}`);
     const two = await parseServerFlag(`two:async:python=python3 -u ${TINY} {port}`);
     const config = resolveConfig(
-      { claims: ['one >= 0.01 * two', 'failed == 0', 'two: rps > 1000000000'], matrix: '20:2', sampling: { ...sampling, maxTimeS: 0.3 }, baseline: false, pin: false },
+      // A cap long enough for both measurements of the failing threshold (maxRounds ends each first).
+      { claims: ['one >= 0.01 * two', 'failed == 0', 'two: rps > 1000000000'], matrix: '20:2', sampling: { ...sampling, maxTimeS: 5 }, baseline: false, pin: false },
       null,
     );
     const saved: GateResults[] = [];

@@ -4,10 +4,14 @@ import {
   bootstrapMedian,
   bootstrapRatioOfMedians,
   bootstrapRatioToMedianOfMedians,
+  holmAdjust,
   mannWhitneyU,
+  medianInterval,
   normalCdf,
   rankWithTies,
   seededRandom,
+  studentQuantile,
+  studentTwoSidedP,
   wilcoxonSignedRank,
 } from '../../lib/perf/significance.ts';
 
@@ -151,5 +155,49 @@ describe('bootstrap intervals', () => {
     expect(ci.lo).toBeLessThan(1.01);
     expect(ci.hi).toBeGreaterThan(0.95);
     expect(bootstrapRatioToMedianOfMedians([], runs).lo).toBeNaN();
+  });
+});
+
+describe('medianInterval (the sign test interval of a median)', () => {
+  it('takes the order statistics the binomial distribution gives', () => {
+    const ten = [5, 1, 9, 3, 7, 2, 8, 4, 10, 6];
+    // n = 10: P(Bin(10, 1/2) <= 1) = 11/1024 <= 0.025 < P(<= 2) = 56/1024: the 2nd smallest and largest.
+    expect(medianInterval(ten)).toEqual({ lo: 2, hi: 9, confidence: 0.95 });
+    expect(medianInterval([1, 2, 3, 4, 5])).toEqual({ lo: -Infinity, hi: Infinity, confidence: 0.95 });
+    expect(medianInterval([1, 2, 3, 4, 5, 6]).lo).toBe(1);
+  });
+
+  it('covers the true median at least 95% of the time, even with 10 values', () => {
+    const rand = seededRandom(5);
+    let covered = 0;
+    for (let t = 0; t < 4000; t++) {
+      const v = Array.from({ length: 10 }, () => Math.log(rand() / (1 - rand() + 1e-12) + 1e-12));
+      const ci = medianInterval(v);
+      // The median of log(u / (1 - u')) for independent uniforms is 0.
+      if (ci.lo <= 0 && ci.hi >= 0) covered += 1;
+    }
+    expect(covered / 4000).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('holmAdjust', () => {
+  it("matches Holm's step-down adjustment (R: p.adjust(p, 'holm'))", () => {
+    // p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm") -> 0.030 0.060 0.060 0.020
+    const adjusted = holmAdjust([0.01, 0.04, 0.03, 0.005]);
+    expect(adjusted.map((p) => Number(p.toFixed(3)))).toEqual([0.03, 0.06, 0.06, 0.02]);
+    expect(holmAdjust([0.5, NaN])).toEqual([0.5, NaN]);
+  });
+});
+
+describe('Student t', () => {
+  it('gives the two-sided p-values and quantiles of the tables', () => {
+    expect(studentTwoSidedP(12.706, 1)).toBeCloseTo(0.05, 4);
+    expect(studentTwoSidedP(4.303, 2)).toBeCloseTo(0.05, 4);
+    expect(studentTwoSidedP(2.776, 4)).toBeCloseTo(0.05, 4);
+    expect(studentTwoSidedP(2.571, 5)).toBeCloseTo(0.05, 4);
+    expect(studentTwoSidedP(0, 3)).toBe(1);
+    expect(studentQuantile(0.95, 2)).toBeCloseTo(4.303, 3);
+    expect(studentQuantile(0.95, 4)).toBeCloseTo(2.776, 3);
+    expect(() => studentTwoSidedP(1, 0)).toThrow(/whole number >= 1, got 0/);
   });
 });

@@ -26,6 +26,7 @@ export function sideOf(name: string, rps: number[], extra: Partial<Sample> = {})
     serverSoftware: null,
     documentLength: 10,
     statusCounts: { '200': rps.length * 100 },
+    warmup: { runs: 0, requested: 0, complete: 0, failed: 0, non2xx: 0 },
   };
 }
 
