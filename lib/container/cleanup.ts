@@ -6,9 +6,14 @@
  * testcontainers' own reaper (Ryuk) would do this, but it needs a bridge network and a pulled
  * image, neither of which exists here (lib/container/engine.ts). An exit hook must be
  * synchronous, so it removes with the docker command line; the normal path uses the engine's API.
+ *
+ * A harness killed by SIGKILL runs no exit hook: the guards of lib/container/guard.ts (a
+ * watchdog, a registry entry) cover that case, and the exit hook releases them once it has
+ * removed everything.
  */
-import { execFileSync } from 'node:child_process';
 import { containerClient } from './engine.ts';
+import { dockerSync, removeContainersArgs, removeImagesArgs } from './docker-cli.ts';
+import { guardedNames, releaseAllNow } from './guard.ts';
 import { onProcessEnd } from '../exit-hooks.ts';
 
 const images = new Set<string>();
@@ -66,17 +71,20 @@ export function leftovers(): { images: string[]; containers: string[] } {
   return { images: [...images], containers: [...containers] };
 }
 
-/** Removes everything still tracked, synchronously, for exit paths that cannot wait. */
+/**
+ * Removes everything still tracked, synchronously, for exit paths that cannot wait. The guards
+ * are released only when the engine removed it all: otherwise their watchdogs try again once
+ * this process is gone, and a later run finds the rest in the registry.
+ */
 export function removeAllNow(): void {
-  const run = (args: string[]): void => {
-    try {
-      execFileSync('docker', args, { stdio: 'ignore', timeout: 20_000 });
-    } catch {
-      /* no docker command, or already gone */
-    }
-  };
-  if (containers.size > 0) run(['rm', '--force', '--volumes', ...containers]);
-  if (images.size > 0) run(['rmi', '--force', ...images]);
+  // A start still under way has a container that is not tracked yet: its guard knows its name.
+  const guarded = guardedNames();
+  const allContainers = [...new Set([...containers, ...guarded.containers])];
+  const allImages = [...new Set([...images, ...guarded.images])];
+  let ok = true;
+  if (allContainers.length > 0) ok = dockerSync(removeContainersArgs(allContainers)).ok;
+  if (allImages.length > 0) ok = dockerSync(removeImagesArgs(allImages)).ok && ok;
   containers.clear();
   images.clear();
+  if (ok) releaseAllNow();
 }

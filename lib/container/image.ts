@@ -76,7 +76,16 @@ export function buildPaths(spec: ServerSpec, c: ContainerManifest): { context: s
   return { context, dockerfile };
 }
 
-export async function buildServerImage(spec: ServerSpec): Promise<BuiltImage> {
+/** A new image name for one start of a server: gauntlet/<server>:<12 random hex digits>. */
+export function newImageName(spec: Pick<ServerSpec, 'name'>): string {
+  return `gauntlet/${spec.name}:${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Builds the server's image under `name` (a new one by default; the container launcher chooses it
+ * first, so that its guards know it before the build starts).
+ */
+export async function buildServerImage(spec: ServerSpec, name: string = newImageName(spec)): Promise<BuiltImage> {
   const c = containerSection(spec);
   const { context, dockerfile } = buildPaths(spec, c);
   const client = await containerClient();
@@ -89,7 +98,6 @@ export async function buildServerImage(spec: ServerSpec): Promise<BuiltImage> {
       buildArgs.BASE_IMAGE = local;
     }
   }
-  const name = `gauntlet/${spec.name}:${randomBytes(6).toString('hex')}`;
   trackImage(name);
   const t0 = performance.now();
   try {

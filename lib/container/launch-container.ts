@@ -10,6 +10,11 @@
  *
  * The RunningServer it returns is the same as the process launcher's: its pid is the host's pid
  * of the container's first process, so /proc diagnostics and core pinning work unchanged.
+ *
+ * Before anything is built, the start is guarded (lib/container/guard.ts): a watchdog removes the
+ * container and the image if the harness dies without its cleanup (SIGKILL, the OOM killer), and
+ * a registry entry lets a later run find them if the watchdog could not. As the process launcher
+ * does, the first start of a process first looks for what crashed earlier runs left behind.
  */
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
@@ -19,10 +24,12 @@ import { ADDR_IN_USE, LaunchError, describeExit, waitUntilReady, type ExitInfo, 
 import { OutputTail } from '../output-tail.ts';
 import { DEFAULT_DOC_ROOT } from '../paths.ts';
 import { getFreePort } from '../ports.ts';
-import type { RuntimeInfo, ServerSpec } from '../types.ts';
+import type { ContainerManifest, RuntimeInfo, ServerSpec } from '../types.ts';
 import { containerClient, engineDescription } from './engine.ts';
-import { buildServerImage, containerSection } from './image.ts';
-import { removeContainer, removeImage, trackContainer, untrackContainer } from './cleanup.ts';
+import { buildServerImage, containerSection, newImageName } from './image.ts';
+import { removeContainer, removeImage, trackContainer, trackImage, untrackContainer } from './cleanup.ts';
+import { guardContainer, type ContainerGuard } from './guard.ts';
+import { sweepLeftoversOnce } from '../process/leftovers.ts';
 import { checkPortOwnership, foreignPortReason } from '../process/port-ownership.ts';
 import { allProcs, descendantsOf } from '../process/proc-table.ts';
 
@@ -53,6 +60,37 @@ export async function launchContainer(spec: ServerSpec, opts: ContainerLaunchOpt
 async function launchContainerOnce(spec: ServerSpec, opts: ContainerLaunchOptions): Promise<RunningServer> {
   const c = containerSection(spec);
   const host = opts.host ?? '127.0.0.1';
+  // What a crashed earlier run left (a running container holds a port and CPU) is removed first.
+  await sweepLeftoversOnce();
+  const guard = guardContainer({ name: spec.name, launchId: randomBytes(8).toString('hex'), image: newImageName(spec), host });
+  // Tracked from now on, so that the exit hook (which releases the guards) is installed too.
+  trackImage(guard.entry.image);
+  try {
+    return await startGuarded(spec, c, opts, guard);
+  } catch (err) {
+    // Whatever failed, the container (by its name: it may have no id yet) and the image go, and
+    // the guards with them once the engine confirms it.
+    await removeAndRelease(guard, guard.entry.containerId);
+    throw err;
+  }
+}
+
+/** Removes the container and the image of a start, then releases its guards if both are gone. */
+async function removeAndRelease(guard: ContainerGuard, id: string | null): Promise<void> {
+  const container = await removeContainer(id ?? guard.entry.containerName).then(
+    () => true,
+    () => false,
+  );
+  if (id !== null) untrackContainer(id);
+  const image = await removeImage(guard.entry.image).then(
+    () => true,
+    () => false,
+  );
+  if (container && image) guard.release();
+}
+
+async function startGuarded(spec: ServerSpec, c: ContainerManifest, opts: ContainerLaunchOptions, guard: ContainerGuard): Promise<RunningServer> {
+  const host = guard.entry.host;
   const root = opts.root ?? DEFAULT_DOC_ROOT;
   const readyTimeoutMs = opts.readyTimeoutMs ?? spec.readyTimeoutMs ?? 15_000;
   const graceMs = opts.graceMs ?? 5_000;
@@ -61,17 +99,19 @@ async function launchContainerOnce(spec: ServerSpec, opts: ContainerLaunchOption
   const memoryMb = opts.memoryMb ?? c.memoryMb ?? null;
 
   const client = await containerClient();
-  const image = await buildServerImage(spec);
+  const image = await buildServerImage(spec, guard.entry.image);
   const port = opts.port ?? (await getFreePort(host));
   const argv = containerCommand(c.command, port, c.root);
   const command = argv.join(' ');
-  const launchId = randomBytes(8).toString('hex');
+  const { launchId, containerName } = guard.entry;
+  guard.setCommand(port, command);
 
   let container = new GenericContainer(image.name)
     .withNetworkMode('host')
     .withBindMounts([{ source: root, target: c.root, mode: 'ro' }])
     .withCommand(argv)
     .withEnvironment({ ...spec.env, ...opts.env, GAUNTLET_PORT: String(port), GAUNTLET_ROOT: c.root })
+    .withName(containerName)
     .withLabels({ 'gauntlet.server': spec.name, 'gauntlet.launch': launchId })
     .withStartupTimeout(readyTimeoutMs);
   if (cpus !== null || memoryMb !== null) {
@@ -86,18 +126,19 @@ async function launchContainerOnce(spec: ServerSpec, opts: ContainerLaunchOption
     started = await container.start();
   } catch (err) {
     // A container that was created but could not start (a command not found in the image, a
-    // limit the engine refuses) is found by its label and removed with the image.
+    // limit the engine refuses) is found by its label; its log is read before launchContainerOnce
+    // removes it with the image.
     const leftover = await client.container.dockerode.listContainers({ all: true, filters: { label: [`gauntlet.launch=${launchId}`] } }).catch(() => []);
     let log = '';
     for (const info of leftover) {
       log += await containerLogs(client.container.dockerode.getContainer(info.Id)).catch(() => '');
       await removeContainer(info.Id).catch(() => {});
     }
-    await removeImage(image.name).catch(() => {});
     throw new LaunchError(spec.name, `container did not start: ${(err as Error).message}; image ${image.name}, command: ${command}`, null, log, '');
   }
   const id = started.getId();
   trackContainer(id);
+  guard.started(id);
   const handle = client.container.dockerode.getContainer(id);
   const inspect = await handle.inspect();
   const pid = inspect.State.Pid;
@@ -144,9 +185,7 @@ async function launchContainerOnce(spec: ServerSpec, opts: ContainerLaunchOption
         await Promise.race([logsEnded, sleep(500, undefined, { ref: false })]);
         return info;
       } finally {
-        await removeContainer(id).catch(() => {});
-        untrackContainer(id);
-        await removeImage(image.name).catch(() => {});
+        await removeAndRelease(guard, id);
       }
     })();
     return stopping;

@@ -8,27 +8,49 @@
  * holds a port and a share of the CPU that the new run would measure against. It is named on
  * stderr, stopped (SIGTERM, then SIGKILL), and the entry is removed.
  *
- * The launcher runs this once per process, before its first launch; commands and tests can call
- * findLeftovers() themselves.
+ * A container server's entry (ContainerEntry) whose harness is gone is looked for in the engine
+ * instead: its containers (by their launch label) and its image are named and removed
+ * (lib/container/leftover-containers.ts). When the engine cannot be asked (no docker command, no
+ * engine running), the entry is kept for a later run and one line says so.
+ *
+ * Both launchers run this once per process, before their first launch; commands and tests can
+ * call findLeftovers() themselves.
  */
 import { rmSync } from 'node:fs';
 import { allProcs, commandLine, describeProcess, isRunning, membersOf, sameProcess, type ProcEntry } from './proc-table.ts';
 import { holdersOf } from './socket-holders.ts';
-import { claimEntry, readEntries, registryDir, type RegistryEntry } from './registry.ts';
+import { claimEntry, isContainerEntry, readEntries, registryDir, releaseClaim, type ContainerEntry, type RegistryEntry } from './registry.ts';
 import { terminate } from './terminate.ts';
+import { containerLeftoverLine, containerTraces, removeTraces, uncheckedLine, type FoundContainer } from '../container/leftover-containers.ts';
 
 export interface LeftoverProcess {
   pid: number;
   command: string;
 }
 
-export interface Leftover {
+/** A server started as a process, still running. */
+export interface ProcessLeftover {
+  kind: 'process';
   entry: RegistryEntry;
   /** Its processes that were running when found: the group's, then the socket's other holders. */
   processes: LeftoverProcess[];
   /** Whether they were all gone when findLeftovers returned. */
   stopped: boolean;
 }
+
+/** A container server whose container or image is still in the engine. */
+export interface ContainerLeftover {
+  kind: 'container';
+  entry: ContainerEntry;
+  /** Its containers that were there when found (running or not). */
+  containers: FoundContainer[];
+  /** The image built for it, when it was still there; null otherwise. */
+  image: string | null;
+  /** Whether the engine removed them all. */
+  stopped: boolean;
+}
+
+export type Leftover = ProcessLeftover | ContainerLeftover;
 
 export interface FindLeftoversOptions {
   /** The registry directory (default: registryDir()). */
@@ -39,6 +61,8 @@ export interface FindLeftoversOptions {
   log?: (line: string) => void;
   /** How long SIGTERM is given before SIGKILL (default 1000 ms). */
   graceMs?: number;
+  /** The docker command that asks the engine about container servers (default `docker` on PATH). */
+  docker?: string;
 }
 
 /** The running processes of a stale entry: its group (unless the pgid now names another group) and its socket's holders. */
@@ -85,24 +109,55 @@ export async function findLeftovers(opts: FindLeftoversOptions = {}): Promise<Le
     if (sameProcess(entry.harnessPid, entry.harnessStartTicks)) continue;
     const claimed = stop ? claimEntry(file) : file;
     if (claimed === null) continue; // another harness is handling it
-    const procs = allProcs();
-    const holders = entry.socketInodes.length > 0 ? holdersOf(new Set(entry.socketInodes)).keys() : [];
-    const running = leftoverProcesses(entry, procs, holders);
-    if (running.length === 0) {
-      if (stop) rmSync(claimed, { force: true });
-      continue;
-    }
-    const processes = running.map((p) => ({ pid: p.pid, command: commandLine(p.pid) }));
-    log(leftoverLine(entry, processes, stop));
-    let stopped = false;
-    if (stop) {
-      const groupIncluded = running.some((p) => p.pgid === entry.pgid);
-      stopped = await terminate(running, opts.graceMs ?? 1_000, groupIncluded ? entry.pgid : null);
-      rmSync(claimed, { force: true });
-    }
-    out.push({ entry, processes, stopped });
+    const found = isContainerEntry(entry)
+      ? await containerLeftover(entry, claimed, stop, log, opts.docker)
+      : await processLeftover(entry, claimed, stop, log, opts.graceMs ?? 1_000);
+    if (found) out.push(found);
   }
   return out;
+}
+
+async function processLeftover(entry: RegistryEntry, claimed: string, stop: boolean, log: (line: string) => void, graceMs: number): Promise<ProcessLeftover | null> {
+  const procs = allProcs();
+  const holders = entry.socketInodes.length > 0 ? holdersOf(new Set(entry.socketInodes)).keys() : [];
+  const running = leftoverProcesses(entry, procs, holders);
+  if (running.length === 0) {
+    if (stop) rmSync(claimed, { force: true });
+    return null;
+  }
+  const processes = running.map((p) => ({ pid: p.pid, command: commandLine(p.pid) }));
+  log(leftoverLine(entry, processes, stop));
+  let stopped = false;
+  if (stop) {
+    const groupIncluded = running.some((p) => p.pgid === entry.pgid);
+    stopped = await terminate(running, graceMs, groupIncluded ? entry.pgid : null);
+    rmSync(claimed, { force: true });
+  }
+  return { kind: 'process', entry, processes, stopped };
+}
+
+async function containerLeftover(entry: ContainerEntry, claimed: string, stop: boolean, log: (line: string) => void, command: string | undefined): Promise<ContainerLeftover | null> {
+  const docker = command !== undefined ? { command } : {};
+  const traces = await containerTraces(entry, docker);
+  if ('error' in traces) {
+    // The engine cannot tell: what it holds may still be there, so the entry stays for a later run.
+    log(uncheckedLine(entry, traces.error));
+    if (stop) releaseClaim(claimed);
+    return null;
+  }
+  if (traces.containers.length === 0 && !traces.image) {
+    if (stop) rmSync(claimed, { force: true });
+    return null;
+  }
+  log(containerLeftoverLine(entry, traces, stop));
+  let stopped = false;
+  if (stop) {
+    stopped = await removeTraces(entry, traces, docker);
+    // Kept when the engine failed to remove them, for a later run to try again.
+    if (stopped) rmSync(claimed, { force: true });
+    else releaseClaim(claimed);
+  }
+  return { kind: 'container', entry, containers: traces.containers, image: traces.image ? entry.image : null, stopped };
 }
 
 let sweep: Promise<Leftover[]> | null = null;

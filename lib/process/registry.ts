@@ -9,6 +9,11 @@
  * XDG_RUNTIME_DIR is private to the user and emptied at logout; /tmp is the fallback, in a
  * directory of the user's own (mode 0700, checked to be the user's and not a link).
  *
+ * A container server has an entry too (ContainerEntry), written before its image is built and
+ * completed with the container's id once it runs: it names the image, the container's name and
+ * its launch label, which is all a later run needs to find and remove them through the engine
+ * (lib/container/leftover-containers.ts), even when the harness died between build and start.
+ *
  * Everything here is synchronous, for the exit hooks, and never throws: a registry that cannot
  * be written costs the next run its leftover search, not this run its servers.
  */
@@ -33,15 +38,48 @@ export interface RegistryEntry {
   socketInodes: number[];
 }
 
+/** A container server: what the engine needs to find its container and image again. */
+export interface ContainerEntry {
+  harnessPid: number;
+  harnessStartTicks: number | null;
+  /** The server's name in its manifest. */
+  name: string;
+  /** This start's own id (16 hex digits): the container's `gauntlet.launch` label, and the entry's file name. */
+  launchId: string;
+  /** The container's name, chosen before it is created, so that it can be removed before its id is known. */
+  containerName: string;
+  /** The container's id once it was started; null before. */
+  containerId: string | null;
+  /** The image built for this start (gauntlet/<server>:<random>). */
+  image: string;
+  /** The container's argv, joined. */
+  command: string;
+  host: string;
+  /** Its port once chosen; null before. */
+  port: number | null;
+  /** ISO 8601. */
+  startedAt: string;
+}
+
+/** Whichever kind of server an entry records. */
+export type AnyEntry = RegistryEntry | ContainerEntry;
+
+export function isContainerEntry(e: AnyEntry): e is ContainerEntry {
+  return typeof (e as Partial<ContainerEntry>).launchId === 'string';
+}
+
 /** The registry's directory for this user (not created). */
 export function registryDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_RUNTIME_DIR || '/tmp';
   return join(base, `gauntlet-${process.getuid?.() ?? 'user'}`, 'servers');
 }
 
-/** The file of one server: harness pid and process group make it unique on the machine. */
-export function entryFile(dir: string, e: Pick<RegistryEntry, 'harnessPid' | 'pgid'>): string {
-  return join(dir, `${e.harnessPid}-${e.pgid}.json`);
+/** How an entry's file is named: harness pid and process group, or harness pid and launch id, make it unique on the machine. */
+export type EntryKey = Pick<RegistryEntry, 'harnessPid' | 'pgid'> | Pick<ContainerEntry, 'harnessPid' | 'launchId'>;
+
+/** The file of one server. */
+export function entryFile(dir: string, e: EntryKey): string {
+  return 'launchId' in e ? join(dir, `${e.harnessPid}-container-${e.launchId}.json`) : join(dir, `${e.harnessPid}-${e.pgid}.json`);
 }
 
 let warned = false;
@@ -69,7 +107,7 @@ export function ensureDir(dir: string): boolean {
 }
 
 /** Writes (or rewrites) a server's entry. */
-export function writeEntry(dir: string, e: RegistryEntry): void {
+export function writeEntry(dir: string, e: AnyEntry): void {
   if (!ensureDir(dir)) return;
   const file = entryFile(dir, e);
   try {
@@ -81,21 +119,25 @@ export function writeEntry(dir: string, e: RegistryEntry): void {
   }
 }
 
-export function removeEntry(dir: string, e: Pick<RegistryEntry, 'harnessPid' | 'pgid'>): void {
+export function removeEntry(dir: string, e: EntryKey): void {
   rmSync(entryFile(dir, e), { force: true });
 }
 
 /** Parses an entry; null for anything that is not one (a file being written, another program's). */
-export function parseEntry(text: string): RegistryEntry | null {
+export function parseEntry(text: string): AnyEntry | null {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch {
     return null;
   }
-  const e = v as Partial<RegistryEntry> | null;
-  if (!e || typeof e !== 'object') return null;
-  const int = (x: unknown): x is number => Number.isInteger(x) && (x as number) > 0;
+  if (!v || typeof v !== 'object') return null;
+  return 'launchId' in v ? parseContainerEntry(v as Partial<ContainerEntry>) : parseProcessEntry(v as Partial<RegistryEntry>);
+}
+
+const int = (x: unknown): x is number => Number.isInteger(x) && (x as number) > 0;
+
+function parseProcessEntry(e: Partial<RegistryEntry>): RegistryEntry | null {
   if (!int(e.harnessPid) || !int(e.pgid) || !int(e.port) || typeof e.command !== 'string') return null;
   return {
     harnessPid: e.harnessPid,
@@ -111,8 +153,35 @@ export function parseEntry(text: string): RegistryEntry | null {
   };
 }
 
+/**
+ * A container's or an image's name as the engine takes it, that cannot be read as an option (no
+ * leading "-") and is one word: what a later run hands to the docker command.
+ */
+export const ENGINE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:/@-]*$/;
+
+function parseContainerEntry(e: Partial<ContainerEntry>): ContainerEntry | null {
+  const name = (x: unknown): x is string => typeof x === 'string' && ENGINE_NAME.test(x) && x.length <= 255;
+  if (!int(e.harnessPid) || typeof e.launchId !== 'string' || !/^[0-9a-f]{16}$/.test(e.launchId)) return null;
+  if (!name(e.containerName) || !name(e.image)) return null;
+  const id = e.containerId;
+  if (id !== null && id !== undefined && !(typeof id === 'string' && /^[0-9a-f]{12,64}$/.test(id))) return null;
+  return {
+    harnessPid: e.harnessPid,
+    harnessStartTicks: Number.isFinite(e.harnessStartTicks) ? e.harnessStartTicks! : null,
+    name: typeof e.name === 'string' ? e.name : '?',
+    launchId: e.launchId,
+    containerName: e.containerName,
+    containerId: id ?? null,
+    image: e.image,
+    command: typeof e.command === 'string' ? e.command : '?',
+    host: typeof e.host === 'string' ? e.host : '127.0.0.1',
+    port: int(e.port) ? e.port : null,
+    startedAt: typeof e.startedAt === 'string' ? e.startedAt : '?',
+  };
+}
+
 /** Every entry file of the directory, with its parsed entry (null when unreadable). */
-export function readEntries(dir: string): { file: string; entry: RegistryEntry | null }[] {
+export function readEntries(dir: string): { file: string; entry: AnyEntry | null }[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -156,5 +225,14 @@ export function claimEntry(file: string): string | null {
     return claimed;
   } catch {
     return null;
+  }
+}
+
+/** Gives back a claimed entry that is to stay in the registry (its leftovers could not be handled now). */
+export function releaseClaim(claimed: string): void {
+  try {
+    renameSync(claimed, claimed.replace(/\.sweep-\d+$/, ''));
+  } catch {
+    /* removed meanwhile */
   }
 }

@@ -15,6 +15,7 @@ import { LaunchError } from '../../lib/launcher.ts';
 import { ContainerBuildError } from '../../lib/container/image.ts';
 import { containerClient } from '../../lib/container/engine.ts';
 import { leftovers } from '../../lib/container/cleanup.ts';
+import { armedGuards } from '../../lib/container/guard.ts';
 import { PROJECT_ROOT } from '../../lib/paths.ts';
 import type { RunResults, RuntimeInfo } from '../../lib/types.ts';
 import { engine, skippedTitle } from './engine.ts';
@@ -196,6 +197,9 @@ if (!engine.available) {
 
     it('and this process tracks nothing once its servers stopped', () => {
       expect(leftovers()).toEqual({ images: [], containers: [] });
+      // The starts that failed here (an image that did not build, a container that exited)
+      // released their guards too: no watchdog is left waiting to remove them.
+      expect(armedGuards()).toEqual([]);
     });
   });
 }

@@ -13,7 +13,7 @@ import { parseStat, descendantsOf, readProc, membersOf, allProcs, type ProcEntry
 import { decodeAddress, parseProcNetTcp, readListeningHead, socketsServing, type ListeningSocket } from '../../lib/process/listen-sockets.ts';
 import { judgeOwnership, foreignPortReason, type PortFacts } from '../../lib/process/port-ownership.ts';
 import { entryFile, parseEntry, registryDir, writeEntry, type RegistryEntry } from '../../lib/process/registry.ts';
-import { findLeftovers, leftoverLine } from '../../lib/process/leftovers.ts';
+import { findLeftovers, leftoverLine, type Leftover, type ProcessLeftover } from '../../lib/process/leftovers.ts';
 import { startWatchdog } from '../../lib/process/watchdog.ts';
 import { withParentDeathSignal } from '../../lib/process/parent-death.ts';
 
@@ -45,6 +45,12 @@ async function startGroup(): Promise<{ child: ChildProcess; pgid: number }> {
   });
   await until(() => groupRunning(pgid).length >= 4, 5_000);
   return { child, pgid };
+}
+
+/** The leftovers of a search among process servers only, failing the test on any other kind. */
+function asProcesses(found: Leftover[]): ProcessLeftover[] {
+  for (const f of found) expect(f.kind).toBe('process');
+  return found as ProcessLeftover[];
 }
 
 /** The pid of a process that has ended (and been reaped): a harness that is gone. */
@@ -221,7 +227,7 @@ describe('the registry and leftovers of earlier runs', () => {
     const e = entry({ harnessPid, pgid, pgidStartTicks: readProc(pgid)!.startTicks, command: 'sh -c sleeps' });
     writeEntry(dir, e);
     const lines: string[] = [];
-    const found = await findLeftovers({ dir, log: (l) => lines.push(l), graceMs: 500 });
+    const found = asProcesses(await findLeftovers({ dir, log: (l) => lines.push(l), graceMs: 500 }));
     expect(found).toHaveLength(1);
     expect(found[0]!.stopped).toBe(true);
     expect(found[0]!.processes.length).toBeGreaterThanOrEqual(4);
@@ -247,7 +253,7 @@ describe('the registry and leftovers of earlier runs', () => {
     const inode = listeningSocketsOn(port)![0]!.inode;
     writeEntry(dir, entry({ harnessPid: await deadPid(), pgid: await deadPid(), port, socketInodes: [inode] }));
     const lines: string[] = [];
-    const found = await findLeftovers({ dir, log: (l) => lines.push(l), graceMs: 500 });
+    const found = asProcesses(await findLeftovers({ dir, log: (l) => lines.push(l), graceMs: 500 }));
     expect(found.map((f) => f.processes.map((p) => p.pid))).toEqual([[keeper.pid]]);
     expect(lines[0]).toContain(`pid ${keeper.pid} (`);
     expect(lines[0]).toContain(`port ${port}`);
@@ -281,7 +287,7 @@ describe('the registry and leftovers of earlier runs', () => {
     writeEntry(dir, e);
     const { renameSync } = await import('node:fs');
     renameSync(entryFile(dir, e), `${entryFile(dir, e)}.sweep-${await deadPid()}`);
-    const found = await findLeftovers({ dir, log: () => {}, graceMs: 500 });
+    const found = asProcesses(await findLeftovers({ dir, log: () => {}, graceMs: 500 }));
     expect(found.map((f) => f.entry.pgid)).toEqual([pgid]);
     expect(groupRunning(pgid)).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
