@@ -8,6 +8,10 @@ import { defineConfig } from 'vitest/config';
 // which stays under five minutes.
 export default defineConfig({
   test: {
+    // Two files at a time (vitest's default on a 2-core machine is one): most of the harness's own
+    // tests wait on servers, sockets and timeouts rather than compute, so a second worker halves
+    // their wall time. The perf and hostile projects stay serial within themselves (see below).
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -61,8 +65,10 @@ export default defineConfig({
       },
       {
         // bench, check and gate against servers that refuse, hang, flood, reset or escape
-        // (fixtures/hostile), each CLI run under a watchdog, two at a time (spec/hostile/hostile.test.ts says why),
-        // and on its own (`npm run test:hostile`, run by .ci/run), not by `npm test`.
+        // (fixtures/hostile), each CLI run under a watchdog, two at a time (spec/hostile/hostile.test.ts
+        // says why), plus the harness's own tests against such servers (check, gate, the watchdog);
+        // on its own (`npm run test:hostile`, run by .ci/run), not by `npm test`, which stays under
+        // five minutes.
         test: {
           name: 'hostile',
           include: ['spec/hostile/**/*.test.ts'],

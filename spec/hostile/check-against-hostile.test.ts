@@ -410,7 +410,7 @@ createServer((req, res) => {
       getCase('bad-percent', { request: [{ data: 'GET /%E0%A4%A HTTP/1.1\r\nHost: localhost\r\n\r\n' }] }),
       getCase('fine-b'),
       getCase('fine-c'),
-    ].map((c) => ({ case: { ...c, timeoutMs: 1000 }, file: 'spec/unit/conformance-hostile.test.ts' }));
+    ].map((c) => ({ case: { ...c, timeoutMs: 1000 }, file: 'spec/hostile/check-against-hostile.test.ts' }));
     const spec = { name: 'crashy', model: 'async', language: 'javascript', command: `${process.execPath} ${script} {port}`, cwd: dir, source: '--server "crashy"' };
     const run = await runCheck({ servers: [spec], cases, root: DEFAULT_DOC_ROOT, concurrency: 1 });
     const verdicts = Object.fromEntries(run.results.map((r) => [r.caseId, r.verdict]));
