@@ -14,6 +14,7 @@
  * asynchronous read would only add scheduling noise to the cell being measured.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { splitStat } from '../process/proc-table.ts';
 
 /** USER_HZ: the unit of the CPU times in /proc/<pid>/stat on every Linux architecture. */
 export const CLOCK_TICKS_PER_SECOND = 100;
@@ -34,20 +35,15 @@ export interface ProcStat {
   rssPages: number;
 }
 
-/** Parses /proc/<pid>/stat. The command name is in parentheses and may hold spaces and ")". */
+/** Parses /proc/<pid>/stat: the fields the resource readings need. */
 export function parseProcStat(text: string): ProcStat | null {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return null;
-  const pid = Number(text.slice(0, open).trim());
-  const rest = text.slice(close + 2).trim().split(/\s+/);
-  // rest[0] is field 3 (state): field n is rest[n - 3].
-  const f = (n: number): number => Number(rest[n - 3]);
-  if (rest.length < 22 || !Number.isFinite(pid)) return null;
+  const stat = splitStat(text);
+  if (!stat || stat.count < 24 || !Number.isFinite(stat.pid)) return null;
+  const { pid, comm, state, field: f } = stat;
   return {
     pid,
-    comm: text.slice(open + 1, close),
-    state: rest[0] ?? '?',
+    comm,
+    state,
     ppid: f(4),
     pgrp: f(5),
     userTicks: f(14) + f(16),

@@ -28,25 +28,28 @@ export interface ProcEntry {
   state: string;
 }
 
-/** Parses /proc/<pid>/stat. The name is in parentheses and may itself hold spaces and ")". */
-export function parseStat(text: string): ProcEntry | null {
+/**
+ * The fields of a /proc/<pid>/stat line: the pid, the name (in parentheses, and it may itself hold
+ * spaces and ")", hence the last ")"), and numeric field n (as proc(5) numbers them) by `field(n)`;
+ * null when the line is not one. Shared with the diagnostics, which read other fields of it.
+ */
+export function splitStat(text: string): { pid: number; comm: string; state: string; count: number; field: (n: number) => number } | null {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
   const pid = Number(text.slice(0, open).trim());
+  if (!Number.isInteger(pid)) return null;
   // rest[0] is field 3 (state): field n is rest[n - 3].
   const rest = text.slice(close + 2).trim().split(/\s+/);
-  if (rest.length < 20 || !Number.isInteger(pid)) return null;
-  const field = (n: number): number => Number(rest[n - 3]);
-  return {
-    pid,
-    ppid: field(4),
-    pgid: field(5),
-    sid: field(6),
-    startTicks: field(22),
-    comm: text.slice(open + 1, close),
-    state: rest[0] ?? '?',
-  };
+  return { pid, comm: text.slice(open + 1, close), state: rest[0] ?? '?', count: rest.length + 2, field: (n) => Number(rest[n - 3]) };
+}
+
+/** Parses /proc/<pid>/stat into who the process is. */
+export function parseStat(text: string): ProcEntry | null {
+  const stat = splitStat(text);
+  if (!stat || stat.count < 22) return null;
+  const { pid, comm, state, field } = stat;
+  return { pid, ppid: field(4), pgid: field(5), sid: field(6), startTicks: field(22), comm, state };
 }
 
 /** One process, or null when it is gone (or /proc cannot be read). */
