@@ -40,7 +40,7 @@ export const GATE_USAGE = `usage: gauntlet gate [options]
 Checks claims about servers' performance (gauntlet.config.ts, or --claim) soundly: every cell
 is measured repeatedly with the servers interleaved, after a warm-up; a difference counts only
 when a significance test says so AND it exceeds the tolerance; a failing comparison is measured
-once more before it fails. With a baseline file, each server is also compared with its own
+once more, within the same time cap, and passes only on the whole rule. With a baseline file, each server is also compared with its own
 earlier runs, normalised by a yardstick server measured alongside.
 
 options:
