@@ -14,7 +14,7 @@
  * asynchronous read would only add scheduling noise to the cell being measured.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { splitStat } from '../process/proc-table.ts';
+import { allPids, splitStat } from '../process/proc-table.ts';
 
 /** USER_HZ: the unit of the CPU times in /proc/<pid>/stat on every Linux architecture. */
 export const CLOCK_TICKS_PER_SECOND = 100;
@@ -92,25 +92,7 @@ export function pageSizeBytes(): number {
 
 /** Every process whose process group is `pgid` (zombies included: they still hold their times). */
 export function groupPids(pgid: number): number[] {
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  const pids: number[] = [];
-  for (const name of names) {
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const pid = Number(name);
-    if (pid === pgid) {
-      pids.push(pid);
-      continue;
-    }
-    const st = readStat(pid);
-    if (st && st.pgrp === pgid) pids.push(pid);
-  }
-  return pids;
+  return allPids().filter((pid) => pid === pgid || readStat(pid)?.pgrp === pgid);
 }
 
 /** Open file descriptors of the given processes, summed. */
