@@ -101,7 +101,9 @@ const TABLE: Row[] = [
     defect: 'only the first request of a read is answered',
     caughtBy: ['persistence-pipeline-2', 'persistence-pipeline-3', 'framing-cl-body-then-next-request', 'chunked-basic'],
     properties: ['prop-pipelining-order'],
-    stillPasses: ['methods-get-file', 'persistence-keepalive-sequence', 'persistence-many-sequential'],
+    // Not persistence-many-sequential: its twenty requests are paced by a 30 ms pause, not by the
+    // responses, so on a busy machine two of them can arrive in one read, which this server drops.
+    stillPasses: ['methods-get-file', 'persistence-keepalive-sequence'],
   },
   {
     server: 'shared-buffer',
