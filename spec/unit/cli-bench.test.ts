@@ -1,11 +1,11 @@
-import { describe, it, expect, vi } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../lib/paths.ts';
 import type { RunResults } from '../../lib/types.ts';
-import { main } from '../../lib/cli/main.ts';
+import { runInProcess } from './helpers/cli-in-process.ts';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
 const TINY = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
@@ -224,19 +224,6 @@ describe('gauntlet bench', () => {
     );
   });
 });
-
-/** The CLI run in this process (main()), its output captured: for command lines that start nothing. */
-async function runInProcess(args: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 /**
  * The one-run conclusion of a pair, checked against the figures it rests on: each cell's winner

@@ -1,4 +1,4 @@
-import { describe, it, expect, afterEach, vi } from 'vitest';
+import { describe, it, expect, afterEach } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../lib/paths.ts';
 import type { GateResults } from '../../lib/perf/types.ts';
-import { main } from '../../lib/cli/main.ts';
+import { runInProcess } from './helpers/cli-in-process.ts';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
 const TINY = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
@@ -144,19 +144,6 @@ describe('gauntlet gate', () => {
     expect(readdirSync(dir).sort()).toEqual(['broken.json', 'claims-only.json']);
   });
 });
-
-/** The CLI run in this process (main()), its output captured: for command lines that start nothing. */
-async function runInProcess(args: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 describe('gauntlet baseline', () => {
   it('saves a baseline next to the yardstick, shows it, and later gates compare with it', async () => {
