@@ -22,3 +22,17 @@ export class OutputTail {
     return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
   }
 }
+
+/** What a running server has written, as its launcher keeps it. */
+export interface ServerOutput {
+  stderr(): string;
+  stdout(): string;
+}
+
+/**
+ * The last `lines` lines a server wrote (stderr, else stdout), trimmed; '' when it wrote nothing.
+ * Error messages put it after a newline: `${message}${tail ? `\n${tail}` : ''}`.
+ */
+export function lastLines(server: ServerOutput, lines = 8): string {
+  return (server.stderr().trim() || server.stdout().trim()).split('\n').slice(-lines).join('\n');
+}
