@@ -1,10 +1,15 @@
+/**
+ * Starts a server as a process group on this machine and stops it again, whatever happens to the
+ * harness: each group is guarded by a watchdog and a registry entry (lib/process/), killed at
+ * once by the exit hook, and checked to be what answers on its port before it counts as started.
+ * The RunningServer it returns, and the readiness wait and errors it shares with the container
+ * launcher, live in running-server.ts.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RuntimeInfo, ServerSpec } from './types.ts';
+import type { ServerSpec } from './types.ts';
 import { DEFAULT_DOC_ROOT } from './paths.ts';
 import { getFreePort } from './ports.ts';
-import { OutputTail } from './output-tail.ts';
 import { onProcessEnd } from './exit-hooks.ts';
 import { withParentDeathSignal } from './process/parent-death.ts';
 import { startWatchdog, type Watchdog } from './process/watchdog.ts';
@@ -13,6 +18,30 @@ import { registryDir, removeEntry, writeEntry, type RegistryEntry } from './proc
 import { checkPortOwnership, foreignPortReason } from './process/port-ownership.ts';
 import { allProcs, membersOf, ownStartTicks, readProc } from './process/proc-table.ts';
 import { killSocketHoldersNow, stopSocketHolders, type StrayProcess } from './process/strays.ts';
+import {
+  CapturedOutput,
+  ExitState,
+  foreignPortError,
+  LaunchError,
+  notReadyError,
+  runningServer,
+  waitUntilReady,
+  type ExitInfo,
+  type RunningServer,
+  type StartDescription,
+} from './running-server.ts';
+
+export {
+  describeExit,
+  LaunchError,
+  PROBE_KEEP_BYTES,
+  probeHttp,
+  waitUntilReady,
+  type ExitInfo,
+  type RunningServer,
+} from './running-server.ts';
+export type { StrayProcess } from './process/strays.ts';
+export { findLeftovers, type Leftover } from './process/leftovers.ts';
 
 export interface LaunchOptions {
   /** Document root passed as `{root}` (default fixtures/www). */
@@ -28,64 +57,6 @@ export interface LaunchOptions {
   /** A fixed port instead of a free ephemeral one (tests of the launcher only). */
   port?: number;
 }
-
-export interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** A server that did not start, with what it printed. */
-export class LaunchError extends Error {
-  constructor(
-    readonly serverName: string,
-    reason: string,
-    readonly exit: ExitInfo | null,
-    readonly stderrTail: string,
-    readonly stdoutTail: string,
-    /** The process group that was started, if any (all of it is gone by the time this is thrown). */
-    readonly pgid: number | null = null,
-  ) {
-    const tail = stderrTail.trim() || stdoutTail.trim();
-    super(
-      `server "${serverName}" ${reason}` +
-        (tail ? `\n--- last output of ${serverName} ---\n${tail}\n---` : ` (it printed nothing)`),
-    );
-    this.name = 'LaunchError';
-  }
-}
-
-export interface RunningServer {
-  readonly name: string;
-  readonly spec: ServerSpec;
-  readonly host: string;
-  readonly port: number;
-  /** http://host:port */
-  readonly url: string;
-  /** Pid of the shell that runs the command; its process group holds the whole server. */
-  readonly pid: number;
-  /** The command as run, placeholders filled in. */
-  readonly command: string;
-  /** Settles when the process exits (by itself or stopped). */
-  readonly exited: Promise<ExitInfo>;
-  /** The exit, once it happened; null while running. */
-  exitInfo(): ExitInfo | null;
-  stdout(): string;
-  stderr(): string;
-  /** SIGTERM to the whole process group, SIGKILL after the grace period. Idempotent. */
-  stop(): Promise<ExitInfo>;
-  /** Where it runs: a process (the default), or a container with its image and limits. */
-  readonly runtime?: RuntimeInfo;
-  /**
-   * Processes found at stop still holding the server's listening socket outside its process
-   * group (a child that called setsid()), and stopped then; empty before stop and usually after.
-   */
-  strays?(): readonly StrayProcess[];
-  /** The inodes of the server's listening sockets, once it is ready (for diagnostics and tests). */
-  socketInodes?(): readonly number[];
-}
-
-export type { StrayProcess } from './process/strays.ts';
-export { findLeftovers, type Leftover } from './process/leftovers.ts';
 
 /**
  * Every server started and not yet stopped, by process group, with what guards it: a watchdog
@@ -159,42 +130,6 @@ export function fillCommand(command: string, port: number, root: string): string
   return command.replaceAll('{port}', String(port)).replaceAll('{root}', quoted);
 }
 
-/** The most of a probe's answer kept: "HTTP/1.1 200" is 12 bytes, and nothing after it is read. */
-export const PROBE_KEEP_BYTES = 16;
-
-/**
- * Resolves once host:port accepts a TCP connection and answers an HTTP request with a
- * status line (any status: a server whose "/" is a 404 is still up).
- *
- * Only the first bytes of the answer are kept (PROBE_KEEP_BYTES) and the connection is closed as
- * soon as they decide: a server that answers with an endless head or body costs the probe one
- * socket buffer, never a growing one.
- */
-export async function probeHttp(host: string, port: number, path: string, timeoutMs: number): Promise<boolean> {
-  return new Promise((done) => {
-    const sock = connect({ host, port });
-    let buf = '';
-    const isStatus = (): boolean => /^HTTP\/\d\.\d \d{3}/.test(buf);
-    const finish = (ok: boolean) => {
-      clearTimeout(timer);
-      sock.destroy();
-      done(ok);
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    sock.setEncoding('latin1');
-    sock.once('connect', () => {
-      sock.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: close\r\n\r\n`);
-    });
-    sock.on('data', (d: string) => {
-      buf = (buf + d.slice(0, PROBE_KEEP_BYTES)).slice(0, PROBE_KEEP_BYTES);
-      if (isStatus()) finish(true);
-      else if (buf.length >= 12) finish(false);
-    });
-    sock.once('error', () => finish(false));
-    sock.once('close', () => finish(isStatus()));
-  });
-}
-
 export const ADDR_IN_USE = /EADDRINUSE|address already in use/i;
 
 /**
@@ -223,16 +158,48 @@ async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<Runnin
   const port = opts.port ?? (await getFreePort(host));
   const command = fillCommand(spec.command, port, root);
   const readyTimeoutMs = opts.readyTimeoutMs ?? spec.readyTimeoutMs ?? 15_000;
-  const graceMs = opts.graceMs ?? 5_000;
-  const readyPath = spec.readyPath ?? '/';
 
-  let child: ChildProcess;
+  const child = spawnGroup(spec, command, port, root, opts);
+  const pid = await groupLeader(spec, child);
+  const start: StartDescription = { subject: '', ran: `command: ${command}`, readyTimeoutMs, pgid: pid };
+  const guard = guardGroup(spec, pid, command, host, port);
+  const output = new CapturedOutput();
+  child.stdout?.on('data', (d: Buffer) => output.stdout.push(d));
+  child.stderr?.on('data', (d: Buffer) => output.stderr.push(d));
+  const exit = new ExitState();
+  child.once('exit', (code, signal) => exit.settle({ code, signal }));
+  const group = new ProcessGroup(spec.name, pid, guard, exit, opts.graceMs ?? 5_000);
+  const server = runningServer(spec, host, port, {
+    pid,
+    command,
+    runtime: { kind: 'process' },
+    exit,
+    output,
+    stop: group.stop,
+    strays: group.strays,
+    socketInodes: group.socketInodes,
+  });
+
+  const ready = await waitUntilReady(server, spec.readyPath ?? '/', readyTimeoutMs);
+  if (ready !== 'ready') throw await notReadyError(server, ready, start);
+  // Something answers on the port: make sure it is this server, not a program that had the port.
+  const owner = checkPortOwnership(host, port, () => membersOf(pid, allProcs()).map((p) => p.pid), [pid]);
+  if (owner.verdict === 'foreign') {
+    throw await foreignPortError(server, foreignPortReason(owner, port, spec.name, `pgid ${pid}`), start);
+  }
+  if (owner.verdict === 'ours') group.watchSockets(owner.inodes);
+  return server;
+}
+
+/**
+ * Spawns the command under sh. detached: the server gets its own process group, so that stop()
+ * reaches every process the command starts (a shell, a runtime, worker processes), not only the
+ * first. setpriv: the kernel kills that first process if this one dies without its cleanup.
+ */
+function spawnGroup(spec: ServerSpec, command: string, port: number, root: string, opts: LaunchOptions): ChildProcess {
   try {
-    // detached: the server gets its own process group, so that stop() reaches every process
-    // the command starts (a shell, a runtime, worker processes), not only the first.
-    // setpriv: the kernel kills that first process if this one dies without its cleanup.
     const [file, ...args] = withParentDeathSignal(['/bin/sh', '-c', shellLine(command)]);
-    child = spawn(file!, args, {
+    return spawn(file!, args, {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env, ...opts.env, GAUNTLET_PORT: String(port), GAUNTLET_ROOT: root },
       detached: true,
@@ -241,11 +208,17 @@ async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<Runnin
   } catch (err) {
     throw new LaunchError(spec.name, `could not be spawned: ${(err as Error).message}`, null, '', '');
   }
-  const pid = child.pid;
-  if (pid === undefined) {
-    const err = await new Promise<Error>((r) => child.once('error', r));
-    throw new LaunchError(spec.name, `could not be spawned in ${spec.cwd}: ${err.message}`, null, '', '');
-  }
+}
+
+/** The pid of the spawned shell, which leads the process group; a LaunchError if it never ran. */
+async function groupLeader(spec: ServerSpec, child: ChildProcess): Promise<number> {
+  if (child.pid !== undefined) return child.pid;
+  const err = await new Promise<Error>((r) => child.once('error', r));
+  throw new LaunchError(spec.name, `could not be spawned in ${spec.cwd}: ${err.message}`, null, '', '');
+}
+
+/** Puts a started group under guard: its watchdog, its registry entry, and the exit hook's list. */
+function guardGroup(spec: ServerSpec, pid: number, command: string, host: string, port: number): LiveServer {
   const guard: LiveServer = {
     // The rest of the group (a shell's children, a server's workers) dies with the watchdog's help.
     watchdog: startWatchdog(pid),
@@ -266,127 +239,65 @@ async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<Runnin
   };
   live.set(pid, guard);
   writeEntry(registry, guard.entry);
-  let strays: StrayProcess[] = [];
-
-  const out = new OutputTail();
-  const errOut = new OutputTail();
-  child.stdout?.on('data', (d: Buffer) => out.push(d));
-  child.stderr?.on('data', (d: Buffer) => errOut.push(d));
-
-  let exitInfo: ExitInfo | null = null;
-  const exited = new Promise<ExitInfo>((resolveExit) => {
-    child.once('exit', (code, signal) => {
-      exitInfo = { code, signal };
-      resolveExit(exitInfo);
-    });
-  });
-
-  let stopping: Promise<ExitInfo> | null = null;
-  const stop = (): Promise<ExitInfo> => {
-    stopping ??= (async () => {
-      signalGroup(pid, 'SIGTERM');
-      const deadline = Date.now() + graceMs;
-      // Wait for the shell to exit, then for the rest of its group (a server's own children).
-      // An unref'd timer: a pending grace period must not keep the process alive after the exit.
-      const info = await Promise.race([exited, sleep(graceMs, null, { ref: false })]);
-      while (groupAlive(pid) && Date.now() < deadline) await sleep(20);
-      if (groupAlive(pid)) {
-        signalGroup(pid, 'SIGKILL');
-        // Killed processes linger as zombies until their parent reaps them; wait for that, briefly.
-        const reapBy = Date.now() + 2_000;
-        while (groupAlive(pid) && Date.now() < reapBy) await sleep(10);
-      }
-      const final = info ?? (await exited);
-      // A process that left the group with the listening socket still answers on the port.
-      strays = await stopSocketHolders(port, guard.inodes, Math.min(graceMs, 1_000));
-      for (const p of strays) {
-        process.stderr.write(
-          `gauntlet: server "${spec.name}" left pid ${p.pid} (${p.command}) holding its port ${port} outside its process group after it stopped: stopped it too\n`,
-        );
-      }
-      guard.watchdog.dismiss();
-      removeEntry(registry, guard.entry);
-      live.delete(pid);
-      return final;
-    })();
-    return stopping;
-  };
-
-  const server: RunningServer = {
-    name: spec.name,
-    spec,
-    host,
-    port,
-    url: `http://${host}:${port}`,
-    pid,
-    command,
-    exited,
-    exitInfo: () => exitInfo,
-    stdout: () => out.text(),
-    stderr: () => errOut.text(),
-    stop,
-    runtime: { kind: 'process' },
-    strays: () => strays,
-    socketInodes: () => [...guard.inodes],
-  };
-
-  const ready = await waitUntilReady(server, readyPath, readyTimeoutMs);
-  if (ready === 'ready') {
-    // Something answers on the port: make sure it is this server, not a program that had the port.
-    const owner = checkPortOwnership(host, port, () => membersOf(pid, allProcs()).map((p) => p.pid), [pid]);
-    if (owner.verdict !== 'foreign') {
-      if (owner.verdict === 'ours') {
-        owner.inodes.forEach((i) => guard.inodes.add(i));
-        guard.entry.socketInodes = owner.inodes;
-        writeEntry(registry, guard.entry);
-        for (const inode of owner.inodes) guard.watchdog.watchSocket(inode);
-      }
-      return server;
-    }
-    const reason = foreignPortReason(owner, port, spec.name, `pgid ${pid}`);
-    const info = await stop();
-    throw new LaunchError(spec.name, `did not start: ${reason}; command: ${command} (${describeExit(info)})`, info, errOut.text(), out.text(), pid);
-  }
-  const info = ready === 'exited' ? exitInfo! : await stop();
-  if (ready === 'exited') await stop();
-  throw new LaunchError(
-    spec.name,
-    ready === 'exited'
-      ? `exited before it was ready (${describeExit(info)}); command: ${command}`
-      : `did not answer HTTP on ${host}:${port} within ${readyTimeoutMs} ms and was stopped (${describeExit(info)}); command: ${command}`,
-    info,
-    errOut.text(),
-    out.text(),
-    pid,
-  );
+  return guard;
 }
 
-/**
- * Waits until a started server answers HTTP on its port, it exits, or the deadline passes.
- * Shared by the process and the container launchers.
- */
-export async function waitUntilReady(
-  server: Pick<RunningServer, 'host' | 'port' | 'exited' | 'exitInfo'>,
-  readyPath: string,
-  readyTimeoutMs: number,
-): Promise<'ready' | 'exited' | 'timeout'> {
-  const deadline = Date.now() + readyTimeoutMs;
-  for (;;) {
-    if (server.exitInfo()) return 'exited';
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return 'timeout';
-    if (await probeHttp(server.host, server.port, readyPath, Math.min(2_000, remaining))) {
-      // The port answered; make sure it is our server that did, not one that took the port.
-      if (!server.exitInfo()) return 'ready';
-    } else {
-      await Promise.race([sleep(50), server.exited]);
-    }
-  }
-}
+/** A started process group: how it is stopped, and what its stop found. */
+class ProcessGroup {
+  private stopping: Promise<ExitInfo> | null = null;
+  private found: StrayProcess[] = [];
 
-export function describeExit(info: ExitInfo): string {
-  if (info.signal) return `killed by ${info.signal}`;
-  return `exit code ${info.code}`;
+  constructor(
+    private readonly serverName: string,
+    private readonly pgid: number,
+    private readonly guard: LiveServer,
+    private readonly exit: ExitState,
+    private readonly graceMs: number,
+  ) {}
+
+  /** SIGTERM to the whole group, SIGKILL after the grace period, then its guards go. Idempotent. */
+  readonly stop = (): Promise<ExitInfo> => (this.stopping ??= this.terminate());
+
+  readonly strays = (): readonly StrayProcess[] => this.found;
+
+  readonly socketInodes = (): readonly number[] => [...this.guard.inodes];
+
+  /** The server's listening sockets, once it answers: recorded, and watched by the watchdog. */
+  watchSockets(inodes: number[]): void {
+    const { guard } = this;
+    inodes.forEach((i) => guard.inodes.add(i));
+    guard.entry.socketInodes = inodes;
+    writeEntry(registry, guard.entry);
+    for (const inode of inodes) guard.watchdog.watchSocket(inode);
+  }
+
+  private async terminate(): Promise<ExitInfo> {
+    const { pgid, graceMs, guard } = this;
+    signalGroup(pgid, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    // Wait for the shell to exit, then for the rest of its group (a server's own children).
+    // An unref'd timer: a pending grace period must not keep the process alive after the exit.
+    const info = await Promise.race([this.exit.exited, sleep(graceMs, null, { ref: false })]);
+    while (groupAlive(pgid) && Date.now() < deadline) await sleep(20);
+    if (groupAlive(pgid)) {
+      signalGroup(pgid, 'SIGKILL');
+      // Killed processes linger as zombies until their parent reaps them; wait for that, briefly.
+      const reapBy = Date.now() + 2_000;
+      while (groupAlive(pgid) && Date.now() < reapBy) await sleep(10);
+    }
+    const final = info ?? (await this.exit.exited);
+    // A process that left the group with the listening socket still answers on the port.
+    this.found = await stopSocketHolders(guard.port, guard.inodes, Math.min(graceMs, 1_000));
+    for (const p of this.found) {
+      process.stderr.write(
+        `gauntlet: server "${this.serverName}" left pid ${p.pid} (${p.command}) holding its port ${guard.port} outside its process group after it stopped: stopped it too\n`,
+      );
+    }
+    guard.watchdog.dismiss();
+    removeEntry(registry, guard.entry);
+    live.delete(pgid);
+    return final;
+  }
 }
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * The facts about this machine and this checkout that a run records (lib/envelope.ts): figures
+ * measured elsewhere, or by another version, are not comparable without them.
+ */
 import { cpus, hostname, platform, release, arch, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,3 +1,8 @@
+/**
+ * Reads and checks server manifests (servers/<name>/server.json) and `--server` values, turning
+ * them into the ServerSpec the launchers start: every mistake is reported with its file and field
+ * before anything is started.
+ */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve, basename } from 'node:path';
 import type { ContainerManifest, ServerManifest, ServerSpec } from './types.ts';

@@ -1,3 +1,4 @@
+/** The project's fixed folders, found from this file, so that no command depends on its working directory. */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 

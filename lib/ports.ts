@@ -1,3 +1,4 @@
+/** Free ports for the servers under test: each run gets its own, so that runs never collide. */
 import { createServer } from 'node:net';
 
 /**

@@ -13,7 +13,7 @@ import type { LatencySummary } from './types.ts';
 
 /** A numerically sorted copy (ascending), as a Float64Array (its sort is numeric and fast). */
 export function sortAscending(values: ArrayLike<number>): Float64Array {
-  const out = Float64Array.from(values as ArrayLike<number>);
+  const out = Float64Array.from(values);
   out.sort();
   return out;
 }

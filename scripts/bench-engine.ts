@@ -91,14 +91,14 @@ async function main(): Promise<number> {
     allowNegative: true,
   });
   const rounds = Number(values.rounds);
-  const closeCells = values.only === 'keepalive' ? [] : parseCells(values.close!);
-  const kaCells = values.only === 'close' ? [] : parseCells(values.keepalive!);
-  const path = values.path!;
+  const closeCells = values.only === 'keepalive' ? [] : parseCells(values.close);
+  const kaCells = values.only === 'close' ? [] : parseCells(values.keepalive);
+  const path = values.path;
 
   const ab = closeCells.length > 0 ? await findAb() : null;
   if (closeCells.length > 0 && !ab) console.error(`close mode skipped: ${AB_INSTALL_HINT}`);
 
-  const spec = await loadServer(values.server!);
+  const spec = await loadServer(values.server);
   const server: RunningServer = await launch(spec);
   const stopServer = (): void => void server.stop();
   const releaseSigint = handleSignal('SIGINT', stopServer);

@@ -95,12 +95,12 @@ async function main(): Promise<number> {
     console.error(AB_INSTALL_HINT);
     return 2;
   }
-  const matrix = parseMatrix(values.matrix!);
-  const spec = await loadServer(values.server!);
+  const matrix = parseMatrix(values.matrix);
+  const spec = await loadServer(values.server);
   const server = await launch(spec);
   const stopServer = (): void => void server.stop();
   const releaseSigint = handleSignal('SIGINT', stopServer);
-  const target = { host: server.host, port: server.port, path: values.path! };
+  const target = { host: server.host, port: server.port, path: values.path };
   console.log(`server ${spec.name} at ${server.url}; matrix ${matrix.name}; ab runs with -r`);
   console.log(HEAD);
 

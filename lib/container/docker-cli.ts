@@ -54,7 +54,7 @@ export function docker(args: readonly string[], opts: DockerOptions = {}): Promi
   return new Promise((done) => {
     execFile(command, args, { timeout: opts.timeoutMs ?? DOCKER_TIMEOUT_MS, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) done({ ok: true, stdout, error: null });
-      else done({ ok: false, stdout, error: failureLine(command, args, err as { code?: unknown; signal?: unknown; message?: string }, String(stderr)) });
+      else done({ ok: false, stdout, error: failureLine(command, args, err, String(stderr)) });
     });
   });
 }
@@ -66,7 +66,8 @@ export function dockerSync(args: readonly string[], opts: DockerOptions = {}): D
     const stdout = execFileSync(command, args, { timeout: opts.timeoutMs ?? DOCKER_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
     return { ok: true, stdout, error: null };
   } catch (err) {
-    const e = err as { code?: unknown; signal?: unknown; message?: string; stderr?: unknown };
+    // With encoding 'utf8' the error's stderr is the captured text.
+    const e = err as { code?: unknown; signal?: unknown; message?: string; stderr?: string };
     return { ok: false, stdout: '', error: failureLine(command, args, e, String(e.stderr ?? '')) };
   }
 }

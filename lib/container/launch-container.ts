@@ -8,8 +8,9 @@
  * traffic stays on loopback and is measured the same way as for a process (no NAT, no bridge,
  * no userland proxy between the load generator and the server).
  *
- * The RunningServer it returns is the same as the process launcher's: its pid is the host's pid
- * of the container's first process, so /proc diagnostics and core pinning work unchanged.
+ * The RunningServer it returns is built as the process launcher's is (lib/running-server.ts): its
+ * pid is the host's pid of the container's first process, so /proc diagnostics and core pinning
+ * work unchanged, and its command is the container's argv, placeholders filled in.
  *
  * Before anything is built, the start is guarded (lib/container/guard.ts): a watchdog removes the
  * container and the image if the harness dies without its cleanup (SIGKILL, the OOM killer), and
@@ -19,14 +20,25 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GenericContainer, type StartedTestContainer } from 'testcontainers';
-import { ADDR_IN_USE, LaunchError, describeExit, waitUntilReady, type ExitInfo, type LaunchOptions, type RunningServer } from '../launcher.ts';
-import { OutputTail } from '../output-tail.ts';
+import { GenericContainer, type ContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
+import { ADDR_IN_USE, type LaunchOptions } from '../launcher.ts';
+import {
+  CapturedOutput,
+  ExitState,
+  foreignPortError,
+  LaunchError,
+  notReadyError,
+  runningServer,
+  waitUntilReady,
+  type ExitInfo,
+  type RunningServer,
+  type StartDescription,
+} from '../running-server.ts';
 import { DEFAULT_DOC_ROOT } from '../paths.ts';
 import { getFreePort } from '../ports.ts';
 import type { ContainerManifest, RuntimeInfo, ServerSpec } from '../types.ts';
 import { containerClient, engineDescription } from './engine.ts';
-import { buildServerImage, containerSection, newImageName } from './image.ts';
+import { buildServerImage, containerSection, newImageName, type BuiltImage } from './image.ts';
 import { removeContainer, removeImage, trackContainer, trackImage, untrackContainer } from './cleanup.ts';
 import { guardContainer, type ContainerGuard } from './guard.ts';
 import { sweepLeftoversOnce } from '../process/leftovers.ts';
@@ -89,146 +101,150 @@ async function removeAndRelease(guard: ContainerGuard, id: string | null): Promi
   if (container && image) guard.release();
 }
 
+/** The engine's handle on one container (dockerode's). */
+type ContainerHandle = ReturnType<ContainerRuntimeClient['container']['dockerode']['getContainer']>;
+
+/** What a start has settled before its container runs. */
+interface ContainerStart {
+  spec: ServerSpec;
+  guard: ContainerGuard;
+  image: BuiltImage;
+  port: number;
+  argv: string[];
+  /** The argv joined by spaces, as the RunningServer and the registry name it. */
+  command: string;
+  cpus: number | null;
+  memoryMb: number | null;
+  readyTimeoutMs: number;
+}
+
 async function startGuarded(spec: ServerSpec, c: ContainerManifest, opts: ContainerLaunchOptions, guard: ContainerGuard): Promise<RunningServer> {
   const host = guard.entry.host;
-  const root = opts.root ?? DEFAULT_DOC_ROOT;
   const readyTimeoutMs = opts.readyTimeoutMs ?? spec.readyTimeoutMs ?? 15_000;
-  const graceMs = opts.graceMs ?? 5_000;
-  const readyPath = spec.readyPath ?? '/';
-  const cpus = opts.cpus ?? c.cpus ?? null;
-  const memoryMb = opts.memoryMb ?? c.memoryMb ?? null;
-
   const client = await containerClient();
   const image = await buildServerImage(spec, guard.entry.image);
   const port = opts.port ?? (await getFreePort(host));
   const argv = containerCommand(c.command, port, c.root);
   const command = argv.join(' ');
-  const { launchId, containerName } = guard.entry;
   guard.setCommand(port, command);
+  const cpus = opts.cpus ?? c.cpus ?? null;
+  const memoryMb = opts.memoryMb ?? c.memoryMb ?? null;
+  const start: ContainerStart = { spec, guard, image, port, argv, command, cpus, memoryMb, readyTimeoutMs };
 
-  let container = new GenericContainer(image.name)
-    .withNetworkMode('host')
-    .withBindMounts([{ source: root, target: c.root, mode: 'ro' }])
-    .withCommand(argv)
-    .withEnvironment({ ...spec.env, ...opts.env, GAUNTLET_PORT: String(port), GAUNTLET_ROOT: c.root })
-    .withName(containerName)
-    .withLabels({ 'gauntlet.server': spec.name, 'gauntlet.launch': launchId })
-    .withStartupTimeout(readyTimeoutMs);
-  if (cpus !== null || memoryMb !== null) {
-    container = container.withResourcesQuota({
-      ...(cpus !== null ? { cpu: cpus } : {}),
-      ...(memoryMb !== null ? { memory: memoryMb / 1024 } : {}),
-    });
-  }
-
-  let started: StartedTestContainer;
-  try {
-    started = await container.start();
-  } catch (err) {
-    // A container that was created but could not start (a command not found in the image, a
-    // limit the engine refuses) is found by its label; its log is read before launchContainerOnce
-    // removes it with the image.
-    const leftover = await client.container.dockerode.listContainers({ all: true, filters: { label: [`gauntlet.launch=${launchId}`] } }).catch(() => []);
-    let log = '';
-    for (const info of leftover) {
-      log += await containerLogs(client.container.dockerode.getContainer(info.Id)).catch(() => '');
-      await removeContainer(info.Id).catch(() => {});
-    }
-    throw new LaunchError(spec.name, `container did not start: ${(err as Error).message}; image ${image.name}, command: ${command}`, null, log, '');
-  }
+  const started = await startContainer(client, containerDefinition(start, c, opts), start);
   const id = started.getId();
   trackContainer(id);
   guard.started(id);
   const handle = client.container.dockerode.getContainer(id);
-  const inspect = await handle.inspect();
-  const pid = inspect.State.Pid;
+  const pid = (await handle.inspect()).State.Pid;
+  const logs = await followLogs(client, handle);
+  const exit = new ExitState();
+  void handle.wait().then(
+    (r: { StatusCode: number }) => exit.settle({ code: r.StatusCode, signal: null }),
+    () => exit.settle({ code: null, signal: null }),
+  );
+  const stopper = new ContainerStopper(started, exit, logs.ended, guard, id, opts.graceMs ?? 5_000);
+  const runtime: RuntimeInfo = { kind: 'container', image: image.name, baseImage: image.baseImage, cpus, memoryMb, buildS: image.buildS, engine: engineDescription(client), containerId: id };
+  const server = runningServer(spec, host, port, { pid, command, runtime, exit, output: logs.output, stop: stopper.stop });
 
-  const out = new OutputTail();
-  const errOut = new OutputTail();
+  const description: StartDescription = { subject: 'container ', ran: `image ${image.name}, command: ${command}`, readyTimeoutMs, pgid: null };
+  const ready = await waitUntilReady(server, spec.readyPath ?? '/', readyTimeoutMs);
+  if (ready !== 'ready') throw await notReadyError(server, ready, description, () => Promise.race([logs.ended, sleep(500)]));
+  // With the host's network, any program of the host could be what answers on the port: the
+  // socket must be held by the container's main process (its host pid) or one of its descendants.
+  const owner = checkPortOwnership(host, port, () => containerProcesses(pid), [pid]);
+  if (owner.verdict !== 'foreign') return server;
+  const reason = foreignPortReason(owner, port, spec.name, `container ${id.slice(0, 12)}, pid ${pid}`);
+  throw await foreignPortError(server, reason, description);
+}
+
+/** The container of a start: host network, the root mounted read-only, its name, labels and limits. */
+function containerDefinition(start: ContainerStart, c: ContainerManifest, opts: ContainerLaunchOptions): GenericContainer {
+  const { spec, port, cpus, memoryMb } = start;
+  const { launchId, containerName } = start.guard.entry;
+  const container = new GenericContainer(start.image.name)
+    .withNetworkMode('host')
+    .withBindMounts([{ source: opts.root ?? DEFAULT_DOC_ROOT, target: c.root, mode: 'ro' }])
+    .withCommand(start.argv)
+    .withEnvironment({ ...spec.env, ...opts.env, GAUNTLET_PORT: String(port), GAUNTLET_ROOT: c.root })
+    .withName(containerName)
+    .withLabels({ 'gauntlet.server': spec.name, 'gauntlet.launch': launchId })
+    .withStartupTimeout(start.readyTimeoutMs);
+  if (cpus === null && memoryMb === null) return container;
+  return container.withResourcesQuota({
+    ...(cpus !== null ? { cpu: cpus } : {}),
+    ...(memoryMb !== null ? { memory: memoryMb / 1024 } : {}),
+  });
+}
+
+/**
+ * Starts the container. One that was created but could not start (a command not found in the
+ * image, a limit the engine refuses) is found by its label and removed, its log read first for
+ * the LaunchError; launchContainerOnce removes the image.
+ */
+async function startContainer(client: ContainerRuntimeClient, container: GenericContainer, start: ContainerStart): Promise<StartedTestContainer> {
+  try {
+    return await container.start();
+  } catch (err) {
+    const { dockerode } = client.container;
+    const label = `gauntlet.launch=${start.guard.entry.launchId}`;
+    const leftover = await dockerode.listContainers({ all: true, filters: { label: [label] } }).catch(() => []);
+    let log = '';
+    for (const info of leftover) {
+      log += await containerLogs(dockerode.getContainer(info.Id)).catch(() => '');
+      await removeContainer(info.Id).catch(() => {});
+    }
+    const reason = `container did not start: ${(err as Error).message}; image ${start.image.name}, command: ${start.command}`;
+    throw new LaunchError(start.spec.name, reason, null, log, '');
+  }
+}
+
+/** A running container's output, followed into the kept tails until the container ends. */
+async function followLogs(client: ContainerRuntimeClient, handle: ContainerHandle): Promise<{ output: CapturedOutput; ended: Promise<void> }> {
+  const output = new CapturedOutput();
   const logStream = await handle.logs({ follow: true, stdout: true, stderr: true });
   const outSink = new PassThrough();
   const errSink = new PassThrough();
-  outSink.on('data', (d: Buffer) => out.push(d));
-  errSink.on('data', (d: Buffer) => errOut.push(d));
+  outSink.on('data', (d: Buffer) => output.stdout.push(d));
+  errSink.on('data', (d: Buffer) => output.stderr.push(d));
   client.container.dockerode.modem.demuxStream(logStream, outSink, errSink);
-  const logsEnded = new Promise<void>((r) => {
+  const ended = new Promise<void>((r) => {
     logStream.once('end', () => r());
     logStream.once('close', () => r());
     logStream.once('error', () => r());
   });
+  return { output, ended };
+}
 
-  let exitInfo: ExitInfo | null = null;
-  const exited: Promise<ExitInfo> = handle.wait().then(
-    (r: { StatusCode: number }) => (exitInfo = { code: r.StatusCode, signal: null }),
-    () => (exitInfo = { code: null, signal: null }),
-  );
+/** How a started container is stopped: docker stop, its last log lines, then it and its image go. */
+class ContainerStopper {
+  private stopping: Promise<ExitInfo> | null = null;
 
-  const runtime: RuntimeInfo = {
-    kind: 'container',
-    image: image.name,
-    baseImage: image.baseImage,
-    cpus,
-    memoryMb,
-    buildS: image.buildS,
-    engine: engineDescription(client),
-    containerId: id,
-  };
+  constructor(
+    private readonly started: StartedTestContainer,
+    private readonly exit: ExitState,
+    private readonly logsEnded: Promise<void>,
+    private readonly guard: ContainerGuard,
+    private readonly id: string,
+    private readonly graceMs: number,
+  ) {}
 
-  let stopping: Promise<ExitInfo> | null = null;
-  const stop = (): Promise<ExitInfo> => {
-    stopping ??= (async () => {
-      try {
-        // docker stop: SIGTERM to the container's first process, SIGKILL after the grace period.
-        await started.stop({ timeout: graceMs, remove: false }).catch(() => {});
-        const info = await Promise.race([exited, sleep(2_000, { code: null, signal: null } as ExitInfo, { ref: false })]);
-        // The log stream ends with the container; give it a moment to deliver the last lines.
-        await Promise.race([logsEnded, sleep(500, undefined, { ref: false })]);
-        return info;
-      } finally {
-        await removeAndRelease(guard, id);
-      }
-    })();
-    return stopping;
-  };
+  /** Idempotent. */
+  readonly stop = (): Promise<ExitInfo> => (this.stopping ??= this.terminate());
 
-  const server: RunningServer = {
-    name: spec.name,
-    spec,
-    host,
-    port,
-    url: `http://${host}:${port}`,
-    pid,
-    command,
-    exited,
-    exitInfo: () => exitInfo,
-    stdout: () => out.text(),
-    stderr: () => errOut.text(),
-    stop,
-    runtime,
-  };
-
-  const ready = await waitUntilReady(server, readyPath, readyTimeoutMs);
-  if (ready === 'ready') {
-    // With the host's network, any program of the host could be what answers on the port: the
-    // socket must be held by the container's main process (its host pid) or one of its descendants.
-    const owner = checkPortOwnership(host, port, () => containerProcesses(pid), [pid]);
-    if (owner.verdict !== 'foreign') return server;
-    const reason = foreignPortReason(owner, port, spec.name, `container ${id.slice(0, 12)}, pid ${pid}`);
-    const info = await stop();
-    throw new LaunchError(spec.name, `did not start: ${reason}; image ${image.name}, command: ${command} (${describeExit(info)})`, info, errOut.text(), out.text());
+  private async terminate(): Promise<ExitInfo> {
+    try {
+      // docker stop: SIGTERM to the container's first process, SIGKILL after the grace period.
+      await this.started.stop({ timeout: this.graceMs, remove: false }).catch(() => {});
+      const unknownExit: ExitInfo = { code: null, signal: null };
+      const info = await Promise.race([this.exit.exited, sleep(2_000, unknownExit, { ref: false })]);
+      // The log stream ends with the container; give it a moment to deliver the last lines.
+      await Promise.race([this.logsEnded, sleep(500, undefined, { ref: false })]);
+      return info;
+    } finally {
+      await removeAndRelease(this.guard, this.id);
+    }
   }
-  if (ready === 'exited') await Promise.race([logsEnded, sleep(500)]);
-  const info: ExitInfo = ready === 'exited' ? exitInfo! : await stop();
-  if (ready === 'exited') await stop();
-  throw new LaunchError(
-    spec.name,
-    ready === 'exited'
-      ? `container exited before it was ready (${describeExit(info)}); image ${image.name}, command: ${command}`
-      : `container did not answer HTTP on ${host}:${port} within ${readyTimeoutMs} ms and was stopped (${describeExit(info)}); image ${image.name}, command: ${command}`,
-    info,
-    errOut.text(),
-    out.text(),
-  );
 }
 
 /** A container's processes, as host pids: its main process (docker inspect's State.Pid) and every descendant. */

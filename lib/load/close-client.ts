@@ -33,17 +33,8 @@ import type { CellSpec, CellStop, LoadTarget } from '../types.ts';
 import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
 import { abRequestBytes } from './ab-request.ts';
 import { ResponseScanner } from './response-scan.ts';
-import { createTransport, type ConnOwner, type TransportKind } from './transport.ts';
+import { createTransport, type ConnOwner, type Transport, type TransportKind } from './transport.ts';
 import { abortError, cellStop, DEFAULT_TIMEOUT_MS, progressReporter, type RunOptions, type StopCause } from './common.ts';
-
-interface Slot extends ConnOwner {
-  startNs: bigint;
-  /** The slot's current request, 1-based in start order. */
-  request: number;
-  connected: boolean;
-  scanner: ResponseScanner;
-  open: () => void;
-}
 
 export interface CloseClientOptions extends RunOptions {
   /** Force a transport (tests compare both); by default the fastest available. */
@@ -65,171 +56,219 @@ export async function runCloseClient(
   if (signal?.aborted) throw abortError(signal);
   const address = await resolveHost(target.host);
   if (signal?.aborted) throw abortError(signal);
-
-  const total = cell.requests;
-  const concurrency = cell.concurrency;
-  const keepGoing = opts.keepGoing ?? false;
-  const timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const timeoutNs = BigInt(Math.round(timeoutMs * 1e6));
   const transport = createTransport(
     address,
     target.port,
     abRequestBytes(target.host, target.port, target.path),
     opts.transport,
   );
-  const progress = progressReporter(total, opts.onProgress);
-
   return new Promise<CellInput>((resolve, reject) => {
-    const records: RequestRecord[] = [];
-    const slots: Slot[] = [];
-    let t0 = 0n;
-    let lastEnd = 0n;
-    let started = 0;
-    let finished = 0;
-    let othersStarted = concurrency === 1;
-    let serverSoftware: string | null = null;
-    let serverCaptured = false;
-    let settled = false;
-    let stopped: CellStop | undefined;
-
-    const startOthers = (): void => {
-      if (othersStarted) return;
-      othersStarted = true;
-      for (let i = 1; i < slots.length; i++) startRequest(slots[i]!);
-    };
-
-    const finish = (slot: Slot, failure: FailureKind | null, cause?: StopCause): void => {
-      const end = process.hrtime.bigint();
-      transport.close(slot.conn);
-      slot.conn = null;
-      const sc = slot.scanner;
-      records.push({
-        startNs: Number(slot.startNs - t0),
-        endNs: Number(end - t0),
-        status: sc.status,
-        headerBytes: sc.headerBytes,
-        bodyBytes: sc.bodyBytes,
-        failure,
-      });
-      lastEnd = end;
-      finished++;
-      if (cause && !keepGoing && finished < total) {
-        stopped = cellStop(cause, slot.request, total, finished);
-        done();
-        return;
-      }
-      if (finished === total) {
-        done();
-        return;
-      }
-      progress(finished);
-      startOthers();
-      startRequest(slot);
-    };
-
-    const startRequest = (slot: Slot): void => {
-      if (settled || started >= total) return;
-      started++;
-      slot.request = started;
-      slot.connected = false;
-      slot.scanner.reset();
-      slot.scanner.captureServer = !serverCaptured;
-      slot.startNs = process.hrtime.bigint();
-      slot.open();
-    };
-
-    const makeSlot = (): Slot => {
-      const slot: Slot = {
-        conn: null,
-        startNs: 0n,
-        request: 0,
-        connected: false,
-        scanner: new ResponseScanner(),
-        open: () => {},
-        onData(buf, n) {
-          const sc = slot.scanner;
-          const gotHeader = sc.push(buf, n);
-          if (gotHeader) {
-            if (sc.captureServer && !serverCaptured) {
-              serverCaptured = true;
-              serverSoftware = sc.server;
-            }
-            startOthers();
-          }
-          if (sc.failure !== null) finish(slot, sc.failure);
-        },
-        onEnd() {
-          finish(slot, slot.scanner.endAtEof());
-        },
-        onError(failure, code) {
-          if (failure === 'connect') finish(slot, 'connect', { kind: 'connect', code });
-          else finish(slot, 'reset');
-        },
-        onConnect() {
-          slot.connected = true;
-        },
-      };
-      slot.open = transport.opener(slot);
-      return slot;
-    };
-
-    const timedOut = (slot: Slot): void => {
-      const bytes = slot.scanner.bytesRead;
-      const phase = !slot.connected ? 'connecting' : bytes === 0 ? 'waiting' : 'reading';
-      finish(slot, 'timeout', { kind: 'timeout', timeoutMs, phase, bytes });
-    };
-
-    const sweep = setInterval(
-      () => {
-        const now = process.hrtime.bigint();
-        for (const slot of slots) {
-          if (settled) return;
-          if (slot.conn !== null && now - slot.startNs > timeoutNs) timedOut(slot);
-        }
-      },
-      Math.max(5, Math.min(250, Math.floor(timeoutMs / 10))),
-    );
-
-    const cleanup = (): void => {
-      settled = true;
-      clearInterval(sweep);
-      signal?.removeEventListener('abort', onAbort);
-      for (const slot of slots) {
-        if (slot.conn !== null) {
-          transport.close(slot.conn);
-          slot.conn = null;
-        }
-      }
-    };
-
-    const done = (): void => {
-      if (settled) return;
-      cleanup();
-      progress(finished, true);
-      const input: CellInput = {
-        mode: 'close',
-        path: target.path,
-        concurrency,
-        requested: total,
-        startNs: 0,
-        endNs: Number(lastEnd - t0),
-        records,
-        serverSoftware,
-      };
-      if (stopped) input.stopped = stopped;
-      resolve(input);
-    };
-
-    const onAbort = (): void => {
-      if (settled) return;
-      cleanup();
-      reject(abortError(signal!));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-
-    for (let i = 0; i < concurrency; i++) slots.push(makeSlot());
-    t0 = process.hrtime.bigint();
-    lastEnd = t0;
-    startRequest(slots[0]!);
+    new CloseRun(target, cell, opts, transport, { resolve, reject }).start();
   });
+}
+
+interface Settle {
+  resolve(input: CellInput): void;
+  reject(err: Error): void;
+}
+
+/** One of the C slots: its current connection, whose events it hands to the run that owns it. */
+class CloseSlot implements ConnOwner {
+  conn: unknown = null;
+  startNs = 0n;
+  /** The slot's current request, 1-based in start order. */
+  request = 0;
+  connected = false;
+  readonly scanner = new ResponseScanner();
+  readonly open: () => void;
+
+  constructor(
+    private readonly run: CloseRun,
+    transport: Transport,
+  ) {
+    this.open = transport.opener(this);
+  }
+
+  onData(buf: Buffer, n: number): void {
+    this.run.received(this, buf, n);
+  }
+
+  onEnd(): void {
+    this.run.finish(this, this.scanner.endAtEof());
+  }
+
+  onError(failure: 'connect' | 'reset', code: string | null): void {
+    if (failure === 'connect') this.run.finish(this, 'connect', { kind: 'connect', code });
+    else this.run.finish(this, 'reset');
+  }
+
+  onConnect(): void {
+    this.connected = true;
+  }
+}
+
+/**
+ * One cell in close mode: the slots, what their requests recorded, and when the cell ends
+ * (all N requests ended, a stop, or an abort).
+ */
+class CloseRun {
+  private readonly records: RequestRecord[] = [];
+  private readonly slots: CloseSlot[] = [];
+  private readonly total: number;
+  private readonly keepGoing: boolean;
+  private readonly timeoutMs: number;
+  private readonly timeoutNs: bigint;
+  private readonly progress: (done: number, final?: boolean) => void;
+  private t0 = 0n;
+  private lastEnd = 0n;
+  private started = 0;
+  private finished = 0;
+  private othersStarted: boolean;
+  private serverSoftware: string | null = null;
+  private serverCaptured = false;
+  private settled = false;
+  private stopped: CellStop | undefined;
+  private sweep: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly target: LoadTarget,
+    private readonly cell: CellSpec,
+    private readonly opts: CloseClientOptions,
+    private readonly transport: Transport,
+    private readonly settle: Settle,
+  ) {
+    this.total = cell.requests;
+    this.keepGoing = opts.keepGoing ?? false;
+    this.timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutNs = BigInt(Math.round(this.timeoutMs * 1e6));
+    this.progress = progressReporter(this.total, opts.onProgress);
+    this.othersStarted = cell.concurrency === 1;
+  }
+
+  start(): void {
+    this.sweep = setInterval(
+      () => this.sweepTimeouts(),
+      Math.max(5, Math.min(250, Math.floor(this.timeoutMs / 10))),
+    );
+    this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+    for (let i = 0; i < this.cell.concurrency; i++) this.slots.push(new CloseSlot(this, this.transport));
+    this.t0 = process.hrtime.bigint();
+    this.lastEnd = this.t0;
+    this.startRequest(this.slots[0]!);
+  }
+
+  /** Bytes arrived for a slot's request: a complete header lets the other slots start. */
+  received(slot: CloseSlot, buf: Buffer, n: number): void {
+    const scanner = slot.scanner;
+    if (scanner.push(buf, n)) {
+      if (scanner.captureServer && !this.serverCaptured) {
+        this.serverCaptured = true;
+        this.serverSoftware = scanner.server;
+      }
+      this.startOthers();
+    }
+    if (scanner.failure !== null) this.finish(slot, scanner.failure);
+  }
+
+  /** A slot's request ended: it is recorded, and the slot starts the next one or the cell ends. */
+  finish(slot: CloseSlot, failure: FailureKind | null, cause?: StopCause): void {
+    this.account(slot, failure);
+    if (cause && !this.keepGoing && this.finished < this.total) {
+      this.stopped = cellStop(cause, slot.request, this.total, this.finished);
+      this.done();
+      return;
+    }
+    if (this.finished === this.total) {
+      this.done();
+      return;
+    }
+    this.progress(this.finished);
+    this.startOthers();
+    this.startRequest(slot);
+  }
+
+  /** Closes a slot's connection and records its request, ended now. */
+  private account(slot: CloseSlot, failure: FailureKind | null): void {
+    const end = process.hrtime.bigint();
+    this.transport.close(slot.conn);
+    slot.conn = null;
+    const scanner = slot.scanner;
+    this.records.push({
+      startNs: Number(slot.startNs - this.t0),
+      endNs: Number(end - this.t0),
+      status: scanner.status,
+      headerBytes: scanner.headerBytes,
+      bodyBytes: scanner.bodyBytes,
+      failure,
+    });
+    this.lastEnd = end;
+    this.finished++;
+  }
+
+  private startOthers(): void {
+    if (this.othersStarted) return;
+    this.othersStarted = true;
+    for (let i = 1; i < this.slots.length; i++) this.startRequest(this.slots[i]!);
+  }
+
+  private startRequest(slot: CloseSlot): void {
+    if (this.settled || this.started >= this.total) return;
+    this.started++;
+    slot.request = this.started;
+    slot.connected = false;
+    slot.scanner.reset();
+    slot.scanner.captureServer = !this.serverCaptured;
+    slot.startNs = process.hrtime.bigint();
+    slot.open();
+  }
+
+  private sweepTimeouts(): void {
+    const now = process.hrtime.bigint();
+    for (const slot of this.slots) {
+      if (this.settled) return;
+      if (slot.conn !== null && now - slot.startNs > this.timeoutNs) this.timedOut(slot);
+    }
+  }
+
+  private timedOut(slot: CloseSlot): void {
+    const bytes = slot.scanner.bytesRead;
+    const phase = !slot.connected ? 'connecting' : bytes === 0 ? 'waiting' : 'reading';
+    this.finish(slot, 'timeout', { kind: 'timeout', timeoutMs: this.timeoutMs, phase, bytes });
+  }
+
+  private cleanup(): void {
+    this.settled = true;
+    clearInterval(this.sweep);
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+    for (const slot of this.slots) {
+      if (slot.conn !== null) {
+        this.transport.close(slot.conn);
+        slot.conn = null;
+      }
+    }
+  }
+
+  private done(): void {
+    if (this.settled) return;
+    this.cleanup();
+    this.progress(this.finished, true);
+    const input: CellInput = {
+      mode: 'close',
+      path: this.target.path,
+      concurrency: this.cell.concurrency,
+      requested: this.total,
+      startNs: 0,
+      endNs: Number(this.lastEnd - this.t0),
+      records: this.records,
+      serverSoftware: this.serverSoftware,
+    };
+    if (this.stopped) input.stopped = this.stopped;
+    this.settle.resolve(input);
+  }
+
+  private readonly onAbort = (): void => {
+    if (this.settled) return;
+    this.cleanup();
+    this.settle.reject(abortError(this.opts.signal!));
+  };
 }

@@ -44,6 +44,7 @@
  */
 import autocannon from 'autocannon';
 import { isIPv6, type Socket } from 'node:net';
+import { inspect } from 'node:util';
 import type { CellSpec, CellStop, LoadTarget } from '../types.ts';
 import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
 import { abHeaders } from './ab-request.ts';
@@ -62,7 +63,10 @@ interface ParserInfo {
   headers?: unknown;
 }
 
-/** The parts of autocannon's client (lib/httpClient.js, v8) this module reaches into. */
+/**
+ * The parts of autocannon's client (lib/httpClient.js, v8) this module reaches into. The methods
+ * it wraps are properties, since they are replaced and called with the client as `this`.
+ */
 interface ClientInternals {
   conn: Socket;
   parser: {
@@ -75,9 +79,9 @@ interface ClientInternals {
     execute(chunk: Buffer, start?: number, length?: number): number | Error;
   };
   pipelinedRequests: { addBody(data: Buffer): void };
-  _connect(): void;
-  _doRequest(): void;
-  _destroyConnection(): void;
+  _connect: (this: ClientInternals) => void;
+  _doRequest: (this: ClientInternals) => void;
+  _destroyConnection: (this: ClientInternals) => void;
   _resetConnection(): void;
   on(event: 'request', listener: () => void): void;
 }
@@ -114,12 +118,16 @@ function serverToken(info: ParserInfo): string | null {
   const list = info.headers;
   if (!Array.isArray(list)) return null;
   for (let i = 0; i + 1 < list.length; i += 2) {
-    if (String(list[i]).toLowerCase() === 'server') {
-      const m = /^[^\x00-\x20]*/.exec(String(list[i + 1]));
-      return m ? m[0] : '';
-    }
+    if (String(list[i]).toLowerCase() === 'server') return firstWord(String(list[i + 1]));
   }
   return null;
+}
+
+/** The text up to the first space or control character (ab's sscanf of the Server header). */
+function firstWord(text: string): string {
+  let end = 0;
+  while (end < text.length && text.charCodeAt(end) > 0x20) end++;
+  return text.slice(0, end);
 }
 
 export async function runKeepAliveClient(
@@ -131,199 +139,262 @@ export async function runKeepAliveClient(
   if (signal?.aborted) throw abortError(signal);
   const address = await resolveHost(target.host);
   if (signal?.aborted) throw abortError(signal);
-
-  const total = cell.requests;
-  const timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const progress = progressReporter(total, opts.onProgress);
-  const urlHost = isIPv6(address) ? `[${address}]` : address;
-  const headers = Object.fromEntries(abHeaders(target.host, target.port));
-
-  const keepGoing = opts.keepGoing ?? false;
-  const effectiveTimeoutMs = Math.max(1000, timeoutMs);
-  const records: RequestRecord[] = [];
-  let t0 = 0n;
-  let lastEnd = 0n;
-  let serverSoftware: string | null = null;
-  let serverCaptured = false;
-  /** Set at the first failure that stops the cell: later events are ignored. */
-  let stopped: CellStop | undefined;
-  let stopRun = (): void => {};
-
-  const record = (r: RequestRecord, end: bigint): void => {
-    if (stopped) return;
-    records.push(r);
-    lastEnd = end;
-    progress(records.length);
-  };
-
-  const setupClient = (client: autocannon.Client): void => {
-    const inner = clientInternals(client);
-    const parser = inner.parser;
-    let bodyBytes = 0;
-    let bytesThisRequest = 0;
-    let connected = false;
-
-    // Count the body instead of letting autocannon keep it.
-    inner.pipelinedRequests.addBody = (data: Buffer) => {
-      bodyBytes += data.length;
-    };
-    parser.maxHeaderSize = HEADER_SPACE;
-    const execute = parser.execute.bind(parser);
-    parser.execute = (chunk: Buffer, start?: number, length?: number) => {
-      bytesThisRequest += chunk.length;
-      const r = execute(chunk, start, length);
-      if (r instanceof Error && !stopped) {
-        failed(parseFailure(r));
-        inner._resetConnection();
-      }
-      return r;
-    };
-    // A response whose body ends at EOF: autocannon never tells the parser about EOF, so it
-    // would lose the response. The parser is finished at EOF instead, before autocannon's own
-    // 'end' handler reconnects; the next request autocannon then starts on the dead connection is
-    // skipped, since the reconnect starts one.
-    let skipRequest = false;
-    const doRequest = inner._doRequest;
-    inner._doRequest = function (this: ClientInternals) {
-      if (skipRequest) {
-        skipRequest = false;
-        return;
-      }
-      doRequest.call(this);
-    };
-    const connect = inner._connect;
-    inner._connect = function (this: ClientInternals) {
-      parser.initialize(parser.type);
-      connected = false;
-      connect.call(this);
-      this.conn.once('connect', () => {
-        connected = true;
-      });
-      this.conn.prependListener('end', () => {
-        if (stopped || parser.state !== 'BODY_RAW') return;
-        skipRequest = true;
-        parser.finish();
-        skipRequest = false;
-      });
-    };
-    inner.on('request', () => {
-      bytesThisRequest = 0;
-    });
-    // autocannon's timeout handler destroys the connection and starts the next request before it
-    // emits 'timeout': what the timed-out request had got is taken as its connection is destroyed.
-    let atDestroy = { connected: false, bytes: 0 };
-    const destroyConnection = inner._destroyConnection;
-    inner._destroyConnection = function (this: ClientInternals) {
-      atDestroy = { connected, bytes: bytesThisRequest };
-      destroyConnection.call(this);
-    };
-
-    client.on('headers', (info: unknown) => {
-      bodyBytes = 0;
-      if (!serverCaptured) {
-        serverCaptured = true;
-        serverSoftware = serverToken(info as ParserInfo);
-      }
-    });
-    client.on('response', (statusCode: number, resBytes: number, responseTime: number) => {
-      const end = process.hrtime.bigint();
-      const endNs = Number(end - t0);
-      record(
-        {
-          startNs: endNs - responseTime * 1e6,
-          endNs,
-          status: statusCode,
-          headerBytes: resBytes - bodyBytes,
-          bodyBytes,
-          failure: null,
-        },
-        end,
-      );
-    });
-    const failed = (failure: FailureKind, cause?: StopCause): void => {
-      if (stopped) return;
-      const end = process.hrtime.bigint();
-      const endNs = Number(end - t0);
-      record({ startNs: endNs, endNs, status: null, headerBytes: 0, bodyBytes: 0, failure }, end);
-      if (cause && !keepGoing && records.length < total) {
-        stopped = cellStop(cause, records.length, total, records.length);
-        stopRun();
-      }
-    };
-    // Events the typings leave out: a connection error, and a request that timed out.
-    const emitter = client as unknown as NodeJS.EventEmitter;
-    emitter.on('connError', (err: NodeJS.ErrnoException) => {
-      if (err?.syscall === 'connect') failed('connect', { kind: 'connect', code: err.code ?? null });
-      else failed('reset');
-    });
-    emitter.on('timeout', () => {
-      const { connected: was, bytes } = atDestroy;
-      const phase = !was ? 'connecting' : bytes === 0 ? 'waiting' : 'reading';
-      failed('timeout', { kind: 'timeout', timeoutMs: effectiveTimeoutMs, phase, bytes });
-    });
-  };
-
   return new Promise<CellInput>((resolve, reject) => {
-    let aborted = false;
-    let settled = false;
-    let instance: autocannon.Instance | undefined;
-    const onAbort = (): void => {
-      aborted = true;
-      // Clients are destroyed on autocannon's next sample tick, then the callback below rejects.
-      instance?.stop();
-    };
-    stopRun = () => instance?.stop();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    new KeepAliveRun(target, cell, opts, { resolve, reject }).start(address);
+  });
+}
 
-    const finished = (err: unknown): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      if (aborted) {
-        reject(abortError(signal!));
-        return;
-      }
-      if (err) {
-        reject(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      const endNs = Number(lastEnd - t0);
-      // Requests lost to a closed connection; a stopped cell's unreported requests were cut by the stop.
-      const lost = stopped ? 0 : Math.max(0, total - records.length);
-      for (let i = 0; i < lost; i++) {
-        records.push({ startNs: endNs, endNs, status: null, headerBytes: 0, bodyBytes: 0, failure: 'truncated' });
-      }
-      progress(records.length, true);
-      const input: CellInput = {
-        mode: 'keepalive',
-        path: target.path,
-        concurrency: cell.concurrency,
-        requested: total,
-        startNs: 0,
-        endNs,
-        records,
-        serverSoftware,
-      };
-      if (stopped) input.stopped = stopped;
-      resolve(input);
-    };
+interface Settle {
+  resolve(input: CellInput): void;
+  reject(err: Error): void;
+}
 
-    t0 = process.hrtime.bigint();
-    lastEnd = t0;
-    instance = autocannon(
+/**
+ * One cell in keep-alive mode: autocannon's instance, what its clients reported, and when the
+ * cell ends (autocannon's callback, after N requests, a stop or an abort).
+ */
+class KeepAliveRun {
+  readonly records: RequestRecord[] = [];
+  readonly total: number;
+  readonly effectiveTimeoutMs: number;
+  private readonly keepGoing: boolean;
+  private readonly progress: (done: number, final?: boolean) => void;
+  private t0 = 0n;
+  private lastEnd = 0n;
+  private serverSoftware: string | null = null;
+  private serverCaptured = false;
+  /** Set at the first failure that stops the cell: later events are ignored. */
+  stopped: CellStop | undefined;
+  private instance: autocannon.Instance | undefined;
+  private aborted = false;
+  private settled = false;
+
+  constructor(
+    private readonly target: LoadTarget,
+    private readonly cell: CellSpec,
+    private readonly opts: RunOptions,
+    private readonly settle: Settle,
+  ) {
+    this.total = cell.requests;
+    this.keepGoing = opts.keepGoing ?? false;
+    this.effectiveTimeoutMs = Math.max(1000, target.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.progress = progressReporter(this.total, opts.onProgress);
+  }
+
+  start(address: string): void {
+    const { target, cell } = this;
+    this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+    const urlHost = isIPv6(address) ? `[${address}]` : address;
+    const headers = Object.fromEntries(abHeaders(target.host, target.port));
+    this.t0 = process.hrtime.bigint();
+    this.lastEnd = this.t0;
+    this.instance = autocannon(
       {
         url: `http://${urlHost}:${target.port}${target.path}`,
         method: 'GET',
         headers,
         connections: cell.concurrency,
-        amount: total,
+        amount: this.total,
         pipelining: 1,
-        timeout: effectiveTimeoutMs / 1000,
+        timeout: this.effectiveTimeoutMs / 1000,
         sampleInt: SAMPLE_INTERVAL_MS,
-        setupClient,
+        setupClient: (client) => watchClient(client, this),
       },
-      finished,
+      this.finished,
     );
-    if (aborted || stopped) instance.stop();
+    if (this.aborted || this.stopped) this.instance.stop();
+  }
+
+  /** The first response's Server header is the cell's Server Software. */
+  headersSeen(info: unknown): void {
+    if (this.serverCaptured) return;
+    this.serverCaptured = true;
+    this.serverSoftware = serverToken(info as ParserInfo);
+  }
+
+  /** autocannon reported a complete response, `responseTime` ms after its request was written. */
+  completed(status: number, responseBytes: number, bodyBytes: number, responseTime: number): void {
+    const end = process.hrtime.bigint();
+    const endNs = Number(end - this.t0);
+    this.record(
+      { startNs: endNs - responseTime * 1e6, endNs, status, headerBytes: responseBytes - bodyBytes, bodyBytes, failure: null },
+      end,
+    );
+  }
+
+  /** A request failed; a cause stops the cell unless keepGoing. */
+  failed(failure: FailureKind, cause?: StopCause): void {
+    if (this.stopped) return;
+    const end = process.hrtime.bigint();
+    const endNs = Number(end - this.t0);
+    this.record({ startNs: endNs, endNs, status: null, headerBytes: 0, bodyBytes: 0, failure }, end);
+    if (cause && !this.keepGoing && this.records.length < this.total) {
+      this.stopped = cellStop(cause, this.records.length, this.total, this.records.length);
+      this.instance?.stop();
+    }
+  }
+
+  private record(r: RequestRecord, end: bigint): void {
+    if (this.stopped) return;
+    this.records.push(r);
+    this.lastEnd = end;
+    this.progress(this.records.length);
+  }
+
+  private readonly onAbort = (): void => {
+    this.aborted = true;
+    // Clients are destroyed on autocannon's next sample tick, then finished() rejects.
+    this.instance?.stop();
+  };
+
+  private readonly finished = (err: unknown): void => {
+    if (this.settled) return;
+    this.settled = true;
+    const { signal } = this.opts;
+    signal?.removeEventListener('abort', this.onAbort);
+    if (this.aborted) this.settle.reject(abortError(signal!));
+    else if (err) this.settle.reject(err instanceof Error ? err : new Error(typeof err === 'string' ? err : inspect(err)));
+    else this.settle.resolve(this.cellInput());
+  };
+
+  private cellInput(): CellInput {
+    const endNs = Number(this.lastEnd - this.t0);
+    // Requests lost to a closed connection; a stopped cell's unreported requests were cut by the stop.
+    const lost = this.stopped ? 0 : Math.max(0, this.total - this.records.length);
+    for (let i = 0; i < lost; i++) {
+      this.records.push({ startNs: endNs, endNs, status: null, headerBytes: 0, bodyBytes: 0, failure: 'truncated' });
+    }
+    this.progress(this.records.length, true);
+    const input: CellInput = {
+      mode: 'keepalive',
+      path: this.target.path,
+      concurrency: this.cell.concurrency,
+      requested: this.total,
+      startNs: 0,
+      endNs,
+      records: this.records,
+      serverSoftware: this.serverSoftware,
+    };
+    if (this.stopped) input.stopped = this.stopped;
+    return input;
+  }
+}
+
+/** What one autocannon client's current connection and request have got so far. */
+class ClientState {
+  /** Body bytes of the response being read, counted instead of kept. */
+  bodyBytes = 0;
+  /** Bytes read while the current request was the one in flight. */
+  bytesThisRequest = 0;
+  connected = false;
+  /** Set while the parser is finished at EOF: the request autocannon then starts is dropped. */
+  skipRequest = false;
+  /** What the request had got when its connection was destroyed (a timeout destroys it first). */
+  connectedAtDestroy = false;
+  bytesAtDestroy = 0;
+}
+
+/** Installs the accounting on one of autocannon's clients (its setupClient hook). */
+function watchClient(client: autocannon.Client, run: KeepAliveRun): void {
+  const inner = clientInternals(client);
+  const state = new ClientState();
+  countBodies(inner, state);
+  limitParser(inner, state, run);
+  finishBodiesAtEof(inner, state, run);
+  noteDestroyedRequests(inner, state);
+  listenToClient(client, inner, state, run);
+}
+
+/** Counts the body instead of letting autocannon keep it. */
+function countBodies(inner: ClientInternals, state: ClientState): void {
+  inner.pipelinedRequests.addBody = (data: Buffer) => {
+    state.bodyBytes += data.length;
+  };
+}
+
+/** ab's head limit, the bytes of each request, and a parse error as the request's failure. */
+function limitParser(inner: ClientInternals, state: ClientState, run: KeepAliveRun): void {
+  const parser = inner.parser;
+  parser.maxHeaderSize = HEADER_SPACE;
+  const execute = parser.execute.bind(parser);
+  parser.execute = (chunk: Buffer, start?: number, length?: number) => {
+    state.bytesThisRequest += chunk.length;
+    const r = execute(chunk, start, length);
+    if (r instanceof Error && !run.stopped) {
+      run.failed(parseFailure(r));
+      inner._resetConnection();
+    }
+    return r;
+  };
+}
+
+/**
+ * A response whose body ends at EOF: autocannon never tells the parser about EOF, so it would
+ * lose the response. The parser is finished at EOF instead, before autocannon's own 'end' handler
+ * reconnects; the next request autocannon then starts on the dead connection is skipped, since the
+ * reconnect starts one. The parser is also reset on every new connection.
+ */
+function finishBodiesAtEof(inner: ClientInternals, state: ClientState, run: KeepAliveRun): void {
+  const parser = inner.parser;
+  const doRequest = inner._doRequest;
+  inner._doRequest = function (this: ClientInternals) {
+    if (state.skipRequest) {
+      state.skipRequest = false;
+      return;
+    }
+    doRequest.call(this);
+  };
+  const connect = inner._connect;
+  inner._connect = function (this: ClientInternals) {
+    parser.initialize(parser.type);
+    state.connected = false;
+    connect.call(this);
+    this.conn.once('connect', () => {
+      state.connected = true;
+    });
+    this.conn.prependListener('end', () => {
+      if (run.stopped || parser.state !== 'BODY_RAW') return;
+      state.skipRequest = true;
+      parser.finish();
+      state.skipRequest = false;
+    });
+  };
+}
+
+/**
+ * autocannon's timeout handler destroys the connection and starts the next request before it
+ * emits 'timeout': what the timed-out request had got is taken as its connection is destroyed.
+ */
+function noteDestroyedRequests(inner: ClientInternals, state: ClientState): void {
+  const destroyConnection = inner._destroyConnection;
+  inner._destroyConnection = function (this: ClientInternals) {
+    state.connectedAtDestroy = state.connected;
+    state.bytesAtDestroy = state.bytesThisRequest;
+    destroyConnection.call(this);
+  };
+}
+
+/** A client's events: each becomes a record of the run. */
+function listenToClient(client: autocannon.Client, inner: ClientInternals, state: ClientState, run: KeepAliveRun): void {
+  inner.on('request', () => {
+    state.bytesThisRequest = 0;
+  });
+  client.on('headers', (info: unknown) => {
+    state.bodyBytes = 0;
+    run.headersSeen(info);
+  });
+  client.on('response', (statusCode: number, resBytes: number, responseTime: number) => {
+    run.completed(statusCode, resBytes, state.bodyBytes, responseTime);
+  });
+  // Events the typings leave out: a connection error, and a request that timed out.
+  const emitter = client as unknown as NodeJS.EventEmitter;
+  emitter.on('connError', (err: NodeJS.ErrnoException) => {
+    if (err?.syscall === 'connect') run.failed('connect', { kind: 'connect', code: err.code ?? null });
+    else run.failed('reset');
+  });
+  emitter.on('timeout', () => {
+    const bytes = state.bytesAtDestroy;
+    const phase = !state.connectedAtDestroy ? 'connecting' : bytes === 0 ? 'waiting' : 'reading';
+    run.failed('timeout', { kind: 'timeout', timeoutMs: run.effectiveTimeoutMs, phase, bytes });
   });
 }

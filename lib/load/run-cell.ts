@@ -1,3 +1,8 @@
+/**
+ * The load engine's entry: checks a cell and its target as ab checks its arguments, runs the
+ * client of the target's mode (close-client.ts or keepalive-client.ts) and turns what it recorded
+ * into ab's figures (ab-figures.ts).
+ */
 import type { CellResult, CellSpec, LoadTarget } from '../types.ts';
 import { cellSamples, computeCellResult, type CellInput, type CellSamples } from './ab-figures.ts';
 import { runCloseClient, type CloseClientOptions } from './close-client.ts';

@@ -132,7 +132,7 @@ export function parseEntry(text: string): AnyEntry | null {
     return null;
   }
   if (!v || typeof v !== 'object') return null;
-  return 'launchId' in v ? parseContainerEntry(v as Partial<ContainerEntry>) : parseProcessEntry(v as Partial<RegistryEntry>);
+  return 'launchId' in v ? parseContainerEntry(v as Partial<ContainerEntry>) : parseProcessEntry(v);
 }
 
 const int = (x: unknown): x is number => Number.isInteger(x) && (x as number) > 0;

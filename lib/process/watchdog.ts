@@ -112,7 +112,8 @@ export function startWatchdog(pgid: number | null, opts: WatchdogOptions = {}): 
     // The rest of the environment is kept: without it (HOME, USER) bash looks the user up, which
     // took seconds here, and a cleanup command needs PATH (and DOCKER_HOST, when set); BASH_ENV
     // is dropped, so that no startup file runs.
-    const { BASH_ENV: _startupFile, ...env } = process.env;
+    const env = { ...process.env };
+    delete env.BASH_ENV;
     child = spawn(BASH, ['-c', 'eval "$GAUNTLET_WATCHDOG"', 'gauntlet-watchdog', pgid === null ? '-' : String(pgid)], {
       env: { ...env, GAUNTLET_WATCHDOG: WATCHDOG_SCRIPT },
       detached: true,
@@ -127,7 +128,7 @@ export function startWatchdog(pgid: number | null, opts: WatchdogOptions = {}): 
   child.unref();
   const stdin = child.stdin as (Socket & NodeJS.WritableStream) | null;
   stdin?.on('error', () => {}); // the watchdog ended first
-  (stdin as Socket | null)?.unref?.();
+  (stdin)?.unref?.();
   const send = (line: string): void => {
     if (stdin && !stdin.destroyed) stdin.write(line);
   };

@@ -99,7 +99,7 @@ export class BatchWriter {
       let offset = 0;
       for (const chunk of chunks) offset += chunk.copy(out, offset);
       binary = out;
-      transfer.push(out.buffer as ArrayBuffer);
+      transfer.push(out.buffer);
     } else if (this.bytes > 0) {
       text = chunks.length === 1 ? chunks[0]!.toString('latin1') : Buffer.concat(chunks, this.bytes).toString('latin1');
     }

@@ -248,7 +248,7 @@ describe('the registry and leftovers of earlier runs', () => {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     onTestFinished(() => void keeper.kill('SIGKILL'));
-    const port = Number(await new Promise<string>((r) => keeper.stdout!.once('data', (d: Buffer) => r(d.toString()))));
+    const port = Number(await new Promise<string>((r) => keeper.stdout.once('data', (d: Buffer) => r(d.toString()))));
     const { listeningSocketsOn } = await import('../../lib/process/listen-sockets.ts');
     const inode = listeningSocketsOn(port)![0]!.inode;
     writeEntry(dir, entry({ harnessPid: await deadPid(), pgid: await deadPid(), port, socketInodes: [inode] }));

@@ -286,7 +286,8 @@ describe('launcher', () => {
       await server.stop();
       expect(running(childPid)).toBe(false);
       expect(await portAnswers(server.port)).toBe(false);
-      expect(server.strays?.()).toEqual([{ pid: childPid, command: expect.stringContaining('escaping_keeper.py') }]);
+      const escaping: unknown = expect.stringContaining('escaping_keeper.py');
+      expect(server.strays?.()).toEqual([{ pid: childPid, command: escaping }]);
     });
 
     it('counts as the server when it is the only holder of the socket, and is stopped with it', async () => {
@@ -351,7 +352,7 @@ describe('launcher', () => {
     it('holds an entry while the server runs, with its socket, and none after it stops', async () => {
       const server = await start(spec('registered'));
       const file = entryFile(registryDir(), { harnessPid: process.pid, pgid: server.pid });
-      const entry = JSON.parse(readFileSync(file, 'utf8'));
+      const entry = JSON.parse(readFileSync(file, 'utf8')) as { socketInodes: unknown };
       expect(entry).toMatchObject({ harnessPid: process.pid, pgid: server.pid, port: server.port, name: 'registered', command: server.command });
       expect(entry.socketInodes).toEqual(server.socketInodes?.());
       await server.stop();

@@ -68,7 +68,7 @@ export class RequestHandler {
   constructor(root: string, serverName: string, options: { allocateCached?: (size: number) => Buffer } = {}) {
     this.files = new StaticFiles(root);
     this.responses = new ResponseBuilder(serverName);
-    this.allocateCached = options.allocateCached ?? Buffer.allocUnsafe;
+    this.allocateCached = options.allocateCached ?? ((size) => Buffer.allocUnsafe(size));
   }
 
   /** Decides from the head alone, so that a refusal can be sent before a body is read. */

@@ -32,6 +32,11 @@ export type ConnectionMode = (typeof ConnectionMode)[keyof typeof ConnectionMode
 
 const CONNECTION_LINE = ['', 'Connection: close\r\n', 'Connection: keep-alive\r\n'] as const;
 
+/** Buffer.allocUnsafe as a plain function, to be passed where an allocator is expected. */
+function allocateUnsafe(size: number): Buffer {
+  return Buffer.allocUnsafe(size);
+}
+
 /** "HTTP/1.1 100 Continue" with its empty field section (RFC 9110 §15.2.1). */
 export const CONTINUE_100: Buffer = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
@@ -66,7 +71,7 @@ export class ResponseBuilder {
    * `allocate` chooses where the bytes live (a response kept in a cache may be shared with
    * another thread).
    */
-  build(status: number, fields: string, body: Buffer | null, connection: ConnectionMode, omitBody = false, allocate: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
+  build(status: number, fields: string, body: Buffer | null, connection: ConnectionMode, omitBody = false, allocate: (size: number) => Buffer = allocateUnsafe): Buffer {
     const bodyLength = body === null ? 0 : body.length;
     // "A server MUST NOT send a Content-Length header field in any response with a status code
     // of 1xx (Informational) or 204 (No Content)." (RFC 9110 §8.6)

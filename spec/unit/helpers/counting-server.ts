@@ -70,13 +70,14 @@ export interface CountingServer {
 const DEFAULT_BODY = 'hello, gauntlet\n';
 
 /** What the server answers, without a server: for expectations computed by hand. */
+/** Plain functions, not methods: they close over the options and are passed around alone. */
 export interface AnswerPlan {
   /** What request n (1-based) gets, by the rules. */
-  kindFor(n: number): AnswerKind;
+  readonly kindFor: (n: number) => AnswerKind;
   /** The bytes of an answer, on a connection kept alive or not. */
-  answer(kind: 'ok' | 'notfound' | 'alt', keepAlive?: boolean): Buffer;
+  readonly answer: (kind: 'ok' | 'notfound' | 'alt', keepAlive?: boolean) => Buffer;
   /** Header and body sizes of an answer, and its status. */
-  answerSize(kind: 'ok' | 'notfound' | 'alt', keepAlive?: boolean): { header: number; body: number; status: number };
+  readonly answerSize: (kind: 'ok' | 'notfound' | 'alt', keepAlive?: boolean) => { header: number; body: number; status: number };
 }
 
 export function answerPlan(options: CountingServerOptions = {}): AnswerPlan {
