@@ -36,7 +36,7 @@ import { median } from '../lib/stats.ts';
 import { machineInfo } from '../lib/machine.ts';
 import { REPORTS_DIR } from '../lib/paths.ts';
 import { timestampName } from '../lib/results-store.ts';
-import { formatRatio } from '../lib/compare.ts';
+import { formatRatio } from '../lib/report/format.ts';
 import { describePinning, pinGroup, pinSelf, planCores, tasksetAvailable } from '../lib/perf/pinning.ts';
 import type { LoadMode } from '../lib/types.ts';
 

@@ -17,6 +17,7 @@
 import type { CellRecord, Finding, ServerRecord } from '../types.ts';
 import { findingCell, firstOf, formatMs, joinList, plural, where } from './common.ts';
 import { stalledCount } from './signals.ts';
+import type { FindingKind } from './finding-kind.ts';
 
 export const ACCEPT_QUEUE_ID = 'accept-queue-overflow';
 
@@ -100,3 +101,11 @@ export function diagnoseAcceptQueue(server: ServerRecord, cells: readonly CellRe
       '(listen(1024); the kernel caps it at net.core.somaxconn) and accept in a loop that does nothing else.',
   };
 }
+
+export const acceptQueueFinding: FindingKind = {
+  id: ACCEPT_QUEUE_ID,
+  lookedFor: 'accept-queue overflow',
+  looksAt:
+    "the kernel's listen-queue overflow and drop counters (TcpExt ListenOverflows, ListenDrops) and SYN retransmissions over each cell, the server's listen backlog, and the requests that stalled for a second or more or failed to connect",
+  diagnose: ({ server, cells }) => diagnoseAcceptQueue(server, cells),
+};

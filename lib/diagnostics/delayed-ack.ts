@@ -21,6 +21,7 @@
 import type { CellRecord, Finding } from '../types.ts';
 import { describeWaiting, findingCell, firstOf, formatMs, joinList, serverDemand, serverWaited, where } from './common.ts';
 import { DELACK_200_MS, DELACK_40_MS } from './signals.ts';
+import type { FindingKind } from './finding-kind.ts';
 
 export const DELAYED_ACK_ID = 'delayed-ack-stall';
 
@@ -89,3 +90,11 @@ export function diagnoseDelayedAck(server: string, cells: readonly CellRecord[])
       'sockets, or send each response in one write (build it in one buffer, or use writev/sendmsg).',
   };
 }
+
+export const delayedAckFinding: FindingKind = {
+  id: DELAYED_ACK_ID,
+  lookedFor: 'delayed-ACK stalls',
+  looksAt:
+    "the requests of each cell that took 38-60 ms (or 190-240 ms), the kernel's delayed-ACK counter (TcpExt DelayedACKs), and the CPU the server and the load client used and waited for",
+  diagnose: ({ server, cells }) => diagnoseDelayedAck(server.name, cells),
+};

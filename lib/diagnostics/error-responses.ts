@@ -8,6 +8,7 @@
  */
 import type { CellRecord, Finding } from '../types.ts';
 import { findingCell, firstOf, joinList, percent, plural, where } from './common.ts';
+import type { FindingKind } from './finding-kind.ts';
 
 export const ERROR_RESPONSES_ID = 'error-responses';
 
@@ -93,3 +94,11 @@ export function diagnoseErrorResponses(server: string, cells: readonly CellRecor
     cause,
   };
 }
+
+export const errorResponsesFinding: FindingKind = {
+  id: ERROR_RESPONSES_ID,
+  lookedFor: 'non-2xx responses',
+  looksAt:
+    "the status codes of each cell's responses",
+  diagnose: ({ server, cells }) => diagnoseErrorResponses(server.name, cells),
+};

@@ -8,6 +8,7 @@
  */
 import type { CellRecord, FailureTally, Finding } from '../types.ts';
 import { findingCell, firstOf, joinList, plural, where } from './common.ts';
+import type { FindingKind } from './finding-kind.ts';
 
 export const FAILURES_ID = 'resets-timeouts';
 
@@ -77,3 +78,11 @@ export function diagnoseFailures(server: string, cells: readonly CellRecord[]): 
     cause: causes.join(' '),
   };
 }
+
+export const failuresFinding: FindingKind = {
+  id: FAILURES_ID,
+  lookedFor: 'resets and timeouts',
+  looksAt:
+    'how each failed request of each cell ended: refused or failed connect, reset, timeout, cut short, longer than framed, head too large, unframeable',
+  diagnose: ({ server, cells }) => diagnoseFailures(server.name, cells),
+};

@@ -11,6 +11,7 @@
  */
 import type { CellRecord, Finding } from '../types.ts';
 import { findingCell, firstOf, joinList, where } from './common.ts';
+import type { FindingKind } from './finding-kind.ts';
 
 export const FD_LEAK_ID = 'fd-leak';
 
@@ -50,3 +51,11 @@ export function diagnoseFdLeak(server: string, cells: readonly CellRecord[]): Fi
       '(with / try-finally), including on error paths.',
   };
 }
+
+export const fdLeakFinding: FindingKind = {
+  id: FD_LEAK_ID,
+  lookedFor: 'descriptor leaks',
+  looksAt:
+    "the server's open file descriptors (every process of its group, from /proc) before each cell and once settled after it, against the requests answered",
+  diagnose: ({ server, cells }) => diagnoseFdLeak(server.name, cells),
+};

@@ -98,10 +98,10 @@ async function settledFds(pids: readonly number[], settleMs: number): Promise<nu
 }
 
 export class CellObserver {
-  private readonly t0: bigint;
-  private readonly client0: NodeJS.CpuUsage;
-  private readonly delays0: Map<number, number>;
-  private readonly clientDelays0: Map<number, number>;
+  private readonly startedAtNs: bigint;
+  private readonly clientCpuBefore: NodeJS.CpuUsage;
+  private readonly runDelaysBefore: Map<number, number>;
+  private readonly clientRunDelaysBefore: Map<number, number>;
   private readonly start: Snapshot | null;
   private readonly fdsBefore: number;
   private readonly kernelBefore: KernelTcpCounters | null;
@@ -121,10 +121,10 @@ export class CellObserver {
     this.start = proc && this.pids.size > 0 ? snapshot(this.pids, pgid) : null;
     if (this.start) this.note(this.start);
     this.kernelBefore = readTcpCounters();
-    this.delays0 = this.start ? threadRunDelays([...this.pids]) : new Map();
-    this.clientDelays0 = threadRunDelays([process.pid]);
-    this.client0 = process.cpuUsage();
-    this.t0 = process.hrtime.bigint();
+    this.runDelaysBefore = this.start ? threadRunDelays([...this.pids]) : new Map<number, number>();
+    this.clientRunDelaysBefore = threadRunDelays([process.pid]);
+    this.clientCpuBefore = process.cpuUsage();
+    this.startedAtNs = process.hrtime.bigint();
     if (this.start) {
       // Only the processes found before the cell are sampled during it: finding new ones means
       // reading every process's stat (a few milliseconds, a pause the client would feel). A
@@ -148,21 +148,21 @@ export class CellObserver {
   /** Takes the "after" readings; call as soon as the cell has ended. */
   async finish(completeRequests: number): Promise<CellObservation> {
     const kernelAfter = readTcpCounters();
-    const client = process.cpuUsage(this.client0);
+    const client = process.cpuUsage(this.clientCpuBefore);
     const clientCpuUs = client.user + client.system;
     const clientDelays = threadRunDelays([process.pid]);
-    const clientRunDelayUs = clientDelays.size > 0 ? delaySince(this.clientDelays0, clientDelays) / 1000 : null;
+    const clientRunDelayUs = clientDelays.size > 0 ? delaySince(this.clientRunDelaysBefore, clientDelays) / 1000 : null;
     if (this.timer) clearInterval(this.timer);
     const kernel = counterDelta(this.kernelBefore, kernelAfter);
     if (!this.start) return { resources: null, kernel, clientCpuUs, clientRunDelayUs };
     for (const pid of groupPids(this.pgid)) this.pids.add(pid);
     const end = snapshot(this.pids, this.pgid);
-    const wallUs = Number(process.hrtime.bigint() - this.t0) / 1000;
+    const wallUs = Number(process.hrtime.bigint() - this.startedAtNs) / 1000;
     this.note(end);
     const cpu = cpuDelta(this.start, end);
     const alive = [...end.times.keys()];
     const delays = threadRunDelays(alive);
-    const runDelayNs = delaySince(this.delays0, delays);
+    const runDelayNs = delaySince(this.runDelaysBefore, delays);
     const fdsAfter = await settledFds(alive, this.opts.settleMs);
     const cpuUserUs = cpu.user * TICK_US;
     const cpuSysUs = cpu.sys * TICK_US;

@@ -23,6 +23,7 @@
 import type { CellRecord, Finding, ServerRecord } from '../types.ts';
 import { describeWaiting, findingCell, formatMs, joinList, serverWaited } from './common.ts';
 import { acceptDrops } from './accept-queue.ts';
+import type { FindingKind } from './finding-kind.ts';
 
 export const SERIALISED_ID = 'serialised';
 
@@ -89,3 +90,11 @@ export function diagnoseSerialisation(server: ServerRecord, cells: readonly Cell
       'only around shared state and never across I/O; keep blocking calls off the event loop (or in a pool).',
   };
 }
+
+export const serialisationFinding: FindingKind = {
+  id: SERIALISED_ID,
+  lookedFor: 'serialisation',
+  looksAt:
+    'requests per second as concurrency rises within each matrix group, the CPU the server and the load client used and waited for, and the accept-queue drops that would explain a flat throughput otherwise',
+  diagnose: ({ server, cells }) => diagnoseSerialisation(server, cells),
+};

@@ -1,17 +1,12 @@
 /**
- * Which cells a report shows, in which order, and why a cell has no figures.
- * Shared by the tables and the comparison so they agree on the layout.
+ * Which cells a report shows, in which order, which run stands for a cell measured several
+ * times, and why a cell has no figures. Shared by the tables, the comparison, the plots and the
+ * diagnostics so that they agree on the layout and on the run they read.
  */
-import type { CellRecord, CellSpec, RunResults, ServerRecord } from '../types.ts';
+import type { CellRecord, RunResults, ServerRecord } from '../types.ts';
+import { slotKey, type CellSlot } from './cell-slot.ts';
 
-/** A cell's place in a run: its matrix group (0-based) and its N and C. */
-export interface CellSlot extends CellSpec {
-  group: number;
-}
-
-export function slotKey(slot: CellSlot): string {
-  return `${slot.group}:${slot.requests}:${slot.concurrency}`;
-}
+export { slotKey, type CellSlot } from './cell-slot.ts';
 
 /**
  * The run's cells in report order: the matrix's groups and concurrencies in the order

@@ -1,8 +1,12 @@
 /**
- * Small formatting and escaping helpers shared by the reporters and the comparison.
- * Everything here is pure: data in, string out.
+ * The formatting and escaping every output shares: numbers as ab prints them, ratios and
+ * percentages as the comparison words them, cell labels, and the escaping of data for a
+ * terminal, markdown and HTML. Everything here is pure: data in, string out.
  */
 import type { CellSpec, Matrix } from '../types.ts';
+
+/** How a cell should stand out: a colour on a terminal, a class in HTML. */
+export type Tone = 'plain' | 'dim' | 'bad' | 'warn' | 'good';
 
 /**
  * Formats a number with a fixed number of decimals, as ab's printf("%.Nf") does.
@@ -23,6 +27,20 @@ export function integer(value: number | null | undefined): string {
 /** "1 cell", "2 cells". */
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+
+/** "1.83x", "30.5x", "405x", "0.0025x": about three significant figures. */
+export function formatRatio(ratio: number): string {
+  if (!Number.isFinite(ratio) || ratio <= 0) return 'n/a';
+  if (ratio < 0.01) return `${ratio.toPrecision(2)}x`;
+  if (ratio >= 100) return `${ratio.toFixed(0)}x`;
+  if (ratio >= 10) return `${ratio.toFixed(1)}x`;
+  return `${ratio.toFixed(2)}x`;
+}
+
+/** A threshold given as a fraction, in percent with at most two decimals: 0.05 -> "5%", 0.025 -> "2.5%". */
+export function formatPercent(fraction: number): string {
+  return `${Number((fraction * 100).toFixed(2))}%`;
 }
 
 /** A cell as a short label: "n=100 c=50" (ab's -n and -c). */

@@ -1,22 +1,28 @@
+/**
+ * The reporting layer in one import: the shared pieces (formatting, the run's cells, facts and
+ * notes, the seed table's model, the comparison's tables), each output's renderers, and the
+ * registry of report formats.
+ */
 export * from './format.ts';
 export * from './cells.ts';
-export * from './text-table.ts';
-export * from './seed-table.ts';
-export * from './tg-table.ts';
 export * from './run-info.ts';
-export * from './markdown.ts';
-export * from './html.ts';
-export * from './terminal.ts';
+export * from './seed-table.ts';
+export * from './comparison.ts';
+export * from './formats.ts';
+export * from './report-format.ts';
+export * from './terminal/text-table.ts';
+export * from './terminal/seed-table.ts';
+export * from './terminal/report.ts';
+export * from './markdown/report.ts';
+export * from './html/tg-table.ts';
+export * from './html/page.ts';
+export * from './html/report.ts';
 export {
   compareRun,
   comparePair,
   concurrencyPairs,
   isKnownModel,
   medianRatio,
-  formatRatio,
-  renderComparison,
-  renderComparisonTables,
-  renderConclusion,
   TIE_THRESHOLD,
   SHORT_CELL_S,
   MIN_ROUNDS_FOR_SIGNIFICANCE,
@@ -32,6 +38,4 @@ export {
   type ProblemCount,
   type ServerRef,
   type UnpairedServer,
-  type FragmentFormat,
-  type RenderOptions,
-} from '../compare.ts';
+} from '../compare/index.ts';

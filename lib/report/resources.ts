@@ -1,12 +1,12 @@
 /**
  * What each server used per cell (lib/diagnostics/observe.ts): CPU time per request, the share
  * of a core, peak resident memory, threads, open descriptors before and after. A table per
- * server, in report.html and report.md; nothing for runs measured without /proc.
+ * server, in report.html and report.md; nothing for runs measured without /proc. The rows are
+ * built here once; html/resources.ts and markdown/resources.ts lay them out.
  */
 import type { CellRecord, RunResults } from '../types.ts';
-import { escapeHtml, escapeMarkdown, integer } from './format.ts';
+import { integer } from './format.ts';
 import { medianRunsView } from './cells.ts';
-import type { HtmlSection } from './html.ts';
 import { TICK_US } from '../diagnostics/proc.ts';
 
 export const RESOURCE_HEADERS = ['n', 'c', 'CPU per request (µs)', 'CPU (% of a core)', 'peak RSS (MiB)', 'threads (peak)', 'fds before', 'fds after'];
@@ -21,7 +21,7 @@ function underOneTick(perUnit: number): string {
   return `< ${perUnit >= 10 ? Math.ceil(perUnit) : Number(perUnit.toPrecision(2))}`;
 }
 
-function resourceRow(c: CellRecord): string[] {
+export function resourceRow(c: CellRecord): string[] {
   const r = c.resources!;
   const cpu = r.cpuUserUs + r.cpuSysUs;
   const complete = c.result.completeRequests;
@@ -40,35 +40,11 @@ function resourceRow(c: CellRecord): string[] {
   ];
 }
 
-function serversWithResources(run: RunResults): Array<{ name: string; cells: CellRecord[] }> {
+export function serversWithResources(run: RunResults): Array<{ name: string; cells: CellRecord[] }> {
   const names = [...new Set([...run.servers.map((s) => s.name), ...run.cells.map((c) => c.server)])];
   // One row per cell: its median run, the run the seed tables show.
   const medians = medianRunsView(run);
   return names
     .map((name) => ({ name, cells: medians.filter((c) => c.server === name && c.resources) }))
     .filter((s) => s.cells.length > 0);
-}
-
-const TABLE_CSS = 'border-collapse:collapse;margin:.4em 0 1em';
-const CELL_CSS = 'border:1px solid #999;padding:3px 8px;text-align:right';
-
-export function resourcesSection(run: RunResults): HtmlSection | null {
-  const servers = serversWithResources(run);
-  if (servers.length === 0) return null;
-  const head = `<tr>${RESOURCE_HEADERS.map((h) => `<th style="${CELL_CSS};background:#f0f0f0;text-align:center">${escapeHtml(h)}</th>`).join('')}</tr>`;
-  const tables = servers.map(({ name, cells }) => {
-    const rows = cells.map((c) => `<tr>${resourceRow(c).map((v) => `<td style="${CELL_CSS}">${escapeHtml(v)}</td>`).join('')}</tr>`);
-    return `<h3>${escapeHtml(name)}</h3>\n<div class="table-wrap">\n<table class="resources" style="${TABLE_CSS}">\n${head}\n${rows.join('\n')}\n</table>\n</div>`;
-  });
-  return { id: 'resources', title: 'Server resources', body: `<p class="note">${escapeHtml(RESOURCES_NOTE)}</p>\n${tables.join('\n')}` };
-}
-
-export function renderResourcesMarkdown(run: RunResults): string {
-  const servers = serversWithResources(run);
-  if (servers.length === 0) return '';
-  const row = (cells: string[]): string => `| ${cells.map((c) => escapeMarkdown(c)).join(' | ')} |`;
-  const blocks = servers.map(({ name, cells }) =>
-    [`### ${escapeMarkdown(name)}`, '', row(RESOURCE_HEADERS), `|${RESOURCE_HEADERS.map(() => ' ---: ').join('|')}|`, ...cells.map((c) => row(resourceRow(c)))].join('\n'),
-  );
-  return `## Server resources\n\n${escapeMarkdown(RESOURCES_NOTE)}\n\n${blocks.join('\n\n')}`;
 }

@@ -1,12 +1,12 @@
 /**
  * The seed's results table for one server: the same columns, rows and grouping as
  * the tables of "Tugas 7", so a run can be read side by side with the original.
- * The model built here feeds the terminal table below and the HTML layout in tg-table.ts.
+ * The model built here is drawn by each output: terminal/seed-table.ts as a boxed table,
+ * html/tg-table.ts as the seed's own HTML table (report.html and report.md).
  */
 import type { CellRecord, RunResults, ServerRecord } from '../types.ts';
 import { cellSlots, groupSlots, medianRun, missingReason, rpsOf, runsByServer, skippedReason, slotKey, type CellSlot } from './cells.ts';
-import { cellLabel, fixed, integer, plural, sanitizeTerminal } from './format.ts';
-import { renderTextTable, type Align, type Tone } from './text-table.ts';
+import { cellLabel, fixed, integer, plural } from './format.ts';
 
 /** Shown in place of a figure that was not measured. */
 export const NOT_MEASURED = '—';
@@ -223,55 +223,7 @@ export function seedTableModel(run: RunResults, serverName: string, options: See
   return { server, columns, groups, notes };
 }
 
-export interface TerminalTableOptions extends SeedTableOptions {
-  /** ANSI colour; off by default so that output piped to a file stays plain. */
-  color?: boolean;
-  /** Box-drawing characters (default) or plain ASCII. */
-  style?: 'box' | 'ascii';
-  /** Print "Results for <name> (<model>, <language>)" above the table (default true). */
-  title?: boolean;
-  /** Wrap headers longer than this many characters (default 10, which keeps the table within 120 columns). */
-  headerWidth?: number;
-}
-
 /** The heading the reports use for a server: "Results for <name> (<model>, <language>)". */
 export function serverTitle(server: ServerRecord): string {
   return `Results for ${server.name} (${server.model}, ${server.language})`;
-}
-
-/** The seed's table for one server, for a terminal. */
-export function renderSeedTable(run: RunResults, serverName: string, options: TerminalTableOptions = {}): string {
-  const model = seedTableModel(run, serverName, options);
-  const color = options.color ?? false;
-  const align: Align[] = model.columns.map((c) => (c.key === 'no' ? 'center' : 'right'));
-  const failedColumn = model.columns.findIndex((c) => c.key === 'failed');
-  const non2xxColumn = model.columns.findIndex((c) => c.key === 'non2xx');
-
-  const tone = (g: number, r: number, column: number, text: string): Tone => {
-    if (text === NOT_MEASURED) return 'dim';
-    const row = model.groups[g]?.rows[r];
-    if (!row?.record) return 'plain';
-    if (column === failedColumn && row.record.result.failedRequests > 0) return 'bad';
-    if (column === non2xxColumn && row.record.result.non2xx > 0) return 'warn';
-    return 'plain';
-  };
-
-  const table = renderTextTable({
-    headers: model.columns.map((c) => c.header),
-    align,
-    groups: model.groups.map((group) => group.rows.map((row) => row.cells)),
-    style: options.style ?? 'box',
-    color,
-    headerWidth: options.headerWidth ?? 10,
-    tone,
-  });
-
-  const lines: string[] = [];
-  if (options.title ?? true) {
-    const title = sanitizeTerminal(serverTitle(model.server));
-    lines.push(color ? `\u001b[1m${title}\u001b[22m` : title);
-  }
-  lines.push(table);
-  for (const note of model.notes) lines.push(sanitizeTerminal(note));
-  return lines.join('\n');
 }

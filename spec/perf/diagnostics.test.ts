@@ -15,7 +15,8 @@ import { parseMatrix } from '../../lib/matrix.ts';
 import { runBench } from '../../lib/bench.ts';
 import { ResultsStore } from '../../lib/results-store.ts';
 import type { Finding, LoadMode, RunResults } from '../../lib/types.ts';
-import { findingsSection, renderFindingsText } from '../../lib/report/findings.ts';
+import { renderFindingsText } from '../../lib/report/terminal/findings.ts';
+import { findingsSection } from '../../lib/report/html/findings.ts';
 import { escapeHtml } from '../../lib/report/format.ts';
 import {
   ACCEPT_QUEUE_ID,

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compareRun,
-  concurrencyPairs,
-  formatRatio,
-  medianRatio,
-  renderComparison,
-  renderComparisonTables,
-  renderConclusion,
-  TIE_THRESHOLD,
-} from '../../lib/compare.ts';
+import { compareRun, concurrencyPairs, medianRatio, TIE_THRESHOLD } from '../../lib/compare/index.ts';
+import { formatRatio } from '../../lib/report/format.ts';
+import { renderComparison, renderComparisonTables, renderConclusion } from '../../lib/report/comparison.ts';
 import type { CellRecord, RunResults, ServerRecord } from '../../lib/types.ts';
 import { SEED_CONCLUSION, seedRecords, seedResults, SEED_ASYNC_ROWS, SEED_THREADED_ROWS } from './fixtures/seed-results.ts';
 

@@ -12,7 +12,7 @@ import { diagnoseErrorResponses } from '../../lib/diagnostics/error-responses.ts
 import { diagnoseFailures } from '../../lib/diagnostics/failures.ts';
 import { diagnoseFdLeak } from '../../lib/diagnostics/fd-leak.ts';
 import { cellSignals } from '../../lib/diagnostics/signals.ts';
-import { diagnoseRun, diagnoseServer } from '../../lib/diagnostics/index.ts';
+import { diagnoseRun, diagnoseServer, FINDING_KINDS, LOOKED_FOR } from '../../lib/diagnostics/index.ts';
 import { cell, cpuShare, serverRecord } from './helpers/diagnostic-cells.ts';
 
 describe('cellSignals', () => {
@@ -254,5 +254,25 @@ describe('diagnoseRun', () => {
     const found = diagnoseRun(run);
     expect(found.map((f) => `${f.server} ${f.id} ${f.severity}`)).toEqual(['a error-responses error', 'a fd-leak error']);
     expect(diagnoseServer(serverRecord('b'), run.cells.filter((c) => c.server === 'b'))).toEqual([]);
+  });
+});
+
+describe('the registry of findings', () => {
+  it('lists every kind once, each saying what it looks for and what it reads', () => {
+    const ids = FINDING_KINDS.map((kind) => kind.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(['accept-queue-overflow', 'resets-timeouts', 'error-responses', 'delayed-ack-stall', 'serialised', 'fd-leak']);
+    for (const kind of FINDING_KINDS) {
+      expect(kind.lookedFor).not.toBe('');
+      expect(kind.looksAt.length).toBeGreaterThan(20);
+    }
+    expect([...LOOKED_FOR].sort()).toEqual(FINDING_KINDS.map((kind) => kind.lookedFor).sort());
+  });
+
+  it('runs every kind on a server, each on the same context', () => {
+    const cells = [cell({ server: 'a', requests: 20, concurrency: 1, statusCounts: { '404': 20 } })];
+    const byKind = FINDING_KINDS.flatMap((kind) => kind.diagnose({ run: { servers: [serverRecord('a')], cells }, server: serverRecord('a'), cells }) ?? []);
+    expect(byKind.map((f) => f.id)).toEqual(['error-responses']);
+    expect(diagnoseServer(serverRecord('a'), cells)).toEqual(byKind);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderHtmlReport, serverSection, type HtmlSection } from '../../lib/report/html.ts';
+import { renderHtmlReport, serverSection } from '../../lib/report/html/report.ts';
+import type { HtmlSection } from '../../lib/report/html/page.ts';
 import { seedTableModel } from '../../lib/report/seed-table.ts';
-import { renderTgTable } from '../../lib/report/tg-table.ts';
+import { renderTgTable } from '../../lib/report/html/tg-table.ts';
 import { SEED_ASYNC_TABLE_HTML, SEED_THREADED_TABLE_HTML, seedResults } from './fixtures/seed-results.ts';
 
 /** The texts of a table's cells, in document order. */
@@ -101,7 +102,7 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('The run was interrupted before it finished');
     expect(html).toContain('seed-async: 2 of 11 cells not measured (n=100 c=50, n=100 c=100).');
     const table = tgTables(html)[1]!;
-    expect(cellTexts(table).slice(-16)).toEqual(['50', ...Array(7).fill('—'), '100', ...Array(7).fill('—')]);
+    expect(cellTexts(table).slice(-16)).toEqual(['50', ...Array<string>(7).fill('—'), '100', ...Array<string>(7).fill('—')]);
     expect(html).toContain('2 of 11 cells were left out: n=100 c=50 and n=100 c=100 (not measured for seed-async).');
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderMarkdownReport } from '../../lib/report/markdown.ts';
+import { renderMarkdownReport } from '../../lib/report/markdown/report.ts';
 import { escapeMarkdown, markdownCode, markdownCodeBlock } from '../../lib/report/format.ts';
 import { SEED_ASYNC_TABLE_HTML, SEED_CONCLUSION, SEED_THREADED_TABLE_HTML, seedResults } from './fixtures/seed-results.ts';
 

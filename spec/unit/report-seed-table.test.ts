@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { renderSeedTable, seedTableModel, spreadText, NOT_MEASURED, SEED_COLUMNS } from '../../lib/report/seed-table.ts';
+import { seedTableModel, spreadText, NOT_MEASURED, SEED_COLUMNS } from '../../lib/report/seed-table.ts';
+import { renderSeedTable } from '../../lib/report/terminal/seed-table.ts';
 import { fixed } from '../../lib/report/format.ts';
-import { renderTerminalReport } from '../../lib/report/terminal.ts';
+import { renderTerminalReport } from '../../lib/report/terminal/report.ts';
 import { SEED_ASYNC_ROWS, SEED_THREADED_ROWS, seedResults, type SeedRow } from './fixtures/seed-results.ts';
 
+// eslint-disable-next-line no-control-regex -- ANSI escapes start with ESC, the character this strips
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** The data rows of a rendered box table, split into trimmed cell texts. */
@@ -142,8 +144,8 @@ describe('renderSeedTable', () => {
     run.cells = run.cells.filter((c) => !(c.server === 'seed-async' && c.requests === 100 && c.concurrency >= 50));
     const text = renderSeedTable(run, 'seed-async');
     const rows = dataRows(text);
-    expect(rows[9]).toEqual(['', '50', ...Array(7).fill(NOT_MEASURED)]);
-    expect(rows[10]).toEqual(['', '100', ...Array(7).fill(NOT_MEASURED)]);
+    expect(rows[9]).toEqual(['', '50', ...Array<string>(7).fill(NOT_MEASURED)]);
+    expect(rows[10]).toEqual(['', '100', ...Array<string>(7).fill(NOT_MEASURED)]);
     const after = text.slice(text.lastIndexOf('┘') + 1);
     expect(after).toContain('n=100 c=50, n=100 c=100');
     expect(after).toContain('interrupted');

@@ -3,8 +3,8 @@
  * "No Test" spanning its group's rows, two-space indentation. It is kept byte for byte
  * as the seed writes it, so a report's table pastes into the same course page.
  */
-import { escapeHtml } from './format.ts';
-import type { SeedTableModel } from './seed-table.ts';
+import { escapeHtml } from '../format.ts';
+import type { SeedTableModel } from '../seed-table.ts';
 
 /** The class the seed's table generator put on every cell (centred, vertically middle). */
 export const TG_CELL_CLASS = 'tg-9wq8';

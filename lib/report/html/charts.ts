@@ -8,10 +8,10 @@
  * hundred small files, several times slower to load for the same result.
  */
 import { createRequire } from 'node:module';
-import type { CellRecord, RunResults } from '../types.ts';
-import { escapeHtml } from './format.ts';
-import { medianRunsView } from './cells.ts';
-import type { HtmlSection } from './html.ts';
+import type { CellRecord, RunResults } from '../../types.ts';
+import { escapeHtml } from '../format.ts';
+import { medianRunsView } from '../cells.ts';
+import type { HtmlSection } from './page.ts';
 
 type ECharts = typeof import('echarts');
 type EChartsOption = import('echarts').EChartsOption;

@@ -9,8 +9,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cellLabel, escapeHtml } from './format.ts';
-import type { HtmlSection } from './html.ts';
+import { cellLabel, escapeHtml } from '../format.ts';
+import type { HtmlSection } from './page.ts';
 
 export const GATE_FILE = 'gate.json';
 
