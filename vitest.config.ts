@@ -17,7 +17,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['spec/unit/**/*.test.ts'],
+          // spec/golden: today's outputs of bench, check and gate against the recorded ones (~15 s).
+          include: ['spec/unit/**/*.test.ts', 'spec/golden/**/*.test.ts'],
           // Runs in the hostile project (against refusing and hanging servers, waiting on them).
           exclude: ['spec/unit/bench-rounds.test.ts'],
           testTimeout: 30_000,

@@ -36,6 +36,9 @@ import { CellObserver, cellSignals, diagnoseRun, listenBacklog } from './diagnos
 import { medianRunsView } from './report/cells.ts';
 import { cellLabel } from './report/format.ts';
 import type { ResultsStore } from './results-store.ts';
+import { runEnvelope } from './envelope.ts';
+import { lastLines } from './output-tail.ts';
+import { isAbort } from './abort.ts';
 
 /**
  * Runs of each cell per server when the CLI is not told otherwise (`--rounds`). Ten: the
@@ -99,18 +102,8 @@ export class BenchInterrupted extends Error {
   }
 }
 
-/** The last lines of a server's stderr (or stdout), for an error message. */
-function outputTail(server: RunningServer, lines = 8): string {
-  const text = (server.stderr().trim() || server.stdout().trim()).split('\n').slice(-lines).join('\n');
-  return text ? `\n${text}` : '';
-}
-
 async function exitWithin(server: RunningServer, ms: number): Promise<ExitInfo | null> {
   return Promise.race([server.exited, sleep(ms, null, { ref: false })]);
-}
-
-function isAbort(err: unknown, signal?: AbortSignal): boolean {
-  return Boolean(signal?.aborted) || (err instanceof Error && err.name === 'AbortError');
 }
 
 /** Checks `rounds` (a positive whole number), naming the bad value. */
@@ -189,18 +182,12 @@ function serverRecord(spec: ServerSpec, runtime: Runtime | undefined): ServerRec
 export async function runBench(opts: BenchOptions, events: BenchEvents = {}): Promise<RunResults> {
   const rounds = checkRounds(opts.rounds ?? 1);
   const results: RunResults = {
-    tool: 'gauntlet',
-    version: gauntletVersion(),
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
-    status: 'running',
+    ...runEnvelope<ServerRecord, 'bench'>('bench', { version: gauntletVersion(), machine: machineInfo() }),
     mode: opts.mode,
     path: opts.path,
     matrix: opts.matrix,
-    machine: machineInfo(),
     rounds,
     keepGoing: Boolean(opts.keepGoing),
-    servers: [],
     cells: [],
     findings: [],
   };
@@ -220,7 +207,7 @@ export async function runBench(opts: BenchOptions, events: BenchEvents = {}): Pr
       await opts.store.save(results);
     }
     let step = 0;
-    for (const [j, cell] of cells.entries()) {
+    for (const j of cells.keys()) {
       for (let round = 0; round < rounds; round++) {
         const live = entries.filter((e) => !e.done && e.stoppedCell !== j);
         if (live.length === 0) break;
@@ -365,8 +352,9 @@ async function measureRun(
   // exit a moment to arrive, so that the crash is named rather than mistaken for slowness.
   const exit = server.exitInfo() ?? (result.failedRequests > 0 ? await exitWithin(server, 500) : null);
   if (exit) {
+    const tail = lastLines(server);
     // The run is kept (its failures are what the crash looked like from outside), the rest skipped.
-    record.error = `crashed during cell ${cell.requests} x ${cell.concurrency} (${describeExit(exit)})${outputTail(server)}`;
+    record.error = `crashed during cell ${cell.requests} x ${cell.concurrency} (${describeExit(exit)})${tail ? `\n${tail}` : ''}`;
     record.skippedCells = skippedAfter(cells, j, `skipped: ${spec.name} crashed during ${where}`);
     entry.done = true;
     events.serverFailed?.(spec, record.error);

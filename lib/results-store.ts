@@ -1,3 +1,7 @@
+/**
+ * A run's report folder and how files get into it: whole or not at all, since results.json is
+ * rewritten while the run goes and must stay readable if the run is cut short.
+ */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunResults } from './types.ts';

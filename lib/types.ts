@@ -1,4 +1,5 @@
-import type { Comparison } from './compare.ts';
+import type { Comparison } from './compare/types.ts';
+import type { RunEnvelope } from './envelope.ts';
 
 /**
  * Plain data shared by the launcher, the load engine, the reporters and the CLI.
@@ -223,19 +224,8 @@ export interface ServerSpec extends ServerManifest {
   source: string;
 }
 
-/** The machine and runtime a run was measured on. */
-export interface MachineInfo {
-  hostname: string;
-  platform: string;
-  release: string;
-  arch: string;
-  cpuModel: string;
-  cores: number;
-  memoryBytes: number;
-  node: string;
-  python: string | null;
-  gauntlet: string;
-}
+/** The machine a run was measured on: part of every run's envelope (lib/envelope.ts). */
+export type { MachineInfo } from './envelope.ts';
 
 /** One measured cell of one server, as results.json stores it. */
 export interface CellRecord extends CellSpec {
@@ -412,19 +402,15 @@ export interface ServerRecord {
   warmup?: WarmupRecord;
 }
 
-/** The whole of results.json. */
-export interface RunResults {
-  tool: 'gauntlet';
-  version: string;
-  startedAt: string;
-  finishedAt: string | null;
-  /** "complete", "interrupted" (Ctrl-C) or "failed" (an error ended it). */
-  status: 'running' | 'complete' | 'interrupted' | 'failed';
+/**
+ * The whole of bench's results.json: the run's envelope (schema version, command 'bench', times,
+ * status, machine, servers), then what was measured.
+ */
+export interface RunResults extends RunEnvelope<ServerRecord> {
+  command: 'bench';
   mode: LoadMode;
   path: string;
   matrix: Matrix;
-  machine: MachineInfo;
-  servers: ServerRecord[];
   cells: CellRecord[];
   /**
    * Runs of every cell per server, interleaved round by round across the servers (A B B A ...);

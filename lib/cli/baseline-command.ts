@@ -1,12 +1,14 @@
+/**
+ * `gauntlet baseline save|show`: the file each gate compares a server with (its own earlier
+ * runs, normalised by the yardstick). Saving measures as a gate does, or takes an earlier gate's
+ * results.json; the measuring and the file format are lib/perf's.
+ */
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { REPORTS_DIR } from '../paths.ts';
-import { ResultsStore, timestampName } from '../results-store.ts';
 import {
   UsageError,
   SERVER_OPTION_HELP,
   RUNTIME_OPTION_HELP,
-  containerEngineProblem,
   describeRuntimeSelection,
   flagError,
   parseFlags,
@@ -17,7 +19,10 @@ import { DEFAULT_BASELINE_FILE, DEFAULT_BASELINE_KEEP } from '../perf/config.ts'
 import { BaselineError, appendGate, emptyBaseline, readBaseline, writeBaseline, type BaselineFile } from '../perf/baseline.ts';
 import { runGate } from '../perf/gate.ts';
 import type { GateResults } from '../perf/types.ts';
-import { GATE_OPTIONS, gateProgress, interruptHandler, resolveGateSetup, runtimeSelectionOf } from './gate-command.ts';
+import { GATE_OPTIONS, resolveGateSetup, runtimeSelectionOf, saveGateResults } from './gate-command.ts';
+import { gateProgress } from './progress.ts';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, openRunStore, printUsage, refusedForEngine, runFolderName, whileInterruptible } from './command.ts';
+import { runCommandOf } from '../envelope.ts';
 import { median } from '../stats.ts';
 
 export const BASELINE_USAGE = `usage: gauntlet baseline save [options]
@@ -58,11 +63,11 @@ async function readGateResults(path: string, given: string): Promise<GateResults
   } catch (err) {
     throw flagError('--from', given, `${file} cannot be read as JSON: ${(err as Error).message}`);
   }
-  const r = data as Partial<GateResults>;
-  if (r?.kind !== 'gate' || !Array.isArray(r.measurements)) {
+  // Gates written before the run envelope say `kind: 'gate'` instead of `command: 'gate'`.
+  if (runCommandOf(data) !== 'gate' || !Array.isArray((data as Partial<GateResults>).measurements)) {
     throw flagError('--from', given, `${file} is not the results.json of a gauntlet gate`);
   }
-  return r as GateResults;
+  return data as GateResults;
 }
 
 export const BASELINE_OPTIONS = { ...GATE_OPTIONS, from: { type: 'string' }, keep: { type: 'string' } } as const;
@@ -126,80 +131,17 @@ export async function baselineCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined) {
     process.stderr.write(`${BASELINE_USAGE}\n`);
-    return 2;
+    return EXIT_USAGE;
   }
-  if (sub === '-h' || sub === '--help' || sub === 'help') {
-    process.stdout.write(`${BASELINE_USAGE}\n`);
-    return 0;
-  }
+  if (sub === '-h' || sub === '--help' || sub === 'help') return printUsage(BASELINE_USAGE);
   if (sub !== 'save' && sub !== 'show') throw new UsageError(`unknown subcommand ${JSON.stringify(sub)}: baseline takes save or show`);
   const values = parseBaselineFlags(sub, rest);
-  if (values.help) {
-    process.stdout.write(`${BASELINE_USAGE}\n`);
-    return 0;
-  }
+  if (values.help) return printUsage(BASELINE_USAGE);
+  if (sub === 'show') return showBaseline(values);
   const keep = values.keep === undefined ? undefined : wholeNumber('--keep', values.keep, 1);
-
-  if (sub === 'show') {
-    const file = resolve(values.baseline ?? DEFAULT_BASELINE_FILE);
-    const baseline = await readBaselineFlag(file, values.baseline);
-    if (!baseline) {
-      process.stdout.write(`${file}: no baseline yet (gauntlet baseline save writes one)\n`);
-      return 1;
-    }
-    process.stdout.write(`${describe(baseline, file)}\n`);
-    return 0;
-  }
-
-  let gate: GateResults;
-  let file: string;
-  if (values.from !== undefined) {
-    gate = await readGateResults(resolve(values.from), values.from);
-    file = resolve(values.baseline ?? gate.settings.baseline?.file ?? DEFAULT_BASELINE_FILE);
-    await readBaselineFlag(file, values.baseline);
-  } else {
-    const { config, servers, root } = await resolveGateSetup({ ...values, 'no-baseline': false });
-    file = resolve(values.baseline ?? config.baseline?.file ?? DEFAULT_BASELINE_FILE);
-    // Read before measuring (resolveGateSetup read the configuration's): a baseline file that
-    // cannot take the run should not cost the run.
-    if (config.baseline?.file !== file) await readBaselineFlag(file, values.baseline);
-    // Checked before anything is started or written: without an engine nothing can be measured.
-    const engineProblem = await containerEngineProblem(config.runtime);
-    if (engineProblem) {
-      process.stderr.write(`gauntlet baseline save: ${engineProblem}\n`);
-      return 2;
-    }
-    const store = await ResultsStore.create(resolveOut(values.out) ?? join(REPORTS_DIR, `baseline-${timestampName(new Date())}`));
-    process.stderr.write(
-      `gauntlet baseline save: measuring ${servers.map((s) => s.name).join(', ')} next to the yardstick, ` +
-        `${describeRuntimeSelection(runtimeSelectionOf(config))}\n  writing to ${store.dir}\n`,
-    );
-    const abort = new AbortController();
-    const release = interruptHandler(abort);
-    try {
-      gate = await runGate({
-        config,
-        servers,
-        root,
-        withYardstick: true,
-        compareBaseline: false,
-        save: async (r) => void (await store.writeText('results.json', `${JSON.stringify(r, null, 2)}\n`)),
-        signal: abort.signal,
-        events: gateProgress(),
-      });
-    } finally {
-      release();
-    }
-    if (gate.status !== 'complete') {
-      process.stderr.write(`gauntlet baseline save: the measurement did not complete (${gate.status}); the baseline is unchanged\n`);
-      return gate.status === 'interrupted' ? 130 : 1;
-    }
-    const broken = gate.servers.filter((s) => s.error);
-    if (broken.length > 0) {
-      process.stderr.write(`gauntlet baseline save: ${broken.map((s) => `${s.name}: ${s.error}`).join('\n')}\nthe baseline is unchanged\n`);
-      return 1;
-    }
-  }
+  const measured = values.from !== undefined ? await earlierGate(values, values.from) : await measureForBaseline(values);
+  if (typeof measured === 'number') return measured;
+  const { gate, file } = measured;
   // Read again: the file may have changed while the servers were measured.
   const baseline = (await readBaselineFlag(file, values.baseline)) ?? emptyBaseline(keep ?? DEFAULT_BASELINE_KEEP);
   let added: number;
@@ -210,5 +152,66 @@ export async function baselineCommand(argv: string[]): Promise<number> {
   }
   await writeBaseline(file, baseline);
   process.stdout.write(`saved ${added} cell${added === 1 ? '' : 's'} to the baseline\n${describe(baseline, file)}\n`);
-  return 0;
+  return EXIT_OK;
+}
+
+type BaselineFlags = ReturnType<typeof parseBaselineFlags>;
+
+/** A gate's measurements to add to a baseline, and the baseline file they go to. */
+interface BaselineInput {
+  gate: GateResults;
+  file: string;
+}
+
+/** `baseline show`: 1 when there is no baseline yet. */
+async function showBaseline(values: BaselineFlags): Promise<number> {
+  const file = resolve(values.baseline ?? DEFAULT_BASELINE_FILE);
+  const baseline = await readBaselineFlag(file, values.baseline);
+  if (!baseline) {
+    process.stdout.write(`${file}: no baseline yet (gauntlet baseline save writes one)\n`);
+    return EXIT_FAILED;
+  }
+  process.stdout.write(`${describe(baseline, file)}\n`);
+  return EXIT_OK;
+}
+
+/** `baseline save --from`: an earlier gate's measurements, nothing measured. */
+async function earlierGate(values: BaselineFlags, from: string): Promise<BaselineInput> {
+  const gate = await readGateResults(resolve(from), from);
+  const file = resolve(values.baseline ?? gate.settings.baseline?.file ?? DEFAULT_BASELINE_FILE);
+  await readBaselineFlag(file, values.baseline);
+  return { gate, file };
+}
+
+/**
+ * `baseline save`: the gate's servers measured next to the yardstick; an exit code instead when
+ * the measurement cannot go to the baseline (interrupted, failed, a server that did not run).
+ */
+async function measureForBaseline(values: BaselineFlags): Promise<BaselineInput | number> {
+  const label = 'gauntlet baseline save';
+  const { config, servers, root } = await resolveGateSetup({ ...values, 'no-baseline': false });
+  const file = resolve(values.baseline ?? config.baseline?.file ?? DEFAULT_BASELINE_FILE);
+  // Read before measuring (resolveGateSetup read the configuration's): a baseline file that
+  // cannot take the run should not cost the run.
+  if (config.baseline?.file !== file) await readBaselineFlag(file, values.baseline);
+  if (await refusedForEngine(label, config.runtime)) return EXIT_USAGE;
+  const store = await openRunStore({
+    label,
+    out: resolveOut(values.out),
+    defaultName: runFolderName('baseline-'),
+    summary: `measuring ${servers.map((s) => s.name).join(', ')} next to the yardstick, ${describeRuntimeSelection(runtimeSelectionOf(config))}`,
+  });
+  const gate = await whileInterruptible('stopping the servers and writing what was measured', (signal) =>
+    runGate({ config, servers, root, withYardstick: true, compareBaseline: false, save: saveGateResults(store), signal, events: gateProgress() }),
+  );
+  if (gate.status !== 'complete') {
+    process.stderr.write(`${label}: the measurement did not complete (${gate.status}); the baseline is unchanged\n`);
+    return gate.status === 'interrupted' ? EXIT_INTERRUPTED : EXIT_FAILED;
+  }
+  const broken = gate.servers.filter((s) => s.error);
+  if (broken.length > 0) {
+    process.stderr.write(`${label}: ${broken.map((s) => `${s.name}: ${s.error}`).join('\n')}\nthe baseline is unchanged\n`);
+    return EXIT_FAILED;
+  }
+  return { gate, file };
 }

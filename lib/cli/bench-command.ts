@@ -1,11 +1,14 @@
-import { join } from 'node:path';
-import { parseBenchArgs, BENCH_USAGE, containerEngineProblem, describeRuntimeSelection } from './args.ts';
+/**
+ * `gauntlet bench`: measures servers over a matrix as ab does, then runs the conformance cases
+ * against the same servers, so that one report folder holds both. The skeleton every command
+ * shares (exit codes, interrupts, the report folder) is in command.ts; this file is what is
+ * particular to bench.
+ */
+import { parseBenchArgs, BENCH_USAGE, describeRuntimeSelection } from './args.ts';
 import { progressReporter } from './progress.ts';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, announceReports, openRunStore, printUsage, refusedForEngine, runFolderName, whileInterruptible } from './command.ts';
 import { runBench } from '../bench.ts';
-import { killAllNow } from '../launcher.ts';
-import { handleSignal } from '../exit-hooks.ts';
-import { ResultsStore, timestampName } from '../results-store.ts';
-import { REPORTS_DIR } from '../paths.ts';
+import type { ResultsStore } from '../results-store.ts';
 import { writeReportFiles, renderTerminalReport } from '../report/files.ts';
 import type { BenchArgs } from './args.ts';
 import type { CheckRun } from '../conformance/types.ts';
@@ -54,8 +57,8 @@ async function conformanceAfterBench(args: BenchArgs, signal: AbortSignal): Prom
  * Exit code of a finished (not interrupted) bench run: 1 when a server failed to start, crashed
  * or stopped answering (the others were still measured), 0 otherwise.
  */
-export function benchExitCode(results: RunResults): 0 | 1 {
-  return results.servers.some((s) => s.error || s.stoppedAnswering) ? 1 : 0;
+export function benchExitCode(results: RunResults): typeof EXIT_OK | typeof EXIT_FAILED {
+  return results.servers.some((s) => s.error || s.stoppedAnswering) ? EXIT_FAILED : EXIT_OK;
 }
 
 /**
@@ -66,65 +69,46 @@ export function benchExitCode(results: RunResults): 0 | 1 {
  */
 export async function benchCommand(argv: string[]): Promise<number> {
   const args = await parseBenchArgs(argv);
-  if (args.help) {
-    process.stdout.write(`${BENCH_USAGE}\n`);
-    return 0;
-  }
-  // Checked before anything is started or written: without an engine nothing can be measured.
-  const engineProblem = await containerEngineProblem(args.runtime);
-  if (engineProblem) {
-    process.stderr.write(`gauntlet bench: ${engineProblem}\n`);
-    return 2;
-  }
-  const store = await ResultsStore.create(args.out ?? join(REPORTS_DIR, timestampName(new Date())));
-  process.stderr.write(
-    `gauntlet bench: ${args.servers.length} server(s), matrix ${args.matrix.name}, mode ${args.mode}, path ${args.path}, ` +
-      `${describeRuntimeSelection(args)}, ${args.rounds === 1 ? '1 run per cell' : `${args.rounds} runs per cell (servers interleaved)`}\n` +
-      `  writing to ${store.dir}\n`,
-  );
+  if (args.help) return printUsage(BENCH_USAGE);
+  if (await refusedForEngine('gauntlet bench', args.runtime)) return EXIT_USAGE;
+  const store = await openRunStore({
+    label: 'gauntlet bench',
+    out: args.out,
+    defaultName: runFolderName(''),
+    summary:
+      `${args.servers.length} server(s), matrix ${args.matrix.name}, mode ${args.mode}, path ${args.path}, ` +
+      `${describeRuntimeSelection(args)}, ${args.rounds === 1 ? '1 run per cell' : `${args.rounds} runs per cell (servers interleaved)`}`,
+  });
+  return whileInterruptible('stopping the server and writing what was measured', (signal) => measureAndReport(args, store, signal));
+}
 
-  const abort = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      process.stderr.write(`\n${signal}: stopping the server and writing what was measured (again to quit at once)\n`);
-      abort.abort();
-    } else {
-      killAllNow();
-      process.exit(130);
-    }
-  };
-  const releaseSignals = [handleSignal('SIGINT', onSignal), handleSignal('SIGTERM', onSignal)];
-  try {
-    const results = await runBench(
-      {
-        servers: args.servers,
-        matrix: args.matrix,
-        mode: args.mode,
-        path: args.path,
-        root: args.root,
-        warmup: args.warmup,
-        timeoutMs: args.timeoutMs,
-        rounds: args.rounds,
-        keepGoing: args.keepGoing,
-        store,
-        signal: abort.signal,
-        runtime: args.runtime,
-        cpus: args.cpus,
-        memoryMb: args.memoryMb,
-      },
-      progressReporter(),
-    );
-    process.stdout.write(`\n${renderTerminalReport(results, { color: Boolean(process.stdout.isTTY) })}\n`);
-    // The conformance cases against the same servers, so that one folder holds the whole picture.
-    const check = !args.noCheck && results.status !== 'interrupted' ? await conformanceAfterBench(args, abort.signal) : null;
-    const files = await writeReportFiles(store, results, { check });
-    if (check) files.push(...(await writeCheckFiles(store, check)));
-    process.stderr.write(`\nreports: ${[store.resultsFile, ...files].join(', ')}\n`);
-    if (results.status === 'interrupted' || check?.status === 'interrupted') return 130;
-    return benchExitCode(results);
-  } finally {
-    for (const release of releaseSignals) release();
-  }
+/** The measurement, then the conformance cases, the reports and the exit code. */
+async function measureAndReport(args: BenchArgs, store: ResultsStore, signal: AbortSignal): Promise<number> {
+  const results = await runBench(
+    {
+      servers: args.servers,
+      matrix: args.matrix,
+      mode: args.mode,
+      path: args.path,
+      root: args.root,
+      warmup: args.warmup,
+      timeoutMs: args.timeoutMs,
+      rounds: args.rounds,
+      keepGoing: args.keepGoing,
+      store,
+      signal,
+      runtime: args.runtime,
+      cpus: args.cpus,
+      memoryMb: args.memoryMb,
+    },
+    progressReporter(),
+  );
+  process.stdout.write(`\n${renderTerminalReport(results, { color: Boolean(process.stdout.isTTY) })}\n`);
+  // The conformance cases against the same servers, so that one folder holds the whole picture.
+  const check = !args.noCheck && results.status !== 'interrupted' ? await conformanceAfterBench(args, signal) : null;
+  const files = await writeReportFiles(store, results, { check });
+  if (check) files.push(...(await writeCheckFiles(store, check)));
+  announceReports([store.resultsFile, ...files]);
+  if (results.status === 'interrupted' || check?.status === 'interrupted') return EXIT_INTERRUPTED;
+  return benchExitCode(results);
 }

@@ -1,16 +1,19 @@
+/**
+ * `gauntlet gate` and what `gauntlet baseline save` shares with it: the flags, the configuration
+ * file with the command line on top, and the servers to start. The measuring and deciding are
+ * lib/perf's; the skeleton every command shares (exit codes, interrupts, the report folder) is
+ * command.ts.
+ */
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { ServerSpec } from '../types.ts';
-import { killAllNow } from '../launcher.ts';
-import { handleSignal } from '../exit-hooks.ts';
-import { DEFAULT_DOC_ROOT, REPORTS_DIR } from '../paths.ts';
-import { ResultsStore, timestampName } from '../results-store.ts';
+import { DEFAULT_DOC_ROOT } from '../paths.ts';
+import type { ResultsStore } from '../results-store.ts';
 import {
   UsageError,
   SERVER_OPTION_HELP,
   RUNTIME_OPTION_HELP,
   RUNTIME_OPTIONS,
-  containerEngineProblem,
   describeRuntimeSelection,
   parseRuntimeOptions,
   resolveRoot,
@@ -25,14 +28,14 @@ import {
   type RuntimeSelection,
   type ServerOrigin,
 } from './args.ts';
-import { runtimeClause } from './progress.ts';
+import { gateProgress } from './progress.ts';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, announceReports, openRunStore, printUsage, refusedForEngine, runFolderName, whileInterruptible } from './command.ts';
 import { ClaimSyntaxError, parseClaim } from '../perf/claims.ts';
 import { ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_BASELINE_FILE, findConfigFile, loadConfigFile, resolveConfig, type ResolvedConfig } from '../perf/config.ts';
-import { checkClaimServers, runGate, serversNamedByClaims, type GateEvents } from '../perf/gate.ts';
+import { checkClaimServers, runGate, serversNamedByClaims } from '../perf/gate.ts';
 import { deliverAlerts } from '../perf/alerts.ts';
 import { BaselineError, readBaseline, type BaselineFile } from '../perf/baseline.ts';
 import { renderGateMarkdown, renderGateText } from '../perf/report.ts';
-import { cellLabel } from '../report/format.ts';
 import type { GateResults } from '../perf/types.ts';
 
 export const GATE_USAGE = `usage: gauntlet gate [options]
@@ -144,8 +147,15 @@ function serverSources(flags: GateFlags, config: ResolvedConfig): { values: stri
   return { values: serversNamedByClaims(config.claims), origin: (v) => `server ${JSON.stringify(v)}, named by the claims (${claimsFrom})` };
 }
 
+/** What a gate runs: the resolved configuration, the servers to start and the document root. */
+export interface GateSetup {
+  config: ResolvedConfig;
+  servers: ServerSpec[];
+  root: string;
+}
+
 /** The configuration from the file (if any) with the command line on top, and the servers to start. */
-export async function resolveGateSetup(flags: GateFlags): Promise<{ config: ResolvedConfig; servers: ServerSpec[]; root: string }> {
+export async function resolveGateSetup(flags: GateFlags): Promise<GateSetup> {
   const config = await loadGateConfig(flags);
   if (flags.claim?.length) {
     config.claims = flags.claim.map((c) => {
@@ -225,53 +235,10 @@ export function runtimeSelectionOf(config: ResolvedConfig): RuntimeSelection {
   };
 }
 
-/** Progress on stderr: one line per server and per measured cell. */
-export function gateProgress(stream: NodeJS.WriteStream = process.stderr): GateEvents {
-  const tty = Boolean(stream.isTTY);
-  let prefix = '';
-  return {
-    serverStarting: (name) => stream.write(`starting ${name}\n`),
-    serverReady: (server) => stream.write(`  ${server.name} is up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}\n`),
-    serverFailed: (name, message) => stream.write(`  ${name} FAILED: ${message}\n`),
-    cellStarted: (mode, cell, sides, attempt) => {
-      prefix = `${mode} ${cellLabel(cell)}: ${sides.join(' vs ')}${attempt > 0 ? ' (measured once more)' : ''}`;
-      if (tty) stream.write(`\r\x1b[2K${prefix}  warming up`);
-    },
-    round: (m) => {
-      if (tty) stream.write(`\r\x1b[2K${prefix}  round ${m.rounds}, ${(m.elapsedMs / 1000).toFixed(1)} s`);
-    },
-    cellDone: (m, failing) => {
-      if (tty) stream.write('\r\x1b[2K');
-      const batch = m.sides[0]?.batch ?? 1;
-      stream.write(
-        `${prefix}  ${m.rounds} rounds${batch > 1 ? ` x ${batch} runs` : ''}, ${(m.elapsedMs / 1000).toFixed(1)} s (${m.stoppedBy})` +
-          (failing.length ? `; failing: ${failing.join('; ')}` : '') +
-          '\n',
-      );
-    },
-  };
-}
-
-/** Ctrl-C: the first stops the gate and keeps what was measured, the second quits at once. */
-export function interruptHandler(abort: AbortController): () => void {
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      process.stderr.write(`\n${signal}: stopping the servers and writing what was measured (again to quit at once)\n`);
-      abort.abort();
-    } else {
-      killAllNow();
-      process.exit(130);
-    }
-  };
-  const releaseSignals = [handleSignal('SIGINT', onSignal), handleSignal('SIGTERM', onSignal)];
-  return () => {
-    for (const release of releaseSignals) release();
-  };
-}
-
 export const GATE_COMMAND_OPTIONS = { ...GATE_OPTIONS, annotations: { type: 'boolean' }, 'no-annotations': { type: 'boolean', default: false } } as const;
+
+/** `gauntlet gate`'s flags as parsed. */
+export type GateCommandFlags = ReturnType<typeof parseGateFlags>;
 
 /** `gauntlet gate`'s flags; their values are checked by resolveGateSetup. */
 export function parseGateFlags(argv: string[]) {
@@ -286,50 +253,44 @@ export async function writeGateReports(store: ResultsStore, results: GateResults
   return store.writeText('report.md', renderGateMarkdown(results));
 }
 
-/** `gauntlet gate`. */
+/** `gauntlet gate`. Exit codes as GATE_USAGE says. */
 export async function gateCommand(argv: string[]): Promise<number> {
   const flags = parseGateFlags(argv);
-  if (flags.help) {
-    process.stdout.write(`${GATE_USAGE}\n`);
-    return 0;
-  }
+  if (flags.help) return printUsage(GATE_USAGE);
   const { config, servers, root } = await resolveGateSetup(flags);
-  // Checked before anything is started or written: without an engine nothing can be measured.
-  const engineProblem = await containerEngineProblem(config.runtime);
-  if (engineProblem) {
-    process.stderr.write(`gauntlet gate: ${engineProblem}\n`);
-    return 2;
-  }
-  const store = await ResultsStore.create(flags.out ? resolve(flags.out) : join(REPORTS_DIR, `gate-${timestampName(new Date())}`));
-  process.stderr.write(
-    `gauntlet gate: ${config.claims.length} claim(s) on ${servers.map((s) => s.name).join(', ')}; ` +
-      `matrix ${config.matrix.name}, mode ${config.modes.join(', ')}, ${describeRuntimeSelection(runtimeSelectionOf(config))}\n` +
-      `  writing to ${store.dir}\n`,
+  if (await refusedForEngine('gauntlet gate', config.runtime)) return EXIT_USAGE;
+  const store = await openRunStore({
+    label: 'gauntlet gate',
+    out: flags.out ? resolve(flags.out) : null,
+    defaultName: runFolderName('gate-'),
+    summary:
+      `${config.claims.length} claim(s) on ${servers.map((s) => s.name).join(', ')}; ` +
+      `matrix ${config.matrix.name}, mode ${config.modes.join(', ')}, ${describeRuntimeSelection(runtimeSelectionOf(config))}`,
+  });
+  return whileInterruptible('stopping the servers and writing what was measured', (signal) =>
+    gateAndReport({ config, servers, root }, flags, store, signal),
   );
-  const abort = new AbortController();
-  const release = interruptHandler(abort);
-  try {
-    const results = await runGate({
-      config,
-      servers,
-      root,
-      save: async (r) => void (await store.writeText('results.json', `${JSON.stringify(r, null, 2)}\n`)),
-      signal: abort.signal,
-      events: gateProgress(),
-    });
-    process.stdout.write(`\n${renderGateText(results, { color: Boolean(process.stdout.isTTY) })}\n`);
-    const report = await writeGateReports(store, results);
-    const annotations = flags['no-annotations'] ? false : flags.annotations;
-    const notes = await deliverAlerts(results, {
-      webhookEnv: config.webhook.env,
-      webhookOn: config.webhook.on,
-      ...(annotations === undefined ? {} : { annotations }),
-    });
-    for (const n of notes) process.stderr.write(`${n}\n`);
-    process.stderr.write(`reports: ${store.resultsFile}, ${report}\n`);
-    if (results.status === 'interrupted') return 130;
-    return results.passed ? 0 : 1;
-  } finally {
-    release();
-  }
+}
+
+/** The gate, then its reports, alerts and exit code. */
+async function gateAndReport(setup: GateSetup, flags: GateCommandFlags, store: ResultsStore, signal: AbortSignal): Promise<number> {
+  const { config } = setup;
+  const results = await runGate({ ...setup, save: saveGateResults(store), signal, events: gateProgress() });
+  process.stdout.write(`\n${renderGateText(results, { color: Boolean(process.stdout.isTTY) })}\n`);
+  const report = await writeGateReports(store, results);
+  const annotations = flags['no-annotations'] ? false : flags.annotations;
+  const notes = await deliverAlerts(results, {
+    webhookEnv: config.webhook.env,
+    webhookOn: config.webhook.on,
+    ...(annotations === undefined ? {} : { annotations }),
+  });
+  for (const n of notes) process.stderr.write(`${n}\n`);
+  announceReports([store.resultsFile, report], false);
+  if (results.status === 'interrupted') return EXIT_INTERRUPTED;
+  return results.passed ? EXIT_OK : EXIT_FAILED;
+}
+
+/** Writes a gate's results.json whole, each time the gate saves (after every cell). */
+export function saveGateResults(store: ResultsStore): (results: GateResults) => Promise<void> {
+  return async (results) => void (await store.writeText('results.json', `${JSON.stringify(results, null, 2)}\n`));
 }

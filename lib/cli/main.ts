@@ -1,8 +1,13 @@
+/**
+ * The CLI's entry: which command runs, and how an error that escapes a command becomes a message
+ * and an exit code (usage errors name the flag; anything else is one line, never a stack trace).
+ */
 import { benchCommand } from './bench-command.ts';
 import { checkCommand } from './check-command.ts';
 import { gateCommand } from './gate-command.ts';
 import { baselineCommand } from './baseline-command.ts';
 import { UsageError } from './args.ts';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './command.ts';
 
 export const USAGE = `usage: gauntlet <command> [options]
 
@@ -52,21 +57,21 @@ export async function main(argv: string[]): Promise<number> {
         return await baselineCommand(rest);
       case undefined:
         process.stderr.write(`${USAGE}\n`);
-        return 2;
+        return EXIT_USAGE;
       case 'help':
       case '-h':
       case '--help':
         process.stdout.write(`${USAGE}\n`);
-        return 0;
+        return EXIT_OK;
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}: the commands are bench, check, gate and baseline`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(usageMessage(argv, err.message));
-      return 2;
+      return EXIT_USAGE;
     }
     process.stderr.write(`${commandLabel(argv)}: ${(err as Error).message}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
 }

@@ -1,6 +1,13 @@
+/**
+ * What the measuring commands say on stderr while they run: stdout is kept for the report
+ * itself, so that it can be piped. On a terminal a line is rewritten as work completes;
+ * elsewhere (CI logs) each step gets its own line, so that logs stay readable.
+ */
 import type { BenchEvents } from '../bench.ts';
+import type { GateEvents } from '../perf/gate.ts';
 import type { RuntimeInfo } from '../types.ts';
 import { describeRuntime } from '../report/run-info.ts';
+import { cellLabel } from '../report/format.ts';
 
 /** "as a process", or "in a container, 1 CPU, 512 MiB, base ..., built in 3.2 s": after "is up at URL (pid N)". */
 export function runtimeClause(runtime: RuntimeInfo | undefined): string {
@@ -49,6 +56,33 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): B
     },
     serverStopped(spec, exit) {
       stream.write(`      ${spec.name} stopped (${exit})\n`);
+    },
+  };
+}
+
+/** Progress on stderr: one line per server and per measured cell. */
+export function gateProgress(stream: NodeJS.WriteStream = process.stderr): GateEvents {
+  const tty = Boolean(stream.isTTY);
+  let prefix = '';
+  return {
+    serverStarting: (name) => stream.write(`starting ${name}\n`),
+    serverReady: (server) => stream.write(`  ${server.name} is up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}\n`),
+    serverFailed: (name, message) => stream.write(`  ${name} FAILED: ${message}\n`),
+    cellStarted: (mode, cell, sides, attempt) => {
+      prefix = `${mode} ${cellLabel(cell)}: ${sides.join(' vs ')}${attempt > 0 ? ' (measured once more)' : ''}`;
+      if (tty) stream.write(`\r\x1b[2K${prefix}  warming up`);
+    },
+    round: (m) => {
+      if (tty) stream.write(`\r\x1b[2K${prefix}  round ${m.rounds}, ${(m.elapsedMs / 1000).toFixed(1)} s`);
+    },
+    cellDone: (m, failing) => {
+      if (tty) stream.write('\r\x1b[2K');
+      const batch = m.sides[0]?.batch ?? 1;
+      stream.write(
+        `${prefix}  ${m.rounds} rounds${batch > 1 ? ` x ${batch} runs` : ''}, ${(m.elapsedMs / 1000).toFixed(1)} s (${m.stoppedBy})` +
+          (failing.length ? `; failing: ${failing.join('; ')}` : '') +
+          '\n',
+      );
     },
   };
 }

@@ -24,7 +24,7 @@ import {
 import { benchExitCode } from '../../lib/cli/bench-command.ts';
 import { ResultsStore } from '../../lib/results-store.ts';
 import { seedTableModel } from '../../lib/report/seed-table.ts';
-import { renderTerminalReport } from '../../lib/report/terminal.ts';
+import { renderTerminalReport } from '../../lib/report/terminal/report.ts';
 import type { CellResult, RunResults } from '../../lib/types.ts';
 
 const AFTER_READY = join(PROJECT_ROOT, 'spec', 'unit', 'fixtures', 'after-ready-server.mjs');

@@ -21,23 +21,24 @@ import { benchCommand } from '../../lib/cli/bench-command.ts';
 import { runtimeClause } from '../../lib/cli/progress.ts';
 import { parseCpus, parseMemoryMb } from '../../lib/runtime.ts';
 import { ConfigError, resolveConfig } from '../../lib/perf/config.ts';
-import { renderMarkdownReport } from '../../lib/report/markdown.ts';
-import { renderHtmlReport } from '../../lib/report/html.ts';
+import { renderMarkdownReport } from '../../lib/report/markdown/report.ts';
+import { renderHtmlReport } from '../../lib/report/html/report.ts';
 import { describeRuntime, runFacts } from '../../lib/report/run-info.ts';
 import type { RuntimeInfo, ServerSpec } from '../../lib/types.ts';
 import { seedResults } from './fixtures/seed-results.ts';
 
-const engine = vi.hoisted(() => ({
-  status: { available: false, reason: 'no container engine: connect ENOENT /var/run/docker.sock; start one with scripts/docker-up.sh' } as
-    | { available: true; description: string }
-    | { available: false; reason: string },
+/** What the mocked engine answers; tests set it to an available engine. */
+type EngineStatus = { available: true; description: string } | { available: false; reason: string };
+
+const engine: { status: EngineStatus; asked: number } = vi.hoisted(() => ({
+  status: { available: false, reason: 'no container engine: connect ENOENT /var/run/docker.sock; start one with scripts/docker-up.sh' },
   asked: 0,
 }));
 
 vi.mock('../../lib/container/engine.ts', () => ({
-  containerEngineStatus: async () => {
+  containerEngineStatus: () => {
     engine.asked += 1;
-    return engine.status;
+    return Promise.resolve(engine.status);
   },
 }));
 

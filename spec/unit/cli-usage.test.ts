@@ -202,10 +202,17 @@ describe('gauntlet bench: usage errors', () => {
 
 describe('gauntlet check: usage errors', () => {
   const rows: Array<[string[], string]> = [
+    [['--jobs', '0'], '--jobs "0": must be at least 1'],
+    [['--jobs', '1.5'], '--jobs "1.5": is not a whole number of at least 1'],
+    [['--jobs', 'Infinity'], '--jobs "Infinity": is not a whole number of at least 1'],
+    [['--jobs', '-8'], '--jobs "-8": is not a whole number of at least 1'],
     [['--concurrency', '0'], '--concurrency "0": must be at least 1'],
-    [['--concurrency', '1.5'], '--concurrency "1.5": is not a whole number of at least 1'],
-    [['--concurrency', 'Infinity'], '--concurrency "Infinity": is not a whole number of at least 1'],
-    [['--concurrency', '-8'], '--concurrency "-8": is not a whole number of at least 1'],
+    [['--jobs', '2', '--concurrency', '2'], '--concurrency "2": is the old name of --jobs: give --jobs only'],
+    [['--properties', 'all'], '--properties "all": is not a mode; modes: none, quick, full'],
+    [['--property', 'prop-nope'], '--property "prop-nope": no property has this id; properties: prop-'],
+    [['--properties', 'none', '--property', 'prop-no-traversal'], '--property "prop-no-traversal": runs a property, and --properties is none'],
+    [['--seed', 'x'], '--seed "x": is not a whole number'],
+    [['--shrink-path', '1:2'], '--shrink-path "1:2": replays one property: give exactly one --property'],
     [['--group', 'nope'], '--group "nope": is not a group; groups: '],
     [['--cases', '/no/such/cases'], '--cases "/no/such/cases": is not a folder'],
     [['--server', 'mine=python3 s.py'], `--server "mine=python3 s.py": ${PORT_DETAIL}`],
@@ -213,6 +220,7 @@ describe('gauntlet check: usage errors', () => {
     [['--case', 'get-rot', '--server', SRV], '--case "get-rot": no case has this id'],
     [['--timeout', '5'], 'unknown flag --timeout'],
     [['--concurency', '2'], 'unknown flag --concurency (did you mean --concurrency?)'],
+    [['--job', '2'], 'unknown flag --job (did you mean --jobs?)'],
     [['--root'], '--root needs a value'],
     [['--cases', emptyCases, '--server', SRV], `--cases ${JSON.stringify(emptyCases)}: holds no case files`],
     [['--cases', badCases, '--server', SRV], `--cases ${JSON.stringify(badCases)}: invalid conformance cases: `],
