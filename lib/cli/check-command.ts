@@ -1,11 +1,13 @@
-import { join } from 'node:path';
+/**
+ * `gauntlet check`: its command line, its progress on stderr, and the run itself, cases then
+ * properties against each server, with the grid on stdout and the three report files.
+ */
 import type { ServerSpec } from '../types.ts';
-import type { CaseResult, CheckRun, ServerDeath } from '../conformance/types.ts';
+import type { CaseResult, ServerDeath } from '../conformance/types.ts';
 import {
   SERVER_OPTION_HELP,
   RUNTIME_OPTION_HELP,
   RUNTIME_OPTIONS,
-  containerEngineProblem,
   describeRuntimeSelection,
   parseRuntimeOptions,
   resolveRoot,
@@ -14,24 +16,29 @@ import {
   parseFlags,
   wholeNumber,
   flagError,
+  UsageError,
 } from './args.ts';
 import type { Runtime } from '../runtime.ts';
 import { runtimeClause } from './progress.ts';
-import { killAllNow, type RunningServer } from '../launcher.ts';
-import { handleSignal } from '../exit-hooks.ts';
-import { DEFAULT_DOC_ROOT, REPORTS_DIR } from '../paths.ts';
-import { ResultsStore, timestampName } from '../results-store.ts';
+import type { RunningServer } from '../launcher.ts';
+import { DEFAULT_DOC_ROOT } from '../paths.ts';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, announceReports, openRunStore, printUsage, refusedForEngine, runFolderName, whileInterruptible } from './command.ts';
 import { sanitizeTerminal } from '../report/format.ts';
-import { CASES_DIR, CASE_GROUPS, CaseError, loadCases, selectCases, type LoadedCase } from '../conformance/registry.ts';
+import { CASES_DIR, CASE_GROUPS, CaseError, caseGroups, loadCases, selectCases, type LoadedCase } from '../conformance/registry.ts';
 import { CONFORMANCE_ENV } from '../conformance/runner.ts';
 import { renderGrid } from '../conformance/grid.ts';
 import { runCheck, writeCheckFiles, type CheckEvents } from '../conformance/check-run.ts';
 import { countVerdicts, countsLine, runFailed } from '../conformance/summary.ts';
+import { PROPERTIES_MODES, type GauntletProperty, type PropertiesMode } from '../conformance/properties/types.ts';
+import { PROPERTIES, PROPERTY_IDS, propertyById } from '../conformance/properties/registry.ts';
+import { isShrinkPath, modeSettings, runSeed, seedLine, seedProblem } from '../conformance/properties/settings.ts';
+import { propertiesFailed, propertyCountsLine, type PropertyRecord } from '../conformance/properties/record.ts';
 
 export const CHECK_USAGE = `usage: gauntlet check [options]
 
-Runs the HTTP/1.1 conformance cases (spec/conformance/cases/) against each server, one server at
-a time, prints a grid of cases by servers, and writes check.junit.xml, check.json and check.html.
+Runs the HTTP/1.1 conformance cases (lib/conformance/cases/), then the fast-check properties
+(requests generated from the RFC grammar), against each server, one server at a time, prints a
+grid of cases and properties by servers, and writes check.junit.xml, check.json and check.html.
 A MUST requirement missed fails (exit code 1), a SHOULD requirement missed warns, informational
 cases never fail. A server that does not start, or stops during the check, fails.
 
@@ -41,20 +48,46 @@ ${RUNTIME_OPTION_HELP}
   --case ID              run only this case (repeatable)
   --group G              run only the cases of this group (repeatable): ${CASE_GROUPS.join(', ')}
   --out DIR              the report folder (default reports/<timestamp>-check)
-  --concurrency N        cases run at once against a server, each on its own connection (default 8)
+  --jobs N               cases run at once against a server, each on its own connection (default 8)
+  --properties MODE      the properties after the cases: none, quick (default: a few seconds a
+                         server) or full (many more generated requests)
+  --property ID          run only this property (repeatable), and no cases unless --case or
+                         --group asks for some; the properties:
+${PROPERTY_IDS.map((id) => `                           ${id}`).join('\n')}
+  --seed S               the properties' seed (default GAUNTLET_SEED, else a random one; printed)
+  --shrink-path P        replay one counterexample of one --property: the path a failure printed
   --root DIR             the document root given to servers as {root} (default fixtures/www)
-  --cases DIR            load the case files from DIR (default spec/conformance/cases)
+  --cases DIR            load the case files from DIR (default lib/conformance/cases)
   -h, --help             this text
 
 Servers are started with ${Object.entries(CONFORMANCE_ENV).map(([k, v]) => `${k}=${v}`).join(' and ')} in their
-environment, so that cases about timeouts finish quickly against servers that read them.`;
+environment, so that cases about timeouts finish quickly against servers that read them.
+A failing property prints its shrunk request and the command that replays it:
+  gauntlet check --server NAME --property ID --seed S --shrink-path P`;
+
+/** The one line --concurrency prints: it still works, under its new name. */
+export const CONCURRENCY_WARNING = 'check: --concurrency is now --jobs (cases run at once); --concurrency will be removed';
+
+const DEFAULT_JOBS = '8';
 
 export interface CheckArgs {
   servers: ServerSpec[];
   caseIds: string[];
   groups: string[];
   out: string | null;
+  /** Cases run at once against a server (--jobs). */
   concurrency: number;
+  /** The properties after the cases. */
+  properties: PropertiesMode;
+  /** The properties to run: every one, or those --property names. */
+  propertyList: GauntletProperty[];
+  /** --property was given: only those properties run, and cases only if --case or --group asks. */
+  propertiesChosen: boolean;
+  /** The properties' seed; null when no property runs. */
+  seed: number | null;
+  shrinkPath?: string;
+  /** --concurrency was given: it warns once. */
+  concurrencyAlias: boolean;
   root: string;
   casesDir: string;
   /** Where the servers run. */
@@ -72,26 +105,73 @@ export const CHECK_OPTIONS = {
   case: { type: 'string', multiple: true },
   group: { type: 'string', multiple: true },
   out: { type: 'string' },
-  concurrency: { type: 'string', default: '8' },
+  jobs: { type: 'string' },
+  /** The old name of --jobs, kept working with a warning. */
+  concurrency: { type: 'string' },
+  properties: { type: 'string', default: 'quick' },
+  property: { type: 'string', multiple: true },
+  seed: { type: 'string' },
+  'shrink-path': { type: 'string' },
   root: { type: 'string', default: DEFAULT_DOC_ROOT },
   cases: { type: 'string', default: CASES_DIR },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
+/** --jobs, or its old name --concurrency; both at once is a usage error. */
+function parseJobs(jobs: string | undefined, concurrency: string | undefined): number {
+  if (jobs !== undefined && concurrency !== undefined) throw flagError('--concurrency', concurrency, 'is the old name of --jobs: give --jobs only');
+  if (concurrency !== undefined) return wholeNumber('--concurrency', concurrency, 1);
+  return wholeNumber('--jobs', jobs ?? DEFAULT_JOBS, 1);
+}
+
+interface PropertyFlags {
+  properties: string;
+  property?: string[];
+  seed?: string;
+  'shrink-path'?: string;
+}
+
+/** The properties a check runs, its seed and shrink path, each flag checked. */
+export function parsePropertyFlags(v: PropertyFlags, env: NodeJS.ProcessEnv = process.env): Pick<CheckArgs, 'properties' | 'propertyList' | 'propertiesChosen' | 'seed' | 'shrinkPath'> {
+  if (!(PROPERTIES_MODES as readonly string[]).includes(v.properties)) throw flagError('--properties', v.properties, `is not a mode; modes: ${PROPERTIES_MODES.join(', ')}`);
+  const properties = v.properties as PropertiesMode;
+  const ids = v.property ?? [];
+  const propertyList = ids.map((id) => {
+    const p = propertyById(id);
+    if (!p) throw flagError('--property', id, `no property has this id; properties: ${PROPERTY_IDS.join(', ')}`);
+    return p;
+  });
+  if (properties === 'none' && ids.length > 0) throw flagError('--property', ids[0] ?? '', 'runs a property, and --properties is none');
+  if (v.seed !== undefined && seedProblem(v.seed)) throw flagError('--seed', v.seed, 'is not a whole number');
+  const path = v['shrink-path'];
+  if (path !== undefined) {
+    if (!isShrinkPath(path)) throw flagError('--shrink-path', path, 'is not a fast-check path such as 12:0:3');
+    if (ids.length !== 1) throw flagError('--shrink-path', path, 'replays one property: give exactly one --property');
+  }
+  if (properties === 'none') return { properties, propertyList: [], propertiesChosen: false, seed: null };
+  let seed: number;
+  try {
+    seed = v.seed !== undefined ? Number(v.seed) : runSeed(env);
+    // The variables that tune the runs are checked now, before any server starts.
+    modeSettings(properties, seed, path, env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return { properties, propertyList: ids.length > 0 ? propertyList : [...PROPERTIES], propertiesChosen: ids.length > 0, seed, ...(path !== undefined ? { shrinkPath: path } : {}) };
+}
+
 /** `gauntlet check`'s command line, every value checked before anything starts or is written. */
 export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
   const v = parseFlags(argv, CHECK_OPTIONS);
-  const base = { caseIds: v.case ?? [], groups: v.group ?? [] };
-  if (v.help) return { ...base, out: null, casesDir: CASES_DIR, servers: [], concurrency: 1, root: v.root, runtime: 'process', help: true };
-  for (const g of base.groups) {
-    if (!(CASE_GROUPS as readonly string[]).includes(g)) throw flagError('--group', g, `is not a group; groups: ${CASE_GROUPS.join(', ')}`);
-  }
-  const concurrency = wholeNumber('--concurrency', v.concurrency, 1);
+  const base = { caseIds: v.case ?? [], groups: v.group ?? [], concurrencyAlias: v.concurrency !== undefined };
+  if (v.help) return { ...base, out: null, casesDir: CASES_DIR, servers: [], concurrency: 1, properties: 'none', propertyList: [], propertiesChosen: false, seed: null, root: v.root, runtime: 'process', help: true };
+  const concurrency = parseJobs(v.jobs, v.concurrency);
+  const properties = parsePropertyFlags(v);
   const casesDir = resolveRoot(v.cases, '--cases');
   const root = resolveRoot(v.root);
   const out = resolveOut(v.out);
   const servers = await resolveServers(v.server);
-  return { ...base, out, casesDir, servers, ...parseRuntimeOptions(v, servers), concurrency, root, help: false };
+  return { ...base, out, casesDir, servers, ...parseRuntimeOptions(v, servers), concurrency, ...properties, root, help: false };
 }
 
 /**
@@ -119,6 +199,11 @@ export function selectedCases<T extends LoadedCase>(loaded: readonly T[], args: 
       const near = ids.filter((k) => k.includes(id) || id.includes(k) || commonPrefix(k, id) >= 6).slice(0, 5);
       throw flagError('--case', id, `no case has this id${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`);
     }
+  }
+  // Groups are the files of the case folder, so --group is checked against the cases loaded.
+  const groups = caseGroups(loaded);
+  for (const g of args.groups) {
+    if (!groups.includes(g)) throw flagError('--group', g, `is not a group; groups: ${groups.join(', ')}`);
   }
   const selected = selectCases(loaded, { ids: args.caseIds, groups: args.groups });
   if (selected.length === 0) {
@@ -165,67 +250,63 @@ export function checkProgress(stream: NodeJS.WriteStream): CheckEvents {
       const then = death.restarted ? `restarted at ${server.url} (pid ${server.pid})` : `not restarted: ${death.notRestartedBecause ?? ''}`;
       stream.write(`      ${sanitizeTerminal(name)} exited (${death.exit})${sanitizeTerminal(during)}; ${sanitizeTerminal(then)}\n`);
     },
+    propertiesStarting(name: string, count: number) {
+      stream.write(`      ${count} propert${count === 1 ? 'y' : 'ies'} against ${sanitizeTerminal(name)}\n`);
+    },
+    propertiesFinished(name: string, records: PropertyRecord[], ms: number) {
+      stream.write(`      ${sanitizeTerminal(name)}: properties ${propertyCountsLine(records)} (${(ms / 1000).toFixed(1)} s)\n`);
+    },
   };
 }
 
+/** The cases a check runs: none when --property alone chose what runs. */
+async function casesToRun(args: CheckArgs): Promise<LoadedCase[]> {
+  if (args.propertiesChosen && args.caseIds.length === 0 && args.groups.length === 0) return [];
+  return selectedCases(await loadCheckCases(args.casesDir), args);
+}
+
 /**
- * `gauntlet check`. Exit codes: 0 no MUST requirement missed; 1 a MUST miss, or a server that
- * failed to start or stopped; 2 usage; 130 interrupted (what was checked is still reported).
+ * `gauntlet check`. Exit codes: 0 no MUST requirement missed; 1 a MUST miss (a case or a
+ * property), or a server that failed to start or stopped; 2 usage; 130 interrupted (what was
+ * checked is still reported).
  */
 export async function checkCommand(argv: string[]): Promise<number> {
   const args = await parseCheckArgs(argv);
-  if (args.help) {
-    process.stdout.write(`${CHECK_USAGE}\n`);
-    return 0;
-  }
-  const selected = selectedCases(await loadCheckCases(args.casesDir), args);
-  // Checked before anything is started or written: without an engine no server can run.
-  const engineProblem = await containerEngineProblem(args.runtime);
-  if (engineProblem) {
-    process.stderr.write(`gauntlet check: ${engineProblem}\n`);
-    return 2;
-  }
+  if (args.help) return printUsage(CHECK_USAGE);
+  if (args.concurrencyAlias) process.stderr.write(`${CONCURRENCY_WARNING}\n`);
+  const selected = await casesToRun(args);
+  if (await refusedForEngine('gauntlet check', args.runtime)) return EXIT_USAGE;
+  const propertyCount = args.seed === null ? '' : `, ${args.propertyList.length} propert${args.propertyList.length === 1 ? 'y' : 'ies'} (${args.properties})`;
+  const store = await openRunStore({
+    label: 'gauntlet check',
+    out: args.out,
+    defaultName: runFolderName('', '-check'),
+    summary: `${selected.length} case(s)${propertyCount}, ${args.servers.length} server(s), ${describeRuntimeSelection(args)}`,
+  });
+  if (args.seed !== null) process.stderr.write(`${seedLine(args.seed)}\n`);
 
-  const store = await ResultsStore.create(args.out ?? join(REPORTS_DIR, `${timestampName(new Date())}-check`));
-  process.stderr.write(
-    `gauntlet check: ${selected.length} case(s), ${args.servers.length} server(s), ${describeRuntimeSelection(args)}\n  writing to ${store.dir}\n`,
-  );
-
-  const abort = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      process.stderr.write(`\n${signal}: finishing the cases under way and writing what was checked (again to quit at once)\n`);
-      abort.abort();
-    } else {
-      killAllNow();
-      process.exit(130);
-    }
-  };
-  const releaseSignals = [handleSignal('SIGINT', onSignal), handleSignal('SIGTERM', onSignal)];
-  let run: CheckRun;
-  try {
-    run = await runCheck(
+  const run = await whileInterruptible('finishing the cases under way and writing what was checked', (signal) =>
+    runCheck(
       {
         servers: args.servers,
         cases: selected,
         root: args.root,
         concurrency: args.concurrency,
-        signal: abort.signal,
+        signal,
         runtime: args.runtime,
         cpus: args.cpus,
         memoryMb: args.memoryMb,
+        properties: args.properties,
+        propertyList: args.propertyList,
+        ...(args.seed !== null ? { seed: args.seed } : {}),
+        ...(args.shrinkPath !== undefined ? { shrinkPath: args.shrinkPath } : {}),
       },
       checkProgress(process.stderr),
-    );
-  } finally {
-    for (const release of releaseSignals) release();
-  }
+    ),
+  );
 
   process.stdout.write(`\n${renderGrid(run, { color: Boolean(process.stdout.isTTY) })}\n`);
-  const files = await writeCheckFiles(store, run);
-  process.stderr.write(`\nreports: ${files.join(', ')}\n`);
-  if (run.status === 'interrupted') return 130;
-  return runFailed(run) ? 1 : 0;
+  announceReports(await writeCheckFiles(store, run));
+  if (run.status === 'interrupted') return EXIT_INTERRUPTED;
+  return runFailed(run) || propertiesFailed(run) ? EXIT_FAILED : EXIT_OK;
 }

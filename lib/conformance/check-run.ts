@@ -1,20 +1,28 @@
 /**
  * A conformance run over several servers, one at a time, and its report files: what
- * `gauntlet check` does, and what `gauntlet bench` does after measuring the same servers.
+ * `gauntlet check` does, and what `gauntlet bench` does after measuring the same servers. Each
+ * server gets the cases, then (when asked for) the properties, on the same running instance.
  */
 import type { ServerSpec } from '../types.ts';
-import type { CaseInfo, CaseResult, CheckRun, CheckServerRecord, ServerDeath } from './types.ts';
+import type { CaseInfo, CaseResult, CheckServerRecord, ServerDeath } from './types.ts';
 import type { LoadedCase } from './registry.ts';
 import type { ResultsStore } from '../results-store.ts';
 import { describeExit, type RunningServer } from '../launcher.ts';
 import { launchServer, type Runtime, type ServerLaunchOptions } from '../runtime.ts';
-import { gauntletVersion } from '../machine.ts';
+import { gauntletVersion, machineInfo } from '../machine.ts';
+import { runEnvelope } from '../envelope.ts';
+import { lastLines } from '../output-tail.ts';
 import { caseInfo } from './registry.ts';
 import { CONFORMANCE_ENV, DEFAULT_CASE_TIMEOUT_MS, runCasesDetailed, type ServerWatch } from './runner.ts';
 import { printfReplay, serverFlagFor } from './wire-log.ts';
 import { renderJunit } from './junit.ts';
 import { renderCheckJson } from './json.ts';
 import { renderCheckHtml } from './html.ts';
+import type { GauntletProperty, PropertiesMode, PropertySettings } from './properties/types.ts';
+import { PROPERTIES } from './properties/registry.ts';
+import { runProperties } from './properties/schedule.ts';
+import { modeSettings, runSeed } from './properties/settings.ts';
+import { propertyRecord, type PropertyCheckRun, type PropertyRecord, type PropertyServerRecord } from './properties/record.ts';
 
 /** What a check reports while it goes. */
 export interface CheckEvents {
@@ -25,6 +33,9 @@ export interface CheckEvents {
   failed?(name: string, message: string): void;
   /** The server exited during the check; `death` says whether it was started again. */
   exited?(name: string, death: ServerDeath, server: RunningServer): void;
+  /** The properties are about to run against the server. */
+  propertiesStarting?(name: string, count: number): void;
+  propertiesFinished?(name: string, records: PropertyRecord[], ms: number): void;
 }
 
 export interface CheckOptions {
@@ -43,6 +54,14 @@ export interface CheckOptions {
   cpus?: number;
   /** Container memory limit, MiB (overrides the manifest's). */
   memoryMb?: number;
+  /** The properties after the cases: none (the default), quick or full. */
+  properties?: PropertiesMode;
+  /** The properties to run (default every one), when `properties` is not none. */
+  propertyList?: readonly GauntletProperty[];
+  /** The properties' seed (default GAUNTLET_SEED's, or a random one). */
+  seed?: number;
+  /** Replays this fast-check path (one property). */
+  shrinkPath?: string;
 }
 
 /** The cases as reports show them, with the printf line that replays each. */
@@ -52,15 +71,6 @@ export function caseInfos(loaded: readonly LoadedCase[]): CaseInfo[] {
     printfReplay: printfReplay(l.case.request),
     timeoutMs: l.case.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS,
   }));
-}
-
-function tailText(server: RunningServer, lines = 8): string {
-  return (server.stderr().trim() || server.stdout().trim()).split('\n').slice(-lines).join('\n');
-}
-
-function outputTail(server: RunningServer, lines = 8): string {
-  const text = tailText(server, lines);
-  return text ? `\n${text}` : '';
 }
 
 /** The server now running, and how to start it again the same way. */
@@ -73,7 +83,7 @@ function watchServer(spec: ServerSpec, launchOpts: ServerLaunchOptions, watched:
   return {
     exited: () => {
       const server = watched.server;
-      return server.exited.then((info) => ({ exit: describeExit(info), outputTail: tailText(server) }));
+      return server.exited.then((info) => ({ exit: describeExit(info), outputTail: lastLines(server) }));
     },
     restart: async () => {
       await watched.server.stop();
@@ -92,84 +102,112 @@ function serverError(deaths: readonly ServerDeath[], server: RunningServer): str
   const down = deaths.find((d) => !d.restarted);
   if (down) return `exited during the check (${down.exit}) and is down: ${down.notRestartedBecause ?? 'not started again'}${down.outputTail ? `\n${down.outputTail}` : ''}`;
   const exit = server.exitInfo();
-  if (exit) return `exited during the check (${describeExit(exit)})${outputTail(server)}`;
-  return undefined;
+  if (!exit) return undefined;
+  const tail = lastLines(server);
+  return `exited during the check (${describeExit(exit)})${tail ? `\n${tail}` : ''}`;
+}
+
+/** The command the server runs as: in a container the manifest's container argv, not its process command. */
+function runningCommand(spec: ServerSpec, runtime: Runtime | undefined): string {
+  return runtime === 'container' && spec.container ? spec.container.command.join(' ') : spec.command;
+}
+
+/** The cases against one running server; the server may be replaced if it exits and is restarted. */
+async function checkCases(spec: ServerSpec, record: CheckServerRecord, watched: Watched, launchOpts: ServerLaunchOptions, opts: CheckOptions, events: CheckEvents): Promise<CaseResult[]> {
+  if (opts.cases.length === 0) return [];
+  const server = watched.server;
+  const ran = await runCasesDetailed(
+    opts.cases.map((l) => l.case),
+    { host: server.host, port: server.port, root: opts.root, capabilities: record.capabilities, name: spec.name },
+    {
+      concurrency: opts.concurrency,
+      signal: opts.signal,
+      onResult: (r, done, total) => events.result?.(r, done, total),
+      watch: watchServer(spec, launchOpts, watched),
+      onExit: (death) => events.exited?.(spec.name, death, watched.server),
+    },
+  );
+  if (ran.deaths.length > 0) record.deaths = ran.deaths;
+  if (ran.stoppedAnswering) record.stoppedAnswering = ran.stoppedAnswering;
+  return ran.results;
+}
+
+/** The properties against the server the cases left running; none when it is down or the check was stopped. */
+async function checkProperties(spec: ServerSpec, record: PropertyServerRecord, server: RunningServer, opts: CheckOptions, settings: PropertySettings | null, events: CheckEvents): Promise<void> {
+  const list = opts.propertyList ?? PROPERTIES;
+  if (!settings || list.length === 0 || opts.signal?.aborted || server.exitInfo() || record.stoppedAnswering) return;
+  events.propertiesStarting?.(spec.name, list.length);
+  const started = Date.now();
+  // A replay runs the server where this check ran it.
+  const serverFlag = opts.runtime === 'container' ? `${record.serverFlag} --runtime container` : record.serverFlag;
+  const target = { host: server.host, port: server.port, root: opts.root, capabilities: record.capabilities, name: spec.name, serverFlag };
+  record.properties = (await runProperties(target, list, settings)).map(propertyRecord);
+  events.propertiesFinished?.(spec.name, record.properties, Date.now() - started);
+}
+
+/** One server: started, checked, stopped; what it did goes into `run`. */
+async function checkServer(spec: ServerSpec, run: PropertyCheckRun, opts: CheckOptions, settings: PropertySettings | null, events: CheckEvents): Promise<void> {
+  const record: PropertyServerRecord = {
+    name: spec.name,
+    command: runningCommand(spec, opts.runtime),
+    source: spec.source,
+    capabilities: spec.capabilities ?? [],
+    serverFlag: serverFlagFor(spec),
+  };
+  run.servers.push(record);
+  const launchOpts: ServerLaunchOptions = { root: opts.root, env: { ...CONFORMANCE_ENV }, runtime: opts.runtime, cpus: opts.cpus, memoryMb: opts.memoryMb };
+  let server: RunningServer;
+  try {
+    server = await launchServer(spec, launchOpts);
+  } catch (err) {
+    record.error = `did not start: ${(err as Error).message}`;
+    events.failed?.(spec.name, (err as Error).message.split('\n')[0] ?? '');
+    return;
+  }
+  if (server.runtime) record.runtime = server.runtime;
+  events.ready?.(server, opts.cases.length);
+  const started = Date.now();
+  const watched: Watched = { server };
+  try {
+    const results = await checkCases(spec, record, watched, launchOpts, opts, events);
+    run.results.push(...results);
+    if (opts.cases.length > 0) events.finished?.(spec.name, results, Date.now() - started);
+    await checkProperties(spec, record, watched.server, opts, settings, events);
+  } finally {
+    const error = serverError(record.deaths ?? [], watched.server);
+    if (error) record.error = error;
+    await watched.server.stop();
+  }
+  if (record.error) events.failed?.(spec.name, record.error.split('\n')[0] ?? '');
+}
+
+/** The properties' settings for a run, or null when it runs none. */
+function runSettings(opts: CheckOptions): PropertySettings | null {
+  const mode = opts.properties ?? 'none';
+  if (mode === 'none') return null;
+  return modeSettings(mode, opts.seed ?? runSeed(), opts.shrinkPath);
 }
 
 /**
- * Runs the cases against each server in turn. Servers get CONFORMANCE_ENV, so that cases about
- * timeouts finish quickly against servers that read it. A server that exits during the check
- * is started again with the same options (see runCasesDetailed), each exit recorded; one that
- * does not start, or cannot be started again, is recorded with an error (the reports count it
- * as a failure), and so is one that stopped answering.
+ * Runs the cases, then the properties asked for, against each server in turn. Servers get
+ * CONFORMANCE_ENV, so that cases about timeouts finish quickly against servers that read it. A
+ * server that exits during the check is started again with the same options (see
+ * runCasesDetailed), each exit recorded; one that does not start, or cannot be started again,
+ * is recorded with an error (the reports count it as a failure), and so is one that stopped
+ * answering. Properties run only against a server still up after its cases.
  */
-export async function runCheck(opts: CheckOptions, events: CheckEvents = {}): Promise<CheckRun> {
-  const cases = opts.cases.map((l) => l.case);
-  const run: CheckRun = {
-    tool: 'gauntlet',
-    command: 'check',
-    version: gauntletVersion(),
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
+export async function runCheck(opts: CheckOptions, events: CheckEvents = {}): Promise<PropertyCheckRun> {
+  const run: PropertyCheckRun = {
+    ...runEnvelope<PropertyServerRecord, 'check'>('check', { version: gauntletVersion(), machine: machineInfo() }),
     status: 'complete',
     cases: caseInfos(opts.cases),
-    servers: [],
     results: [],
   };
+  const settings = runSettings(opts);
   for (const [i, spec] of opts.servers.entries()) {
     if (opts.signal?.aborted) break;
-    const record: CheckServerRecord = {
-      name: spec.name,
-      command: spec.command,
-      source: spec.source,
-      capabilities: spec.capabilities ?? [],
-      serverFlag: serverFlagFor(spec),
-    };
-    run.servers.push(record);
     events.starting?.(spec, i, opts.servers.length);
-    const launchOpts: ServerLaunchOptions = {
-      root: opts.root,
-      env: { ...CONFORMANCE_ENV },
-      runtime: opts.runtime,
-      cpus: opts.cpus,
-      memoryMb: opts.memoryMb,
-    };
-    let server: RunningServer;
-    try {
-      server = await launchServer(spec, launchOpts);
-    } catch (err) {
-      record.error = `did not start: ${(err as Error).message}`;
-      events.failed?.(spec.name, (err as Error).message.split('\n')[0] ?? '');
-      continue;
-    }
-    if (server.runtime) record.runtime = server.runtime;
-    events.ready?.(server, cases.length);
-    const started = Date.now();
-    const watched: Watched = { server };
-    let results: CaseResult[] = [];
-    try {
-      const ran = await runCasesDetailed(
-        cases,
-        { host: server.host, port: server.port, root: opts.root, capabilities: record.capabilities, name: spec.name },
-        {
-          concurrency: opts.concurrency,
-          signal: opts.signal,
-          onResult: (r, done, total) => events.result?.(r, done, total),
-          watch: watchServer(spec, launchOpts, watched),
-          onExit: (death) => events.exited?.(spec.name, death, watched.server),
-        },
-      );
-      results = ran.results;
-      if (ran.deaths.length > 0) record.deaths = ran.deaths;
-      if (ran.stoppedAnswering) record.stoppedAnswering = ran.stoppedAnswering;
-    } finally {
-      const error = serverError(record.deaths ?? [], watched.server);
-      if (error) record.error = error;
-      await watched.server.stop();
-    }
-    run.results.push(...results);
-    events.finished?.(spec.name, results, Date.now() - started);
-    if (record.error) events.failed?.(spec.name, record.error.split('\n')[0] ?? '');
+    await checkServer(spec, run, opts, settings, events);
   }
   if (opts.signal?.aborted) run.status = 'interrupted';
   run.finishedAt = new Date().toISOString();
@@ -177,7 +215,7 @@ export async function runCheck(opts: CheckOptions, events: CheckEvents = {}): Pr
 }
 
 /** check.junit.xml, check.json and check.html in the store's folder; resolves to their paths. */
-export async function writeCheckFiles(store: ResultsStore, run: CheckRun): Promise<string[]> {
+export async function writeCheckFiles(store: ResultsStore, run: PropertyCheckRun): Promise<string[]> {
   return [
     await store.writeText('check.junit.xml', renderJunit(run)),
     await store.writeText('check.json', renderCheckJson(run)),

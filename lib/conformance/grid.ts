@@ -1,9 +1,12 @@
 /**
  * The terminal view of a conformance run: a grid of cases by servers, a summary line per
  * server, and for each result that needs attention its reason and the command that replays it.
- * Words, not only colours, carry the verdicts, so the grid reads the same in a CI log.
+ * Properties follow the cases: a line each in the grid, and for a failure its shrunk
+ * counterexample and the command that replays it. Words, not only colours, carry the verdicts,
+ * so the grid reads the same in a CI log.
  */
-import type { CheckRun, Verdict } from './types.ts';
+import type { Verdict } from './types.ts';
+import { allProperties, propertyCountsLine, serverProperties, type PropertyCheckRun } from './properties/record.ts';
 import { sanitizeTerminal } from '../report/format.ts';
 import { caseById, countVerdicts, countsLine, resultDetail, serverNotes, serverResults } from './summary.ts';
 
@@ -37,10 +40,57 @@ function paint(verdict: Verdict, text: string, color: boolean): string {
   return `${on}${text}${off}`;
 }
 
-export function renderGrid(run: CheckRun, options: GridOptions = {}): string {
+/** The property ids of the run, in the order they ran. */
+function propertyIds(run: PropertyCheckRun): string[] {
+  return [...new Set(allProperties(run).map((p) => p.record.id))];
+}
+
+/** One line per property, after the cases, in the cases' columns. */
+function propertyRows(run: PropertyCheckRun, widths: { id: number; level: number; columns: number[] }, color: boolean): string[] {
+  const ids = propertyIds(run);
+  if (ids.length === 0) return [];
+  const out = [color ? '\u001b[1mproperties\u001b[22m' : '[properties]'];
+  for (const id of ids) {
+    const level = allProperties(run).find((p) => p.record.id === id)?.record.level ?? 'MUST';
+    const cells = run.servers.map((s, i) => {
+      const width = widths.columns[i] ?? 5;
+      const r = serverProperties(s).find((p) => p.id === id);
+      if (!r) return (s.error ? 'down' : '-').padEnd(width);
+      return paint(r.verdict, LABEL[r.verdict].padEnd(width), color);
+    });
+    out.push([id.padEnd(widths.id), (level === 'informational' ? 'info' : level).padEnd(widths.level), ...cells].join('  ').trimEnd());
+  }
+  return out;
+}
+
+/** Each property that failed or warned: its reason, replay command and shrunk counterexample. */
+function propertyAttention(run: PropertyCheckRun, color: boolean): string[] {
+  const out: string[] = [];
+  for (const { server, record: r } of allProperties(run)) {
+    if (r.verdict !== 'fail' && r.verdict !== 'warn') continue;
+    out.push('', `${paint(r.verdict, LABEL[r.verdict], color)} ${sanitizeTerminal(server)} ${r.id} (${r.level}, ${r.rfc}): ${sanitizeTerminal(r.reason ?? '')}`);
+    out.push(`     replay: ${sanitizeTerminal(r.replay)}`);
+    if (r.counterexample && r.counterexample !== r.reason) out.push(...sanitizeTerminal(r.counterexample).split('\n').map((l) => `     ${l}`));
+  }
+  return out;
+}
+
+/** A server's summary line: its case counts, then its property counts when properties ran. */
+function summaryLine(run: PropertyCheckRun, s: PropertyCheckRun['servers'][number], color: boolean): string {
+  const counts = countVerdicts(serverResults(run, s.name));
+  const properties = serverProperties(s);
+  // A run of properties alone has no case counts to give.
+  const caseCounts = run.cases.length > 0 || properties.length === 0 ? [countsLine(counts)] : [];
+  const parts = [...caseCounts, ...(properties.length > 0 ? [`properties ${propertyCountsLine(properties)}`] : []), ...serverNotes(s).map(sanitizeTerminal)];
+  let line = `${sanitizeTerminal(s.name)}: ${parts.join('; ')}`;
+  if (s.error) line += `; ${paint('fail', 'FAILED', color)}: ${sanitizeTerminal(s.error.split('\n')[0] ?? s.error)}`;
+  return line;
+}
+
+export function renderGrid(run: PropertyCheckRun, options: GridOptions = {}): string {
   const color = options.color ?? false;
   const servers = run.servers;
-  const idWidth = Math.max(4, ...run.cases.map((c) => c.id.length));
+  const idWidth = Math.max(4, ...run.cases.map((c) => c.id.length), ...propertyIds(run).map((id) => id.length));
   const levelWidth = 6;
   const colWidths = servers.map((s) => Math.max(LABEL['not-run'].length, s.name.length));
   const out: string[] = [];
@@ -62,15 +112,10 @@ export function renderGrid(run: CheckRun, options: GridOptions = {}): string {
     });
     out.push([c.id.padEnd(idWidth), level.padEnd(levelWidth), ...cells].join('  ').trimEnd());
   }
+  out.push(...propertyRows(run, { id: idWidth, level: levelWidth, columns: colWidths }, color));
 
   out.push('');
-  for (const s of servers) {
-    const counts = countVerdicts(serverResults(run, s.name));
-    const name = sanitizeTerminal(s.name);
-    let line = [`${name}: ${countsLine(counts)}`, ...serverNotes(s).map(sanitizeTerminal)].join('; ');
-    if (s.error) line += `; ${paint('fail', 'FAILED', color)}: ${sanitizeTerminal(s.error.split('\n')[0] ?? s.error)}`;
-    out.push(line);
-  }
+  for (const s of servers) out.push(summaryLine(run, s, color));
 
   const attention = run.results.filter((r) => r.verdict === 'fail' || r.verdict === 'warn' || r.verdict === 'harness-error');
   if (attention.length > 0) {
@@ -82,6 +127,7 @@ export function renderGrid(run: CheckRun, options: GridOptions = {}): string {
       out.push(`     replay: ${sanitizeTerminal(resultDetail(run, r).replay)}`);
     }
   }
+  out.push(...propertyAttention(run, color));
   // Cases not run share one reason per server: one line each, not one per case.
   for (const s of servers) {
     const skipped = serverResults(run, s.name).filter((r) => r.verdict === 'not-run');

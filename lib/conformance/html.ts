@@ -1,13 +1,16 @@
 /**
  * The conformance part of an HTML report: a colour-coded grid of cases by servers and, for
  * each result that did not pass, a <details> element with its reason, wire log and replay
- * commands. Built as HtmlSections so that it fits in check.html or any other report page.
- * Styles are inline: the page's shared stylesheet knows nothing of verdicts.
+ * commands, then the properties: a table of properties by servers and, for each failure, its
+ * shrunk counterexample and replay command. Built as HtmlSections so that it fits in check.html
+ * or any other report page. Styles are inline: the page's shared stylesheet knows nothing of
+ * verdicts.
  */
 import type { CaseResult, CheckRun, Verdict } from './types.ts';
 import { escapeHtml } from '../report/format.ts';
 import { htmlDocument, sectionId, type HtmlSection } from '../report/html.ts';
 import { caseById, countVerdicts, countsLine, resultDetail, serverNotes, serverResults } from './summary.ts';
+import { allProperties, propertyCountsLine, serverProperties, type PropertyRecord } from './properties/record.ts';
 
 const STYLE: Record<Verdict, string> = {
   pass: 'background:#dff3e0;color:#05620a',
@@ -67,7 +70,8 @@ function gridTable(run: CheckRun): string {
 
 function summaryList(run: CheckRun): string {
   const items = run.servers.map((s) => {
-    const counts = [countsLine(countVerdicts(serverResults(run, s.name))), ...serverNotes(s)].join('; ');
+    const properties = serverProperties(s);
+    const counts = [countsLine(countVerdicts(serverResults(run, s.name))), ...(properties.length > 0 ? [`properties ${propertyCountsLine(properties)}`] : []), ...serverNotes(s)].join('; ');
     const error = s.error ? `<div class="error"><pre>${escapeHtml(s.error)}</pre></div>` : '';
     const exits = (s.deaths ?? [])
       .filter((d) => d.outputTail)
@@ -92,14 +96,49 @@ function details(run: CheckRun, r: CaseResult): string {
   return `<details id="${anchor(r)}">\n<summary><span style="${STYLE[r.verdict]};padding:0 4px">${escapeHtml(LABEL[r.verdict])}</span> ${escapeHtml(title.slice(LABEL[r.verdict].length + 1))}</summary>\n${body.join('\n')}\n</details>`;
 }
 
+function propertyAnchor(server: string, id: string): string {
+  return `p-${sectionId(server)}--${sectionId(id)}`;
+}
+
+/** Properties by servers, or '' when none ran. */
+function propertyTable(run: CheckRun): string {
+  const ids = [...new Set(allProperties(run).map((p) => p.record.id))];
+  if (ids.length === 0) return '';
+  const head = [`<th style="${CELL}">property</th>`, `<th style="${CELL}">level</th>`, `<th style="${CELL}">RFC</th>`, ...run.servers.map((s) => `<th style="${CELL}">${escapeHtml(s.name)}</th>`)];
+  const rows = ids.map((id) => {
+    const described = allProperties(run).find((p) => p.record.id === id)!.record;
+    const cells = run.servers.map((s) => {
+      const r = serverProperties(s).find((p) => p.id === id);
+      if (!r) return `<td style="${CELL}color:#777">${s.error ? 'server down' : '&ndash;'}</td>`;
+      const label = escapeHtml(LABEL[r.verdict]);
+      const text = r.verdict === 'fail' || r.verdict === 'warn' ? `<a href="#${propertyAnchor(s.name, id)}" style="color:inherit">${label}</a>` : label;
+      return `<td style="${CELL}${STYLE[r.verdict]}" title="${escapeHtml(r.reason ?? `${r.runs} runs, seed ${r.seed}`)}">${text}</td>`;
+    });
+    return `<tr><td style="${CELL}" title="${escapeHtml(described.name)}"><code>${escapeHtml(id)}</code></td><td style="${CELL}">${escapeHtml(described.level)}</td><td style="${CELL}">${escapeHtml(described.rfc)}</td>${cells.join('')}</tr>`;
+  });
+  return `<h3>Properties</h3>\n<div class="table-wrap">\n<table style="border-collapse:collapse;margin:.5em 0">\n<tr>${head.join('')}</tr>\n${rows.join('\n')}\n</table>\n</div>`;
+}
+
+function propertyDetails(server: string, r: PropertyRecord): string {
+  const body = [
+    `<p>${escapeHtml(r.name)} (${escapeHtml(r.level)}, ${escapeHtml(r.rfc)}); seed ${r.seed}, ${r.runs} runs${r.path ? `, path ${escapeHtml(r.path)}` : ''}</p>`,
+    r.counterexample ? `<pre>${escapeHtml(r.counterexample)}</pre>` : '',
+    `<p>Replay: <code>${escapeHtml(r.replay)}</code></p>`,
+  ].filter(Boolean);
+  return `<details id="${propertyAnchor(server, r.id)}">\n<summary><span style="${STYLE[r.verdict]};padding:0 4px">${escapeHtml(LABEL[r.verdict])}</span> ${escapeHtml(`${server} ${r.id}: ${r.reason ?? ''}`)}</summary>\n${body.join('\n')}\n</details>`;
+}
+
 /** The grid, the per-server summary and an expandable entry for every result that did not pass. */
 export function conformanceSection(run: CheckRun, id = 'conformance'): HtmlSection {
   // Cases not run have no exchange to show; the summary and the grid say why.
   const order: Verdict[] = ['fail', 'harness-error', 'warn', 'info'];
   const notPassed = order.flatMap((v) => run.results.filter((r) => r.verdict === v));
   const body = [summaryList(run), gridTable(run)];
-  if (notPassed.length > 0) {
-    body.push(`<h3>Results that did not pass</h3>`, ...notPassed.map((r) => details(run, r)));
+  const properties = propertyTable(run);
+  if (properties) body.push(properties);
+  const failedProperties = allProperties(run).filter((p) => p.record.verdict === 'fail' || p.record.verdict === 'warn');
+  if (notPassed.length > 0 || failedProperties.length > 0) {
+    body.push(`<h3>Results that did not pass</h3>`, ...notPassed.map((r) => details(run, r)), ...failedProperties.map((p) => propertyDetails(p.server, p.record)));
   }
   return { id, title: 'Conformance', body: body.join('\n') };
 }

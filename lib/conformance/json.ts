@@ -1,9 +1,11 @@
 /**
  * check.json: the whole run as data. Every result states its verdict and what the server did;
  * every result that did not pass also carries the raw bytes both ways, as base64 (exact) and
- * as escaped text (readable), with its wire log and replay commands.
+ * as escaped text (readable), with its wire log and replay commands. Each server that ran
+ * properties carries them in its `properties` section (see properties/record.ts).
  */
 import type { CaseResult, CheckRun, Exchange, ParsedResponse } from './types.ts';
+import type { PropertyCheckRun } from './properties/record.ts';
 import { escapeBytes } from './wire-log.ts';
 import { resultDetail } from './summary.ts';
 
@@ -74,7 +76,7 @@ export interface JsonResult {
   printfReplay?: string | null;
 }
 
-export type JsonCheckRun = Omit<CheckRun, 'results'> & { results: JsonResult[] };
+export type JsonCheckRun = Omit<PropertyCheckRun, 'results'> & { results: JsonResult[] };
 
 function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -144,7 +146,7 @@ export function jsonResult(run: CheckRun, r: CaseResult): JsonResult {
   return out;
 }
 
-export function renderCheckJson(run: CheckRun): string {
+export function renderCheckJson(run: PropertyCheckRun): string {
   const data: JsonCheckRun = { ...run, results: run.results.map((r) => jsonResult(run, r)) };
   return `${JSON.stringify(data, null, 2)}\n`;
 }

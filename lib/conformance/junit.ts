@@ -1,10 +1,13 @@
 /**
  * check.junit.xml: one <testsuite> per server, one <testcase> per case, so that CI systems show
  * conformance like any test run. A MUST miss is a <failure>, a harness error an <error>, a skip
- * and a case not run (the server had stopped answering, or was down) <skipped> with its reason; every result that did not pass carries its wire log in <system-out>. A server
- * that did not start is one failed testcase of its suite.
+ * and a case not run (the server had stopped answering, or was down) <skipped> with its reason;
+ * every result that did not pass carries its wire log in <system-out>. A server that did not
+ * start is one failed testcase of its suite. Each property that ran is one more testcase, its
+ * failure carrying the shrunk counterexample and the replay command.
  */
 import type { CaseResult, CheckRun, CheckServerRecord } from './types.ts';
+import { serverProperties, type PropertyRecord } from './properties/record.ts';
 import { caseById, countVerdicts, resultDetail, serverResults } from './summary.ts';
 
 /**
@@ -67,17 +70,42 @@ function testcase(run: CheckRun, r: CaseResult): string {
   return lines.join('\n');
 }
 
+function propertyTestcase(server: string, r: PropertyRecord): string {
+  const open = `    <testcase${attrs({ classname: `${server}.properties`, name: `${r.id}: ${r.name}`, time: seconds(r.durationMs) })}`;
+  if (r.verdict === 'pass') return `${open}/>`;
+  const lines = [`${open}>`];
+  const reason = r.reason ?? '';
+  if (r.verdict === 'fail') lines.push(`      <failure${attrs({ message: reason, type: r.level })}>${escapeXml(`${r.level}, ${r.rfc}: ${reason}`)}</failure>`);
+  if (r.verdict === 'skip') lines.push(`      <skipped${attrs({ message: reason })}/>`);
+  else {
+    const out = [`${r.verdict.toUpperCase()} (${r.level}, ${r.rfc}): ${reason}`, '', r.counterexample ?? '', '', `seed ${r.seed}, ${r.runs} runs`, `replay: ${r.replay}`].join('\n');
+    lines.push(`      <system-out>${escapeXml(out)}</system-out>`);
+  }
+  lines.push('    </testcase>');
+  return lines.join('\n');
+}
+
+/** Tests, failures and skips of a server's suite (or of the whole run): cases, properties and a server that did not start. */
+function suiteCounts(results: readonly CaseResult[], properties: readonly PropertyRecord[], startFailures: number): Record<string, number> {
+  const counts = countVerdicts(results);
+  const of = (v: PropertyRecord['verdict']) => properties.filter((p) => p.verdict === v).length;
+  return {
+    tests: results.length + properties.length + startFailures,
+    failures: counts.fail + of('fail') + startFailures,
+    errors: counts['harness-error'],
+    skipped: counts.skip + counts['not-run'] + of('skip'),
+  };
+}
+
 function testsuite(run: CheckRun, server: CheckServerRecord): string {
   const results = serverResults(run, server.name);
+  const properties = serverProperties(server);
   const counts = countVerdicts(results);
   const startFailed = server.error ? 1 : 0;
-  const time = results.reduce((t, r) => t + r.durationMs, 0);
+  const time = results.reduce((t, r) => t + r.durationMs, 0) + properties.reduce((t, p) => t + p.durationMs, 0);
   const head = `  <testsuite${attrs({
     name: server.name,
-    tests: results.length + startFailed,
-    failures: counts.fail + startFailed,
-    errors: counts['harness-error'],
-    skipped: counts.skip + counts['not-run'],
+    ...suiteCounts(results, properties, startFailed),
     time: seconds(time),
     timestamp: run.startedAt.replace(/\.\d+Z$/, ''),
   })}>`;
@@ -100,22 +128,20 @@ function testsuite(run: CheckRun, server: CheckServerRecord): string {
     lines.push('    </testcase>');
   }
   for (const r of results) lines.push(testcase(run, r));
+  for (const p of properties) lines.push(propertyTestcase(server.name, p));
   lines.push('  </testsuite>');
   return lines.join('\n');
 }
 
 export function renderJunit(run: CheckRun): string {
-  const counts = countVerdicts(run.results);
   const startFailures = run.servers.filter((s) => s.error).length;
-  const time = run.results.reduce((t, r) => t + r.durationMs, 0);
+  const properties = run.servers.flatMap(serverProperties);
+  const time = run.results.reduce((t, r) => t + r.durationMs, 0) + properties.reduce((t, p) => t + p.durationMs, 0);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attrs({
       name: 'gauntlet check',
-      tests: run.results.length + startFailures,
-      failures: counts.fail + startFailures,
-      errors: counts['harness-error'],
-      skipped: counts.skip + counts['not-run'],
+      ...suiteCounts(run.results, properties, startFailures),
       time: seconds(time),
     })}>`,
     ...run.servers.map((s) => testsuite(run, s)),

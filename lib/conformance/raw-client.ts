@@ -139,6 +139,249 @@ function open(host: string, port: number, timeoutMs: number, signal?: AbortSigna
   });
 }
 
+type Timer = ReturnType<typeof setTimeout>;
+
+/**
+ * One exchange on a connection just made: what is written and read with its times, the timers
+ * that bound it (silence, deadline, settling after the expected responses), and how it ended.
+ * `finished` settles once it has ended, whoever ended it.
+ */
+class WireExchange {
+  private readonly sentChunks: Uint8Array[] = [];
+  private readonly keptChunks: Uint8Array[] = [];
+  private readonly timeline: WireEvent[] = [];
+  private sentBytes = 0;
+  private keptBytes = 0;
+  private receivedBytes = 0;
+  /** When the first byte went or came: the zero of the timeline. */
+  private t0: number | null = null;
+  private closedBy: Exchange['closedBy'] | null = null;
+  private reset = false;
+  private closeAfterMs: number | null = null;
+  private limit: ExchangeLimit | null = null;
+  private unsent = 0;
+  private silence: Timer | null = null;
+  private settle: Timer | null = null;
+  private parseTimer: Timer | NodeJS.Immediate | null = null;
+  private lastParseAt = 0;
+  private keptAtLastParse = 0;
+  private readonly deadline: Timer;
+  private finish: () => void = () => {};
+  readonly finished = new Promise<void>((r) => (this.finish = r));
+  private readonly onAbort = () => this.end('client');
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly peer: { host: string; port: number },
+    private readonly opts: ExchangeOptions,
+    private readonly keepBytes: number,
+    deadline: { ms: number; begun: number },
+  ) {
+    const remaining = Math.max(0, deadline.ms - (performance.now() - deadline.begun));
+    this.deadline = setTimeout(
+      () => this.stopAt({ kind: 'deadline', message: `the exchange reached its deadline of ${deadline.ms} ms (connecting, the request and the whole response) before the server had finished` }),
+      remaining,
+    );
+    if (opts.signal?.aborted) this.onAbort();
+    opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
+    // FIN from the server. The client's side stays open (allowHalfOpen) until the exchange ends.
+    socket.on('end', () => this.end('server'));
+    // Any error once connected is the server's doing (ECONNRESET, EPIPE): a reset counts as a close.
+    socket.on('error', () => this.end('server', true));
+    socket.on('close', (hadError) => this.end('server', hadError));
+  }
+
+  get ended(): boolean {
+    return this.closedBy !== null;
+  }
+
+  private now(): number {
+    return this.t0 === null ? 0 : performance.now() - this.t0;
+  }
+
+  private stopTimers(): void {
+    if (this.silence) clearTimeout(this.silence);
+    if (this.settle) clearTimeout(this.settle);
+    if (this.parseTimer) {
+      clearTimeout(this.parseTimer as Timer);
+      clearImmediate(this.parseTimer as NodeJS.Immediate);
+    }
+    this.silence = this.settle = this.parseTimer = null;
+  }
+
+  /** Ends the exchange (the first call counts): closes the socket and settles `finished`. */
+  end(by: Exchange['closedBy'], isReset = false): void {
+    if (this.closedBy !== null) return;
+    this.closedBy = by;
+    this.reset = isReset;
+    if (by === 'server') this.closeAfterMs = Math.round(this.now() * 1000) / 1000;
+    this.stopTimers();
+    clearTimeout(this.deadline);
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+    this.socket.destroy();
+    this.finish();
+  }
+
+  private stopAt(reached: ExchangeLimit): void {
+    if (this.closedBy !== null) return;
+    this.limit = reached;
+    this.end('client-limit');
+  }
+
+  private armSilence(): void {
+    if (this.closedBy !== null) return;
+    if (this.silence) clearTimeout(this.silence);
+    this.silence = setTimeout(() => this.end('client-timeout'), this.opts.timeoutMs);
+  }
+
+  /** A deliberate pause between parts: not the server's silence. */
+  private pauseSilence(): void {
+    if (this.silence) clearTimeout(this.silence);
+    this.silence = null;
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.closedBy !== null) return;
+    if (this.t0 === null) this.t0 = performance.now();
+    this.receivedBytes += chunk.length;
+    this.armSilence();
+    const room = this.keepBytes - this.keptBytes;
+    if (room <= 0) return; // counted, not kept: the kept bytes no longer change
+    const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    this.keptChunks.push(kept);
+    this.timeline.push({ atMs: this.now(), direction: 'received', offset: this.keptBytes, length: kept.length });
+    this.keptBytes += kept.length;
+    this.scheduleInspect();
+  }
+
+  /**
+   * Parses once per turn of the event loop however many reads it brought, and no more than
+   * every PARSE_INTERVAL_MS once the bytes are many: a flood of small reads costs no more
+   * than a few parses of the kept bytes.
+   */
+  private scheduleInspect(): void {
+    if (this.parseTimer || this.closedBy !== null) return;
+    // Throttled only while the bytes grow slowly: a head running past its limit is seen at once.
+    const grown = this.keptBytes - this.keptAtLastParse >= MAX_HEAD_BYTES;
+    const wait = this.keptBytes > PARSE_EVERY_TICK_BYTES && !grown ? PARSE_INTERVAL_MS - (performance.now() - this.lastParseAt) : 0;
+    this.parseTimer = wait > 0 ? setTimeout(() => this.inspect(), wait) : setImmediate(() => this.inspect());
+  }
+
+  /** Reads what was kept so far: a head too large ends the exchange, the expected responses settle it. */
+  private inspect(): void {
+    this.parseTimer = null;
+    if (this.closedBy !== null) return;
+    this.lastParseAt = performance.now();
+    this.keptAtLastParse = this.keptBytes;
+    const parsed = parseResponses(Buffer.concat(this.keptChunks), { methods: this.opts.methods ?? [], ended: false, truncated: this.receivedBytes > this.keptBytes });
+    if (parsed.headTooLarge) return this.stopAt({ kind: 'head-size', message: HEAD_TOO_LARGE });
+    if (this.opts.expectResponses === undefined) return;
+    const complete = parsed.responses.filter((r) => !r.incomplete).length;
+    if (this.settle) clearTimeout(this.settle);
+    this.settle = null;
+    if (complete >= this.opts.expectResponses && parsed.trailingGarbage === 0) {
+      this.settle = setTimeout(() => this.end('client'), this.opts.settleMs ?? 100);
+    }
+  }
+
+  private sleepUnlessFinished(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      void this.finished.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Writes one part; false when the server closed before it was taken. */
+  private write(bytes: Uint8Array): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      this.socket.write(bytes, (err) => {
+        // A write the server refused (EPIPE, ECONNRESET) means it closed: not a harness error.
+        if (err) this.end('server', true);
+        resolve(!err);
+      });
+      void this.finished.then(() => resolve(false));
+    });
+  }
+
+  /**
+   * Writes the parts, each as its own segment, after its pause. Pauses are kept to a schedule
+   * from the first write rather than chained one after the other: on a busy machine timer
+   * lateness would otherwise add up over a request dripped byte by byte, and stretch it past a
+   * server's header timeout. Parts the server did not take before it closed are counted unsent.
+   */
+  async send(parts: readonly RequestPart[]): Promise<void> {
+    let schedule = 0;
+    let scheduleStart: number | null = null;
+    for (const [i, part] of parts.entries()) {
+      const bytes = partBytes(part);
+      if (this.closedBy === null && part.delayMs && part.delayMs > 0) {
+        schedule += part.delayMs;
+        const late = scheduleStart === null ? 0 : performance.now() - scheduleStart - schedule;
+        this.pauseSilence();
+        // Behind schedule, the part goes at once (still as a write of its own) to catch up.
+        if (late < 0) await this.sleepUnlessFinished(-late);
+        else await new Promise<void>((r) => setImmediate(r));
+      }
+      if (this.closedBy !== null) {
+        this.unsent += bytes.length;
+        continue;
+      }
+      if (this.t0 === null) this.t0 = performance.now();
+      if (scheduleStart === null) {
+        // The schedule counts from the first write; a pause before it is not part of it.
+        scheduleStart = performance.now();
+        schedule = 0;
+      }
+      const at = this.now();
+      this.armSilence();
+      if (!(await this.write(bytes))) {
+        // The server closed before (all of) this part was taken: it and the rest are unsent.
+        this.unsent += parts.slice(i).reduce((n, rest) => n + partBytes(rest).length, 0);
+        break;
+      }
+      this.sentChunks.push(bytes);
+      this.timeline.push({ atMs: at, direction: 'sent', offset: this.sentBytes, length: bytes.length });
+      this.sentBytes += bytes.length;
+      this.armSilence();
+    }
+    if (parts.length === 0) {
+      this.t0 = performance.now();
+      this.armSilence();
+    }
+  }
+
+  /** Everything observed, once the exchange has ended: the bytes kept, parsed one last time. */
+  async result(): Promise<Exchange> {
+    await this.finished;
+    const received = Uint8Array.from(Buffer.concat(this.keptChunks));
+    const truncated = this.receivedBytes > this.keptBytes;
+    const parsed = parseResponses(received, { methods: this.opts.methods ?? [], ended: this.closedBy === 'server', truncated });
+    // A head too large that arrived whole, before the server closed, is the same failure.
+    if (parsed.headTooLarge && this.limit === null) this.limit = { kind: 'head-size', message: HEAD_TOO_LARGE };
+    this.timeline.sort((a, b) => a.atMs - b.atMs);
+    const result: Exchange = {
+      sent: Uint8Array.from(Buffer.concat(this.sentChunks)),
+      received,
+      responses: parsed.responses,
+      interim: parsed.interim,
+      trailingGarbage: parsed.trailingGarbage,
+      closedBy: this.closedBy ?? 'client',
+      reset: this.reset,
+      closeAfterMs: this.closeAfterMs,
+      timeline: this.timeline,
+      peer: this.peer,
+    };
+    if (this.unsent > 0) result.unsent = this.unsent;
+    if (this.limit) result.limit = this.limit;
+    if (truncated) result.truncated = { keptBytes: this.keptBytes, receivedBytes: this.receivedBytes };
+    return result;
+  }
+}
+
 /**
  * Sends `parts` on a new connection and records the exchange: every byte written and received
  * with its time, who closed and when. Resolves when the server closes (FIN or reset), when
@@ -151,210 +394,11 @@ export async function exchange(host: string, port: number, parts: readonly Reque
   const keepBytes = Math.max(0, opts.keepBytes ?? RECEIVE_KEEP_BYTES);
   const opened = await open(host, port, Math.max(1, Math.min(opts.timeoutMs, deadlineMs)), opts.signal);
   if (!(opened instanceof Socket)) return emptyExchange(host, port, opened);
-  const socket = opened;
   // Each part must leave as its own segment: fragmentation is part of a case.
-  socket.setNoDelay(true);
-
-  const sentChunks: Uint8Array[] = [];
-  const keptChunks: Uint8Array[] = [];
-  const timeline: WireEvent[] = [];
-  let sentBytes = 0;
-  let keptBytes = 0;
-  let receivedBytes = 0;
-  let t0: number | null = null;
-  const now = () => (t0 === null ? 0 : performance.now() - t0);
-
-  let closedBy: Exchange['closedBy'] | null = null;
-  let reset = false;
-  let closeAfterMs: number | null = null;
-  let limit: ExchangeLimit | null = null;
-  let silence: NodeJS.Timeout | null = null;
-  let settle: NodeJS.Timeout | null = null;
-  let parseTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
-  let lastParseAt = 0;
-  let keptAtLastParse = 0;
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
-
-  const stopTimers = () => {
-    if (silence) clearTimeout(silence);
-    if (settle) clearTimeout(settle);
-    if (parseTimer) {
-      clearTimeout(parseTimer as NodeJS.Timeout);
-      clearImmediate(parseTimer as NodeJS.Immediate);
-    }
-    silence = settle = parseTimer = null;
-  };
-  const end = (by: Exchange['closedBy'], isReset = false) => {
-    if (closedBy !== null) return;
-    closedBy = by;
-    reset = isReset;
-    if (by === 'server') closeAfterMs = Math.round(now() * 1000) / 1000;
-    stopTimers();
-    clearTimeout(deadline);
-    opts.signal?.removeEventListener('abort', onAbort);
-    socket.destroy();
-    finish();
-  };
-  const stopAt = (reached: ExchangeLimit) => {
-    if (closedBy !== null) return;
-    limit = reached;
-    end('client-limit');
-  };
-  const remaining = Math.max(0, deadlineMs - (performance.now() - begun));
-  const deadline = setTimeout(
-    () => stopAt({ kind: 'deadline', message: `the exchange reached its deadline of ${deadlineMs} ms (connecting, the request and the whole response) before the server had finished` }),
-    remaining,
-  );
-  const onAbort = () => end('client');
-  if (opts.signal?.aborted) onAbort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-
-  const armSilence = () => {
-    if (closedBy !== null) return;
-    if (silence) clearTimeout(silence);
-    silence = setTimeout(() => end('client-timeout'), opts.timeoutMs);
-  };
-  /** Reads what was kept so far: a head too large ends the exchange, the expected responses settle it. */
-  const inspect = () => {
-    parseTimer = null;
-    if (closedBy !== null) return;
-    lastParseAt = performance.now();
-    keptAtLastParse = keptBytes;
-    const parsed = parseResponses(Buffer.concat(keptChunks), { methods: opts.methods ?? [], ended: false, truncated: receivedBytes > keptBytes });
-    if (parsed.headTooLarge) return stopAt({ kind: 'head-size', message: HEAD_TOO_LARGE });
-    if (opts.expectResponses === undefined) return;
-    const complete = parsed.responses.filter((r) => !r.incomplete).length;
-    if (settle) clearTimeout(settle);
-    settle = null;
-    if (complete >= opts.expectResponses && parsed.trailingGarbage === 0) {
-      settle = setTimeout(() => end('client'), opts.settleMs ?? 100);
-    }
-  };
-  /**
-   * Parses once per turn of the event loop however many reads it brought, and no more than
-   * every PARSE_INTERVAL_MS once the bytes are many: a flood of small reads costs no more
-   * than a few parses of the kept bytes.
-   */
-  const scheduleInspect = () => {
-    if (parseTimer || closedBy !== null) return;
-    // Throttled only while the bytes grow slowly: a head running past its limit is seen at once.
-    const grown = keptBytes - keptAtLastParse >= MAX_HEAD_BYTES;
-    const wait = keptBytes > PARSE_EVERY_TICK_BYTES && !grown ? PARSE_INTERVAL_MS - (performance.now() - lastParseAt) : 0;
-    parseTimer = wait > 0 ? setTimeout(inspect, wait) : setImmediate(inspect);
-  };
-
-  socket.on('data', (chunk: Buffer) => {
-    if (closedBy !== null) return;
-    if (t0 === null) t0 = performance.now();
-    receivedBytes += chunk.length;
-    armSilence();
-    const room = keepBytes - keptBytes;
-    if (room <= 0) return; // counted, not kept: the kept bytes no longer change
-    const kept = chunk.length <= room ? chunk : chunk.subarray(0, room);
-    keptChunks.push(kept);
-    timeline.push({ atMs: now(), direction: 'received', offset: keptBytes, length: kept.length });
-    keptBytes += kept.length;
-    scheduleInspect();
-  });
-  // FIN from the server. The client's side stays open (allowHalfOpen) until the exchange ends.
-  socket.on('end', () => end('server'));
-  // Any error once connected is the server's doing (ECONNRESET, EPIPE): a reset counts as a close.
-  socket.on('error', () => end('server', true));
-  socket.on('close', (hadError) => end('server', hadError));
-
-  let unsent = 0;
-  const sleepUnlessFinished = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      void finished.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-
-  // Pauses are kept to a schedule from the first write rather than chained one after the
-  // other: on a busy machine timer lateness would otherwise add up over a request dripped
-  // byte by byte, and stretch it past a server's header timeout.
-  let schedule = 0;
-  let scheduleStart: number | null = null;
-  for (const [i, part] of parts.entries()) {
-    const bytes = partBytes(part);
-    if (closedBy !== null) {
-      unsent += bytes.length;
-      continue;
-    }
-    if (part.delayMs && part.delayMs > 0) {
-      schedule += part.delayMs;
-      const late = scheduleStart === null ? 0 : performance.now() - scheduleStart - schedule;
-      // A deliberate pause is not the server's silence.
-      if (silence) clearTimeout(silence);
-      silence = null;
-      // Behind schedule, the part goes at once (still as a write of its own) to catch up.
-      if (late < 0) await sleepUnlessFinished(-late);
-      else await new Promise<void>((r) => setImmediate(r));
-      if (closedBy !== null) {
-        unsent += bytes.length;
-        continue;
-      }
-    }
-    if (t0 === null) t0 = performance.now();
-    if (scheduleStart === null) {
-      // The schedule counts from the first write; a pause before it is not part of it.
-      scheduleStart = performance.now();
-      schedule = 0;
-    }
-    const at = now();
-    armSilence();
-    const ok = await new Promise<boolean>((resolve) => {
-      socket.write(bytes, (err) => {
-        // A write the server refused (EPIPE, ECONNRESET) means it closed: not a harness error.
-        if (err) end('server', true);
-        resolve(!err);
-      });
-      void finished.then(() => resolve(false));
-    });
-    if (ok) {
-      sentChunks.push(bytes);
-      timeline.push({ atMs: at, direction: 'sent', offset: sentBytes, length: bytes.length });
-      sentBytes += bytes.length;
-      armSilence();
-    } else {
-      // The server closed before (all of) this part was taken: it and the rest are unsent.
-      unsent += bytes.length;
-      for (const rest of parts.slice(i + 1)) unsent += partBytes(rest).length;
-      break;
-    }
-  }
-
-  if (parts.length === 0) {
-    t0 = performance.now();
-    armSilence();
-  }
-  await finished;
-
-  const received = Uint8Array.from(Buffer.concat(keptChunks));
-  const truncated = receivedBytes > keptBytes;
-  const parsed = parseResponses(received, { methods: opts.methods ?? [], ended: closedBy === 'server', truncated });
-  // A head too large that arrived whole, before the server closed, is the same failure.
-  if (parsed.headTooLarge && limit === null) limit = { kind: 'head-size', message: HEAD_TOO_LARGE };
-  timeline.sort((a, b) => a.atMs - b.atMs);
-  const result: Exchange = {
-    sent: Uint8Array.from(Buffer.concat(sentChunks)),
-    received,
-    responses: parsed.responses,
-    interim: parsed.interim,
-    trailingGarbage: parsed.trailingGarbage,
-    closedBy: closedBy ?? 'client',
-    reset,
-    closeAfterMs,
-    timeline,
-    peer: { host, port },
-  };
-  if (unsent > 0) result.unsent = unsent;
-  if (limit) result.limit = limit;
-  if (truncated) result.truncated = { keptBytes, receivedBytes };
-  return result;
+  opened.setNoDelay(true);
+  const wire = new WireExchange(opened, { host, port }, opts, keepBytes, { ms: deadlineMs, begun });
+  await wire.send(parts);
+  return wire.result();
 }
 
 /**

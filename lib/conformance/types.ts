@@ -2,29 +2,24 @@
  * Conformance cases as data, in the manner of http-tests/cache-tests: a stable id, a name that
  * states the requirement, the RFC section, a level, the raw request, and the accepted outcomes.
  */
+import type { RunEnvelope } from '../envelope.ts';
 import type { RuntimeInfo } from '../types.ts';
 
 /** MUST misses fail, SHOULD misses warn, informational cases never fail a server. */
 export type Level = 'MUST' | 'SHOULD' | 'informational';
 
-/** The groups cases are filed under (one file each in spec/conformance/cases/). */
-export type CaseGroup =
-  | 'request-line'
-  | 'header-fields'
-  | 'framing'
-  | 'chunked'
-  | 'host'
-  | 'methods'
-  | 'versions'
-  | 'persistence'
-  | 'connection-close'
-  | 'expect-continue'
-  | 'limits'
-  | 'timeouts'
-  | 'path-traversal'
-  | 'smuggling'
-  | 'liveness'
-  | 'responses';
+/**
+ * The group a case is filed under: the name of its case file, kebab-case (`framing.ts` holds the
+ * group `framing`). The loader derives it and checks it, so a new group is one new file.
+ */
+export type CaseGroup = string;
+
+/** One section a case cites, parsed from its `rfc`: "RFC 9112 §6.1" is { rfc: 9112, section: '6.1' }. */
+export interface RfcSection {
+  rfc: number;
+  /** "6.1", or an appendix such as "C.2.2". */
+  section: string;
+}
 
 /**
  * One write on the wire. A string is sent as latin1, so every char is one byte (use \x00-\xff).
@@ -141,15 +136,18 @@ export interface CheckContext {
   root: string;
 }
 
-export interface ConformanceCase {
+/** A case as its case file writes it: the file it is in gives its group. */
+export interface CaseDefinition {
   /** Stable kebab-case id: reports and the broken-server tests refer to cases by it. */
   id: string;
   /** The requirement, stated as one sentence ("A request with two different Content-Length values is rejected"). */
   name: string;
-  /** Where the requirement is written, e.g. "RFC 9112 §6.3". */
+  /**
+   * Where the requirement is written, as shown: "RFC 9112 §6.3", several joined by "; ", or an
+   * appendix ("RFC 9112 Appendix C.2.2"). The loader parses it into sections.
+   */
   rfc: string;
   level: Level;
-  group: CaseGroup;
   /** The request bytes; several parts are written separately (with their delays). */
   request: RequestPart[];
   /**
@@ -175,6 +173,11 @@ export interface ConformanceCase {
   methods?: string[];
   /** Why this case matters: the bug class it catches, quoted RFC sentence. */
   notes?: string;
+}
+
+/** A case as loaded: its definition, filed under the group of its file. */
+export interface ConformanceCase extends CaseDefinition {
+  group: CaseGroup;
 }
 
 /**
@@ -250,15 +253,10 @@ export interface ServerDeath {
 }
 
 /** Everything `gauntlet check` observed: the data of check.json, check.junit.xml and check.html. */
-export interface CheckRun {
-  tool: 'gauntlet';
+export interface CheckRun extends RunEnvelope<CheckServerRecord> {
   command: 'check';
-  version: string;
-  startedAt: string;
-  finishedAt: string | null;
   status: 'complete' | 'interrupted';
   cases: CaseInfo[];
-  servers: CheckServerRecord[];
   /** One per (server, case) that ran, servers in order, cases in order within each. */
   results: CaseResult[];
 }

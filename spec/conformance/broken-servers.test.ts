@@ -217,7 +217,7 @@ interface Examined {
 
 function caseOf(id: string): ConformanceCase {
   const c = allCases.get(id);
-  if (!c) throw new Error(`no case with id ${id} (spec/conformance/cases/)`);
+  if (!c) throw new Error(`no case with id ${id} (lib/conformance/cases/)`);
   return c;
 }
 

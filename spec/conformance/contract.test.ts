@@ -1,7 +1,7 @@
 /**
  * The contract every reference server keeps, as readable examples on an ordinary HTTP client
  * (supertest): what a browser or curl would see. The byte-level requirements are the cases of
- * spec/conformance/cases/; these are the few things everything else relies on.
+ * lib/conformance/cases/; these are the few things everything else relies on.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import request from 'supertest';

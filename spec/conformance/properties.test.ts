@@ -1,31 +1,32 @@
 /**
- * Every property (lib/conformance/properties.ts) against every reference server, one test per
- * (server, property), named by the property's id.
+ * Every property (lib/conformance/properties/registry.ts) against every reference server, one
+ * test per (server, property), named by the property's id: the same registry and runner that
+ * `gauntlet check` uses.
  *
  * The servers start once, together, and each runs its properties two at a time while the
  * tests await their results, so the file takes about as long as the slowest server's share.
- * A failure carries the seed, the shrunk request with its wire log, and the replay command;
- * a property needing a capability the server does not declare is skipped.
+ * A failure carries the seed, the shrunk request with its wire log, and the `gauntlet check`
+ * command that replays it; a property needing a capability the server does not declare is
+ * skipped.
  *
  * GAUNTLET_SEED, GAUNTLET_NUM_RUNS, GAUNTLET_PROPERTY_TIME_MS, GAUNTLET_SHRINK_TIME_MS and
- * GAUNTLET_PROPERTY_PATH tune the runs (see lib/conformance/properties.ts).
+ * GAUNTLET_PROPERTY_PATH tune the runs (see lib/conformance/properties/settings.ts).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { loadAllServers } from '../../lib/manifest.ts';
 import { launch, type RunningServer } from '../../lib/launcher.ts';
 import { DEFAULT_DOC_ROOT } from '../../lib/paths.ts';
-import {
-  PROPERTIES,
-  RUN_LIMIT_MS,
-  propertyFailureMessage,
-  propertySettings,
-  scheduleProperties,
-  type PropertyResult,
-} from '../../lib/conformance/properties.ts';
+import { serverFlagFor } from '../../lib/conformance/wire-log.ts';
+import { PROPERTIES } from '../../lib/conformance/properties/registry.ts';
+import { scheduleProperties } from '../../lib/conformance/properties/schedule.ts';
+import { propertyFailureMessage } from '../../lib/conformance/properties/replay.ts';
+import { RUN_LIMIT_MS, propertySettings, seedLine } from '../../lib/conformance/properties/settings.ts';
+import type { PropertyResult } from '../../lib/conformance/properties/types.ts';
 
 const specs = await loadAllServers();
 // Read once, before anything runs: the seed is printed here, and bad settings fail the file at once.
 const settings = propertySettings();
+console.log(seedLine(settings.seed));
 
 /** Properties run at once against one server. */
 const PER_SERVER_CONCURRENCY = 2;
@@ -50,7 +51,7 @@ beforeAll(async () => {
       try {
         const server = await launch(spec, { env: { GAUNTLET_HEADER_TIMEOUT_MS: '1000', GAUNTLET_IDLE_TIMEOUT_MS: '1000' } });
         const results = scheduleProperties(
-          { host: server.host, port: server.port, root: DEFAULT_DOC_ROOT, capabilities: spec.capabilities ?? [], name: spec.name },
+          { host: server.host, port: server.port, root: DEFAULT_DOC_ROOT, capabilities: spec.capabilities ?? [], name: spec.name, serverFlag: serverFlagFor(spec) },
           PROPERTIES,
           PER_SERVER_CONCURRENCY,
           settings,
@@ -66,7 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const all = [...started.values()];
   await Promise.allSettled(all.flatMap((s) => [...(s.results?.values() ?? [])]));
-  await Promise.all(all.map((s) => s.server?.stop()));
+  await Promise.all(all.flatMap((s) => (s.server ? [s.server.stop()] : [])));
 });
 
 describe.each(specs.map((spec) => ({ name: spec.name, spec })))('$name', ({ spec }) => {

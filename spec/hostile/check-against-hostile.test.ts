@@ -23,6 +23,7 @@ import { renderWireLog } from '../../lib/conformance/wire-log.ts';
 import { runFailed } from '../../lib/conformance/summary.ts';
 import type { ConformanceCase } from '../../lib/conformance/types.ts';
 import { DEFAULT_DOC_ROOT } from '../../lib/paths.ts';
+import { TEST_MACHINE } from '../helpers/test-machine.ts';
 
 const servers = new Set<Server>();
 const sockets = new Set<Socket>();
@@ -441,6 +442,8 @@ describe('reports of cases not run', () => {
     const run = {
       tool: 'gauntlet' as const,
       command: 'check' as const,
+      schemaVersion: 1,
+      machine: TEST_MACHINE,
       version: '0',
       startedAt: '2026-01-01T00:00:00.000Z',
       finishedAt: '2026-01-01T00:00:04.000Z',

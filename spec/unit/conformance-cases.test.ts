@@ -1,26 +1,25 @@
 /**
  * The conformance case set itself: every group has a file of cases, ids are stable and unique,
- * every case says what it requires and where, and every request part has bytes to send.
+ * every case says what it requires and where, and every request part has bytes to send. Also
+ * the loader's own rules: the group comes from the file's name, `rfc` parses into sections,
+ * and every problem of a case folder names the file and the case.
  */
 import { readdirSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CaseGroup, ConformanceCase, Outcome } from '../../lib/conformance/types.ts';
+import type { Outcome } from '../../lib/conformance/types.ts';
 import { DEFAULT_DOC_ROOT } from '../../lib/paths.ts';
-import { CASES_DIR, CASE_GROUPS as GROUPS } from '../../lib/conformance/registry.ts';
+import { CASES_DIR, CASE_GROUPS, CaseError, caseGroups, groupOfFile, loadCases, parseRfc, selectCases } from '../../lib/conformance/registry.ts';
 import { partBytes, requestBytes } from '../../lib/conformance/raw-client.ts';
 
 const files = readdirSync(CASES_DIR)
   .filter((f) => f.endsWith('.ts') && f !== 'helpers.ts')
   .sort();
 
-const loaded: Array<{ file: string; cases: ConformanceCase[] }> = await Promise.all(
-  files.map(async (file) => {
-    const mod = (await import(join(CASES_DIR, file))) as { cases?: ConformanceCase[] };
-    return { file, cases: mod.cases ?? [] };
-  }),
-);
-const all = loaded.flatMap((l) => l.cases);
+const loaded = await loadCases();
+const all = loaded.map((l) => l.case);
 
 function validOutcome(o: Outcome): boolean {
   if (o.kind === 'status') return Number.isInteger(o.min) && Number.isInteger(o.max) && o.min >= 100 && o.max <= 599 && o.min <= o.max;
@@ -28,9 +27,10 @@ function validOutcome(o: Outcome): boolean {
 }
 
 describe('conformance cases', () => {
-  it('has one file per group, each exporting its cases', () => {
-    expect(files.map((f) => basename(f, '.ts'))).toEqual([...GROUPS].sort());
-    for (const l of loaded) expect(l.cases.length, l.file).toBeGreaterThan(0);
+  it('has one file per group, each exporting its cases, groups in the order of the files', () => {
+    expect(files.map((f) => basename(f, '.ts'))).toEqual(CASE_GROUPS);
+    expect(caseGroups(loaded)).toEqual(CASE_GROUPS);
+    for (const group of CASE_GROUPS) expect(all.filter((c) => c.group === group).length, group).toBeGreaterThan(0);
   });
 
   it('holds at least 150 cases', () => {
@@ -48,7 +48,14 @@ describe('conformance cases', () => {
   });
 
   it('files every case under the group its file is named after', () => {
-    for (const l of loaded) for (const c of l.cases) expect(c.group, c.id).toBe(basename(l.file, '.ts'));
+    for (const l of loaded) expect(l.case.group, l.case.id).toBe(basename(l.file, '.ts'));
+  });
+
+  it('parses the rfc of every case into the sections it cites', () => {
+    for (const l of loaded) {
+      expect(l.sections.length, l.case.id).toBeGreaterThan(0);
+      expect(l.sections.map((s) => `RFC ${s.rfc} ${/^\d/.test(s.section) ? '§' : 'Appendix '}${s.section}`).join('; '), l.case.id).toBe(l.case.rfc);
+    }
   });
 
   it('states requirement, reference, level and accepted outcomes for every case', () => {
@@ -75,7 +82,7 @@ describe('conformance cases', () => {
   it('keeps string requests to one byte per char', () => {
     for (const c of all) {
       for (const part of c.request) {
-        if (typeof part.data === 'string') expect(/[^\x00-\xff]/.test(part.data), c.id).toBe(false);
+        if (typeof part.data === 'string') expect([...part.data].some((ch) => ch.charCodeAt(0) > 0xff), c.id).toBe(false);
       }
     }
   });
@@ -113,5 +120,123 @@ describe('conformance cases', () => {
       if (!c.check) continue;
       expect(() => c.check?.({ exchange: empty, root: DEFAULT_DOC_ROOT }), c.id).not.toThrow();
     }
+  });
+});
+
+describe('parseRfc', () => {
+  const good: Array<[string, Array<{ rfc: number; section: string }>]> = [
+    ['RFC 9112 §6.1', [{ rfc: 9112, section: '6.1' }]],
+    ['RFC 9112 §3', [{ rfc: 9112, section: '3' }]],
+    ['RFC 9110 §15.5.14', [{ rfc: 9110, section: '15.5.14' }]],
+    [
+      'RFC 9112 §6.3; RFC 9110 §15.5.9',
+      [
+        { rfc: 9112, section: '6.3' },
+        { rfc: 9110, section: '15.5.9' },
+      ],
+    ],
+    [
+      'RFC 9112 §9.3; RFC 9112 Appendix C.2.2',
+      [
+        { rfc: 9112, section: '9.3' },
+        { rfc: 9112, section: 'C.2.2' },
+      ],
+    ],
+    ['RFC 3986 §5.2.4', [{ rfc: 3986, section: '5.2.4' }]],
+  ];
+  it.each(good)('parses %j', (value, sections) => {
+    expect(parseRfc(value)).toEqual(sections);
+  });
+
+  const bad: Array<[string, string]> = [
+    ['', '""'],
+    ['RFC 9112', '"RFC 9112"'],
+    ['RFC9112 §6.1', '"RFC9112 §6.1"'],
+    ['rfc 9112 §6.1', '"rfc 9112 §6.1"'],
+    ['RFC 9112 §', '"RFC 9112 §"'],
+    ['RFC 9112 §6.1.', '"RFC 9112 §6.1."'],
+    ['RFC 9112 §6.1, RFC 9110 §5.5', '"RFC 9112 §6.1, RFC 9110 §5.5"'],
+    ['RFC 9112 §6.1;', '""'],
+    ['RFC 9112 section 6.1', '"RFC 9112 section 6.1"'],
+    ['RFC 9112 Appendix c', '"RFC 9112 Appendix c"'],
+  ];
+  it.each(bad)('refuses %j, naming the bad piece %s', (value, piece) => {
+    expect(() => parseRfc(value)).toThrow(RangeError);
+    expect(() => parseRfc(value)).toThrow(`${piece} in ${JSON.stringify(value)} is not one`);
+  });
+});
+
+describe('case folders', () => {
+  const base = { name: 'A case', rfc: 'RFC 9112 §3', level: 'MUST', request: [{ data: 'GET / HTTP/1.1\r\n\r\n' }], accept: [{ kind: 'status', min: 400, max: 400 }] };
+
+  async function folder(files: Record<string, unknown[] | string>): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'gauntlet-case-folder-'));
+    // Outside the project, a .ts file is an ES module only when its package says so.
+    await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
+    for (const [name, content] of Object.entries(files)) {
+      await writeFile(join(dir, name), typeof content === 'string' ? content : `export const cases = ${JSON.stringify(content)};\n`);
+    }
+    return dir;
+  }
+
+  async function problems(dir: string): Promise<string[]> {
+    try {
+      await loadCases(dir);
+    } catch (err) {
+      if (err instanceof CaseError) return err.problems;
+      throw err;
+    }
+    return [];
+  }
+
+  it('takes each group from its file name, in the order of the files', async () => {
+    const dir = await folder({ '02-zeta.ts': [{ ...base, id: 'zeta-one' }], '01-alpha-beta.ts': [{ ...base, id: 'alpha-one' }, { ...base, id: 'alpha-two' }], 'omega.ts': [{ ...base, id: 'omega-one' }] });
+    const cases = await loadCases(dir);
+    expect(cases.map((l) => [l.case.id, l.case.group])).toEqual([
+      ['alpha-one', 'alpha-beta'],
+      ['alpha-two', 'alpha-beta'],
+      ['zeta-one', 'zeta'],
+      ['omega-one', 'omega'],
+    ]);
+    expect(caseGroups(cases)).toEqual(['alpha-beta', 'zeta', 'omega']);
+    expect(cases[0]!.sections).toEqual([{ rfc: 9112, section: '3' }]);
+    expect(selectCases(cases, { groups: ['zeta'] }).map((l) => l.case.id)).toEqual(['zeta-one']);
+    expect(() => selectCases(cases, { groups: ['framing'] })).toThrow('no group "framing"; groups: alpha-beta, zeta, omega');
+  });
+
+  it('names the file and the case of every problem', async () => {
+    const dir = await folder({
+      'one.ts': [{ ...base, id: 'dup' }, { ...base, id: 'bad-level', level: 'MAY' }, { ...base, id: 'bad-rfc', rfc: 'RFC 9112 6.1' }],
+      'two.ts': [{ ...base, id: 'dup' }, { ...base }, { ...base, id: 'grouped', group: 'one' }],
+    });
+    expect(await problems(dir)).toEqual([`case grouped in ${join(dir, 'two.ts')}: "group" is not written in a case: the file gives it (two)`]);
+    // Problems of the files come first: the cases are checked once the files are right.
+    const fixed = await folder({
+      'one.ts': [{ ...base, id: 'dup' }, { ...base, id: 'bad-level', level: 'MAY' }, { ...base, id: 'bad-rfc', rfc: 'RFC 9112 6.1' }],
+      'two.ts': [{ ...base, id: 'dup' }, { ...base }],
+    });
+    const later = await problems(fixed);
+    expect(later).toEqual([
+      `case bad-level in ${join(fixed, 'one.ts')}: "level" must be one of MUST, SHOULD, informational, got "MAY"`,
+      `case bad-rfc in ${join(fixed, 'one.ts')}: "rfc" must be sections such as "RFC 9112 §6.1" or "RFC 9112 Appendix C.2.2", separated by "; ": "RFC 9112 6.1" in "RFC 9112 6.1" is not one`,
+      `case dup in ${join(fixed, 'two.ts')}: the id is already used in ${join(fixed, 'one.ts')}`,
+      `case #2 (without an id) in ${join(fixed, 'two.ts')}: "id" must be kebab-case (a-z, 0-9, single hyphens), got undefined`,
+    ]);
+  });
+
+  it('refuses a file name that is no group, and two files of one group', async () => {
+    const dir = await folder({ 'Bad_Name.ts': [{ ...base, id: 'a' }], '01-same.ts': [{ ...base, id: 'b' }], 'same.ts': [{ ...base, id: 'c' }] });
+    expect(await problems(dir)).toEqual([
+      `${join(dir, 'Bad_Name.ts')}: a case file is named after its group, kebab-case, optionally after a two-digit order prefix ("framing.ts", "03-framing.ts")`,
+      `${join(dir, 'same.ts')}: the group same is already the group of ${join(dir, '01-same.ts')}`,
+    ]);
+  });
+
+  it('reads the group of a file name', () => {
+    expect(groupOfFile('/x/framing.ts')).toBe('framing');
+    expect(groupOfFile('03-framing.ts')).toBe('framing');
+    expect(groupOfFile('03-header-fields.ts')).toBe('header-fields');
+    expect(groupOfFile('Framing.ts')).toBeNull();
+    expect(groupOfFile('03-.ts')).toBeNull();
   });
 });

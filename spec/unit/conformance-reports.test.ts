@@ -13,6 +13,7 @@ import { renderCheckJson, type JsonCheckRun } from '../../lib/conformance/json.t
 import { conformanceSection, renderCheckHtml } from '../../lib/conformance/html.ts';
 import { CaseError, loadCases, selectCases, validateCases } from '../../lib/conformance/registry.ts';
 import { runFailed } from '../../lib/conformance/summary.ts';
+import { TEST_MACHINE } from '../helpers/test-machine.ts';
 
 const bytes = (s: string) => Uint8Array.from(Buffer.from(s, 'latin1'));
 
@@ -50,6 +51,8 @@ function sampleRun(): CheckRun {
   return {
     tool: 'gauntlet',
     command: 'check',
+    schemaVersion: 1,
+    machine: TEST_MACHINE,
     version: '0.1.0',
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:00:05.000Z',
@@ -223,7 +226,7 @@ describe('registry', () => {
   };
 
   it('names the case id and the file of every problem', () => {
-    const bad = { ...good, id: 'Bad_Id', name: '', group: 'nope', accept: [], request: [{ data: 'caf\u00e9\u2603' }] } as unknown as ConformanceCase;
+    const bad = { ...good, id: 'Bad_Id', name: '', accept: [], request: [{ data: 'caf\u00e9\u2603' }] } as unknown as ConformanceCase;
     let error: CaseError | undefined;
     try {
       validateCases([
@@ -238,7 +241,6 @@ describe('registry', () => {
     const text = error!.message;
     expect(text).toContain('case Bad_Id in two.ts: "id" must be kebab-case');
     expect(text).toContain('case Bad_Id in two.ts: "name" must be a non-empty string');
-    expect(text).toContain('case Bad_Id in two.ts: "group" must be one of request-line');
     expect(text).toContain('case Bad_Id in two.ts: "accept" must list at least one outcome');
     expect(text).toContain('case Bad_Id in two.ts: request part 0 has "☃", which is not one byte');
     expect(text).toContain('case a-case in three.ts: the id is already used in one.ts');
@@ -247,21 +249,25 @@ describe('registry', () => {
 
   it('loads every case file of a folder, passes over helper modules, and catches misnamed exports', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gauntlet-cases-'));
-    await writeFile(join(dir, 'alpha.ts'), `export const cases = ${JSON.stringify([good, { ...good, id: 'b-case', group: 'framing' }])};\n`);
+    // A case file is named after its group, which its cases do not repeat.
+    const definition: Partial<ConformanceCase> = { ...good };
+    delete definition.group;
+    await writeFile(join(dir, '01-request-line.ts'), `export const cases = ${JSON.stringify([definition])};\n`);
+    await writeFile(join(dir, '02-framing.ts'), `export const cases = ${JSON.stringify([{ ...definition, id: 'b-case' }])};\n`);
     await writeFile(join(dir, 'helpers.ts'), `export const CRLF = '\\r\\n';\nexport function f(): number { return 1; }\n`);
     await writeFile(join(dir, 'notes.test.ts'), `throw new Error('a test file is not a case file');\n`);
     const loaded = await loadCases(dir);
-    expect(loaded.map((l) => [l.case.id, l.file])).toEqual([
-      ['a-case', join(dir, 'alpha.ts')],
-      ['b-case', join(dir, 'alpha.ts')],
+    expect(loaded.map((l) => [l.case.id, l.case.group, l.file])).toEqual([
+      ['a-case', 'request-line', join(dir, '01-request-line.ts')],
+      ['b-case', 'framing', join(dir, '02-framing.ts')],
     ]);
     expect(selectCases(loaded, { groups: ['framing'] }).map((l) => l.case.id)).toEqual(['b-case']);
     expect(selectCases(loaded, { ids: ['a-case'], groups: ['framing'] })).toHaveLength(2);
     expect(() => selectCases(loaded, { ids: ['a-cas'] })).toThrow('no case with id "a-cas" (did you mean a-case?)');
     expect(() => selectCases(loaded, { groups: ['nope'] })).toThrow('no group "nope"');
 
-    await writeFile(join(dir, 'beta.ts'), `export const myCases = ${JSON.stringify([{ ...good, id: 'c-case' }])};\n`);
-    await expect(loadCases(dir)).rejects.toThrow(`beta.ts exports "myCases", which looks like a list of cases: export it as "cases"`);
+    await writeFile(join(dir, '03-host.ts'), `export const myCases = ${JSON.stringify([{ ...definition, id: 'c-case' }])};\n`);
+    await expect(loadCases(dir)).rejects.toThrow(`03-host.ts exports "myCases", which looks like a list of cases: export it as "cases"`);
   });
 
   it('loads the project cases without a problem', async () => {

@@ -45,7 +45,7 @@ async function scripted(onData: (socket: Socket, all: string, chunk: Buffer) => 
   server.close = ((cb?: (err?: Error) => void) => {
     for (const s of sockets) s.destroy();
     return origClose(cb);
-  }) as typeof server.close;
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   open.push(server);
   const addr = server.address();

@@ -31,7 +31,7 @@
 import fc from 'fast-check';
 import { token } from './token.ts';
 import { fieldVchar } from './field-value.ts';
-import { headerField, SEMANTIC_FIELDS, type HeaderField } from './header-field.ts';
+import { headerField, SEMANTIC_FIELDS, type HeaderField } from './field-line.ts';
 import { messageBody } from './message-body.ts';
 
 /** How one chunk-size is written. */

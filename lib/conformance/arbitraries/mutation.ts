@@ -18,7 +18,7 @@
  * Whatever the server makes of them, it must answer or close and keep serving others.
  */
 import fc from 'fast-check';
-import { serializeRequest, type WellFormedRequest } from './request.ts';
+import { serializeRequest, type WellFormedRequest } from './http-message.ts';
 import { chunkSizes, encodeChunked } from './chunked-body.ts';
 
 export const INSERTABLE = { CR: 0x0d, LF: 0x0a, NUL: 0x00, SP: 0x20, HTAB: 0x09 } as const;

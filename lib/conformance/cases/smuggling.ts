@@ -3,7 +3,7 @@
  * that a parser reading the framing the wrong way would answer. Whatever the server decides
  * about the outer request, a second status line means the inner one was smuggled through.
  */
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+import type { CaseDefinition } from '../types.ts';
 import {
   ANY_STATUS,
   CLOSE,
@@ -35,13 +35,12 @@ const outer = (lines: string[], body: string) => `POST /echo HTTP/1.1\r\nHost: l
 const CL_ALL = `Content-Length: ${CHUNKED_THEN_INNER.length}`;
 
 /** A Transfer-Encoding spelled so that it is not "chunked", next to a Content-Length covering everything. */
-function disguisedTe(id: string, name: string, teLine: string, why: string, level: ConformanceCase['level'] = 'MUST'): ConformanceCase {
+function disguisedTe(id: string, name: string, teLine: string, why: string, level: CaseDefinition['level'] = 'MUST'): CaseDefinition {
   return {
     id: `smuggling-${id}`,
     name,
     rfc: 'RFC 9112 §6.1; RFC 9112 §6.3',
     level,
-    group: 'smuggling',
     request: one(outer([CL_ALL, teLine], CHUNKED_THEN_INNER)),
     accept: [status(400), status(501), CLOSE],
     check: rejectedAndClosed,
@@ -49,13 +48,12 @@ function disguisedTe(id: string, name: string, teLine: string, why: string, leve
   };
 }
 
-export const cases: ConformanceCase[] = thenAlive([
+export const cases: CaseDefinition[] = thenAlive([
   {
     id: 'smuggling-cl-te',
     name: 'Content-Length then Transfer-Encoding: rejected, or read as chunked and the connection closed, never two responses',
     rfc: 'RFC 9112 §6.1',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer(['Content-Length: 3', 'Transfer-Encoding: chunked'], CHUNKED_THEN_INNER)),
     accept: [ANY_STATUS, CLOSE],
     check: rejectedAndClosed,
@@ -66,7 +64,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'Transfer-Encoding then Content-Length: rejected, or read as chunked and the connection closed, never two responses',
     rfc: 'RFC 9112 §6.1',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer(['Transfer-Encoding: chunked', 'Content-Length: 3'], CHUNKED_THEN_INNER)),
     accept: [ANY_STATUS, CLOSE],
     check: rejectedAndClosed,
@@ -77,7 +74,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'Transfer-Encoding with a Content-Length covering the hidden request: never two responses',
     rfc: 'RFC 9112 §6.1',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer([CL_ALL, 'Transfer-Encoding: chunked'], CHUNKED_THEN_INNER)),
     accept: [ANY_STATUS, CLOSE],
     check: rejectedAndClosed,
@@ -88,7 +84,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'Two Content-Length fields (0 and the length of the hidden request) are rejected, never two responses',
     rfc: 'RFC 9112 §6.3',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer(['Content-Length: 0', `Content-Length: ${INNER.length}`], INNER)),
     accept: rejected,
     check: rejectedAndClosed,
@@ -100,7 +95,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'A Content-Length list "0, n" is rejected, never two responses',
     rfc: 'RFC 9112 §6.3',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer([`Content-Length: 0, ${INNER.length}`], INNER)),
     accept: rejected,
     check: rejectedAndClosed,
@@ -111,7 +105,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'A Transfer-Encoding hidden in a folded line is never honoured next to a Content-Length',
     rfc: 'RFC 9112 §5.2',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer([CL_ALL, 'X-Gauntlet: a', ' Transfer-Encoding: chunked'], CHUNKED_THEN_INNER)),
     accept: [ANY_STATUS, CLOSE],
     check: noSecondResponse,
@@ -123,7 +116,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'A Transfer-Encoding value folded onto the next line, next to a Content-Length: never two responses',
     rfc: 'RFC 9112 §5.2; RFC 9112 §6.1',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer(['Content-Length: 3', 'Transfer-Encoding:', ' chunked'], CHUNKED_THEN_INNER)),
     accept: [ANY_STATUS, CLOSE],
     check: rejectedAndClosed,
@@ -134,7 +126,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'A Transfer-Encoding after a bare LF inside another field never yields two responses',
     rfc: 'RFC 9112 §2.2; RFC 9110 §5.5',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer([CL_ALL, 'X-Gauntlet: a\nTransfer-Encoding: chunked'], CHUNKED_THEN_INNER)),
     accept: [ANY_STATUS, CLOSE],
     check: noSecondResponse,
@@ -145,7 +136,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'A Transfer-Encoding after a bare CR inside another field is never honoured',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer([CL_ALL, 'X-Gauntlet: a\rTransfer-Encoding: chunked'], CHUNKED_THEN_INNER)),
     accept: [ANY_STATUS, CLOSE],
     check: noSecondResponse,
@@ -156,7 +146,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: '"Transfer-Encoding : chunked" (space before the colon) is answered 400',
     rfc: 'RFC 9112 §5.1',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer([CL_ALL, 'Transfer-Encoding : chunked'], CHUNKED_THEN_INNER)),
     accept: rejected,
     check: noSecondResponse,
@@ -167,7 +156,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: '"Transfer-Encoding\\t: chunked" (tab before the colon) is answered 400',
     rfc: 'RFC 9112 §5.1',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer([CL_ALL, 'Transfer-Encoding\t: chunked'], CHUNKED_THEN_INNER)),
     accept: rejected,
     check: noSecondResponse,
@@ -191,7 +179,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'Transfer-Encoding ", chunked" next to a Content-Length: refused, or read as chunked and the connection closed',
     rfc: 'RFC 9112 §6.1; RFC 9110 §5.6.1',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer([CL_ALL, 'Transfer-Encoding: , chunked'], CHUNKED_THEN_INNER)),
     accept: [ANY_STATUS, CLOSE],
     check: rejectedAndClosed,
@@ -202,7 +189,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: '"\\r\\n\\r" followed by a byte other than LF never ends the header section',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
-    group: 'smuggling',
     request: one('GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n\r' + INNER),
     accept: rejected,
     check: noSecondResponse,
@@ -214,7 +200,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'A chunk size of 2^64 is never read as 0 (the last chunk)',
     rfc: 'RFC 9112 §7.1',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer(['Transfer-Encoding: chunked'], '10000000000000000\r\n\r\n' + INNER)),
     accept: [ANY_STATUS, CLOSE, TIMEOUT],
     check: noSecondResponse,
@@ -227,7 +212,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'A chunk size "0x10" is never read as 0 (the last chunk)',
     rfc: 'RFC 9112 §7.1',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer(['Transfer-Encoding: chunked'], `0x${INNER.length.toString(16)}\r\n\r\n` + INNER + '\r\n0\r\n\r\n')),
     accept: [ANY_STATUS, CLOSE],
     check: noSecondResponse,
@@ -238,7 +222,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'A request inside a body framed by Content-Length is data, echoed, never answered',
     rfc: 'RFC 9112 §6.3',
     level: 'MUST',
-    group: 'smuggling',
     request: one(outer([`Content-Length: ${INNER.length}`, 'Connection: close'], INNER)),
     accept: OK,
     check: all(bodyEquals(INNER), noSecondResponse),

@@ -1,4 +1,8 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group request-line: the request line's syntax (method, target, version, single spaces;
+ * RFC 9112 §3), rejected with 400 when malformed.
+ */
+import type { CaseDefinition } from '../types.ts';
 import { CLOSE, OK, all, badRequestLine, bodyEqualsFile, getClose, one, rejected, req, startsWithStatusLine, status, thenAlive } from './helpers.ts';
 
 const INVALID_LINE =
@@ -10,13 +14,12 @@ const LENIENT_WHITESPACE =
 /** A request line followed by a normal, closing header section. */
 const line = (requestLine: string) => req(requestLine, { Host: 'localhost', Connection: 'close' });
 
-function invalid(id: string, name: string, requestLine: string, notes: string): ConformanceCase {
+function invalid(id: string, name: string, requestLine: string, notes: string): CaseDefinition {
   return {
     id: `request-line-${id}`,
     name,
     rfc: 'RFC 9112 §3',
     level: 'SHOULD',
-    group: 'request-line',
     request: one(line(requestLine)),
     accept: badRequestLine,
     check: startsWithStatusLine,
@@ -24,26 +27,24 @@ function invalid(id: string, name: string, requestLine: string, notes: string): 
   };
 }
 
-function lenient(id: string, name: string, requestLine: string, notes: string): ConformanceCase {
+function lenient(id: string, name: string, requestLine: string, notes: string): CaseDefinition {
   return {
     id: `request-line-${id}`,
     name,
     rfc: 'RFC 9112 §3',
     level: 'informational',
-    group: 'request-line',
     request: one(line(requestLine)),
     accept: badRequestLine,
     notes: `${notes} ${LENIENT_WHITESPACE}`,
   };
 }
 
-export const cases: ConformanceCase[] = thenAlive([
+export const cases: CaseDefinition[] = thenAlive([
   {
     id: 'request-line-empty-line-before',
     name: 'An empty line (CRLF) before the request line is ignored',
     rfc: 'RFC 9112 §2.2',
     level: 'SHOULD',
-    group: 'request-line',
     request: one('\r\n' + getClose('/hello.txt')),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -55,7 +56,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'Two empty lines before the request line are ignored',
     rfc: 'RFC 9112 §2.2',
     level: 'informational',
-    group: 'request-line',
     request: one('\r\n\r\n' + getClose('/hello.txt')),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -66,7 +66,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'A request whose lines end in a bare LF is either read (LF as line end) or rejected',
     rfc: 'RFC 9112 §2.2',
     level: 'informational',
-    group: 'request-line',
     request: one('GET /hello.txt HTTP/1.1\nHost: localhost\nConnection: close\n\n'),
     accept: [status(200), ...rejected],
     notes:
@@ -97,7 +96,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'The asterisk-form request-target is refused for a method other than OPTIONS',
     rfc: 'RFC 9112 §3.2.4',
     level: 'informational',
-    group: 'request-line',
     request: one(line('GET * HTTP/1.1')),
     accept: [status(400), status(404), status(405), status(501), CLOSE],
     notes: 'RFC 9112 §3.2.4: "The asterisk-form of request-target is only used for a server-wide OPTIONS request". The RFC names no status for the misuse, so any refusal passes.',
@@ -107,7 +105,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'A whitespace-prefixed line between the request line and the first field is rejected or ignored, never read as a field',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
-    group: 'request-line',
     request: one('GET /hello.txt HTTP/1.1\r\n Host: localhost\r\nConnection: close\r\n\r\n'),
     accept: rejected,
     notes:
@@ -118,7 +115,6 @@ export const cases: ConformanceCase[] = thenAlive([
     name: 'A whitespace-prefixed Content-Length before the first field never frames the body',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
-    group: 'request-line',
     request: one('GET /hello.txt HTTP/1.1\r\n Content-Length: 23\r\nHost: localhost\r\n\r\n' + getClose('/style.css')),
     accept: [status(200), ...rejected],
     check: (ctx) => {

@@ -1,4 +1,8 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group limits: requests too long in their line, fields or body answered with the status codes
+ * for it (414, 431, 413) or a close, never with a crash or an unbounded read.
+ */
+import type { CaseDefinition } from '../types.ts';
 import {
   CLIENT_ERROR,
   CLOSE,
@@ -31,13 +35,12 @@ function requestLineOf(length: number): string {
 const MIB = 1024 * 1024;
 const BIG_BODY = filler(1.5 * MIB, '0123456789abcdef');
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   {
     id: 'limits-request-line-8000',
     name: 'A request line of 8000 octets is accepted',
     rfc: 'RFC 9112 §3',
     level: 'SHOULD',
-    group: 'limits',
     request: one(requestLineOf(8000) + '\r\nHost: localhost\r\nConnection: close\r\n\r\n'),
     accept: [SUCCESS, status(404)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
@@ -48,7 +51,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 9000-octet request-target is served or refused with 414, never left hanging',
     rfc: 'RFC 9112 §3',
     level: 'MUST',
-    group: 'limits',
     request: one(`GET /hello.txt?${filler(9000 - 11, 'q')} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`),
     accept: [status(414), status(400), SUCCESS, status(404), CLOSE],
     thenAlive: true,
@@ -59,7 +61,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 64 KiB request-target is refused (414) or served, and the server keeps serving',
     rfc: 'RFC 9112 §3',
     level: 'MUST',
-    group: 'limits',
     request: one(`GET /${filler(64 * 1024, 'a')} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`),
     accept: [status(414), status(400), status(431), status(404), CLOSE],
     thenAlive: true,
@@ -70,7 +71,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request line of 1 MiB without an end is cut off, and the server keeps serving',
     rfc: 'RFC 9112 §3',
     level: 'MUST',
-    group: 'limits',
     request: one(`GET /${filler(MIB, 'a')}`),
     accept: [status(414), status(400), status(431), status(408), CLOSE],
     timeoutMs: 3000,
@@ -82,7 +82,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 20 KiB header field is either processed or refused with a 4xx, never ignored into a hang',
     rfc: 'RFC 9110 §5.4',
     level: 'MUST',
-    group: 'limits',
     request: one(`GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet-Big: ${filler(20 * 1024, 'b')}\r\nConnection: close\r\n\r\n`),
     accept: [status(200), CLIENT_ERROR, CLOSE],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
@@ -94,7 +93,6 @@ export const cases: ConformanceCase[] = [
     name: 'A header field larger than the server takes is refused with 431',
     rfc: 'RFC 6585 §5; RFC 9110 §5.4',
     level: 'informational',
-    group: 'limits',
     request: one(`GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet-Big: ${filler(64 * 1024, 'b')}\r\nConnection: close\r\n\r\n`),
     accept: [status(431), status(200)],
     notes: `RFC 6585 §5: "The 431 status code indicates that the server is unwilling to process the request because its header fields are too large." Any 4xx satisfies RFC 9110 §5.4, so the exact code is reported only. ${FIELD_LIMITS}`,
@@ -104,7 +102,6 @@ export const cases: ConformanceCase[] = [
     name: '2000 header fields are processed or refused with a 4xx',
     rfc: 'RFC 9110 §5.4',
     level: 'MUST',
-    group: 'limits',
     request: one(
       `GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n${Array.from({ length: 2000 }, (_, i) => `X-Gauntlet-${i}: ${i}\r\n`).join('')}Connection: close\r\n\r\n`,
     ),
@@ -118,7 +115,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 1 MiB header section is refused with a 4xx or a close, and the server keeps serving',
     rfc: 'RFC 9110 §5.4',
     level: 'MUST',
-    group: 'limits',
     request: one(`GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n${Array.from({ length: 1024 }, (_, i) => `X-Gauntlet-${i}: ${filler(1000, 'c')}\r\n`).join('')}Connection: close\r\n\r\n`),
     accept: [status(200), CLIENT_ERROR, CLOSE],
     timeoutMs: 3000,
@@ -130,7 +126,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 1.5 MiB body is echoed whole or refused with 413 (or a close)',
     rfc: 'RFC 9110 §15.5.14',
     level: 'MUST',
-    group: 'limits',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': BIG_BODY.length, Connection: 'close' }, BIG_BODY)),
     accept: [status(200), status(413), CLOSE],
     check: whenStatus(200, 200, ({ exchange }) => {
@@ -149,7 +144,6 @@ export const cases: ConformanceCase[] = [
     name: 'After refusing a 1.5 MiB body, the server never reads the body as requests',
     rfc: 'RFC 9110 §15.5.14',
     level: 'MUST',
-    group: 'limits',
     request: one(
       req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': BIG_BODY.length }, filler(BIG_BODY.length - 40, 'x') + 'GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n\r\n\r\n') +
         getClose('/hello.txt'),
@@ -174,7 +168,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 1.5 MiB chunked body is echoed whole or refused with 413 (or a close)',
     rfc: 'RFC 9110 §15.5.14',
     level: 'MUST',
-    group: 'limits',
     request: one(
       req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'chunked', Connection: 'close' }, chunked(Array.from({ length: 24 }, () => filler(64 * 1024, 'z')))),
     ),
@@ -193,7 +186,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 64 KiB body is echoed whole or refused with 413 (or a close), never cut short',
     rfc: 'RFC 9112 §6.3; RFC 9110 §15.5.14',
     level: 'MUST',
-    group: 'limits',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 64 * 1024, Connection: 'close' }, filler(64 * 1024, '0123456789abcdef-gauntlet-64k-'))),
     accept: [status(200), status(413), CLOSE],
     check: whenStatus(200, 200, ({ exchange }) => {

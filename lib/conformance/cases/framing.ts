@@ -1,4 +1,8 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group framing: how a server finds where a request body ends (Content-Length, Transfer-Encoding,
+ * both, neither; RFC 9112 §6), the requirement request smuggling hinges on.
+ */
+import type { CaseDefinition } from '../types.ts';
 import {
   ANY_STATUS,
   CLIENT_ERROR,
@@ -40,13 +44,12 @@ const TE_NOT_FINAL =
 const TE_UNKNOWN = 'RFC 9112 §6.1: "A server that receives a request message with a transfer coding it does not understand SHOULD respond with 501 (Not Implemented)."';
 
 /** POST /echo with the given raw Content-Length value, the body "hello", then a probe request. */
-function badLength(id: string, name: string, value: string, notes = ''): ConformanceCase {
+function badLength(id: string, name: string, value: string, notes = ''): CaseDefinition {
   return {
     id: `framing-cl-${id}`,
     name,
     rfc: 'RFC 9112 §6.3; RFC 9110 §8.6',
     level: 'MUST',
-    group: 'framing',
     request: one(`POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${value}\r\n\r\nhello` + PROBE),
     accept: rejected,
     check: rejectedAndClosed,
@@ -60,7 +63,7 @@ function lengthLines(lines: string[]): string {
 }
 
 /** Served as "hello" followed by the probe, or rejected and closed. */
-const echoThenProbeOrRejected = (ctx: Parameters<NonNullable<ConformanceCase['check']>>[0]) => {
+const echoThenProbeOrRejected = (ctx: Parameters<NonNullable<CaseDefinition['check']>>[0]) => {
   const first = ctx.exchange.responses[0];
   if (first && first.status === 200) return all(bodyEquals('hello', 0), inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]))(ctx);
   return rejectedAndClosed(ctx);
@@ -68,14 +71,13 @@ const echoThenProbeOrRejected = (ctx: Parameters<NonNullable<ConformanceCase['ch
 
 const hello = (fields: Record<string, string | number>) => req('POST /echo HTTP/1.1', { Host: 'localhost', ...fields }, 'hello');
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   // ---- Content-Length delimits the body, and what follows is the next request --------------
   {
     id: 'framing-cl-body-then-next-request',
     name: 'With Content-Length: 5 the body is exactly 5 bytes and the bytes after it are the next request',
     rfc: 'RFC 9112 §6.2; RFC 9112 §6.3',
     level: 'MUST',
-    group: 'framing',
     request: one(hello({ 'Content-Length': 5 }) + getClose('/style.css')),
     accept: OK,
     check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
@@ -87,7 +89,6 @@ export const cases: ConformanceCase[] = [
     name: 'With Content-Length: 0 there is no body and the next bytes are the next request',
     rfc: 'RFC 9112 §6.3',
     level: 'MUST',
-    group: 'framing',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 0 }) + getClose('/style.css')),
     accept: OK,
     check: inOrder([{ status: 200, body: { text: '' } }, file(200, 'style.css')]),
@@ -99,7 +100,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request with neither Content-Length nor Transfer-Encoding has no body: the next bytes are the next request',
     rfc: 'RFC 9112 §6.3',
     level: 'MUST',
-    group: 'framing',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost' }) + getClose('/style.css')),
     accept: [status(200), status(411)],
     check: whenStatus(200, 200, inOrder([{ status: 200, body: { text: '' } }, file(200, 'style.css')])),
@@ -112,7 +112,6 @@ export const cases: ConformanceCase[] = [
     name: 'A body on a GET is framed by its Content-Length like any other and never read as the next request',
     rfc: 'RFC 9112 §6.3',
     level: 'MUST',
-    group: 'framing',
     request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', 'Content-Length': 5 }, 'hello') + getClose('/style.css')),
     accept: [SUCCESS, CLIENT_ERROR, CLOSE],
     check: (ctx) => {
@@ -128,7 +127,6 @@ export const cases: ConformanceCase[] = [
     name: 'A Content-Length with leading zeros ("005") is valid',
     rfc: 'RFC 9110 §8.6',
     level: 'MUST',
-    group: 'framing',
     request: one(hello({ 'Content-Length': '005' }) + getClose('/style.css')),
     accept: OK,
     check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
@@ -140,7 +138,6 @@ export const cases: ConformanceCase[] = [
     name: 'Spaces around the Content-Length value are not part of it',
     rfc: 'RFC 9112 §5.1; RFC 9110 §8.6',
     level: 'MUST',
-    group: 'framing',
     request: one('POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length:   5  \r\n\r\nhello' + getClose('/style.css')),
     accept: OK,
     check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
@@ -164,7 +161,6 @@ export const cases: ConformanceCase[] = [
     name: 'Two Content-Length lines with different values are rejected',
     rfc: 'RFC 9112 §6.3; RFC 9110 §8.6',
     level: 'MUST',
-    group: 'framing',
     request: one(lengthLines(['Content-Length: 5', 'Content-Length: 6'])),
     accept: rejected,
     check: rejectedAndClosed,
@@ -175,7 +171,6 @@ export const cases: ConformanceCase[] = [
     name: 'A Content-Length list of identical values ("5, 5") is read as 5 or rejected, never misframed',
     rfc: 'RFC 9112 §6.3; RFC 9110 §8.6',
     level: 'MUST',
-    group: 'framing',
     request: one(lengthLines(['Content-Length: 5, 5'])),
     accept: [status(200), ...rejected],
     check: echoThenProbeOrRejected,
@@ -187,7 +182,6 @@ export const cases: ConformanceCase[] = [
     name: 'Two identical Content-Length lines are read as one value or rejected, never misframed',
     rfc: 'RFC 9112 §6.3; RFC 9110 §8.6',
     level: 'MUST',
-    group: 'framing',
     request: one(lengthLines(['Content-Length: 5', 'Content-Length: 5'])),
     accept: [status(200), ...rejected],
     check: echoThenProbeOrRejected,
@@ -199,7 +193,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 20-digit Content-Length never overflows into a small length',
     rfc: 'RFC 9110 §8.6; RFC 9112 §6.3',
     level: 'MUST',
-    group: 'framing',
     request: one(lengthLines(['Content-Length: 99999999999999999999'])),
     accept: [status(400), status(413), status(408), CLOSE, TIMEOUT],
     check: noSecondResponse,
@@ -211,7 +204,6 @@ export const cases: ConformanceCase[] = [
     name: 'A Content-Length of 2^64+5 is never read as 5',
     rfc: 'RFC 9110 §8.6; RFC 9112 §6.3',
     level: 'MUST',
-    group: 'framing',
     request: one(lengthLines(['Content-Length: 18446744073709551621'])),
     accept: [status(400), status(413), status(408), CLOSE, TIMEOUT],
     check: noSecondResponse,
@@ -223,7 +215,6 @@ export const cases: ConformanceCase[] = [
     name: 'A body shorter than its Content-Length is never answered as if it were complete',
     rfc: 'RFC 9112 §6.3; RFC 9112 §8',
     level: 'MUST',
-    group: 'framing',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 10 }, 'hello')),
     accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
     timeoutMs: 3000,
@@ -236,7 +227,6 @@ export const cases: ConformanceCase[] = [
     name: 'After an invalid Content-Length the server closes and never answers later bytes on that connection',
     rfc: 'RFC 9112 §6.3',
     level: 'MUST',
-    group: 'framing',
     request: parts(['POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5x\r\n\r\nhello', getClose('/style.css')], 300),
     accept: rejected,
     check: rejectedAndClosed,
@@ -249,7 +239,6 @@ export const cases: ConformanceCase[] = [
     name: 'With both Transfer-Encoding: chunked and Content-Length the request is rejected, or read as chunked and the connection then closed',
     rfc: 'RFC 9112 §6.1; RFC 9112 §6.3',
     level: 'MUST',
-    group: 'framing',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 3, 'Transfer-Encoding': 'chunked' }, chunked(['hello'])) + PROBE),
     accept: [status(200), ...rejected],
     check: all(whenStatus(200, 200, bodyEquals('hello')), rejectedAndClosed),
@@ -262,7 +251,6 @@ export const cases: ConformanceCase[] = [
     name: 'Transfer-Encoding "chunked, gzip" (chunked not last) is answered 400 and the connection closed',
     rfc: 'RFC 9112 §6.3',
     level: 'MUST',
-    group: 'framing',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'chunked, gzip' }, chunked(['hello'])) + PROBE),
     accept: [status(400), status(501), CLOSE],
     check: rejectedAndClosed,
@@ -273,7 +261,6 @@ export const cases: ConformanceCase[] = [
     name: 'An unknown transfer coding alone ("gauntlet") is refused, never read as chunked or as no body',
     rfc: 'RFC 9112 §6.1; RFC 9112 §6.3',
     level: 'MUST',
-    group: 'framing',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'gauntlet' }, chunked(['hello'])) + PROBE),
     accept: [status(400), status(501), CLOSE],
     check: rejectedAndClosed,
@@ -284,7 +271,6 @@ export const cases: ConformanceCase[] = [
     name: 'The retired "identity" transfer coding is refused, never read as "no coding"',
     rfc: 'RFC 9112 §6.1; RFC 9112 §6.3',
     level: 'MUST',
-    group: 'framing',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'identity', 'Content-Length': 5 }, 'hello') + PROBE),
     accept: [status(400), status(501), CLOSE],
     check: rejectedAndClosed,
@@ -295,7 +281,6 @@ export const cases: ConformanceCase[] = [
     name: 'A transfer coding the server does not know ("gauntlet, chunked") is answered 501',
     rfc: 'RFC 9112 §6.1',
     level: 'SHOULD',
-    group: 'framing',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'gauntlet, chunked', Connection: 'close' }, chunked(['hello']))),
     accept: [status(501)],
     check: noSecondResponse,
@@ -306,7 +291,6 @@ export const cases: ConformanceCase[] = [
     name: 'Transfer-Encoding with chunked applied twice is refused',
     rfc: 'RFC 9112 §6.1',
     level: 'SHOULD',
-    group: 'framing',
     request: one('POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n' + chunked(['hello']) + PROBE),
     accept: [status(400), status(501), CLOSE],
     check: rejectedAndClosed,
@@ -318,7 +302,6 @@ export const cases: ConformanceCase[] = [
     name: 'Transfer-Encoding in an HTTP/1.0 request is faulty framing: the connection is closed after it',
     rfc: 'RFC 9112 §6.1',
     level: 'MUST',
-    group: 'framing',
     request: one(
       req('POST /echo HTTP/1.0', { Host: 'localhost', Connection: 'keep-alive', 'Transfer-Encoding': 'chunked' }, chunked(['hello'])) +
         req('GET /style.css HTTP/1.0', { Host: 'localhost', Connection: 'keep-alive' }),
@@ -335,7 +318,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request written one byte at a time is answered exactly like one written at once',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
-    group: 'framing',
     request: bytewise(getClose('/hello.txt'), 5),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -347,7 +329,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request split between the CR and LF of its final empty line is answered normally',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
-    group: 'framing',
     request: splitAfter(getClose('/hello.txt'), '\r\n\r', 0, 50),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -358,7 +339,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request split right after its last field line\'s CRLF is answered normally',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
-    group: 'framing',
     request: splitAfter(getClose('/hello.txt'), 'Connection: close\r\n', 0, 50),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -369,7 +349,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request split between two field lines is answered normally',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
-    group: 'framing',
     request: splitAfter(getClose('/hello.txt'), 'Host: localhost\r\n', 0, 50),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -379,7 +358,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request split inside its method is answered normally',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
-    group: 'framing',
     request: splitAfter(getClose('/hello.txt'), 'GE', 0, 50),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -389,7 +367,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request split between the CR and LF that end the request line is answered normally',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
-    group: 'framing',
     request: splitAfter(getClose('/hello.txt'), 'HTTP/1.1\r', 0, 50),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -399,7 +376,6 @@ export const cases: ConformanceCase[] = [
     name: 'A body written one byte at a time is read whole',
     rfc: 'RFC 9112 §6.2',
     level: 'MUST',
-    group: 'framing',
     request: [{ data: req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 11, Connection: 'close' }) }, ...bytewise('hello world', 10).map((p) => ({ ...p, delayMs: 10 }))],
     accept: OK,
     check: bodyEquals('hello world'),
@@ -410,7 +386,6 @@ export const cases: ConformanceCase[] = [
     name: 'A read holding the end of the head and the start of the body is split correctly',
     rfc: 'RFC 9112 §6.2',
     level: 'MUST',
-    group: 'framing',
     request: splitAfter(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 11, Connection: 'close' }, 'hello world'), '\r\n\r\nhel', 0, 50),
     accept: OK,
     check: bodyEquals('hello world'),
@@ -421,7 +396,6 @@ export const cases: ConformanceCase[] = [
     name: 'Two pipelined requests split inside the second request line are both answered',
     rfc: 'RFC 9112 §2.2; RFC 9112 §9.3.2',
     level: 'MUST',
-    group: 'framing',
     request: splitAfter(req('GET /hello.txt HTTP/1.1', { Host: 'localhost' }) + getClose('/style.css'), 'GET /sty', 0, 50),
     accept: OK,
     check: inOrder([file(200, 'hello.txt'), file(200, 'style.css')]),
@@ -431,7 +405,6 @@ export const cases: ConformanceCase[] = [
     name: 'A declared Content-Length far above the server\'s limit is refused or waited for, never answered as complete',
     rfc: 'RFC 9110 §15.5.14',
     level: 'MUST',
-    group: 'framing',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 10 * 1024 * 1024 * 1024 }, 'hello')),
     accept: [statusRange(400, 499), CLOSE, TIMEOUT],
     check: noSecondResponse,

@@ -1,4 +1,8 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group versions: HTTP/1.0 and HTTP/1.1 requests answered in a version the client understands, and
+ * versions the server does not speak rejected (RFC 9110 §6.2, RFC 9112 §2.3).
+ */
+import type { CaseDefinition } from '../types.ts';
 import { CLOSE, OK, all, bodyEqualsFile, noHeader, one, req, startsWithStatusLine, status, versionIs } from './helpers.ts';
 
 const INVALID_LINE =
@@ -8,13 +12,12 @@ const MAJOR_505 =
   'RFC 9110 §6.2: "A server can send a 505 (HTTP Version Not Supported) response if it wishes, for any reason, to refuse service of the client\'s major protocol version." RFC 9110 §15.6.6: "The 505 (HTTP Version Not Supported) status code indicates that the server does not support, or refuses to support, the major version of HTTP that was used in the request message."';
 
 /** A malformed version: 400 (the request line is invalid) or 505; never served. */
-function malformed(id: string, name: string, version: string, why: string): ConformanceCase {
+function malformed(id: string, name: string, version: string, why: string): CaseDefinition {
   return {
     id: `versions-${id}`,
     name,
     rfc: 'RFC 9112 §2.3',
     level: 'SHOULD',
-    group: 'versions',
     request: one(req(`GET /hello.txt ${version}`, { Host: 'localhost', Connection: 'close' })),
     accept: [status(400), status(505), status(301), CLOSE],
     check: startsWithStatusLine,
@@ -23,13 +26,12 @@ function malformed(id: string, name: string, version: string, why: string): Conf
 }
 
 /** A well-formed version with a major number other than 1: refused, never served as HTTP/1.1. */
-function otherMajor(id: string, name: string, version: string, why: string): ConformanceCase {
+function otherMajor(id: string, name: string, version: string, why: string): CaseDefinition {
   return {
     id: `versions-${id}`,
     name,
     rfc: 'RFC 9110 §6.2; RFC 9110 §15.6.6',
     level: 'SHOULD',
-    group: 'versions',
     request: one(req(`GET /hello.txt ${version}`, { Host: 'localhost', Connection: 'close' })),
     accept: [status(505), status(400), CLOSE],
     check: startsWithStatusLine,
@@ -37,13 +39,12 @@ function otherMajor(id: string, name: string, version: string, why: string): Con
   };
 }
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   {
     id: 'versions-http10-served',
     name: 'An HTTP/1.0 request is served',
     rfc: 'RFC 9110 §6.2',
     level: 'SHOULD',
-    group: 'versions',
     request: one('GET /hello.txt HTTP/1.0\r\nHost: localhost\r\n\r\n'),
     accept: OK,
     check: all(bodyEqualsFile('hello.txt'), versionIs(/^1\.\d$/, 'HTTP/1.x')),
@@ -54,7 +55,6 @@ export const cases: ConformanceCase[] = [
     name: 'A response to an HTTP/1.0 request never uses Transfer-Encoding',
     rfc: 'RFC 9112 §6.1',
     level: 'MUST',
-    group: 'versions',
     request: one('GET /large.bin HTTP/1.0\r\nHost: localhost\r\n\r\n'),
     accept: OK,
     check: all(noHeader('Transfer-Encoding'), bodyEqualsFile('large.bin')),
@@ -67,7 +67,6 @@ export const cases: ConformanceCase[] = [
     name: 'An HTTP/1.1 server answers with version HTTP/1.1',
     rfc: 'RFC 9110 §6.2',
     level: 'SHOULD',
-    group: 'versions',
     request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: OK,
     check: versionIs(/^1\.1$/, 'HTTP/1.1'),
@@ -79,7 +78,6 @@ export const cases: ConformanceCase[] = [
     name: 'An HTTP/1.1 server answers an HTTP/1.0 request with version HTTP/1.1',
     rfc: 'RFC 9110 §6.2',
     level: 'SHOULD',
-    group: 'versions',
     request: one('GET /hello.txt HTTP/1.0\r\nHost: localhost\r\n\r\n'),
     accept: OK,
     check: versionIs(/^1\.1$/, 'HTTP/1.1'),
@@ -91,7 +89,6 @@ export const cases: ConformanceCase[] = [
     name: 'An HTTP/1.2 request is processed as HTTP/1.1',
     rfc: 'RFC 9110 §6.2',
     level: 'SHOULD',
-    group: 'versions',
     request: one(req('GET /hello.txt HTTP/1.2', { Host: 'localhost', Connection: 'close' })),
     accept: OK,
     check: all(bodyEqualsFile('hello.txt'), versionIs(/^1\.1$/, 'HTTP/1.1')),
@@ -103,7 +100,6 @@ export const cases: ConformanceCase[] = [
     name: 'An HTTP/1.9 request is processed as HTTP/1.1',
     rfc: 'RFC 9110 §6.2',
     level: 'SHOULD',
-    group: 'versions',
     request: one(req('GET /hello.txt HTTP/1.9', { Host: 'localhost', Connection: 'close' })),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),

@@ -1,4 +1,8 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group expect-continue: "Expect: 100-continue" answered with 100 or a final status before the
+ * body (RFC 9110 §10.1.1), so clients that wait for it are neither stalled nor misread.
+ */
+import type { CaseDefinition } from '../types.ts';
 import {
   ANY_STATUS,
   CLOSE,
@@ -27,13 +31,12 @@ const BODY_DELAY_MS = 600;
 const expectHead = (version: string, expect = '100-continue', path = '/echo', extra: Record<string, string> = {}) =>
   req(`POST ${path} ${version}`, { Host: 'localhost', Expect: expect, 'Content-Length': 5, Connection: 'close', ...extra });
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   {
     id: 'expect-continue-answered-before-content',
     name: 'Expect: 100-continue gets a 100 (or a final status) before the content is sent',
     rfc: 'RFC 9110 §10.1.1',
     level: 'MUST',
-    group: 'expect-continue',
     request: parts([expectHead('HTTP/1.1'), 'hello'], BODY_DELAY_MS),
     accept: [ANY_STATUS, CLOSE],
     check: all(answeredBeforePart(1), whenStatus(200, 200, bodyEquals('hello'))),
@@ -44,7 +47,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request with Expect: 100-continue whose content follows at once is answered normally',
     rfc: 'RFC 9110 §10.1.1',
     level: 'MUST',
-    group: 'expect-continue',
     request: one(expectHead('HTTP/1.1') + 'hello'),
     accept: OK,
     check: all(bodyEquals('hello'), ({ exchange }) => (exchange.interim.every((r) => r.status === 100) ? null : 'an interim response other than 100 came back')),
@@ -57,7 +59,6 @@ export const cases: ConformanceCase[] = [
     name: 'After a 100 Continue the content sent later is read and answered',
     rfc: 'RFC 9110 §10.1.1',
     level: 'MUST',
-    group: 'expect-continue',
     request: parts([expectHead('HTTP/1.1'), 'hello'], BODY_DELAY_MS),
     accept: OK,
     check: bodyEquals('hello'),
@@ -69,7 +70,6 @@ export const cases: ConformanceCase[] = [
     name: 'The expectation "100-Continue" is recognised in any case',
     rfc: 'RFC 9110 §10.1.1',
     level: 'MUST',
-    group: 'expect-continue',
     request: parts([expectHead('HTTP/1.1', '100-Continue'), 'hello'], BODY_DELAY_MS),
     accept: [ANY_STATUS, CLOSE],
     check: answeredBeforePart(1),
@@ -80,7 +80,6 @@ export const cases: ConformanceCase[] = [
     name: 'When the head alone decides the answer (POST to a static file) the server may answer it at once instead of 100',
     rfc: 'RFC 9110 §10.1.1',
     level: 'MUST',
-    group: 'expect-continue',
     request: parts([expectHead('HTTP/1.1', '100-continue', '/hello.txt'), 'hello'], BODY_DELAY_MS),
     accept: [ANY_STATUS, CLOSE],
     check: answeredBeforePart(1),
@@ -91,7 +90,6 @@ export const cases: ConformanceCase[] = [
     name: 'An HTTP/1.0 request with Expect: 100-continue never gets a 1xx response',
     rfc: 'RFC 9110 §15.2; RFC 9110 §10.1.1',
     level: 'MUST',
-    group: 'expect-continue',
     request: parts([expectHead('HTTP/1.0'), 'hello'], 300),
     accept: [ANY_STATUS, CLOSE],
     check: all(noInterim, whenStatus(200, 200, bodyEquals('hello'))),
@@ -102,7 +100,6 @@ export const cases: ConformanceCase[] = [
     name: 'An HTTP/1.0 request with Expect: 100-continue and its content in one write gets no 1xx',
     rfc: 'RFC 9110 §15.2',
     level: 'MUST',
-    group: 'expect-continue',
     request: one(expectHead('HTTP/1.0') + 'hello'),
     accept: OK,
     check: all(noInterim, bodyEquals('hello')),
@@ -114,7 +111,6 @@ export const cases: ConformanceCase[] = [
     name: 'Expect: 100-continue on a GET without content is answered normally',
     rfc: 'RFC 9110 §10.1.1',
     level: 'informational',
-    group: 'expect-continue',
     request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', Expect: '100-continue', Connection: 'close' })),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -125,7 +121,6 @@ export const cases: ConformanceCase[] = [
     name: 'An unknown expectation may be answered 417',
     rfc: 'RFC 9110 §10.1.1',
     level: 'informational',
-    group: 'expect-continue',
     request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', Expect: 'gauntlet-magic', Connection: 'close' })),
     accept: [status(417), status(200)],
     notes: 'RFC 9110 §10.1.1: "A server that receives an Expect field value containing a member other than 100-continue MAY respond with a 417 (Expectation Failed) status code to indicate that the unexpected expectation cannot be met." Both answers are allowed.',
@@ -135,7 +130,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 100 Continue response carries no Content-Length',
     rfc: 'RFC 9110 §8.6',
     level: 'MUST',
-    group: 'expect-continue',
     request: parts([expectHead('HTTP/1.1'), 'hello'], BODY_DELAY_MS),
     accept: [ANY_STATUS, CLOSE],
     check: ({ exchange }) => {

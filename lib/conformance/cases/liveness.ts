@@ -1,4 +1,8 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group liveness: the server still answers after hostile input, so one bad request cannot take it
+ * down for everyone.
+ */
+import type { CaseDefinition } from '../types.ts';
 import { CLOSE, TIMEOUT, bodyEqualsFile, filler, get, noise, one, status, statusRange, whenStatus } from './helpers.ts';
 
 const SURVIVE =
@@ -18,13 +22,12 @@ function clientHello(): Uint8Array {
   return Uint8Array.from([0x16, 0x03, 0x01, (handshake.length >> 8) & 0xff, handshake.length & 0xff, ...handshake]);
 }
 
-function survives(id: string, name: string, data: string | Uint8Array, why: string, timeoutMs = 3000): ConformanceCase {
+function survives(id: string, name: string, data: string | Uint8Array, why: string, timeoutMs = 3000): CaseDefinition {
   return {
     id: `liveness-${id}`,
     name,
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
-    group: 'liveness',
     request: one(data),
     accept: ANY_REFUSAL,
     thenAlive: true,
@@ -33,7 +36,7 @@ function survives(id: string, name: string, data: string | Uint8Array, why: stri
   };
 }
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   survives('random-bytes', '4 KiB of random bytes never take the server down', noise(4096), 'Fixed-seed noise, so a crash replays exactly.'),
   survives('tls-client-hello', 'A TLS ClientHello on the plain-HTTP port never takes the server down', clientHello(), 'What a browser sends when someone types https:// for an http:// port.'),
   survives(
@@ -52,7 +55,6 @@ export const cases: ConformanceCase[] = [
     name: 'A valid request followed by garbage in the same write never takes the server down',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
-    group: 'liveness',
     request: one(get('/hello.txt') + '\x00\xff\x01garbage\r\n\r\n'),
     accept: [status(200), status(400), CLOSE],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),

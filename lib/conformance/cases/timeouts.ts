@@ -1,4 +1,8 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group timeouts: a request that never finishes arriving, or a connection left idle, is ended by
+ * the server in time (408 or a close) rather than held forever.
+ */
+import type { CaseDefinition } from '../types.ts';
 import { CLOSE, OK, bodyEqualsFile, closesConnection, all, get, one, parts, status } from './helpers.ts';
 
 /**
@@ -11,13 +15,12 @@ const WAIT_MS = 3000;
 const SLOWLORIS =
   'No RFC sentence obliges a server to time out a slow client, but one that never does can be held by a few hundred idle connections (slowloris). RFC 9110 §15.5.9: "The 408 (Request Timeout) status code indicates that the server did not receive a complete request message within the time that it was prepared to wait." RFC 9112 §9.5: "A client, server, or proxy MAY close the transport connection at any time." and "A client or server that wishes to time out SHOULD issue a graceful close on the connection." The servers under test are started with a 1 s header timeout.';
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   {
     id: 'timeouts-partial-request-line',
     name: 'A connection that sends part of a request line and then nothing is closed (408 allowed)',
     rfc: 'RFC 9110 §15.5.9; RFC 9112 §9.5',
     level: 'SHOULD',
-    group: 'timeouts',
     request: one('GET /hello.txt HTT'),
     accept: [status(408), status(400), CLOSE],
     timeoutMs: WAIT_MS,
@@ -28,7 +31,6 @@ export const cases: ConformanceCase[] = [
     name: 'A connection that sends a request line and some fields and then nothing is closed (408 allowed)',
     rfc: 'RFC 9110 §15.5.9; RFC 9112 §9.5',
     level: 'SHOULD',
-    group: 'timeouts',
     request: one('GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet: 1\r\n'),
     accept: [status(408), status(400), CLOSE],
     timeoutMs: WAIT_MS,
@@ -39,7 +41,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request whose head stalls after the request line is answered 408 before the close',
     rfc: 'RFC 9110 §15.5.9',
     level: 'informational',
-    group: 'timeouts',
     request: one('GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n'),
     accept: [status(408)],
     timeoutMs: WAIT_MS,
@@ -50,7 +51,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request whose body stops arriving is closed (408 allowed), never answered as complete',
     rfc: 'RFC 9112 §6.3; RFC 9110 §15.5.9',
     level: 'SHOULD',
-    group: 'timeouts',
     request: one('POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nonly twenty-five bytes..'),
     accept: [status(408), status(400), status(413), CLOSE],
     timeoutMs: WAIT_MS,
@@ -62,7 +62,6 @@ export const cases: ConformanceCase[] = [
     name: 'A head dripped one byte every 150 ms is cut off by a deadline for the whole head, not one per read',
     rfc: 'RFC 9112 §9.5',
     level: 'informational',
-    group: 'timeouts',
     request: parts([...'GET /hello.txt HTTP/1.1\r\nHost:'], 150),
     accept: [status(408), status(400), CLOSE],
     timeoutMs: WAIT_MS,
@@ -77,7 +76,6 @@ export const cases: ConformanceCase[] = [
     name: 'An idle keep-alive connection is closed by the server after its idle timeout',
     rfc: 'RFC 9112 §9.5',
     level: 'informational',
-    group: 'timeouts',
     request: one(get('/hello.txt')),
     accept: OK,
     check: all(bodyEqualsFile('hello.txt'), closesConnection),
@@ -90,7 +88,6 @@ export const cases: ConformanceCase[] = [
     name: 'A connection that sends only an empty line and then nothing is closed',
     rfc: 'RFC 9112 §9.5',
     level: 'informational',
-    group: 'timeouts',
     request: one('\r\n'),
     accept: [CLOSE, status(408), status(400)],
     timeoutMs: WAIT_MS,

@@ -1,4 +1,8 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group persistence: keep-alive and pipelining (RFC 9112 §9.3): several requests on one connection
+ * answered in order, each exactly once.
+ */
+import type { CaseDefinition } from '../types.ts';
 import {
   OK,
   all,
@@ -32,14 +36,13 @@ function pipeline(n: number): { data: string; expected: Expected[] } {
   return { data, expected: names.map((name) => file(200, name)) };
 }
 
-function pipelined(n: number): ConformanceCase {
+function pipelined(n: number): CaseDefinition {
   const p = pipeline(n);
   return {
     id: `persistence-pipeline-${n}`,
     name: `${n} requests pipelined in one write get ${n} responses in request order`,
     rfc: 'RFC 9112 §9.3.2',
     level: 'MUST',
-    group: 'persistence',
     request: one(p.data),
     accept: OK,
     check: inOrder(p.expected),
@@ -47,13 +50,12 @@ function pipelined(n: number): ConformanceCase {
   };
 }
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   {
     id: 'persistence-keepalive-sequence',
     name: 'Three requests sent one after another on one HTTP/1.1 connection get three responses',
     rfc: 'RFC 9112 §9.3',
     level: 'SHOULD',
-    group: 'persistence',
     request: parts([get('/hello.txt'), get('/style.css'), getClose('/data.json')], 100),
     accept: OK,
     check: inOrder([file(200, 'hello.txt'), file(200, 'style.css'), file(200, 'data.json')], { all: true }),
@@ -64,7 +66,6 @@ export const cases: ConformanceCase[] = [
     name: 'A server that ends a keep-alive connection after a response says so with Connection: close',
     rfc: 'RFC 9112 §9.3',
     level: 'MUST',
-    group: 'persistence',
     request: parts([get('/hello.txt'), get('/style.css'), getClose('/data.json')], 100),
     accept: OK,
     check: inOrder([file(200, 'hello.txt'), file(200, 'style.css'), file(200, 'data.json')]),
@@ -78,7 +79,6 @@ export const cases: ConformanceCase[] = [
     name: '10 pipelined requests are all answered on the same connection',
     rfc: 'RFC 9112 §9.3.2',
     level: 'SHOULD',
-    group: 'persistence',
     request: one(pipeline(10).data),
     accept: OK,
     check: inOrder(pipeline(10).expected, { all: true }),
@@ -89,7 +89,6 @@ export const cases: ConformanceCase[] = [
     name: 'A GET pipelined after a HEAD is answered correctly (the HEAD response has no content)',
     rfc: 'RFC 9110 §9.3.2; RFC 9112 §9.3.2',
     level: 'MUST',
-    group: 'persistence',
     request: one(req('HEAD /hello.txt HTTP/1.1', { Host: 'localhost' }) + getClose('/style.css')),
     accept: OK,
     check: inOrder([{ status: 200, body: { text: '' } }, file(200, 'style.css')]),
@@ -101,7 +100,6 @@ export const cases: ConformanceCase[] = [
     name: 'A GET pipelined after a 404 is answered correctly (the 404 is framed exactly)',
     rfc: 'RFC 9112 §9.3.2; RFC 9112 §6.3',
     level: 'MUST',
-    group: 'persistence',
     request: one(get('/gauntlet-no-such-file.txt') + getClose('/hello.txt')),
     accept: [status(404)],
     check: (ctx) => {
@@ -119,7 +117,6 @@ export const cases: ConformanceCase[] = [
     name: 'A small request pipelined behind a 256 KiB response is answered after it, intact',
     rfc: 'RFC 9112 §9.3.2',
     level: 'MUST',
-    group: 'persistence',
     request: one(get('/large.bin') + getClose('/hello.txt')),
     accept: OK,
     check: inOrder([file(200, 'large.bin'), file(200, 'hello.txt')]),
@@ -131,7 +128,6 @@ export const cases: ConformanceCase[] = [
     name: 'A GET pipelined after a POST with a body is answered after it',
     rfc: 'RFC 9112 §9.3.2; RFC 9112 §6.3',
     level: 'MUST',
-    group: 'persistence',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 7 }, 'payload') + getClose('/hello.txt')),
     accept: OK,
     check: inOrder([{ status: 200, body: { text: 'payload' } }, file(200, 'hello.txt')]),
@@ -143,7 +139,6 @@ export const cases: ConformanceCase[] = [
     name: 'An HTTP/1.0 request without keep-alive is answered and the connection closed',
     rfc: 'RFC 9112 §9.3',
     level: 'SHOULD',
-    group: 'persistence',
     request: one('GET /hello.txt HTTP/1.0\r\nHost: localhost\r\n\r\n'),
     accept: OK,
     check: all(bodyEqualsFile('hello.txt'), closesConnection),
@@ -155,7 +150,6 @@ export const cases: ConformanceCase[] = [
     name: 'An HTTP/1.0 request with Connection: keep-alive may keep the connection, and says so when it does',
     rfc: 'RFC 9112 §9.3; RFC 9112 Appendix C.2.2',
     level: 'informational',
-    group: 'persistence',
     request: one('GET /hello.txt HTTP/1.0\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\nGET /style.css HTTP/1.0\r\nHost: localhost\r\n\r\n'),
     accept: OK,
     check: (ctx) => {
@@ -172,7 +166,6 @@ export const cases: ConformanceCase[] = [
     name: 'Twenty requests on one connection, each sent after the previous response, are all answered',
     rfc: 'RFC 9112 §9.3',
     level: 'SHOULD',
-    group: 'persistence',
     request: parts(Array.from({ length: 20 }, (_, i) => (i === 19 ? getClose('/hello.txt') : get('/hello.txt'))), 30),
     accept: OK,
     check: all(responsesCount(20), inOrder(Array.from({ length: 20 }, () => file(200, 'hello.txt')))),

@@ -1,4 +1,8 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group connection-close: a server that is told, or says, "Connection: close" ends the connection
+ * after that response (RFC 9112 §9.6), so no later bytes are read as another request.
+ */
+import type { CaseDefinition } from '../types.ts';
 import {
   OK,
   all,
@@ -36,13 +40,12 @@ const nothingServedAfterFirst: Check = ({ exchange }) => {
   return served.length === 0 ? null : `a request sent after the close request was served (${served.map((r) => r.status).join(', ')})`;
 };
 
-function honoured(id: string, name: string, lines: string[], why: string): ConformanceCase {
+function honoured(id: string, name: string, lines: string[], why: string): CaseDefinition {
   return {
     id: `connection-close-${id}`,
     name,
     rfc: 'RFC 9112 §9.6',
     level: 'MUST',
-    group: 'connection-close',
     request: one(closing(lines)),
     accept: OK,
     check: all(bodyEqualsFile('hello.txt'), responsesCount(1), closesPromptly),
@@ -50,7 +53,7 @@ function honoured(id: string, name: string, lines: string[], why: string): Confo
   };
 }
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   honoured('honoured', 'After a request with Connection: close the server answers it and closes the connection', ['Connection: close'], 'The server closes; the client does not.'),
   honoured('case-insensitive', 'The close option is recognised in any case ("CLOSE")', ['Connection: CLOSE'], 'RFC 9110 §7.6.1: "Connection options are case-insensitive."'),
   honoured('in-list', 'The close option is recognised inside a list ("x-gauntlet, close")', ['Connection: x-gauntlet, close'], 'RFC 9110 §7.6.1: "Connection = #connection-option".'),
@@ -61,7 +64,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request in the same write after the close request is never served',
     rfc: 'RFC 9112 §9.6',
     level: 'MUST',
-    group: 'connection-close',
     request: one(closing(['Connection: close']) + get('/style.css')),
     accept: [status(200), ...rejected],
     check: all(whenStatus(200, 200, bodyEqualsFile('hello.txt')), nothingServedAfterFirst, closesConnection),
@@ -72,7 +74,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request sent after the close request, in a later write, is never served',
     rfc: 'RFC 9112 §9.6',
     level: 'MUST',
-    group: 'connection-close',
     request: parts([closing(['Connection: close']), get('/style.css')], 200),
     accept: OK,
     check: all(bodyEqualsFile('hello.txt'), nothingServedAfterFirst, closesConnection),
@@ -83,7 +84,6 @@ export const cases: ConformanceCase[] = [
     name: 'Of two pipelined requests where the second asks to close, both are answered, then the connection closes',
     rfc: 'RFC 9112 §9.6',
     level: 'MUST',
-    group: 'connection-close',
     request: one(get('/hello.txt') + req('GET /style.css HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: OK,
     check: all(inOrder([file(200, 'hello.txt'), file(200, 'style.css')]), closesConnection),
@@ -94,7 +94,6 @@ export const cases: ConformanceCase[] = [
     name: 'A POST with Connection: close has its body read and answered, then the connection closes',
     rfc: 'RFC 9112 §9.6',
     level: 'MUST',
-    group: 'connection-close',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', Connection: 'close', 'Content-Length': 5 }, 'hello')),
     accept: OK,
     check: all(bodyEquals('hello'), responsesCount(1), closesConnection),
@@ -106,7 +105,6 @@ export const cases: ConformanceCase[] = [
     name: 'The response to a request with Connection: close carries Connection: close',
     rfc: 'RFC 9112 §9.6',
     level: 'SHOULD',
-    group: 'connection-close',
     request: one(closing(['Connection: close'])),
     accept: OK,
     check: ({ exchange }) => {

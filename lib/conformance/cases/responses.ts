@@ -1,5 +1,9 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
-import { headerValues } from '../../../lib/conformance/response-parser.ts';
+/**
+ * The group responses: what the server's answers must hold (status line, Date, Content-Length that
+ * matches the body, the served file's bytes; RFC 9110 and RFC 9112 §4, §6).
+ */
+import type { CaseDefinition } from '../types.ts';
+import { headerValues } from '../response-parser.ts';
 import {
   CLOSE,
   OK,
@@ -43,13 +47,12 @@ const bodiless204: Check = (ctx) => {
   return nothingAfterHead(ctx);
 };
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   {
     id: 'responses-date-on-200',
     name: 'A 200 response carries a Date',
     rfc: 'RFC 9110 §6.6.1',
     level: 'MUST',
-    group: 'responses',
     request: one(getClose('/hello.txt')),
     accept: OK,
     check: hasHeader('Date'),
@@ -60,7 +63,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 404 response carries a Date',
     rfc: 'RFC 9110 §6.6.1',
     level: 'MUST',
-    group: 'responses',
     request: one(getClose('/gauntlet-no-such-file.txt')),
     accept: [status(404), status(410)],
     check: dateOnFirst,
@@ -71,7 +73,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 400 response carries a Date',
     rfc: 'RFC 9110 §6.6.1',
     level: 'MUST',
-    group: 'responses',
     request: one('GET /hello.txt HTTP/1.1\r\nConnection: close\r\n\r\n'),
     accept: rejected,
     check: dateOnFirst,
@@ -82,7 +83,6 @@ export const cases: ConformanceCase[] = [
     name: 'The Date is a single IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT")',
     rfc: 'RFC 9110 §5.6.7',
     level: 'MUST',
-    group: 'responses',
     request: one(getClose('/hello.txt')),
     accept: OK,
     check: dateIsImfFixdate(),
@@ -94,7 +94,6 @@ export const cases: ConformanceCase[] = [
     name: 'The Date is within 60 seconds of the real time',
     rfc: 'RFC 9110 §6.6.1',
     level: 'SHOULD',
-    group: 'responses',
     request: one(getClose('/hello.txt')),
     accept: OK,
     check: dateNearNow(60),
@@ -106,7 +105,6 @@ export const cases: ConformanceCase[] = [
     name: 'Responses name the server software in Server',
     rfc: 'RFC 9110 §10.2.4',
     level: 'informational',
-    group: 'responses',
     request: one(getClose('/hello.txt')),
     accept: OK,
     check: hasHeader('Server'),
@@ -117,7 +115,6 @@ export const cases: ConformanceCase[] = [
     name: 'A response with content names its media type in Content-Type',
     rfc: 'RFC 9110 §8.3',
     level: 'SHOULD',
-    group: 'responses',
     request: one(getClose('/index.html')),
     accept: OK,
     check: hasHeader('Content-Type'),
@@ -128,7 +125,6 @@ export const cases: ConformanceCase[] = [
     name: 'The content of a file response is exactly the file, framed exactly',
     rfc: 'RFC 9110 §8.6; RFC 9112 §6.2',
     level: 'MUST',
-    group: 'responses',
     request: one(getClose('/index.html')),
     accept: OK,
     check: all(framedResponses, bodyEqualsFile('index.html')),
@@ -139,7 +135,6 @@ export const cases: ConformanceCase[] = [
     name: 'A binary file (PNG) is served byte for byte',
     rfc: 'RFC 9110 §8.6',
     level: 'MUST',
-    group: 'responses',
     request: one(getClose('/pixel.png')),
     accept: OK,
     check: all(framedResponses, bodyEqualsFile('pixel.png')),
@@ -150,7 +145,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 256 KiB file is served whole and framed exactly',
     rfc: 'RFC 9110 §8.6; RFC 9112 §6.2',
     level: 'MUST',
-    group: 'responses',
     request: one(getClose('/large.bin')),
     accept: OK,
     check: all(framedResponses, bodyEqualsFile('large.bin')),
@@ -162,7 +156,6 @@ export const cases: ConformanceCase[] = [
     name: 'A file in a subdirectory is served',
     rfc: 'RFC 9110 §9.3.1',
     level: 'MUST',
-    group: 'responses',
     request: one(getClose('/sub/page.html')),
     accept: OK,
     check: bodyEqualsFile('sub/page.html'),
@@ -172,7 +165,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 404 response is framed exactly (Content-Length equals its content)',
     rfc: 'RFC 9110 §8.6; RFC 9112 §6.2',
     level: 'MUST',
-    group: 'responses',
     request: one(getClose('/gauntlet-no-such-file.txt')),
     accept: [status(404), status(410)],
     check: framedResponses,
@@ -183,7 +175,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 400 response is framed exactly',
     rfc: 'RFC 9110 §8.6; RFC 9112 §6.2',
     level: 'MUST',
-    group: 'responses',
     request: one('GET /hello.txt HTTP/1.1\r\nConnection: close\r\n\r\n'),
     accept: rejected,
     check: framedResponses,
@@ -194,7 +185,6 @@ export const cases: ConformanceCase[] = [
     name: 'No response carries both Content-Length and Transfer-Encoding',
     rfc: 'RFC 9112 §6.2',
     level: 'MUST',
-    group: 'responses',
     request: one(req('GET /large.bin HTTP/1.1', { Host: 'localhost' }) + req('GET / HTTP/1.1', { Host: 'localhost' }) + getClose('/gauntlet-no-such-file.txt')),
     accept: OK,
     check: framedResponses,
@@ -206,7 +196,6 @@ export const cases: ConformanceCase[] = [
     name: 'The status line carries version HTTP/1.x',
     rfc: 'RFC 9110 §6.2; RFC 9112 §4',
     level: 'MUST',
-    group: 'responses',
     request: one(getClose('/hello.txt')),
     accept: OK,
     check: versionIs(/^1\.[01]$/, 'HTTP/1.0 or HTTP/1.1'),
@@ -217,7 +206,6 @@ export const cases: ConformanceCase[] = [
     name: 'Nothing follows the head of a response to HEAD',
     rfc: 'RFC 9110 §9.3.2',
     level: 'MUST',
-    group: 'responses',
     request: one(req('HEAD /large.bin HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: OK,
     check: nothingAfterHead,
@@ -229,7 +217,6 @@ export const cases: ConformanceCase[] = [
     name: 'A HEAD response has the same Content-Type and Content-Length as the GET response',
     rfc: 'RFC 9110 §9.3.2',
     level: 'SHOULD',
-    group: 'responses',
     request: one(req('HEAD /style.css HTTP/1.1', { Host: 'localhost' }) + getClose('/style.css')),
     accept: OK,
     check: ({ exchange }) => {
@@ -250,7 +237,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 204 response carries no Content-Length and no content',
     rfc: 'RFC 9110 §8.6; RFC 9110 §15.3.5',
     level: 'MUST',
-    group: 'responses',
     request: one(req('OPTIONS /hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [statusRange(200, 599), CLOSE],
     check: bodiless204,
@@ -262,7 +248,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 304 response carries no content',
     rfc: 'RFC 9110 §15.4.5',
     level: 'MUST',
-    group: 'responses',
     request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', 'If-None-Match': '*', Connection: 'close' })),
     accept: [status(200), status(304)],
     check: whenStatus(304, 304, nothingAfterHead),
@@ -274,7 +259,6 @@ export const cases: ConformanceCase[] = [
     name: 'A file response carries a validator (ETag or Last-Modified)',
     rfc: 'RFC 9110 §8.8',
     level: 'informational',
-    group: 'responses',
     request: one(getClose('/hello.txt')),
     accept: OK,
     check: ({ exchange }) => {
@@ -289,7 +273,6 @@ export const cases: ConformanceCase[] = [
     name: 'If-None-Match: * on an existing file is answered 304',
     rfc: 'RFC 9110 §13.1.2',
     level: 'informational',
-    group: 'responses',
     request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', 'If-None-Match': '*', Connection: 'close' })),
     accept: [status(304)],
     notes: 'Conditional requests are an optional capability; reported only.',
@@ -299,7 +282,6 @@ export const cases: ConformanceCase[] = [
     name: 'A byte range request is answered 206 with the range, or 200 with the whole file',
     rfc: 'RFC 9110 §14.2; RFC 9110 §15.3.7',
     level: 'informational',
-    group: 'responses',
     request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', Range: 'bytes=0-4', Connection: 'close' })),
     accept: [status(206), status(200)],
     check: (ctx) => {
@@ -317,7 +299,6 @@ export const cases: ConformanceCase[] = [
     name: 'A range past the end of the file is answered 416 (or 200 with the whole file)',
     rfc: 'RFC 9110 §15.5.17',
     level: 'informational',
-    group: 'responses',
     request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', Range: 'bytes=100-200', Connection: 'close' })),
     accept: [status(416), status(200)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),

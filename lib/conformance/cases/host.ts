@@ -1,4 +1,8 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group host: the Host field an HTTP/1.1 request must carry exactly once and well formed
+ * (RFC 9112 §3.2, RFC 9110 §7.2), which routing and caches trust.
+ */
+import type { CaseDefinition } from '../types.ts';
 import { OK, SUCCESS, bodyEqualsFile, one, rejected, req, status, whenStatus } from './helpers.ts';
 
 const HOST_400 =
@@ -9,20 +13,19 @@ const HOST_GRAMMAR = 'RFC 9110 §7.2: "Host = uri-host [ ":" port ]" with uri-ho
 /** GET /hello.txt with the given raw field lines (Host among them, or not). */
 const withFields = (lines: string[], version = 'HTTP/1.1') => `GET /hello.txt ${version}\r\n${lines.map((l) => l + '\r\n').join('')}Connection: close\r\n\r\n`;
 
-function badHost(id: string, name: string, lines: string[], why: string): ConformanceCase {
+function badHost(id: string, name: string, lines: string[], why: string): CaseDefinition {
   return {
     id: `host-${id}`,
     name,
     rfc: 'RFC 9112 §3.2',
     level: 'MUST',
-    group: 'host',
     request: one(withFields(lines)),
     accept: rejected,
     notes: `${why} ${HOST_400}`,
   };
 }
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   badHost('missing', 'An HTTP/1.1 request without Host is answered 400', [], 'Most real servers accept a missing Host and pick a default; the RFC does not allow it for HTTP/1.1.'),
   badHost('duplicate-same', 'Two Host fields, even with the same value, are answered 400', ['Host: localhost', 'Host: localhost'], 'The rule is about field lines: "more than one Host header field line".'),
   badHost('duplicate-different', 'Two Host fields with different values are answered 400', ['Host: localhost', 'Host: example.com'], 'Front ends that route by the first Host and back ends that use the last are a classic cache-poisoning pair.'),
@@ -38,7 +41,6 @@ export const cases: ConformanceCase[] = [
     name: 'A Host with a port is valid',
     rfc: 'RFC 9110 §7.2',
     level: 'SHOULD',
-    group: 'host',
     request: one(withFields(['Host: localhost:8080'])),
     accept: [SUCCESS, status(421)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
@@ -49,7 +51,6 @@ export const cases: ConformanceCase[] = [
     name: 'A Host that is an IPv6 literal with a port is valid',
     rfc: 'RFC 9110 §7.2',
     level: 'SHOULD',
-    group: 'host',
     request: one(withFields(['Host: [::1]:8080'])),
     accept: [SUCCESS, status(421)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
@@ -60,7 +61,6 @@ export const cases: ConformanceCase[] = [
     name: 'An HTTP/1.0 request without Host is served',
     rfc: 'RFC 9112 §3.2',
     level: 'informational',
-    group: 'host',
     request: one('GET /hello.txt HTTP/1.0\r\n\r\n'),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -71,7 +71,6 @@ export const cases: ConformanceCase[] = [
     name: 'A request-target in absolute-form is accepted',
     rfc: 'RFC 9112 §3.2.2',
     level: 'MUST',
-    group: 'host',
     request: one(req('GET http://localhost/hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [status(200), status(421)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
@@ -82,7 +81,6 @@ export const cases: ConformanceCase[] = [
     name: 'With an absolute-form target the Host field is ignored',
     rfc: 'RFC 9112 §3.2.2',
     level: 'MUST',
-    group: 'host',
     request: one(req('GET http://localhost/hello.txt HTTP/1.1', { Host: 'other.invalid', Connection: 'close' })),
     accept: [status(200), status(421)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
@@ -94,7 +92,6 @@ export const cases: ConformanceCase[] = [
     name: 'An HTTP/1.1 request in absolute-form still needs a Host field',
     rfc: 'RFC 9112 §3.2',
     level: 'MUST',
-    group: 'host',
     request: one(req('GET http://localhost/hello.txt HTTP/1.1', { Connection: 'close' })),
     accept: rejected,
     notes: `RFC 9112 §3.2.2: "A client MUST send a Host header field in an HTTP/1.1 request even if the request-target is in the absolute-form". ${HOST_400}`,

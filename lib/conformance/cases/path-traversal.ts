@@ -1,17 +1,20 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group path-traversal: request targets with dot segments or their encodings never serve a file
+ * outside the document root (RFC 3986 §5.2.4).
+ */
+import type { CaseDefinition } from '../types.ts';
 import { CLOSE, all, bodyEqualsFile, neverLeaksOutsideRoot, one, req, status, statusRange, whenStatus } from './helpers.ts';
 
 const TRAVERSAL =
   'RFC 9110 §17.3: "Most file systems are not designed to protect against malicious file or path names. Therefore, an origin server needs to avoid accessing names that have a special significance to the system when mapping the target resource to files, folders, or directories." RFC 3986 §5.2.4 removes dot-segments before a path is resolved, and never above the root. fixtures/outside-root.txt sits next to the document root; its marker must never come back.';
 
 /** A GET of a raw request-target that tries to reach fixtures/outside-root.txt. */
-function escape(id: string, name: string, target: string, why: string): ConformanceCase {
+function escape(id: string, name: string, target: string, why: string): CaseDefinition {
   return {
     id: `path-traversal-${id}`,
     name,
     rfc: 'RFC 9110 §17.3; RFC 3986 §5.2.4',
     level: 'MUST',
-    group: 'path-traversal',
     request: one(req(`GET ${target} HTTP/1.1`, { Host: 'localhost', Connection: 'close' })),
     accept: [statusRange(400, 499), statusRange(300, 399), CLOSE],
     check: neverLeaksOutsideRoot,
@@ -19,7 +22,7 @@ function escape(id: string, name: string, target: string, why: string): Conforma
   };
 }
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   escape('dot-dot', 'A "/../" path never reaches a file above the root', '/../outside-root.txt', 'The plain form.'),
   escape('dot-dot-deep', 'Climbing two levels above the root and back down never reaches a file outside it', '/../../fixtures/outside-root.txt', 'With the default layout (root = fixtures/www) this names fixtures/outside-root.txt through the project directory; with another layout it names nothing and passes.'),
   escape('sub-dot-dot', 'A "/sub/../../" path never reaches a file above the root', '/sub/../../outside-root.txt', 'Starting inside a real subdirectory.'),
@@ -46,7 +49,6 @@ export const cases: ConformanceCase[] = [
     name: 'A path ending in "/.." above the root resolves to the root itself, never its parent',
     rfc: 'RFC 3986 §5.2.4; RFC 9110 §17.3',
     level: 'MUST',
-    group: 'path-traversal',
     request: one(req('GET /sub/../.. HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [statusRange(200, 499), CLOSE],
     check: all(neverLeaksOutsideRoot, whenStatus(200, 200, bodyEqualsFile('index.html'))),
@@ -57,7 +59,6 @@ export const cases: ConformanceCase[] = [
     name: 'Dot-segments that stay inside the root resolve to the file they name',
     rfc: 'RFC 3986 §5.2.4',
     level: 'informational',
-    group: 'path-traversal',
     request: one(req('GET /sub/../hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [status(200), statusRange(300, 399), status(400), status(404)],
     check: all(neverLeaksOutsideRoot, whenStatus(200, 200, bodyEqualsFile('hello.txt'))),
@@ -68,7 +69,6 @@ export const cases: ConformanceCase[] = [
     name: 'A percent-encoded unreserved character ("%68ello.txt") names the same file',
     rfc: 'RFC 3986 §2.3; RFC 9110 §4.2.3',
     level: 'informational',
-    group: 'path-traversal',
     request: one(req('GET /%68ello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [status(200)],
     check: bodyEqualsFile('hello.txt'),

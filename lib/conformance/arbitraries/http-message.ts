@@ -25,7 +25,7 @@
 import fc from 'fast-check';
 import { method as methodArb } from './method.ts';
 import { requestTarget, type RequestTarget } from './request-target.ts';
-import { headerField, ows, type HeaderField } from './header-field.ts';
+import { headerField, ows, type HeaderField } from './field-line.ts';
 import { applyChunking, chunking, type ChunkedBody, type ChunkedBodyOptions } from './chunked-body.ts';
 import { messageBody } from './message-body.ts';
 

@@ -1,4 +1,8 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group methods: GET, HEAD, POST, OPTIONS and unknown methods answered as RFC 9110 §9 says
+ * (HEAD without a body, 501 or 405 for what is not implemented).
+ */
+import type { CaseDefinition } from '../types.ts';
 import {
   CLOSE,
   OK,
@@ -25,13 +29,12 @@ const ALLOW_405 =
 
 const HEAD_NO_CONTENT = 'RFC 9110 §9.3.2: "The HEAD method is identical to GET except that the server MUST NOT send content in the response."';
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   {
     id: 'methods-get-file',
     name: 'GET of a file under the root returns 200 with exactly the file\'s bytes',
     rfc: 'RFC 9110 §9.3.1',
     level: 'MUST',
-    group: 'methods',
     request: one(getClose('/hello.txt')),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -42,7 +45,6 @@ export const cases: ConformanceCase[] = [
     name: 'GET / returns 200',
     rfc: 'RFC 9110 §9.3.1',
     level: 'informational',
-    group: 'methods',
     request: one(getClose('/')),
     accept: OK,
     check: bodyEqualsFile('index.html'),
@@ -53,7 +55,6 @@ export const cases: ConformanceCase[] = [
     name: 'GET of a file that does not exist returns 404',
     rfc: 'RFC 9110 §15.5.5',
     level: 'SHOULD',
-    group: 'methods',
     request: one(getClose('/gauntlet-no-such-file.txt')),
     accept: [status(404), status(410)],
     notes: 'RFC 9110 §15.5.5: "The 404 (Not Found) status code indicates that the origin server did not find a current representation for the target resource". 410 (Gone) is the permanent variant. No RFC sentence obliges this exact answer, hence SHOULD.',
@@ -63,7 +64,6 @@ export const cases: ConformanceCase[] = [
     name: 'A response to HEAD carries no content',
     rfc: 'RFC 9110 §9.3.2',
     level: 'MUST',
-    group: 'methods',
     request: one(head('/hello.txt')),
     accept: OK,
     check: nothingAfterHead,
@@ -75,7 +75,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 404 response to HEAD carries no content',
     rfc: 'RFC 9110 §9.3.2',
     level: 'MUST',
-    group: 'methods',
     request: one(head('/gauntlet-no-such-file.txt')),
     accept: [status(404), status(410)],
     check: nothingAfterHead,
@@ -87,7 +86,6 @@ export const cases: ConformanceCase[] = [
     name: 'A response to HEAD announces the same Content-Length as GET would',
     rfc: 'RFC 9110 §9.3.2; RFC 9110 §8.6',
     level: 'SHOULD',
-    group: 'methods',
     request: one(head('/hello.txt')),
     accept: OK,
     check: ({ exchange }) => {
@@ -105,7 +103,6 @@ export const cases: ConformanceCase[] = [
     name: 'A Content-Length sent in a HEAD response equals the length of the GET content',
     rfc: 'RFC 9110 §8.6',
     level: 'MUST',
-    group: 'methods',
     request: one(head('/index.html')),
     accept: OK,
     check: (ctx) => {
@@ -124,7 +121,6 @@ export const cases: ConformanceCase[] = [
     name: 'POST /echo returns the request content',
     rfc: 'RFC 9110 §9.3.3',
     level: 'MUST',
-    group: 'methods',
     request: one(post('/echo', 'hello, gauntlet', { Connection: 'close' })),
     accept: OK,
     check: bodyEquals('hello, gauntlet'),
@@ -136,7 +132,6 @@ export const cases: ConformanceCase[] = [
     name: 'A method the server does not recognise is answered 501',
     rfc: 'RFC 9110 §9.1',
     level: 'SHOULD',
-    group: 'methods',
     request: one(req('GAUNTLET /hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [status(501)],
     notes: 'RFC 9110 §9.1: "An origin server that receives a request method that is unrecognized or not implemented SHOULD respond with the 501 (Not Implemented) status code."',
@@ -146,7 +141,6 @@ export const cases: ConformanceCase[] = [
     name: 'Methods are case-sensitive: "get" is not GET',
     rfc: 'RFC 9110 §9.1; RFC 9112 §3.1',
     level: 'MUST',
-    group: 'methods',
     request: one(req('get /hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [statusRange(400, 599), CLOSE],
     notes:
@@ -157,7 +151,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 405 answer to POST on a static file lists the allowed methods in Allow',
     rfc: 'RFC 9110 §15.5.6',
     level: 'MUST',
-    group: 'methods',
     request: one(post('/hello.txt', 'hello', { Connection: 'close' })),
     accept: [statusRange(200, 599), CLOSE],
     check: allowOn405,
@@ -168,7 +161,6 @@ export const cases: ConformanceCase[] = [
     name: 'A 405 answer to TRACE lists the allowed methods in Allow',
     rfc: 'RFC 9110 §15.5.6',
     level: 'MUST',
-    group: 'methods',
     request: one(req('TRACE /hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [statusRange(200, 599), CLOSE],
     check: allowOn405,
@@ -179,7 +171,6 @@ export const cases: ConformanceCase[] = [
     name: 'OPTIONS * is answered with a success status',
     rfc: 'RFC 9110 §9.3.7',
     level: 'informational',
-    group: 'methods',
     request: one(req('OPTIONS * HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [SUCCESS],
     notes: 'RFC 9110 §9.3.7: "An OPTIONS request with an asterisk ("*") as the request-target applies to the server in general rather than to a specific resource." Supporting OPTIONS is optional.',
@@ -189,7 +180,6 @@ export const cases: ConformanceCase[] = [
     name: 'A successful OPTIONS response for a file lists its methods in Allow',
     rfc: 'RFC 9110 §9.3.7',
     level: 'informational',
-    group: 'methods',
     request: one(req('OPTIONS /hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [SUCCESS],
     check: all(hasHeader('Allow')),
@@ -200,7 +190,6 @@ export const cases: ConformanceCase[] = [
     name: 'GET on the POST-only echo resource is refused, with Allow if the answer is 405',
     rfc: 'RFC 9110 §15.5.6',
     level: 'MUST',
-    group: 'methods',
     request: one(getClose('/echo')),
     accept: [statusRange(400, 499)],
     check: whenStatus(405, 405, hasHeader('Allow')),

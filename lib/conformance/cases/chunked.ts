@@ -1,4 +1,9 @@
-import type { ConformanceCase } from '../../../lib/conformance/types.ts';
+/**
+ * The group chunked: the chunked transfer coding read as RFC 9112 §7.1 writes it (sizes, extensions,
+ * trailers, the last chunk), and malformed chunks rejected rather than guessed at, since a lenient
+ * chunk parser is half of a smuggling pair.
+ */
+import type { CaseDefinition } from '../types.ts';
 import {
   CLIENT_ERROR,
   CLOSE,
@@ -32,13 +37,12 @@ const GRAMMAR_400 =
   'RFC 9112 §2.2: a server that receives octets that do not match the HTTP-message grammar "SHOULD respond with a 400 (Bad Request) response and close the connection."';
 
 /** Echo of a valid chunked body, then the probe answered on the same connection. */
-function valid(id: string, name: string, rawBody: string, expected: string, notes: string, level: ConformanceCase['level'] = 'MUST'): ConformanceCase {
+function valid(id: string, name: string, rawBody: string, expected: string, notes: string, level: CaseDefinition['level'] = 'MUST'): CaseDefinition {
   return {
     id: `chunked-${id}`,
     name,
     rfc: 'RFC 9112 §7.1',
     level,
-    group: 'chunked',
     request: one(chunkedPost(rawBody) + getClose('/style.css')),
     accept: OK,
     check: inOrder([{ status: 200, body: { text: expected } }, file(200, 'style.css')]),
@@ -48,13 +52,12 @@ function valid(id: string, name: string, rawBody: string, expected: string, note
 }
 
 /** A malformed chunked body followed by a probe: rejected, closed, probe unanswered. */
-function malformed(id: string, name: string, rawBody: string, notes: string, level: ConformanceCase['level'] = 'MUST'): ConformanceCase {
+function malformed(id: string, name: string, rawBody: string, notes: string, level: CaseDefinition['level'] = 'MUST'): CaseDefinition {
   return {
     id: `chunked-${id}`,
     name,
     rfc: 'RFC 9112 §7.1',
     level,
-    group: 'chunked',
     request: one(chunkedPost(rawBody) + PROBE),
     accept: rejected,
     check: rejectedAndClosed,
@@ -65,7 +68,7 @@ function malformed(id: string, name: string, rawBody: string, notes: string, lev
   };
 }
 
-export const cases: ConformanceCase[] = [
+export const cases: CaseDefinition[] = [
   valid('basic', 'A chunked body is decoded and the next request read after its last chunk', chunked(['hello']), 'hello', DECODE),
   valid('several-chunks', 'A body of several chunks is decoded in order', chunked(['hel', 'lo', ' wor', 'ld']), 'hello world', DECODE),
   valid('hex-sizes-both-cases', 'Chunk sizes in upper- and lower-case hex are both read', `A\r\n0123456789\r\na\r\nabcdefghij\r\n0\r\n\r\n`, '0123456789abcdefghij', `HEXDIG is case-insensitive (RFC 5234 §B.1). ${DECODE}`),
@@ -87,7 +90,6 @@ export const cases: ConformanceCase[] = [
     name: 'The transfer coding name "Chunked" is the chunked coding',
     rfc: 'RFC 9112 §7',
     level: 'MUST',
-    group: 'chunked',
     request: one('POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n' + chunked(['hello'])),
     accept: OK,
     check: bodyEquals('hello'),
@@ -99,7 +101,6 @@ export const cases: ConformanceCase[] = [
     name: 'A chunked request written one byte at a time is decoded exactly',
     rfc: 'RFC 9112 §7.1; RFC 9112 §2.2',
     level: 'MUST',
-    group: 'chunked',
     request: bytewise(chunkedPost(chunked(['hello', ' world']), 'Connection: close\r\n'), 5),
     accept: OK,
     check: bodyEquals('hello world'),
@@ -112,7 +113,6 @@ export const cases: ConformanceCase[] = [
     name: 'A Content-Length in the trailer section never changes the framing',
     rfc: 'RFC 9110 §6.5.1; RFC 9112 §7.1.2',
     level: 'MUST',
-    group: 'chunked',
     request: one(chunkedPost(chunked(['hello'], ['Content-Length: 50'])) + getClose('/style.css')),
     accept: [status(200), ...rejected],
     check: (ctx) => {
@@ -129,7 +129,6 @@ export const cases: ConformanceCase[] = [
     name: 'A Transfer-Encoding in the trailer section never changes the framing',
     rfc: 'RFC 9110 §6.5.1; RFC 9112 §7.1.2',
     level: 'MUST',
-    group: 'chunked',
     request: one(chunkedPost(chunked(['hello'], ['Transfer-Encoding: chunked'])) + getClose('/style.css')),
     accept: [status(200), ...rejected],
     check: (ctx) => {
@@ -145,7 +144,6 @@ export const cases: ConformanceCase[] = [
     name: 'A malformed trailer line is rejected',
     rfc: 'RFC 9112 §7.1.2',
     level: 'SHOULD',
-    group: 'chunked',
     request: one(chunkedPost('5\r\nhello\r\n0\r\nnot a field\r\n\r\n') + PROBE),
     accept: rejected,
     check: rejectedAndClosed,
@@ -157,7 +155,6 @@ export const cases: ConformanceCase[] = [
     name: 'A chunked body without its last chunk is never answered as complete',
     rfc: 'RFC 9112 §7.1; RFC 9112 §8',
     level: 'MUST',
-    group: 'chunked',
     request: one(chunkedPost('5\r\nhello\r\n')),
     accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
     timeoutMs: 3000,
@@ -169,7 +166,6 @@ export const cases: ConformanceCase[] = [
     name: 'A chunked body missing the empty line after the last chunk is never answered as complete',
     rfc: 'RFC 9112 §7.1',
     level: 'MUST',
-    group: 'chunked',
     request: one(chunkedPost('5\r\nhello\r\n0\r\n')),
     accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
     timeoutMs: 3000,
@@ -188,7 +184,6 @@ export const cases: ConformanceCase[] = [
     name: 'A chunk size of 2^64+5 is never read as 5',
     rfc: 'RFC 9112 §7.1',
     level: 'MUST',
-    group: 'chunked',
     request: one(chunkedPost('10000000000000005\r\nhello\r\n0\r\n\r\n') + PROBE),
     accept: [status(400), status(413), status(408), CLOSE, TIMEOUT],
     check: noSecondResponse,
@@ -215,7 +210,6 @@ export const cases: ConformanceCase[] = [
     name: 'Transfer-Encoding "chunked;q=1" (a parameter on chunked) is treated as an error',
     rfc: 'RFC 9112 §7.1',
     level: 'SHOULD',
-    group: 'chunked',
     request: one(HEAD.replace('chunked', 'chunked;q=1') + '\r\n' + chunked(['hello']) + PROBE),
     accept: [status(400), status(501), CLOSE],
     check: rejectedAndClosed,
@@ -226,7 +220,6 @@ export const cases: ConformanceCase[] = [
     name: 'The request after a chunked body with trailers is read from the right place',
     rfc: 'RFC 9112 §7.1.2',
     level: 'MUST',
-    group: 'chunked',
     request: one(chunkedPost(chunked(['hello'], ['X-A: 1', 'X-B: 2'])) + getClose('/style.css')),
     accept: OK,
     check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
@@ -237,7 +230,6 @@ export const cases: ConformanceCase[] = [
     name: 'A chunk extension of 64 KiB is refused or ignored, and the server keeps serving',
     rfc: 'RFC 9112 §7.1.1',
     level: 'MUST',
-    group: 'chunked',
     request: one(chunkedPost(`5;x=${'a'.repeat(64 * 1024)}\r\nhello\r\n0\r\n\r\n`, 'Connection: close\r\n')),
     accept: [SUCCESS, CLIENT_ERROR, CLOSE],
     check: whenStatus(200, 299, bodyEquals('hello')),

@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckContext, ConformanceCase, Exchange, Outcome, ParsedResponse, RequestPart } from '../../../lib/conformance/types.ts';
-import { headerValues } from '../../../lib/conformance/response-parser.ts';
+import type { CheckContext, CaseDefinition, Exchange, Outcome, ParsedResponse, RequestPart } from '../types.ts';
+import { headerValues } from '../response-parser.ts';
 
-export type Check = NonNullable<ConformanceCase['check']>;
+export type Check = NonNullable<CaseDefinition['check']>;
 
 export const CRLF = '\r\n';
 /** The Host every well-formed request carries. */
@@ -476,6 +476,6 @@ export function answeredBeforePart(partIndex: number): Check {
  * fresh connection is refused. RFC 9112 §2.2: the server "SHOULD respond with a 400 (Bad Request)
  * response and close the connection"; it does not stop serving everyone else.
  */
-export function thenAlive(cases: ConformanceCase[]): ConformanceCase[] {
+export function thenAlive(cases: CaseDefinition[]): CaseDefinition[] {
   return cases.map((c) => ({ ...c, thenAlive: true }));
 }
