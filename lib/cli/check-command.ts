@@ -26,7 +26,7 @@ import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, announceReports, op
 import { sanitizeTerminal } from '../report/format.ts';
 import { CASES_DIR, CASE_GROUPS, CaseError, caseGroups, loadCases, selectCases, type LoadedCase } from '../conformance/registry.ts';
 import { CONFORMANCE_ENV } from '../conformance/runner.ts';
-import { renderGrid } from '../conformance/grid.ts';
+import { renderGrid } from '../report/terminal/check-grid.ts';
 import { runCheck, writeCheckFiles, type CheckEvents } from '../conformance/check-run.ts';
 import { countVerdicts, countsLine, runFailed } from '../conformance/summary.ts';
 import { PROPERTIES_MODES, type GauntletProperty, type PropertiesMode } from '../conformance/properties/types.ts';

@@ -15,9 +15,7 @@ import { lastLines } from '../output-tail.ts';
 import { caseInfo } from './registry.ts';
 import { CONFORMANCE_ENV, DEFAULT_CASE_TIMEOUT_MS, runCasesDetailed, type ServerWatch } from './runner.ts';
 import { printfReplay, serverFlagFor } from './wire-log.ts';
-import { renderJunit } from './junit.ts';
-import { renderCheckJson } from './json.ts';
-import { renderCheckHtml } from './html.ts';
+import { writeFormatFiles } from '../report/files.ts';
 import type { GauntletProperty, PropertiesMode, PropertySettings } from './properties/types.ts';
 import { PROPERTIES } from './properties/registry.ts';
 import { runProperties } from './properties/schedule.ts';
@@ -214,11 +212,10 @@ export async function runCheck(opts: CheckOptions, events: CheckEvents = {}): Pr
   return run;
 }
 
-/** check.junit.xml, check.json and check.html in the store's folder; resolves to their paths. */
+/**
+ * check's report files in the store's folder: every format the registry lists for check
+ * (check.junit.xml, check.json, check.html); resolves to their paths.
+ */
 export async function writeCheckFiles(store: ResultsStore, run: PropertyCheckRun): Promise<string[]> {
-  return [
-    await store.writeText('check.junit.xml', renderJunit(run)),
-    await store.writeText('check.json', renderCheckJson(run)),
-    await store.writeText('check.html', renderCheckHtml(run)),
-  ];
+  return writeFormatFiles(store, 'check', run);
 }

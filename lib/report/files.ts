@@ -1,12 +1,13 @@
 /**
- * The report files of a bench run, written beside results.json in its folder: the comparison is
- * stored in results.json, then every format the registry (formats.ts) lists for bench.
+ * A command's report files, written into its run's folder: every format the registry
+ * (formats.ts) lists for the command, in registry order. A bench run's comparison is stored in
+ * results.json first, so that every format renders the comparison the folder keeps.
  */
 import type { RunResults } from '../types.ts';
 import type { ResultsStore } from '../results-store.ts';
 import { compareRun } from '../compare/index.ts';
 import { formatsFor } from './formats.ts';
-import type { BenchReport } from './report-format.ts';
+import type { BenchReport, ReportCommand, ReportInputs } from './report-format.ts';
 
 export { renderTerminalReport } from './terminal/report.ts';
 export { reportSections } from './html/bench-report.ts';
@@ -22,7 +23,12 @@ export async function writeReportFiles(store: ResultsStore, run: RunResults, opt
   const comparison = compareRun(run);
   await store.save({ ...run, comparison });
   const report: BenchReport = { ...options, results: run, comparison, dir: store.dir };
+  return writeFormatFiles(store, 'bench', report);
+}
+
+/** Writes every format the registry lists for `command`, rendered from `input`; resolves to their paths, in registry order. */
+export async function writeFormatFiles<Command extends ReportCommand>(store: ResultsStore, command: Command, input: ReportInputs[Command]): Promise<string[]> {
   const written: string[] = [];
-  for (const format of formatsFor('bench')) written.push(await store.writeText(format.file, await format.render(report)));
+  for (const format of formatsFor(command)) written.push(await store.writeText(format.file, await format.render(input)));
   return written;
 }

@@ -13,10 +13,16 @@ export * from './report-format.ts';
 export * from './terminal/text-table.ts';
 export * from './terminal/seed-table.ts';
 export * from './terminal/report.ts';
+export * from './terminal/check-grid.ts';
 export * from './markdown/report.ts';
 export * from './html/tg-table.ts';
 export * from './html/page.ts';
 export * from './html/report.ts';
+export * from './html/conformance-section.ts';
+export * from './html/check-report.ts';
+export * from './json/check-json.ts';
+export * from './junit/xml.ts';
+export * from './junit/check-junit.ts';
 export {
   compareRun,
   comparePair,

@@ -1,14 +1,15 @@
 /**
  * What an output format of a command's report folder is: an id, the file it writes, the command
  * whose run it renders, and the render itself. The registry (formats.ts) lists every format once;
- * each format lives with the output it belongs to (markdown/, html/), so that a new format is one
- * module plus one line there.
+ * each format lives with the output it belongs to (markdown/, html/, json/, junit/), so that a new
+ * format is one module plus one line there.
  *
  * A command's formats render from what that command's run leaves behind: ReportInputs holds one
- * entry per command that has formats (bench today; check and gate add theirs).
+ * entry per command that has formats (bench and check).
  */
 import type { Comparison } from '../compare/types.ts';
 import type { CheckRun } from '../conformance/types.ts';
+import type { PropertyCheckRun } from '../conformance/properties/record.ts';
 import type { RunCommand } from '../envelope.ts';
 import type { RunResults } from '../types.ts';
 import type { ClaimVerdicts } from './html/claims.ts';
@@ -29,13 +30,15 @@ export interface BenchReport {
 /** What each command's formats render, by command. */
 export interface ReportInputs {
   bench: BenchReport;
+  /** check's formats render the run as it ended: its cases, servers, results and properties. */
+  check: PropertyCheckRun;
 }
 
 /** The commands that have report formats. */
 export type ReportCommand = keyof ReportInputs & RunCommand;
 
 export interface ReportFormat<Command extends ReportCommand = ReportCommand> {
-  /** A short name: 'markdown', 'html'. */
+  /** A short name: 'markdown', 'html', 'json', 'junit'. */
   id: string;
   /** The command whose report folder holds the file. */
   command: Command;

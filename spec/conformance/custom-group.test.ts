@@ -10,7 +10,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHECK_OPTIONS } from '../../lib/cli/check-command.ts';
-import type { JsonCheckRun } from '../../lib/conformance/json.ts';
+import type { JsonCheckRun } from '../../lib/report/json/check-json.ts';
 import { runInProcess } from '../unit/helpers/cli-in-process.ts';
 
 /** The cases of the new group: one each for a pass, a SHOULD miss (warn) and an informational finding. */

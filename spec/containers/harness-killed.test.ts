@@ -97,10 +97,10 @@ async function startHarness(): Promise<{ child: ChildProcess; started: Started; 
     }
     rmSync(runtimeDir, { recursive: true, force: true });
   });
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   started = await new Promise<Started>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the harness did not start its servers within 90 s:\n${out}`)), 90_000);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /started (\{.*\})\n/.exec(out);
       if (m) {

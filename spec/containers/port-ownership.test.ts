@@ -36,7 +36,7 @@ if (!engine.available) {
       const tiny = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
       const other = spawn('python3', ['-u', tiny, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
       onTestFinished(() => void other.kill('SIGKILL'));
-      await new Promise<void>((r) => other.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && r()));
+      await new Promise<void>((r) => other.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && r()));
       const base = await loadServer('python-async');
       const quiet = { ...base, name: 'quiet', container: { ...base.container!, command: ['python3', '-c', 'import time; time.sleep(60)'] } };
       const err = await launchServer(quiet, { runtime: 'container', port, readyTimeoutMs: 60_000, graceMs: 1_000 }).catch((e: unknown) => e);

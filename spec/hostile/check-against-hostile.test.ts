@@ -15,10 +15,10 @@ import { exchange, exchangeDeadlineMs, RECEIVE_KEEP_BYTES } from '../../lib/conf
 import { HEAD_TOO_LARGE, MAX_HEAD_BYTES, parseResponses } from '../../lib/conformance/response-parser.ts';
 import { COMPACT_KEEP_BYTES, MAX_RESTARTS, RUN_RETAIN_BYTES, runCase, runCasesDetailed, type CaseTarget, type ServerExit, type ServerWatch } from '../../lib/conformance/runner.ts';
 import { runCheck } from '../../lib/conformance/check-run.ts';
-import { renderGrid } from '../../lib/conformance/grid.ts';
-import { renderJunit } from '../../lib/conformance/junit.ts';
-import { renderCheckJson, type JsonCheckRun } from '../../lib/conformance/json.ts';
-import { renderCheckHtml } from '../../lib/conformance/html.ts';
+import { renderGrid } from '../../lib/report/terminal/check-grid.ts';
+import { renderJunit } from '../../lib/report/junit/check-junit.ts';
+import { renderCheckJson, type JsonCheckRun } from '../../lib/report/json/check-json.ts';
+import { renderCheckHtml } from '../../lib/report/html/check-report.ts';
 import { renderWireLog } from '../../lib/conformance/wire-log.ts';
 import { runFailed } from '../../lib/conformance/summary.ts';
 import type { ConformanceCase } from '../../lib/conformance/types.ts';
@@ -295,7 +295,7 @@ async function crashOnPercent(opts: { restartFails?: boolean; crashOnEverything?
   let current: Awaited<ReturnType<typeof serve>>;
   const start = async () => {
     starts += 1;
-    let exitNews = new Promise<ServerExit>((r) => (exited = r));
+    const exitNews = new Promise<ServerExit>((r) => (exited = r));
     let requests = 0;
     current = await serve((socket) => {
       let text = '';

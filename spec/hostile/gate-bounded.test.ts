@@ -21,7 +21,7 @@ function result(target: LoadTarget, cell: CellSpec, how: Behaviour): CellResult 
     requested: cell.requests, timeTakenS: how === 'half' ? 0.004 : 0.002, completeRequests: complete, failedRequests: failed,
     failed: { connect: 0, receive: 0, length: 0, exceptions: failed }, non2xx: 0, totalTransferred: 100 * complete,
     htmlTransferred: 10 * complete, requestsPerSecond: complete / 0.002, timePerRequestMs: 1, timePerRequestAcrossMs: 1,
-    transferRateKBps: 1, latencyUs: { min: 100, mean: 200, p50: 200, p90: 300, p99: 400, max: 500 } as CellResult['latencyUs'],
+    transferRateKBps: 1, latencyUs: { min: 100, mean: 200, p50: 200, p90: 300, p99: 400, max: 500 },
     statusCounts: complete ? { '200': complete } : {},
   };
   if (how === 'timeout') return { ...base, stopped: { kind: 'timeout', reason: 'the first request timed out after 30000 ms', afterRequests: 1 } };

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../lib/paths.ts';
-import type { JsonCheckRun } from '../../lib/conformance/json.ts';
+import type { JsonCheckRun } from '../../lib/report/json/check-json.ts';
 import { parseCheckArgs, parsePropertyFlags } from '../../lib/cli/check-command.ts';
 import { PROPERTIES } from '../../lib/conformance/properties/registry.ts';
 

@@ -5,6 +5,7 @@ import { renderComparison, renderComparisonTables, renderConclusion } from '../.
 import type { CellRecord, RunResults, ServerRecord } from '../../lib/types.ts';
 import { SEED_CONCLUSION, seedRecords, seedResults, SEED_ASYNC_ROWS, SEED_THREADED_ROWS } from './fixtures/seed-results.ts';
 
+// eslint-disable-next-line no-control-regex -- an ANSI colour sequence starts with the ESC control character
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 function cellsOf(run: RunResults, server: string): CellRecord[] {
@@ -143,7 +144,7 @@ describe('verdict wording', () => {
   it('puts the tie boundary at 5%: 1.05x is a tie, 1.06x is not', () => {
     const run = asyncAs(seedResults(), (i) => (i < 6 ? 1.05 : 1.06));
     const pair = compareRun(run).pairs[0]!;
-    expect(pair.cells.map((c) => c.winner)).toEqual([...Array(6).fill('tie'), ...Array(5).fill('b')]);
+    expect(pair.cells.map((c) => c.winner)).toEqual([...new Array<string>(6).fill('tie'), ...new Array<string>(5).fill('b')]);
     expect(pair.verdict).toMatch(/^seed-async was faster than seed-threaded in 5 of 11 cells, within 5% \(a tie\) in 6 \(median ratio 1\.05x/);
   });
 
@@ -357,11 +358,11 @@ describe('several runs per cell: the gate\'s two-part rule', () => {
     const comparison = compareRun(run);
     expect(comparison.rule).toBe('two-part');
     const pair = comparison.pairs[0]!;
-    expect(pair.cells.map((c) => c.winner)).toEqual([...Array(4).fill('b'), ...Array(7).fill('tie')]);
+    expect(pair.cells.map((c) => c.winner)).toEqual([...new Array<string>(4).fill('b'), ...new Array<string>(7).fill('tie')]);
     expect(pair.cells.map((c) => c.decision?.outcome)).toEqual([
-      ...Array(4).fill('slower'),
-      ...Array(4).fill('within'),
-      ...Array(3).fill('undecided'),
+      ...new Array<string>(4).fill('slower'),
+      ...new Array<string>(4).fill('within'),
+      ...new Array<string>(3).fill('undecided'),
     ]);
     for (const c of pair.cells) expect(c.decision?.rounds).toBe(10);
     expect(pair.cells[0]!.decision!.p).toBeLessThan(0.05);

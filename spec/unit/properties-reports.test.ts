@@ -6,10 +6,10 @@
  */
 import { describe, it, expect } from 'vitest';
 import type { CheckRun } from '../../lib/conformance/types.ts';
-import { renderGrid } from '../../lib/conformance/grid.ts';
-import { renderJunit } from '../../lib/conformance/junit.ts';
-import { renderCheckJson, type JsonCheckRun } from '../../lib/conformance/json.ts';
-import { renderCheckHtml } from '../../lib/conformance/html.ts';
+import { renderGrid } from '../../lib/report/terminal/check-grid.ts';
+import { renderJunit } from '../../lib/report/junit/check-junit.ts';
+import { renderCheckJson, type JsonCheckRun } from '../../lib/report/json/check-json.ts';
+import { renderCheckHtml } from '../../lib/report/html/check-report.ts';
 import { propertiesFailed, propertyRecord, type PropertyCheckRun, type PropertyRecord } from '../../lib/conformance/properties/record.ts';
 import type { PropertyResult } from '../../lib/conformance/properties/types.ts';
 import { TEST_MACHINE } from '../helpers/test-machine.ts';

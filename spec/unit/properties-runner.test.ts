@@ -16,7 +16,7 @@ import { serverFlagFor } from '../../lib/conformance/wire-log.ts';
 import { main } from '../../lib/cli/main.ts';
 import { propertyById } from '../../lib/conformance/properties/registry.ts';
 import { modeSettings } from '../../lib/conformance/properties/settings.ts';
-import type { JsonCheckRun } from '../../lib/conformance/json.ts';
+import type { JsonCheckRun } from '../../lib/report/json/check-json.ts';
 
 const SEED = 20_251_126;
 const PROPERTY = 'prop-head-matches-get';

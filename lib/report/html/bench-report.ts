@@ -6,6 +6,7 @@
 import type { RunResults } from '../../types.ts';
 import type { BenchReport, ReportFormat } from '../report-format.ts';
 import { claimsSection, readClaimVerdicts } from './claims.ts';
+import { conformanceSection } from './conformance-section.ts';
 import { findingsSection } from './findings.ts';
 import type { HtmlSection } from './page.ts';
 import { renderHtmlReport } from './report.ts';
@@ -29,10 +30,7 @@ export async function reportSections(
   if (resources) extra.push(resources);
   const gate = options.gate !== undefined ? options.gate : options.dir ? await readClaimVerdicts(options.dir).catch(() => null) : null;
   if (gate) extra.push(claimsSection(gate));
-  if (options.check) {
-    const { conformanceSection } = await import('../../conformance/html.ts');
-    extra.push(conformanceSection(options.check));
-  }
+  if (options.check) extra.push(conformanceSection(options.check));
   return { lead, extra };
 }
 

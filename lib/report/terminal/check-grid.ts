@@ -1,14 +1,14 @@
 /**
- * The terminal view of a conformance run: a grid of cases by servers, a summary line per
+ * What `gauntlet check` prints at the end: a grid of cases by servers, a summary line per
  * server, and for each result that needs attention its reason and the command that replays it.
  * Properties follow the cases: a line each in the grid, and for a failure its shrunk
  * counterexample and the command that replays it. Words, not only colours, carry the verdicts,
  * so the grid reads the same in a CI log.
  */
-import type { Verdict } from './types.ts';
-import { allProperties, propertyCountsLine, serverProperties, type PropertyCheckRun } from './properties/record.ts';
-import { sanitizeTerminal } from '../report/format.ts';
-import { caseById, countVerdicts, countsLine, resultDetail, serverNotes, serverResults } from './summary.ts';
+import type { Verdict } from '../../conformance/types.ts';
+import { allProperties, propertyCountsLine, serverProperties, type PropertyCheckRun } from '../../conformance/properties/record.ts';
+import { caseById, countVerdicts, countsLine, resultDetail, serverNotes, serverResults } from '../../conformance/summary.ts';
+import { sanitizeTerminal } from '../format.ts';
 
 export interface GridOptions {
   color?: boolean;
@@ -40,13 +40,20 @@ function paint(verdict: Verdict, text: string, color: boolean): string {
   return `${on}${text}${off}`;
 }
 
+/** The widths of the grid's columns: case ids, levels, then one per server. */
+interface GridWidths {
+  id: number;
+  level: number;
+  columns: number[];
+}
+
 /** The property ids of the run, in the order they ran. */
 function propertyIds(run: PropertyCheckRun): string[] {
   return [...new Set(allProperties(run).map((p) => p.record.id))];
 }
 
 /** One line per property, after the cases, in the cases' columns. */
-function propertyRows(run: PropertyCheckRun, widths: { id: number; level: number; columns: number[] }, color: boolean): string[] {
+function propertyRows(run: PropertyCheckRun, widths: GridWidths, color: boolean): string[] {
   const ids = propertyIds(run);
   if (ids.length === 0) return [];
   const out = [color ? '\u001b[1mproperties\u001b[22m' : '[properties]'];
@@ -87,15 +94,11 @@ function summaryLine(run: PropertyCheckRun, s: PropertyCheckRun['servers'][numbe
   return line;
 }
 
-export function renderGrid(run: PropertyCheckRun, options: GridOptions = {}): string {
-  const color = options.color ?? false;
+/** The header line and one line per case, under a line naming each group as it starts. */
+function caseRows(run: PropertyCheckRun, widths: GridWidths, color: boolean): string[] {
   const servers = run.servers;
-  const idWidth = Math.max(4, ...run.cases.map((c) => c.id.length), ...propertyIds(run).map((id) => id.length));
-  const levelWidth = 6;
-  const colWidths = servers.map((s) => Math.max(LABEL['not-run'].length, s.name.length));
-  const out: string[] = [];
-  const header = ['case'.padEnd(idWidth), 'level'.padEnd(levelWidth), ...servers.map((s, i) => sanitizeTerminal(s.name).padEnd(colWidths[i] ?? 5))];
-  out.push(header.join('  ').trimEnd());
+  const header = ['case'.padEnd(widths.id), 'level'.padEnd(widths.level), ...servers.map((s, i) => sanitizeTerminal(s.name).padEnd(widths.columns[i] ?? 5))];
+  const out = [header.join('  ').trimEnd()];
   const byKey = new Map(run.results.map((r) => [`${r.server}\u0000${r.caseId}`, r]));
   let group = '';
   for (const c of run.cases) {
@@ -105,38 +108,46 @@ export function renderGrid(run: PropertyCheckRun, options: GridOptions = {}): st
     }
     const level = c.level === 'informational' ? 'info' : c.level;
     const cells = servers.map((s, i) => {
-      const width = colWidths[i] ?? 5;
+      const width = widths.columns[i] ?? 5;
       const r = byKey.get(`${s.name}\u0000${c.id}`);
       if (!r) return (s.error ? 'down' : '-').padEnd(width);
       return paint(r.verdict, LABEL[r.verdict].padEnd(width), color);
     });
-    out.push([c.id.padEnd(idWidth), level.padEnd(levelWidth), ...cells].join('  ').trimEnd());
+    out.push([c.id.padEnd(widths.id), level.padEnd(widths.level), ...cells].join('  ').trimEnd());
   }
-  out.push(...propertyRows(run, { id: idWidth, level: levelWidth, columns: colWidths }, color));
+  return out;
+}
 
-  out.push('');
-  for (const s of servers) out.push(summaryLine(run, s, color));
-
+/** Each case result that failed, warned or could not be judged: its reason and replay command. */
+function caseAttention(run: PropertyCheckRun, color: boolean): string[] {
   const attention = run.results.filter((r) => r.verdict === 'fail' || r.verdict === 'warn' || r.verdict === 'harness-error');
-  if (attention.length > 0) {
-    out.push('');
-    for (const r of attention) {
-      const info = caseById(run, r.caseId);
-      const where = info ? ` (${info.level}, ${info.rfc})` : '';
-      out.push(`${paint(r.verdict, LABEL[r.verdict], color)} ${sanitizeTerminal(r.server)} ${r.caseId}${where}: ${sanitizeTerminal(r.reason)}`);
-      out.push(`     replay: ${sanitizeTerminal(resultDetail(run, r).replay)}`);
-    }
+  if (attention.length === 0) return [];
+  const out = [''];
+  for (const r of attention) {
+    const info = caseById(run, r.caseId);
+    const where = info ? ` (${info.level}, ${info.rfc})` : '';
+    out.push(`${paint(r.verdict, LABEL[r.verdict], color)} ${sanitizeTerminal(r.server)} ${r.caseId}${where}: ${sanitizeTerminal(r.reason)}`);
+    out.push(`     replay: ${sanitizeTerminal(resultDetail(run, r).replay)}`);
   }
-  out.push(...propertyAttention(run, color));
-  // Cases not run share one reason per server: one line each, not one per case.
-  for (const s of servers) {
+  return out;
+}
+
+/** Cases not run share one reason per server: one line each, not one per case. */
+function notRunLines(run: PropertyCheckRun, color: boolean): string[] {
+  const out: string[] = [];
+  for (const s of run.servers) {
     const skipped = serverResults(run, s.name).filter((r) => r.verdict === 'not-run');
     if (skipped.length === 0) continue;
     const reasons = [...new Set(skipped.map((r) => r.reason))];
     out.push('', `${paint('not-run', `${skipped.length} case${skipped.length === 1 ? '' : 's'} not run`, color)} on ${sanitizeTerminal(s.name)}: ${reasons.map(sanitizeTerminal).join('; ')}`);
   }
-  for (const s of servers) {
-    // Each distinct output once, with the cases it followed: a server dying the same way five times says it once.
+  return out;
+}
+
+/** What each server wrote before it exited: each distinct output once, with the cases it followed, so a server dying the same way five times says it once. */
+function exitOutputs(run: PropertyCheckRun): string[] {
+  const out: string[] = [];
+  for (const s of run.servers) {
     const tails = new Map<string, { exit: string; cases: Set<string> }>();
     for (const d of s.deaths ?? []) {
       if (!d.outputTail) continue;
@@ -148,6 +159,21 @@ export function renderGrid(run: PropertyCheckRun, options: GridOptions = {}): st
       out.push('', `${sanitizeTerminal(s.name)} exited (${exit})${cases.size > 0 ? ` during ${[...cases].join(', ')}` : ''}; its last output:`, sanitizeTerminal(tail));
     }
   }
+  return out;
+}
+
+export function renderGrid(run: PropertyCheckRun, options: GridOptions = {}): string {
+  const color = options.color ?? false;
+  const servers = run.servers;
+  const widths: GridWidths = {
+    id: Math.max(4, ...run.cases.map((c) => c.id.length), ...propertyIds(run).map((id) => id.length)),
+    level: 6,
+    columns: servers.map((s) => Math.max(LABEL['not-run'].length, s.name.length)),
+  };
+  const out = [...caseRows(run, widths, color), ...propertyRows(run, widths, color)];
+  out.push('');
+  for (const s of servers) out.push(summaryLine(run, s, color));
+  out.push(...caseAttention(run, color), ...propertyAttention(run, color), ...notRunLines(run, color), ...exitOutputs(run));
   const infos = run.results.filter((r) => r.verdict === 'info').length;
   if (infos > 0) out.push('', `${infos} informational finding${infos === 1 ? '' : 's'}: see check.html or check.json`);
   for (const s of servers) {

@@ -1,13 +1,15 @@
 /**
- * check.json: the whole run as data. Every result states its verdict and what the server did;
- * every result that did not pass also carries the raw bytes both ways, as base64 (exact) and
- * as escaped text (readable), with its wire log and replay commands. Each server that ran
- * properties carries them in its `properties` section (see properties/record.ts).
+ * check.json, a format of check's report folder: the whole run as data, for programs to read.
+ * Every result states its verdict and what the server did; every result that did not pass also
+ * carries the raw bytes both ways, as base64 (exact) and as escaped text (readable), with its
+ * wire log and replay commands. Each server that ran properties carries them in its
+ * `properties` section (see lib/conformance/properties/record.ts).
  */
-import type { CaseResult, CheckRun, Exchange, ParsedResponse } from './types.ts';
-import type { PropertyCheckRun } from './properties/record.ts';
-import { escapeBytes } from './wire-log.ts';
-import { resultDetail } from './summary.ts';
+import type { CaseResult, CheckRun, Exchange, ParsedResponse } from '../../conformance/types.ts';
+import type { PropertyCheckRun } from '../../conformance/properties/record.ts';
+import { escapeBytes } from '../../conformance/wire-log.ts';
+import { resultDetail } from '../../conformance/summary.ts';
+import type { ReportFormat } from '../report-format.ts';
 
 export interface JsonResponse {
   version: string;
@@ -150,3 +152,10 @@ export function renderCheckJson(run: PropertyCheckRun): string {
   const data: JsonCheckRun = { ...run, results: run.results.map((r) => jsonResult(run, r)) };
   return `${JSON.stringify(data, null, 2)}\n`;
 }
+
+export const jsonCheckReport: ReportFormat<'check'> = {
+  id: 'json',
+  command: 'check',
+  file: 'check.json',
+  render: renderCheckJson,
+};

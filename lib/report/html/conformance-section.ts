@@ -2,15 +2,15 @@
  * The conformance part of an HTML report: a colour-coded grid of cases by servers and, for
  * each result that did not pass, a <details> element with its reason, wire log and replay
  * commands, then the properties: a table of properties by servers and, for each failure, its
- * shrunk counterexample and replay command. Built as HtmlSections so that it fits in check.html
- * or any other report page. Styles are inline: the page's shared stylesheet knows nothing of
- * verdicts.
+ * shrunk counterexample and replay command. Built as an HtmlSection so that it fits in
+ * check.html (check-report.ts) and in bench's report.html (bench-report.ts). Styles are
+ * inline: the page's shared stylesheet knows nothing of verdicts.
  */
-import type { CaseResult, CheckRun, Verdict } from './types.ts';
-import { escapeHtml } from '../report/format.ts';
-import { htmlDocument, sectionId, type HtmlSection } from '../report/html.ts';
-import { caseById, countVerdicts, countsLine, resultDetail, serverNotes, serverResults } from './summary.ts';
-import { allProperties, propertyCountsLine, serverProperties, type PropertyRecord } from './properties/record.ts';
+import type { CaseResult, CheckRun, Verdict } from '../../conformance/types.ts';
+import { caseById, countVerdicts, countsLine, resultDetail, serverNotes, serverResults } from '../../conformance/summary.ts';
+import { allProperties, propertyCountsLine, serverProperties, type PropertyRecord } from '../../conformance/properties/record.ts';
+import { escapeHtml } from '../format.ts';
+import { sectionId, type HtmlSection } from './page.ts';
 
 const STYLE: Record<Verdict, string> = {
   pass: 'background:#dff3e0;color:#05620a',
@@ -141,10 +141,4 @@ export function conformanceSection(run: CheckRun, id = 'conformance'): HtmlSecti
     body.push(`<h3>Results that did not pass</h3>`, ...notPassed.map((r) => details(run, r)), ...failedProperties.map((p) => propertyDetails(p.server, p.record)));
   }
   return { id, title: 'Conformance', body: body.join('\n') };
-}
-
-/** check.html: a page of its own. */
-export function renderCheckHtml(run: CheckRun): string {
-  const facts = `<p>Started ${escapeHtml(run.startedAt)}${run.finishedAt ? `, finished ${escapeHtml(run.finishedAt)}` : ''}; ${run.cases.length} cases, ${run.servers.length} servers${run.status === 'interrupted' ? '; <strong>interrupted</strong>' : ''}.</p>`;
-  return htmlDocument('Gauntlet conformance check', [conformanceSection(run)], facts);
 }
