@@ -187,53 +187,58 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Validates a configuration object and fills in the defaults. */
-export function resolveConfig(raw: unknown, file: string | null, baseDir = process.cwd()): ResolvedConfig {
-  const where = file ?? 'configuration';
-  if (!isObject(raw)) throw new ConfigError(where, null, 'must export an object (export default defineConfig({ ... }))');
-  for (const key of Object.keys(raw)) {
-    if (!KNOWN.has(key)) throw new ConfigError(where, key, `is not a known field (known: ${[...KNOWN].join(', ')})`);
-  }
+type RawConfig = Record<string, unknown>;
+
+/** The tolerance, the significance level and the confidence of the intervals. */
+function resolveStatistics(raw: RawConfig, where: string): Pick<ResolvedConfig, 'tolerance' | 'alpha' | 'confidence'> {
   const tolerance = raw.tolerance === undefined ? DEFAULT_TOLERANCE : fraction(where, 'tolerance', raw.tolerance, 0, 0.9);
   const alpha = raw.alpha === undefined ? DEFAULT_ALPHA : fraction(where, 'alpha', raw.alpha, 0.0001, 0.5);
   const confidence = raw.confidence === undefined ? DEFAULT_CONFIDENCE : fraction(where, 'confidence', raw.confidence, 0.5, 0.9999);
+  return { tolerance, alpha, confidence };
+}
 
-  let servers: string[] | null = null;
-  if (raw.servers !== undefined) {
-    if (!Array.isArray(raw.servers) || raw.servers.some((s) => typeof s !== 'string' || s.trim() === '')) {
-      throw new ConfigError(where, 'servers', 'must be an array of server names or "NAME=COMMAND" strings');
-    }
-    servers = raw.servers as string[];
+function resolveServers(raw: RawConfig, where: string): string[] | null {
+  if (raw.servers === undefined) return null;
+  if (!Array.isArray(raw.servers) || raw.servers.some((s) => typeof s !== 'string' || s.trim() === '')) {
+    throw new ConfigError(where, 'servers', 'must be an array of server names or "NAME=COMMAND" strings');
   }
+  return raw.servers as string[];
+}
 
-  const modeList = raw.mode === undefined ? ['close'] : Array.isArray(raw.mode) ? raw.mode : [raw.mode];
+function resolveModes(raw: RawConfig, where: string): LoadMode[] {
+  const modeList: unknown[] = raw.mode === undefined ? ['close'] : Array.isArray(raw.mode) ? raw.mode : [raw.mode];
   const modes: LoadMode[] = [];
   for (const m of modeList) {
     if (m !== 'close' && m !== 'keepalive') throw new ConfigError(where, 'mode', `takes "close" or "keepalive", got ${JSON.stringify(m)}`);
     if (!modes.includes(m)) modes.push(m);
   }
   if (modes.length === 0) throw new ConfigError(where, 'mode', 'names no mode');
+  return modes;
+}
 
-  let matrix: Matrix;
-  if (raw.matrix === undefined) matrix = parseMatrix('seed');
-  else if (typeof raw.matrix === 'string') {
+function resolveMatrix(raw: RawConfig, where: string): Matrix {
+  if (raw.matrix === undefined) return parseMatrix('seed');
+  if (typeof raw.matrix === 'string') {
     try {
-      matrix = parseMatrix(raw.matrix);
+      return parseMatrix(raw.matrix);
     } catch (err) {
       if (err instanceof MatrixError) throw new ConfigError(where, 'matrix', `${JSON.stringify(raw.matrix)}: ${err.detail}`);
       throw err;
     }
-  } else if (isObject(raw.matrix)) {
+  }
+  if (isObject(raw.matrix)) {
     // An object gets the checks of the text form: a cell of 0 requests or of Infinity connections cannot be measured.
     try {
-      matrix = checkMatrixObject(raw.matrix);
+      return checkMatrixObject(raw.matrix);
     } catch (err) {
       throw new ConfigError(where, 'matrix', (err as Error).message);
     }
-  } else {
-    throw new ConfigError(where, 'matrix', 'must be "seed", "tugas9", "N:C1,C2,..." or a Matrix object');
   }
+  throw new ConfigError(where, 'matrix', 'must be "seed", "tugas9", "N:C1,C2,..." or a Matrix object');
+}
 
+/** The request path and the document root. */
+function resolvePaths(raw: RawConfig, where: string, baseDir: string): Pick<ResolvedConfig, 'path' | 'root'> {
   const path = raw.path === undefined ? '/' : raw.path;
   if (typeof path !== 'string' || !path.startsWith('/')) throw new ConfigError(where, 'path', `must start with /, got ${JSON.stringify(path)}`);
   // The path goes into the request line: a space, CR or LF there would change the request itself.
@@ -242,9 +247,12 @@ export function resolveConfig(raw: unknown, file: string | null, baseDir = proce
   }
   const root = raw.root === undefined ? null : typeof raw.root === 'string' ? resolve(baseDir, raw.root) : null;
   if (raw.root !== undefined && root === null) throw new ConfigError(where, 'root', 'must be a path');
+  return { path, root };
+}
 
+function resolveClaims(raw: RawConfig, where: string): Claim[] {
   if (!Array.isArray(raw.claims)) throw new ConfigError(where, 'claims', 'must be an array of claims such as "a >= b at every c"');
-  const claims: Claim[] = raw.claims.map((c, i) => {
+  return (raw.claims as unknown[]).map((c, i) => {
     try {
       if (typeof c === 'string') return parseClaim(c);
       if (isObject(c) && typeof c.claim === 'string') {
@@ -257,12 +265,15 @@ export function resolveConfig(raw: unknown, file: string | null, baseDir = proce
     }
     throw new ConfigError(where, `claims[${i}]`, 'must be a string or { claim: string, tolerance?: number }');
   });
+}
 
+const SAMPLING_KEYS = ['minRounds', 'maxRounds', 'maxTimeS', 'minSampleMs', 'warmupS'];
+
+function resolveSampling(raw: RawConfig, where: string): ResolvedConfig['sampling'] {
   const s = raw.sampling === undefined ? {} : raw.sampling;
   if (!isObject(s)) throw new ConfigError(where, 'sampling', 'must be an object');
-  const samplingKeys = ['minRounds', 'maxRounds', 'maxTimeS', 'minSampleMs', 'warmupS'];
   for (const key of Object.keys(s)) {
-    if (!samplingKeys.includes(key)) throw new ConfigError(where, `sampling.${key}`, `is not a known field (known: ${samplingKeys.join(', ')})`);
+    if (!SAMPLING_KEYS.includes(key)) throw new ConfigError(where, `sampling.${key}`, `is not a known field (known: ${SAMPLING_KEYS.join(', ')})`);
   }
   const sampling = {
     minRounds: s.minRounds === undefined ? SAMPLER_DEFAULTS.minRounds : positiveInt(where, 'sampling.minRounds', s.minRounds),
@@ -272,36 +283,47 @@ export function resolveConfig(raw: unknown, file: string | null, baseDir = proce
     warmupMs: s.warmupS === undefined ? SERVER_WARMUP_MS : fraction(where, 'sampling.warmupS', s.warmupS, 0, 600) * 1000,
   };
   if (sampling.maxRounds < sampling.minRounds) throw new ConfigError(where, 'sampling.maxRounds', 'is below sampling.minRounds');
+  return sampling;
+}
 
-  let baseline: BaselineSettings | null = null;
-  if (raw.baseline !== false) {
-    const b = raw.baseline === undefined ? {} : raw.baseline;
-    if (!isObject(b)) throw new ConfigError(where, 'baseline', 'must be an object or false');
-    if (b.file !== undefined && typeof b.file !== 'string') throw new ConfigError(where, 'baseline.file', 'must be a path');
-    const alert = b.alert === undefined ? tolerance : fraction(where, 'baseline.alert', b.alert, 0, 0.9);
-    const fail = b.fail === undefined ? Math.max(DEFAULT_FAIL_THRESHOLD, alert) : fraction(where, 'baseline.fail', b.fail, 0, 0.99);
-    if (fail < alert) throw new ConfigError(where, 'baseline.fail', `must not be below baseline.alert (${alert})`);
-    baseline = {
-      file: resolve(baseDir, (b.file as string | undefined) ?? DEFAULT_BASELINE_FILE),
-      keep: b.keep === undefined ? DEFAULT_BASELINE_KEEP : positiveInt(where, 'baseline.keep', b.keep),
-      alert,
-      fail,
-    };
-  }
+function resolveBaseline(raw: RawConfig, where: string, baseDir: string, tolerance: number): BaselineSettings | null {
+  if (raw.baseline === false) return null;
+  const b = raw.baseline === undefined ? {} : raw.baseline;
+  if (!isObject(b)) throw new ConfigError(where, 'baseline', 'must be an object or false');
+  if (b.file !== undefined && typeof b.file !== 'string') throw new ConfigError(where, 'baseline.file', 'must be a path');
+  const alert = b.alert === undefined ? tolerance : fraction(where, 'baseline.alert', b.alert, 0, 0.9);
+  const fail = b.fail === undefined ? Math.max(DEFAULT_FAIL_THRESHOLD, alert) : fraction(where, 'baseline.fail', b.fail, 0, 0.99);
+  if (fail < alert) throw new ConfigError(where, 'baseline.fail', `must not be below baseline.alert (${alert})`);
+  return {
+    file: resolve(baseDir, b.file ?? DEFAULT_BASELINE_FILE),
+    keep: b.keep === undefined ? DEFAULT_BASELINE_KEEP : positiveInt(where, 'baseline.keep', b.keep),
+    alert,
+    fail,
+  };
+}
 
+function resolveWebhook(raw: RawConfig, where: string): ResolvedConfig['webhook'] {
   const w = raw.webhook === undefined ? {} : raw.webhook;
   if (!isObject(w)) throw new ConfigError(where, 'webhook', 'must be an object');
   if (w.env !== undefined && (typeof w.env !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(w.env))) {
     throw new ConfigError(where, 'webhook.env', 'must be the name of an environment variable');
   }
   if (w.on !== undefined && w.on !== 'alerts' && w.on !== 'always') throw new ConfigError(where, 'webhook.on', 'takes "alerts" or "always"');
+  return { env: w.env ?? DEFAULT_WEBHOOK_ENV, on: w.on ?? 'alerts' };
+}
 
+/** The request timeout, the second look, and pinning. */
+function resolveRunControls(raw: RawConfig, where: string): Pick<ResolvedConfig, 'timeoutMs' | 'remeasure' | 'pin'> {
   const timeoutS = raw.timeoutS === undefined ? 30 : fraction(where, 'timeoutS', raw.timeoutS, 0.001, 3600);
   const remeasure = raw.remeasure === undefined ? true : raw.remeasure;
   if (typeof remeasure !== 'boolean') throw new ConfigError(where, 'remeasure', 'must be true or false');
   const pin = raw.pin === undefined ? true : raw.pin;
   if (typeof pin !== 'boolean') throw new ConfigError(where, 'pin', 'must be true or false');
+  return { timeoutMs: Math.round(timeoutS * 1000), remeasure, pin };
+}
 
+/** Where the servers run, and the containers' limits. */
+function resolveRuntime(raw: RawConfig, where: string): Pick<ResolvedConfig, 'runtime' | 'cpus' | 'memoryMb'> {
   // Limits are kept whatever the runtime: they apply whenever the servers run in containers,
   // which --runtime container may choose for a file that leaves the runtime at process.
   const runtime = raw.runtime === undefined ? 'process' : raw.runtime;
@@ -326,7 +348,27 @@ export function resolveConfig(raw: unknown, file: string | null, baseDir = proce
       throw new ConfigError(where, 'memory', (err as Error).message.replace(/^memory /, ''));
     }
   }
+  return { runtime: runtime as Runtime, cpus, memoryMb };
+}
 
+/** Validates a configuration object and fills in the defaults; fields are checked in the order they are listed here. */
+export function resolveConfig(raw: unknown, file: string | null, baseDir = process.cwd()): ResolvedConfig {
+  const where = file ?? 'configuration';
+  if (!isObject(raw)) throw new ConfigError(where, null, 'must export an object (export default defineConfig({ ... }))');
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN.has(key)) throw new ConfigError(where, key, `is not a known field (known: ${[...KNOWN].join(', ')})`);
+  }
+  const statistics = resolveStatistics(raw, where);
+  const servers = resolveServers(raw, where);
+  const modes = resolveModes(raw, where);
+  const matrix = resolveMatrix(raw, where);
+  const { path, root } = resolvePaths(raw, where, baseDir);
+  const claims = resolveClaims(raw, where);
+  const sampling = resolveSampling(raw, where);
+  const baseline = resolveBaseline(raw, where, baseDir, statistics.tolerance);
+  const webhook = resolveWebhook(raw, where);
+  const { timeoutMs, remeasure, pin } = resolveRunControls(raw, where);
+  const { runtime, cpus, memoryMb } = resolveRuntime(raw, where);
   return {
     file,
     baseDir,
@@ -335,17 +377,15 @@ export function resolveConfig(raw: unknown, file: string | null, baseDir = proce
     matrix,
     path,
     root,
-    tolerance,
-    alpha,
-    confidence,
+    ...statistics,
     claims,
     sampling,
     remeasure,
     pin,
     baseline,
-    webhook: { env: (w.env as string | undefined) ?? DEFAULT_WEBHOOK_ENV, on: (w.on as 'alerts' | 'always' | undefined) ?? 'alerts' },
-    timeoutMs: Math.round(timeoutS * 1000),
-    runtime: runtime as Runtime,
+    webhook,
+    timeoutMs,
+    runtime,
     cpus,
     memoryMb,
   };

@@ -73,7 +73,7 @@ function classify(ratio: number, interval: Interval, p: number, tolerance: numbe
 
 /** Logarithms, with a side that completed nothing (0 requests/s) kept as very slow rather than dropped. */
 function logs(values: ArrayLike<number>): number[] {
-  return Array.from(values as ArrayLike<number>, (v) => Math.log(Math.max(v, 1e-9)));
+  return Array.from(values, (v) => Math.log(Math.max(v, 1e-9)));
 }
 
 /**
@@ -214,7 +214,7 @@ export function compareUnpaired(
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
   const factor = options.factor ?? 1;
-  const scaled = Array.from(b as ArrayLike<number>, (v) => v * factor);
+  const scaled = Array.from(b, (v) => v * factor);
   const test = mannWhitneyU(a, scaled);
   const raw = bootstrapRatioOfMedians(a, b, { confidence });
   const interval = { lo: raw.lo / factor, hi: raw.hi / factor, confidence };

@@ -18,11 +18,12 @@ import type { RunningServer } from '../launcher.ts';
 import { parseClaim, type AbsoluteClaim } from './claims.ts';
 import { comparePairOnCell, type PairOptions, type PairResult } from './pair.ts';
 import { FIRST_SHARE, measureCell, SAMPLER_DEFAULTS, type CellMeasurement, type SamplerOptions, type Side } from './sampler.ts';
-import { checkAbsolute, isPrecise, type PrecisionNeed } from './evaluate.ts';
+import { checkAbsolute } from './claim-kinds/absolute.ts';
+import { isPrecise, type PrecisionNeed } from './measurement.ts';
 import { DEFAULT_CONFIDENCE, DEFAULT_TOLERANCE, holds, type RatioVerdict } from './decide.ts';
-import { formatP, formatRatioInterval, outcomeWords, pct } from './report.ts';
+import { formatP, formatRatioInterval, outcomeWords, pct } from './report-words.ts';
 import { cellLabel } from '../report/format.ts';
-import { formatRatio } from '../compare.ts';
+import { formatRatio } from '../report/format.ts';
 
 /** A server on a cell, to be measured by a matcher. */
 export interface CellRef {
@@ -212,6 +213,6 @@ interface PerfMatchers<R = unknown> {
 }
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-explicit-any -- vitest declares Matchers<T = any>; an augmentation must repeat its parameters
   interface Matchers<T = any> extends PerfMatchers<T> {}
 }

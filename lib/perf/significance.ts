@@ -423,7 +423,7 @@ export function holmAdjust(ps: readonly number[]): number[] {
  */
 export function medianInterval(values: ArrayLike<number>, confidence = 0.95): Interval {
   const n = values.length;
-  const sorted = sortAscending(Float64Array.from(values as ArrayLike<number>));
+  const sorted = sortAscending(Float64Array.from(values));
   const tail = (1 - confidence) / 2;
   // Binomial(n, 1/2) probabilities in log space: no underflow for any number of rounds.
   let logPmf = -n * Math.LN2;

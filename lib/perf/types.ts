@@ -2,6 +2,7 @@
  * What a perf gate produces: plain JSON-serialisable data, written to the gate's results.json
  * and read back by `gauntlet baseline save --from`.
  */
+import type { RunEnvelope } from '../envelope.ts';
 import type { LoadMode, MachineInfo, Matrix, ServerRecord } from '../types.ts';
 import type { BoundVerdict, Outcome, RatioVerdict } from './decide.ts';
 import type { CellMeasurement, StopReason, WarmupReport } from './sampler.ts';
@@ -140,16 +141,10 @@ export interface WarmupRecord extends WarmupReport {
   mode: LoadMode;
 }
 
-export interface GateResults {
-  tool: 'gauntlet';
-  kind: 'gate';
-  version: string;
-  startedAt: string;
-  finishedAt: string | null;
-  status: 'running' | 'complete' | 'interrupted' | 'failed';
+/** The whole of a gate's results.json: the run envelope, then what the gate measured and judged. */
+export interface GateResults extends RunEnvelope<ServerRecord> {
+  command: 'gate';
   settings: GateSettings;
-  machine: MachineInfo;
-  servers: ServerRecord[];
   measurements: GateMeasurement[];
   /** Every server warm-up (absent in results written before warm-ups were recorded). */
   warmups?: WarmupRecord[];

@@ -14,6 +14,7 @@ import {
   sameHardware,
   runtimeLabel,
   writeBaseline,
+  type BaselineMachine,
 } from '../../lib/perf/baseline.ts';
 import {
   buildAlerts,
@@ -94,7 +95,9 @@ describe('baseline files', () => {
       kind: 'container', image: 'gauntlet/x:1', baseImage: null, cpus: 1, memoryMb: 256, buildS: 1, engine: 'Docker 20.10.24', containerId: 'c',
     }));
     expect(inContainer.runtime).toBe('container, 1 CPU, 256 MiB');
-    const { runtime: _omitted, ...older } = baselineMachine(MACHINE);
+    // A run recorded before servers could run in containers has no runtime.
+    const older: BaselineMachine = { ...baselineMachine(MACHINE) };
+    delete older.runtime;
     const run = { savedAt: 'x', machine: older, normalised: [], rps: [], yardstickRps: [], batch: 1 };
     expect(sameHardware(baselineMachine(MACHINE), [run])).toBe(true);
     expect(sameHardware(inContainer, [run])).toBe(false);

@@ -21,9 +21,9 @@ describe('planGroups', () => {
     const claims = ['a >= b', 'c >= d at c=1', 'e: rps > 1', 'failed == 0'].map((c) => parseClaim(c));
     const groups = planGroups(claims, ['a', 'b', 'c', 'd', 'e'], cell, new Set(), () => false);
     expect(groups.map((g) => g.servers)).toEqual([['a', 'b'], ['c'], ['d'], ['e']]);
-    expect(groups[0]!.relative).toHaveLength(1);
+    expect(groups[0]!.checks.filter((c) => c.claim.kind === 'relative')).toHaveLength(1);
     // "failed == 0" applies to every server.
-    expect(groups.flatMap((g) => g.absolute.map((x) => x.server)).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'e']);
+    expect(groups.flatMap((g) => g.checks.filter((c) => c.claim.kind === 'absolute').map((c) => c.server)).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'e']);
   });
 
   it('adds the yardstick to groups holding a server compared with the baseline', () => {
@@ -163,7 +163,7 @@ describe('runGate, end to end on a tiny server', () => {
       null,
     );
     const saved: GateResults[] = [];
-    const results = await runGate({ config, servers: [one, two], root: join(PROJECT_ROOT, 'fixtures', 'www'), save: async (r) => void saved.push(r) });
+    const results = await runGate({ config, servers: [one, two], root: join(PROJECT_ROOT, 'fixtures', 'www'), save: (r) => Promise.resolve(void saved.push(r)) });
     expect(results.status).toBe('complete');
     expect(results.claims.map((c) => c.status)).toEqual(['pass', 'pass', 'fail']);
     expect(results.passed).toBe(false);
@@ -209,6 +209,6 @@ describe('runGate, end to end on a tiny server', () => {
     expect(second.regressions[0]).toMatchObject({ server: 'srv', requests: 10, concurrency: 1, baselineRuns: 1 });
     expect(['ok', 'improved', 'within', 'undecided', 'alert', 'fail']).toContain(second.regressions[0]!.level);
     expect(renderGateText(second)).toContain('Against the baseline');
-    expect(JSON.parse(await readFile(file, 'utf8')).kind).toBe('baseline');
+    expect((JSON.parse(await readFile(file, 'utf8')) as { kind: string }).kind).toBe('baseline');
   });
 });

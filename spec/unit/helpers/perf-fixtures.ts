@@ -1,4 +1,5 @@
 /** Measurements and gate results made up for tests of the perf gate's pure parts. */
+import { SCHEMA_VERSION } from '../../../lib/envelope.ts';
 import type { CellMeasurement, Sample, SideSamples } from '../../../lib/perf/sampler.ts';
 import type { GateMeasurement, GateResults } from '../../../lib/perf/types.ts';
 import type { MachineInfo } from '../../../lib/types.ts';
@@ -63,7 +64,8 @@ export const MACHINE: MachineInfo = {
 export function emptyGate(): GateResults {
   return {
     tool: 'gauntlet',
-    kind: 'gate',
+    schemaVersion: SCHEMA_VERSION,
+    command: 'gate',
     version: '0.1.0',
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:01:00.000Z',
