@@ -4,13 +4,10 @@
  * differs fails spec/golden/outputs.test.ts, and so does an entry here that no longer occurs:
  * a change to what bench, check or gate write is always written down here first.
  *
- * An entry marked `pending` is decided but not yet made (check.json and gate's results.json
- * take the run envelope of lib/envelope.ts after bench did): until it lands it must not occur.
+ * An entry may be marked `pending` (with the reason): decided but not yet made, so that until it
+ * lands it must not occur.
  */
 import type { ExpectedDifference, RunDependentField } from './shape-diff.ts';
-
-/** Envelope fields that check.json and gate's results.json gain when they adopt it. */
-const ENVELOPE_PENDING = 'CheckRun and GateResults adopt RunEnvelope';
 
 export const EXPECTED_DIFFERENCES: ExpectedDifference[] = [
   { output: 'bench', kind: 'added', path: 'schemaVersion', reason: 'every output says which schema version it follows (lib/envelope.ts)' },
@@ -23,21 +20,9 @@ export const EXPECTED_DIFFERENCES: ExpectedDifference[] = [
     path: 'servers[].properties',
     reason: 'check also tries HTTP properties with generated requests against each server, and records them with the server',
   },
-  { output: 'gate', kind: 'added', path: 'schemaVersion', reason: 'every output says which schema version it follows', pending: ENVELOPE_PENDING },
-  { output: 'gate', kind: 'added', path: 'command', reason: "the envelope's command replaces gate's own kind", pending: ENVELOPE_PENDING },
-  { output: 'gate', kind: 'removed', path: 'kind', reason: "replaced by command: 'gate' (readers still accept kind)", pending: ENVELOPE_PENDING },
-  {
-    output: 'gate',
-    kind: 'value',
-    path: 'settings.sampling.maxTimeMs',
-    reason: 'this test measures 1 s per cell (--max-time 1); the recorded run measured 2 s',
-  },
-  {
-    output: 'gate',
-    kind: 'value',
-    path: 'settings.sampling.warmupMs',
-    reason: 'this test warms each server up for 0.3 s (--warmup 0.3); the recorded run for 0.5 s',
-  },
+  { output: 'gate', kind: 'added', path: 'schemaVersion', reason: 'every output says which schema version it follows' },
+  { output: 'gate', kind: 'added', path: 'command', reason: "the envelope's command replaces gate's own kind" },
+  { output: 'gate', kind: 'removed', path: 'kind', reason: "replaced by command: 'gate' (readers still accept kind)" },
 ];
 
 /** Fields that come and go with what the servers and the machine did in a run, whatever the code. */

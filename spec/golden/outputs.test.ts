@@ -27,7 +27,7 @@ const OUTPUTS: GoldenOutput[] = ['bench', 'check', 'gate'];
 const COMMANDS: Record<GoldenOutput, string[]> = {
   bench: ['bench', '--server', 'python-async', '--server', 'node-async', '--matrix', '40:1,4', '--rounds', '2', '--no-check'],
   check: ['check', '--server', 'python-async', '--group', 'host', '--group', 'methods'],
-  gate: ['gate', '--claim', 'node-async >= python-async at every c', '--matrix', '40:1,4', '--max-time', '1', '--warmup', '0.3', '--no-baseline', '--no-pin'],
+  gate: ['gate', '--claim', 'node-async >= python-async at every c', '--matrix', '40:1,4', '--max-time', '2', '--warmup', '0.5', '--no-baseline', '--no-pin'],
 };
 
 /** The exit codes each may end with: a gate's claim may fail on a noisy machine, which is not the point here. */
