@@ -3,7 +3,7 @@
  * and read back by `gauntlet baseline save --from`.
  */
 import type { RunEnvelope } from '../envelope.ts';
-import type { LoadMode, MachineInfo, Matrix, ServerRecord } from '../types.ts';
+import type { LoadMode, Matrix, ServerRecord } from '../types.ts';
 import type { BoundVerdict, Outcome, RatioVerdict } from './decide.ts';
 import type { CellMeasurement, StopReason, WarmupReport } from './sampler.ts';
 

@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([...running.values()].map((s) => (s instanceof Error ? undefined : s.stop())));
+  await Promise.all([...running.values()].flatMap((s) => (s instanceof Error ? [] : [s.stop()])));
 });
 
 function server(name: string): RunningServer {

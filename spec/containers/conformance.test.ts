@@ -68,7 +68,7 @@ if (!engine.available) {
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all([...runs.values()].map((r) => r.server?.stop()));
+    await Promise.all([...runs.values()].flatMap((r) => (r.server ? [r.server.stop()] : [])));
   });
 
   describe.each(SERVERS)('%s in a container', (name) => {

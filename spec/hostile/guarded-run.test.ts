@@ -24,7 +24,7 @@ function alive(pid: number): boolean {
 
 describe('guarded-run: reading /proc and ss', () => {
   it('reads ppid and start time from /proc/PID/stat, whatever the command name holds', () => {
-    const fields = ['S', '4242', '4242', '4242', '0', '-1', '4194560', ...Array(12).fill('0'), '987654', '0'];
+    const fields = ['S', '4242', '4242', '4242', '0', '-1', '4194560', ...new Array<string>(12).fill('0'), '987654', '0'];
     expect(parseStat(17, `17 (a b) c) ${fields.join(' ')}`)).toEqual({ pid: 17, ppid: 4242, start: 987654 });
     expect(parseStat(17, 'garbage')).toBeNull();
   });
