@@ -6,7 +6,18 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'reports/', 'test-output/', 'fixtures/**/*.js', 'fixtures/**/*.mjs', 'servers/**/*.js', 'servers/**/*.mjs', '**/*.py'] },
+  {
+    ignores: [
+      'node_modules/',
+      'reports/',
+      'test-output/',
+      'fixtures/**/*.js',
+      'fixtures/**/*.mjs',
+      'servers/**/*.js',
+      'servers/**/*.mjs',
+      '**/*.py',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -89,7 +89,11 @@ export default defineConfig({
         // five minutes.
         test: {
           name: 'hostile',
-          include: ['spec/hostile/**/*.test.ts', 'spec/unit/bench-rounds.test.ts', 'spec/containers/harness-killed.test.ts'],
+          include: [
+            'spec/hostile/**/*.test.ts',
+            'spec/unit/bench-rounds.test.ts',
+            'spec/containers/harness-killed.test.ts',
+          ],
           fileParallelism: false,
           maxConcurrency: 2,
           sequence: { groupOrder: 5 },

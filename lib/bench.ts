@@ -125,7 +125,9 @@ export function interleavedOrder<T>(items: readonly T[], step: number): T[] {
 
 /** The sentence for a server that answered nothing in a cell, from the cell's own stop reason. */
 export function stoppedAnsweringSentence(name: string, where: string, result: CellResult): string {
-  const why = result.stopped ? result.stopped.reason : `${result.failedRequests} of ${result.requested} requests failed${failureKinds(result)}`;
+  const why = result.stopped
+    ? result.stopped.reason
+    : `${result.failedRequests} of ${result.requested} requests failed${failureKinds(result)}`;
   return `${name} stopped answering: no request of ${where} completed (${why})`;
 }
 
@@ -143,8 +145,14 @@ export function answeredNothing(result: CellResult): boolean {
 }
 
 /** The cells after index `from` of the matrix, marked skipped with one reason. */
-export function skippedAfter(cells: ReadonlyArray<CellSpec & { group: number }>, from: number, reason: string): SkippedCell[] {
-  return cells.slice(from + 1).map((c) => ({ group: c.group, requests: c.requests, concurrency: c.concurrency, reason }));
+export function skippedAfter(
+  cells: ReadonlyArray<CellSpec & { group: number }>,
+  from: number,
+  reason: string,
+): SkippedCell[] {
+  return cells
+    .slice(from + 1)
+    .map((c) => ({ group: c.group, requests: c.requests, concurrency: c.concurrency, reason }));
 }
 
 /** One server of the run: its record, and while it is measured, the running process. */
@@ -247,7 +255,12 @@ async function startServer(
 ): Promise<void> {
   const { spec, record } = entry;
   try {
-    entry.server = await launchServer(spec, { root: opts.root, runtime: opts.runtime, cpus: opts.cpus, memoryMb: opts.memoryMb });
+    entry.server = await launchServer(spec, {
+      root: opts.root,
+      runtime: opts.runtime,
+      cpus: opts.cpus,
+      memoryMb: opts.memoryMb,
+    });
   } catch (err) {
     record.error = (err as Error).message;
     entry.done = true;
@@ -268,7 +281,12 @@ async function startServer(
  * keepGoing), its failures recorded on the server; a warm-up that got no answer at all marks the
  * server as having stopped answering before its first cell.
  */
-async function warmUp(entry: Entry, opts: BenchOptions, cells: ReadonlyArray<CellSpec & { group: number }>, events: BenchEvents): Promise<void> {
+async function warmUp(
+  entry: Entry,
+  opts: BenchOptions,
+  cells: ReadonlyArray<CellSpec & { group: number }>,
+  events: BenchEvents,
+): Promise<void> {
   const { record, spec } = entry;
   const engine: RunOptions = { signal: opts.signal, keepGoing: Boolean(opts.keepGoing) };
   let result: CellResult;

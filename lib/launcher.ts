@@ -143,7 +143,8 @@ export async function launch(spec: ServerSpec, opts: LaunchOptions = {}): Promis
       return await launchOnce(spec, opts);
     } catch (err) {
       // The port was free when asked for, but another process may have taken it since.
-      const retry = err instanceof LaunchError && opts.port === undefined && attempt < 3 && ADDR_IN_USE.test(err.stderrTail);
+      const retry =
+        err instanceof LaunchError && opts.port === undefined && attempt < 3 && ADDR_IN_USE.test(err.stderrTail);
       if (!retry) throw err;
     }
   }
@@ -303,7 +304,11 @@ class ProcessGroup {
 /**
  * Starts a server for the duration of `fn` and always stops it, even when `fn` throws.
  */
-export async function withServer<T>(spec: ServerSpec, opts: LaunchOptions, fn: (s: RunningServer) => Promise<T>): Promise<T> {
+export async function withServer<T>(
+  spec: ServerSpec,
+  opts: LaunchOptions,
+  fn: (s: RunningServer) => Promise<T>,
+): Promise<T> {
   const server = await launch(spec, opts);
   try {
     return await fn(server);

@@ -11,7 +11,9 @@ import { PROJECT_ROOT } from './paths.ts';
 
 function pythonVersion(): string | null {
   try {
-    return execFileSync('python3', ['--version'], { encoding: 'utf8', timeout: 5_000 }).trim().replace(/^Python /, '');
+    return execFileSync('python3', ['--version'], { encoding: 'utf8', timeout: 5_000 })
+      .trim()
+      .replace(/^Python /, '');
   } catch {
     return null;
   }

@@ -92,7 +92,11 @@ export function parseManifest(data: unknown, file: string): ServerManifest {
   }
   const name = requireString(obj, 'name', file);
   if (!NAME_RE.test(name)) {
-    throw new ManifestError(file, 'name', `must be lower-case letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
+    throw new ManifestError(
+      file,
+      'name',
+      `must be lower-case letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`,
+    );
   }
   const manifest: ServerManifest = {
     name,
@@ -120,18 +124,30 @@ export function parseManifest(data: unknown, file: string): ServerManifest {
   if (obj.readyTimeoutMs !== undefined) {
     const t = obj.readyTimeoutMs;
     if (typeof t !== 'number' || !Number.isInteger(t) || t <= 0) {
-      throw new ManifestError(file, 'readyTimeoutMs', `must be a positive whole number of milliseconds, got ${JSON.stringify(t)}`);
+      throw new ManifestError(
+        file,
+        'readyTimeoutMs',
+        `must be a positive whole number of milliseconds, got ${JSON.stringify(t)}`,
+      );
     }
     manifest.readyTimeoutMs = t;
   }
   if (obj.capabilities !== undefined) {
     const caps = obj.capabilities;
     if (!Array.isArray(caps)) {
-      throw new ManifestError(file, 'capabilities', `must be an array of strings such as ["echo"], got ${typeOf(caps)}`);
+      throw new ManifestError(
+        file,
+        'capabilities',
+        `must be an array of strings such as ["echo"], got ${typeOf(caps)}`,
+      );
     }
     for (const [i, c] of caps.entries()) {
       if (typeof c !== 'string' || !CAPABILITY_RE.test(c)) {
-        throw new ManifestError(file, `capabilities[${i}]`, `must be a lower-case name such as "echo", got ${JSON.stringify(c)}`);
+        throw new ManifestError(
+          file,
+          `capabilities[${i}]`,
+          `must be a lower-case name such as "echo", got ${JSON.stringify(c)}`,
+        );
       }
     }
     manifest.capabilities = [...new Set(caps as string[])];
@@ -143,12 +159,20 @@ export function parseManifest(data: unknown, file: string): ServerManifest {
 /** Validates the `container` section of a manifest. */
 function parseContainer(data: unknown, file: string): ContainerManifest {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new ManifestError(file, 'container', `must be an object such as {"dockerfile": "Dockerfile", "command": [...]}, got ${typeOf(data)}`);
+    throw new ManifestError(
+      file,
+      'container',
+      `must be an object such as {"dockerfile": "Dockerfile", "command": [...]}, got ${typeOf(data)}`,
+    );
   }
   const obj = data as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
     if (!CONTAINER_FIELDS.has(key)) {
-      throw new ManifestError(file, `container.${key}`, `is not a known field (known: ${[...CONTAINER_FIELDS].join(', ')})`);
+      throw new ManifestError(
+        file,
+        `container.${key}`,
+        `is not a known field (known: ${[...CONTAINER_FIELDS].join(', ')})`,
+      );
     }
   }
   const str = (field: string, fallback?: string): string => {
@@ -183,18 +207,27 @@ function parseContainer(data: unknown, file: string): ContainerManifest {
     root: str('root', '/srv/www'),
   };
   if (!container.root.startsWith('/')) {
-    throw new ManifestError(file, 'container.root', `must be an absolute path in the container, got ${JSON.stringify(container.root)}`);
+    throw new ManifestError(
+      file,
+      'container.root',
+      `must be an absolute path in the container, got ${JSON.stringify(container.root)}`,
+    );
   }
   if (obj.baseImage !== undefined) container.baseImage = str('baseImage');
   if (obj.cpus !== undefined) {
     const c = obj.cpus;
-    if (typeof c !== 'number' || !(c > 0)) throw new ManifestError(file, 'container.cpus', `must be a positive number of CPUs, got ${JSON.stringify(c)}`);
+    if (typeof c !== 'number' || !(c > 0))
+      throw new ManifestError(file, 'container.cpus', `must be a positive number of CPUs, got ${JSON.stringify(c)}`);
     container.cpus = c;
   }
   if (obj.memoryMb !== undefined) {
     const m = obj.memoryMb;
     if (typeof m !== 'number' || !Number.isInteger(m) || m < 6) {
-      throw new ManifestError(file, 'container.memoryMb', `must be a whole number of MiB, at least 6, got ${JSON.stringify(m)}`);
+      throw new ManifestError(
+        file,
+        'container.memoryMb',
+        `must be a whole number of MiB, at least 6, got ${JSON.stringify(m)}`,
+      );
     }
     container.memoryMb = m;
   }
@@ -225,7 +258,8 @@ export async function readManifest(file: string): Promise<ServerSpec> {
  * that is there but wrong is a ManifestError naming the file and the field.
  */
 export async function loadServer(nameOrPath: string, serversDir = SERVERS_DIR): Promise<ServerSpec> {
-  if (nameOrPath.trim() === '') throw new ServerFlagError(nameOrPath, 'is empty: name a server of servers/, or write NAME=COMMAND');
+  if (nameOrPath.trim() === '')
+    throw new ServerFlagError(nameOrPath, 'is empty: name a server of servers/, or write NAME=COMMAND');
   if (nameOrPath.includes('/')) {
     const path = resolve(nameOrPath);
     const st = await stat(path).catch(() => null);
@@ -273,7 +307,11 @@ export async function loadAllServers(serversDir = SERVERS_DIR): Promise<ServerSp
  * `NAME:MODEL:LANGUAGE=COMMAND` also states the concurrency model and language, which lets the
  * comparison pair it with another server.
  */
-export async function parseServerFlag(value: string, serversDir = SERVERS_DIR, cwd = process.cwd()): Promise<ServerSpec> {
+export async function parseServerFlag(
+  value: string,
+  serversDir = SERVERS_DIR,
+  cwd = process.cwd(),
+): Promise<ServerSpec> {
   const eq = value.indexOf('=');
   if (eq < 0) return loadServer(value, serversDir);
   const head = value.slice(0, eq).trim();
@@ -282,11 +320,17 @@ export async function parseServerFlag(value: string, serversDir = SERVERS_DIR, c
   const [name = '', model = 'unknown', language = 'unknown', ...rest] = head.split(':');
   if (rest.length > 0) throw new ServerFlagError(value, 'takes at most NAME:MODEL:LANGUAGE before "="');
   if (!NAME_RE.test(name)) {
-    throw new ServerFlagError(value, `the name must be lower-case letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
+    throw new ServerFlagError(
+      value,
+      `the name must be lower-case letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`,
+    );
   }
   if (command === '') throw new ServerFlagError(value, 'the command is empty: write NAME=COMMAND');
   if (!command.includes('{port}')) {
-    throw new ServerFlagError(value, 'the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there');
+    throw new ServerFlagError(
+      value,
+      'the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there',
+    );
   }
   return { name, model, language, command, cwd, source };
 }

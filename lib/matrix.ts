@@ -64,7 +64,10 @@ export function parseMatrix(text: string): Matrix {
 function parseGroup(part: string, whole: string): MatrixGroup {
   const m = /^(\d+):(\d+(?:,\d+)*)$/.exec(part);
   if (!m) {
-    throw new MatrixError(whole, `group ${JSON.stringify(part)} is not N:C1,C2,... (whole numbers; groups separated by ";")`);
+    throw new MatrixError(
+      whole,
+      `group ${JSON.stringify(part)} is not N:C1,C2,... (whole numbers; groups separated by ";")`,
+    );
   }
   const group = { requests: Number(m[1]), concurrencies: m[2]!.split(',').map(Number) };
   const problem = groupProblem(group);
@@ -75,7 +78,8 @@ function parseGroup(part: string, whole: string): MatrixGroup {
 /** Why a group cannot be measured, or null when it can. */
 function groupProblem(group: MatrixGroup): string | null {
   const { requests, concurrencies } = group;
-  if (!Number.isInteger(requests) || requests < 1) return `the number of requests must be a whole number of at least 1, got ${requests}`;
+  if (!Number.isInteger(requests) || requests < 1)
+    return `the number of requests must be a whole number of at least 1, got ${requests}`;
   if (requests > MAX_REQUESTS) return `${requests} requests is above ${MAX_REQUESTS}, the most ab takes`;
   if (concurrencies.length === 0) return 'names no concurrency';
   for (const c of concurrencies) {
@@ -95,15 +99,23 @@ function groupProblem(group: MatrixGroup): string | null {
 export function checkMatrixObject(value: unknown): Matrix {
   const obj = value as Partial<Matrix> | null;
   if (typeof obj !== 'object' || obj === null || !Array.isArray(obj.groups) || obj.groups.length === 0) {
-    throw new Error('must be a matrix object such as { name: "mine", groups: [{ requests: 100, concurrencies: [1, 10] }] }');
+    throw new Error(
+      'must be a matrix object such as { name: "mine", groups: [{ requests: 100, concurrencies: [1, 10] }] }',
+    );
   }
   if (typeof obj.name !== 'string' || obj.name.trim() === '') throw new Error('needs a name (a non-empty string)');
   obj.groups.forEach((g: unknown, i) => {
     const group = g as Partial<MatrixGroup> | null;
-    if (typeof group !== 'object' || group === null || typeof group.requests !== 'number' || !Array.isArray(group.concurrencies)) {
+    if (
+      typeof group !== 'object' ||
+      group === null ||
+      typeof group.requests !== 'number' ||
+      !Array.isArray(group.concurrencies)
+    ) {
       throw new Error(`groups[${i}] must be { requests: N, concurrencies: [C1, C2, ...] }`);
     }
-    if (group.concurrencies.some((c) => typeof c !== 'number')) throw new Error(`groups[${i}].concurrencies must hold numbers`);
+    if (group.concurrencies.some((c) => typeof c !== 'number'))
+      throw new Error(`groups[${i}].concurrencies must hold numbers`);
     const problem = groupProblem(group as MatrixGroup);
     if (problem) throw new Error(`groups[${i}]: ${problem}`);
   });
@@ -112,5 +124,7 @@ export function checkMatrixObject(value: unknown): Matrix {
 
 /** Every cell of a matrix in table order, with its group index. */
 export function matrixCells(matrix: Matrix): Array<CellSpec & { group: number }> {
-  return matrix.groups.flatMap((g, group) => g.concurrencies.map((concurrency) => ({ requests: g.requests, concurrency, group })));
+  return matrix.groups.flatMap((g, group) =>
+    g.concurrencies.map((concurrency) => ({ requests: g.requests, concurrency, group })),
+  );
 }

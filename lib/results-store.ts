@@ -8,7 +8,10 @@ import type { RunResults } from './types.ts';
 
 /** A folder name for a run started at `date`: sortable, and safe on every file system. */
 export function timestampName(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
+  return date
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replaceAll(':', '-');
 }
 
 /**

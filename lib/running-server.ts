@@ -224,7 +224,18 @@ export async function notReadyError(
 }
 
 /** Stops a server whose port another program answers on, and returns the LaunchError saying so. */
-export async function foreignPortError(server: RunningServer, reason: string, start: StartDescription): Promise<LaunchError> {
+export async function foreignPortError(
+  server: RunningServer,
+  reason: string,
+  start: StartDescription,
+): Promise<LaunchError> {
   const info = await server.stop();
-  return new LaunchError(server.name, `did not start: ${reason}; ${start.ran} (${describeExit(info)})`, info, server.stderr(), server.stdout(), start.pgid);
+  return new LaunchError(
+    server.name,
+    `did not start: ${reason}; ${start.ran} (${describeExit(info)})`,
+    info,
+    server.stderr(),
+    server.stdout(),
+    start.pgid,
+  );
 }

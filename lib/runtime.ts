@@ -47,7 +47,8 @@ export function parseMemoryMb(text: string): number {
 export function parseCpus(text: string): number {
   // Plain decimals only: Number() would read "", "0x1", "1e-9" and "Infinity" too.
   const n = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(text) ? Number(text) : NaN;
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`cpus "${text}" is not a positive number of CPUs such as 1 or 0.5`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`cpus "${text}" is not a positive number of CPUs such as 1 or 0.5`);
   if (n < 0.01) throw new Error(`cpus "${text}" is below 0.01, the least a container engine accepts`);
   return n;
 }

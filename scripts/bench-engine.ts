@@ -51,7 +51,8 @@ function parseCells(text: string): CellSpec[] {
     });
 }
 
-const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+const fmt = (n: number, d = 0): string =>
+  n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 
 interface CellVerdict {
   /** Median of the per-round ratios engine / reference. */
@@ -73,7 +74,9 @@ function printCell(title: string, refName: string, cell: CellSpec, samples: Samp
       `  ${String(i + 1).padStart(5)}  ${fmt(s.engine).padStart(10)}   ${fmt(s.reference).padStart(14)}   ${fmt(s.engine / s.reference, 2).padStart(8)}${s.note ? `   ${s.note}` : ''}`,
     );
   });
-  console.log(`  median ${fmt(e).padStart(10)}   ${fmt(r).padStart(14)}   ${fmt(ratio, 2).padStart(8)}   (median of the round ratios, 95% CI ${fmt(ci.lo, 2)}-${fmt(ci.hi, 2)})`);
+  console.log(
+    `  median ${fmt(e).padStart(10)}   ${fmt(r).padStart(14)}   ${fmt(ratio, 2).padStart(8)}   (median of the round ratios, 95% CI ${fmt(ci.lo, 2)}-${fmt(ci.hi, 2)})`,
+  );
   return { ratio, lo: ci.lo, hi: ci.hi };
 }
 
@@ -114,19 +117,30 @@ async function main(): Promise<number> {
   const target = { host: server.host, port: server.port, path };
   const engineClose = async (c: CellSpec): Promise<number> => {
     const r = await runCell({ ...target, mode: 'close' }, c);
-    if (r.failedRequests > 0) console.error(`  engine: ${r.failedRequests} failed requests (${JSON.stringify(r.failed)})`);
+    if (r.failedRequests > 0)
+      console.error(`  engine: ${r.failedRequests} failed requests (${JSON.stringify(r.failed)})`);
     return r.requestsPerSecond;
   };
   const abClose = async (c: CellSpec): Promise<number> => {
-    const run = await runAb({ ...target, abPath: ab!, requests: c.requests, concurrency: c.concurrency, continueOnReceiveError: true });
+    const run = await runAb({
+      ...target,
+      abPath: ab!,
+      requests: c.requests,
+      concurrency: c.concurrency,
+      continueOnReceiveError: true,
+    });
     if (!run.report) throw new Error(`ab failed: ${run.stderr.trim()}`);
     if (run.report.failedRequests > 0) console.error(`  ab: ${run.report.failedRequests} failed requests`);
     return run.report.requestsPerSecond ?? 0;
   };
-  const engineKa = async (c: CellSpec): Promise<number> => (await runCell({ ...target, mode: 'keepalive' }, c)).requestsPerSecond;
+  const engineKa = async (c: CellSpec): Promise<number> =>
+    (await runCell({ ...target, mode: 'keepalive' }, c)).requestsPerSecond;
   const cliKa = async (c: CellSpec): Promise<{ rps: number; note: string }> => {
     const run = await runAutocannonCli({ ...target, requests: c.requests, connections: c.concurrency });
-    return { rps: run.requestsPerSecond, note: `(autocannon's rounded duration ${run.durationS.toFixed(2)} s: ${fmt(run.requestsPerSecondByDuration)} rps)` };
+    return {
+      rps: run.requestsPerSecond,
+      note: `(autocannon's rounded duration ${run.durationS.toFixed(2)} s: ${fmt(run.requestsPerSecondByDuration)} rps)`,
+    };
   };
 
   try {
@@ -178,7 +192,9 @@ async function main(): Promise<number> {
     if (ab) {
       closeCells.forEach((c, i) => {
         const v = printCell('close mode: engine vs ab', 'ab', c, closeSamples[i]!);
-        console.log(`  target engine/ab >= 0.70: ${v.ratio >= 0.7 ? 'met' : 'NOT met'}${v.ratio >= 0.7 && v.lo < 0.7 ? ' (the interval reaches below 0.70: run more rounds)' : ''}`);
+        console.log(
+          `  target engine/ab >= 0.70: ${v.ratio >= 0.7 ? 'met' : 'NOT met'}${v.ratio >= 0.7 && v.lo < 0.7 ? ' (the interval reaches below 0.70: run more rounds)' : ''}`,
+        );
       });
     }
     kaCells.forEach((c, i) => {

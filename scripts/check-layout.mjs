@@ -44,4 +44,6 @@ if (problems.length > 0) {
   for (const p of problems) console.error(`  ${p}`);
   process.exit(1);
 }
-console.log(`layout: ${graph.obj() ? Object.keys(graph.obj()).length : 0} modules in lib/, no import cycle, nothing reads spec/`);
+console.log(
+  `layout: ${graph.obj() ? Object.keys(graph.obj()).length : 0} modules in lib/, no import cycle, nothing reads spec/`,
+);

@@ -64,7 +64,8 @@ export function fieldTypes(value: Json): FieldTypes {
     types.add(jsonType(v));
     seen.set(path, types);
     if (Array.isArray(v)) for (const item of v) visit(item, `${path}[]`);
-    else if (v !== null && typeof v === 'object') for (const [key, item] of Object.entries(v)) visit(item, path ? `${path}.${key}` : key);
+    else if (v !== null && typeof v === 'object')
+      for (const [key, item] of Object.entries(v)) visit(item, path ? `${path}.${key}` : key);
   };
   visit(value, '');
   const fields: FieldTypes = {};
@@ -79,11 +80,15 @@ function projectRelative(path: Json | undefined): Json | undefined {
 
 /** A scalar as text, anything else as its JSON, for the ids of cells and verdicts. */
 function text(value: Json | undefined): string {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value ?? null);
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : JSON.stringify(value ?? null);
 }
 
 function objects(value: Json | undefined): JsonObject[] {
-  return Array.isArray(value) ? value.filter((v): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v)) : [];
+  return Array.isArray(value)
+    ? value.filter((v): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v))
+    : [];
 }
 
 /** The fields of each server that a run does not change. */
@@ -92,7 +97,9 @@ function serverIdentities(output: JsonObject, fields: readonly string[]): Json[]
 }
 
 function benchValues(output: JsonObject): Record<string, unknown> {
-  const cells = objects(output.cells).map((c) => `${text(c.server)} n=${text(c.requests)} c=${text(c.concurrency)} round ${text(c.round ?? 0)}`);
+  const cells = objects(output.cells).map(
+    (c) => `${text(c.server)} n=${text(c.requests)} c=${text(c.concurrency)} round ${text(c.round ?? 0)}`,
+  );
   return {
     tool: output.tool,
     status: output.status,
@@ -107,8 +114,12 @@ function benchValues(output: JsonObject): Record<string, unknown> {
 }
 
 function checkValues(output: JsonObject): Record<string, unknown> {
-  const cases = Object.fromEntries(objects(output.cases).map((c) => [text(c.id), { level: c.level, group: c.group, rfc: c.rfc }]));
-  const verdicts = Object.fromEntries(objects(output.results).map((r) => [`${text(r.server)} ${text(r.caseId)}`, r.verdict]));
+  const cases = Object.fromEntries(
+    objects(output.cases).map((c) => [text(c.id), { level: c.level, group: c.group, rfc: c.rfc }]),
+  );
+  const verdicts = Object.fromEntries(
+    objects(output.results).map((r) => [`${text(r.server)} ${text(r.caseId)}`, r.verdict]),
+  );
   return {
     tool: output.tool,
     status: output.status,
@@ -144,7 +155,11 @@ const VALUES: Record<GoldenOutput, (output: JsonObject) => Record<string, unknow
 
 /** The shape of one command's output, parsed. */
 export function goldenShape(command: GoldenOutput, output: unknown): GoldenShape {
-  return { output: OUTPUT_FILES[command], fields: fieldTypes(output as Json), values: VALUES[command](output as JsonObject) };
+  return {
+    output: OUTPUT_FILES[command],
+    fields: fieldTypes(output as Json),
+    values: VALUES[command](output as JsonObject),
+  };
 }
 
 /** Reads a folder of outputs and writes one shape file per command. */

@@ -33,12 +33,20 @@ const firstLine = (text: string | undefined, max = 90): string => {
 /** What bench said of the hostile server: its counts, its best rate, and why it stopped. */
 function benchVerdict(o: HostileOutcome): string {
   const name = hostileName(o.spec.server);
-  const cells = ((o.written?.cells ?? []) as Array<{ server: string; result: { completeRequests: number; failedRequests: number; requestsPerSecond: number } }>).filter(
-    (c) => c.server === name,
-  );
-  const server = ((o.written?.servers ?? []) as Array<{ name: string; error?: string; stoppedAnswering?: string; skippedCells?: unknown[] }>).find(
-    (s) => s.name === name,
-  );
+  const cells = (
+    (o.written?.cells ?? []) as Array<{
+      server: string;
+      result: { completeRequests: number; failedRequests: number; requestsPerSecond: number };
+    }>
+  ).filter((c) => c.server === name);
+  const server = (
+    (o.written?.servers ?? []) as Array<{
+      name: string;
+      error?: string;
+      stoppedAnswering?: string;
+      skippedCells?: unknown[];
+    }>
+  ).find((s) => s.name === name);
   const complete = cells.reduce((n, c) => n + c.result.completeRequests, 0);
   const failed = cells.reduce((n, c) => n + c.result.failedRequests, 0);
   const rps = Math.max(0, ...cells.map((c) => c.result.requestsPerSecond));
@@ -47,14 +55,16 @@ function benchVerdict(o: HostileOutcome): string {
   if (server?.stoppedAnswering) parts.push(firstLine(server.stoppedAnswering, 70));
   if (server?.error) parts.push(firstLine(server.error, 70));
   const comparison = o.written?.comparison as { conclusion?: string[] } | undefined;
-  if (o.spec.withReference && comparison?.conclusion?.length) parts.push(`conclusion: ${firstLine(comparison.conclusion.join(' '), 90)}`);
+  if (o.spec.withReference && comparison?.conclusion?.length)
+    parts.push(`conclusion: ${firstLine(comparison.conclusion.join(' '), 90)}`);
   return parts.join('; ');
 }
 
 /** What check said: its verdicts counted. */
 function checkVerdict(o: HostileOutcome): string {
   const counts = new Map<string, number>();
-  for (const r of (o.written?.results ?? []) as Array<{ verdict: string }>) counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
+  for (const r of (o.written?.results ?? []) as Array<{ verdict: string }>)
+    counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
   return [...counts].map(([v, n]) => `${n} ${v}`).join(', ') || 'no case result';
 }
 
@@ -80,8 +90,12 @@ const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\
 
 function renderRow({ c, o, problems }: Row): string {
   const r = o.run;
-  const left = r.leftovers.length ? r.leftovers.map((l) => `pid ${l.pid}${l.listening.length ? ` on ${l.listening.join(', ')}` : ''}`).join('; ') : 'nothing';
-  const honest = problems.length ? `no: ${firstLine(problems[0], 100)}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}` : 'yes';
+  const left = r.leftovers.length
+    ? r.leftovers.map((l) => `pid ${l.pid}${l.listening.length ? ` on ${l.listening.join(', ')}` : ''}`).join('; ')
+    : 'nothing';
+  const honest = problems.length
+    ? `no: ${firstLine(problems[0], 100)}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`
+    : 'yes';
   const exit = r.exitCode ?? r.signal;
   return `| ${c.server} | ${c.command} | ${cell(verdictOf(o))} (exit ${exit}) | ${cell(honest)} | ${(r.wallMs / 1000).toFixed(1)} | ${r.peakRssMb.toFixed(0)} | ${cell(left)} |`;
 }
@@ -89,7 +103,10 @@ function renderRow({ c, o, problems }: Row): string {
 function gitRev(): string {
   try {
     const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'lib', 'bin'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'lib', 'bin'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${rev} with uncommitted changes to lib/ or bin/` : rev;
   } catch {
     return 'unknown (not a git checkout)';
@@ -101,7 +118,9 @@ async function main(): Promise<void> {
   const only = values.only?.split(',').filter(Boolean) ?? [];
   const unknown = only.filter((s) => !HOSTILE_CASES.some((c) => c.server === s));
   if (unknown.length) {
-    process.stderr.write(`--only: no hostile server named ${unknown.join(', ')} (known: ${[...new Set(HOSTILE_CASES.map((c) => c.server))].join(', ')})\n`);
+    process.stderr.write(
+      `--only: no hostile server named ${unknown.join(', ')} (known: ${[...new Set(HOSTILE_CASES.map((c) => c.server))].join(', ')})\n`,
+    );
     process.exit(2);
   }
   const cases = HOSTILE_CASES.filter((c) => only.length === 0 || only.includes(c.server));
@@ -112,7 +131,9 @@ async function main(): Promise<void> {
     const o = await runHostile(c);
     const problems = caseProblems(c, o);
     rows.push({ c, o, problems });
-    process.stderr.write(`${(o.run.wallMs / 1000).toFixed(1)} s, ${o.run.peakRssMb.toFixed(0)} MB, ${problems.length ? 'NOT as expected' : 'as expected'}\n`);
+    process.stderr.write(
+      `${(o.run.wallMs / 1000).toFixed(1)} s, ${o.run.peakRssMb.toFixed(0)} MB, ${problems.length ? 'NOT as expected' : 'as expected'}\n`,
+    );
   }
   const honest = rows.filter((r) => r.problems.length === 0).length;
   const lines = [
@@ -141,7 +162,10 @@ async function main(): Promise<void> {
       stdout: o.run.stdout.slice(-4000),
       stderr: o.run.stderr.slice(-4000),
     }));
-    await writeFile(values.json, `${JSON.stringify({ startedAt: started.toISOString(), rev: gitRev(), runs }, null, 1)}\n`);
+    await writeFile(
+      values.json,
+      `${JSON.stringify({ startedAt: started.toISOString(), rev: gitRev(), runs }, null, 1)}\n`,
+    );
   }
 }
 

@@ -58,7 +58,9 @@ const { values, positionals } = parseArgs({
 });
 const kind = positionals[0];
 if (kind !== 'aa' && kind !== 'power' && kind !== 'noise' && kind !== 'aa-gate') {
-  process.stderr.write('usage: perf-gate-experiments.ts aa|power|noise|aa-gate [--server NAME] [--count N] [--matrix M] [--slowdown F] [--rounds R]\n');
+  process.stderr.write(
+    'usage: perf-gate-experiments.ts aa|power|noise|aa-gate [--server NAME] [--count N] [--matrix M] [--slowdown F] [--rounds R]\n',
+  );
   process.exit(2);
 }
 const count = Number(values.count);
@@ -72,7 +74,12 @@ const baseCapMs = Number(values['max-time']) * 1000;
  * a comparison that became precise early leaves its time to a noisier one later.
  */
 let budget = new TimeBudget(cells.length, baseCapMs);
-async function compareAsGate(a: Side, b: Side, cell: { requests: number; concurrency: number }, index: number): Promise<PairResult> {
+async function compareAsGate(
+  a: Side,
+  b: Side,
+  cell: { requests: number; concurrency: number },
+  index: number,
+): Promise<PairResult> {
   if (index % cells.length === 0) budget = new TimeBudget(cells.length, baseCapMs);
   const r = await comparePairOnCell(a, b, cell, { tolerance, sampling: { maxTimeMs: budget.next() } });
   // The second look is charged to the same budget, as in a gate.
@@ -88,10 +95,14 @@ if (kind === 'aa-gate') {
   process.exit(0);
 }
 const spec = await loadServer(values.server);
-const out = values.out ?? join(REPORTS_DIR, 'perf-experiments', `${kind}-${values.server}-${timestampName(new Date())}.json`);
+const out =
+  values.out ?? join(REPORTS_DIR, 'perf-experiments', `${kind}-${values.server}-${timestampName(new Date())}.json`);
 await mkdir(join(out, '..'), { recursive: true });
 
-const sideOf = (s: RunningServer, name: string): Side => ({ name, target: { host: s.host, port: s.port, path: '/', mode } });
+const sideOf = (s: RunningServer, name: string): Side => ({
+  name,
+  target: { host: s.host, port: s.port, path: '/', mode },
+});
 /** As the gate does: servers on one set of cores, this process (the load) on the others. */
 const cores = values.pin && tasksetAvailable() ? planCores() : null;
 const unpin = cores ? pinSelf(cores.client) : () => {};
@@ -125,7 +136,13 @@ interface Row {
 const rows: Row[] = [];
 const started = new Date().toISOString();
 
-function record(index: number, cell: { requests: number; concurrency: number }, burnUs: number | null, r: PairResult, seconds: number): Row {
+function record(
+  index: number,
+  cell: { requests: number; concurrency: number },
+  burnUs: number | null,
+  r: PairResult,
+  seconds: number,
+): Row {
   return {
     index,
     cell: `${cell.requests}x${cell.concurrency}`,
@@ -152,9 +169,15 @@ async function save(): Promise<void> {
 
 function line(r: Row): string {
   const steps = r.outcomes
-    .map((o, i) => `${o} ${formatRatio(r.ratios[i]!)} [${formatRatio(r.intervals[i]![0])}, ${formatRatio(r.intervals[i]![1])}] p=${r.p[i]!.toPrecision(2)} ${r.rounds[i]} rounds`)
+    .map(
+      (o, i) =>
+        `${o} ${formatRatio(r.ratios[i]!)} [${formatRatio(r.intervals[i]![0])}, ${formatRatio(r.intervals[i]![1])}] p=${r.p[i]!.toPrecision(2)} ${r.rounds[i]} rounds`,
+    )
     .join(' -> ');
-  const burn = r.burnUs === null ? '' : ` burn ${r.burnUs.toFixed(1)} us (${((r.injected ?? NaN) * 100).toFixed(0)}% of a request)`;
+  const burn =
+    r.burnUs === null
+      ? ''
+      : ` burn ${r.burnUs.toFixed(1)} us (${((r.injected ?? NaN) * 100).toFixed(0)}% of a request)`;
   return `#${String(r.index).padStart(2)} ${r.cell.padEnd(8)}${burn}  ${r.pass ? 'pass' : 'FAIL'}  ${steps}  (${r.seconds.toFixed(1)} s)`;
 }
 
@@ -188,11 +211,16 @@ try {
         const slowed = await start({ GAUNTLET_BURN_US: burnUs.toFixed(1) });
         let measured: number;
         try {
-          const m = await measureCell([sideOf(slowed, 'slowed'), sideOf(base, 'A')], cell, { minRounds: 20, maxTimeMs: 4000 });
+          const m = await measureCell([sideOf(slowed, 'slowed'), sideOf(base, 'A')], cell, {
+            minRounds: 20,
+            maxTimeMs: 4000,
+          });
           const a = rpsOf(m.sides[0]!);
           const b = rpsOf(m.sides[1]!);
           measured = 1 / median(a.map((x, k) => x / b[k]!)) - 1;
-          process.stdout.write(`calibration ${cell.requests}x${cell.concurrency}: burn ${burnUs.toFixed(1)} us -> ${(measured * 100).toFixed(0)}% slower\n`);
+          process.stdout.write(
+            `calibration ${cell.requests}x${cell.concurrency}: burn ${burnUs.toFixed(1)} us -> ${(measured * 100).toFixed(0)}% slower\n`,
+          );
         } finally {
           await slowed.stop();
         }
@@ -267,12 +295,19 @@ async function runNoise(): Promise<void> {
   };
   const a = await startOne();
   const b = await startOne();
-  const side = (s: RunningServer, name: string): Side => ({ name, target: { host: s.host, port: s.port, path: '/', mode } });
+  const side = (s: RunningServer, name: string): Side => ({
+    name,
+    target: { host: s.host, port: s.port, path: '/', mode },
+  });
   const perCell: NoiseCell[] = [];
   const t0 = performance.now();
   try {
     for (const cell of cells) {
-      const m = await measureCell([side(b, 'B'), side(a, 'A')], cell, { minRounds: rounds, maxRounds: rounds, maxTimeMs: 600_000 });
+      const m = await measureCell([side(b, 'B'), side(a, 'A')], cell, {
+        minRounds: rounds,
+        maxRounds: rounds,
+        maxTimeMs: 600_000,
+      });
       const rb = rpsOf(m.sides[0]!);
       const ra = rpsOf(m.sides[1]!);
       const logRatio = rb.map((x, i) => Math.log(x / ra[i]!));
@@ -299,9 +334,13 @@ async function runNoise(): Promise<void> {
     await Promise.all([a.stop(), b.stop()]);
     release();
   }
-  const file = values.out ?? join(REPORTS_DIR, 'perf-experiments', `noise-${values.server}-${timestampName(new Date())}.json`);
+  const file =
+    values.out ?? join(REPORTS_DIR, 'perf-experiments', `noise-${values.server}-${timestampName(new Date())}.json`);
   await mkdir(join(file, '..'), { recursive: true });
-  await writeFile(file, `${JSON.stringify({ kind, server: values.server, mode, matrix: values.matrix, rounds, pinning: describePinning(cores), machine: machineInfo(), cells: perCell }, null, 1)}\n`);
+  await writeFile(
+    file,
+    `${JSON.stringify({ kind, server: values.server, mode, matrix: values.matrix, rounds, pinning: describePinning(cores), machine: machineInfo(), cells: perCell }, null, 1)}\n`,
+  );
   const pooled = perCell.flatMap((c) => c.logRatio.map((x) => x - mean(c.logRatio)));
   process.stdout.write(
     `\nNoise, ${values.server} vs itself, ${mode}, ${values.matrix}, ${describePinning(cores)}, ${rounds} rounds per cell: ` +
@@ -361,12 +400,28 @@ async function runAaGates(): Promise<void> {
   const a = { ...server, name: `${server.name}-a` };
   const b = { ...server, name: `${server.name}-b` };
   const claim = `${b.name} >= ${a.name} at every c`;
-  const file = values.out ?? join(REPORTS_DIR, 'perf-experiments', `aa-gate-${values.server}-${timestampName(new Date())}.json`);
+  const file =
+    values.out ?? join(REPORTS_DIR, 'perf-experiments', `aa-gate-${values.server}-${timestampName(new Date())}.json`);
   await mkdir(join(file, '..'), { recursive: true });
-  const gates: Array<{ index: number; passed: boolean; seconds: number; cells: Array<{ cell: string; status: string; outcome: string; ratios: number[]; p: number[]; adjustedP?: number }> }> = [];
+  const gates: Array<{
+    index: number;
+    passed: boolean;
+    seconds: number;
+    cells: Array<{ cell: string; status: string; outcome: string; ratios: number[]; p: number[]; adjustedP?: number }>;
+  }> = [];
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
-    const config = resolveConfig({ claims: [claim], matrix: values.matrix, mode, tolerance, baseline: false, sampling: { maxTimeS: baseCapMs / 1000 } }, null);
+    const config = resolveConfig(
+      {
+        claims: [claim],
+        matrix: values.matrix,
+        mode,
+        tolerance,
+        baseline: false,
+        sampling: { maxTimeS: baseCapMs / 1000 },
+      },
+      null,
+    );
     const t = performance.now();
     const r = await runGate({ config, servers: [a, b], root: DEFAULT_DOC_ROOT });
     const cr = r.claims[0]!;
@@ -389,7 +444,10 @@ async function runAaGates(): Promise<void> {
       `gate ${String(g.index).padStart(2)}: ${g.passed ? 'pass' : 'FALSE ALARM'} (${tally(cr.cells.map((c) => String(c.outcome))) && JSON.stringify(tally(cr.cells.map((c) => String(c.outcome))))}), ` +
         `ratios ${formatRatio(Math.min(...worst))}-${formatRatio(Math.max(...worst))}, ${g.seconds.toFixed(0)} s\n`,
     );
-    await writeFile(file, `${JSON.stringify({ kind, server: values.server, claim, mode, matrix: values.matrix, tolerance, count, machine: machineInfo(), gates }, null, 1)}\n`);
+    await writeFile(
+      file,
+      `${JSON.stringify({ kind, server: values.server, claim, mode, matrix: values.matrix, tolerance, count, machine: machineInfo(), gates }, null, 1)}\n`,
+    );
   }
   const alarms = gates.filter((g) => !g.passed).length;
   process.stdout.write(

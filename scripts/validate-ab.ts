@@ -118,7 +118,8 @@ async function main(): Promise<number> {
         if (!run.report) throw new Error(`ab failed on ${cell.requests} x ${cell.concurrency}: ${run.stderr.trim()}`);
         return fromAb(run.report);
       };
-      const runEngineCell = async (): Promise<Row> => fromEngine(await runCell({ ...target, mode: 'close' }, cell, { keepGoing: true }));
+      const runEngineCell = async (): Promise<Row> =>
+        fromEngine(await runCell({ ...target, mode: 'close' }, cell, { keepGoing: true }));
       let a: Row;
       let e: Row;
       if (i % 2 === 0) {
@@ -133,7 +134,9 @@ async function main(): Promise<number> {
       console.log(line('engine', cell.concurrency, e));
       console.log(ratioLine(e, a));
       if (e.failedOnce > 0) {
-        console.log(`  ${e.failedOnce} request(s) failed for the engine, complete for ab (it does not check the framing)`);
+        console.log(
+          `  ${e.failedOnce} request(s) failed for the engine, complete for ab (it does not check the framing)`,
+        );
       }
       if (a.completeRequests !== e.completeRequests + e.failedOnce || a.totalTransferred !== e.totalTransferred) {
         const msg =
@@ -151,7 +154,7 @@ async function main(): Promise<number> {
     console.log(`\n${mismatches.length} cell(s) differ from ab in Complete requests or Total transferred.`);
     return 1;
   }
-  console.log('\nEvery cell: Complete requests and Total transferred equal ab\'s.');
+  console.log("\nEvery cell: Complete requests and Total transferred equal ab's.");
   return 0;
 }
 

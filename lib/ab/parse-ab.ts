@@ -49,7 +49,10 @@ export interface AbReport {
 }
 
 export class AbParseError extends Error {
-  constructor(message: string, readonly text: string) {
+  constructor(
+    message: string,
+    readonly text: string,
+  ) {
     super(message);
     this.name = 'AbParseError';
   }

@@ -41,7 +41,8 @@ function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length]!;
@@ -67,8 +68,12 @@ export function parseFlags<const O extends FlagOptions>(argv: readonly string[],
   const normalized: string[] = [];
   const given = new Map<string, string>();
   for (const t of tokens) {
-    if (t.kind === 'option-terminator') throw new UsageError('unexpected argument "--": every option is a flag such as --name VALUE');
-    if (t.kind === 'positional') throw new UsageError(`unexpected argument ${JSON.stringify(t.value)}: every option is a flag such as --name VALUE`);
+    if (t.kind === 'option-terminator')
+      throw new UsageError('unexpected argument "--": every option is a flag such as --name VALUE');
+    if (t.kind === 'positional')
+      throw new UsageError(
+        `unexpected argument ${JSON.stringify(t.value)}: every option is a flag such as --name VALUE`,
+      );
     const spec = Object.hasOwn(options, t.name) ? options[t.name] : undefined;
     if (!spec) throw new UsageError(`unknown flag ${t.rawName}${suggestion(t.name, options)}`);
     const flag = `--${t.name}`;
@@ -79,11 +84,15 @@ export function parseFlags<const O extends FlagOptions>(argv: readonly string[],
     }
     if (t.value === undefined) throw new UsageError(`${flag} needs a value`);
     if (!t.inlineValue && looksLikeFlag(t.value)) {
-      throw new UsageError(`${flag} needs a value, and the next argument is the flag ${t.value} (write ${flag}=VALUE for a value that starts with -)`);
+      throw new UsageError(
+        `${flag} needs a value, and the next argument is the flag ${t.value} (write ${flag}=VALUE for a value that starts with -)`,
+      );
     }
     const previous = given.get(t.name);
     if (previous !== undefined && !spec.multiple) {
-      throw new UsageError(`${flag} is given twice (${JSON.stringify(previous)}, then ${JSON.stringify(t.value)}): it takes one value`);
+      throw new UsageError(
+        `${flag} is given twice (${JSON.stringify(previous)}, then ${JSON.stringify(t.value)}): it takes one value`,
+      );
     }
     given.set(t.name, t.value);
     // Inline, so that the strict parse below does not take a value such as "-1" for a flag.
@@ -179,16 +188,24 @@ function isAdHoc(spec: ServerSpec): boolean {
  * The runtime options, checked against the servers they apply to. `fallback` holds what a
  * configuration file chose; a flag given on the command line wins over it.
  */
-export function parseRuntimeOptions(flags: RuntimeFlags, servers: readonly ServerSpec[], fallback: Partial<RuntimeSelection> = {}): RuntimeSelection {
+export function parseRuntimeOptions(
+  flags: RuntimeFlags,
+  servers: readonly ServerSpec[],
+  fallback: Partial<RuntimeSelection> = {},
+): RuntimeSelection {
   const runtimeText = flags.runtime ?? fallback.runtime ?? 'process';
   if (!isRuntime(runtimeText)) throw flagError('--runtime', runtimeText, `takes ${RUNTIMES.join(' or ')}`);
   const runtime: Runtime = runtimeText;
   if (runtime !== 'container') {
-    const given = [flags.cpus !== undefined ? '--cpus' : null, flags.memory !== undefined ? '--memory' : null].filter(Boolean);
+    const given = [flags.cpus !== undefined ? '--cpus' : null, flags.memory !== undefined ? '--memory' : null].filter(
+      Boolean,
+    );
     // A limit that would silently not apply is a mistake worth stopping for: processes get no limits.
     if (given.length > 0) {
       const what = given.length > 1 ? 'are container limits' : 'is a container limit';
-      throw new UsageError(`${given.join(' and ')} ${what}, and servers run as processes here: add --runtime container`);
+      throw new UsageError(
+        `${given.join(' and ')} ${what}, and servers run as processes here: add --runtime container`,
+      );
     }
     return { runtime };
   }
@@ -307,7 +324,12 @@ export function matrixFlag(text: string): Matrix {
  */
 export function requestPath(text: string): string {
   if (!text.startsWith('/')) throw flagError('--path', text, 'must start with /');
-  if (!/^[\x21-\x7e]+$/.test(text)) throw flagError('--path', text, 'must be visible ASCII characters, without spaces or control characters (percent-encode them)');
+  if (!/^[\x21-\x7e]+$/.test(text))
+    throw flagError(
+      '--path',
+      text,
+      'must be visible ASCII characters, without spaces or control characters (percent-encode them)',
+    );
   return text;
 }
 
@@ -346,7 +368,10 @@ function serverProblem(err: unknown, where: string): unknown {
  * once. An unknown name, an ad-hoc command without {port} or a manifest that is wrong is a
  * UsageError naming the value (and the manifest file and field).
  */
-export async function resolveServers(values: readonly string[] | undefined, origin: ServerOrigin = serverFlagOrigin): Promise<ServerSpec[]> {
+export async function resolveServers(
+  values: readonly string[] | undefined,
+  origin: ServerOrigin = serverFlagOrigin,
+): Promise<ServerSpec[]> {
   let servers: ServerSpec[];
   if (values?.length) {
     servers = [];
@@ -372,7 +397,9 @@ export async function resolveServers(values: readonly string[] | undefined, orig
   for (const [i, s] of servers.entries()) {
     const first = names.get(s.name);
     if (first !== undefined && values?.length) {
-      throw new UsageError(`${origin(values[i]!, i)}: names the server "${s.name}" a second time (first: ${JSON.stringify(values[first])})`);
+      throw new UsageError(
+        `${origin(values[i]!, i)}: names the server "${s.name}" a second time (first: ${JSON.stringify(values[first])})`,
+      );
     }
     if (first !== undefined) throw new UsageError(`server "${s.name}" is named twice`);
     names.set(s.name, i);

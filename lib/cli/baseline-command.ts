@@ -16,12 +16,29 @@ import {
   wholeNumber,
 } from './args.ts';
 import { DEFAULT_BASELINE_FILE, DEFAULT_BASELINE_KEEP } from '../perf/config.ts';
-import { BaselineError, appendGate, emptyBaseline, readBaseline, writeBaseline, type BaselineFile } from '../perf/baseline.ts';
+import {
+  BaselineError,
+  appendGate,
+  emptyBaseline,
+  readBaseline,
+  writeBaseline,
+  type BaselineFile,
+} from '../perf/baseline.ts';
 import { runGate } from '../perf/gate.ts';
 import type { GateResults } from '../perf/types.ts';
 import { GATE_OPTIONS, resolveGateSetup, runtimeSelectionOf, saveGateResults } from './gate-command.ts';
 import { gateProgress } from './progress.ts';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, openRunStore, printUsage, refusedForEngine, runFolderName, whileInterruptible } from './command.ts';
+import {
+  EXIT_FAILED,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  EXIT_USAGE,
+  openRunStore,
+  printUsage,
+  refusedForEngine,
+  runFolderName,
+  whileInterruptible,
+} from './command.ts';
 import { runCommandOf } from '../envelope.ts';
 import { median } from '../stats.ts';
 
@@ -87,12 +104,17 @@ export function parseBaselineFlags(sub: 'save' | 'show', argv: string[]) {
   const allowed = sub === 'show' ? SHOW_FLAGS : values.from !== undefined ? FROM_FLAGS : null;
   const stray = allowed ? given.find((name) => !allowed.has(name)) : undefined;
   if (stray) {
-    const why = sub === 'show' ? 'baseline show takes only --baseline FILE' : 'with --from nothing is measured: it takes only --baseline and --keep';
+    const why =
+      sub === 'show'
+        ? 'baseline show takes only --baseline FILE'
+        : 'with --from nothing is measured: it takes only --baseline and --keep';
     throw new UsageError(`--${stray} does not apply: ${why}`);
   }
   if (values.keep !== undefined) wholeNumber('--keep', values.keep, 1);
-  if (values.from !== undefined && values.from.trim() === '') throw flagError('--from', values.from, 'is empty: name a gate folder or its results.json');
-  if (values.baseline !== undefined && values.baseline.trim() === '') throw flagError('--baseline', values.baseline, 'is empty: name a file');
+  if (values.from !== undefined && values.from.trim() === '')
+    throw flagError('--from', values.from, 'is empty: name a gate folder or its results.json');
+  if (values.baseline !== undefined && values.baseline.trim() === '')
+    throw flagError('--baseline', values.baseline, 'is empty: name a file');
   resolveOut(values.out);
   return values;
 }
@@ -102,13 +124,16 @@ async function readBaselineFlag(file: string, given: string | undefined): Promis
   try {
     return await readBaseline(file);
   } catch (err) {
-    if (err instanceof BaselineError) throw new UsageError(`${given !== undefined ? `--baseline ${JSON.stringify(given)}: ` : ''}${err.message}`);
+    if (err instanceof BaselineError)
+      throw new UsageError(`${given !== undefined ? `--baseline ${JSON.stringify(given)}: ` : ''}${err.message}`);
     throw err;
   }
 }
 
 function describe(baseline: BaselineFile, file: string): string {
-  const lines = [`${relative(process.cwd(), file) || file}: keeps the last ${baseline.keep} runs per server, mode and cell`];
+  const lines = [
+    `${relative(process.cwd(), file) || file}: keeps the last ${baseline.keep} runs per server, mode and cell`,
+  ];
   for (const [server, modes] of Object.entries(baseline.entries)) {
     for (const [mode, cells] of Object.entries(modes ?? {})) {
       const parts = Object.entries(cells ?? {}).map(([cell, runs]) => {
@@ -122,7 +147,10 @@ function describe(baseline: BaselineFile, file: string): string {
     .flatMap((m) => Object.values(m ?? {}).flatMap((c) => Object.values(c ?? {}).flat()))
     .sort((a, b) => a.savedAt.localeCompare(b.savedAt))
     .pop();
-  if (last) lines.push(`  last saved ${last.savedAt} on ${last.machine.cpuModel}, ${last.machine.cores} cores, node ${last.machine.node}, python ${last.machine.python ?? 'none'}`);
+  if (last)
+    lines.push(
+      `  last saved ${last.savedAt} on ${last.machine.cpuModel}, ${last.machine.cores} cores, node ${last.machine.node}, python ${last.machine.python ?? 'none'}`,
+    );
   return lines.join('\n');
 }
 
@@ -134,12 +162,14 @@ export async function baselineCommand(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   if (sub === '-h' || sub === '--help' || sub === 'help') return printUsage(BASELINE_USAGE);
-  if (sub !== 'save' && sub !== 'show') throw new UsageError(`unknown subcommand ${JSON.stringify(sub)}: baseline takes save or show`);
+  if (sub !== 'save' && sub !== 'show')
+    throw new UsageError(`unknown subcommand ${JSON.stringify(sub)}: baseline takes save or show`);
   const values = parseBaselineFlags(sub, rest);
   if (values.help) return printUsage(BASELINE_USAGE);
   if (sub === 'show') return showBaseline(values);
   const keep = values.keep === undefined ? undefined : wholeNumber('--keep', values.keep, 1);
-  const measured = values.from !== undefined ? await earlierGate(values, values.from) : await measureForBaseline(values);
+  const measured =
+    values.from !== undefined ? await earlierGate(values, values.from) : await measureForBaseline(values);
   if (typeof measured === 'number') return measured;
   const { gate, file } = measured;
   // Read again: the file may have changed while the servers were measured.
@@ -202,7 +232,16 @@ async function measureForBaseline(values: BaselineFlags): Promise<BaselineInput 
     summary: `measuring ${servers.map((s) => s.name).join(', ')} next to the yardstick, ${describeRuntimeSelection(runtimeSelectionOf(config))}`,
   });
   const gate = await whileInterruptible('stopping the servers and writing what was measured', (signal) =>
-    runGate({ config, servers, root, withYardstick: true, compareBaseline: false, save: saveGateResults(store), signal, events: gateProgress() }),
+    runGate({
+      config,
+      servers,
+      root,
+      withYardstick: true,
+      compareBaseline: false,
+      save: saveGateResults(store),
+      signal,
+      events: gateProgress(),
+    }),
   );
   if (gate.status !== 'complete') {
     process.stderr.write(`${label}: the measurement did not complete (${gate.status}); the baseline is unchanged\n`);
@@ -210,7 +249,9 @@ async function measureForBaseline(values: BaselineFlags): Promise<BaselineInput 
   }
   const broken = gate.servers.filter((s) => s.error);
   if (broken.length > 0) {
-    process.stderr.write(`${label}: ${broken.map((s) => `${s.name}: ${s.error}`).join('\n')}\nthe baseline is unchanged\n`);
+    process.stderr.write(
+      `${label}: ${broken.map((s) => `${s.name}: ${s.error}`).join('\n')}\nthe baseline is unchanged\n`,
+    );
     return EXIT_FAILED;
   }
   return { gate, file };

@@ -6,7 +6,18 @@
  */
 import { parseBenchArgs, BENCH_USAGE, describeRuntimeSelection } from './args.ts';
 import { progressReporter } from './progress.ts';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, announceReports, openRunStore, printUsage, refusedForEngine, runFolderName, whileInterruptible } from './command.ts';
+import {
+  EXIT_FAILED,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  EXIT_USAGE,
+  announceReports,
+  openRunStore,
+  printUsage,
+  refusedForEngine,
+  runFolderName,
+  whileInterruptible,
+} from './command.ts';
 import { runBench } from '../bench.ts';
 import type { ResultsStore } from '../results-store.ts';
 import { writeReportFiles, renderTerminalReport } from '../report/files.ts';
@@ -30,7 +41,9 @@ const CHECK_CONCURRENCY = 8;
 async function conformanceAfterBench(args: BenchArgs, signal: AbortSignal): Promise<CheckRun | null> {
   const cases = await loadCases();
   if (cases.length === 0) return null;
-  process.stderr.write(`\nconformance: ${cases.length} case(s) against ${args.servers.length} server(s) (--no-check to skip)\n`);
+  process.stderr.write(
+    `\nconformance: ${cases.length} case(s) against ${args.servers.length} server(s) (--no-check to skip)\n`,
+  );
   const check = await runCheck(
     {
       servers: args.servers,
@@ -79,7 +92,9 @@ export async function benchCommand(argv: string[]): Promise<number> {
       `${args.servers.length} server(s), matrix ${args.matrix.name}, mode ${args.mode}, path ${args.path}, ` +
       `${describeRuntimeSelection(args)}, ${args.rounds === 1 ? '1 run per cell' : `${args.rounds} runs per cell (servers interleaved)`}`,
   });
-  return whileInterruptible('stopping the server and writing what was measured', (signal) => measureAndReport(args, store, signal));
+  return whileInterruptible('stopping the server and writing what was measured', (signal) =>
+    measureAndReport(args, store, signal),
+  );
 }
 
 /** The measurement, then the conformance cases, the reports and the exit code. */

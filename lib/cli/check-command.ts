@@ -22,9 +22,28 @@ import type { Runtime } from '../runtime.ts';
 import { runtimeClause } from './progress.ts';
 import type { RunningServer } from '../launcher.ts';
 import { DEFAULT_DOC_ROOT } from '../paths.ts';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, announceReports, openRunStore, printUsage, refusedForEngine, runFolderName, whileInterruptible } from './command.ts';
+import {
+  EXIT_FAILED,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  EXIT_USAGE,
+  announceReports,
+  openRunStore,
+  printUsage,
+  refusedForEngine,
+  runFolderName,
+  whileInterruptible,
+} from './command.ts';
 import { sanitizeTerminal } from '../report/format.ts';
-import { CASES_DIR, CASE_GROUPS, CaseError, caseGroups, loadCases, selectCases, type LoadedCase } from '../conformance/registry.ts';
+import {
+  CASES_DIR,
+  CASE_GROUPS,
+  CaseError,
+  caseGroups,
+  loadCases,
+  selectCases,
+  type LoadedCase,
+} from '../conformance/registry.ts';
 import { CONFORMANCE_ENV } from '../conformance/runner.ts';
 import { renderGrid } from '../report/terminal/check-grid.ts';
 import { runCheck, writeCheckFiles, type CheckEvents } from '../conformance/check-run.ts';
@@ -60,13 +79,16 @@ ${PROPERTY_IDS.map((id) => `                           ${id}`).join('\n')}
   --cases DIR            load the case files from DIR (default lib/conformance/cases)
   -h, --help             this text
 
-Servers are started with ${Object.entries(CONFORMANCE_ENV).map(([k, v]) => `${k}=${v}`).join(' and ')} in their
+Servers are started with ${Object.entries(CONFORMANCE_ENV)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(' and ')} in their
 environment, so that cases about timeouts finish quickly against servers that read them.
 A failing property prints its shrunk request and the command that replays it:
   gauntlet check --server NAME --property ID --seed S --shrink-path P`;
 
 /** The one line --concurrency prints: it still works, under its new name. */
-export const CONCURRENCY_WARNING = 'check: --concurrency is now --jobs (cases run at once); --concurrency will be removed';
+export const CONCURRENCY_WARNING =
+  'check: --concurrency is now --jobs (cases run at once); --concurrency will be removed';
 
 const DEFAULT_JOBS = '8';
 
@@ -119,7 +141,8 @@ export const CHECK_OPTIONS = {
 
 /** --jobs, or its old name --concurrency; both at once is a usage error. */
 function parseJobs(jobs: string | undefined, concurrency: string | undefined): number {
-  if (jobs !== undefined && concurrency !== undefined) throw flagError('--concurrency', concurrency, 'is the old name of --jobs: give --jobs only');
+  if (jobs !== undefined && concurrency !== undefined)
+    throw flagError('--concurrency', concurrency, 'is the old name of --jobs: give --jobs only');
   if (concurrency !== undefined) return wholeNumber('--concurrency', concurrency, 1);
   return wholeNumber('--jobs', jobs ?? DEFAULT_JOBS, 1);
 }
@@ -132,8 +155,12 @@ interface PropertyFlags {
 }
 
 /** The properties a check runs, its seed and shrink path, each flag checked. */
-export function parsePropertyFlags(v: PropertyFlags, env: NodeJS.ProcessEnv = process.env): Pick<CheckArgs, 'properties' | 'propertyList' | 'propertiesChosen' | 'seed' | 'shrinkPath'> {
-  if (!(PROPERTIES_MODES as readonly string[]).includes(v.properties)) throw flagError('--properties', v.properties, `is not a mode; modes: ${PROPERTIES_MODES.join(', ')}`);
+export function parsePropertyFlags(
+  v: PropertyFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<CheckArgs, 'properties' | 'propertyList' | 'propertiesChosen' | 'seed' | 'shrinkPath'> {
+  if (!(PROPERTIES_MODES as readonly string[]).includes(v.properties))
+    throw flagError('--properties', v.properties, `is not a mode; modes: ${PROPERTIES_MODES.join(', ')}`);
   const properties = v.properties as PropertiesMode;
   const ids = v.property ?? [];
   const propertyList = ids.map((id) => {
@@ -141,7 +168,8 @@ export function parsePropertyFlags(v: PropertyFlags, env: NodeJS.ProcessEnv = pr
     if (!p) throw flagError('--property', id, `no property has this id; properties: ${PROPERTY_IDS.join(', ')}`);
     return p;
   });
-  if (properties === 'none' && ids.length > 0) throw flagError('--property', ids[0] ?? '', 'runs a property, and --properties is none');
+  if (properties === 'none' && ids.length > 0)
+    throw flagError('--property', ids[0] ?? '', 'runs a property, and --properties is none');
   if (v.seed !== undefined && seedProblem(v.seed)) throw flagError('--seed', v.seed, 'is not a whole number');
   const path = v['shrink-path'];
   if (path !== undefined) {
@@ -157,21 +185,51 @@ export function parsePropertyFlags(v: PropertyFlags, env: NodeJS.ProcessEnv = pr
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return { properties, propertyList: ids.length > 0 ? propertyList : [...PROPERTIES], propertiesChosen: ids.length > 0, seed, ...(path !== undefined ? { shrinkPath: path } : {}) };
+  return {
+    properties,
+    propertyList: ids.length > 0 ? propertyList : [...PROPERTIES],
+    propertiesChosen: ids.length > 0,
+    seed,
+    ...(path !== undefined ? { shrinkPath: path } : {}),
+  };
 }
 
 /** `gauntlet check`'s command line, every value checked before anything starts or is written. */
 export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
   const v = parseFlags(argv, CHECK_OPTIONS);
   const base = { caseIds: v.case ?? [], groups: v.group ?? [], concurrencyAlias: v.concurrency !== undefined };
-  if (v.help) return { ...base, out: null, casesDir: CASES_DIR, servers: [], concurrency: 1, properties: 'none', propertyList: [], propertiesChosen: false, seed: null, root: v.root, runtime: 'process', help: true };
+  if (v.help)
+    return {
+      ...base,
+      out: null,
+      casesDir: CASES_DIR,
+      servers: [],
+      concurrency: 1,
+      properties: 'none',
+      propertyList: [],
+      propertiesChosen: false,
+      seed: null,
+      root: v.root,
+      runtime: 'process',
+      help: true,
+    };
   const concurrency = parseJobs(v.jobs, v.concurrency);
   const properties = parsePropertyFlags(v);
   const casesDir = resolveRoot(v.cases, '--cases');
   const root = resolveRoot(v.root);
   const out = resolveOut(v.out);
   const servers = await resolveServers(v.server);
-  return { ...base, out, casesDir, servers, ...parseRuntimeOptions(v, servers), concurrency, ...properties, root, help: false };
+  return {
+    ...base,
+    out,
+    casesDir,
+    servers,
+    ...parseRuntimeOptions(v, servers),
+    concurrency,
+    ...properties,
+    root,
+    help: false,
+  };
 }
 
 /**
@@ -182,7 +240,8 @@ export async function loadCheckCases(casesDir: string): Promise<LoadedCase[]> {
   try {
     return await loadCases(casesDir);
   } catch (err) {
-    if (err instanceof CaseError && casesDir !== CASES_DIR) throw flagError('--cases', casesDir, `invalid conformance cases: ${err.problems.join('; ')}`);
+    if (err instanceof CaseError && casesDir !== CASES_DIR)
+      throw flagError('--cases', casesDir, `invalid conformance cases: ${err.problems.join('; ')}`);
     throw err;
   }
 }
@@ -191,7 +250,10 @@ export async function loadCheckCases(casesDir: string): Promise<LoadedCase[]> {
  * The cases that --case and --group select, each unknown id or empty group a usage error
  * naming the flag and the value.
  */
-export function selectedCases<T extends LoadedCase>(loaded: readonly T[], args: Pick<CheckArgs, 'caseIds' | 'groups' | 'casesDir'>): T[] {
+export function selectedCases<T extends LoadedCase>(
+  loaded: readonly T[],
+  args: Pick<CheckArgs, 'caseIds' | 'groups' | 'casesDir'>,
+): T[] {
   if (loaded.length === 0) throw flagError('--cases', args.casesDir, 'holds no case files');
   const ids = loaded.map((l) => l.case.id);
   for (const id of args.caseIds) {
@@ -208,7 +270,11 @@ export function selectedCases<T extends LoadedCase>(loaded: readonly T[], args: 
   const selected = selectCases(loaded, { ids: args.caseIds, groups: args.groups });
   if (selected.length === 0) {
     const [first = '', ...more] = args.groups;
-    throw flagError('--group', first, `no case is in ${more.length ? `the groups ${args.groups.join(', ')}` : 'this group'}`);
+    throw flagError(
+      '--group',
+      first,
+      `no case is in ${more.length ? `the groups ${args.groups.join(', ')}` : 'this group'}`,
+    );
   }
   return selected;
 }
@@ -228,7 +294,9 @@ export function checkProgress(stream: NodeJS.WriteStream): CheckEvents {
       stream.write(`[${i + 1}/${n}] starting ${sanitizeTerminal(spec.name)}\n`);
     },
     ready(server: RunningServer, cases: number) {
-      stream.write(`      up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}; ${cases} case${cases === 1 ? '' : 's'}\n`);
+      stream.write(
+        `      up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}; ${cases} case${cases === 1 ? '' : 's'}\n`,
+      );
     },
     result(_r: CaseResult, done: number, total: number) {
       const now = Date.now();
@@ -238,7 +306,9 @@ export function checkProgress(stream: NodeJS.WriteStream): CheckEvents {
     },
     finished(name: string, results: CaseResult[], ms: number) {
       if (tty) stream.write('\r\x1b[2K');
-      stream.write(`      ${sanitizeTerminal(name)}: ${countsLine(countVerdicts(results))} (${(ms / 1000).toFixed(1)} s)\n`);
+      stream.write(
+        `      ${sanitizeTerminal(name)}: ${countsLine(countVerdicts(results))} (${(ms / 1000).toFixed(1)} s)\n`,
+      );
     },
     failed(name: string, message: string) {
       if (tty) stream.write('\r\x1b[2K');
@@ -246,15 +316,25 @@ export function checkProgress(stream: NodeJS.WriteStream): CheckEvents {
     },
     exited(name: string, death: ServerDeath, server: RunningServer) {
       if (tty) stream.write('\r\x1b[2K');
-      const during = death.caseId ? ` during ${death.caseId}` : death.inFlight.length > 0 ? ` with ${death.inFlight.length} case(s) in flight` : '';
-      const then = death.restarted ? `restarted at ${server.url} (pid ${server.pid})` : `not restarted: ${death.notRestartedBecause ?? ''}`;
-      stream.write(`      ${sanitizeTerminal(name)} exited (${death.exit})${sanitizeTerminal(during)}; ${sanitizeTerminal(then)}\n`);
+      const during = death.caseId
+        ? ` during ${death.caseId}`
+        : death.inFlight.length > 0
+          ? ` with ${death.inFlight.length} case(s) in flight`
+          : '';
+      const then = death.restarted
+        ? `restarted at ${server.url} (pid ${server.pid})`
+        : `not restarted: ${death.notRestartedBecause ?? ''}`;
+      stream.write(
+        `      ${sanitizeTerminal(name)} exited (${death.exit})${sanitizeTerminal(during)}; ${sanitizeTerminal(then)}\n`,
+      );
     },
     propertiesStarting(name: string, count: number) {
       stream.write(`      ${count} propert${count === 1 ? 'y' : 'ies'} against ${sanitizeTerminal(name)}\n`);
     },
     propertiesFinished(name: string, records: PropertyRecord[], ms: number) {
-      stream.write(`      ${sanitizeTerminal(name)}: properties ${propertyCountsLine(records)} (${(ms / 1000).toFixed(1)} s)\n`);
+      stream.write(
+        `      ${sanitizeTerminal(name)}: properties ${propertyCountsLine(records)} (${(ms / 1000).toFixed(1)} s)\n`,
+      );
     },
   };
 }
@@ -276,7 +356,10 @@ export async function checkCommand(argv: string[]): Promise<number> {
   if (args.concurrencyAlias) process.stderr.write(`${CONCURRENCY_WARNING}\n`);
   const selected = await casesToRun(args);
   if (await refusedForEngine('gauntlet check', args.runtime)) return EXIT_USAGE;
-  const propertyCount = args.seed === null ? '' : `, ${args.propertyList.length} propert${args.propertyList.length === 1 ? 'y' : 'ies'} (${args.properties})`;
+  const propertyCount =
+    args.seed === null
+      ? ''
+      : `, ${args.propertyList.length} propert${args.propertyList.length === 1 ? 'y' : 'ies'} (${args.properties})`;
   const store = await openRunStore({
     label: 'gauntlet check',
     out: args.out,

@@ -29,9 +29,28 @@ import {
   type ServerOrigin,
 } from './args.ts';
 import { gateProgress } from './progress.ts';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, announceReports, openRunStore, printUsage, refusedForEngine, runFolderName, whileInterruptible } from './command.ts';
+import {
+  EXIT_FAILED,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  EXIT_USAGE,
+  announceReports,
+  openRunStore,
+  printUsage,
+  refusedForEngine,
+  runFolderName,
+  whileInterruptible,
+} from './command.ts';
 import { ClaimSyntaxError, parseClaim } from '../perf/claims.ts';
-import { ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_BASELINE_FILE, findConfigFile, loadConfigFile, resolveConfig, type ResolvedConfig } from '../perf/config.ts';
+import {
+  ConfigError,
+  DEFAULT_CONFIG_FILE,
+  DEFAULT_BASELINE_FILE,
+  findConfigFile,
+  loadConfigFile,
+  resolveConfig,
+  type ResolvedConfig,
+} from '../perf/config.ts';
 import { checkClaimServers, runGate, serversNamedByClaims } from '../perf/gate.ts';
 import { deliverAlerts } from '../perf/alerts.ts';
 import { BaselineError, readBaseline, type BaselineFile } from '../perf/baseline.ts';
@@ -115,7 +134,11 @@ export function parseTolerance(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
   const v = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
   if (!(v >= 0 && v <= MAX_TOLERANCE)) {
-    throw flagError('--tolerance', text, `must be a fraction from 0 to ${MAX_TOLERANCE} such as 0.1, or a percentage such as 10%`);
+    throw flagError(
+      '--tolerance',
+      text,
+      `must be a fraction from 0 to ${MAX_TOLERANCE} such as 0.1, or a percentage such as 10%`,
+    );
   }
   return v;
 }
@@ -123,8 +146,10 @@ export function parseTolerance(text: string): number {
 /** The configuration file named or found, loaded; its mistakes are usage errors naming the file and field. */
 async function loadGateConfig(flags: GateFlags): Promise<ResolvedConfig> {
   const file = flags.config ?? findConfigFile();
-  if (flags.config !== undefined && flags.config.trim() === '') throw flagError('--config', flags.config, 'is empty: name a file');
-  if (flags.config !== undefined && !existsSync(resolve(flags.config))) throw flagError('--config', flags.config, 'does not exist');
+  if (flags.config !== undefined && flags.config.trim() === '')
+    throw flagError('--config', flags.config, 'is empty: name a file');
+  if (flags.config !== undefined && !existsSync(resolve(flags.config)))
+    throw flagError('--config', flags.config, 'does not exist');
   try {
     if (file) return await loadConfigFile(file);
     if (flags.claim?.length) return resolveConfig({ claims: [] }, null);
@@ -142,9 +167,16 @@ async function loadGateConfig(flags: GateFlags): Promise<ResolvedConfig> {
  */
 function serverSources(flags: GateFlags, config: ResolvedConfig): { values: string[]; origin: ServerOrigin } {
   if (flags.server?.length) return { values: flags.server, origin: (v) => `--server ${JSON.stringify(v)}` };
-  if (config.servers) return { values: config.servers, origin: (v, i) => `${config.file ?? 'configuration'}: servers[${i}] ${JSON.stringify(v)}` };
+  if (config.servers)
+    return {
+      values: config.servers,
+      origin: (v, i) => `${config.file ?? 'configuration'}: servers[${i}] ${JSON.stringify(v)}`,
+    };
   const claimsFrom = flags.claim?.length ? '--claim' : (config.file ?? 'configuration');
-  return { values: serversNamedByClaims(config.claims), origin: (v) => `server ${JSON.stringify(v)}, named by the claims (${claimsFrom})` };
+  return {
+    values: serversNamedByClaims(config.claims),
+    origin: (v) => `server ${JSON.stringify(v)}, named by the claims (${claimsFrom})`,
+  };
 }
 
 /** What a gate runs: the resolved configuration, the servers to start and the document root. */
@@ -162,16 +194,19 @@ export async function resolveGateSetup(flags: GateFlags): Promise<GateSetup> {
       try {
         return parseClaim(c);
       } catch (err) {
-        if (err instanceof ClaimSyntaxError) throw flagError('--claim', c, err.message.replace(`claim ${JSON.stringify(c)}: `, ''));
+        if (err instanceof ClaimSyntaxError)
+          throw flagError('--claim', c, err.message.replace(`claim ${JSON.stringify(c)}: `, ''));
         throw err;
       }
     });
   }
-  if (flags.mode?.length) config.modes = [...new Set(flags.mode.flatMap((m) => m.split(',')).map((m) => parseMode('--mode', m)))];
+  if (flags.mode?.length)
+    config.modes = [...new Set(flags.mode.flatMap((m) => m.split(',')).map((m) => parseMode('--mode', m)))];
   if (flags.matrix !== undefined) config.matrix = matrixFlag(flags.matrix);
   if (flags.tolerance !== undefined) config.tolerance = parseTolerance(flags.tolerance);
   // The configuration file's ranges (sampling.maxTimeS, sampling.warmupS), but a cell needs some time.
-  if (flags['max-time'] !== undefined) config.sampling.maxTimeMs = seconds('--max-time', flags['max-time'], 0.001, 3600) * 1000;
+  if (flags['max-time'] !== undefined)
+    config.sampling.maxTimeMs = seconds('--max-time', flags['max-time'], 0.001, 3600) * 1000;
   if (flags.warmup !== undefined) config.sampling.warmupMs = seconds('--warmup', flags.warmup, 0, 600) * 1000;
   if (flags['no-pin']) config.pin = false;
   if (flags['no-baseline'] && flags.baseline !== undefined) {
@@ -186,12 +221,16 @@ export async function resolveGateSetup(flags: GateFlags): Promise<GateSetup> {
       : { file, keep: 5, alert: config.tolerance, fail: Math.max(0.25, config.tolerance) };
   }
   await checkBaselineFile(config, flags);
-  if (config.claims.length === 0) throw new UsageError(`no claims to check: ${config.file ? `${config.file} lists none` : 'pass --claim'}`);
+  if (config.claims.length === 0)
+    throw new UsageError(`no claims to check: ${config.file ? `${config.file} lists none` : 'pass --claim'}`);
   const root = flags.root !== undefined ? resolveRoot(flags.root) : resolveConfigRoot(config);
   const { values, origin } = serverSources(flags, config);
   const servers = await resolveServers(values.length ? values : undefined, origin);
   try {
-    checkClaimServers(config.claims, servers.map((s) => s.name));
+    checkClaimServers(
+      config.claims,
+      servers.map((s) => s.name),
+    );
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -206,13 +245,19 @@ export async function resolveGateSetup(flags: GateFlags): Promise<GateSetup> {
  * A baseline file that is there but cannot be read is a usage error before anything is measured,
  * naming where it was given (--baseline, or the configuration's baseline.file).
  */
-export async function checkBaselineFile(config: ResolvedConfig, flags: Pick<GateFlags, 'baseline'>): Promise<BaselineFile | null> {
+export async function checkBaselineFile(
+  config: ResolvedConfig,
+  flags: Pick<GateFlags, 'baseline'>,
+): Promise<BaselineFile | null> {
   if (!config.baseline) return null;
   try {
     return await readBaseline(config.baseline.file);
   } catch (err) {
     if (!(err instanceof BaselineError)) throw err;
-    const where = flags.baseline !== undefined ? `--baseline ${JSON.stringify(flags.baseline)}` : `${config.file ?? 'configuration'}: baseline.file`;
+    const where =
+      flags.baseline !== undefined
+        ? `--baseline ${JSON.stringify(flags.baseline)}`
+        : `${config.file ?? 'configuration'}: baseline.file`;
     throw new UsageError(`${where}: ${err.message}`);
   }
 }
@@ -221,7 +266,11 @@ export async function checkBaselineFile(config: ResolvedConfig, flags: Pick<Gate
 function resolveConfigRoot(config: ResolvedConfig): string {
   const root = config.root ?? DEFAULT_DOC_ROOT;
   if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UsageError(config.root ? `${config.file ?? 'configuration'}: root ${JSON.stringify(root)} is not a folder` : `the document root ${root} is not a folder`);
+    throw new UsageError(
+      config.root
+        ? `${config.file ?? 'configuration'}: root ${JSON.stringify(root)} is not a folder`
+        : `the document root ${root} is not a folder`,
+    );
   }
   return root;
 }
@@ -235,7 +284,11 @@ export function runtimeSelectionOf(config: ResolvedConfig): RuntimeSelection {
   };
 }
 
-export const GATE_COMMAND_OPTIONS = { ...GATE_OPTIONS, annotations: { type: 'boolean' }, 'no-annotations': { type: 'boolean', default: false } } as const;
+export const GATE_COMMAND_OPTIONS = {
+  ...GATE_OPTIONS,
+  annotations: { type: 'boolean' },
+  'no-annotations': { type: 'boolean', default: false },
+} as const;
 
 /** `gauntlet gate`'s flags as parsed. */
 export type GateCommandFlags = ReturnType<typeof parseGateFlags>;
@@ -244,7 +297,8 @@ export type GateCommandFlags = ReturnType<typeof parseGateFlags>;
 export function parseGateFlags(argv: string[]) {
   const flags = parseFlags(argv, GATE_COMMAND_OPTIONS);
   if (flags.help) return flags;
-  if (flags.annotations && flags['no-annotations']) throw new UsageError('--annotations and --no-annotations contradict each other: give one');
+  if (flags.annotations && flags['no-annotations'])
+    throw new UsageError('--annotations and --no-annotations contradict each other: give one');
   if (flags.out !== undefined) resolveOut(flags.out);
   return flags;
 }
@@ -273,7 +327,12 @@ export async function gateCommand(argv: string[]): Promise<number> {
 }
 
 /** The gate, then its reports, alerts and exit code. */
-async function gateAndReport(setup: GateSetup, flags: GateCommandFlags, store: ResultsStore, signal: AbortSignal): Promise<number> {
+async function gateAndReport(
+  setup: GateSetup,
+  flags: GateCommandFlags,
+  store: ResultsStore,
+  signal: AbortSignal,
+): Promise<number> {
   const { config } = setup;
   const results = await runGate({ ...setup, save: saveGateResults(store), signal, events: gateProgress() });
   process.stdout.write(`\n${renderGateText(results, { color: Boolean(process.stdout.isTTY) })}\n`);

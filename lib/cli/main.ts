@@ -35,7 +35,8 @@ const COMMANDS = new Set(['bench', 'check', 'gate', 'baseline']);
  */
 export function usageMessage(argv: readonly string[], message: string): string {
   const label = commandLabel(argv);
-  const hint = label === 'gauntlet' ? 'Run "gauntlet help" for the commands.' : `Run "${label} --help" for its options.`;
+  const hint =
+    label === 'gauntlet' ? 'Run "gauntlet help" for the commands.' : `Run "${label} --help" for its options.`;
   return `${label}: ${message}\n${hint}\n`;
 }
 
@@ -64,7 +65,9 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`);
         return EXIT_OK;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: the commands are bench, check, gate and baseline`);
+        throw new UsageError(
+          `unknown command ${JSON.stringify(command)}: the commands are bench, check, gate and baseline`,
+        );
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -30,7 +30,9 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): B
       stream.write(`[${index + 1}/${count}] starting ${spec.name} (${spec.model}, ${spec.language})\n`);
     },
     serverReady(server) {
-      stream.write(`      ${server.name} is up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}\n`);
+      stream.write(
+        `      ${server.name} is up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}\n`,
+      );
     },
     serverFailed(spec, message) {
       clear();
@@ -52,7 +54,9 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): B
       const r = record.result;
       const failed = r.failedRequests > 0 ? `, ${r.failedRequests} FAILED` : ', 0 failed';
       const non2xx = r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : '';
-      stream.write(`${prefix}: ${r.requestsPerSecond.toFixed(2)} req/s in ${r.timeTakenS.toFixed(3)} s${failed}${non2xx}\n`);
+      stream.write(
+        `${prefix}: ${r.requestsPerSecond.toFixed(2)} req/s in ${r.timeTakenS.toFixed(3)} s${failed}${non2xx}\n`,
+      );
     },
     serverStopped(spec, exit) {
       stream.write(`      ${spec.name} stopped (${exit})\n`);
@@ -66,7 +70,8 @@ export function gateProgress(stream: NodeJS.WriteStream = process.stderr): GateE
   let prefix = '';
   return {
     serverStarting: (name) => stream.write(`starting ${name}\n`),
-    serverReady: (server) => stream.write(`  ${server.name} is up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}\n`),
+    serverReady: (server) =>
+      stream.write(`  ${server.name} is up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}\n`),
     serverFailed: (name, message) => stream.write(`  ${name} FAILED: ${message}\n`),
     cellStarted: (mode, cell, sides, attempt) => {
       prefix = `${mode} ${cellLabel(cell)}: ${sides.join(' vs ')}${attempt > 0 ? ' (measured once more)' : ''}`;

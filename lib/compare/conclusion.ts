@@ -64,7 +64,12 @@ function leaderClause(pair: PairComparison, tie: string, rankedCells: CellCompar
 }
 
 /** The verdict's first clause when no side won more cells: all ties, or wins each way. */
-function evenClause(pair: PairComparison, rule: DecisionRule, settings: ResolvedCompareOptions, rankedCells: CellComparison[]): string {
+function evenClause(
+  pair: PairComparison,
+  rule: DecisionRule,
+  settings: ResolvedCompareOptions,
+  rankedCells: CellComparison[],
+): string {
   const { a, b, summary } = pair;
   const ranked = summary.compared - summary.failed;
   const ratios = rankedCells.flatMap((c) => (c.ratio === null ? [] : [c.ratio]));
@@ -92,8 +97,10 @@ function mainClause(pair: PairComparison, rule: DecisionRule, settings: Resolved
   const { a, b, cells, summary } = pair;
   const ranked = summary.compared - summary.failed;
   const rankedCells = cells.filter((c) => c.winner !== 'failed');
-  if (summary.compared === 0) return `${a.name} and ${b.name} could not be compared: no cell has a completed request from both`;
-  if (ranked === 0) return `${a.name} and ${b.name} could not be ranked: every cell measured by both had failed requests`;
+  if (summary.compared === 0)
+    return `${a.name} and ${b.name} could not be compared: no cell has a completed request from both`;
+  if (ranked === 0)
+    return `${a.name} and ${b.name} could not be ranked: every cell measured by both had failed requests`;
   if (summary.leader) return leaderClause(pair, tieWords(rule, settings.tieThreshold), rankedCells);
   return evenClause(pair, rule, settings, rankedCells);
 }
@@ -104,7 +111,10 @@ function noRatioClause(pair: PairComparison): string {
   if (noRatio.length === 0) return '';
   const zeroA = noRatio.filter((c) => c.rpsA <= 0).length;
   const zeroB = noRatio.length - zeroA;
-  const who = [zeroA ? `${pair.a.name} in ${plural(zeroA, 'cell')}` : '', zeroB ? `${pair.b.name} in ${plural(zeroB, 'cell')}` : '']
+  const who = [
+    zeroA ? `${pair.a.name} in ${plural(zeroA, 'cell')}` : '',
+    zeroB ? `${pair.b.name} in ${plural(zeroB, 'cell')}` : '',
+  ]
     .filter(Boolean)
     .join(' and ');
   return `; no ratio where one side completed no request (${who})`;
@@ -118,7 +128,10 @@ function non2xxClause(pair: PairComparison): string {
     [a, summary.non2xxA],
     [b, summary.non2xxB],
   ] as const) {
-    if (count.requests > 0) non2xx.push(`${server.name} answered ${plural(count.requests, 'request')} in ${plural(count.cells, 'cell')} with a non-2xx status`);
+    if (count.requests > 0)
+      non2xx.push(
+        `${server.name} answered ${plural(count.requests, 'request')} in ${plural(count.cells, 'cell')} with a non-2xx status`,
+      );
   }
   if (non2xx.length === 0) return '';
   return `${summary.compared - summary.failed === 0 ? '; ' : ', but '}${non2xx.join(' and ')}`;
@@ -130,10 +143,21 @@ function failedSentence(pair: PairComparison): string {
   const failedCells = pair.cells.filter((c) => c.winner === 'failed');
   if (failedCells.length === 0) return '';
   const who = [
-    failureClause(a.name, failedCells, (c) => ({ failed: c.failedA, requested: c.requestedA, ...(c.stoppedA ? { stopped: c.stoppedA } : {}) })),
-    failureClause(b.name, failedCells, (c) => ({ failed: c.failedB, requested: c.requestedB, ...(c.stoppedB ? { stopped: c.stoppedB } : {}) })),
+    failureClause(a.name, failedCells, (c) => ({
+      failed: c.failedA,
+      requested: c.requestedA,
+      ...(c.stoppedA ? { stopped: c.stoppedA } : {}),
+    })),
+    failureClause(b.name, failedCells, (c) => ({
+      failed: c.failedB,
+      requested: c.requestedB,
+      ...(c.stoppedB ? { stopped: c.stoppedB } : {}),
+    })),
   ].filter((x): x is string => x !== null);
-  const where = failedCells.length > 1 && failedCells.length === summary.compared ? `all ${summary.compared} cells` : listCells(failedCells);
+  const where =
+    failedCells.length > 1 && failedCells.length === summary.compared
+      ? `all ${summary.compared} cells`
+      : listCells(failedCells);
   return ` Not ranked because of failed requests: ${where} (${who.join('; ')}).`;
 }
 
@@ -159,7 +183,12 @@ function leftOutSentence(pair: PairComparison, matrixCells: number): string {
 }
 
 /** The verdict for one pair: who was faster, by how much, and what weakens the claim. */
-export function verdict(pair: PairComparison, rule: DecisionRule, settings: ResolvedCompareOptions, matrixCells: number): string {
+export function verdict(
+  pair: PairComparison,
+  rule: DecisionRule,
+  settings: ResolvedCompareOptions,
+  matrixCells: number,
+): string {
   const sentence = `${mainClause(pair, rule, settings)}${noRatioClause(pair)}${non2xxClause(pair)}.`;
   return sentence + failedSentence(pair) + leftOutSentence(pair, matrixCells);
 }
@@ -168,7 +197,8 @@ export function verdict(pair: PairComparison, rule: DecisionRule, settings: Reso
 export function serverTrouble(run: RunResults): string[] {
   return run.servers.flatMap((server) => {
     const skipped = server.skippedCells?.length ?? 0;
-    const rest = skipped > 0 ? `; its ${plural(skipped, 'remaining cell')} ${skipped === 1 ? 'was' : 'were'} skipped` : '';
+    const rest =
+      skipped > 0 ? `; its ${plural(skipped, 'remaining cell')} ${skipped === 1 ? 'was' : 'were'} skipped` : '';
     if (server.stoppedAnswering) return [`${server.stoppedAnswering}${rest}.`];
     if (server.error && skipped > 0) return [`${server.name} ${firstLine(server.error)}${rest}.`];
     return [];
@@ -199,11 +229,18 @@ function ruleCaveats(run: RunResults, rule: DecisionRule, settings: ResolvedComp
 }
 
 /** What the verdicts cannot tell, from the run: the rule used, its limits, short cells. */
-export function caveatsOf(run: RunResults, rule: DecisionRule, settings: ResolvedCompareOptions, compared: CellComparison[]): string[] {
+export function caveatsOf(
+  run: RunResults,
+  rule: DecisionRule,
+  settings: ResolvedCompareOptions,
+  compared: CellComparison[],
+): string[] {
   const caveats = ruleCaveats(run, rule, settings);
   const slots = new Map<string, CellComparison[]>();
   for (const c of compared) slots.set(slotKey(c), [...(slots.get(slotKey(c)) ?? []), c]);
-  const short = [...slots.values()].filter((list) => list.some((c) => c.timeTakenA < SHORT_CELL_S || c.timeTakenB < SHORT_CELL_S)).length;
+  const short = [...slots.values()].filter((list) =>
+    list.some((c) => c.timeTakenA < SHORT_CELL_S || c.timeTakenB < SHORT_CELL_S),
+  ).length;
   if (short > 0) {
     caveats.push(
       `In ${short} of the ${plural(slots.size, 'compared cell')} a server finished in under ${SHORT_CELL_S * 1000} ms: ` +

@@ -16,12 +16,31 @@ import type { CompareOptions, Comparison, PairComparison } from './types.ts';
 
 export type * from './types.ts';
 export { concurrencyPairs, isKnownModel } from './pairing.ts';
-export { decisionRule, medianRatio, pairedRounds, MIN_ROUNDS_FOR_SIGNIFICANCE, SHORT_CELL_S, TIE_THRESHOLD } from './judge.ts';
+export {
+  decisionRule,
+  medianRatio,
+  pairedRounds,
+  MIN_ROUNDS_FOR_SIGNIFICANCE,
+  SHORT_CELL_S,
+  TIE_THRESHOLD,
+} from './judge.ts';
 
-export function comparePair(run: RunResults, a: ServerRecord, b: ServerRecord, options: CompareOptions = {}): PairComparison {
+export function comparePair(
+  run: RunResults,
+  a: ServerRecord,
+  b: ServerRecord,
+  options: CompareOptions = {},
+): PairComparison {
   const settings = resolveOptions(options);
   const { cells, leftOut } = judgeCells(run, a, b, settings);
-  const pair: PairComparison = { a: serverRef(a), b: serverRef(b), cells, leftOut, summary: summarize(cells), verdict: '' };
+  const pair: PairComparison = {
+    a: serverRef(a),
+    b: serverRef(b),
+    cells,
+    leftOut,
+    summary: summarize(cells),
+    verdict: '',
+  };
   pair.verdict = verdict(pair, decisionRule(run), settings, cellSlots(run).length);
   return pair;
 }

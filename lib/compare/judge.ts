@@ -12,7 +12,16 @@
  * server that refuses every connection is not fast.
  */
 import type { CellRecord, RunResults, ServerRecord } from '../types.ts';
-import { cellSlots, medianRun, rpsOf, runsByServer, runsPerCell, skippedReason, slotKey, type CellSlot } from '../report/cells.ts';
+import {
+  cellSlots,
+  medianRun,
+  rpsOf,
+  runsByServer,
+  runsPerCell,
+  skippedReason,
+  slotKey,
+  type CellSlot,
+} from '../report/cells.ts';
 import { comparePaired, DEFAULT_ALPHA, DEFAULT_TOLERANCE } from '../perf/decide.ts';
 import type { CellComparison, CompareOptions, DecisionRule, LeftOutCell, PairSummary, ProblemCount } from './types.ts';
 
@@ -96,7 +105,14 @@ function sideTotals(runs: readonly CellRecord[]): SideTotals {
 type CellDecision = Pick<CellComparison, 'winner' | 'ratio' | 'decision'>;
 
 /** The winner of a cell whose sides both completed requests and failed none. */
-function decideCell(runsA: readonly CellRecord[], runsB: readonly CellRecord[], rpsA: number, rpsB: number, rule: DecisionRule, settings: ResolvedCompareOptions): CellDecision {
+function decideCell(
+  runsA: readonly CellRecord[],
+  runsB: readonly CellRecord[],
+  rpsA: number,
+  rpsB: number,
+  rule: DecisionRule,
+  settings: ResolvedCompareOptions,
+): CellDecision {
   if (rule === 'one-run') {
     const ratio = rpsA > 0 && rpsB > 0 ? rpsA / rpsB : null;
     const faster = Math.max(rpsA, rpsB);
@@ -112,27 +128,49 @@ function decideCell(runsA: readonly CellRecord[], runsB: readonly CellRecord[], 
   const enough = rounds.a.length >= MIN_ROUNDS_FOR_SIGNIFICANCE;
   const winner = enough && reading.outcome === 'faster' ? 'a' : enough && reading.outcome === 'slower' ? 'b' : 'tie';
   const ratio = rpsA > 0 && rpsB > 0 && Number.isFinite(reading.ratio) ? reading.ratio : null;
-  return { winner, ratio, decision: { outcome: reading.outcome, p: reading.p, lo: reading.interval.lo, hi: reading.interval.hi, rounds: reading.n } };
+  return {
+    winner,
+    ratio,
+    decision: {
+      outcome: reading.outcome,
+      p: reading.p,
+      lo: reading.interval.lo,
+      hi: reading.interval.hi,
+      rounds: reading.n,
+    },
+  };
 }
 
 /** One cell of a pair: judged, or left out with the reason. */
 type JudgedCell = { compared: CellComparison } | { leftOut: LeftOutCell };
 
-function judgeCell(slot: CellSlot, listA: readonly CellRecord[], listB: readonly CellRecord[], sides: { a: ServerRecord; b: ServerRecord }, rule: DecisionRule, settings: ResolvedCompareOptions): JudgedCell {
+function judgeCell(
+  slot: CellSlot,
+  listA: readonly CellRecord[],
+  listB: readonly CellRecord[],
+  sides: { a: ServerRecord; b: ServerRecord },
+  rule: DecisionRule,
+  settings: ResolvedCompareOptions,
+): JudgedCell {
   const medianA = medianRun(listA);
   const medianB = medianRun(listB);
   if (!medianA || !medianB) {
     const missing = !medianA && !medianB ? 'both' : !medianA ? 'a' : 'b';
-    const reason = [!medianA ? skippedReason(sides.a, slot) : null, !medianB ? skippedReason(sides.b, slot) : null].filter(Boolean).join('; ');
+    const reason = [!medianA ? skippedReason(sides.a, slot) : null, !medianB ? skippedReason(sides.b, slot) : null]
+      .filter(Boolean)
+      .join('; ');
     return { leftOut: { ...slot, missing, ...(reason ? { reason } : {}) } };
   }
   const totalsA = sideTotals(listA);
   const totalsB = sideTotals(listB);
   const rpsA = rpsOf(medianA);
   const rpsB = rpsOf(medianB);
-  const failed = totalsA.failed > 0 || totalsB.failed > 0 || totalsA.stopped !== undefined || totalsB.stopped !== undefined;
+  const failed =
+    totalsA.failed > 0 || totalsB.failed > 0 || totalsA.stopped !== undefined || totalsB.stopped !== undefined;
   if (rpsA <= 0 && rpsB <= 0 && !failed) return { leftOut: { ...slot, missing: 'idle' } };
-  const decided: CellDecision = failed ? { winner: 'failed', ratio: null } : decideCell(listA, listB, rpsA, rpsB, rule, settings);
+  const decided: CellDecision = failed
+    ? { winner: 'failed', ratio: null }
+    : decideCell(listA, listB, rpsA, rpsB, rule, settings);
   return {
     compared: {
       ...slot,
@@ -156,23 +194,43 @@ function judgeCell(slot: CellSlot, listA: readonly CellRecord[], listB: readonly
 }
 
 /** Every cell of the run for servers a and b, in report order: those compared and those left out. */
-export function judgeCells(run: RunResults, a: ServerRecord, b: ServerRecord, settings: ResolvedCompareOptions): { cells: CellComparison[]; leftOut: LeftOutCell[] } {
+export function judgeCells(
+  run: RunResults,
+  a: ServerRecord,
+  b: ServerRecord,
+  settings: ResolvedCompareOptions,
+): { cells: CellComparison[]; leftOut: LeftOutCell[] } {
   const rule = decisionRule(run);
   const runsA = runsByServer(run, a.name);
   const runsB = runsByServer(run, b.name);
   const cells: CellComparison[] = [];
   const leftOut: LeftOutCell[] = [];
   for (const slot of cellSlots(run)) {
-    const judged = judgeCell(slot, runsA.get(slotKey(slot)) ?? [], runsB.get(slotKey(slot)) ?? [], { a, b }, rule, settings);
+    const judged = judgeCell(
+      slot,
+      runsA.get(slotKey(slot)) ?? [],
+      runsB.get(slotKey(slot)) ?? [],
+      { a, b },
+      rule,
+      settings,
+    );
     if ('compared' in judged) cells.push(judged.compared);
     else leftOut.push(judged.leftOut);
   }
   return { cells, leftOut };
 }
 
-function problems(cells: CellComparison[], pick: (c: CellComparison) => number, of: (c: CellComparison) => number): ProblemCount {
+function problems(
+  cells: CellComparison[],
+  pick: (c: CellComparison) => number,
+  of: (c: CellComparison) => number,
+): ProblemCount {
   const hit = cells.filter((c) => pick(c) > 0);
-  return { requests: hit.reduce((sum, c) => sum + pick(c), 0), cells: hit.length, of: hit.reduce((sum, c) => sum + of(c), 0) };
+  return {
+    requests: hit.reduce((sum, c) => sum + pick(c), 0),
+    cells: hit.length,
+    of: hit.reduce((sum, c) => sum + of(c), 0),
+  };
 }
 
 /** Wins, ties, failures and the spread of the ratios over a pair's compared cells. */
@@ -191,9 +249,25 @@ export function summarize(cells: CellComparison[]): PairSummary {
     medianRatio: medianRatio(ratios),
     minRatio: ratios.length ? Math.min(...ratios) : null,
     maxRatio: ratios.length ? Math.max(...ratios) : null,
-    failedA: problems(cells, (c) => c.failedA, (c) => c.requestedA),
-    failedB: problems(cells, (c) => c.failedB, (c) => c.requestedB),
-    non2xxA: problems(cells, (c) => c.non2xxA, (c) => c.requestedA),
-    non2xxB: problems(cells, (c) => c.non2xxB, (c) => c.requestedB),
+    failedA: problems(
+      cells,
+      (c) => c.failedA,
+      (c) => c.requestedA,
+    ),
+    failedB: problems(
+      cells,
+      (c) => c.failedB,
+      (c) => c.requestedB,
+    ),
+    non2xxA: problems(
+      cells,
+      (c) => c.non2xxA,
+      (c) => c.requestedA,
+    ),
+    non2xxB: problems(
+      cells,
+      (c) => c.non2xxB,
+      (c) => c.requestedB,
+    ),
   };
 }

@@ -20,7 +20,12 @@ import type { GauntletProperty, PropertiesMode, PropertySettings } from './prope
 import { PROPERTIES } from './properties/registry.ts';
 import { runProperties } from './properties/schedule.ts';
 import { modeSettings, runSeed } from './properties/settings.ts';
-import { propertyRecord, type PropertyCheckRun, type PropertyRecord, type PropertyServerRecord } from './properties/record.ts';
+import {
+  propertyRecord,
+  type PropertyCheckRun,
+  type PropertyRecord,
+  type PropertyServerRecord,
+} from './properties/record.ts';
 
 /** What a check reports while it goes. */
 export interface CheckEvents {
@@ -98,7 +103,8 @@ function watchServer(spec: ServerSpec, launchOpts: ServerLaunchOptions, watched:
 /** A server's error after the run: down for good, or exited after the last case. */
 function serverError(deaths: readonly ServerDeath[], server: RunningServer): string | undefined {
   const down = deaths.find((d) => !d.restarted);
-  if (down) return `exited during the check (${down.exit}) and is down: ${down.notRestartedBecause ?? 'not started again'}${down.outputTail ? `\n${down.outputTail}` : ''}`;
+  if (down)
+    return `exited during the check (${down.exit}) and is down: ${down.notRestartedBecause ?? 'not started again'}${down.outputTail ? `\n${down.outputTail}` : ''}`;
   const exit = server.exitInfo();
   if (!exit) return undefined;
   const tail = lastLines(server);
@@ -111,7 +117,14 @@ function runningCommand(spec: ServerSpec, runtime: Runtime | undefined): string 
 }
 
 /** The cases against one running server; the server may be replaced if it exits and is restarted. */
-async function checkCases(spec: ServerSpec, record: CheckServerRecord, watched: Watched, launchOpts: ServerLaunchOptions, opts: CheckOptions, events: CheckEvents): Promise<CaseResult[]> {
+async function checkCases(
+  spec: ServerSpec,
+  record: CheckServerRecord,
+  watched: Watched,
+  launchOpts: ServerLaunchOptions,
+  opts: CheckOptions,
+  events: CheckEvents,
+): Promise<CaseResult[]> {
   if (opts.cases.length === 0) return [];
   const server = watched.server;
   const ran = await runCasesDetailed(
@@ -131,20 +144,40 @@ async function checkCases(spec: ServerSpec, record: CheckServerRecord, watched: 
 }
 
 /** The properties against the server the cases left running; none when it is down or the check was stopped. */
-async function checkProperties(spec: ServerSpec, record: PropertyServerRecord, server: RunningServer, opts: CheckOptions, settings: PropertySettings | null, events: CheckEvents): Promise<void> {
+async function checkProperties(
+  spec: ServerSpec,
+  record: PropertyServerRecord,
+  server: RunningServer,
+  opts: CheckOptions,
+  settings: PropertySettings | null,
+  events: CheckEvents,
+): Promise<void> {
   const list = opts.propertyList ?? PROPERTIES;
   if (!settings || list.length === 0 || opts.signal?.aborted || server.exitInfo() || record.stoppedAnswering) return;
   events.propertiesStarting?.(spec.name, list.length);
   const started = Date.now();
   // A replay runs the server where this check ran it.
   const serverFlag = opts.runtime === 'container' ? `${record.serverFlag} --runtime container` : record.serverFlag;
-  const target = { host: server.host, port: server.port, root: opts.root, capabilities: record.capabilities, name: spec.name, serverFlag };
+  const target = {
+    host: server.host,
+    port: server.port,
+    root: opts.root,
+    capabilities: record.capabilities,
+    name: spec.name,
+    serverFlag,
+  };
   record.properties = (await runProperties(target, list, settings)).map(propertyRecord);
   events.propertiesFinished?.(spec.name, record.properties, Date.now() - started);
 }
 
 /** One server: started, checked, stopped; what it did goes into `run`. */
-async function checkServer(spec: ServerSpec, run: PropertyCheckRun, opts: CheckOptions, settings: PropertySettings | null, events: CheckEvents): Promise<void> {
+async function checkServer(
+  spec: ServerSpec,
+  run: PropertyCheckRun,
+  opts: CheckOptions,
+  settings: PropertySettings | null,
+  events: CheckEvents,
+): Promise<void> {
   const record: PropertyServerRecord = {
     name: spec.name,
     command: runningCommand(spec, opts.runtime),
@@ -153,7 +186,13 @@ async function checkServer(spec: ServerSpec, run: PropertyCheckRun, opts: CheckO
     serverFlag: serverFlagFor(spec),
   };
   run.servers.push(record);
-  const launchOpts: ServerLaunchOptions = { root: opts.root, env: { ...CONFORMANCE_ENV }, runtime: opts.runtime, cpus: opts.cpus, memoryMb: opts.memoryMb };
+  const launchOpts: ServerLaunchOptions = {
+    root: opts.root,
+    env: { ...CONFORMANCE_ENV },
+    runtime: opts.runtime,
+    cpus: opts.cpus,
+    memoryMb: opts.memoryMb,
+  };
   let server: RunningServer;
   try {
     server = await launchServer(spec, launchOpts);

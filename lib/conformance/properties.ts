@@ -6,7 +6,14 @@
  * and shrinks that request to a small one. `gauntlet check` runs them after the cases, the test
  * suite runs them through the same registry and runner. This module is their public face.
  */
-export type { GauntletProperty, PropertiesMode, PropertyResult, PropertySettings, PropertyTarget, PropertyVerdict } from './properties/types.ts';
+export type {
+  GauntletProperty,
+  PropertiesMode,
+  PropertyResult,
+  PropertySettings,
+  PropertyTarget,
+  PropertyVerdict,
+} from './properties/types.ts';
 export { PROPERTIES_MODES } from './properties/types.ts';
 export {
   DEFAULT_NUM_RUNS,

@@ -70,7 +70,7 @@ export function requestBytes(parts: readonly RequestPart[]): Uint8Array {
 
 function errorCode(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' ? code : (err as Error | undefined)?.message ?? String(err);
+  return typeof code === 'string' ? code : ((err as Error | undefined)?.message ?? String(err));
 }
 
 /**
@@ -85,14 +85,22 @@ export type ConnectProblem = { byServer: boolean; message: string };
 
 /** The sentence for a connect error: the server's when its code says so. */
 export function connectProblem(host: string, port: number, code: string): ConnectProblem {
-  if (code === 'ECONNREFUSED') return { byServer: true, message: `connection refused by the server at ${host}:${port} (ECONNREFUSED)` };
-  if (SERVER_SIDE_CONNECT_ERRORS.has(code)) return { byServer: true, message: `the server at ${host}:${port} broke off the connection while it was being made (${code})` };
+  if (code === 'ECONNREFUSED')
+    return { byServer: true, message: `connection refused by the server at ${host}:${port} (ECONNREFUSED)` };
+  if (SERVER_SIDE_CONNECT_ERRORS.has(code))
+    return {
+      byServer: true,
+      message: `the server at ${host}:${port} broke off the connection while it was being made (${code})`,
+    };
   return { byServer: false, message: `could not connect to ${host}:${port}: ${code}` };
 }
 
 /** The sentence for a connect that did not complete in time: the server did not accept it. */
 export function connectTimeout(host: string, port: number, timeoutMs: number): ConnectProblem {
-  return { byServer: true, message: `could not connect to ${host}:${port} within ${timeoutMs} ms: the server did not accept` };
+  return {
+    byServer: true,
+    message: `could not connect to ${host}:${port} within ${timeoutMs} ms: the server did not accept`,
+  };
 }
 
 /** Why no request could be sent on an exchange (whoever's fault it was), or undefined when one was. */
@@ -130,7 +138,8 @@ function open(host: string, port: number, timeoutMs: number, signal?: AbortSigna
       resolve(value);
     };
     const timer = setTimeout(() => settle(connectTimeout(host, port, timeoutMs)), timeoutMs);
-    const onAbort = () => settle({ byServer: false, message: `the exchange with ${host}:${port} was called off before it connected` });
+    const onAbort = () =>
+      settle({ byServer: false, message: `the exchange with ${host}:${port} was called off before it connected` });
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => settle(socket));
@@ -179,7 +188,11 @@ class WireExchange {
   ) {
     const remaining = Math.max(0, deadline.ms - (performance.now() - deadline.begun));
     this.deadline = setTimeout(
-      () => this.stopAt({ kind: 'deadline', message: `the exchange reached its deadline of ${deadline.ms} ms (connecting, the request and the whole response) before the server had finished` }),
+      () =>
+        this.stopAt({
+          kind: 'deadline',
+          message: `the exchange reached its deadline of ${deadline.ms} ms (connecting, the request and the whole response) before the server had finished`,
+        }),
       remaining,
     );
     if (opts.signal?.aborted) this.onAbort();
@@ -264,7 +277,10 @@ class WireExchange {
     if (this.parseTimer || this.closedBy !== null) return;
     // Throttled only while the bytes grow slowly: a head running past its limit is seen at once.
     const grown = this.keptBytes - this.keptAtLastParse >= MAX_HEAD_BYTES;
-    const wait = this.keptBytes > PARSE_EVERY_TICK_BYTES && !grown ? PARSE_INTERVAL_MS - (performance.now() - this.lastParseAt) : 0;
+    const wait =
+      this.keptBytes > PARSE_EVERY_TICK_BYTES && !grown
+        ? PARSE_INTERVAL_MS - (performance.now() - this.lastParseAt)
+        : 0;
     this.parseTimer = wait > 0 ? setTimeout(() => this.inspect(), wait) : setImmediate(() => this.inspect());
   }
 
@@ -274,7 +290,11 @@ class WireExchange {
     if (this.closedBy !== null) return;
     this.lastParseAt = performance.now();
     this.keptAtLastParse = this.keptBytes;
-    const parsed = parseResponses(Buffer.concat(this.keptChunks), { methods: this.opts.methods ?? [], ended: false, truncated: this.receivedBytes > this.keptBytes });
+    const parsed = parseResponses(Buffer.concat(this.keptChunks), {
+      methods: this.opts.methods ?? [],
+      ended: false,
+      truncated: this.receivedBytes > this.keptBytes,
+    });
     if (parsed.headTooLarge) return this.stopAt({ kind: 'head-size', message: HEAD_TOO_LARGE });
     if (this.opts.expectResponses === undefined) return;
     const complete = parsed.responses.filter((r) => !r.incomplete).length;
@@ -359,7 +379,11 @@ class WireExchange {
     await this.finished;
     const received = Uint8Array.from(Buffer.concat(this.keptChunks));
     const truncated = this.receivedBytes > this.keptBytes;
-    const parsed = parseResponses(received, { methods: this.opts.methods ?? [], ended: this.closedBy === 'server', truncated });
+    const parsed = parseResponses(received, {
+      methods: this.opts.methods ?? [],
+      ended: this.closedBy === 'server',
+      truncated,
+    });
     // A head too large that arrived whole, before the server closed, is the same failure.
     if (parsed.headTooLarge && this.limit === null) this.limit = { kind: 'head-size', message: HEAD_TOO_LARGE };
     this.timeline.sort((a, b) => a.atMs - b.atMs);
@@ -388,7 +412,12 @@ class WireExchange {
  * `timeoutMs` pass with no byte either way, when the expected responses have arrived, or at
  * a limit of the client (the deadline, a response head too large) or its signal.
  */
-export async function exchange(host: string, port: number, parts: readonly RequestPart[], opts: ExchangeOptions): Promise<Exchange> {
+export async function exchange(
+  host: string,
+  port: number,
+  parts: readonly RequestPart[],
+  opts: ExchangeOptions,
+): Promise<Exchange> {
   const begun = performance.now();
   const deadlineMs = opts.deadlineMs ?? exchangeDeadlineMs(parts, opts.timeoutMs);
   const keepBytes = Math.max(0, opts.keepBytes ?? RECEIVE_KEEP_BYTES);
@@ -412,7 +441,9 @@ export function compactExchange(ex: Exchange, keepBytes: number, methods: readon
   const parsed = parseResponses(received, { methods, ended: ex.closedBy === 'server', truncated: true });
   const timeline = ex.timeline
     ?.filter((e) => e.direction === 'sent' || e.offset < keepBytes)
-    .map((e) => (e.direction === 'received' && e.offset + e.length > keepBytes ? { ...e, length: keepBytes - e.offset } : e));
+    .map((e) =>
+      e.direction === 'received' && e.offset + e.length > keepBytes ? { ...e, length: keepBytes - e.offset } : e,
+    );
   return {
     ...ex,
     received,

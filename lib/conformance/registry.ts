@@ -68,7 +68,9 @@ export function parseRfc(value: string): RfcSection[] {
     const m = RFC_PIECE_RE.exec(piece);
     const section = m?.[2] ?? m?.[3];
     if (!m?.[1] || section === undefined) {
-      throw new RangeError(`"rfc" must be sections such as "RFC 9112 §6.1" or "RFC 9112 Appendix C.2.2", separated by "; ": ${JSON.stringify(piece)} in ${JSON.stringify(value)} is not one`);
+      throw new RangeError(
+        `"rfc" must be sections such as "RFC 9112 §6.1" or "RFC 9112 Appendix C.2.2", separated by "; ": ${JSON.stringify(piece)} in ${JSON.stringify(value)} is not one`,
+      );
     }
     return { rfc: Number(m[1]), section };
   });
@@ -89,7 +91,10 @@ function requestProblems(request: unknown): string[] {
     if (typeof part.data === 'string') {
       // Strings go on the wire as latin1: a char above \xff would silently become another byte.
       const bad = [...part.data].find((ch) => ch.charCodeAt(0) > 0xff);
-      if (bad !== undefined) problems.push(`request part ${i} has ${JSON.stringify(bad)}, which is not one byte: write bytes as \\x00-\\xff or pass a Uint8Array`);
+      if (bad !== undefined)
+        problems.push(
+          `request part ${i} has ${JSON.stringify(bad)}, which is not one byte: write bytes as \\x00-\\xff or pass a Uint8Array`,
+        );
     } else if (!(part.data instanceof Uint8Array)) {
       problems.push(`request part ${i} "data" must be a string or a Uint8Array`);
     }
@@ -108,8 +113,18 @@ function acceptProblems(accept: unknown): string[] {
       problems.push(`accept[${i}] must be an outcome object`);
     } else if (o.kind === 'status') {
       const { min, max } = o;
-      if (typeof min !== 'number' || typeof max !== 'number' || !Number.isInteger(min) || !Number.isInteger(max) || min < 100 || max > 599 || min > max) {
-        problems.push(`accept[${i}] status range must be whole numbers with 100 <= min <= max <= 599, got ${JSON.stringify(o)}`);
+      if (
+        typeof min !== 'number' ||
+        typeof max !== 'number' ||
+        !Number.isInteger(min) ||
+        !Number.isInteger(max) ||
+        min < 100 ||
+        max > 599 ||
+        min > max
+      ) {
+        problems.push(
+          `accept[${i}] status range must be whole numbers with 100 <= min <= max <= 599, got ${JSON.stringify(o)}`,
+        );
       }
     } else if (o.kind !== 'close' && o.kind !== 'timeout') {
       problems.push(`accept[${i}] "kind" must be status, close or timeout, got ${JSON.stringify(o.kind)}`);
@@ -133,14 +148,19 @@ function optionalProblems(c: Record<string, unknown>): string[] {
   const problems: string[] = [];
   if (c.check !== undefined && typeof c.check !== 'function') problems.push('"check" must be a function');
   if (c.thenAlive !== undefined && typeof c.thenAlive !== 'boolean') problems.push('"thenAlive" must be true or false');
-  if (c.timeoutMs !== undefined && (typeof c.timeoutMs !== 'number' || !(c.timeoutMs > 0))) problems.push('"timeoutMs" must be a positive number of ms');
+  if (c.timeoutMs !== undefined && (typeof c.timeoutMs !== 'number' || !(c.timeoutMs > 0)))
+    problems.push('"timeoutMs" must be a positive number of ms');
   if (c.needs !== undefined && !Array.isArray(c.needs)) problems.push('"needs" must be a list of capabilities');
   if (Array.isArray(c.needs)) {
     for (const cap of c.needs) {
-      if (!(CAPABILITIES as readonly unknown[]).includes(cap)) problems.push(`"needs" has ${JSON.stringify(cap)}, not one of ${CAPABILITIES.join(', ')}`);
+      if (!(CAPABILITIES as readonly unknown[]).includes(cap))
+        problems.push(`"needs" has ${JSON.stringify(cap)}, not one of ${CAPABILITIES.join(', ')}`);
     }
   }
-  if (c.methods !== undefined && (!Array.isArray(c.methods) || c.methods.some((m) => typeof m !== 'string' || m === ''))) {
+  if (
+    c.methods !== undefined &&
+    (!Array.isArray(c.methods) || c.methods.some((m) => typeof m !== 'string' || m === ''))
+  ) {
     problems.push('"methods" must be a list of method names');
   }
   if (c.notes !== undefined && typeof c.notes !== 'string') problems.push('"notes" must be a string');
@@ -151,10 +171,12 @@ function optionalProblems(c: Record<string, unknown>): string[] {
 function caseProblems(c: unknown): string[] {
   if (!isRecord(c)) return ['is not an object'];
   const problems: string[] = [];
-  if (typeof c.id !== 'string' || !KEBAB_RE.test(c.id)) problems.push(`"id" must be kebab-case (a-z, 0-9, single hyphens), got ${JSON.stringify(c.id)}`);
+  if (typeof c.id !== 'string' || !KEBAB_RE.test(c.id))
+    problems.push(`"id" must be kebab-case (a-z, 0-9, single hyphens), got ${JSON.stringify(c.id)}`);
   if (typeof c.name !== 'string' || c.name.trim() === '') problems.push('"name" must be a non-empty string');
   problems.push(...rfcProblems(c.rfc));
-  if (!(LEVELS as readonly unknown[]).includes(c.level)) problems.push(`"level" must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(c.level)}`);
+  if (!(LEVELS as readonly unknown[]).includes(c.level))
+    problems.push(`"level" must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(c.level)}`);
   problems.push(...requestProblems(c.request), ...acceptProblems(c.accept), ...optionalProblems(c));
   return problems;
 }
@@ -221,16 +243,26 @@ async function importCases(path: string, file: string): Promise<unknown[] | stri
 }
 
 /** The problems of a file's cases that only the file can tell: its group's name, and cases naming a group. */
-function fileProblems(file: string, group: CaseGroup | null, cases: readonly unknown[], groupFiles: Map<CaseGroup, string>): string[] {
+function fileProblems(
+  file: string,
+  group: CaseGroup | null,
+  cases: readonly unknown[],
+  groupFiles: Map<CaseGroup, string>,
+): string[] {
   if (group === null) {
-    return [`${file}: a case file is named after its group, kebab-case, optionally after a two-digit order prefix ("framing.ts", "03-framing.ts")`];
+    return [
+      `${file}: a case file is named after its group, kebab-case, optionally after a two-digit order prefix ("framing.ts", "03-framing.ts")`,
+    ];
   }
   const problems: string[] = [];
   const earlier = groupFiles.get(group);
   if (earlier !== undefined) problems.push(`${file}: the group ${group} is already the group of ${earlier}`);
   groupFiles.set(group, file);
   cases.forEach((c, i) => {
-    if (isRecord(c) && 'group' in c) problems.push(`case ${caseLabel(c, i)} in ${file}: "group" is not written in a case: the file gives it (${group})`);
+    if (isRecord(c) && 'group' in c)
+      problems.push(
+        `case ${caseLabel(c, i)} in ${file}: "group" is not written in a case: the file gives it (${group})`,
+      );
   });
   return problems;
 }
@@ -322,7 +354,9 @@ export function selectCases<T extends { case: ConformanceCase }>(all: readonly T
   for (const id of ids) {
     if (!known.has(id)) {
       const near = [...known].filter((k) => k.includes(id) || id.includes(k) || sharedPrefix(k, id) >= 6).slice(0, 5);
-      throw new Error(`no case with id ${JSON.stringify(id)}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`);
+      throw new Error(
+        `no case with id ${JSON.stringify(id)}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`,
+      );
     }
   }
   const loadedGroups = caseGroups(all);

@@ -100,14 +100,25 @@ export function contentLength(values: readonly string[]): number | null {
 }
 
 type HeadResult =
-  | { kind: 'head'; version: string; status: number; reason: string; headers: Array<[string, string]>; bodyStart: number }
+  | {
+      kind: 'head';
+      version: string;
+      status: number;
+      reason: string;
+      headers: Array<[string, string]>;
+      bodyStart: number;
+    }
   | { kind: 'partial'; why: string }
   | { kind: 'garbage'; why: string }
   | { kind: 'too-large'; why: string };
 
 function parseHead(text: string, start: number): HeadResult {
   const head = parseHeadUnbounded(text, start);
-  if (head.kind === 'head' ? head.bodyStart - start > MAX_HEAD_BYTES : head.kind === 'partial' && text.length - start > MAX_HEAD_BYTES) {
+  if (
+    head.kind === 'head'
+      ? head.bodyStart - start > MAX_HEAD_BYTES
+      : head.kind === 'partial' && text.length - start > MAX_HEAD_BYTES
+  ) {
     return { kind: 'too-large', why: HEAD_TOO_LARGE };
   }
   return head;
@@ -200,7 +211,8 @@ function chunkedBody(bytes: Uint8Array, text: string, start: number): BodyResult
     parts.push(bytes.subarray(dataStart, dataEnd));
     if (text.startsWith('\r\n', dataEnd)) pos = dataEnd + 2;
     else if (text.startsWith('\n', dataEnd)) pos = dataEnd + 1;
-    else if (dataEnd === text.length || (dataEnd + 1 === text.length && text[dataEnd] === '\r')) return done(true, text.length);
+    else if (dataEnd === text.length || (dataEnd + 1 === text.length && text[dataEnd] === '\r'))
+      return done(true, text.length);
     else return done(true, dataEnd, dataEnd);
   }
 }
@@ -255,7 +267,12 @@ export function parseResponses(bytes: Uint8Array, opts: ParseOptions = {}): Pars
       } else {
         // Read until the server closes: the rule for a final coding other than chunked, for
         // an invalid Content-Length, and for a response with neither field.
-        body = { body: bytes.subarray(head.bodyStart), end: bytes.length, framing: 'close', incomplete: !opts.ended || Boolean(opts.truncated) };
+        body = {
+          body: bytes.subarray(head.bodyStart),
+          end: bytes.length,
+          framing: 'close',
+          incomplete: !opts.ended || Boolean(opts.truncated),
+        };
       }
     }
     const response: ParsedResponse = {

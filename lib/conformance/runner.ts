@@ -13,7 +13,14 @@
 import type { Verdict } from './types.ts';
 
 export { DEFAULT_CASE_TIMEOUT_MS, runCase, type CaseTarget } from './runner/case.ts';
-export { describeAccepted, describeEnd, describeObserved, observedOutcome, outcomeMatches, type Observed } from './runner/outcomes.ts';
+export {
+  describeAccepted,
+  describeEnd,
+  describeObserved,
+  observedOutcome,
+  outcomeMatches,
+  type Observed,
+} from './runner/outcomes.ts';
 export { requestMethods } from './runner/request-methods.ts';
 export { ALIVE_DEADLINE_MS, ALIVE_TIMEOUT_MS, probeAnswering, unanswered } from './runner/probes.ts';
 export { killerReason, tellingLine, type ServerExit, type ServerWatch } from './runner/exits.ts';

@@ -41,7 +41,8 @@ export function serverNotes(server: CheckServerRecord): string[] {
     const restarted = deaths.filter((d) => d.restarted).length;
     const killers = [...new Set(deaths.map((d) => d.caseId).filter((id): id is string => id !== undefined))];
     const exits = [...new Set(deaths.map((d) => d.exit))].join(', ');
-    const by = killers.length > 0 ? ` during ${killers.join(', ')}` : ' (no case in flight made it exit when run alone)';
+    const by =
+      killers.length > 0 ? ` during ${killers.join(', ')}` : ' (no case in flight made it exit when run alone)';
     notes.push(`exited ${times(deaths.length)} (${exits})${by}; restarted ${times(restarted)}`);
   }
   if (server.stoppedAnswering) notes.push(server.stoppedAnswering);
@@ -59,7 +60,9 @@ export function serverSummary(run: CheckRun, server: CheckServerRecord): string 
   const counts = [countsLine(countVerdicts(results)), ...serverNotes(server)].join('; ');
   if (!server.error) return `${server.name}: ${counts}`;
   const firstLine = server.error.split('\n')[0] ?? server.error;
-  return results.length > 0 ? `${server.name}: ${counts}; FAILED: ${firstLine}` : `${server.name}: FAILED: ${firstLine}`;
+  return results.length > 0
+    ? `${server.name}: ${counts}; FAILED: ${firstLine}`
+    : `${server.name}: FAILED: ${firstLine}`;
 }
 
 /**
@@ -91,7 +94,8 @@ export function resultDetail(run: CheckRun, result: CaseResult): ResultDetail {
   const info = caseById(run, result.caseId);
   const server = run.servers.find((s) => s.name === result.server);
   const parts: string[] = [];
-  if (result.exchange) parts.push(renderWireLog(result.exchange, info?.timeoutMs === undefined ? {} : { timeoutMs: info.timeoutMs }));
+  if (result.exchange)
+    parts.push(renderWireLog(result.exchange, info?.timeoutMs === undefined ? {} : { timeoutMs: info.timeoutMs }));
   else parts.push('(no exchange)');
   if (result.aliveExchange && result.verdict !== 'pass') {
     parts.push(`liveness probe on a fresh connection:\n${renderWireLog(result.aliveExchange)}`);

@@ -42,7 +42,7 @@ export type Outcome =
 /** Features a server may not offer; a case needing one is skipped for servers without it. */
 export type Capability =
   /** POST /echo answers the request body. */
-  | 'echo';
+  'echo';
 
 /** A response as the raw client parsed it from the bytes received. */
 export interface ParsedResponse {

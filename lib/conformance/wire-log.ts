@@ -102,14 +102,17 @@ function blocks(ex: Exchange): Block[] {
       ? ex.timeline
       : [
           ...(ex.sent.length ? [{ atMs: 0, direction: 'sent' as const, offset: 0, length: ex.sent.length }] : []),
-          ...(ex.received.length ? [{ atMs: 0, direction: 'received' as const, offset: 0, length: ex.received.length }] : []),
+          ...(ex.received.length
+            ? [{ atMs: 0, direction: 'received' as const, offset: 0, length: ex.received.length }]
+            : []),
         ];
   // Reads are merged as ranges first and cut out once: concatenating read by read would copy
   // a flood of small reads over and over.
   const ranges: Array<{ atMs: number; direction: 'sent' | 'received'; parts: Array<[number, number]> }> = [];
   for (const ev of events) {
     const last = ranges[ranges.length - 1];
-    if (last && ev.direction === 'received' && last.direction === 'received') last.parts.push([ev.offset, ev.offset + ev.length]);
+    if (last && ev.direction === 'received' && last.direction === 'received')
+      last.parts.push([ev.offset, ev.offset + ev.length]);
     else ranges.push({ atMs: ev.atMs, direction: ev.direction, parts: [[ev.offset, ev.offset + ev.length]] });
   }
   return ranges.map((r) => {
@@ -123,16 +126,22 @@ function blocks(ex: Exchange): Block[] {
 }
 
 function responseList(responses: readonly ParsedResponse[]): string {
-  return responses.map((r) => `${statusText(r)}${r.truncated ? ' (longer than the client keeps)' : r.incomplete ? ' (cut short)' : ''}`).join(', ');
+  return responses
+    .map(
+      (r) => `${statusText(r)}${r.truncated ? ' (longer than the client keeps)' : r.incomplete ? ' (cut short)' : ''}`,
+    )
+    .join(', ');
 }
 
 /** How the exchange ended, as the last line of a wire log. */
 function endLine(ex: Exchange, timeoutMs: number | undefined): string {
   if (ex.harnessError) return `harness error: ${ex.harnessError}`;
   if (ex.connectFailure) return `no connection: ${ex.connectFailure}`;
-  if (ex.closedBy === 'client-limit') return `the client stopped reading: ${ex.limit?.message ?? 'a limit was reached'}`;
+  if (ex.closedBy === 'client-limit')
+    return `the client stopped reading: ${ex.limit?.message ?? 'a limit was reached'}`;
   const when = ex.closeAfterMs === null ? '' : ` after ${Math.round(ex.closeAfterMs)} ms`;
-  if (ex.closedBy === 'server') return ex.reset ? `the connection was reset${when} (RST)` : `the server closed the connection${when} (FIN)`;
+  if (ex.closedBy === 'server')
+    return ex.reset ? `the connection was reset${when} (RST)` : `the server closed the connection${when} (FIN)`;
   if (ex.closedBy === 'client-timeout') {
     return `the client gave up after ${timeoutMs === undefined ? 'its time limit' : `${timeoutMs} ms`} of silence; the server had not closed the connection`;
   }
@@ -162,15 +171,22 @@ export function renderWireLog(ex: Exchange, opts: WireLogOptions = {}): string {
   }
   if (ex.truncated) {
     const { keptBytes, receivedBytes } = ex.truncated;
-    lines.push(`... ${plural(receivedBytes - keptBytes, 'more byte')} received and counted, not kept: the client keeps the first ${keptBytes} (${receivedBytes} in all)`);
+    lines.push(
+      `... ${plural(receivedBytes - keptBytes, 'more byte')} received and counted, not kept: the client keeps the first ${keptBytes} (${receivedBytes} in all)`,
+    );
   }
-  if (ex.unsent) lines.push(`${plural(ex.unsent, 'byte')} of the request not sent: the server had closed the connection`);
+  if (ex.unsent)
+    lines.push(`${plural(ex.unsent, 'byte')} of the request not sent: the server had closed the connection`);
   lines.push(endLine(ex, opts.timeoutMs));
   if (ex.limit && ex.closedBy !== 'client-limit') lines.push(`limit: ${ex.limit.message}`);
   if (!ex.harnessError && !ex.connectFailure) {
-    const summary = [`${plural(ex.responses.length, 'response')}${ex.responses.length ? ` (${responseList(ex.responses)})` : ''}`];
-    if (ex.interim.length) summary.push(`${plural(ex.interim.length, 'interim response')} (${responseList(ex.interim)})`);
-    if (ex.trailingGarbage) summary.push(`${plural(ex.trailingGarbage, 'byte')} after them that do not parse as a response`);
+    const summary = [
+      `${plural(ex.responses.length, 'response')}${ex.responses.length ? ` (${responseList(ex.responses)})` : ''}`,
+    ];
+    if (ex.interim.length)
+      summary.push(`${plural(ex.interim.length, 'interim response')} (${responseList(ex.interim)})`);
+    if (ex.trailingGarbage)
+      summary.push(`${plural(ex.trailingGarbage, 'byte')} after them that do not parse as a response`);
     lines.push(summary.join('; '));
   }
   return lines.join('\n');

@@ -40,7 +40,12 @@ export function removeImagesArgs(refs: readonly string[]): string[] {
 }
 
 /** One line for a failed docker command: its stderr's last line, or how it failed to run. */
-export function failureLine(command: string, args: readonly string[], err: { code?: unknown; signal?: unknown; message?: string }, stderr: string): string {
+export function failureLine(
+  command: string,
+  args: readonly string[],
+  err: { code?: unknown; signal?: unknown; message?: string },
+  stderr: string,
+): string {
   const what = `${command} ${args.slice(0, 2).join(' ')}`;
   if (err.code === 'ENOENT') return `${what}: no "${command}" command on PATH`;
   if (err.signal === 'SIGTERM') return `${what}: no answer within the time allowed`;
@@ -52,10 +57,15 @@ export function failureLine(command: string, args: readonly string[], err: { cod
 export function docker(args: readonly string[], opts: DockerOptions = {}): Promise<DockerResult> {
   const command = opts.command ?? DOCKER;
   return new Promise((done) => {
-    execFile(command, args, { timeout: opts.timeoutMs ?? DOCKER_TIMEOUT_MS, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (!err) done({ ok: true, stdout, error: null });
-      else done({ ok: false, stdout, error: failureLine(command, args, err, String(stderr)) });
-    });
+    execFile(
+      command,
+      args,
+      { timeout: opts.timeoutMs ?? DOCKER_TIMEOUT_MS, maxBuffer: 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (!err) done({ ok: true, stdout, error: null });
+        else done({ ok: false, stdout, error: failureLine(command, args, err, String(stderr)) });
+      },
+    );
   });
 }
 
@@ -63,7 +73,11 @@ export function docker(args: readonly string[], opts: DockerOptions = {}): Promi
 export function dockerSync(args: readonly string[], opts: DockerOptions = {}): DockerResult {
   const command = opts.command ?? DOCKER;
   try {
-    const stdout = execFileSync(command, args, { timeout: opts.timeoutMs ?? DOCKER_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    const stdout = execFileSync(command, args, {
+      timeout: opts.timeoutMs ?? DOCKER_TIMEOUT_MS,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
     return { ok: true, stdout, error: null };
   } catch (err) {
     // With encoding 'utf8' the error's stderr is the captured text.

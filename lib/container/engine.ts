@@ -14,8 +14,8 @@ import { getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcont
 
 /** One line telling how to get a container engine here. */
 export const CONTAINER_HINT =
-  'start one with scripts/docker-up.sh (installs Debian\'s docker.io if needed, then runs dockerd with host networking only); ' +
-  'where no registry is reachable, scripts/docker-base-images.sh builds the base images from this machine\'s node and python3';
+  "start one with scripts/docker-up.sh (installs Debian's docker.io if needed, then runs dockerd with host networking only); " +
+  "where no registry is reachable, scripts/docker-base-images.sh builds the base images from this machine's node and python3";
 
 /** A container engine that could not be reached. */
 export class ContainerEngineError extends Error {

@@ -71,7 +71,11 @@ export function buildPaths(spec: ServerSpec, c: ContainerManifest): { context: s
   const dockerfileAbs = resolve(spec.cwd, c.dockerfile);
   const dockerfile = relative(context, dockerfileAbs);
   if (dockerfile.startsWith('..') || isAbsolute(dockerfile)) {
-    throw new ContainerBuildError(spec.name, `the Dockerfile ${dockerfileAbs} is outside the build context ${context}`, '');
+    throw new ContainerBuildError(
+      spec.name,
+      `the Dockerfile ${dockerfileAbs} is outside the build context ${context}`,
+      '',
+    );
   }
   return { context, dockerfile };
 }
@@ -102,11 +106,15 @@ export async function buildServerImage(spec: ServerSpec, name: string = newImage
   const t0 = performance.now();
   try {
     // deleteOnExit: false, because Ryuk is off here; the image is removed when the server stops.
-    await GenericContainer.fromDockerfile(context, dockerfile).withBuildArgs(buildArgs).build(name, { deleteOnExit: false });
+    await GenericContainer.fromDockerfile(context, dockerfile)
+      .withBuildArgs(buildArgs)
+      .build(name, { deleteOnExit: false });
   } catch (err) {
     // testcontainers keeps the build log to itself and says only that the image is missing: build
     // once more, through the same engine and context, to read the log (cached steps are instant).
-    const log = await buildLog(client, context, dockerfile, buildArgs, name).catch((e: unknown) => [`(the build log could not be read: ${(e as Error).message})`]);
+    const log = await buildLog(client, context, dockerfile, buildArgs, name).catch((e: unknown) => [
+      `(the build log could not be read: ${(e as Error).message})`,
+    ]);
     await removeImage(name);
     const last = log.filter((l) => l.trim() !== '');
     const error = [...last].reverse().find((l) => l.startsWith('ERROR: '));
@@ -137,10 +145,16 @@ async function buildLog(
   buildargs: Record<string, string>,
   tag: string,
 ): Promise<string[]> {
-  const imageClient = client.image as unknown as { createTarPackOptions(context: string, dockerfile: string): Promise<object> };
+  const imageClient = client.image as unknown as {
+    createTarPackOptions(context: string, dockerfile: string): Promise<object>;
+  };
   const tar = require('tar-fs') as TarPack;
   const packOptions = await imageClient.createTarPackOptions(context, dockerfile);
-  const stream = await client.container.dockerode.buildImage(tar.pack(context, packOptions), { t: tag, dockerfile, buildargs });
+  const stream = await client.container.dockerode.buildImage(tar.pack(context, packOptions), {
+    t: tag,
+    dockerfile,
+    buildargs,
+  });
   const lines: string[] = [];
   await new Promise<void>((done, fail) => {
     let rest = '';

@@ -63,7 +63,11 @@ export async function launchContainer(spec: ServerSpec, opts: ContainerLaunchOpt
       return await launchContainerOnce(spec, opts);
     } catch (err) {
       // The port was free when asked for, but another process may have taken it since.
-      const retry = err instanceof LaunchError && opts.port === undefined && attempt < 3 && ADDR_IN_USE.test(err.stderrTail + err.stdoutTail);
+      const retry =
+        err instanceof LaunchError &&
+        opts.port === undefined &&
+        attempt < 3 &&
+        ADDR_IN_USE.test(err.stderrTail + err.stdoutTail);
       if (!retry) throw err;
     }
   }
@@ -74,7 +78,12 @@ async function launchContainerOnce(spec: ServerSpec, opts: ContainerLaunchOption
   const host = opts.host ?? '127.0.0.1';
   // What a crashed earlier run left (a running container holds a port and CPU) is removed first.
   await sweepLeftoversOnce();
-  const guard = guardContainer({ name: spec.name, launchId: randomBytes(8).toString('hex'), image: newImageName(spec), host });
+  const guard = guardContainer({
+    name: spec.name,
+    launchId: randomBytes(8).toString('hex'),
+    image: newImageName(spec),
+    host,
+  });
   // Tracked from now on, so that the exit hook (which releases the guards) is installed too.
   trackImage(guard.entry.image);
   try {
@@ -118,7 +127,12 @@ interface ContainerStart {
   readyTimeoutMs: number;
 }
 
-async function startGuarded(spec: ServerSpec, c: ContainerManifest, opts: ContainerLaunchOptions, guard: ContainerGuard): Promise<RunningServer> {
+async function startGuarded(
+  spec: ServerSpec,
+  c: ContainerManifest,
+  opts: ContainerLaunchOptions,
+  guard: ContainerGuard,
+): Promise<RunningServer> {
   const host = guard.entry.host;
   const readyTimeoutMs = opts.readyTimeoutMs ?? spec.readyTimeoutMs ?? 15_000;
   const client = await containerClient();
@@ -144,12 +158,34 @@ async function startGuarded(spec: ServerSpec, c: ContainerManifest, opts: Contai
     () => exit.settle({ code: null, signal: null }),
   );
   const stopper = new ContainerStopper(started, exit, logs.ended, guard, id, opts.graceMs ?? 5_000);
-  const runtime: RuntimeInfo = { kind: 'container', image: image.name, baseImage: image.baseImage, cpus, memoryMb, buildS: image.buildS, engine: engineDescription(client), containerId: id };
-  const server = runningServer(spec, host, port, { pid, command, runtime, exit, output: logs.output, stop: stopper.stop });
+  const runtime: RuntimeInfo = {
+    kind: 'container',
+    image: image.name,
+    baseImage: image.baseImage,
+    cpus,
+    memoryMb,
+    buildS: image.buildS,
+    engine: engineDescription(client),
+    containerId: id,
+  };
+  const server = runningServer(spec, host, port, {
+    pid,
+    command,
+    runtime,
+    exit,
+    output: logs.output,
+    stop: stopper.stop,
+  });
 
-  const description: StartDescription = { subject: 'container ', ran: `image ${image.name}, command: ${command}`, readyTimeoutMs, pgid: null };
+  const description: StartDescription = {
+    subject: 'container ',
+    ran: `image ${image.name}, command: ${command}`,
+    readyTimeoutMs,
+    pgid: null,
+  };
   const ready = await waitUntilReady(server, spec.readyPath ?? '/', readyTimeoutMs);
-  if (ready !== 'ready') throw await notReadyError(server, ready, description, () => Promise.race([logs.ended, sleep(500)]));
+  if (ready !== 'ready')
+    throw await notReadyError(server, ready, description, () => Promise.race([logs.ended, sleep(500)]));
   // With the host's network, any program of the host could be what answers on the port: the
   // socket must be held by the container's main process (its host pid) or one of its descendants.
   const owner = checkPortOwnership(host, port, () => containerProcesses(pid), [pid]);
@@ -159,7 +195,11 @@ async function startGuarded(spec: ServerSpec, c: ContainerManifest, opts: Contai
 }
 
 /** The container of a start: host network, the root mounted read-only, its name, labels and limits. */
-function containerDefinition(start: ContainerStart, c: ContainerManifest, opts: ContainerLaunchOptions): GenericContainer {
+function containerDefinition(
+  start: ContainerStart,
+  c: ContainerManifest,
+  opts: ContainerLaunchOptions,
+): GenericContainer {
   const { spec, port, cpus, memoryMb } = start;
   const { launchId, containerName } = start.guard.entry;
   const container = new GenericContainer(start.image.name)
@@ -182,7 +222,11 @@ function containerDefinition(start: ContainerStart, c: ContainerManifest, opts: 
  * image, a limit the engine refuses) is found by its label and removed, its log read first for
  * the LaunchError; launchContainerOnce removes the image.
  */
-async function startContainer(client: ContainerRuntimeClient, container: GenericContainer, start: ContainerStart): Promise<StartedTestContainer> {
+async function startContainer(
+  client: ContainerRuntimeClient,
+  container: GenericContainer,
+  start: ContainerStart,
+): Promise<StartedTestContainer> {
   try {
     return await container.start();
   } catch (err) {
@@ -200,7 +244,10 @@ async function startContainer(client: ContainerRuntimeClient, container: Generic
 }
 
 /** A running container's output, followed into the kept tails until the container ends. */
-async function followLogs(client: ContainerRuntimeClient, handle: ContainerHandle): Promise<{ output: CapturedOutput; ended: Promise<void> }> {
+async function followLogs(
+  client: ContainerRuntimeClient,
+  handle: ContainerHandle,
+): Promise<{ output: CapturedOutput; ended: Promise<void> }> {
   const output = new CapturedOutput();
   const logStream = await handle.logs({ follow: true, stdout: true, stderr: true });
   const outSink = new PassThrough();
@@ -254,11 +301,13 @@ export function containerProcesses(mainPid: number): number[] {
 }
 
 /** The whole log of a container that is not running (stdout and stderr interleaved). */
-async function containerLogs(handle: { logs(o: { stdout: boolean; stderr: boolean; follow: false }): Promise<Buffer> }): Promise<string> {
+async function containerLogs(handle: {
+  logs(o: { stdout: boolean; stderr: boolean; follow: false }): Promise<Buffer>;
+}): Promise<string> {
   const raw = await handle.logs({ stdout: true, stderr: true, follow: false });
   // Multiplexed frames: an 8-byte header (stream, 0, 0, 0, size as big-endian uint32) per chunk.
   const parts: Buffer[] = [];
-  for (let i = 0; i + 8 <= raw.length; ) {
+  for (let i = 0; i + 8 <= raw.length;) {
     const size = raw.readUInt32BE(i + 4);
     parts.push(raw.subarray(i + 8, i + 8 + size));
     i += 8 + size;

@@ -30,7 +30,15 @@ export interface ContainerTraces {
 
 /** The argv that lists the containers of one start, as "<id> <state>" lines. */
 export function listArgs(entry: Pick<ContainerEntry, 'launchId'>): string[] {
-  return ['ps', '--all', '--no-trunc', '--filter', `label=gauntlet.launch=${entry.launchId}`, '--format', '{{.ID}} {{.State}}'];
+  return [
+    'ps',
+    '--all',
+    '--no-trunc',
+    '--filter',
+    `label=gauntlet.launch=${entry.launchId}`,
+    '--format',
+    '{{.ID}} {{.State}}',
+  ];
 }
 
 /** The argv that prints the image's id, or nothing when it is gone. */
@@ -48,7 +56,10 @@ export function parseContainerList(stdout: string): FoundContainer[] {
 }
 
 /** Asks the engine what is left of a start; the error when it cannot tell (no engine, no docker command). */
-export async function containerTraces(entry: ContainerEntry, opts: DockerOptions = {}): Promise<ContainerTraces | { error: string }> {
+export async function containerTraces(
+  entry: ContainerEntry,
+  opts: DockerOptions = {},
+): Promise<ContainerTraces | { error: string }> {
   const ps = await docker(listArgs(entry), opts);
   if (!ps.ok) return { error: ps.error! };
   const img = await docker(imageArgs(entry), opts);
@@ -80,9 +91,14 @@ export function uncheckedLine(entry: ContainerEntry, error: string): string {
 }
 
 /** Removes the containers, then the image; true when both commands succeeded (or had nothing to do). */
-export async function removeTraces(entry: ContainerEntry, traces: ContainerTraces, opts: DockerOptions = {}): Promise<boolean> {
+export async function removeTraces(
+  entry: ContainerEntry,
+  traces: ContainerTraces,
+  opts: DockerOptions = {},
+): Promise<boolean> {
   let ok = true;
-  if (traces.containers.length > 0) ok = (await docker(removeContainersArgs(traces.containers.map((c) => c.id)), opts)).ok;
+  if (traces.containers.length > 0)
+    ok = (await docker(removeContainersArgs(traces.containers.map((c) => c.id)), opts)).ok;
   if (traces.image) ok = (await docker(removeImagesArgs([entry.image]), opts)).ok && ok;
   return ok;
 }

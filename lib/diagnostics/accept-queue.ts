@@ -45,7 +45,7 @@ export function diagnoseAcceptQueue(server: ServerRecord, cells: readonly CellRe
   });
   evidence.push(
     `The kernel's accept-queue counters (TcpExt in /proc/net/netstat) rose during ${plural(hit.length, 'cell')}: ${joinList(firstOf(perCell))}. ` +
-      'They are system-wide: a drop at another program\'s listening socket during those cells would be counted too.',
+      "They are system-wide: a drop at another program's listening socket during those cells would be counted too.",
   );
 
   const maxC = Math.max(...hit.map((x) => x.c.concurrency));
@@ -65,9 +65,7 @@ export function diagnoseAcceptQueue(server: ServerRecord, cells: readonly CellRe
   }
   const stalled = buckets.reduce((n, v) => n + (v ?? 0), 0);
   if (stalled > 0) {
-    const spread = buckets
-      .map((n, i) => ((n ?? 0) > 0 ? `${n} took ${i + 1}.x s` : ''))
-      .filter(Boolean);
+    const spread = buckets.map((n, i) => ((n ?? 0) > 0 ? `${n} took ${i + 1}.x s` : '')).filter(Boolean);
     const medians = hit.map(({ c }) => formatMs(c.result.latencyUs.p50 / 1000));
     evidence.push(
       `${stalled} of ${timed} requests in those cells took 1 s or more (${joinList(firstOf(spread, 8))}), ` +
@@ -76,12 +74,18 @@ export function diagnoseAcceptQueue(server: ServerRecord, cells: readonly CellRe
     );
   }
   const synRetrans = hit.reduce((n, { c }) => n + (c.signals!.kernel!.synRetrans ?? 0), 0);
-  if (synRetrans > 0) evidence.push(`Connecting sockets retransmitted ${plural(synRetrans, 'SYN')} during those cells (TcpExt TCPSynRetrans).`);
+  if (synRetrans > 0)
+    evidence.push(
+      `Connecting sockets retransmitted ${plural(synRetrans, 'SYN')} during those cells (TcpExt TCPSynRetrans).`,
+    );
   const connect = hit.reduce((n, { c }) => n + c.signals!.failures.connect, 0);
   const timeouts = hit.reduce((n, { c }) => n + c.signals!.failures.timeout, 0);
   if (connect + timeouts > 0) {
     evidence.push(
-      `${[connect ? `${plural(connect, 'request')} could not connect` : '', timeouts ? `${plural(timeouts, 'request')} timed out` : '']
+      `${[
+        connect ? `${plural(connect, 'request')} could not connect` : '',
+        timeouts ? `${plural(timeouts, 'request')} timed out` : '',
+      ]
         .filter(Boolean)
         .join(' and ')}: retransmitted SYNs were dropped again.`,
     );

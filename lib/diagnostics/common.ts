@@ -104,7 +104,9 @@ export function describeWaiting(cells: readonly CellRecord[]): string {
   if (!server) return "The server's CPU use could not be read here (no /proc).";
   const wait = server.runDelayUs === null ? '' : ` and waited ${formatMs(server.runDelayUs / 1000)} for a CPU`;
   const client = clientDemand(cells);
-  const clientText = client ? `; the load client wanted ${percent(client.share)} of one core, so it did not set the pace either` : '';
+  const clientText = client
+    ? `; the load client wanted ${percent(client.share)} of one core, so it did not set the pace either`
+    : '';
   return (
     `The server used ${formatMs(server.cpuUs / 1000)} of CPU time in ${formatSeconds(server.wallUs / 1e6)} ` +
     `(${percent(server.cpuUs / Math.max(1, server.wallUs))} of one core)${wait}: it was waiting, not working${clientText}.`

@@ -19,7 +19,16 @@
  * ACKs to the timer, but an idle server behind an idle client cannot.
  */
 import type { CellRecord, Finding } from '../types.ts';
-import { describeWaiting, findingCell, firstOf, formatMs, joinList, serverDemand, serverWaited, where } from './common.ts';
+import {
+  describeWaiting,
+  findingCell,
+  firstOf,
+  formatMs,
+  joinList,
+  serverDemand,
+  serverWaited,
+  where,
+} from './common.ts';
 import { DELACK_200_MS, DELACK_40_MS } from './signals.ts';
 import type { FindingKind } from './finding-kind.ts';
 
@@ -41,7 +50,8 @@ interface Hit {
 function cellHit(c: CellRecord): Hit | null {
   const s = c.signals;
   if (!s || s.timed === 0) return null;
-  const pick = s.near40ms >= s.near200ms ? ({ window: 40, n: s.near40ms } as const) : ({ window: 200, n: s.near200ms } as const);
+  const pick =
+    s.near40ms >= s.near200ms ? ({ window: 40, n: s.near40ms } as const) : ({ window: 200, n: s.near200ms } as const);
   if (pick.n < MIN_CLUSTER || pick.n < CLUSTER_SHARE * s.timed) return null;
   if (s.kernel && s.kernel.delayedAcks < DELACK_PER_STALL * pick.n) return null;
   return { c, window: pick.window, inWindow: pick.n };
@@ -60,7 +70,8 @@ export function diagnoseDelayedAck(server: string, cells: readonly CellRecord[])
   const evidence: string[] = [];
   const perCell = hits.map((h) => {
     const s = h.c.signals!;
-    const median = h.window === 40 && s.near40msMedianUs !== null ? `, median ${formatMs(s.near40msMedianUs / 1000)}` : '';
+    const median =
+      h.window === 40 && s.near40msMedianUs !== null ? `, median ${formatMs(s.near40msMedianUs / 1000)}` : '';
     return `${where(h.c)} (${h.c.result.mode}): ${h.inWindow} of ${s.timed}${median}`;
   });
   evidence.push(`Requests that took ${lo}-${hi} ms: ${joinList(firstOf(perCell))}.`);
@@ -73,8 +84,12 @@ export function diagnoseDelayedAck(server: string, cells: readonly CellRecord[])
     );
   }
   evidence.push(describeWaiting(hitCells));
-  const rates = hits.slice(0, 3).map((h) => `${h.c.result.requestsPerSecond.toFixed(1)} requests/s at c=${h.c.concurrency}`);
-  evidence.push(`Throughput: ${joinList(rates)}, about c / ${window} ms: each connection waits out the timer once per request.`);
+  const rates = hits
+    .slice(0, 3)
+    .map((h) => `${h.c.result.requestsPerSecond.toFixed(1)} requests/s at c=${h.c.concurrency}`);
+  evidence.push(
+    `Throughput: ${joinList(rates)}, about c / ${window} ms: each connection waits out the timer once per request.`,
+  );
 
   return {
     id: DELAYED_ACK_ID,
@@ -85,7 +100,7 @@ export function diagnoseDelayedAck(server: string, cells: readonly CellRecord[])
     evidence,
     cause:
       'The usual cause is a response written in several small writes (status line, headers, body) on a socket without ' +
-      'TCP_NODELAY: Nagle\'s algorithm holds each write after the first until the first is acknowledged, and the client, ' +
+      "TCP_NODELAY: Nagle's algorithm holds each write after the first until the first is acknowledged, and the client, " +
       `with nothing to send, delays that ACK (40 ms on Linux, 200 ms on some other systems). Set TCP_NODELAY on accepted ` +
       'sockets, or send each response in one write (build it in one buffer, or use writev/sendmsg).',
   };

@@ -67,10 +67,17 @@ export function diagnoseErrorResponses(server: string, cells: readonly CellRecor
 
   const evidence: string[] = [];
   const perCell = hit.map((c) => `${where(c)}: ${c.result.non2xx} of ${c.result.completeRequests}`);
-  evidence.push(`Non-2xx responses in ${plural(hit.length, 'cell')} of ${cells.length}: ${joinList(firstOf(perCell))}.`);
-  evidence.push(`Statuses: ${statuses.map(([c, n]) => `${statusText(c)}: ${n}`).join(', ')} (${percent(non2xx / Math.max(1, allComplete))} of all responses of the run).`);
+  evidence.push(
+    `Non-2xx responses in ${plural(hit.length, 'cell')} of ${cells.length}: ${joinList(firstOf(perCell))}.`,
+  );
+  evidence.push(
+    `Statuses: ${statuses.map(([c, n]) => `${statusText(c)}: ${n}`).join(', ')} (${percent(non2xx / Math.max(1, allComplete))} of all responses of the run).`,
+  );
   const doc = hit[0]!.result.documentLength;
-  if (doc !== null) evidence.push(`The document length ab reports (${doc} bytes) is then the error page's, and so are the transfer figures.`);
+  if (doc !== null)
+    evidence.push(
+      `The document length ab reports (${doc} bytes) is then the error page's, and so are the transfer figures.`,
+    );
   evidence.push('ab counts non-2xx responses apart, not as failed requests: the tables alone show 0 failed requests.');
 
   const cause =
@@ -80,7 +87,7 @@ export function diagnoseErrorResponses(server: string, cells: readonly CellRecor
         'path or the root, check it with one request (curl -i), and measure again.'
       : /^5/.test(topCode)
         ? 'The server answered with server errors under load (overload, a full pool, exhausted descriptors or memory). ' +
-          'Those answers are usually cheaper than real ones, so the throughput is flattered; look at the server\'s log.'
+          "Those answers are usually cheaper than real ones, so the throughput is flattered; look at the server's log."
         : `The server answered ${path} with ${statusText(topCode)} rather than the document: a redirect or a conditional ` +
           'answer is not what a benchmark of the page means to measure. Use the final URL.';
 
@@ -98,7 +105,6 @@ export function diagnoseErrorResponses(server: string, cells: readonly CellRecor
 export const errorResponsesFinding: FindingKind = {
   id: ERROR_RESPONSES_ID,
   lookedFor: 'non-2xx responses',
-  looksAt:
-    "the status codes of each cell's responses",
+  looksAt: "the status codes of each cell's responses",
   diagnose: ({ server, cells }) => diagnoseErrorResponses(server.name, cells),
 };

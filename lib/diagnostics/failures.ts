@@ -31,7 +31,15 @@ function describe(f: FailureTally): string[] {
 export function diagnoseFailures(server: string, cells: readonly CellRecord[]): Finding | null {
   const hit = cells.filter((c) => c.signals && total(c.signals.failures) > 0);
   if (hit.length === 0) return null;
-  const sum: Required<FailureTally> = { connect: 0, reset: 0, timeout: 0, truncated: 0, overrun: 0, oversized: 0, malformed: 0 };
+  const sum: Required<FailureTally> = {
+    connect: 0,
+    reset: 0,
+    timeout: 0,
+    truncated: 0,
+    overrun: 0,
+    oversized: 0,
+    malformed: 0,
+  };
   for (const c of hit) {
     const f = c.signals!.failures;
     sum.connect += f.connect;
@@ -57,14 +65,23 @@ export function diagnoseFailures(server: string, cells: readonly CellRecord[]): 
         'connection was stuck in a full accept queue.',
     );
   }
-  if (sum.connect) causes.push('A failed connect means nothing accepted it: the server stopped listening, or the machine ran out of ports or descriptors.');
-  if (sum.truncated) causes.push('A response cut short means the server closed the connection in the middle of an answer, or without one.');
+  if (sum.connect)
+    causes.push(
+      'A failed connect means nothing accepted it: the server stopped listening, or the machine ran out of ports or descriptors.',
+    );
+  if (sum.truncated)
+    causes.push(
+      'A response cut short means the server closed the connection in the middle of an answer, or without one.',
+    );
   if (sum.overrun || sum.malformed) {
     causes.push(
       'A response longer than its framing, or framed in a way that cannot be followed, means the server got Content-Length or chunked encoding wrong.',
     );
   }
-  if (sum.oversized) causes.push('A head over 8 KB without its blank line means the server never ended its header, or sent something other than HTTP.');
+  if (sum.oversized)
+    causes.push(
+      'A head over 8 KB without its blank line means the server never ended its header, or sent something other than HTTP.',
+    );
   return {
     id: FAILURES_ID,
     severity: 'error',

@@ -45,7 +45,14 @@ export const FINDING_KINDS: readonly FindingKind[] = [
  * The order the reports name what was looked for: what makes a server slow, then what makes the
  * figures measure something else, then leaks. A kind not named here follows in registry order.
  */
-const LOOKED_FOR_ORDER = [acceptQueueFinding, delayedAckFinding, serialisationFinding, errorResponsesFinding, failuresFinding, fdLeakFinding].map((kind) => kind.id);
+const LOOKED_FOR_ORDER = [
+  acceptQueueFinding,
+  delayedAckFinding,
+  serialisationFinding,
+  errorResponsesFinding,
+  failuresFinding,
+  fdLeakFinding,
+].map((kind) => kind.id);
 
 function lookedForRank(kind: FindingKind): number {
   const rank = LOOKED_FOR_ORDER.indexOf(kind.id);
@@ -53,7 +60,9 @@ function lookedForRank(kind: FindingKind): number {
 }
 
 /** What the diagnostics look for, in words, for "nothing found" messages. */
-export const LOOKED_FOR: readonly string[] = [...FINDING_KINDS].sort((a, b) => lookedForRank(a) - lookedForRank(b)).map((kind) => kind.lookedFor);
+export const LOOKED_FOR: readonly string[] = [...FINDING_KINDS]
+  .sort((a, b) => lookedForRank(a) - lookedForRank(b))
+  .map((kind) => kind.lookedFor);
 
 /** The findings of one context, worst first (registry order within a severity). */
 function diagnose(context: DiagnosisContext): Finding[] {
@@ -71,7 +80,13 @@ export function diagnoseRun(run: Pick<RunResults, 'servers' | 'cells'>): Finding
   const out: Finding[] = [];
   const names = [...new Set([...run.servers.map((s) => s.name), ...run.cells.map((c) => c.server)])];
   for (const name of names) {
-    const server = run.servers.find((s) => s.name === name) ?? { name, model: 'unknown', language: 'unknown', command: '', source: '' };
+    const server = run.servers.find((s) => s.name === name) ?? {
+      name,
+      model: 'unknown',
+      language: 'unknown',
+      command: '',
+      source: '',
+    };
     const cells = run.cells.filter((c) => c.server === name);
     if (cells.length > 0) out.push(...diagnose({ run, server, cells }));
   }

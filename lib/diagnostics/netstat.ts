@@ -58,7 +58,10 @@ export function readTcpCounters(file = NETSTAT_FILE): KernelTcpCounters | null {
 }
 
 /** after - before, counter by counter (never negative: a counter that went back is a reset). */
-export function counterDelta(before: KernelTcpCounters | null, after: KernelTcpCounters | null): KernelTcpCounters | null {
+export function counterDelta(
+  before: KernelTcpCounters | null,
+  after: KernelTcpCounters | null,
+): KernelTcpCounters | null {
   if (!before || !after) return null;
   const d = (k: keyof KernelTcpCounters): number => Math.max(0, after[k] - before[k]);
   return {
@@ -92,7 +95,10 @@ export function parseSsListen(output: string, port: number, host = '127.0.0.1'):
     if (local.slice(sep + 1) !== String(port)) continue;
     const backlog = Number(cols[2]);
     if (!Number.isFinite(backlog)) continue;
-    const addr = local.slice(0, sep).replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+    const addr = local
+      .slice(0, sep)
+      .replace(/^\[|\]$/g, '')
+      .replace(/%.*$/, '');
     if (addr === host) return backlog;
     fallback ??= backlog;
   }

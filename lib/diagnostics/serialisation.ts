@@ -75,7 +75,9 @@ export function diagnoseSerialisation(server: ServerRecord, cells: readonly Cell
   const highs = hits.flatMap((h) => h.highs);
   evidence.push(`Above the lowest concurrency: ${describeWaiting(highs).replace(/^The/, 'the')}`);
   const perRequest = highs.map((c) => c.result.timePerRequestAcrossMs).sort((a, b) => a - b)[highs.length >> 1]!;
-  evidence.push(`Each request holds the server for about ${formatMs(perRequest)} (time taken / requests) that concurrency does not overlap.`);
+  evidence.push(
+    `Each request holds the server for about ${formatMs(perRequest)} (time taken / requests) that concurrency does not overlap.`,
+  );
 
   return {
     id: SERIALISED_ID,

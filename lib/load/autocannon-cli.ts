@@ -65,10 +65,14 @@ export function autocannonCliPath(): string {
 export function autocannonCliArgs(opts: AutocannonCliOptions): string[] {
   const host = isIPv6(opts.host) ? `[${opts.host}]` : opts.host;
   const args = [
-    '-a', String(opts.requests),
-    '-c', String(opts.connections),
-    '-L', String(opts.sampleIntMs ?? 5),
-    '-t', String(opts.timeoutS ?? 30),
+    '-a',
+    String(opts.requests),
+    '-c',
+    String(opts.connections),
+    '-L',
+    String(opts.sampleIntMs ?? 5),
+    '-t',
+    String(opts.timeoutS ?? 30),
     '-j',
   ];
   if (opts.warmup ?? true) {
@@ -98,7 +102,10 @@ export async function runAutocannonCli(opts: AutocannonCliOptions): Promise<Auto
     },
   );
   // With a warm-up, the warm-up's result is printed first; the measured run's is the last line.
-  const line = stdout.split('\n').filter((l) => l.startsWith('{')).at(-1);
+  const line = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .at(-1);
   if (code !== 0 || !line) {
     throw new Error(`autocannon exited with ${code}: ${(stderr || stdout).trim().slice(0, 500)}`);
   }

@@ -34,7 +34,14 @@ import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
 import { abRequestBytes } from './ab-request.ts';
 import { ResponseScanner } from './response-scan.ts';
 import { createTransport, type ConnOwner, type Transport, type TransportKind } from './transport.ts';
-import { abortError, cellStop, DEFAULT_TIMEOUT_MS, progressReporter, type RunOptions, type StopCause } from './common.ts';
+import {
+  abortError,
+  cellStop,
+  DEFAULT_TIMEOUT_MS,
+  progressReporter,
+  type RunOptions,
+  type StopCause,
+} from './common.ts';
 
 export interface CloseClientOptions extends RunOptions {
   /** Force a transport (tests compare both); by default the fastest available. */
@@ -146,10 +153,7 @@ class CloseRun {
   }
 
   start(): void {
-    this.sweep = setInterval(
-      () => this.sweepTimeouts(),
-      Math.max(5, Math.min(250, Math.floor(this.timeoutMs / 10))),
-    );
+    this.sweep = setInterval(() => this.sweepTimeouts(), Math.max(5, Math.min(250, Math.floor(this.timeoutMs / 10))));
     this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
     for (let i = 0; i < this.cell.concurrency; i++) this.slots.push(new CloseSlot(this, this.transport));
     this.t0 = process.hrtime.bigint();

@@ -49,7 +49,14 @@ import type { CellSpec, CellStop, LoadTarget } from '../types.ts';
 import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
 import { abHeaders } from './ab-request.ts';
 import { resolveHost } from './close-client.ts';
-import { abortError, cellStop, DEFAULT_TIMEOUT_MS, progressReporter, type RunOptions, type StopCause } from './common.ts';
+import {
+  abortError,
+  cellStop,
+  DEFAULT_TIMEOUT_MS,
+  progressReporter,
+  type RunOptions,
+  type StopCause,
+} from './common.ts';
 import { HEADER_SPACE } from './response-scan.ts';
 
 /**
@@ -217,7 +224,14 @@ class KeepAliveRun {
     const end = process.hrtime.bigint();
     const endNs = Number(end - this.t0);
     this.record(
-      { startNs: endNs - responseTime * 1e6, endNs, status, headerBytes: responseBytes - bodyBytes, bodyBytes, failure: null },
+      {
+        startNs: endNs - responseTime * 1e6,
+        endNs,
+        status,
+        headerBytes: responseBytes - bodyBytes,
+        bodyBytes,
+        failure: null,
+      },
       end,
     );
   }
@@ -253,7 +267,8 @@ class KeepAliveRun {
     const { signal } = this.opts;
     signal?.removeEventListener('abort', this.onAbort);
     if (this.aborted) this.settle.reject(abortError(signal!));
-    else if (err) this.settle.reject(err instanceof Error ? err : new Error(typeof err === 'string' ? err : inspect(err)));
+    else if (err)
+      this.settle.reject(err instanceof Error ? err : new Error(typeof err === 'string' ? err : inspect(err)));
     else this.settle.resolve(this.cellInput());
   };
 
@@ -375,7 +390,12 @@ function noteDestroyedRequests(inner: ClientInternals, state: ClientState): void
 }
 
 /** A client's events: each becomes a record of the run. */
-function listenToClient(client: autocannon.Client, inner: ClientInternals, state: ClientState, run: KeepAliveRun): void {
+function listenToClient(
+  client: autocannon.Client,
+  inner: ClientInternals,
+  state: ClientState,
+  run: KeepAliveRun,
+): void {
   inner.on('request', () => {
     state.bytesThisRequest = 0;
   });

@@ -9,7 +9,15 @@
 import { appendFile } from 'node:fs/promises';
 import type { Alert, GateResults, RegressionResult } from './types.ts';
 import { cellLabel, plural } from '../report/format.ts';
-import { differenceWords, formatP, formatRatioInterval, headline, pct, renderGateMarkdown, warmupLines } from './report.ts';
+import {
+  differenceWords,
+  formatP,
+  formatRatioInterval,
+  headline,
+  pct,
+  renderGateMarkdown,
+  warmupLines,
+} from './report.ts';
 
 /** GitHub shows at most 10 annotations of each level per step. */
 export const MAX_ANNOTATIONS = 10;
@@ -29,7 +37,12 @@ export function buildAlerts(results: GateResults): Alert[] {
   const errors: Alert[] = [];
   const warnings: Alert[] = [];
   for (const s of results.servers) {
-    if (s.error) errors.push({ level: 'error', title: `server ${s.name} did not run`, message: s.error.split('\n')[0] ?? s.error });
+    if (s.error)
+      errors.push({
+        level: 'error',
+        title: `server ${s.name} did not run`,
+        message: s.error.split('\n')[0] ?? s.error,
+      });
   }
   for (const c of results.claims) {
     if (c.status === 'fail') errors.push({ level: 'error', title: `claim failed: ${c.claim}`, message: c.summary });
@@ -48,7 +61,11 @@ export function buildAlerts(results: GateResults): Alert[] {
     (alert.level === 'error' ? errors : warnings).push(alert);
   }
   if (results.status === 'interrupted') {
-    warnings.push({ level: 'warning', title: 'gate interrupted', message: 'The gate was stopped before it measured every cell.' });
+    warnings.push({
+      level: 'warning',
+      title: 'gate interrupted',
+      message: 'The gate was stopped before it measured every cell.',
+    });
   }
   return [...errors, ...warnings];
 }
@@ -75,7 +92,9 @@ export function githubAnnotations(alerts: Alert[], max = MAX_ANNOTATIONS): strin
       lines.push(`::${level} title=${escapeProperty(`Gauntlet: ${a.title}`)}::${escapeData(a.message)}`);
     }
     if (of.length > max) {
-      lines.push(`Gauntlet: ${of.length - max} more ${level === 'error' ? 'errors' : 'warnings'} are listed in the job summary.`);
+      lines.push(
+        `Gauntlet: ${of.length - max} more ${level === 'error' ? 'errors' : 'warnings'} are listed in the job summary.`,
+      );
     }
   }
   return lines;
@@ -95,11 +114,14 @@ const MAX_WEBHOOK_LINES = 20;
 
 /** A Slack-compatible message: `text` (mrkdwn) carries everything; other chat tools read it too. */
 export function webhookPayload(results: GateResults, env: NodeJS.ProcessEnv = process.env): { text: string } {
-  const lines = [`*Gauntlet gate ${results.passed ? 'passed' : 'FAILED'}*: ${escapeSlack(headline(results).replace(/^(PASSED|FAILED): /, ''))}`];
+  const lines = [
+    `*Gauntlet gate ${results.passed ? 'passed' : 'FAILED'}*: ${escapeSlack(headline(results).replace(/^(PASSED|FAILED): /, ''))}`,
+  ];
   for (const a of results.alerts.slice(0, MAX_WEBHOOK_LINES)) {
     lines.push(`• ${a.level === 'error' ? ':x:' : ':warning:'} *${escapeSlack(a.title)}*: ${escapeSlack(a.message)}`);
   }
-  if (results.alerts.length > MAX_WEBHOOK_LINES) lines.push(`• and ${results.alerts.length - MAX_WEBHOOK_LINES} more (see the report)`);
+  if (results.alerts.length > MAX_WEBHOOK_LINES)
+    lines.push(`• and ${results.alerts.length - MAX_WEBHOOK_LINES} more (see the report)`);
   if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
     const url = `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
     lines.push(`<${url}|the workflow run>`);
@@ -161,7 +183,11 @@ export async function deliverAlerts(results: GateResults, options: DeliveryOptio
   if (url && (options.webhookOn === 'always' || results.alerts.length > 0)) {
     const outcome = await postWebhook(url, webhookPayload(results, env));
     // The URL is a secret: name the variable, never the address.
-    notes.push(outcome.ok ? `webhook (${options.webhookEnv}): delivered` : `webhook (${options.webhookEnv}): not delivered (${outcome.error})`);
+    notes.push(
+      outcome.ok
+        ? `webhook (${options.webhookEnv}): delivered`
+        : `webhook (${options.webhookEnv}): not delivered (${outcome.error})`,
+    );
   }
   return notes;
 }

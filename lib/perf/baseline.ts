@@ -114,7 +114,8 @@ export async function readBaseline(file: string): Promise<BaselineFile | null> {
   if (b?.kind !== 'baseline' || typeof b.entries !== 'object' || b.entries === null) {
     throw new BaselineError(file, 'is not a Gauntlet baseline (written by `gauntlet baseline save`)');
   }
-  if (b.format !== BASELINE_FORMAT) throw new BaselineError(file, `has format ${String(b.format)}; this Gauntlet reads format ${BASELINE_FORMAT}`);
+  if (b.format !== BASELINE_FORMAT)
+    throw new BaselineError(file, `has format ${String(b.format)}; this Gauntlet reads format ${BASELINE_FORMAT}`);
   return b as BaselineFile;
 }
 
@@ -125,7 +126,11 @@ function round5(value: number): number {
 
 /** The baseline as JSON kept in a repository: figures rounded, each list of figures on one line. */
 export function formatBaseline(baseline: BaselineFile): string {
-  const text = JSON.stringify(baseline, (_key, value: unknown) => (typeof value === 'number' ? round5(value) : value), 1);
+  const text = JSON.stringify(
+    baseline,
+    (_key, value: unknown) => (typeof value === 'number' ? round5(value) : value),
+    1,
+  );
   return `${text.replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_m, list: string) => `[${list.replace(/\s+/g, '')}]`)}\n`;
 }
 
@@ -134,7 +139,12 @@ export async function writeBaseline(file: string, baseline: BaselineFile): Promi
   await writeFileAtomic(file, formatBaseline(baseline));
 }
 
-export function baselineRuns(baseline: BaselineFile | null, server: string, mode: LoadMode, cell: { requests: number; concurrency: number }): BaselineRun[] {
+export function baselineRuns(
+  baseline: BaselineFile | null,
+  server: string,
+  mode: LoadMode,
+  cell: { requests: number; concurrency: number },
+): BaselineRun[] {
   return baseline?.entries[server]?.[mode]?.[cellKey(cell)] ?? [];
 }
 
@@ -192,7 +202,11 @@ export function runsFromMeasurements(
 }
 
 /** Adds runs to a baseline, keeping the last `keep` of each server, mode and cell. Returns how many were added. */
-export function appendRuns(baseline: BaselineFile, runs: ReturnType<typeof runsFromMeasurements>, keep = baseline.keep): number {
+export function appendRuns(
+  baseline: BaselineFile,
+  runs: ReturnType<typeof runsFromMeasurements>,
+  keep = baseline.keep,
+): number {
   baseline.keep = keep;
   for (const { server, mode, cell, run } of runs) {
     const byMode = (baseline.entries[server] ??= {});
@@ -224,7 +238,8 @@ export function machineDifferences(now: BaselineMachine, runs: BaselineRun[]): s
     if (r.machine.cores !== now.cores) diffs.push(`${r.machine.cores} cores`);
     if (r.machine.node !== now.node) diffs.push(`node ${r.machine.node}`);
     if (r.machine.python !== now.python) diffs.push(`python ${r.machine.python ?? 'none'}`);
-    if ((r.machine.runtime ?? 'process') !== (now.runtime ?? 'process')) diffs.push(`run as ${r.machine.runtime ?? 'process'}`);
+    if ((r.machine.runtime ?? 'process') !== (now.runtime ?? 'process'))
+      diffs.push(`run as ${r.machine.runtime ?? 'process'}`);
     const text = diffs.join(', ');
     if (text && !seen.has(text)) {
       seen.add(text);
@@ -244,7 +259,10 @@ export function machineDifferences(now: BaselineMachine, runs: BaselineRun[]): s
  */
 export function sameHardware(now: BaselineMachine, runs: BaselineRun[]): boolean {
   return runs.every(
-    (r) => r.machine.cpuModel === now.cpuModel && r.machine.cores === now.cores && (r.machine.runtime ?? 'process') === (now.runtime ?? 'process'),
+    (r) =>
+      r.machine.cpuModel === now.cpuModel &&
+      r.machine.cores === now.cores &&
+      (r.machine.runtime ?? 'process') === (now.runtime ?? 'process'),
   );
 }
 

@@ -10,17 +10,14 @@ import type { BoundOp } from './decide.ts';
 export type LatencyStat = 'p50' | 'p90' | 'p99' | 'mean' | 'min' | 'max';
 
 export type Metric =
-  | { kind: 'rps' }
-  | { kind: 'latency'; stat: LatencyStat }
-  | { kind: 'count'; count: 'failed' | 'non2xx' };
+  { kind: 'rps' } | { kind: 'latency'; stat: LatencyStat } | { kind: 'count'; count: 'failed' | 'non2xx' };
 
 /** A condition on a cell: all of its parts must hold. */
 export interface CellFilter {
   /** How the filter was written, for reports ("every c" when there was none). */
   text: string;
   parts: Array<
-    | { kind: 'field'; field: 'c' | 'n'; op: BoundOp; values: number[] }
-    | { kind: 'cells'; cells: CellSpec[] }
+    { kind: 'field'; field: 'c' | 'n'; op: BoundOp; values: number[] } | { kind: 'cells'; cells: CellSpec[] }
   >;
 }
 
@@ -43,7 +40,6 @@ export class ClaimSyntaxError extends Error {
   }
 }
 
-
 export const NAME = '[a-z0-9][a-z0-9._-]*';
 export const NUMBER = '\\d+(?:\\.\\d+)?|\\.\\d+';
 export const OPS = '>=|<=|==|!=|>|<';
@@ -59,7 +55,8 @@ export function parseNumber(text: string, claim: string): number {
 /** Parses the text after "at". */
 export function parseWhere(text: string, claim = text): CellFilter {
   const trimmed = text.trim().replace(/\s+/g, ' ');
-  if (/^every (c|level|concurrency level|cell)s?$/i.test(trimmed) || trimmed === '') return { text: 'every c', parts: [] };
+  if (/^every (c|level|concurrency level|cell)s?$/i.test(trimmed) || trimmed === '')
+    return { text: 'every c', parts: [] };
   const parts: CellFilter['parts'] = [];
   for (const piece of trimmed.split(/\s+and\s+|;/i)) {
     const p = piece.trim();
@@ -67,7 +64,8 @@ export function parseWhere(text: string, claim = text): CellFilter {
     if (field) {
       const op = (field[2] === '=' ? '==' : field[2]) as BoundOp;
       const values = field[3]!.split(',').map((v) => Number(v.trim()));
-      if (values.length > 1 && op !== '==') throw new ClaimSyntaxError(claim, `a list of values needs "=", as in c=1,10`);
+      if (values.length > 1 && op !== '==')
+        throw new ClaimSyntaxError(claim, `a list of values needs "=", as in c=1,10`);
       parts.push({ kind: 'field', field: field[1]!.toLowerCase() as 'c' | 'n', op, values });
       continue;
     }
@@ -111,7 +109,14 @@ export function parseMetric(text: string, claim: string): Metric {
     if (stat === 'p50' || stat === 'p90' || stat === 'p99') return { kind: 'latency', stat };
     throw new ClaimSyntaxError(claim, `${text}: only p(50), p(90) and p(99) are measured`);
   }
-  const named: Record<string, LatencyStat> = { med: 'p50', median: 'p50', avg: 'mean', mean: 'mean', min: 'min', max: 'max' };
+  const named: Record<string, LatencyStat> = {
+    med: 'p50',
+    median: 'p50',
+    avg: 'mean',
+    mean: 'mean',
+    min: 'min',
+    max: 'max',
+  };
   const stat = named[t];
   if (stat) return { kind: 'latency', stat };
   throw new ClaimSyntaxError(
@@ -120,15 +125,23 @@ export function parseMetric(text: string, claim: string): Metric {
   );
 }
 
-const UNITS: Record<string, number> = { us: 0.001, 'µs': 0.001, ms: 1, s: 1000 };
+const UNITS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000 };
 
 export function parseValue(text: string, metric: Metric, claim: string): number {
   const m = new RegExp(`^(${NUMBER})\\s*(us|µs|ms|s)?$`, 'i').exec(text.trim());
-  if (!m) throw new ClaimSyntaxError(claim, `${JSON.stringify(text.trim())} is not a number (with a unit for latencies: 20ms, 1.5s)`);
+  if (!m)
+    throw new ClaimSyntaxError(
+      claim,
+      `${JSON.stringify(text.trim())} is not a number (with a unit for latencies: 20ms, 1.5s)`,
+    );
   const value = parseNumber(m[1]!, claim);
   const unit = m[2]?.toLowerCase();
   if (metric.kind === 'latency') return value * (unit ? UNITS[unit]! : 1);
-  if (unit) throw new ClaimSyntaxError(claim, `${unit} is a unit of time; ${metric.kind === 'rps' ? 'rps' : metric.count} takes a plain number`);
+  if (unit)
+    throw new ClaimSyntaxError(
+      claim,
+      `${unit} is a unit of time; ${metric.kind === 'rps' ? 'rps' : metric.count} takes a plain number`,
+    );
   return value;
 }
 
@@ -137,7 +150,6 @@ function splitWhere(body: string): [string, CellFilter | null] {
   if (!at) return [body, null];
   return [body.slice(0, at.index), parseWhere(at[1]!, body)];
 }
-
 
 /** A claim's text cut into the pieces every kind shares; a kind reads `main`. */
 export interface ClaimText {
@@ -170,13 +182,28 @@ export function cutClaim(text: string): ClaimText {
   const allowing = /\s*,?\s+allowing failures$/i.exec(body);
   if (allowing) body = body.slice(0, allowing.index);
   const [main, where] = splitWhere(body);
-  return { original: text, claim, scoped: scoped !== null, scope, allowing: allowing !== null, main: main.trim(), where };
+  return {
+    original: text,
+    claim,
+    scoped: scoped !== null,
+    scope,
+    allowing: allowing !== null,
+    main: main.trim(),
+    where,
+  };
 }
 
 /** The metric as written in reports: "rps", "p(99)", "failed". */
 export function metricLabel(metric: Metric): string {
   if (metric.kind === 'rps') return 'rps';
   if (metric.kind === 'count') return metric.count;
-  const labels: Record<LatencyStat, string> = { p50: 'p(50)', p90: 'p(90)', p99: 'p(99)', mean: 'avg', min: 'min', max: 'max' };
+  const labels: Record<LatencyStat, string> = {
+    p50: 'p(50)',
+    p90: 'p(90)',
+    p99: 'p(99)',
+    mean: 'avg',
+    min: 'min',
+    max: 'max',
+  };
   return labels[metric.stat];
 }

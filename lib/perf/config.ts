@@ -105,7 +105,13 @@ export function defineConfig(config: GateConfig): GateConfig {
 
 export const DEFAULT_CONFIG_FILE = 'gauntlet.config.ts';
 /** Where a gate looks for its configuration when none is named, in this order. */
-export const CONFIG_FILE_NAMES = [DEFAULT_CONFIG_FILE, 'gauntlet.config.mts', 'gauntlet.config.mjs', 'gauntlet.config.js', 'gauntlet.config.json'];
+export const CONFIG_FILE_NAMES = [
+  DEFAULT_CONFIG_FILE,
+  'gauntlet.config.mts',
+  'gauntlet.config.mjs',
+  'gauntlet.config.js',
+  'gauntlet.config.json',
+];
 
 /** The configuration file of a folder, if it has one. */
 export function findConfigFile(dir = process.cwd()): string | null {
@@ -160,13 +166,29 @@ export interface ResolvedConfig {
 }
 
 const KNOWN = new Set([
-  'servers', 'mode', 'matrix', 'path', 'root', 'tolerance', 'alpha', 'confidence', 'claims', 'sampling', 'remeasure',
-  'pin', 'baseline', 'webhook', 'timeoutS', 'runtime', 'cpus', 'memory',
+  'servers',
+  'mode',
+  'matrix',
+  'path',
+  'root',
+  'tolerance',
+  'alpha',
+  'confidence',
+  'claims',
+  'sampling',
+  'remeasure',
+  'pin',
+  'baseline',
+  'webhook',
+  'timeoutS',
+  'runtime',
+  'cpus',
+  'memory',
 ]);
 
 /** A value as written: JSON would show Infinity and NaN as null. */
 function shown(v: unknown): string {
-  return typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+  return typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
 }
 
 function fraction(file: string, field: string, v: unknown, lo: number, hi: number): number {
@@ -191,9 +213,11 @@ type RawConfig = Record<string, unknown>;
 
 /** The tolerance, the significance level and the confidence of the intervals. */
 function resolveStatistics(raw: RawConfig, where: string): Pick<ResolvedConfig, 'tolerance' | 'alpha' | 'confidence'> {
-  const tolerance = raw.tolerance === undefined ? DEFAULT_TOLERANCE : fraction(where, 'tolerance', raw.tolerance, 0, 0.9);
+  const tolerance =
+    raw.tolerance === undefined ? DEFAULT_TOLERANCE : fraction(where, 'tolerance', raw.tolerance, 0, 0.9);
   const alpha = raw.alpha === undefined ? DEFAULT_ALPHA : fraction(where, 'alpha', raw.alpha, 0.0001, 0.5);
-  const confidence = raw.confidence === undefined ? DEFAULT_CONFIDENCE : fraction(where, 'confidence', raw.confidence, 0.5, 0.9999);
+  const confidence =
+    raw.confidence === undefined ? DEFAULT_CONFIDENCE : fraction(where, 'confidence', raw.confidence, 0.5, 0.9999);
   return { tolerance, alpha, confidence };
 }
 
@@ -209,7 +233,8 @@ function resolveModes(raw: RawConfig, where: string): LoadMode[] {
   const modeList: unknown[] = raw.mode === undefined ? ['close'] : Array.isArray(raw.mode) ? raw.mode : [raw.mode];
   const modes: LoadMode[] = [];
   for (const m of modeList) {
-    if (m !== 'close' && m !== 'keepalive') throw new ConfigError(where, 'mode', `takes "close" or "keepalive", got ${JSON.stringify(m)}`);
+    if (m !== 'close' && m !== 'keepalive')
+      throw new ConfigError(where, 'mode', `takes "close" or "keepalive", got ${JSON.stringify(m)}`);
     if (!modes.includes(m)) modes.push(m);
   }
   if (modes.length === 0) throw new ConfigError(where, 'mode', 'names no mode');
@@ -222,7 +247,8 @@ function resolveMatrix(raw: RawConfig, where: string): Matrix {
     try {
       return parseMatrix(raw.matrix);
     } catch (err) {
-      if (err instanceof MatrixError) throw new ConfigError(where, 'matrix', `${JSON.stringify(raw.matrix)}: ${err.detail}`);
+      if (err instanceof MatrixError)
+        throw new ConfigError(where, 'matrix', `${JSON.stringify(raw.matrix)}: ${err.detail}`);
       throw err;
     }
   }
@@ -240,10 +266,15 @@ function resolveMatrix(raw: RawConfig, where: string): Matrix {
 /** The request path and the document root. */
 function resolvePaths(raw: RawConfig, where: string, baseDir: string): Pick<ResolvedConfig, 'path' | 'root'> {
   const path = raw.path === undefined ? '/' : raw.path;
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new ConfigError(where, 'path', `must start with /, got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || !path.startsWith('/'))
+    throw new ConfigError(where, 'path', `must start with /, got ${JSON.stringify(path)}`);
   // The path goes into the request line: a space, CR or LF there would change the request itself.
   if (!/^[\x21-\x7e]+$/.test(path)) {
-    throw new ConfigError(where, 'path', `must be visible ASCII characters, without spaces or control characters (percent-encode them), got ${JSON.stringify(path)}`);
+    throw new ConfigError(
+      where,
+      'path',
+      `must be visible ASCII characters, without spaces or control characters (percent-encode them), got ${JSON.stringify(path)}`,
+    );
   }
   const root = raw.root === undefined ? null : typeof raw.root === 'string' ? resolve(baseDir, raw.root) : null;
   if (raw.root !== undefined && root === null) throw new ConfigError(where, 'root', 'must be a path');
@@ -251,12 +282,14 @@ function resolvePaths(raw: RawConfig, where: string, baseDir: string): Pick<Reso
 }
 
 function resolveClaims(raw: RawConfig, where: string): Claim[] {
-  if (!Array.isArray(raw.claims)) throw new ConfigError(where, 'claims', 'must be an array of claims such as "a >= b at every c"');
+  if (!Array.isArray(raw.claims))
+    throw new ConfigError(where, 'claims', 'must be an array of claims such as "a >= b at every c"');
   return (raw.claims as unknown[]).map((c, i) => {
     try {
       if (typeof c === 'string') return parseClaim(c);
       if (isObject(c) && typeof c.claim === 'string') {
-        const tol = c.tolerance === undefined ? undefined : fraction(where, `claims[${i}].tolerance`, c.tolerance, 0, 0.9);
+        const tol =
+          c.tolerance === undefined ? undefined : fraction(where, `claims[${i}].tolerance`, c.tolerance, 0, 0.9);
         return parseClaim(c.claim, tol === undefined ? {} : { tolerance: tol });
       }
     } catch (err) {
@@ -273,16 +306,27 @@ function resolveSampling(raw: RawConfig, where: string): ResolvedConfig['samplin
   const s = raw.sampling === undefined ? {} : raw.sampling;
   if (!isObject(s)) throw new ConfigError(where, 'sampling', 'must be an object');
   for (const key of Object.keys(s)) {
-    if (!SAMPLING_KEYS.includes(key)) throw new ConfigError(where, `sampling.${key}`, `is not a known field (known: ${SAMPLING_KEYS.join(', ')})`);
+    if (!SAMPLING_KEYS.includes(key))
+      throw new ConfigError(where, `sampling.${key}`, `is not a known field (known: ${SAMPLING_KEYS.join(', ')})`);
   }
   const sampling = {
-    minRounds: s.minRounds === undefined ? SAMPLER_DEFAULTS.minRounds : positiveInt(where, 'sampling.minRounds', s.minRounds),
-    maxRounds: s.maxRounds === undefined ? SAMPLER_DEFAULTS.maxRounds : positiveInt(where, 'sampling.maxRounds', s.maxRounds),
-    maxTimeMs: s.maxTimeS === undefined ? SAMPLER_DEFAULTS.maxTimeMs : fraction(where, 'sampling.maxTimeS', s.maxTimeS, 0, 3600) * 1000,
-    minSampleMs: s.minSampleMs === undefined ? SAMPLER_DEFAULTS.minSampleMs : fraction(where, 'sampling.minSampleMs', s.minSampleMs, 0, 60_000),
-    warmupMs: s.warmupS === undefined ? SERVER_WARMUP_MS : fraction(where, 'sampling.warmupS', s.warmupS, 0, 600) * 1000,
+    minRounds:
+      s.minRounds === undefined ? SAMPLER_DEFAULTS.minRounds : positiveInt(where, 'sampling.minRounds', s.minRounds),
+    maxRounds:
+      s.maxRounds === undefined ? SAMPLER_DEFAULTS.maxRounds : positiveInt(where, 'sampling.maxRounds', s.maxRounds),
+    maxTimeMs:
+      s.maxTimeS === undefined
+        ? SAMPLER_DEFAULTS.maxTimeMs
+        : fraction(where, 'sampling.maxTimeS', s.maxTimeS, 0, 3600) * 1000,
+    minSampleMs:
+      s.minSampleMs === undefined
+        ? SAMPLER_DEFAULTS.minSampleMs
+        : fraction(where, 'sampling.minSampleMs', s.minSampleMs, 0, 60_000),
+    warmupMs:
+      s.warmupS === undefined ? SERVER_WARMUP_MS : fraction(where, 'sampling.warmupS', s.warmupS, 0, 600) * 1000,
   };
-  if (sampling.maxRounds < sampling.minRounds) throw new ConfigError(where, 'sampling.maxRounds', 'is below sampling.minRounds');
+  if (sampling.maxRounds < sampling.minRounds)
+    throw new ConfigError(where, 'sampling.maxRounds', 'is below sampling.minRounds');
   return sampling;
 }
 
@@ -290,9 +334,11 @@ function resolveBaseline(raw: RawConfig, where: string, baseDir: string, toleran
   if (raw.baseline === false) return null;
   const b = raw.baseline === undefined ? {} : raw.baseline;
   if (!isObject(b)) throw new ConfigError(where, 'baseline', 'must be an object or false');
-  if (b.file !== undefined && typeof b.file !== 'string') throw new ConfigError(where, 'baseline.file', 'must be a path');
+  if (b.file !== undefined && typeof b.file !== 'string')
+    throw new ConfigError(where, 'baseline.file', 'must be a path');
   const alert = b.alert === undefined ? tolerance : fraction(where, 'baseline.alert', b.alert, 0, 0.9);
-  const fail = b.fail === undefined ? Math.max(DEFAULT_FAIL_THRESHOLD, alert) : fraction(where, 'baseline.fail', b.fail, 0, 0.99);
+  const fail =
+    b.fail === undefined ? Math.max(DEFAULT_FAIL_THRESHOLD, alert) : fraction(where, 'baseline.fail', b.fail, 0, 0.99);
   if (fail < alert) throw new ConfigError(where, 'baseline.fail', `must not be below baseline.alert (${alert})`);
   return {
     file: resolve(baseDir, b.file ?? DEFAULT_BASELINE_FILE),
@@ -308,7 +354,8 @@ function resolveWebhook(raw: RawConfig, where: string): ResolvedConfig['webhook'
   if (w.env !== undefined && (typeof w.env !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(w.env))) {
     throw new ConfigError(where, 'webhook.env', 'must be the name of an environment variable');
   }
-  if (w.on !== undefined && w.on !== 'alerts' && w.on !== 'always') throw new ConfigError(where, 'webhook.on', 'takes "alerts" or "always"');
+  if (w.on !== undefined && w.on !== 'alerts' && w.on !== 'always')
+    throw new ConfigError(where, 'webhook.on', 'takes "alerts" or "always"');
   return { env: w.env ?? DEFAULT_WEBHOOK_ENV, on: w.on ?? 'alerts' };
 }
 
@@ -328,11 +375,20 @@ function resolveRuntime(raw: RawConfig, where: string): Pick<ResolvedConfig, 'ru
   // which --runtime container may choose for a file that leaves the runtime at process.
   const runtime = raw.runtime === undefined ? 'process' : raw.runtime;
   if (typeof runtime !== 'string' || !(RUNTIMES as readonly string[]).includes(runtime)) {
-    throw new ConfigError(where, 'runtime', `takes ${RUNTIMES.map((r) => `"${r}"`).join(' or ')}, got ${JSON.stringify(runtime)}`);
+    throw new ConfigError(
+      where,
+      'runtime',
+      `takes ${RUNTIMES.map((r) => `"${r}"`).join(' or ')}, got ${JSON.stringify(runtime)}`,
+    );
   }
   let cpus: number | null = null;
   if (raw.cpus !== undefined) {
-    if (typeof raw.cpus !== 'number') throw new ConfigError(where, 'cpus', `must be a positive number of CPUs such as 1 or 0.5, got ${JSON.stringify(raw.cpus)}`);
+    if (typeof raw.cpus !== 'number')
+      throw new ConfigError(
+        where,
+        'cpus',
+        `must be a positive number of CPUs such as 1 or 0.5, got ${JSON.stringify(raw.cpus)}`,
+      );
     try {
       cpus = parseCpus(String(raw.cpus));
     } catch (err) {
@@ -341,7 +397,12 @@ function resolveRuntime(raw: RawConfig, where: string): Pick<ResolvedConfig, 'ru
   }
   let memoryMb: number | null = null;
   if (raw.memory !== undefined) {
-    if (typeof raw.memory !== 'string') throw new ConfigError(where, 'memory', `must be a size such as "512m" or "1g", got ${JSON.stringify(raw.memory)}`);
+    if (typeof raw.memory !== 'string')
+      throw new ConfigError(
+        where,
+        'memory',
+        `must be a size such as "512m" or "1g", got ${JSON.stringify(raw.memory)}`,
+      );
     try {
       memoryMb = parseMemoryMb(raw.memory);
     } catch (err) {
@@ -354,7 +415,8 @@ function resolveRuntime(raw: RawConfig, where: string): Pick<ResolvedConfig, 'ru
 /** Validates a configuration object and fills in the defaults; fields are checked in the order they are listed here. */
 export function resolveConfig(raw: unknown, file: string | null, baseDir = process.cwd()): ResolvedConfig {
   const where = file ?? 'configuration';
-  if (!isObject(raw)) throw new ConfigError(where, null, 'must export an object (export default defineConfig({ ... }))');
+  if (!isObject(raw))
+    throw new ConfigError(where, null, 'must export an object (export default defineConfig({ ... }))');
   for (const key of Object.keys(raw)) {
     if (!KNOWN.has(key)) throw new ConfigError(where, key, `is not a known field (known: ${[...KNOWN].join(', ')})`);
   }

@@ -67,7 +67,8 @@ function classify(ratio: number, interval: Interval, p: number, tolerance: numbe
   // The small epsilon keeps an interval edge at exactly 1 - tolerance (after rounding) inside the band.
   if (significant && interval.hi < 1 - tolerance - 1e-12) return 'slower';
   if (significant && interval.lo > 1 + tolerance + 1e-12) return 'faster';
-  if (Number.isFinite(ratio) && interval.lo >= 1 - tolerance - 1e-12 && interval.hi <= 1 + tolerance + 1e-12) return 'within';
+  if (Number.isFinite(ratio) && interval.lo >= 1 - tolerance - 1e-12 && interval.hi <= 1 + tolerance + 1e-12)
+    return 'within';
   return 'undecided';
 }
 
@@ -273,7 +274,12 @@ export function holds(value: number, op: BoundOp, bound: number): boolean {
  * the samples: it fails only when the whole confidence interval of the median misses the bound;
  * a median that misses it while the interval still reaches it is "borderline" (reported, passes).
  */
-export function checkBound(values: ArrayLike<number>, op: BoundOp, bound: number, confidence = DEFAULT_CONFIDENCE): BoundVerdict {
+export function checkBound(
+  values: ArrayLike<number>,
+  op: BoundOp,
+  bound: number,
+  confidence = DEFAULT_CONFIDENCE,
+): BoundVerdict {
   const m = median(values);
   const interval = bootstrapMedian(values, { confidence });
   if (holds(m, op, bound)) return { outcome: 'pass', median: m, interval };

@@ -68,7 +68,8 @@ async function measure(state: GateState, job: CellJob, attempt: number, capMs: n
     if (need) needs.push(need);
   }
   if (sides.includes(YARDSTICK)) {
-    for (const s of job.group.servers) needs.push({ kind: 'normalised', server: s, yardstick: YARDSTICK, tolerance: config.tolerance });
+    for (const s of job.group.servers)
+      needs.push({ kind: 'normalised', server: s, yardstick: YARDSTICK, tolerance: config.tolerance });
   }
   try {
     events.cellStarted?.(mode, cell, sides, attempt);
@@ -93,39 +94,68 @@ async function measure(state: GateState, job: CellJob, attempt: number, capMs: n
 }
 
 /** Measures once more what failed, with the time the cell's cap has left; none when it has none. */
-async function secondLook(state: GateState, job: CellJob, first: GateMeasurement, failing: string[], capMs: number, cellStart: number): Promise<CellLooks> {
+async function secondLook(
+  state: GateState,
+  job: CellJob,
+  first: GateMeasurement,
+  failing: string[],
+  capMs: number,
+  cellStart: number,
+): Promise<CellLooks> {
   const { config, signal } = state;
   const looks: CellLooks = { first, second: null, both: null, noTime: false };
-  if (failing.length === 0 || !config.remeasure || first.stoppedBy === 'server-stopped' || signal?.aborted) return looks;
+  if (failing.length === 0 || !config.remeasure || first.stoppedBy === 'server-stopped' || signal?.aborted)
+    return looks;
   const left = capMs - (performance.now() - cellStart);
   if (left <= 0) return { ...looks, noTime: true };
   const second = await measure(state, job, 1, left);
   state.servers.noteStops(second, job.sides, job.context.at, job.mode);
   state.events.cellDone?.(second, []);
   // The second look is decided on every round taken: the first measurement's and its own.
-  return { ...looks, second, both: { ...mergeMeasurements(first, second), mode: job.mode, group: job.cell.group, attempt: 1 } };
+  return {
+    ...looks,
+    second,
+    both: { ...mergeMeasurements(first, second), mode: job.mode, group: job.cell.group, attempt: 1 },
+  };
 }
 
 /** Sets aside the checks a server out of the gate makes impossible, recording why; returns the others. */
 function checkable(state: GateState, group: Group, live: string[], context: CellContext): Array<ClaimCheck<Claim>> {
   return group.checks.filter((check) => {
     const gone = check.servers.find((s) => !live.includes(s));
-    if (gone) claimResult(state, check.claim).cells.push(kindOf(check.claim).unchecked(check, context.place, state.servers.whyOut(gone)));
+    if (gone)
+      claimResult(state, check.claim).cells.push(
+        kindOf(check.claim).unchecked(check, context.place, state.servers.whyOut(gone)),
+      );
     return !gone;
   });
 }
 
 function regressionSubjects(state: GateState, servers: string[], mode: LoadMode, cell: GateCell): RegressionSubject[] {
   const baseline = state.config.baseline!;
-  const settings = { alert: baseline.alert, fail: baseline.fail, alpha: state.config.alpha, confidence: state.config.confidence };
-  return servers.map((server) => ({ server, runs: baselineRuns(state.baseline, server, mode, cell), machine: state.machineFor(server), settings }));
+  const settings = {
+    alert: baseline.alert,
+    fail: baseline.fail,
+    alpha: state.config.alpha,
+    confidence: state.config.confidence,
+  };
+  return servers.map((server) => ({
+    server,
+    runs: baselineRuns(state.baseline, server, mode, cell),
+    machine: state.machineFor(server),
+    settings,
+  }));
 }
 
 /** Measures and judges one group in one cell, and records its verdicts. */
 export async function runGroup(state: GateState, group: Group, mode: LoadMode, cell: GateCell): Promise<void> {
   const { config, servers, budget } = state;
   const place = { mode, group: cell.group, requests: cell.requests, concurrency: cell.concurrency };
-  const context: CellContext = { place, at: cellLabel(cell), settings: { tolerance: config.tolerance, alpha: config.alpha, confidence: config.confidence } };
+  const context: CellContext = {
+    place,
+    at: cellLabel(cell),
+    settings: { tolerance: config.tolerance, alpha: config.alpha, confidence: config.confidence },
+  };
   const live = group.servers.filter((s) => servers.isLive(s));
   const yardstickLive = group.yardstick && servers.isLive(YARDSTICK);
   // Checks that cannot run: a server did not start, crashed or stopped answering earlier.
@@ -141,7 +171,12 @@ export async function runGroup(state: GateState, group: Group, mode: LoadMode, c
   const cellStart = performance.now();
   const first = await measure(state, job, 0, config.remeasure ? capMs * FIRST_SHARE : capMs);
   servers.noteStops(first, job.sides, context.at, mode);
-  const firstLooks = lookFirst(checks, regression.length ? regressionSubjects(state, regression, mode, cell) : [], first, context);
+  const firstLooks = lookFirst(
+    checks,
+    regression.length ? regressionSubjects(state, regression, mode, cell) : [],
+    first,
+    context,
+  );
   // A failing comparison is measured once more before it fails; a server that stopped answering is not asked again.
   const failing = failingOf(firstLooks);
   state.events.cellDone?.(first, failing);

@@ -50,7 +50,8 @@ export function failingOf(first: FirstLooks): string[] {
     const what = kindOf(check.claim).failing(check, look);
     if (what !== null) failing.push(what);
   }
-  for (const { subject, look } of first.regressions) if (look?.level === 'fail') failing.push(`${subject.server} against the baseline`);
+  for (const { subject, look } of first.regressions)
+    if (look?.level === 'fail') failing.push(`${subject.server} against the baseline`);
   return failing;
 }
 
@@ -66,7 +67,10 @@ export function judgeCell<C extends ClaimBase>(
   looks: CellLooks,
   context: CellContext,
 ): { checks: Array<JudgedCheck<C>>; regressions: RegressionResult[] } {
-  const checks = first.checks.map(({ check, look }) => ({ claim: check.claim, verdict: kindOf(check.claim).judge(check, look, looks, context) }));
+  const checks = first.checks.map(({ check, look }) => ({
+    claim: check.claim,
+    verdict: kindOf(check.claim).judge(check, look, looks, context),
+  }));
   const regressions: RegressionResult[] = [];
   for (const { subject, look } of first.regressions) {
     const result = judgeRegression(subject, looks, context.place, look);

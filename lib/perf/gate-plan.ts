@@ -15,7 +15,9 @@ export function checkClaimServers(claims: Claim[], servers: string[]): void {
   for (const claim of claims) {
     for (const name of claimServers(claim)) {
       if (!known.has(name)) {
-        throw new Error(`claim ${JSON.stringify(claim.text)} names "${name}", which is not among the gate's servers (${servers.join(', ') || 'none'})`);
+        throw new Error(
+          `claim ${JSON.stringify(claim.text)} names "${name}", which is not among the gate's servers (${servers.join(', ') || 'none'})`,
+        );
       }
     }
   }
@@ -62,7 +64,9 @@ class Linked {
 function checksIn(claims: Claim[], servers: string[], cell: CellSpec): Array<ClaimCheck<Claim>> {
   const applying = claims.filter((claim) => cellMatches(claim.where, cell));
   return CLAIM_KINDS.flatMap((kind) =>
-    applying.filter((claim) => claim.kind === kind.kind).flatMap((claim) => kindOf(claim).checks(claim, servers) as Array<ClaimCheck<Claim>>),
+    applying
+      .filter((claim) => claim.kind === kind.kind)
+      .flatMap((claim) => kindOf(claim).checks(claim, servers) as Array<ClaimCheck<Claim>>),
   );
 }
 

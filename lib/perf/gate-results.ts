@@ -47,7 +47,8 @@ export function openResults(config: ResolvedConfig): GateResults {
 /** Closes the results: corrections over each claim's cells, verdicts, summaries, alerts. */
 export function closeResults(results: GateResults, config: ResolvedConfig, familyP: FamilyP): void {
   results.finishedAt = new Date().toISOString();
-  for (const [i, claim] of config.claims.entries()) kindOf(claim).correct(claim, results.claims[i]!.cells, familyP, config.alpha);
+  for (const [i, claim] of config.claims.entries())
+    kindOf(claim).correct(claim, results.claims[i]!.cells, familyP, config.alpha);
   for (const [i, claim] of config.claims.entries()) {
     const r = results.claims[i]!;
     // A claim that checked nothing (no cell of the matrix matches it) cannot be said to hold.

@@ -45,7 +45,13 @@ export class GateServers {
     if (!isYardstick) {
       // In a container the manifest's container argv runs, not its process command.
       const command = inContainer && spec.container ? spec.container.command.join(' ') : spec.command;
-      this.results.servers.push({ name: spec.name, model: spec.model, language: spec.language, command, source: spec.source });
+      this.results.servers.push({
+        name: spec.name,
+        model: spec.model,
+        language: spec.language,
+        command,
+        source: spec.source,
+      });
     }
     this.events.serverStarting?.(label);
     try {
@@ -66,7 +72,14 @@ export class GateServers {
       this.errors.set(label, message);
       if (isYardstick) {
         // Without the yardstick no server can be compared with its baseline: a failure of the gate.
-        this.results.servers.push({ name: YARDSTICK, model: spec.model, language: spec.language, command: spec.command, source: spec.source, error: message });
+        this.results.servers.push({
+          name: YARDSTICK,
+          model: spec.model,
+          language: spec.language,
+          command: spec.command,
+          source: spec.source,
+          error: message,
+        });
       }
       const record = this.results.servers.find((s) => s.name === label);
       if (record) record.error = message;
@@ -120,7 +133,10 @@ export class GateServers {
       }
       const measured = m.sides.find((x) => x.name === s);
       if (measured?.stopped && allTotalsOf(measured).complete === 0) {
-        this.stoppedAnswering(s, `${s} stopped answering at ${at} (${mode} mode): ${measured.stopped.reason}; its remaining cells are skipped`);
+        this.stoppedAnswering(
+          s,
+          `${s} stopped answering at ${at} (${mode} mode): ${measured.stopped.reason}; its remaining cells are skipped`,
+        );
       }
     }
   }

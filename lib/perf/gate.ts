@@ -37,7 +37,9 @@ function planOf(opts: GateRunOptions, baseline: BaselineFile | null) {
   return config.modes.map((mode) => ({
     mode,
     cells: matrixCells(config.matrix).map((cell) => {
-      const compared = new Set(names.filter((n) => baseline !== null && baselineRuns(baseline, n, mode, cell).length > 0));
+      const compared = new Set(
+        names.filter((n) => baseline !== null && baselineRuns(baseline, n, mode, cell).length > 0),
+      );
       return { cell, groups: planGroups(config.claims, names, cell, compared, () => Boolean(opts.withYardstick)) };
     }),
   }));
@@ -71,7 +73,8 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
   const familyP: FamilyP = new Map();
   const plan = planOf(opts, baseline);
   // The yardstick runs when some server has a baseline to compare with, or when asked for.
-  const useYardstick = Boolean(opts.withYardstick) || plan.some((p) => p.cells.some((c) => c.groups.some((g) => g.regression.length > 0)));
+  const useYardstick =
+    Boolean(opts.withYardstick) || plan.some((p) => p.cells.some((c) => c.groups.some((g) => g.regression.length > 0)));
   const cores = config.pin && tasksetAvailable() ? planCores() : null;
   results.settings.pinning = describePinning(cores);
   const unpin = cores ? pinSelf(cores.client) : () => {};
@@ -84,8 +87,13 @@ export async function runGate(opts: GateRunOptions): Promise<GateResults> {
       config.sampling.maxTimeMs,
     );
     const machine = results.machine;
-    const machineFor = (server: string) => baselineMachine(machine, runtimeLabel(results.servers.find((r) => r.name === server)?.runtime));
-    await measureAll({ config, events, signal: opts.signal, results, servers, baseline, familyP, budget, machineFor }, plan, save);
+    const machineFor = (server: string) =>
+      baselineMachine(machine, runtimeLabel(results.servers.find((r) => r.name === server)?.runtime));
+    await measureAll(
+      { config, events, signal: opts.signal, results, servers, baseline, familyP, budget, machineFor },
+      plan,
+      save,
+    );
     results.status = 'complete';
   } catch (err) {
     results.status = err instanceof GateInterrupted || isAbort(err, opts.signal) ? 'interrupted' : 'failed';

@@ -17,7 +17,14 @@ import type { CellSpec, LoadMode } from '../types.ts';
 import type { RunningServer } from '../launcher.ts';
 import { parseClaim, type AbsoluteClaim } from './claims.ts';
 import { comparePairOnCell, type PairOptions, type PairResult } from './pair.ts';
-import { FIRST_SHARE, measureCell, SAMPLER_DEFAULTS, type CellMeasurement, type SamplerOptions, type Side } from './sampler.ts';
+import {
+  FIRST_SHARE,
+  measureCell,
+  SAMPLER_DEFAULTS,
+  type CellMeasurement,
+  type SamplerOptions,
+  type Side,
+} from './sampler.ts';
 import { checkAbsolute } from './claim-kinds/absolute.ts';
 import { isPrecise, type PrecisionNeed } from './measurement.ts';
 import { DEFAULT_CONFIDENCE, DEFAULT_TOLERANCE, holds, type RatioVerdict } from './decide.ts';
@@ -41,7 +48,11 @@ export interface CellRefOptions {
 }
 
 /** Names a server (a running one, or any host and port) on a cell. */
-export function cell(server: RunningServer | { name: string; host: string; port: number }, spec: CellSpec, options: CellRefOptions = {}): CellRef {
+export function cell(
+  server: RunningServer | { name: string; host: string; port: number },
+  spec: CellSpec,
+  options: CellRefOptions = {},
+): CellRef {
   return {
     kind: 'gauntlet-cell',
     side: {
@@ -76,10 +87,20 @@ function runs(m: CellMeasurement, name: string): string {
   return s.samples.map((x) => x.rps.toFixed(0)).join(', ');
 }
 
-function verdictLines(a: string, b: string, v: RatioVerdict, m: CellMeasurement, index: number, total: number): string[] {
+function verdictLines(
+  a: string,
+  b: string,
+  v: RatioVerdict,
+  m: CellMeasurement,
+  index: number,
+  total: number,
+): string[] {
   const batch = m.sides[0]?.batch ?? 1;
   // A second look is decided on the rounds of both measurements (see decideRelative).
-  const label = total > 1 ? `measurement ${index + 1} of ${total}${index > 0 ? ' (its verdict on the rounds of both)' : ''}` : 'measurement';
+  const label =
+    total > 1
+      ? `measurement ${index + 1} of ${total}${index > 0 ? ' (its verdict on the rounds of both)' : ''}`
+      : 'measurement';
   return [
     `${label}: ${m.rounds} rounds${batch > 1 ? ` of ${batch} runs per sample` : ''}, ${(m.elapsedMs / 1000).toFixed(1)} s (stopped: ${m.stoppedBy})`,
     `  medians: ${a} ${v.medianA.toFixed(1)} req/s, ${b} ${v.medianB.toFixed(1)} req/s`,
@@ -92,7 +113,9 @@ function verdictLines(a: string, b: string, v: RatioVerdict, m: CellMeasurement,
 function describePair(a: CellRef, b: CellRef, phrase: string, r: PairResult): string {
   const head = `expected ${a.side.name} to be ${phrase} at ${cellLabel(a.cell)} (${a.side.target.mode} mode)`;
   if (r.reason) return [head, `  ${r.reason}`].join('\n');
-  const lines = r.verdicts.flatMap((v, i) => verdictLines(a.side.name, b.side.name, v, r.measurements[i]!, i, r.verdicts.length));
+  const lines = r.verdicts.flatMap((v, i) =>
+    verdictLines(a.side.name, b.side.name, v, r.measurements[i]!, i, r.verdicts.length),
+  );
   return [head, ...lines].join('\n');
 }
 
@@ -102,9 +125,12 @@ function checkArgs(self: { isNot: boolean }, received: unknown, expected: unknow
     throw new TypeError(`${name} compares two cell(server, { requests, concurrency }) references`);
   }
   if (received.cell.requests !== expected.cell.requests || received.cell.concurrency !== expected.cell.concurrency) {
-    throw new Error(`${name}: both sides must be the same cell, got ${cellLabel(received.cell)} and ${cellLabel(expected.cell)}`);
+    throw new Error(
+      `${name}: both sides must be the same cell, got ${cellLabel(received.cell)} and ${cellLabel(expected.cell)}`,
+    );
   }
-  if (received.side.target.mode !== expected.side.target.mode) throw new Error(`${name}: both sides must use the same load mode`);
+  if (received.side.target.mode !== expected.side.target.mode)
+    throw new Error(`${name}: both sides must use the same load mode`);
   return [received, expected];
 }
 
@@ -121,32 +147,55 @@ async function comparison(
   const tol = pct(options?.tolerance ?? DEFAULT_TOLERANCE);
   const factor = options?.factor && options.factor !== 1 ? `${Number(options.factor.toFixed(3))} x ` : '';
   const phrase =
-    op === '>=' ? `at least as fast as ${factor}${b.side.name} (within ${tol})` : `faster than ${factor}${b.side.name} by more than ${tol}`;
+    op === '>='
+      ? `at least as fast as ${factor}${b.side.name} (within ${tol})`
+      : `faster than ${factor}${b.side.name} by more than ${tol}`;
   const last = r.verdicts[r.verdicts.length - 1];
   return {
     pass: r.pass,
     message: () => describePair(a, b, phrase, r),
-    actual: last ? `${formatRatio(last.ratio)} (${formatRatio(last.interval.lo)}-${formatRatio(last.interval.hi)})` : (r.reason ?? 'not compared'),
-    expected: op === '>=' ? `not below ${formatRatio((1 - (options?.tolerance ?? DEFAULT_TOLERANCE)))}` : `above ${formatRatio(1 + (options?.tolerance ?? DEFAULT_TOLERANCE))}`,
+    actual: last
+      ? `${formatRatio(last.ratio)} (${formatRatio(last.interval.lo)}-${formatRatio(last.interval.hi)})`
+      : (r.reason ?? 'not compared'),
+    expected:
+      op === '>='
+        ? `not below ${formatRatio(1 - (options?.tolerance ?? DEFAULT_TOLERANCE))}`
+        : `above ${formatRatio(1 + (options?.tolerance ?? DEFAULT_TOLERANCE))}`,
   };
 }
 
 export const perfMatchers = {
   /** a's requests per second are not significantly below b's by more than the tolerance (default 10%). */
-  async toBeAtLeastAsFastAs(this: { isNot: boolean }, received: unknown, expected: unknown, options?: ComparisonMatcherOptions) {
+  async toBeAtLeastAsFastAs(
+    this: { isNot: boolean },
+    received: unknown,
+    expected: unknown,
+    options?: ComparisonMatcherOptions,
+  ) {
     return comparison(this, received, expected, options, '>=', 'toBeAtLeastAsFastAs');
   },
   /** a's requests per second are significantly above b's by more than the tolerance. */
-  async toBeFasterThan(this: { isNot: boolean }, received: unknown, expected: unknown, options?: ComparisonMatcherOptions) {
+  async toBeFasterThan(
+    this: { isNot: boolean },
+    received: unknown,
+    expected: unknown,
+    options?: ComparisonMatcherOptions,
+  ) {
     return comparison(this, received, expected, options, '>', 'toBeFasterThan');
   },
   /** k6-like thresholds on one server: "failed == 0", "p(99) < 20ms", "rps > 500". */
-  async toMeet(this: { isNot: boolean }, received: unknown, thresholds: string | string[], options?: ThresholdMatcherOptions) {
+  async toMeet(
+    this: { isNot: boolean },
+    received: unknown,
+    thresholds: string | string[],
+    options?: ThresholdMatcherOptions,
+  ) {
     if (this.isNot) throw new Error('toMeet cannot be negated: state the opposite threshold instead');
     if (!isCellRef(received)) throw new TypeError('toMeet checks a cell(server, { requests, concurrency }) reference');
     const list = (Array.isArray(thresholds) ? thresholds : [thresholds]).map((t) => {
       const claim = parseClaim(t);
-      if (claim.kind !== 'absolute' || claim.servers !== null) throw new Error(`toMeet takes thresholds such as "p(99) < 20ms", got ${JSON.stringify(t)}`);
+      if (claim.kind !== 'absolute' || claim.servers !== null)
+        throw new Error(`toMeet takes thresholds such as "p(99) < 20ms", got ${JSON.stringify(t)}`);
       return claim;
     });
     const confidence = options?.confidence ?? DEFAULT_CONFIDENCE;
@@ -157,10 +206,18 @@ export const perfMatchers = {
     const capMs = options?.sampling?.maxTimeMs ?? SAMPLER_DEFAULTS.maxTimeMs;
     const started = performance.now();
     const measure = (maxTimeMs: number) =>
-      measureCell([received.side], received.cell, { ...options?.sampling, maxTimeMs, precise: (m) => isPrecise(needs, m, confidence) });
+      measureCell([received.side], received.cell, {
+        ...options?.sampling,
+        maxTimeMs,
+        precise: (m) => isPrecise(needs, m, confidence),
+      });
     const check = (m: CellMeasurement, c: AbsoluteClaim, confirming = false) =>
       c.metric.kind !== 'count' && m.sides[0]!.samples.length === 0
-        ? ({ kind: 'bound', bound: { outcome: 'fail', median: NaN, interval: { lo: NaN, hi: NaN, confidence } }, pass: false } as const)
+        ? ({
+            kind: 'bound',
+            bound: { outcome: 'fail', median: NaN, interval: { lo: NaN, hi: NaN, confidence } },
+            pass: false,
+          } as const)
         : checkAbsolute(c, m.sides[0]!, confidence, confirming);
     let m = await measure(capMs * FIRST_SHARE);
     let checks = list.map((c) => check(m, c));
@@ -197,7 +254,9 @@ export const perfMatchers = {
           `expected ${received.side.name} at ${cellLabel(received.cell)} (${received.side.target.mode} mode) to meet ${list.map((c) => c.text).join(', ')}`,
           ...lines,
           `  ${measurements.length === 2 ? 'measured twice; ' : ''}${m.rounds} rounds, runs (req/s): ${m.sides[0]!.samples.map((s) => s.rps.toFixed(0)).join(', ')}`,
-          ...measurements.flatMap((x) => (x.sides[0]!.stopped ? [`  ${received.side.name} stopped answering: ${x.sides[0]!.stopped.reason}`] : [])),
+          ...measurements.flatMap((x) =>
+            x.sides[0]!.stopped ? [`  ${received.side.name} stopped answering: ${x.sides[0]!.stopped.reason}`] : [],
+          ),
         ].join('\n'),
     };
   },

@@ -6,7 +6,15 @@
  * docs/perf-gates.md use it.
  */
 import type { CellSpec } from '../types.ts';
-import { FIRST_SHARE, measureCell, mergeMeasurements, SAMPLER_DEFAULTS, type CellMeasurement, type SamplerOptions, type Side } from './sampler.ts';
+import {
+  FIRST_SHARE,
+  measureCell,
+  mergeMeasurements,
+  SAMPLER_DEFAULTS,
+  type CellMeasurement,
+  type SamplerOptions,
+  type Side,
+} from './sampler.ts';
 import { checkRelative, decideRelative, failureReason, isPrecise } from './evaluate.ts';
 import { cellLabel } from '../report/format.ts';
 import { DEFAULT_ALPHA, DEFAULT_CONFIDENCE, DEFAULT_TOLERANCE, type RatioVerdict } from './decide.ts';
@@ -36,9 +44,21 @@ export interface PairResult {
   reason?: string;
 }
 
-export async function comparePairOnCell(a: Side, b: Side, cell: CellSpec, options: PairOptions = {}): Promise<PairResult> {
-  const claim = { a: a.name, b: b.name, op: options.op ?? '>=', factor: options.factor ?? 1, allowFailures: options.allowFailures ?? false } as const;
-  if (claim.a === claim.b) throw new Error(`the two sides of a comparison need different names, got "${claim.a}" twice`);
+export async function comparePairOnCell(
+  a: Side,
+  b: Side,
+  cell: CellSpec,
+  options: PairOptions = {},
+): Promise<PairResult> {
+  const claim = {
+    a: a.name,
+    b: b.name,
+    op: options.op ?? '>=',
+    factor: options.factor ?? 1,
+    allowFailures: options.allowFailures ?? false,
+  } as const;
+  if (claim.a === claim.b)
+    throw new Error(`the two sides of a comparison need different names, got "${claim.a}" twice`);
   const decision = {
     tolerance: options.tolerance ?? DEFAULT_TOLERANCE,
     alpha: options.alpha ?? DEFAULT_ALPHA,
@@ -46,7 +66,9 @@ export async function comparePairOnCell(a: Side, b: Side, cell: CellSpec, option
   };
   const remeasure = options.remeasure !== false;
   const capMs = options.sampling?.maxTimeMs ?? SAMPLER_DEFAULTS.maxTimeMs;
-  const needs = [{ kind: 'pair' as const, a: claim.a, b: claim.b, factor: claim.factor, tolerance: decision.tolerance }];
+  const needs = [
+    { kind: 'pair' as const, a: claim.a, b: claim.b, factor: claim.factor, tolerance: decision.tolerance },
+  ];
   const measure = (maxTimeMs: number) =>
     measureCell([a, b], cell, {
       ...options.sampling,

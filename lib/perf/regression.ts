@@ -5,7 +5,14 @@
  * stands; on other hardware, or in another runtime, a regression is an alert at most.
  */
 import { compareToRuns, type RatioVerdict } from './decide.ts';
-import { baselineMedianRps, machineDifferences, normalisedRps, sameHardware, type BaselineMachine, type BaselineRun } from './baseline.ts';
+import {
+  baselineMedianRps,
+  machineDifferences,
+  normalisedRps,
+  sameHardware,
+  type BaselineMachine,
+  type BaselineRun,
+} from './baseline.ts';
 import { measuredSide, side } from './measurement.ts';
 import { rpsOf, type SideSamples } from './sampler.ts';
 import { median } from '../stats.ts';
@@ -38,7 +45,12 @@ export interface RegressionSettings {
  * also beyond the fail threshold. Each measurement is decided by its own full verdict; a second
  * look lowers the level when it disagrees (the gate keeps the less severe of the two).
  */
-export function checkRegression(s: SideSamples, yardstick: SideSamples, runs: BaselineRun[], settings: RegressionSettings): RegressionCheck {
+export function checkRegression(
+  s: SideSamples,
+  yardstick: SideSamples,
+  runs: BaselineRun[],
+  settings: RegressionSettings,
+): RegressionCheck {
   const current = normalisedRps(s, yardstick);
   const verdict = compareToRuns(
     current,
@@ -97,13 +109,17 @@ function baselineNotes(subject: RegressionSubject): string[] {
   const { runs, machine } = subject;
   const notes: string[] = [];
   if (runs.length < MIN_RUNS_TO_FAIL) {
-    notes.push(`the baseline has ${runs.length} of the ${MIN_RUNS_TO_FAIL} runs a regression needs to fail the gate: alerts only`);
+    notes.push(
+      `the baseline has ${runs.length} of the ${MIN_RUNS_TO_FAIL} runs a regression needs to fail the gate: alerts only`,
+    );
   }
   const diffs = machineDifferences(machine, runs);
   if (diffs.length) {
     notes.push(
       `the baseline was measured with ${diffs.join('; ')}; figures are normalised by the yardstick` +
-        (sameHardware(machine, runs) ? '' : ', and on other hardware or in another runtime a regression is an alert at most, never a failure'),
+        (sameHardware(machine, runs)
+          ? ''
+          : ', and on other hardware or in another runtime a regression is an alert at most, never a failure'),
     );
   }
   return notes;
@@ -133,7 +149,11 @@ export function judgeRegression(
     if (SEVERITY[again.level] < SEVERITY[level]) level = again.level;
     m = looks.both!;
   }
-  const notes = [...cellNotes(verdicts.length > 1), ...(level === 'fail' ? noTimeNotes(looks.noTime) : []), ...baselineNotes(subject)];
+  const notes = [
+    ...cellNotes(verdicts.length > 1),
+    ...(level === 'fail' ? noTimeNotes(looks.noTime) : []),
+    ...baselineNotes(subject),
+  ];
   return {
     server,
     ...place,

@@ -78,7 +78,9 @@ export function measurementInfo(m: CellMeasurement, sides: string[]): Measuremen
 /** Sentences on what is special about a cell's measurement (the table shows the rest). */
 export function cellNotes(remeasured: boolean): string[] {
   return remeasured
-    ? ['failed on a first measurement and was measured once more, within the same time cap: each measurement is decided by its own full two-part verdict, and the claim holds if either does']
+    ? [
+        'failed on a first measurement and was measured once more, within the same time cap: each measurement is decided by its own full two-part verdict, and the claim holds if either does',
+      ]
     : [];
 }
 
@@ -88,7 +90,12 @@ export function samplesText(info: MeasurementInfo | undefined): string {
   return info.batch > 1 ? `${info.rounds} x ${info.batch} runs` : `${info.rounds}`;
 }
 
-export const STOP_WORDS: Record<StopReason, string> = { precise: 'precise', 'time-cap': 'time cap', 'max-rounds': 'max rounds', 'server-stopped': 'server stopped' };
+export const STOP_WORDS: Record<StopReason, string> = {
+  precise: 'precise',
+  'time-cap': 'time cap',
+  'max-rounds': 'max rounds',
+  'server-stopped': 'server stopped',
+};
 
 export function where(cell: Pick<ClaimCell, 'mode' | 'requests' | 'concurrency'>, modes: number): string {
   return modes > 1 ? `${cellLabel(cell)} (${cell.mode})` : cellLabel(cell);
@@ -120,7 +127,11 @@ export function fmtPlain(v: number): string {
 
 /** The note of a cell that failed on its first measurement with no time left for a second. */
 export function noTimeNotes(noTime: boolean): string[] {
-  return noTime ? ["failed on a first measurement, and the cell's time cap left no time to measure it once more: the first measurement decides"] : [];
+  return noTime
+    ? [
+        "failed on a first measurement, and the cell's time cap left no time to measure it once more: the first measurement decides",
+      ]
+    : [];
 }
 
 /** A claim's cells sorted for its summary: how many modes they span, which erred, which failed. */

@@ -27,7 +27,9 @@ function legend(infos: Array<MeasurementInfo | undefined>, tolerance: number, cl
   const out: string[] = [];
   const factor = claim?.cells.find((c) => c.verdicts?.length)?.verdicts?.[0]?.factor;
   if (factor !== undefined && factor !== 1) {
-    out.push(`Ratios are of the claim's two sides with the second scaled by ${Number(factor.toFixed(3))}: above 1, the claim holds with room to spare.`);
+    out.push(
+      `Ratios are of the claim's two sides with the second scaled by ${Number(factor.toFixed(3))}: above 1, the claim holds with room to spare.`,
+    );
   }
   const batched = infos.filter((i) => i && i.batch > 1) as MeasurementInfo[];
   if (batched.length > 0) {
@@ -49,7 +51,8 @@ function legend(infos: Array<MeasurementInfo | undefined>, tolerance: number, cl
 
 /** One or two sentences: where the claim holds, where it does not, and by how much. */
 export function summarizeClaim(claim: Claim, result: ClaimResult, tolerance: number): string {
-  if (result.cells.length === 0) return 'Nothing was checked: no cell of the matrix matches where this claim applies, or the gate stopped before.';
+  if (result.cells.length === 0)
+    return 'Nothing was checked: no cell of the matrix matches where this claim applies, or the gate stopped before.';
   return kindOf(claim).summarize(claim, result, tolerance);
 }
 
@@ -86,7 +89,9 @@ export function headline(results: GateResults): string {
   const broken = results.servers.filter((s) => s.error).length;
   const parts = [
     `${results.claims.length - failedClaims} of ${plural(results.claims.length, 'claim')} held`,
-    results.regressions.length ? `${plural(failing, 'regression')} beyond the fail threshold, ${plural(alerts, 'alert')}` : '',
+    results.regressions.length
+      ? `${plural(failing, 'regression')} beyond the fail threshold, ${plural(alerts, 'alert')}`
+      : '',
     broken ? `${plural(broken, 'server')} did not run` : '',
     results.status === 'interrupted' ? 'interrupted before the end' : '',
   ].filter(Boolean);
@@ -142,7 +147,8 @@ export function renderGateText(results: GateResults, options: GateRenderOptions 
   };
   const modes = results.settings.modes.length;
   const out: string[] = [bold('Gauntlet gate'), settingsLine(results)];
-  for (const s of results.servers) if (s.error) out.push(`${paintStatus('ERROR')} ${s.name}: ${sanitizeTerminal(s.error)}`);
+  for (const s of results.servers)
+    if (s.error) out.push(`${paintStatus('ERROR')} ${s.name}: ${sanitizeTerminal(s.error)}`);
   for (const w of warmupLines(results)) out.push(`warm-up: ${sanitizeTerminal(w)}`);
   for (const c of results.claims) {
     out.push('');
@@ -156,29 +162,52 @@ export function renderGateText(results: GateResults, options: GateRenderOptions 
         groups: [rows],
         color,
         headerWidth: 20,
-        tone: (_g, r, col) => (col === headers.length - 1 ? tones[r] ?? 'plain' : 'plain'),
+        tone: (_g, r, col) => (col === headers.length - 1 ? (tones[r] ?? 'plain') : 'plain'),
       });
-      out.push(table.split('\n').map((l) => `      ${l}`).join('\n'));
+      out.push(
+        table
+          .split('\n')
+          .map((l) => `      ${l}`)
+          .join('\n'),
+      );
     }
     if (rows.length === 0) continue;
-    for (const n of [...legend(c.cells.map((x) => x.measured), results.settings.tolerance, c), ...notesOf(c.cells)]) {
+    for (const n of [
+      ...legend(
+        c.cells.map((x) => x.measured),
+        results.settings.tolerance,
+        c,
+      ),
+      ...notesOf(c.cells),
+    ]) {
       out.push(`      ${sanitizeTerminal(n)}`);
     }
   }
   if (results.regressions.length > 0) {
     out.push('');
     const b = results.settings.baseline!;
-    out.push(bold(`Against the baseline (${b.file}; alert beyond ${pct(b.alert)}, fail beyond ${pct(b.fail)}; figures normalised by the yardstick)`));
+    out.push(
+      bold(
+        `Against the baseline (${b.file}; alert beyond ${pct(b.alert)}, fail beyond ${pct(b.fail)}; figures normalised by the yardstick)`,
+      ),
+    );
     const table = renderTextTable({
       headers: REGRESSION_HEADERS,
       align: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
       groups: [results.regressions.map((r) => regressionRow(r, modes))],
       color,
       headerWidth: 20,
-      tone: (_g, r, col) => (col === REGRESSION_HEADERS.length - 1 ? regressionTone(results.regressions[r]!.level) : 'plain'),
+      tone: (_g, r, col) =>
+        col === REGRESSION_HEADERS.length - 1 ? regressionTone(results.regressions[r]!.level) : 'plain',
     });
     out.push(table);
-    for (const n of [...legend(results.regressions.map((r) => r.measured), b.alert), ...notesOf(results.regressions)]) {
+    for (const n of [
+      ...legend(
+        results.regressions.map((r) => r.measured),
+        b.alert,
+      ),
+      ...notesOf(results.regressions),
+    ]) {
       out.push(sanitizeTerminal(n));
     }
   }
@@ -198,31 +227,66 @@ function mdTable(headers: string[], rows: string[][]): string {
 /** The markdown report: report.md, and what the GitHub job summary shows. */
 export function renderGateMarkdown(results: GateResults, options: { alertsOnly?: boolean } = {}): string {
   const modes = results.settings.modes.length;
-  const out: string[] = [`## Gauntlet gate: ${escapeMarkdown(headline(results))}`, '', escapeMarkdown(settingsLine(results))];
+  const out: string[] = [
+    `## Gauntlet gate: ${escapeMarkdown(headline(results))}`,
+    '',
+    escapeMarkdown(settingsLine(results)),
+  ];
   if (results.alerts.length > 0) {
     out.push('', '### Alerts', '');
-    out.push(mdTable(['level', 'what', 'details'], results.alerts.map((a) => [a.level, a.title, a.message])));
+    out.push(
+      mdTable(
+        ['level', 'what', 'details'],
+        results.alerts.map((a) => [a.level, a.title, a.message]),
+      ),
+    );
   }
   if (options.alertsOnly) return out.join('\n');
   const warm = warmupLines(results);
   if (warm.length > 0) out.push('', '### Warm-up', '', ...warm.map((w) => `- ${escapeMarkdown(w)}`));
   out.push('', '### Claims', '');
-  out.push(mdTable(['claim', 'verdict', 'summary'], results.claims.map((c) => [c.claim, c.status.toUpperCase(), c.summary])));
+  out.push(
+    mdTable(
+      ['claim', 'verdict', 'summary'],
+      results.claims.map((c) => [c.claim, c.status.toUpperCase(), c.summary]),
+    ),
+  );
   for (const c of results.claims) {
     const { headers, rows } = claimRows(c, modes);
     if (rows.length === 0) continue;
     out.push('', `#### ${escapeMarkdown(c.claim)}`, '', mdTable(headers, rows));
-    const notes = [...legend(c.cells.map((x) => x.measured), results.settings.tolerance, c), ...notesOf(c.cells)];
+    const notes = [
+      ...legend(
+        c.cells.map((x) => x.measured),
+        results.settings.tolerance,
+        c,
+      ),
+      ...notesOf(c.cells),
+    ];
     if (notes.length) out.push('', ...notes.map((n) => `- ${escapeMarkdown(n)}`));
   }
   if (results.regressions.length > 0) {
     out.push('', '### Against the baseline', '');
-    out.push(mdTable(REGRESSION_HEADERS, results.regressions.map((r) => regressionRow(r, modes))));
-    const notes = [...legend(results.regressions.map((r) => r.measured), results.settings.baseline?.alert ?? results.settings.tolerance), ...notesOf(results.regressions)];
+    out.push(
+      mdTable(
+        REGRESSION_HEADERS,
+        results.regressions.map((r) => regressionRow(r, modes)),
+      ),
+    );
+    const notes = [
+      ...legend(
+        results.regressions.map((r) => r.measured),
+        results.settings.baseline?.alert ?? results.settings.tolerance,
+      ),
+      ...notesOf(results.regressions),
+    ];
     if (notes.length) out.push('', ...notes.map((n) => `- ${escapeMarkdown(n)}`));
   }
   const m = results.machine;
-  out.push('', `Measured on ${escapeMarkdown(`${m.cpuModel}, ${m.cores} cores, ${m.platform} ${m.release}, node ${m.node}, python ${m.python ?? 'none'}`)}.`);
+  out.push(
+    '',
+    `Measured on ${escapeMarkdown(`${m.cpuModel}, ${m.cores} cores, ${m.platform} ${m.release}, node ${m.node}, python ${m.python ?? 'none'}`)}.`,
+  );
   const inContainers = results.servers.filter((s) => s.runtime?.kind === 'container');
   if (inContainers.length > 0) {
     out.push(
@@ -232,4 +296,3 @@ export function renderGateMarkdown(results: GateResults, options: { alertsOnly?:
   }
   return `${out.join('\n')}\n`;
 }
-

@@ -194,7 +194,11 @@ export function addRun(t: RunTotals, r: CellResult): void {
 export function runStop(r: CellResult): Omit<SideStop, 'totals'> | null {
   if (r.stopped) return { kind: r.stopped.kind, reason: r.stopped.reason, afterRequests: r.stopped.afterRequests };
   if (r.requested > 0 && r.completeRequests === 0) {
-    return { kind: 'nothing', reason: `no request of ${r.requested} completed (${r.failedRequests} failed)`, afterRequests: r.requested };
+    return {
+      kind: 'nothing',
+      reason: `no request of ${r.requested} completed (${r.failedRequests} failed)`,
+      afterRequests: r.requested,
+    };
   }
   return null;
 }
@@ -259,8 +263,26 @@ export async function warmUpServer(target: LoadTarget, ms: number, signal?: Abor
   return report;
 }
 
+/** Adds one round's runs of a side as one sample, with the status counts of every run. */
+function addSample(side: SideSamples, runs: CellResult[]): void {
+  side.samples.push(toSample(runs));
+  const first = runs[0];
+  if (first && side.samples.length === 1) {
+    side.serverSoftware = first.serverSoftware;
+    side.documentLength = first.documentLength;
+  }
+  for (const r of runs) {
+    for (const [status, count] of Object.entries(r.statusCounts))
+      side.statusCounts[status] = (side.statusCounts[status] ?? 0) + count;
+  }
+}
+
 /** Measures one cell on every side, interleaved, until precise enough or a cap is reached. */
-export async function measureCell(sides: Side[], cell: CellSpec, options: SamplerOptions = {}): Promise<CellMeasurement> {
+export async function measureCell(
+  sides: Side[],
+  cell: CellSpec,
+  options: SamplerOptions = {},
+): Promise<CellMeasurement> {
   if (sides.length === 0) throw new Error('measureCell needs at least one side');
   const minRounds = options.minRounds ?? SAMPLER_DEFAULTS.minRounds;
   const maxRounds = Math.max(minRounds, options.maxRounds ?? SAMPLER_DEFAULTS.maxRounds);
@@ -334,18 +356,7 @@ export async function measureCell(sides: Side[], cell: CellSpec, options: Sample
       measurement.stoppedBy = 'server-stopped';
       break;
     }
-    results.forEach((list, i) => {
-      const st = state[i]!;
-      st.samples.push(toSample(list));
-      const first = list[0];
-      if (first && st.samples.length === 1) {
-        st.serverSoftware = first.serverSoftware;
-        st.documentLength = first.documentLength;
-      }
-      for (const r of list) {
-        for (const [status, count] of Object.entries(r.statusCounts)) st.statusCounts[status] = (st.statusCounts[status] ?? 0) + count;
-      }
-    });
+    results.forEach((list, i) => addSample(state[i]!, list));
     measurement.rounds = round + 1;
     measurement.elapsedMs = performance.now() - start;
     options.onRound?.(measurement);
@@ -438,7 +449,8 @@ export function allTotalsOf(side: SideSamples): RunTotals {
 export function mergeMeasurements(first: CellMeasurement, second: CellMeasurement): CellMeasurement {
   const sides = first.sides.map((s) => {
     const other = second.sides.find((x) => x.name === s.name);
-    if (!other) throw new Error(`${s.name} was measured in the first measurement of ${s.name}'s cell but not in the second`);
+    if (!other)
+      throw new Error(`${s.name} was measured in the first measurement of ${s.name}'s cell but not in the second`);
     const warmup = emptyTotals();
     for (const t of [s.warmup, other.warmup]) {
       warmup.runs += t.runs;

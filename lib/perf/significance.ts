@@ -45,7 +45,7 @@ export function rankWithTies(values: ArrayLike<number>): { ranks: Float64Array; 
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => values[i]! - values[j]!);
   const ranks = new Float64Array(n);
   let tieTerm = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && values[order[j]!]! === values[order[i]!]!) j++;
     const rank = (i + 1 + j) / 2;
@@ -402,7 +402,10 @@ export function studentQuantile(confidence: number, df: number): number {
  * counted as a hypothesis.
  */
 export function holmAdjust(ps: readonly number[]): number[] {
-  const idx = ps.map((p, i) => [p, i] as const).filter(([p]) => !Number.isNaN(p)).sort((x, y) => x[0] - y[0]);
+  const idx = ps
+    .map((p, i) => [p, i] as const)
+    .filter(([p]) => !Number.isNaN(p))
+    .sort((x, y) => x[0] - y[0]);
   const m = idx.length;
   const out = ps.map(() => NaN);
   let running = 0;

@@ -17,11 +17,33 @@
  * call findLeftovers() themselves.
  */
 import { rmSync } from 'node:fs';
-import { allProcs, commandLine, describeProcess, isRunning, membersOf, sameProcess, type ProcEntry } from './proc-table.ts';
+import {
+  allProcs,
+  commandLine,
+  describeProcess,
+  isRunning,
+  membersOf,
+  sameProcess,
+  type ProcEntry,
+} from './proc-table.ts';
 import { holdersOf } from './socket-holders.ts';
-import { claimEntry, isContainerEntry, readEntries, registryDir, releaseClaim, type ContainerEntry, type RegistryEntry } from './registry.ts';
+import {
+  claimEntry,
+  isContainerEntry,
+  readEntries,
+  registryDir,
+  releaseClaim,
+  type ContainerEntry,
+  type RegistryEntry,
+} from './registry.ts';
 import { terminate } from './terminate.ts';
-import { containerLeftoverLine, containerTraces, removeTraces, uncheckedLine, type FoundContainer } from '../container/leftover-containers.ts';
+import {
+  containerLeftoverLine,
+  containerTraces,
+  removeTraces,
+  uncheckedLine,
+  type FoundContainer,
+} from '../container/leftover-containers.ts';
 
 export interface LeftoverProcess {
   pid: number;
@@ -66,7 +88,11 @@ export interface FindLeftoversOptions {
 }
 
 /** The running processes of a stale entry: its group (unless the pgid now names another group) and its socket's holders. */
-export function leftoverProcesses(entry: RegistryEntry, procs: readonly ProcEntry[], holders: Iterable<number>): ProcEntry[] {
+export function leftoverProcesses(
+  entry: RegistryEntry,
+  procs: readonly ProcEntry[],
+  holders: Iterable<number>,
+): ProcEntry[] {
   const leader = procs.find((p) => p.pid === entry.pgid);
   // The group's first process runs but started at another time: the pid was reused, the group is another's.
   const reused = leader !== undefined && entry.pgidStartTicks !== null && leader.startTicks !== entry.pgidStartTicks;
@@ -84,7 +110,10 @@ export function leftoverProcesses(entry: RegistryEntry, procs: readonly ProcEntr
 export function leftoverLine(entry: RegistryEntry, processes: readonly LeftoverProcess[], stopping: boolean): string {
   const [first, ...rest] = processes;
   const who = first ? describeProcess(first.pid, first.command) : `process group ${entry.pgid}`;
-  const more = rest.length > 0 ? ` and ${rest.length} other process${rest.length > 1 ? 'es' : ''} (${rest.map((p) => `pid ${p.pid}`).join(', ')})` : '';
+  const more =
+    rest.length > 0
+      ? ` and ${rest.length} other process${rest.length > 1 ? 'es' : ''} (${rest.map((p) => `pid ${p.pid}`).join(', ')})`
+      : '';
   return (
     `gauntlet: a server left by an earlier run is still running: ${who}${more}, port ${entry.port}, ` +
     `started by gauntlet pid ${entry.harnessPid} at ${entry.startedAt}` +
@@ -117,7 +146,13 @@ export async function findLeftovers(opts: FindLeftoversOptions = {}): Promise<Le
   return out;
 }
 
-async function processLeftover(entry: RegistryEntry, claimed: string, stop: boolean, log: (line: string) => void, graceMs: number): Promise<ProcessLeftover | null> {
+async function processLeftover(
+  entry: RegistryEntry,
+  claimed: string,
+  stop: boolean,
+  log: (line: string) => void,
+  graceMs: number,
+): Promise<ProcessLeftover | null> {
   const procs = allProcs();
   const holders = entry.socketInodes.length > 0 ? holdersOf(new Set(entry.socketInodes)).keys() : [];
   const running = leftoverProcesses(entry, procs, holders);
@@ -136,7 +171,13 @@ async function processLeftover(entry: RegistryEntry, claimed: string, stop: bool
   return { kind: 'process', entry, processes, stopped };
 }
 
-async function containerLeftover(entry: ContainerEntry, claimed: string, stop: boolean, log: (line: string) => void, command: string | undefined): Promise<ContainerLeftover | null> {
+async function containerLeftover(
+  entry: ContainerEntry,
+  claimed: string,
+  stop: boolean,
+  log: (line: string) => void,
+  command: string | undefined,
+): Promise<ContainerLeftover | null> {
   const docker = command !== undefined ? { command } : {};
   const traces = await containerTraces(entry, docker);
   if ('error' in traces) {

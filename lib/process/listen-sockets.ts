@@ -105,7 +105,10 @@ export function readListeningHead(file: string, chunkBytes = 8 * 1024): string {
 export function listeningSocketsOn(port: number): ListeningSocket[] | null {
   const out: ListeningSocket[] = [];
   let readAny = false;
-  for (const [file, family] of [['/proc/net/tcp', 4], ['/proc/net/tcp6', 6]] as const) {
+  for (const [file, family] of [
+    ['/proc/net/tcp', 4],
+    ['/proc/net/tcp6', 6],
+  ] as const) {
     try {
       out.push(...parseProcNetTcp(readListeningHead(file), family).filter((s) => s.port === port));
       readAny = true;

@@ -51,7 +51,8 @@ export function judgeOwnership(f: PortFacts): Ownership {
       ours.forEach((pid) => escaped.add(pid));
       continue;
     }
-    if (holders.length > 0) return { verdict: 'foreign', inode: socket.inode, holder: Math.min(...holders), uid: socket.uid };
+    if (holders.length > 0)
+      return { verdict: 'foreign', inode: socket.inode, holder: Math.min(...holders), uid: socket.uid };
     if (socket.uid !== f.ownUid) return { verdict: 'foreign', inode: socket.inode, holder: null, uid: socket.uid };
     return { verdict: 'unknown', why: `no process in sight holds socket ${socket.inode}` };
   }
@@ -65,12 +66,21 @@ export function judgeOwnership(f: PortFacts): Ownership {
  * their fds only; finding the members means reading every /proc/<pid>/stat, and naming another
  * holder every /proc/<pid>/fd, which takes tens of milliseconds on a busy machine.
  */
-export function checkPortOwnership(host: string, port: number, members: () => Iterable<number>, likely: Iterable<number> = []): Ownership {
+export function checkPortOwnership(
+  host: string,
+  port: number,
+  members: () => Iterable<number>,
+  likely: Iterable<number> = [],
+): Ownership {
   const sockets = listeningSocketsOn(port);
   const serving = sockets === null ? null : socketsServing(sockets, host, port);
   const ownUid = process.getuid?.() ?? 0;
   const inodes = new Set((serving ?? []).map((s) => s.inode));
-  const judge = (pids: ReadonlySet<number>, holderPids: Iterable<number>, descendants: ReadonlySet<number> = new Set()): Ownership =>
+  const judge = (
+    pids: ReadonlySet<number>,
+    holderPids: Iterable<number>,
+    descendants: ReadonlySet<number> = new Set(),
+  ): Ownership =>
     judgeOwnership({ serving, holders: holdersOf(inodes, holderPids), members: pids, descendants, ownUid });
   const first = new Set(likely);
   const quick = judge(first, first);
@@ -87,7 +97,12 @@ export function checkPortOwnership(host: string, port: number, members: () => It
  * `port 40123 answers, but the listening socket belongs to pid 777 (nginx: master process), not
  * to server "x" (pgid 1234): another program has the port`.
  */
-export function foreignPortReason(o: Extract<Ownership, { verdict: 'foreign' }>, port: number, serverName: string, serverOwner: string): string {
+export function foreignPortReason(
+  o: Extract<Ownership, { verdict: 'foreign' }>,
+  port: number,
+  serverName: string,
+  serverOwner: string,
+): string {
   const who = o.holder === null ? `a process of uid ${o.uid} that this user cannot inspect` : describeProcess(o.holder);
   return `port ${port} answers, but the listening socket belongs to ${who}, not to server "${serverName}" (${serverOwner}): another program has the port`;
 }

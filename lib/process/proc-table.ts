@@ -33,15 +33,26 @@ export interface ProcEntry {
  * spaces and ")", hence the last ")"), and numeric field n (as proc(5) numbers them) by `field(n)`;
  * null when the line is not one. Shared with the diagnostics, which read other fields of it.
  */
-export function splitStat(text: string): { pid: number; comm: string; state: string; count: number; field: (n: number) => number } | null {
+export function splitStat(
+  text: string,
+): { pid: number; comm: string; state: string; count: number; field: (n: number) => number } | null {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
   const pid = Number(text.slice(0, open).trim());
   if (!Number.isInteger(pid)) return null;
   // rest[0] is field 3 (state): field n is rest[n - 3].
-  const rest = text.slice(close + 2).trim().split(/\s+/);
-  return { pid, comm: text.slice(open + 1, close), state: rest[0] ?? '?', count: rest.length + 2, field: (n) => Number(rest[n - 3]) };
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
+  return {
+    pid,
+    comm: text.slice(open + 1, close),
+    state: rest[0] ?? '?',
+    count: rest.length + 2,
+    field: (n) => Number(rest[n - 3]),
+  };
 }
 
 /** Parses /proc/<pid>/stat into who the process is. */

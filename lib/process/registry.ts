@@ -79,14 +79,18 @@ export type EntryKey = Pick<RegistryEntry, 'harnessPid' | 'pgid'> | Pick<Contain
 
 /** The file of one server. */
 export function entryFile(dir: string, e: EntryKey): string {
-  return 'launchId' in e ? join(dir, `${e.harnessPid}-container-${e.launchId}.json`) : join(dir, `${e.harnessPid}-${e.pgid}.json`);
+  return 'launchId' in e
+    ? join(dir, `${e.harnessPid}-container-${e.launchId}.json`)
+    : join(dir, `${e.harnessPid}-${e.pgid}.json`);
 }
 
 let warned = false;
 function warnOnce(detail: string): void {
   if (warned) return;
   warned = true;
-  process.stderr.write(`gauntlet: the list of running servers cannot be kept (${detail}): a later run will not find what this one leaves behind\n`);
+  process.stderr.write(
+    `gauntlet: the list of running servers cannot be kept (${detail}): a later run will not find what this one leaves behind\n`,
+  );
 }
 
 /** Creates the directory, private to the user; false (after one warning) when it is not safe or not writable. */

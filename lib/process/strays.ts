@@ -20,7 +20,11 @@ export interface StrayProcess {
  * after `graceMs`, and returns them (empty when none: the usual case costs reading
  * /proc/net/tcp and tcp6 only).
  */
-export async function stopSocketHolders(port: number, inodes: ReadonlySet<number>, graceMs = 1_000): Promise<StrayProcess[]> {
+export async function stopSocketHolders(
+  port: number,
+  inodes: ReadonlySet<number>,
+  graceMs = 1_000,
+): Promise<StrayProcess[]> {
   if (inodes.size === 0) return [];
   const open = (listeningSocketsOn(port) ?? []).filter((s) => inodes.has(s.inode));
   if (open.length === 0) return [];

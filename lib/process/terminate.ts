@@ -26,7 +26,11 @@ export function stillRunning(procs: readonly ProcEntry[]): ProcEntry[] {
  * Stops `procs` (and process group `pgid` as a whole, when given): SIGTERM, SIGKILL after
  * `graceMs`. Resolves true when all are gone, false if some are still there 2 s after SIGKILL.
  */
-export async function terminate(procs: readonly ProcEntry[], graceMs: number, pgid: number | null = null): Promise<boolean> {
+export async function terminate(
+  procs: readonly ProcEntry[],
+  graceMs: number,
+  pgid: number | null = null,
+): Promise<boolean> {
   const own = procs.filter((p) => p.pid !== process.pid);
   const signal = (sig: NodeJS.Signals): void => {
     if (pgid !== null) tryKill(-pgid, sig);

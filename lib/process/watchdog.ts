@@ -128,7 +128,7 @@ export function startWatchdog(pgid: number | null, opts: WatchdogOptions = {}): 
   child.unref();
   const stdin = child.stdin as (Socket & NodeJS.WritableStream) | null;
   stdin?.on('error', () => {}); // the watchdog ended first
-  (stdin)?.unref?.();
+  stdin?.unref?.();
   const send = (line: string): void => {
     if (stdin && !stdin.destroyed) stdin.write(line);
   };
@@ -159,5 +159,7 @@ let warned = false;
 function warnOnce(detail: string): void {
   if (warned) return;
   warned = true;
-  process.stderr.write(`gauntlet: no watchdog for servers (${detail}): a server (or a container) may outlive a harness killed by SIGKILL\n`);
+  process.stderr.write(
+    `gauntlet: no watchdog for servers (${detail}): a server (or a container) may outlive a harness killed by SIGKILL\n`,
+  );
 }

@@ -132,7 +132,8 @@ export function runsPerCell(run: RunResults): number {
 
 /** Why a server has no figures for a cell, in words a reader can act on. */
 export function missingReason(run: RunResults, server: ServerRecord): string {
-  if (server.stoppedAnswering) return `skipped: ${server.name} had stopped answering (${firstLine(server.stoppedAnswering)})`;
+  if (server.stoppedAnswering)
+    return `skipped: ${server.name} had stopped answering (${firstLine(server.stoppedAnswering)})`;
   if (server.error) return `not measured: ${server.name} failed (${firstLine(server.error)})`;
   switch (run.status) {
     case 'interrupted':

@@ -47,7 +47,13 @@ function tableHeaders(pair: PairComparison, rule: DecisionRule, showFailed: bool
   return headers;
 }
 
-function tableRow(pair: PairComparison, c: CellComparison, rule: DecisionRule, showFailed: boolean, showNon2xx: boolean): ComparisonRow {
+function tableRow(
+  pair: PairComparison,
+  c: CellComparison,
+  rule: DecisionRule,
+  showFailed: boolean,
+  showNon2xx: boolean,
+): ComparisonRow {
   // "By" is faster over slower, so that it reads as a speed-up whichever side won;
   // the data keeps a / b.
   const by = c.ratio === null ? 'n/a' : formatRatio(rule === 'two-part' ? c.ratio : Math.max(c.ratio, 1 / c.ratio));
@@ -98,7 +104,7 @@ export function tableNote(comparison: Comparison): string {
   const by = "By = the faster's requests per second over the slower's";
   if (comparison.rule === 'two-part') {
     return (
-      'a/b (per round) = the median over the rounds of a\'s requests per second over b\'s, with its 95% interval; ' +
+      "a/b (per round) = the median over the rounds of a's requests per second over b's, with its 95% interval; " +
       `a cell is faster only when the signed-rank test (p < ${comparison.alpha}) and the whole interval put the difference ` +
       `beyond ${formatPercent(comparison.tolerance)}, "no clear difference" otherwise; a cell with failed requests is never ranked.`
     );

@@ -15,7 +15,11 @@ export interface RenderOptions {
 }
 
 /** The per-cell tables of every pair (no heading). */
-export function renderComparisonTables(comparison: Comparison, format: FragmentFormat, options: RenderOptions = {}): string {
+export function renderComparisonTables(
+  comparison: Comparison,
+  format: FragmentFormat,
+  options: RenderOptions = {},
+): string {
   if (format === 'markdown') return comparisonTablesMarkdown(comparison);
   if (format === 'html') return comparisonTablesHtml(comparison);
   return comparisonTablesText(comparison, options.color ?? false);

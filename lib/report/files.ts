@@ -19,7 +19,11 @@ export type ReportFileOptions = Pick<BenchReport, 'check' | 'gate'>;
  * Stores the comparison in results.json and writes every bench format of the registry.
  * Resolves to the paths written besides results.json.
  */
-export async function writeReportFiles(store: ResultsStore, run: RunResults, options: ReportFileOptions = {}): Promise<string[]> {
+export async function writeReportFiles(
+  store: ResultsStore,
+  run: RunResults,
+  options: ReportFileOptions = {},
+): Promise<string[]> {
   const comparison = compareRun(run);
   await store.save({ ...run, comparison });
   const report: BenchReport = { ...options, results: run, comparison, dir: store.dir };
@@ -27,8 +31,13 @@ export async function writeReportFiles(store: ResultsStore, run: RunResults, opt
 }
 
 /** Writes every format the registry lists for `command`, rendered from `input`; resolves to their paths, in registry order. */
-export async function writeFormatFiles<Command extends ReportCommand>(store: ResultsStore, command: Command, input: ReportInputs[Command]): Promise<string[]> {
+export async function writeFormatFiles<Command extends ReportCommand>(
+  store: ResultsStore,
+  command: Command,
+  input: ReportInputs[Command],
+): Promise<string[]> {
   const written: string[] = [];
-  for (const format of formatsFor(command)) written.push(await store.writeText(format.file, await format.render(input)));
+  for (const format of formatsFor(command))
+    written.push(await store.writeText(format.file, await format.render(input)));
   return written;
 }

@@ -9,10 +9,19 @@ import { integer } from './format.ts';
 import { medianRunsView } from './cells.ts';
 import { TICK_US } from '../diagnostics/proc.ts';
 
-export const RESOURCE_HEADERS = ['n', 'c', 'CPU per request (µs)', 'CPU (% of a core)', 'peak RSS (MiB)', 'threads (peak)', 'fds before', 'fds after'];
+export const RESOURCE_HEADERS = [
+  'n',
+  'c',
+  'CPU per request (µs)',
+  'CPU (% of a core)',
+  'peak RSS (MiB)',
+  'threads (peak)',
+  'fds before',
+  'fds after',
+];
 
 export const RESOURCES_NOTE =
-  'Sampled from /proc for every process of the server\'s process group. CPU is user + system time, ' +
+  "Sampled from /proc for every process of the server's process group. CPU is user + system time, " +
   'which /proc gives in 10 ms clock ticks: in cells shorter than a few tenths of a second it is rough. ' +
   'Descriptors are counted before each cell and once the count has settled after it.';
 
@@ -26,8 +35,16 @@ export function resourceRow(c: CellRecord): string[] {
   const cpu = r.cpuUserUs + r.cpuSysUs;
   const complete = c.result.completeRequests;
   const perRequest =
-    r.cpuUsPerRequest === null ? 'n/a' : cpu === 0 ? underOneTick(TICK_US / Math.max(1, complete)) : integer(r.cpuUsPerRequest);
-  const share = !(r.wallUs > 0) ? 'n/a' : cpu === 0 ? underOneTick((TICK_US / r.wallUs) * 100) : `${Math.round((cpu / r.wallUs) * 100)}`;
+    r.cpuUsPerRequest === null
+      ? 'n/a'
+      : cpu === 0
+        ? underOneTick(TICK_US / Math.max(1, complete))
+        : integer(r.cpuUsPerRequest);
+  const share = !(r.wallUs > 0)
+    ? 'n/a'
+    : cpu === 0
+      ? underOneTick((TICK_US / r.wallUs) * 100)
+      : `${Math.round((cpu / r.wallUs) * 100)}`;
   return [
     integer(c.requests),
     integer(c.concurrency),

@@ -113,7 +113,10 @@ export function runFacts(run: RunResults): Fact[] {
     { label: 'System', value: `${m.platform} ${m.release} ${m.arch} (${m.hostname})` },
     { label: 'Node', value: m.node },
     { label: 'Python', value: m.python ?? 'not found' },
-    { label: 'Gauntlet', value: `${run.version}${m.gauntlet && m.gauntlet !== run.version ? ` (machine: ${m.gauntlet})` : ''}` },
+    {
+      label: 'Gauntlet',
+      value: `${run.version}${m.gauntlet && m.gauntlet !== run.version ? ` (machine: ${m.gauntlet})` : ''}`,
+    },
     ...runtimeFacts(run),
     { label: 'Mode', value: describeMode(run.mode) },
     { label: 'Path', value: run.path, code: true },
@@ -134,8 +137,10 @@ export function describeRounds(run: RunResults): string {
 
 export function runNotes(run: RunResults): RunNote[] {
   const notes: RunNote[] = [];
-  if (run.status === 'interrupted') notes.push({ text: 'The run was interrupted before it finished: the figures below are partial.' });
-  if (run.status === 'failed') notes.push({ text: 'The run ended with an error before it finished: the figures below are partial.' });
+  if (run.status === 'interrupted')
+    notes.push({ text: 'The run was interrupted before it finished: the figures below are partial.' });
+  if (run.status === 'failed')
+    notes.push({ text: 'The run ended with an error before it finished: the figures below are partial.' });
   if (run.status === 'running') notes.push({ text: 'The run is still in progress: the figures below are partial.' });
   const slots = cellSlots(run);
   for (const server of run.servers) {

@@ -5,7 +5,17 @@
  * html/tg-table.ts as the seed's own HTML table (report.html and report.md).
  */
 import type { CellRecord, RunResults, ServerRecord } from '../types.ts';
-import { cellSlots, groupSlots, medianRun, missingReason, rpsOf, runsByServer, skippedReason, slotKey, type CellSlot } from './cells.ts';
+import {
+  cellSlots,
+  groupSlots,
+  medianRun,
+  missingReason,
+  rpsOf,
+  runsByServer,
+  skippedReason,
+  slotKey,
+  type CellSlot,
+} from './cells.ts';
 import { cellLabel, fixed, integer, plural } from './format.ts';
 
 /** Shown in place of a figure that was not measured. */
@@ -174,20 +184,27 @@ function runNotesFor(rows: readonly SeedTableRow[], manyRuns: boolean, rounds: n
   const measured = rows.filter((r) => r.record);
   if (manyRuns) {
     const most = Math.max(...measured.map((r) => r.runs.length));
-    notes.push(`Each row is the median of up to ${most} runs of the cell by requests per second; the last column is the range over them.`);
+    notes.push(
+      `Each row is the median of up to ${most} runs of the cell by requests per second; the last column is the range over them.`,
+    );
   }
   for (const row of measured) {
     const failed = row.runs.reduce((n, r) => n + r.result.failedRequests, 0);
     const requested = row.runs.reduce((n, r) => n + r.result.requested, 0);
     if (manyRuns && failed > (row.record?.result.failedRequests ?? 0)) {
-      notes.push(`${cellLabel(row.slot)}: ${integer(failed)} of ${integer(requested)} requests failed over its ${row.runs.length} runs (the median run shown: ${integer(row.record!.result.failedRequests)}).`);
+      notes.push(
+        `${cellLabel(row.slot)}: ${integer(failed)} of ${integer(requested)} requests failed over its ${row.runs.length} runs (the median run shown: ${integer(row.record!.result.failedRequests)}).`,
+      );
     }
     const stopped = row.runs.flatMap((r) => (r.result.stopped ? [r.result.stopped] : []));
     if (stopped.length > 0) {
       const first = stopped[0]!;
       const times = row.runs.length > 1 ? ` (${stopped.length} of ${row.runs.length} runs)` : '';
       // bench runs no more rounds of a cell once a run of it stopped: it is failed, never ranked.
-      const rest = row.runs.length < rounds ? `; its other ${plural(rounds - row.runs.length, 'run')} ${rounds - row.runs.length === 1 ? 'was' : 'were'} not made` : '';
+      const rest =
+        row.runs.length < rounds
+          ? `; its other ${plural(rounds - row.runs.length, 'run')} ${rounds - row.runs.length === 1 ? 'was' : 'were'} not made`
+          : '';
       notes.push(`${cellLabel(row.slot)} stopped early${times}: ${first.reason}${rest}.`);
     }
   }
@@ -211,13 +228,19 @@ export function seedTableModel(run: RunResults, serverName: string, options: See
       const record = medianRun(list);
       const reason = record ? null : (skippedReason(server, slot) ?? fallback);
       if (reason) missing.set(reason, [...(missing.get(reason) ?? []), slot]);
-      const texts = columns.map((column) => (column.key === 'no' && index > 0 ? '' : cellText(column.key, slot, record, list)));
+      const texts = columns.map((column) =>
+        column.key === 'no' && index > 0 ? '' : cellText(column.key, slot, record, list),
+      );
       return { slot, cells: texts, record, runs: list, missing: reason };
     }),
   }));
 
   const notes = [
-    ...runNotesFor(groups.flatMap((g) => g.rows), manyRuns, run.rounds ?? 1),
+    ...runNotesFor(
+      groups.flatMap((g) => g.rows),
+      manyRuns,
+      run.rounds ?? 1,
+    ),
     ...[...missing].map(([reason, slots]) => `${NOT_MEASURED} ${cells(slots)}: ${reason}`),
   ];
   return { server, columns, groups, notes };

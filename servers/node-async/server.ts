@@ -6,7 +6,14 @@
  */
 import net from 'node:net';
 import { type ConnectionIO, HttpConnection } from '../_common/node/connection.ts';
-import { LINGER_MS, LISTEN_BACKLOG, SHUTDOWN_GRACE_MS, listeningLine, loadConfig, sweepInterval } from '../_common/node/config.ts';
+import {
+  LINGER_MS,
+  LISTEN_BACKLOG,
+  SHUTDOWN_GRACE_MS,
+  listeningLine,
+  loadConfig,
+  sweepInterval,
+} from '../_common/node/config.ts';
 import { RequestHandler } from '../_common/node/handler.ts';
 
 const NAME = 'node-async';

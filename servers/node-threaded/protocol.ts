@@ -74,7 +74,12 @@ export class BatchWriter {
 
   /** `sharedOp`, when given, is used instead of `op` if `data` can be passed by reference. */
   add(op: number, id: number, data?: Buffer, sharedOp?: number): void {
-    if (sharedOp !== undefined && data !== undefined && data.length >= SHARE_MIN && data.buffer instanceof SharedArrayBuffer) {
+    if (
+      sharedOp !== undefined &&
+      data !== undefined &&
+      data.length >= SHARE_MIN &&
+      data.buffer instanceof SharedArrayBuffer
+    ) {
       this.ops.push(sharedOp, id, this.shared.length);
       this.shared.push(data);
       return;

@@ -11,7 +11,14 @@
  */
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { LINGER_MS, LISTEN_BACKLOG, SHUTDOWN_GRACE_MS, listeningLine, loadConfig, sweepInterval } from '../_common/node/config.ts';
+import {
+  LINGER_MS,
+  LISTEN_BACKLOG,
+  SHUTDOWN_GRACE_MS,
+  listeningLine,
+  loadConfig,
+  sweepInterval,
+} from '../_common/node/config.ts';
 import {
   BatchWriter,
   type Control,

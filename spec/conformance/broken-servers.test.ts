@@ -23,7 +23,13 @@ import { DEFAULT_DOC_ROOT, PROJECT_ROOT } from '../../lib/paths.ts';
 import { loadCases } from '../../lib/conformance/registry.ts';
 import { CONFORMANCE_ENV, runCase, type CaseTarget } from '../../lib/conformance/runner.ts';
 import { renderWireLog } from '../../lib/conformance/wire-log.ts';
-import { PROPERTIES, propertyById, propertyFailureMessage, type PropertyResult, type PropertySettings } from '../../lib/conformance/properties.ts';
+import {
+  PROPERTIES,
+  propertyById,
+  propertyFailureMessage,
+  type PropertyResult,
+  type PropertySettings,
+} from '../../lib/conformance/properties.ts';
 import type { CaseResult, ConformanceCase } from '../../lib/conformance/types.ts';
 import type { ServerSpec } from '../../lib/types.ts';
 
@@ -55,21 +61,36 @@ const TABLE: Row[] = [
   {
     server: 'cl-off-by-one',
     defect: 'Content-Length of file responses is one more than the content',
-    caughtBy: ['methods-get-file', 'responses-content-length-matches', 'persistence-pipeline-2', 'methods-head-content-length-never-wrong'],
+    caughtBy: [
+      'methods-get-file',
+      'responses-content-length-matches',
+      'persistence-pipeline-2',
+      'methods-head-content-length-never-wrong',
+    ],
     properties: ['prop-well-formed-response', 'prop-pipelining-order'],
     stillPasses: ['methods-get-missing-404', 'responses-404-framed', 'host-missing', 'methods-post-echo'],
   },
   {
     server: 'head-with-body',
     defect: 'HEAD is answered with the content',
-    caughtBy: ['methods-head-no-content', 'methods-head-404-no-content', 'responses-head-no-content-raw', 'persistence-pipeline-head-then-get'],
+    caughtBy: [
+      'methods-head-no-content',
+      'methods-head-404-no-content',
+      'responses-head-no-content-raw',
+      'persistence-pipeline-head-then-get',
+    ],
     properties: ['prop-head-matches-get'],
     stillPasses: ['methods-get-file', 'persistence-pipeline-3', 'responses-404-framed'],
   },
   {
     server: 'path-traversal',
     defect: '"/../outside-root.txt" is served from above the root',
-    caughtBy: ['path-traversal-dot-dot', 'path-traversal-encoded-dots', 'path-traversal-sub-dot-dot', 'path-traversal-absolute-form'],
+    caughtBy: [
+      'path-traversal-dot-dot',
+      'path-traversal-encoded-dots',
+      'path-traversal-sub-dot-dot',
+      'path-traversal-absolute-form',
+    ],
     properties: ['prop-no-traversal'],
     stillPasses: ['methods-get-file', 'methods-get-missing-404', 'responses-subdirectory-file'],
   },
@@ -99,7 +120,12 @@ const TABLE: Row[] = [
   {
     server: 'drops-pipelined',
     defect: 'only the first request of a read is answered',
-    caughtBy: ['persistence-pipeline-2', 'persistence-pipeline-3', 'framing-cl-body-then-next-request', 'chunked-basic'],
+    caughtBy: [
+      'persistence-pipeline-2',
+      'persistence-pipeline-3',
+      'framing-cl-body-then-next-request',
+      'chunked-basic',
+    ],
     properties: ['prop-pipelining-order'],
     // Not persistence-many-sequential: its twenty requests are paced by a 30 ms pause, not by the
     // responses, so on a busy machine two of them can arrive in one read, which this server drops.
@@ -187,7 +213,8 @@ const DEATH_GRACE_MS = 300;
 function seedFromEnv(): number {
   const raw = process.env.GAUNTLET_SEED?.trim();
   if (!raw) return 20_251_126;
-  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new Error(`GAUNTLET_SEED must be a whole number, got ${JSON.stringify(raw)}`);
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)))
+    throw new Error(`GAUNTLET_SEED must be a whole number, got ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
@@ -222,11 +249,20 @@ function caseOf(id: string): ConformanceCase {
 }
 
 function targetOf(server: RunningServer, spec: ServerSpec): CaseTarget {
-  return { host: server.host, port: server.port, root: DEFAULT_DOC_ROOT, capabilities: spec.capabilities ?? [], name: spec.name };
+  return {
+    host: server.host,
+    port: server.port,
+    root: DEFAULT_DOC_ROOT,
+    capabilities: spec.capabilities ?? [],
+    name: spec.name,
+  };
 }
 
 /** Runs a row's ids against one server (the row's own, or the control). */
-async function examine(folder: string, row: { caughtBy: string[]; stillPasses: string[]; properties: string[]; alongside?: string; dies?: boolean }): Promise<Examined> {
+async function examine(
+  folder: string,
+  row: { caughtBy: string[]; stillPasses: string[]; properties: string[]; alongside?: string; dies?: boolean },
+): Promise<Examined> {
   const out: Examined = { cases: new Map(), alongside: new Map(), properties: new Map(), exits: [] };
   const spec = await readManifest(join(BROKEN_DIR, folder, MANIFEST_FILE));
   let server: RunningServer | null = null;
@@ -303,14 +339,21 @@ const controlRow = {
   caughtBy: [] as string[],
   properties: union(TABLE, (r) => r.properties),
 };
-const controlAlongside = TABLE.filter((r) => r.alongside).map((r) => ({ alongside: r.alongside!, ids: r.caughtBy, server: r.server }));
+const controlAlongside = TABLE.filter((r) => r.alongside).map((r) => ({
+  alongside: r.alongside!,
+  ids: r.caughtBy,
+  server: r.server,
+}));
 
 const results = new Map<string, Promise<Examined>>();
 
 beforeAll(() => {
   const jobs: Array<[string, () => Promise<Examined>]> = [
     [CONTROL, () => examine(CONTROL, controlRow)],
-    ...controlAlongside.map((a): [string, () => Promise<Examined>] => [`${CONTROL}:${a.server}`, () => examine(CONTROL, { ...a, caughtBy: a.ids, stillPasses: [], properties: [] })]),
+    ...controlAlongside.map((a): [string, () => Promise<Examined>] => [
+      `${CONTROL}:${a.server}`,
+      () => examine(CONTROL, { ...a, caughtBy: a.ids, stillPasses: [], properties: [] }),
+    ]),
     ...TABLE.map((row): [string, () => Promise<Examined>] => [row.server, () => examine(row.server, row)]),
   ];
   const promises = pooled(
@@ -336,7 +379,9 @@ async function examined(key: string): Promise<Examined> {
 
 function caseMessage(server: string, id: string, r: CaseResult, expected: string): string {
   const c = caseOf(id);
-  const parts = [`${server} ${id} (${c.level}): expected ${expected}, got ${r.verdict}${r.reason ? `: ${r.reason}` : ''}`];
+  const parts = [
+    `${server} ${id} (${c.level}): expected ${expected}, got ${r.verdict}${r.reason ? `: ${r.reason}` : ''}`,
+  ];
   if (r.exchange) parts.push(renderWireLog(r.exchange, { timeoutMs: c.timeoutMs ?? 2_000 }));
   return parts.join('\n');
 }
@@ -349,10 +394,17 @@ it('the table names every broken server, and only ids that exist', () => {
   expect(TABLE.map((r) => r.server).sort()).toEqual(folders);
   expect(folders.length).toBeGreaterThanOrEqual(12);
   const ids = union(TABLE, (r) => [...r.caughtBy, ...r.stillPasses, ...(r.alongside ? [r.alongside] : [])]);
-  expect(ids.filter((id) => !allCases.has(id)), 'case ids in the table that no case file defines').toEqual([]);
+  expect(
+    ids.filter((id) => !allCases.has(id)),
+    'case ids in the table that no case file defines',
+  ).toEqual([]);
   const props = union(TABLE, (r) => r.properties);
-  expect(props.filter((id) => !PROPERTIES.some((p) => p.id === id)), 'property ids in the table that do not exist').toEqual([]);
-  for (const row of TABLE) expect(row.caughtBy.length + row.properties.length, `${row.server} is caught by nothing`).toBeGreaterThan(0);
+  expect(
+    props.filter((id) => !PROPERTIES.some((p) => p.id === id)),
+    'property ids in the table that do not exist',
+  ).toEqual([]);
+  for (const row of TABLE)
+    expect(row.caughtBy.length + row.properties.length, `${row.server} is caught by nothing`).toBeGreaterThan(0);
 });
 
 describe('control: fixtures/broken/_base passes every id of the table', () => {
@@ -381,13 +433,19 @@ describe.each(TABLE.map((row) => [`broken-${row.server}: ${row.defect}`, row] as
     const r = (await examined(row.server)).cases.get(`still:${id}`)!;
     expect(r.verdict, caseMessage(name, id, r, 'pass: the defect does not touch this case')).toBe('pass');
   });
-  it.concurrent.for(row.caughtBy)(row.alongside ? `is caught by %s (beside ${row.alongside})` : 'is caught by %s', { timeout: WAIT_MS }, async (id) => {
-    const r = (await examined(row.server)).cases.get(`caught:${id}`)!;
-    expect(['fail', 'warn'], caseMessage(name, id, r, 'fail or warn')).toContain(r.verdict);
-  });
+  it.concurrent.for(row.caughtBy)(
+    row.alongside ? `is caught by %s (beside ${row.alongside})` : 'is caught by %s',
+    { timeout: WAIT_MS },
+    async (id) => {
+      const r = (await examined(row.server)).cases.get(`caught:${id}`)!;
+      expect(['fail', 'warn'], caseMessage(name, id, r, 'fail or warn')).toContain(r.verdict);
+    },
+  );
   it.concurrent.for(row.properties)('is caught by property %s', { timeout: WAIT_MS }, async (id) => {
     const r = (await examined(row.server)).properties.get(id)!;
-    expect(r.verdict, `${name} ${id}: expected fail, got ${r.verdict} after ${r.numRuns} runs (seed ${r.seed})`).toBe('fail');
+    expect(r.verdict, `${name} ${id}: expected fail, got ${r.verdict} after ${r.numRuns} runs (seed ${r.seed})`).toBe(
+      'fail',
+    );
   });
   if (row.dies) {
     it('dies of it', { timeout: WAIT_MS }, async () => {

@@ -45,7 +45,13 @@ beforeAll(async () => {
         const server = await launch(spec, { env: { ...CONFORMANCE_ENV } });
         const results = scheduleCases(
           scheduleOrder,
-          { host: server.host, port: server.port, root: DEFAULT_DOC_ROOT, capabilities: spec.capabilities ?? [], name: spec.name },
+          {
+            host: server.host,
+            port: server.port,
+            root: DEFAULT_DOC_ROOT,
+            capabilities: spec.capabilities ?? [],
+            name: spec.name,
+          },
           PER_SERVER_CONCURRENCY,
         );
         started.set(spec.name, { server, results });
@@ -88,7 +94,8 @@ describe.each(specs.map((spec) => [spec.name, spec] as const))('%s', (_name, spe
     const r = await s.results.get(c.id);
     if (!r) throw new Error(`no result for ${c.id}`);
     if (r.verdict === 'skip') ctx.skip(r.reason);
-    if (r.verdict === 'warn' || r.verdict === 'info') await ctx.annotate(`${r.verdict}: ${r.reason}`, r.verdict === 'warn' ? 'warning' : 'notice');
+    if (r.verdict === 'warn' || r.verdict === 'info')
+      await ctx.annotate(`${r.verdict}: ${r.reason}`, r.verdict === 'warn' ? 'warning' : 'notice');
     expect(['pass', 'warn', 'info'], failureMessage(spec, c, r)).toContain(r.verdict);
   });
 });

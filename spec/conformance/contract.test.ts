@@ -67,7 +67,12 @@ describe.concurrent.each(specs.map((s) => s.name))('%s', (name) => {
     expect(head.headers['content-length']).toBe(String(INDEX.length));
     // On the wire: the head, then nothing, then the close.
     const s = server(name);
-    const ex = await exchange(s.host, s.port, [{ data: 'HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' }], { timeoutMs: 2000, methods: ['HEAD'] });
+    const ex = await exchange(
+      s.host,
+      s.port,
+      [{ data: 'HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' }],
+      { timeoutMs: 2000, methods: ['HEAD'] },
+    );
     expect(ex.responses).toHaveLength(1);
     expect(ex.responses[0]?.end).toBe(ex.received.length);
     expect(ex.closedBy).toBe('server');

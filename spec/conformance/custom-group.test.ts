@@ -60,20 +60,33 @@ describe('a group of cases the project does not have', () => {
     const out = await mkdtemp(join(tmpdir(), 'gauntlet-teapot-check-'));
     // Only the cases are the subject here: properties, where check runs them, are left out.
     const noProperties = 'properties' in CHECK_OPTIONS ? ['--properties', 'none'] : [];
-    const run = await runInProcess(['check', '--cases', casesDir, '--server', 'python-async', '--out', out, ...noProperties]);
+    const run = await runInProcess([
+      'check',
+      '--cases',
+      casesDir,
+      '--server',
+      'python-async',
+      '--out',
+      out,
+      ...noProperties,
+    ]);
     expect(run.code, run.stderr).toBe(0);
 
     const json = JSON.parse(await readFile(join(out, 'check.json'), 'utf8')) as JsonCheckRun;
     expect(json.cases.map((c) => [c.id, c.group])).toEqual(EXPECTED.map(([id]) => [id, 'teapot']));
     expect(json.cases.map((c) => c.file)).toEqual(EXPECTED.map(() => join(casesDir, 'teapot.ts')));
-    expect(json.results.map((r) => [r.caseId, r.server, r.verdict])).toEqual(EXPECTED.map(([id, verdict]) => [id, 'python-async', verdict]));
+    expect(json.results.map((r) => [r.caseId, r.server, r.verdict])).toEqual(
+      EXPECTED.map(([id, verdict]) => [id, 'python-async', verdict]),
+    );
 
     const grid = run.stdout.split('\n');
     const heading = grid.indexOf('[teapot]');
     expect(heading, run.stdout).toBeGreaterThan(0);
     const rows = grid.slice(heading + 1, heading + 1 + EXPECTED.length);
     expect(rows).toHaveLength(EXPECTED.length);
-    EXPECTED.forEach(([id, verdict], i) => expect(rows[i], run.stdout).toMatch(new RegExp(`^${id}\\s+(MUST|SHOULD|info)\\s+${verdict}$`)));
+    EXPECTED.forEach(([id, verdict], i) =>
+      expect(rows[i], run.stdout).toMatch(new RegExp(`^${id}\\s+(MUST|SHOULD|info)\\s+${verdict}$`)),
+    );
     expect(run.stdout).toContain('python-async: 1 pass, 1 warn, 0 fail, 1 info, 0 skip, 0 harness-error');
   });
 });

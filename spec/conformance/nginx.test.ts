@@ -21,11 +21,15 @@ import type { CaseResult, ConformanceCase } from '../../lib/conformance/types.ts
 
 /** Case id -> why nginx fails it. Every entry must still fail; every other case must not. */
 const KNOWN_NGINX_DEVIATIONS: Readonly<Record<string, string>> = {
-  'methods-post-to-file-405-allow': 'nginx answers 405 without the Allow field that RFC 9110 §15.5.6 requires of every 405',
+  'methods-post-to-file-405-allow':
+    'nginx answers 405 without the Allow field that RFC 9110 §15.5.6 requires of every 405',
   'methods-trace-405-allow': 'nginx answers TRACE with 405 and no Allow field (RFC 9110 §15.5.6)',
-  'host-userinfo': 'nginx accepts "Host: user@localhost"; "@" is not allowed in uri-host, and an invalid Host MUST get 400 (RFC 9112 §3.2)',
-  'host-bad-port': 'nginx accepts "Host: localhost:80a"; port = *DIGIT, and an invalid Host MUST get 400 (RFC 9112 §3.2)',
-  'host-unclosed-ipv6': 'nginx accepts "Host: [::1" without the closing "]" of an IP-literal; an invalid Host MUST get 400 (RFC 9112 §3.2)',
+  'host-userinfo':
+    'nginx accepts "Host: user@localhost"; "@" is not allowed in uri-host, and an invalid Host MUST get 400 (RFC 9112 §3.2)',
+  'host-bad-port':
+    'nginx accepts "Host: localhost:80a"; port = *DIGIT, and an invalid Host MUST get 400 (RFC 9112 §3.2)',
+  'host-unclosed-ipv6':
+    'nginx accepts "Host: [::1" without the closing "]" of an IP-literal; an invalid Host MUST get 400 (RFC 9112 §3.2)',
   'header-fields-value-htab-trimmed':
     'nginx strips only SP around field values, not HTAB (RFC 9112 §5.1: OWS "is excluded by parsers"), so "Host:\\tlocalhost\\t" keeps its tabs and is refused 400',
 };
@@ -47,7 +51,17 @@ beforeAll(async () => {
   if (!installed) return;
   try {
     server = await launch(spec, { env: { ...CONFORMANCE_ENV } });
-    results = scheduleCases(cases, { host: server.host, port: server.port, root: DEFAULT_DOC_ROOT, capabilities: spec.capabilities ?? [], name: spec.name }, 8);
+    results = scheduleCases(
+      cases,
+      {
+        host: server.host,
+        port: server.port,
+        root: DEFAULT_DOC_ROOT,
+        capabilities: spec.capabilities ?? [],
+        name: spec.name,
+      },
+      8,
+    );
   } catch (err) {
     startError = err as Error;
   }
@@ -103,11 +117,17 @@ describe.skipIf(!installed)('nginx', () => {
     }
     expect(r.verdict, `the harness, not nginx, failed: ${r.reason}`).not.toBe('harness-error');
     if (known !== undefined) {
-      expect(r.verdict, `${c.id} is declared in KNOWN_NGINX_DEVIATIONS ("${known}") but no longer fails: remove it from the list\n${details(c, r)}`).toBe('fail');
+      expect(
+        r.verdict,
+        `${c.id} is declared in KNOWN_NGINX_DEVIATIONS ("${known}") but no longer fails: remove it from the list\n${details(c, r)}`,
+      ).toBe('fail');
       await ctx.annotate(`known nginx deviation: ${known}`, 'notice');
       return;
     }
-    if (r.verdict === 'warn' || r.verdict === 'info') await ctx.annotate(`${r.verdict}: ${r.reason}`, r.verdict === 'warn' ? 'warning' : 'notice');
-    expect(r.verdict, `a MUST failure that KNOWN_NGINX_DEVIATIONS does not declare:\n${details(c, r)}`).not.toBe('fail');
+    if (r.verdict === 'warn' || r.verdict === 'info')
+      await ctx.annotate(`${r.verdict}: ${r.reason}`, r.verdict === 'warn' ? 'warning' : 'notice');
+    expect(r.verdict, `a MUST failure that KNOWN_NGINX_DEVIATIONS does not declare:\n${details(c, r)}`).not.toBe(
+      'fail',
+    );
   });
 });

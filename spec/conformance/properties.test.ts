@@ -36,7 +36,8 @@ const PER_SERVER_CONCURRENCY = 2;
  * searching, possibly shrinking, and finishing its last run.
  */
 const TEST_TIMEOUT_MS =
-  Math.ceil(PROPERTIES.length / PER_SERVER_CONCURRENCY) * (settings.timeMs + settings.shrinkTimeMs + RUN_LIMIT_MS) + 30_000;
+  Math.ceil(PROPERTIES.length / PER_SERVER_CONCURRENCY) * (settings.timeMs + settings.shrinkTimeMs + RUN_LIMIT_MS) +
+  30_000;
 
 interface Started {
   server?: RunningServer;
@@ -49,9 +50,18 @@ beforeAll(async () => {
   await Promise.all(
     specs.map(async (spec) => {
       try {
-        const server = await launch(spec, { env: { GAUNTLET_HEADER_TIMEOUT_MS: '1000', GAUNTLET_IDLE_TIMEOUT_MS: '1000' } });
+        const server = await launch(spec, {
+          env: { GAUNTLET_HEADER_TIMEOUT_MS: '1000', GAUNTLET_IDLE_TIMEOUT_MS: '1000' },
+        });
         const results = scheduleProperties(
-          { host: server.host, port: server.port, root: DEFAULT_DOC_ROOT, capabilities: spec.capabilities ?? [], name: spec.name, serverFlag: serverFlagFor(spec) },
+          {
+            host: server.host,
+            port: server.port,
+            root: DEFAULT_DOC_ROOT,
+            capabilities: spec.capabilities ?? [],
+            name: spec.name,
+            serverFlag: serverFlagFor(spec),
+          },
           PROPERTIES,
           PER_SERVER_CONCURRENCY,
           settings,

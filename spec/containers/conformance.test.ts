@@ -46,7 +46,11 @@ if (!engine.available) {
       const spec = await loadServer(name);
       for (const runtime of ['container', 'process'] as const) {
         try {
-          const server = await launchServer(spec, { runtime, ...(runtime === 'container' ? LIMITS : {}), env: { ...CONFORMANCE_ENV } });
+          const server = await launchServer(spec, {
+            runtime,
+            ...(runtime === 'container' ? LIMITS : {}),
+            env: { ...CONFORMANCE_ENV },
+          });
           runs.set(key(name, runtime), { server });
         } catch (err) {
           runs.set(key(name, runtime), { error: err as Error });
@@ -59,7 +63,13 @@ if (!engine.available) {
         const spec = run.server.spec;
         const results = await runCases(
           order,
-          { host: run.server.host, port: run.server.port, root: DEFAULT_DOC_ROOT, capabilities: spec.capabilities ?? [], name: k },
+          {
+            host: run.server.host,
+            port: run.server.port,
+            root: DEFAULT_DOC_ROOT,
+            capabilities: spec.capabilities ?? [],
+            name: k,
+          },
           { concurrency: 4 },
         );
         run.results = new Map(results.map((r) => [r.caseId, r]));
@@ -91,7 +101,10 @@ if (!engine.available) {
       const differences = cases
         .map((c) => ({ c, a: inContainer.get(c.id), b: asProcess.get(c.id) }))
         .filter(({ a, b }) => a?.verdict !== b?.verdict)
-        .map(({ c, a, b }) => `${c.id} (${c.level}): container ${a?.verdict} (${a?.reason}), process ${b?.verdict} (${b?.reason})`);
+        .map(
+          ({ c, a, b }) =>
+            `${c.id} (${c.level}): container ${a?.verdict} (${a?.reason}), process ${b?.verdict} (${b?.reason})`,
+        );
       expect(differences, differences.join('\n')).toEqual([]);
     });
 

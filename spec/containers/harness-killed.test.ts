@@ -70,24 +70,36 @@ async function until(cond: () => Promise<boolean> | boolean, ms: number): Promis
 
 /** Everything of a start is gone: container, image, port, and the process server's group. */
 async function allGone(s: Started): Promise<boolean> {
-  return !(await exists('container', s.container)) && !(await exists('image', s.image)) && !(await portOpen(s.port)) && !groupAlive(s.pgid);
+  return (
+    !(await exists('container', s.container)) &&
+    !(await exists('image', s.image)) &&
+    !(await portOpen(s.port)) &&
+    !groupAlive(s.pgid)
+  );
 }
 
 /** Starts the harness with a registry directory of its own; resolves once its servers are up. */
 async function startHarness(): Promise<{ child: ChildProcess; started: Started; registry: string }> {
   const runtimeDir = mkdtempSync(join(tmpdir(), 'gauntlet-harness-killed-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'fixtures', 'launch', 'launch-container-and-wait.ts')], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, XDG_RUNTIME_DIR: runtimeDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(PROJECT_ROOT, 'fixtures', 'launch', 'launch-container-and-wait.ts')],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, XDG_RUNTIME_DIR: runtimeDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let started: Started | null = null;
   onTestFinished(() => {
     child.kill('SIGKILL');
     // Whatever a failed test left: the container and the image, by name.
     if (started) {
-      for (const args of [['rm', '--force', '--volumes', '--', started.container], ['rmi', '--force', '--', started.image]]) {
+      for (const args of [
+        ['rm', '--force', '--volumes', '--', started.container],
+        ['rmi', '--force', '--', started.image],
+      ]) {
         try {
           execFileSync('docker', args, { stdio: 'ignore', timeout: 20_000 });
         } catch {
@@ -99,7 +111,10 @@ async function startHarness(): Promise<{ child: ChildProcess; started: Started; 
   });
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   started = await new Promise<Started>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the harness did not start its servers within 90 s:\n${out}`)), 90_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the harness did not start its servers within 90 s:\n${out}`)),
+      90_000,
+    );
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /started (\{.*\})\n/.exec(out);
@@ -175,7 +190,9 @@ if (!engine.available) {
 
       const lines: string[] = [];
       const t0 = Date.now();
-      const found = (await findLeftovers({ dir: registry, log: (l) => lines.push(l) })).filter((f): f is ContainerLeftover => f.kind === 'container');
+      const found = (await findLeftovers({ dir: registry, log: (l) => lines.push(l) })).filter(
+        (f): f is ContainerLeftover => f.kind === 'container',
+      );
       const took = Date.now() - t0;
       expect(found.map((f) => ({ containers: f.containers, image: f.image, stopped: f.stopped }))).toEqual([
         { containers: [{ id: started.container, state: 'running' }], image: started.image, stopped: true },

@@ -43,7 +43,10 @@ async function traces(server: string): Promise<{ containers: string[]; images: s
 }
 
 /** Runs the CLI (bin/gauntlet.mjs) and resolves with its exit code and output. */
-function gauntlet(args: string[], opts: { interruptWhen?: RegExp } = {}): Promise<{ code: number | null; out: string }> {
+function gauntlet(
+  args: string[],
+  opts: { interruptWhen?: RegExp } = {},
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'gauntlet.mjs'), ...args], {
       cwd: PROJECT_ROOT,
@@ -106,8 +109,22 @@ if (!engine.available) {
       const out = await mkdtemp(join(tmpdir(), 'gauntlet-containers-'));
       try {
         const run = await gauntlet([
-          'bench', '--runtime', 'container', '--cpus', '1', '--memory', '256m',
-          '--server', 'python-threaded', '--matrix', '10:1,5', '--rounds', '1', '--no-check', '--out', out,
+          'bench',
+          '--runtime',
+          'container',
+          '--cpus',
+          '1',
+          '--memory',
+          '256m',
+          '--server',
+          'python-threaded',
+          '--matrix',
+          '10:1,5',
+          '--rounds',
+          '1',
+          '--no-check',
+          '--out',
+          out,
         ]);
         expect(run.code, run.out).toBe(0);
         const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults;
@@ -126,11 +143,22 @@ if (!engine.available) {
       const out = await mkdtemp(join(tmpdir(), 'gauntlet-containers-'));
       try {
         const run = await gauntlet([
-          'check', '--runtime', 'container', '--cpus', '0.5', '--server', 'python-threaded',
-          '--group', 'methods', '--out', out,
+          'check',
+          '--runtime',
+          'container',
+          '--cpus',
+          '0.5',
+          '--server',
+          'python-threaded',
+          '--group',
+          'methods',
+          '--out',
+          out,
         ]);
         expect(run.code, run.out).toBe(0);
-        const check = JSON.parse(await readFile(join(out, 'check.json'), 'utf8')) as { servers: Array<{ runtime?: RuntimeInfo }> };
+        const check = JSON.parse(await readFile(join(out, 'check.json'), 'utf8')) as {
+          servers: Array<{ runtime?: RuntimeInfo }>;
+        };
         const runtime = check.servers[0]?.runtime as Extract<RuntimeInfo, { kind: 'container' }>;
         expect(runtime).toMatchObject({ kind: 'container', cpus: 0.5 });
         expect(await imageExists(runtime.image)).toBe(false);
@@ -144,7 +172,18 @@ if (!engine.available) {
       const out = await mkdtemp(join(tmpdir(), 'gauntlet-containers-'));
       try {
         const run = await gauntlet(
-          ['bench', '--runtime', 'container', '--server', 'node-threaded', '--matrix', '100000:10', '--no-check', '--out', out],
+          [
+            'bench',
+            '--runtime',
+            'container',
+            '--server',
+            'node-threaded',
+            '--matrix',
+            '100000:10',
+            '--no-check',
+            '--out',
+            out,
+          ],
           // Half a second after the server is up: the first (long) cell is under way.
           { interruptWhen: /is up at/ },
         );
@@ -161,10 +200,14 @@ if (!engine.available) {
     }, 180_000);
 
     it('after the process that started them dies of SIGTERM', async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'fixtures', 'launch', 'launch-container-and-wait.ts')], {
-        cwd: PROJECT_ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(PROJECT_ROOT, 'fixtures', 'launch', 'launch-container-and-wait.ts')],
+        {
+          cwd: PROJECT_ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
       const started = await new Promise<{ pgid: number; image: string; container: string }>((resolve, reject) => {
@@ -176,7 +219,9 @@ if (!engine.available) {
         child.once('exit', () => reject(new Error(`the launcher script exited first:\n${out}`)));
       });
       expect(await containerExists(started.container)).toBe(true);
-      const exit = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      const exit = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.once('exit', (_code, signal) => resolve(signal)),
+      );
       child.kill('SIGTERM');
       // It dies of the signal, as it would without Gauntlet's hooks, after removing what it started.
       expect(await exit).toBe('SIGTERM');

@@ -38,8 +38,17 @@ if (!engine.available) {
       onTestFinished(() => void other.kill('SIGKILL'));
       await new Promise<void>((r) => other.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && r()));
       const base = await loadServer('python-async');
-      const quiet = { ...base, name: 'quiet', container: { ...base.container!, command: ['python3', '-c', 'import time; time.sleep(60)'] } };
-      const err = await launchServer(quiet, { runtime: 'container', port, readyTimeoutMs: 60_000, graceMs: 1_000 }).catch((e: unknown) => e);
+      const quiet = {
+        ...base,
+        name: 'quiet',
+        container: { ...base.container!, command: ['python3', '-c', 'import time; time.sleep(60)'] },
+      };
+      const err = await launchServer(quiet, {
+        runtime: 'container',
+        port,
+        readyTimeoutMs: 60_000,
+        graceMs: 1_000,
+      }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(LaunchError);
       expect((err as LaunchError).message).toMatch(
         new RegExp(

@@ -9,8 +9,20 @@ import { gauntletVersion, machineInfo } from '../../lib/machine.ts';
 
 describe('the run envelope', () => {
   it('starts a run: schema version, command, running, no server yet', () => {
-    const envelope = runEnvelope<never, 'gate'>('gate', { version: gauntletVersion(), machine: machineInfo() }, new Date(0));
-    expect(envelope).toMatchObject({ schemaVersion: SCHEMA_VERSION, tool: 'gauntlet', command: 'gate', startedAt: '1970-01-01T00:00:00.000Z', finishedAt: null, status: 'running', servers: [] });
+    const envelope = runEnvelope<never, 'gate'>(
+      'gate',
+      { version: gauntletVersion(), machine: machineInfo() },
+      new Date(0),
+    );
+    expect(envelope).toMatchObject({
+      schemaVersion: SCHEMA_VERSION,
+      tool: 'gauntlet',
+      command: 'gate',
+      startedAt: '1970-01-01T00:00:00.000Z',
+      finishedAt: null,
+      status: 'running',
+      servers: [],
+    });
   });
 
   it.each([

@@ -10,15 +10,36 @@
 import type { ExpectedDifference, RunDependentField } from './shape-diff.ts';
 
 export const EXPECTED_DIFFERENCES: ExpectedDifference[] = [
-  { output: 'bench', kind: 'added', path: 'schemaVersion', reason: 'every output says which schema version it follows (lib/envelope.ts)' },
-  { output: 'bench', kind: 'added', path: 'command', reason: 'every output names the command that wrote it; bench had neither command nor kind' },
-  { output: 'check', kind: 'added', path: 'schemaVersion', reason: 'every output says which schema version it follows' },
-  { output: 'check', kind: 'added', path: 'machine', reason: 'check records the machine it ran on, as bench and gate do' },
+  {
+    output: 'bench',
+    kind: 'added',
+    path: 'schemaVersion',
+    reason: 'every output says which schema version it follows (lib/envelope.ts)',
+  },
+  {
+    output: 'bench',
+    kind: 'added',
+    path: 'command',
+    reason: 'every output names the command that wrote it; bench had neither command nor kind',
+  },
+  {
+    output: 'check',
+    kind: 'added',
+    path: 'schemaVersion',
+    reason: 'every output says which schema version it follows',
+  },
+  {
+    output: 'check',
+    kind: 'added',
+    path: 'machine',
+    reason: 'check records the machine it ran on, as bench and gate do',
+  },
   {
     output: 'check',
     kind: 'added',
     path: 'servers[].properties',
-    reason: 'check also tries HTTP properties with generated requests against each server, and records them with the server',
+    reason:
+      'check also tries HTTP properties with generated requests against each server, and records them with the server',
   },
   { output: 'gate', kind: 'added', path: 'schemaVersion', reason: 'every output says which schema version it follows' },
   { output: 'gate', kind: 'added', path: 'command', reason: "the envelope's command replaces gate's own kind" },
@@ -28,20 +49,52 @@ export const EXPECTED_DIFFERENCES: ExpectedDifference[] = [
 /** Fields that come and go with what the servers and the machine did in a run, whatever the code. */
 export const RUN_DEPENDENT: RunDependentField[] = [
   { output: 'bench', path: 'findings[]', reason: 'what the diagnostics find depends on the run' },
-  { output: 'bench', path: 'cells[].result.stopped', reason: 'set only when a cell stopped at a refused connect or a timeout' },
+  {
+    output: 'bench',
+    path: 'cells[].result.stopped',
+    reason: 'set only when a cell stopped at a refused connect or a timeout',
+  },
   { output: 'bench', path: 'cells[].signals.stallsBySecond[]', reason: 'requests over 1 s happen or not' },
   { output: 'bench', path: 'cells[].signals.near40msMedianUs', reason: 'null when no request took 38-60 ms' },
   { output: 'bench', path: 'cells[].resources.cpuUsPerRequest', reason: 'null when nothing completed' },
   { output: 'bench', path: 'comparison.caveats[]', reason: 'the caveats depend on the cells measured' },
-  { output: 'gate', path: 'claims[].cells[].notes[]', reason: 'notes on batching, caps and second measurements depend on the run' },
-  { output: 'gate', path: 'claims[].cells[].verdicts[]', reason: 'a second verdict is added when a failing cell is measured once more' },
+  {
+    output: 'gate',
+    path: 'claims[].cells[].notes[]',
+    reason: 'notes on batching, caps and second measurements depend on the run',
+  },
+  {
+    output: 'gate',
+    path: 'claims[].cells[].verdicts[]',
+    reason: 'a second verdict is added when a failing cell is measured once more',
+  },
   { output: 'gate', path: 'claims[].cells[].reason', reason: 'set only when a server failed requests' },
   { output: 'gate', path: 'measurements[].sides[].stopped', reason: 'set only when a server stopped answering' },
-  { output: 'gate', path: 'measurements[].sides[].samples[].latencyMs', reason: 'its figures are null when a sample completed nothing' },
-  { output: 'check', path: 'results[].exchange.closeAfterMs', reason: 'null when the client closed first, which timing decides for some cases' },
-  { output: 'check', path: 'results[].exchange.unsent', reason: 'set when the server closed before the whole request was written' },
-  { output: 'check', path: 'results[].exchange.limit', reason: "set when the client stopped at the exchange's deadline" },
-  { output: 'check', path: 'servers[].properties[].interrupted', reason: 'set when the time box ended a property search early' },
+  {
+    output: 'gate',
+    path: 'measurements[].sides[].samples[].latencyMs',
+    reason: 'its figures are null when a sample completed nothing',
+  },
+  {
+    output: 'check',
+    path: 'results[].exchange.closeAfterMs',
+    reason: 'null when the client closed first, which timing decides for some cases',
+  },
+  {
+    output: 'check',
+    path: 'results[].exchange.unsent',
+    reason: 'set when the server closed before the whole request was written',
+  },
+  {
+    output: 'check',
+    path: 'results[].exchange.limit',
+    reason: "set when the client stopped at the exchange's deadline",
+  },
+  {
+    output: 'check',
+    path: 'servers[].properties[].interrupted',
+    reason: 'set when the time box ended a property search early',
+  },
   { output: 'check', path: 'servers[].properties[].path', reason: 'set only for a property that failed' },
   { output: 'check', path: 'servers[].properties[].counterexample', reason: 'set only for a property that failed' },
 ];

@@ -25,15 +25,42 @@ const OUTPUTS: GoldenOutput[] = ['bench', 'check', 'gate'];
 
 /** Each command line, as recorded (see scripts/golden-shapes.ts), shortened; --out is added. */
 const COMMANDS: Record<GoldenOutput, string[]> = {
-  bench: ['bench', '--server', 'python-async', '--server', 'node-async', '--matrix', '40:1,4', '--rounds', '2', '--no-check'],
+  bench: [
+    'bench',
+    '--server',
+    'python-async',
+    '--server',
+    'node-async',
+    '--matrix',
+    '40:1,4',
+    '--rounds',
+    '2',
+    '--no-check',
+  ],
   check: ['check', '--server', 'python-async', '--group', 'host', '--group', 'methods'],
-  gate: ['gate', '--claim', 'node-async >= python-async at every c', '--matrix', '40:1,4', '--max-time', '2', '--warmup', '0.5', '--no-baseline', '--no-pin'],
+  gate: [
+    'gate',
+    '--claim',
+    'node-async >= python-async at every c',
+    '--matrix',
+    '40:1,4',
+    '--max-time',
+    '2',
+    '--warmup',
+    '0.5',
+    '--no-baseline',
+    '--no-pin',
+  ],
 };
 
 /** The exit codes each may end with: a gate's claim may fail on a noisy machine, which is not the point here. */
 const EXIT_CODES: Record<GoldenOutput, number[]> = { bench: [0], check: [0], gate: [0, 1] };
 
-const SCHEMAS: Record<GoldenOutput, string> = { bench: 'results.schema.json', check: 'check.schema.json', gate: 'gate.schema.json' };
+const SCHEMAS: Record<GoldenOutput, string> = {
+  bench: 'results.schema.json',
+  check: 'check.schema.json',
+  gate: 'gate.schema.json',
+};
 
 interface Made {
   output: unknown;
@@ -53,9 +80,12 @@ beforeAll(async () => {
   try {
     for (const command of OUTPUTS) {
       const run = await runInProcess([...COMMANDS[command], '--out', join(dir, command)]);
-      if (!EXIT_CODES[command].includes(run.code)) throw new Error(`gauntlet ${command} exited ${run.code}:\n${run.stderr}`);
+      if (!EXIT_CODES[command].includes(run.code))
+        throw new Error(`gauntlet ${command} exited ${run.code}:\n${run.stderr}`);
       const output = await readJson(join(dir, OUTPUT_FILES[command]));
-      const before = (await readJson(join(PROJECT_ROOT, 'fixtures', 'golden', 'before', `${command}.json`))) as GoldenShape;
+      const before = (await readJson(
+        join(PROJECT_ROOT, 'fixtures', 'golden', 'before', `${command}.json`),
+      )) as GoldenShape;
       made[command] = { output, shape: goldenShape(command, output), before };
       found.push(...shapeDifferences(command, before, made[command].shape, RUN_DEPENDENT));
     }
@@ -66,12 +96,16 @@ beforeAll(async () => {
 
 describe('the outputs of bench, check and gate against the recorded ones', () => {
   it('differ only as listed, and every listed difference occurs', () => {
-    process.stdout.write(`expected differences from fixtures/golden/before:\n${describeExpected(EXPECTED_DIFFERENCES, found)}\n`);
+    process.stdout.write(
+      `expected differences from fixtures/golden/before:\n${describeExpected(EXPECTED_DIFFERENCES, found)}\n`,
+    );
     const { unexpected, missing, landed } = reconcile(found, EXPECTED_DIFFERENCES, OUTPUTS);
     const lines = [
       ...unexpected.map((d) => `not listed: ${d.output} ${d.kind} ${d.path} (${d.detail})`),
       ...missing.map((e) => `listed but does not occur: ${e.output} ${e.kind} ${e.path} (${e.reason})`),
-      ...landed.map((e) => `pending but occurs (the change landed: drop its pending mark): ${e.output} ${e.kind} ${e.path}`),
+      ...landed.map(
+        (e) => `pending but occurs (the change landed: drop its pending mark): ${e.output} ${e.kind} ${e.path}`,
+      ),
     ];
     expect(lines).toEqual([]);
   });
@@ -87,8 +121,11 @@ describe('the outputs of bench, check and gate against the recorded ones', () =>
     const valid = validate(made[command].output) as boolean;
     const errors = valid ? [] : (validate.errors ?? []);
     // Fields still to come (pending entries) are missing from today's output, as required fields.
-    const pendingAdded = EXPECTED_DIFFERENCES.filter((e) => e.output === command && e.pending && e.kind === 'added').map((e) => e.path);
-    const stillPending = (e: ErrorObject) => e.keyword === 'required' && e.instancePath === '' && pendingAdded.includes(String(e.params.missingProperty));
+    const pendingAdded = EXPECTED_DIFFERENCES.filter(
+      (e) => e.output === command && e.pending && e.kind === 'added',
+    ).map((e) => e.path);
+    const stillPending = (e: ErrorObject) =>
+      e.keyword === 'required' && e.instancePath === '' && pendingAdded.includes(String(e.params.missingProperty));
     expect(errors.filter((e) => !stillPending(e))).toEqual([]);
     expect(undescribedFields(schema, Object.keys(made[command].shape.fields))).toEqual([]);
   });

@@ -13,7 +13,10 @@ function isSchema(value: unknown): value is Schema {
 /** The schemas a value at this point may follow: $ref followed, oneOf and anyOf branches opened. */
 function alternatives(root: Schema, schema: Schema): Schema[] {
   const ref = schema.$ref;
-  const resolved = typeof ref === 'string' && ref.startsWith('#/$defs/') ? (root.$defs as Schema)[ref.slice('#/$defs/'.length)] : undefined;
+  const resolved =
+    typeof ref === 'string' && ref.startsWith('#/$defs/')
+      ? (root.$defs as Schema)[ref.slice('#/$defs/'.length)]
+      : undefined;
   const own = [schema, ...(isSchema(resolved) ? alternatives(root, resolved) : [])];
   const branches = [schema.oneOf, schema.anyOf].flatMap((list) => (Array.isArray(list) ? list.filter(isSchema) : []));
   return [...own, ...branches.flatMap((b) => alternatives(root, b))];

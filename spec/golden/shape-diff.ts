@@ -46,7 +46,8 @@ function covers(prefix: string, path: string): boolean {
 /** Leaf-wise differences of two values, keyed `a.b.c`; arrays compare whole. */
 function valueDifferences(output: GoldenOutput, path: string, before: unknown, now: unknown): Difference[] {
   if (isDeepStrictEqual(before, now)) return [];
-  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (isRecord(before) && isRecord(now)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])].sort();
     return keys.flatMap((k) => valueDifferences(output, path ? `${path}.${k}` : k, before[k], now[k]));
@@ -55,7 +56,12 @@ function valueDifferences(output: GoldenOutput, path: string, before: unknown, n
 }
 
 /** Every difference between the recorded shape and today's, run-dependent fields left out. */
-export function shapeDifferences(output: GoldenOutput, before: GoldenShape, now: GoldenShape, runDependent: readonly RunDependentField[]): Difference[] {
+export function shapeDifferences(
+  output: GoldenOutput,
+  before: GoldenShape,
+  now: GoldenShape,
+  runDependent: readonly RunDependentField[],
+): Difference[] {
   const ignored = (path: string) => runDependent.some((f) => f.output === output && covers(f.path, path));
   const differences: Difference[] = [];
   const paths = [...new Set([...Object.keys(before.fields), ...Object.keys(now.fields)])].sort();
@@ -64,7 +70,8 @@ export function shapeDifferences(output: GoldenOutput, before: GoldenShape, now:
     const is = now.fields[path];
     if (!was) differences.push({ output, kind: 'added', path, detail: `now ${is!.join('|')}` });
     else if (!is) differences.push({ output, kind: 'removed', path, detail: `was ${was.join('|')}` });
-    else if (was.join('|') !== is.join('|')) differences.push({ output, kind: 'types', path, detail: `${was.join('|')} -> ${is.join('|')}` });
+    else if (was.join('|') !== is.join('|'))
+      differences.push({ output, kind: 'types', path, detail: `${was.join('|')} -> ${is.join('|')}` });
   }
   differences.push(...valueDifferences(output, '', before.values, now.values).filter((d) => !ignored(d.path)));
   return differences;
@@ -79,8 +86,13 @@ export interface Reconciliation {
   landed: ExpectedDifference[];
 }
 
-export function reconcile(found: readonly Difference[], expected: readonly ExpectedDifference[], outputs: readonly GoldenOutput[]): Reconciliation {
-  const matches = (e: ExpectedDifference, d: Difference) => e.output === d.output && e.kind === d.kind && covers(e.path, d.path);
+export function reconcile(
+  found: readonly Difference[],
+  expected: readonly ExpectedDifference[],
+  outputs: readonly GoldenOutput[],
+): Reconciliation {
+  const matches = (e: ExpectedDifference, d: Difference) =>
+    e.output === d.output && e.kind === d.kind && covers(e.path, d.path);
   const relevant = expected.filter((e) => outputs.includes(e.output));
   return {
     unexpected: found.filter((d) => !relevant.some((e) => !e.pending && matches(e, d))),

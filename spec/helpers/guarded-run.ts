@@ -94,7 +94,9 @@ class BoundedText {
   }
 
   text(): string {
-    return this.dropped > 0 ? `${this.head}\n[... ${this.dropped} characters dropped ...]\n${this.tail}` : this.head + this.tail;
+    return this.dropped > 0
+      ? `${this.head}\n[... ${this.dropped} characters dropped ...]\n${this.tail}`
+      : this.head + this.tail;
   }
 }
 
@@ -258,7 +260,12 @@ function killPid(pid: number): void {
 }
 
 /** Finds what the run left alive, kills it by pid, and says what it was. */
-function collectLeftovers(seen: Map<string, ProcStat>, sinceTicks: number, watch: readonly string[], cliPid: number): Leftover[] {
+function collectLeftovers(
+  seen: Map<string, ProcStat>,
+  sinceTicks: number,
+  watch: readonly string[],
+  cliPid: number,
+): Leftover[] {
   for (const s of watchedSince(sinceTicks, watch, cliPid)) seen.set(`${s.pid}:${s.start}`, s);
   const alive = [...seen.values()].filter((p) => p.pid !== cliPid && stillAlive(p));
   if (alive.length === 0) return [];

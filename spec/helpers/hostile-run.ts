@@ -76,7 +76,11 @@ export function displayCommand(spec: HostileRunSpec): string {
     .join(' ');
 }
 
-const WRITTEN_FILE: Record<HostileCommand, string> = { bench: 'results.json', check: 'check.json', gate: 'results.json' };
+const WRITTEN_FILE: Record<HostileCommand, string> = {
+  bench: 'results.json',
+  check: 'check.json',
+  gate: 'results.json',
+};
 
 async function readJson(file: string): Promise<Record<string, unknown> | null> {
   try {

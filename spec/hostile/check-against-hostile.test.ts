@@ -13,7 +13,16 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { exchange, exchangeDeadlineMs, RECEIVE_KEEP_BYTES } from '../../lib/conformance/raw-client.ts';
 import { HEAD_TOO_LARGE, MAX_HEAD_BYTES, parseResponses } from '../../lib/conformance/response-parser.ts';
-import { COMPACT_KEEP_BYTES, MAX_RESTARTS, RUN_RETAIN_BYTES, runCase, runCasesDetailed, type CaseTarget, type ServerExit, type ServerWatch } from '../../lib/conformance/runner.ts';
+import {
+  COMPACT_KEEP_BYTES,
+  MAX_RESTARTS,
+  RUN_RETAIN_BYTES,
+  runCase,
+  runCasesDetailed,
+  type CaseTarget,
+  type ServerExit,
+  type ServerWatch,
+} from '../../lib/conformance/runner.ts';
 import { runCheck } from '../../lib/conformance/check-run.ts';
 import { renderGrid } from '../../lib/report/terminal/check-grid.ts';
 import { renderJunit } from '../../lib/report/junit/check-junit.ts';
@@ -98,14 +107,19 @@ describe('bounded memory', () => {
   });
 
   it('marks a response reaching the end of a kept prefix as truncated, never complete', () => {
-    const out = parseResponses(Buffer.from('HTTP/1.1 200 OK\r\n\r\nsome of it', 'latin1'), { ended: true, truncated: true });
+    const out = parseResponses(Buffer.from('HTTP/1.1 200 OK\r\n\r\nsome of it', 'latin1'), {
+      ended: true,
+      truncated: true,
+    });
     expect(out.responses[0]).toMatchObject({ framing: 'close', incomplete: true, truncated: true });
-    const cl = parseResponses(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello', 'latin1'), { truncated: true });
+    const cl = parseResponses(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello', 'latin1'), {
+      truncated: true,
+    });
     expect(cl.responses[0]?.incomplete).toBeUndefined();
     expect(cl.responses[0]?.truncated).toBeUndefined();
   });
 
-  it('stops at a header section that never ends, and fails the case as the server\'s, whatever its level', async () => {
+  it("stops at a header section that never ends, and fails the case as the server's, whatever its level", async () => {
     const { target } = await serve((socket) => {
       socket.write('HTTP/1.1 200 OK\r\nX-Endless: ');
       flood(socket, Buffer.alloc(16 * 1024, 'a'));
@@ -114,8 +128,13 @@ describe('bounded memory', () => {
     const r = await runCase(getCase('endless-head', { level: 'informational', timeoutMs: 2000 }), target);
     expect(performance.now() - started).toBeLessThan(1500);
     expect(r.verdict).toBe('fail');
-    expect(r.reason).toMatch(/^the response head exceeds 65536 bytes without its blank line: got \d+ bytes \("HTTP\/1\.1 200 OK\\r\\nX-Endless: a+\.\.\."\); the client stopped reading$/);
-    expect(r.exchange).toMatchObject({ closedBy: 'client-limit', limit: { kind: 'head-size', message: HEAD_TOO_LARGE } });
+    expect(r.reason).toMatch(
+      /^the response head exceeds 65536 bytes without its blank line: got \d+ bytes \("HTTP\/1\.1 200 OK\\r\\nX-Endless: a+\.\.\."\); the client stopped reading$/,
+    );
+    expect(r.exchange).toMatchObject({
+      closedBy: 'client-limit',
+      limit: { kind: 'head-size', message: HEAD_TOO_LARGE },
+    });
     expect(r.exchange!.received.length).toBeLessThanOrEqual(RECEIVE_KEEP_BYTES);
   });
 
@@ -148,12 +167,18 @@ describe('bounded memory', () => {
     expect(ex.truncated?.keptBytes).toBe(RECEIVE_KEEP_BYTES);
     expect(ex.truncated!.receivedBytes).toBeGreaterThan(2 * RECEIVE_KEEP_BYTES);
     // The wire log's events never point past the kept bytes.
-    expect(Math.max(...ex.timeline!.filter((e) => e.direction === 'received').map((e) => e.offset + e.length))).toBe(RECEIVE_KEEP_BYTES);
+    expect(Math.max(...ex.timeline!.filter((e) => e.direction === 'received').map((e) => e.offset + e.length))).toBe(
+      RECEIVE_KEEP_BYTES,
+    );
     expect(ex.responses[0]).toMatchObject({ status: 200, framing: 'chunked', incomplete: true, truncated: true });
     expect(r.verdict).toBe('fail');
-    expect(r.reason).toMatch(/^the exchange reached its deadline of 1400 ms .* before the server had finished: got 200 OK after \d+ ms with a body longer than the 1048576 bytes the client keeps, the client stopped reading$/);
+    expect(r.reason).toMatch(
+      /^the exchange reached its deadline of 1400 ms .* before the server had finished: got 200 OK after \d+ ms with a body longer than the 1048576 bytes the client keeps, the client stopped reading$/,
+    );
     const log = renderWireLog(ex, { timeoutMs: 200 });
-    expect(log).toMatch(/\.\.\. \d+ more bytes received and counted, not kept: the client keeps the first 1048576 \(\d+ in all\)/);
+    expect(log).toMatch(
+      /\.\.\. \d+ more bytes received and counted, not kept: the client keeps the first 1048576 \(\d+ in all\)/,
+    );
     expect(log).toContain('the client stopped reading: the exchange reached its deadline of 1400 ms');
   });
 });
@@ -179,16 +204,21 @@ describe('bounded time', () => {
     expect(r.verdict).toBe('fail');
   });
 
-  it('counts a request\'s own pauses into its deadline', () => {
-    expect(exchangeDeadlineMs([{ data: 'a' }, { data: 'b', delayMs: 150 }, { data: 'c', delayMs: 150 }], 3000)).toBe(300 + 6000 + 1000);
+  it("counts a request's own pauses into its deadline", () => {
+    expect(exchangeDeadlineMs([{ data: 'a' }, { data: 'b', delayMs: 150 }, { data: 'c', delayMs: 150 }], 3000)).toBe(
+      300 + 6000 + 1000,
+    );
   });
 
-  it('ends an exchange at once when its signal is aborted (how a property\'s run gives up on its exchanges)', async () => {
+  it("ends an exchange at once when its signal is aborted (how a property's run gives up on its exchanges)", async () => {
     const { target } = await serve(() => {});
     const calls = new AbortController();
     setTimeout(() => calls.abort(), 100);
     const started = performance.now();
-    const ex = await exchange(target.host, target.port, [{ data: 'GET / HTTP/1.1\r\n\r\n' }], { timeoutMs: 5000, signal: calls.signal });
+    const ex = await exchange(target.host, target.port, [{ data: 'GET / HTTP/1.1\r\n\r\n' }], {
+      timeoutMs: 5000,
+      signal: calls.signal,
+    });
     expect(performance.now() - started).toBeLessThan(1000);
     expect(ex.closedBy).toBe('client');
   });
@@ -228,7 +258,9 @@ describe('bounded time', () => {
     const run = await runCasesDetailed(cases, target, { concurrency: 4 });
     expect(run.results.map((r) => r.verdict)).toEqual(cases.map(() => 'fail'));
     expect(run.stoppedAnswering).toBeUndefined();
-    expect(run.results.every((r) => r.reason === 'expected 200; got nothing for 150 ms and the connection stayed open')).toBe(true);
+    expect(
+      run.results.every((r) => r.reason === 'expected 200; got nothing for 150 ms and the connection stayed open'),
+    ).toBe(true);
   });
 
   it('stops within a second against a server that refuses every connection', async () => {
@@ -245,8 +277,12 @@ describe('bounded time', () => {
     expect(counts.fail).toBe(8);
     expect(counts['not-run']).toBe(32);
     const failed = run.results.find((r) => r.verdict === 'fail')!;
-    expect(failed.reason).toMatch(/^connection refused by the server at 127\.0\.0\.1:\d+ \(ECONNREFUSED\); not tried again: the server stopped answering: /);
-    expect(run.stoppedAnswering).toMatch(/then GET \/ on a fresh connection got no connection: connection refused by the server/);
+    expect(failed.reason).toMatch(
+      /^connection refused by the server at 127\.0\.0\.1:\d+ \(ECONNREFUSED\); not tried again: the server stopped answering: /,
+    );
+    expect(run.stoppedAnswering).toMatch(
+      /then GET \/ on a fresh connection got no connection: connection refused by the server/,
+    );
   });
 });
 
@@ -261,9 +297,24 @@ describe('whose fault', () => {
     });
     const cases = Array.from({ length: 10 }, (_, i) => getCase(`after-${i}`));
     const run = await runCasesDetailed(cases, target, { concurrency: 1 });
-    expect(run.results.map((r) => r.verdict)).toEqual(['pass', 'pass', 'pass', 'fail', 'fail', 'not-run', 'not-run', 'not-run', 'not-run', 'not-run']);
-    expect(run.results[3]!.reason).toMatch(/^connection refused by the server at 127\.0\.0\.1:\d+ \(ECONNREFUSED\); the same when tried again alone$/);
-    expect(run.results[5]!.reason).toMatch(/^not run: the server stopped answering: 4 cases in a row got no answer, then GET \/ on a fresh connection got no connection/);
+    expect(run.results.map((r) => r.verdict)).toEqual([
+      'pass',
+      'pass',
+      'pass',
+      'fail',
+      'fail',
+      'not-run',
+      'not-run',
+      'not-run',
+      'not-run',
+      'not-run',
+    ]);
+    expect(run.results[3]!.reason).toMatch(
+      /^connection refused by the server at 127\.0\.0\.1:\d+ \(ECONNREFUSED\); the same when tried again alone$/,
+    );
+    expect(run.results[5]!.reason).toMatch(
+      /^not run: the server stopped answering: 4 cases in a row got no answer, then GET \/ on a fresh connection got no connection/,
+    );
   });
 
   it('passes a case whose first connect was refused when it goes through alone', async () => {
@@ -289,7 +340,9 @@ describe('whose fault', () => {
  * on a URIError): it drops every connection and stops listening; `restart` starts a new one on
  * a new port. The watch is what check-run builds around a real process.
  */
-async function crashOnPercent(opts: { restartFails?: boolean; crashOnEverything?: boolean; crashOnRequestNumber?: number } = {}) {
+async function crashOnPercent(
+  opts: { restartFails?: boolean; crashOnEverything?: boolean; crashOnRequestNumber?: number } = {},
+) {
   let exited: (e: ServerExit) => void = () => {};
   let starts = 0;
   let current: Awaited<ReturnType<typeof serve>>;
@@ -307,7 +360,10 @@ async function crashOnPercent(opts: { restartFails?: boolean; crashOnEverything?
           const server = current.server;
           setTimeout(() => {
             kill(server);
-            exited({ exit: 'exit code 1', outputTail: "node:internal/url:1\n    throw new URIError('URI malformed')\nURIError: URI malformed" });
+            exited({
+              exit: 'exit code 1',
+              outputTail: "node:internal/url:1\n    throw new URIError('URI malformed')\nURIError: URI malformed",
+            });
           }, 5);
           return;
         }
@@ -319,15 +375,17 @@ async function crashOnPercent(opts: { restartFails?: boolean; crashOnEverything?
   };
   const target = await start();
   const watch: ServerWatch = {
-    exited: () => new Promise<ServerExit>((r) => {
-      const previous = exited;
-      exited = (e) => {
-        previous(e);
-        r(e);
-      };
-    }),
+    exited: () =>
+      new Promise<ServerExit>((r) => {
+        const previous = exited;
+        exited = (e) => {
+          previous(e);
+          r(e);
+        };
+      }),
     restart: async () => {
-      if (opts.restartFails) return { error: 'server "crashy" exited before it was ready (exit code 2)\n--- last output ---\nEADDRINUSE' };
+      if (opts.restartFails)
+        return { error: 'server "crashy" exited before it was ready (exit code 2)\n--- last output ---\nEADDRINUSE' };
       const t = await start();
       return { host: t.host, port: t.port };
     },
@@ -338,10 +396,18 @@ async function crashOnPercent(opts: { restartFails?: boolean; crashOnEverything?
 describe('a server that exits during the run', () => {
   it('names the case that killed it (found by running the suspects alone), restarts it, and runs the rest', async () => {
     const crashy = await crashOnPercent();
-    const cases = Array.from({ length: 9 }, (_, i) => getCase(i === 4 ? 'bad-percent' : `fine-${i}`, i === 4 ? { request: [{ data: 'GET /%E0%A4%A HTTP/1.1\r\nHost: localhost\r\n\r\n' }] } : {}));
+    const cases = Array.from({ length: 9 }, (_, i) =>
+      getCase(
+        i === 4 ? 'bad-percent' : `fine-${i}`,
+        i === 4 ? { request: [{ data: 'GET /%E0%A4%A HTTP/1.1\r\nHost: localhost\r\n\r\n' }] } : {},
+      ),
+    );
     const run = await runCasesDetailed(cases, crashy.target, { concurrency: 3, watch: crashy.watch });
     const byId = new Map(run.results.map((r) => [r.caseId, r]));
-    expect(byId.get('bad-percent')).toMatchObject({ verdict: 'fail', reason: 'the server exited during this case (exit code 1); its last output: URIError: URI malformed' });
+    expect(byId.get('bad-percent')).toMatchObject({
+      verdict: 'fail',
+      reason: 'the server exited during this case (exit code 1); its last output: URIError: URI malformed',
+    });
     for (const c of cases.filter((c) => c.id !== 'bad-percent')) expect(byId.get(c.id)?.verdict, c.id).toBe('pass');
     expect(run.results).toHaveLength(9);
     // Once with the case among others in flight, once when run alone to find it.
@@ -364,9 +430,15 @@ describe('a server that exits during the run', () => {
     for (const id of death!.inFlight) {
       const r = run.results.find((x) => x.caseId === id)!;
       expect(r.verdict).toBe('fail');
-      expect(r.reason).toMatch(new RegExp(`^the server exited \\(exit code 1\\) while this case and ${death!.inFlight.length - 1} others? w(as|ere) in flight; its last output: URIError: URI malformed; run alone afterwards, it passed$`));
+      expect(r.reason).toMatch(
+        new RegExp(
+          `^the server exited \\(exit code 1\\) while this case and ${death!.inFlight.length - 1} others? w(as|ere) in flight; its last output: URIError: URI malformed; run alone afterwards, it passed$`,
+        ),
+      );
     }
-    expect(run.results.filter((r) => !death!.inFlight.includes(r.caseId)).every((r) => r.verdict === 'pass')).toBe(true);
+    expect(run.results.filter((r) => !death!.inFlight.includes(r.caseId)).every((r) => r.verdict === 'pass')).toBe(
+      true,
+    );
     expect(run.results).toHaveLength(6);
   });
 
@@ -384,10 +456,17 @@ describe('a server that exits during the run', () => {
 
   it('calls the server down when it will not start again', async () => {
     const crashy = await crashOnPercent({ restartFails: true });
-    const cases = [getCase('fine-0'), getCase('bad', { request: [{ data: 'GET /%E0 HTTP/1.1\r\nHost: localhost\r\n\r\n' }] }), getCase('fine-1'), getCase('fine-2')];
+    const cases = [
+      getCase('fine-0'),
+      getCase('bad', { request: [{ data: 'GET /%E0 HTTP/1.1\r\nHost: localhost\r\n\r\n' }] }),
+      getCase('fine-1'),
+      getCase('fine-2'),
+    ];
     const run = await runCasesDetailed(cases, crashy.target, { concurrency: 1, watch: crashy.watch });
     expect(run.results.map((r) => r.verdict)).toEqual(['pass', 'fail', 'not-run', 'not-run']);
-    expect(run.results[2]!.reason).toBe('not run: the server is down (exit code 1); it did not start again: server "crashy" exited before it was ready (exit code 2)');
+    expect(run.results[2]!.reason).toBe(
+      'not run: the server is down (exit code 1); it did not start again: server "crashy" exited before it was ready (exit code 2)',
+    );
     expect(run.deaths).toEqual([expect.objectContaining({ caseId: 'bad', restarted: false })]);
   });
 });
@@ -412,20 +491,38 @@ createServer((req, res) => {
       getCase('fine-b'),
       getCase('fine-c'),
     ].map((c) => ({ case: { ...c, timeoutMs: 1000 }, file: 'spec/hostile/check-against-hostile.test.ts' }));
-    const spec = { name: 'crashy', model: 'async', language: 'javascript', command: `${process.execPath} ${script} {port}`, cwd: dir, source: '--server "crashy"' };
+    const spec = {
+      name: 'crashy',
+      model: 'async',
+      language: 'javascript',
+      command: `${process.execPath} ${script} {port}`,
+      cwd: dir,
+      source: '--server "crashy"',
+    };
     const run = await runCheck({ servers: [spec], cases, root: DEFAULT_DOC_ROOT, concurrency: 1 });
     const verdicts = Object.fromEntries(run.results.map((r) => [r.caseId, r.verdict]));
     expect(verdicts).toEqual({ 'fine-a': 'pass', 'bad-percent': 'fail', 'fine-b': 'pass', 'fine-c': 'pass' });
     const killed = run.results.find((r) => r.caseId === 'bad-percent')!;
-    expect(killed.reason).toMatch(/^the server exited during this case \(exit code 1\); its last output: .*URIError: URI malformed/);
+    expect(killed.reason).toMatch(
+      /^the server exited during this case \(exit code 1\); its last output: .*URIError: URI malformed/,
+    );
     const record = run.servers[0]!;
     expect(record.error).toBeUndefined();
-    expect(record.deaths).toEqual([expect.objectContaining({ exit: 'exit code 1', caseId: 'bad-percent', inFlight: ['bad-percent'], restarted: true })]);
+    expect(record.deaths).toEqual([
+      expect.objectContaining({
+        exit: 'exit code 1',
+        caseId: 'bad-percent',
+        inFlight: ['bad-percent'],
+        restarted: true,
+      }),
+    ]);
     expect(record.deaths![0]!.outputTail).toContain('URIError');
     expect(runFailed(run)).toBe(true);
 
     const grid = renderGrid(run);
-    expect(grid).toContain('crashy: 3 pass, 0 warn, 1 fail, 0 info, 0 skip, 0 harness-error; exited once (exit code 1) during bad-percent; restarted once');
+    expect(grid).toContain(
+      'crashy: 3 pass, 0 warn, 1 fail, 0 info, 0 skip, 0 harness-error; exited once (exit code 1) during bad-percent; restarted once',
+    );
     expect(grid).toContain('crashy exited (exit code 1) during bad-percent; its last output:');
     const json = JSON.parse(renderCheckJson(run)) as JsonCheckRun;
     expect(json.servers[0]!.deaths![0]!.caseId).toBe('bad-percent');
@@ -449,7 +546,16 @@ describe('reports of cases not run', () => {
       finishedAt: '2026-01-01T00:00:04.000Z',
       status: 'complete' as const,
       cases: cases.map((c) => ({ id: c.id, name: c.name, rfc: c.rfc, level: c.level, group: c.group })),
-      servers: [{ name: 'hostile', command: 'x {port}', source: '--server "hostile"', capabilities: [], serverFlag: '--server hostile', stoppedAnswering: ran.stoppedAnswering! }],
+      servers: [
+        {
+          name: 'hostile',
+          command: 'x {port}',
+          source: '--server "hostile"',
+          capabilities: [],
+          serverFlag: '--server hostile',
+          stoppedAnswering: ran.stoppedAnswering!,
+        },
+      ],
       results: ran.results,
     };
     const notRun = ran.results.filter((r) => r.verdict === 'not-run').length;
@@ -458,14 +564,20 @@ describe('reports of cases not run', () => {
     expect(notRun + failed).toBe(16);
     const grid = renderGrid(run);
     expect(grid).toMatch(/hang-15\s+MUST\s+not-run/);
-    expect(grid).toContain(`hostile: 0 pass, 0 warn, ${failed} fail, 0 info, 0 skip, 0 harness-error, ${notRun} not-run; the server stopped answering`);
+    expect(grid).toContain(
+      `hostile: 0 pass, 0 warn, ${failed} fail, 0 info, 0 skip, 0 harness-error, ${notRun} not-run; the server stopped answering`,
+    );
     expect(grid).toContain(`${notRun} cases not run on hostile: not run: the server stopped answering: `);
     expect(runFailed(run)).toBe(true);
     const junit = renderJunit(run);
     expect(junit).toContain(`<testsuite name="hostile" tests="16" failures="${failed}" errors="0" skipped="${notRun}"`);
-    expect(junit).toMatch(/<testcase classname="hostile\.responses" name="hang-15: GET \/ is answered with 200" time="0\.000">\n\s+<skipped message="not run: the server stopped answering/);
+    expect(junit).toMatch(
+      /<testcase classname="hostile\.responses" name="hang-15: GET \/ is answered with 200" time="0\.000">\n\s+<skipped message="not run: the server stopped answering/,
+    );
     const json = JSON.parse(renderCheckJson(run)) as JsonCheckRun;
-    expect(json.results.filter((r) => r.verdict === 'not-run').every((r) => r.exchange === null && r.wireLog === undefined)).toBe(true);
+    expect(
+      json.results.filter((r) => r.verdict === 'not-run').every((r) => r.exchange === null && r.wireLog === undefined),
+    ).toBe(true);
     expect(renderCheckHtml(run)).toContain('>not run</td>');
   }, 15_000);
 });
@@ -474,17 +586,28 @@ describe('what a case says of a response that never finished', () => {
   it('calls the start of a head a response whose head never ended, not bytes that are not HTTP', async () => {
     const { target } = await serve((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Le'));
     const r = await runCase(getCase('half-head', { timeoutMs: 200 }), target);
-    expect(r.reason).toBe('expected 200; got 27 bytes of a response whose head never ended ("HTTP/1.1 200 OK\\r\\nContent-Le"); connection left open (200 ms of silence)');
+    expect(r.reason).toBe(
+      'expected 200; got 27 bytes of a response whose head never ended ("HTTP/1.1 200 OK\\r\\nContent-Le"); connection left open (200 ms of silence)',
+    );
   });
 });
 
 describe('a full accept queue', () => {
-  it('fails a connect the server does not accept in time as the server\'s, with the time limit named', async () => {
+  it("fails a connect the server does not accept in time as the server's, with the time limit named", async () => {
     // listen(1) and never accept: once the queue is full the kernel drops further SYNs.
     const { spawn } = await import('node:child_process');
-    const py = spawn('python3', ['-c', 'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(1)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(30)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const py = spawn(
+      'python3',
+      [
+        '-c',
+        'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(1)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(30)',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
-      const port = await new Promise<number>((resolve) => py.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+      const port = await new Promise<number>((resolve) =>
+        py.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
+      );
       const target: CaseTarget = { host: '127.0.0.1', port, root: DEFAULT_DOC_ROOT, capabilities: [], name: 'backlog' };
       // Fill the queue (backlog + 1 on Linux), holding those connections open.
       const fillers = Promise.all([0, 1].map(() => exchange(target.host, target.port, [], { timeoutMs: 1500 })));

@@ -92,12 +92,14 @@ export function noneComplete(o: HostileOutcome): string[] {
   if (problems.length) return problems;
   const cells = benchCells(o, name);
   const server = benchServer(o, name);
-  if (cells.length === 0 && !server?.stoppedAnswering && !server?.error) problems.push(`${name} has no cell and no reason for it`);
+  if (cells.length === 0 && !server?.stoppedAnswering && !server?.error)
+    problems.push(`${name} has no cell and no reason for it`);
   for (const c of cells) {
     const r = c.result;
     const label = `n=${c.requests} c=${c.concurrency}`;
     if (r.completeRequests !== 0) problems.push(`${label}: ${r.completeRequests} complete requests, expected 0`);
-    if (r.requestsPerSecond !== 0) problems.push(`${label}: ${r.requestsPerSecond} requests per second for requests that did not complete`);
+    if (r.requestsPerSecond !== 0)
+      problems.push(`${label}: ${r.requestsPerSecond} requests per second for requests that did not complete`);
     if (r.failedRequests === 0) problems.push(`${label}: no failed request`);
   }
   // The progress lines must not print a rate either.
@@ -113,7 +115,8 @@ export function stoppedAnswering(o: HostileOutcome): string[] {
   const problems = written(o, 'results.json');
   if (problems.length) return problems;
   const server = benchServer(o, name);
-  if (!server?.stoppedAnswering) problems.push(`${name} is not marked as having stopped answering (servers[].stoppedAnswering)`);
+  if (!server?.stoppedAnswering)
+    problems.push(`${name} is not marked as having stopped answering (servers[].stoppedAnswering)`);
   return problems;
 }
 
@@ -130,7 +133,8 @@ export function neverWins(o: HostileOutcome): string[] {
     if (c.winner === side) problems.push(`cell ${i + 1}: ${name} is called the winner`);
   });
   const sentences = [pair.verdict, ...(comparison?.conclusion ?? [])].join('\n');
-  if (new RegExp(`${name} (was|is) faster`).test(sentences)) problems.push(`the conclusion calls ${name} faster: ${sentences}`);
+  if (new RegExp(`${name} (was|is) faster`).test(sentences))
+    problems.push(`the conclusion calls ${name} faster: ${sentences}`);
   return problems;
 }
 
@@ -147,7 +151,9 @@ export function allComplete(o: HostileOutcome): string[] {
   if (distinct.size !== 11) problems.push(`${distinct.size} cells measured, expected the 11 of the seed matrix`);
   for (const c of cells) {
     if (c.result.completeRequests !== c.requests || c.result.failedRequests !== 0) {
-      problems.push(`n=${c.requests} c=${c.concurrency}: ${c.result.completeRequests} complete, ${c.result.failedRequests} failed`);
+      problems.push(
+        `n=${c.requests} c=${c.concurrency}: ${c.result.completeRequests} complete, ${c.result.failedRequests} failed`,
+      );
     }
   }
   return problems;
@@ -160,8 +166,10 @@ export function consistentAccounting(o: HostileOutcome): string[] {
   if (problems.length) return problems;
   for (const c of benchCells(o, name)) {
     const r = c.result;
-    if (r.completeRequests > c.requests) problems.push(`n=${c.requests} c=${c.concurrency}: ${r.completeRequests} complete of ${c.requests}`);
-    if (r.completeRequests === 0 && r.requestsPerSecond !== 0) problems.push(`n=${c.requests} c=${c.concurrency}: a rate without a complete request`);
+    if (r.completeRequests > c.requests)
+      problems.push(`n=${c.requests} c=${c.concurrency}: ${r.completeRequests} complete of ${c.requests}`);
+    if (r.completeRequests === 0 && r.requestsPerSecond !== 0)
+      problems.push(`n=${c.requests} c=${c.concurrency}: a rate without a complete request`);
   }
   return problems;
 }
@@ -173,8 +181,10 @@ export function crashNamed(served: number) {
     const problems = written(o, 'results.json');
     if (problems.length) return problems;
     const error = benchServer(o, name)?.error ?? '';
-    if (!/exit code 3/.test(error)) problems.push(`servers[].error does not name exit code 3: ${JSON.stringify(error)}`);
-    if (!/dies-mid-run: exiting with code 3/.test(error)) problems.push(`servers[].error lacks the server's stderr: ${JSON.stringify(error)}`);
+    if (!/exit code 3/.test(error))
+      problems.push(`servers[].error does not name exit code 3: ${JSON.stringify(error)}`);
+    if (!/dies-mid-run: exiting with code 3/.test(error))
+      problems.push(`servers[].error lacks the server's stderr: ${JSON.stringify(error)}`);
     const complete = benchCells(o, name).reduce((n, c) => n + c.result.completeRequests, 0);
     if (complete > served) problems.push(`${complete} complete requests, but the server answered at most ${served}`);
     return problems;
@@ -194,7 +204,9 @@ export function serverBlamed(o: HostileOutcome): string[] {
   const results = checkResults(o);
   const harness = results.filter((r) => r.verdict === 'harness-error');
   if (harness.length) {
-    problems.push(`${harness.length} harness-error results, first: ${harness[0]!.caseId}: ${harness[0]!.reason.split('\n')[0]}`);
+    problems.push(
+      `${harness.length} harness-error results, first: ${harness[0]!.caseId}: ${harness[0]!.reason.split('\n')[0]}`,
+    );
   }
   if (!results.some((r) => r.verdict === 'fail')) problems.push('no case failed');
   return problems;
@@ -207,7 +219,9 @@ export function casesNotRun(o: HostileOutcome): string[] {
   const notRun = checkResults(o).filter((r) => r.verdict === 'not-run');
   if (notRun.length === 0) problems.push('no case is "not run" although the server stopped answering');
   else if (!notRun.every((r) => /stopped answering|down|not answer/i.test(r.reason))) {
-    problems.push(`a "not run" case does not say the server stopped answering: ${notRun.find((r) => !/stopped answering|down|not answer/i.test(r.reason))!.reason}`);
+    problems.push(
+      `a "not run" case does not say the server stopped answering: ${notRun.find((r) => !/stopped answering|down|not answer/i.test(r.reason))!.reason}`,
+    );
   }
   return problems;
 }
@@ -235,10 +249,17 @@ export function crashCaseNamed(o: HostileOutcome): string[] {
   const carried = fails.some(
     (r) =>
       lastWords.test(r.reason) ||
-      deaths.some((d) => /exit code 3/.test(d.exit) && lastWords.test(d.outputTail) && (d.caseId === r.caseId || d.inFlight?.includes(r.caseId))),
+      deaths.some(
+        (d) =>
+          /exit code 3/.test(d.exit) &&
+          lastWords.test(d.outputTail) &&
+          (d.caseId === r.caseId || d.inFlight?.includes(r.caseId)),
+      ),
   );
   if (!carried) {
-    problems.push(`the server's stderr is neither in a failed case nor in the record of its exit; first: ${fails[0]!.caseId}: ${fails[0]!.reason.split('\n')[0]}`);
+    problems.push(
+      `the server's stderr is neither in a failed case nor in the record of its exit; first: ${fails[0]!.caseId}: ${fails[0]!.reason.split('\n')[0]}`,
+    );
   }
   return problems;
 }
@@ -312,12 +333,28 @@ const refusing = hostileName('refuse-after-ready');
 
 export const HOSTILE_CASES: readonly HostileCase[] = [
   // bench: the seed matrix
-  row('refuse-after-ready', 'bench', '0 complete, stopped answering, never wins', [0, 1], [noneComplete, stoppedAnswering, neverWins], QUICK_PAIR, true),
+  row(
+    'refuse-after-ready',
+    'bench',
+    '0 complete, stopped answering, never wins',
+    [0, 1],
+    [noneComplete, stoppedAnswering, neverWins],
+    QUICK_PAIR,
+    true,
+  ),
   row('hang', 'bench', '0 complete, stopped answering (default options)', [0, 1], [noneComplete, stoppedAnswering]),
   row('endless-chunked', 'bench', '0 complete (the body never ends)', [0, 1], [noneComplete], QUICK_BENCH),
   row('endless-head', 'bench', '0 complete (the head never ends)', [0, 1], [noneComplete], QUICK_BENCH),
   row('drip', 'bench', '0 complete (timed out)', [0, 1], [noneComplete], QUICK_BENCH),
-  row('reset-mid-head', 'bench', 'every request failed, never wins', [0, 1], [noneComplete, neverWins], QUICK_PAIR, true),
+  row(
+    'reset-mid-head',
+    'bench',
+    'every request failed, never wins',
+    [0, 1],
+    [noneComplete, neverWins],
+    QUICK_PAIR,
+    true,
+  ),
   row('reset-mid-body', 'bench', 'every request failed (body cut short)', [0, 1], [noneComplete], QUICK_BENCH),
   row('close-before-byte', 'bench', 'every request failed (no answer)', [0, 1], [noneComplete], QUICK_BENCH),
   row('cl-too-short', 'bench', 'measured; accounting consistent', [0, 1], [consistentAccounting], QUICK_BENCH),
@@ -335,10 +372,24 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   row('close-before-byte', 'check', 'fails, no harness-error', [1], [serverBlamed]),
   row('cl-too-short', 'check', 'fails, no harness-error', [1], [serverBlamed], SOME_CASES),
   row('cl-too-long', 'check', 'fails, no harness-error', [1], [serverBlamed], SOME_CASES),
-  row('dies-mid-run', 'check', 'cases in flight fail with exit code 3, stderr kept; no harness-error', [1], [serverBlamed, crashCaseNamed]),
+  row(
+    'dies-mid-run',
+    'check',
+    'cases in flight fail with exit code 3, stderr kept; no harness-error',
+    [1],
+    [serverBlamed, crashCaseNamed],
+  ),
   row('forks-keeper', 'check', 'fails (one fixed page), no harness-error', [1], [serverBlamed], SOME_CASES),
   // gate: "failed == 0" unless stated
-  row('refuse-after-ready', 'gate', 'claims fail, named', [1], [claimsFailNamed], [...QUICK_GATE, '--claim', 'failed == 0', '--claim', `${refusing} >= ${REFERENCE_SERVER} at every c`], true),
+  row(
+    'refuse-after-ready',
+    'gate',
+    'claims fail, named',
+    [1],
+    [claimsFailNamed],
+    [...QUICK_GATE, '--claim', 'failed == 0', '--claim', `${refusing} >= ${REFERENCE_SERVER} at every c`],
+    true,
+  ),
   row('hang', 'gate', 'claim fails, named (default options)', [1], [claimsFailNamed]),
   row('endless-chunked', 'gate', 'claim fails, named', [1], [claimsFailNamed], QUICK_GATE),
   row('endless-head', 'gate', 'claim fails, named', [1], [claimsFailNamed], QUICK_GATE),
@@ -356,10 +407,17 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
 export function boundProblems(o: HostileOutcome): string[] {
   const r = o.run;
   const problems: string[] = [];
-  if (r.killedBy) problems.push(`killed by the watchdog (${r.killedBy}) after ${(r.wallMs / 1000).toFixed(1)} s at ${r.peakRssMb.toFixed(0)} MB`);
+  if (r.killedBy)
+    problems.push(
+      `killed by the watchdog (${r.killedBy}) after ${(r.wallMs / 1000).toFixed(1)} s at ${r.peakRssMb.toFixed(0)} MB`,
+    );
   if (r.wallMs > BOUNDS.wallMs) problems.push(`took ${(r.wallMs / 1000).toFixed(1)} s, over ${BOUNDS.wallMs / 1000} s`);
-  if (r.peakRssMb >= BOUNDS.peakRssMb) problems.push(`peak resident memory ${r.peakRssMb.toFixed(0)} MB, not under ${BOUNDS.peakRssMb} MB`);
-  for (const l of r.leftovers) problems.push(`left running: pid ${l.pid} ${l.command}${l.listening.length ? ` (listening on ${l.listening.join(', ')})` : ''}`);
+  if (r.peakRssMb >= BOUNDS.peakRssMb)
+    problems.push(`peak resident memory ${r.peakRssMb.toFixed(0)} MB, not under ${BOUNDS.peakRssMb} MB`);
+  for (const l of r.leftovers)
+    problems.push(
+      `left running: pid ${l.pid} ${l.command}${l.listening.length ? ` (listening on ${l.listening.join(', ')})` : ''}`,
+    );
   return problems;
 }
 

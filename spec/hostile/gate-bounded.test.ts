@@ -12,19 +12,41 @@ type Behaviour = 'good' | 'timeout' | 'nothing' | 'fails' | 'slow' | 'half';
 const behaviour = new Map<number, Behaviour>();
 const calls: number[] = [];
 
-function result(target: LoadTarget, cell: CellSpec, how: Behaviour): CellResult & { stopped?: { kind: 'connect' | 'timeout'; reason: string; afterRequests: number } } {
-  const complete = how === 'good' || how === 'slow' || how === 'half' ? cell.requests : how === 'fails' ? cell.requests - 1 : 0;
+function result(
+  target: LoadTarget,
+  cell: CellSpec,
+  how: Behaviour,
+): CellResult & { stopped?: { kind: 'connect' | 'timeout'; reason: string; afterRequests: number } } {
+  const complete =
+    how === 'good' || how === 'slow' || how === 'half' ? cell.requests : how === 'fails' ? cell.requests - 1 : 0;
   const failed = cell.requests - complete;
   const base: CellResult = {
-    mode: target.mode, path: target.path, serverSoftware: null, documentLength: 10, concurrencyLevel: cell.concurrency,
+    mode: target.mode,
+    path: target.path,
+    serverSoftware: null,
+    documentLength: 10,
+    concurrencyLevel: cell.concurrency,
     // 'half' serves at half the speed: the same requests in twice the time.
-    requested: cell.requests, timeTakenS: how === 'half' ? 0.004 : 0.002, completeRequests: complete, failedRequests: failed,
-    failed: { connect: 0, receive: 0, length: 0, exceptions: failed }, non2xx: 0, totalTransferred: 100 * complete,
-    htmlTransferred: 10 * complete, requestsPerSecond: complete / 0.002, timePerRequestMs: 1, timePerRequestAcrossMs: 1,
-    transferRateKBps: 1, latencyUs: { min: 100, mean: 200, p50: 200, p90: 300, p99: 400, max: 500 },
+    requested: cell.requests,
+    timeTakenS: how === 'half' ? 0.004 : 0.002,
+    completeRequests: complete,
+    failedRequests: failed,
+    failed: { connect: 0, receive: 0, length: 0, exceptions: failed },
+    non2xx: 0,
+    totalTransferred: 100 * complete,
+    htmlTransferred: 10 * complete,
+    requestsPerSecond: complete / 0.002,
+    timePerRequestMs: 1,
+    timePerRequestAcrossMs: 1,
+    transferRateKBps: 1,
+    latencyUs: { min: 100, mean: 200, p50: 200, p90: 300, p99: 400, max: 500 },
     statusCounts: complete ? { '200': complete } : {},
   };
-  if (how === 'timeout') return { ...base, stopped: { kind: 'timeout', reason: 'the first request timed out after 30000 ms', afterRequests: 1 } };
+  if (how === 'timeout')
+    return {
+      ...base,
+      stopped: { kind: 'timeout', reason: 'the first request timed out after 30000 ms', afterRequests: 1 },
+    };
   return base;
 }
 
@@ -62,7 +84,10 @@ describe('measureCell against a server that stops answering', () => {
     const m = await measureCell([side('ok', 1), side('hang', 2)], cell, { minRounds: 10, minSampleMs: 1 });
     expect(m.stoppedBy).toBe('server-stopped');
     expect(m.rounds).toBe(0);
-    expect(m.sides[1]!.stopped).toMatchObject({ kind: 'timeout', reason: 'the first request timed out after 30000 ms' });
+    expect(m.sides[1]!.stopped).toMatchObject({
+      kind: 'timeout',
+      reason: 'the first request timed out after 30000 ms',
+    });
     expect(calls.filter((p) => p === 2)).toHaveLength(1);
   });
 
@@ -77,7 +102,12 @@ describe('measureCell against a server that stops answering', () => {
 
   it('checks the time cap before every round, the minimum ones too: at most one round past it', async () => {
     behaviour.set(5, 'slow');
-    const m = await measureCell([side('slow', 5)], cell, { minRounds: 50, maxRounds: 50, maxTimeMs: 150, minSampleMs: 1 });
+    const m = await measureCell([side('slow', 5)], cell, {
+      minRounds: 50,
+      maxRounds: 50,
+      maxTimeMs: 150,
+      minSampleMs: 1,
+    });
     expect(m.stoppedBy).toBe('time-cap');
     expect(m.rounds).toBeLessThan(50);
     // One round is one run of about 20 ms here; generous for a busy machine.
@@ -109,8 +139,13 @@ describe('runGate against servers that stop answering or fail requests', () => {
 
   /** Finds the port each tiny server will get, by starting the gate with a hook on its events. */
   async function gateWith(behaviours: Record<string, Behaviour>, claims: string[], matrix = '10:1,2,5', rounds = {}) {
-    const servers = await Promise.all(Object.keys(behaviours).map((n) => parseServerFlag(`${n}:threaded:python=python3 -u ${TINY} {port}`)));
-    const config = resolveConfig({ claims, matrix, sampling: { ...sampling, ...rounds }, baseline: false, pin: false }, null);
+    const servers = await Promise.all(
+      Object.keys(behaviours).map((n) => parseServerFlag(`${n}:threaded:python=python3 -u ${TINY} {port}`)),
+    );
+    const config = resolveConfig(
+      { claims, matrix, sampling: { ...sampling, ...rounds }, baseline: false, pin: false },
+      null,
+    );
     const started = performance.now();
     const results = await runGate({
       config,
@@ -125,8 +160,14 @@ describe('runGate against servers that stop answering or fail requests', () => {
     const { results, seconds } = await gateWith({ ok: 'good', hang: 'timeout' }, ['ok >= hang', 'failed == 0']);
     expect(seconds).toBeLessThan(20);
     const hang = results.servers.find((s) => s.name === 'hang')!;
-    expect(hang.error).toBe('hang stopped answering during its warm-up (close mode): the first request timed out after 30000 ms; its cells are skipped');
-    expect(results.warmups!.find((w) => w.server === 'hang')).toMatchObject({ complete: 0, failed: 200, stopped: { kind: 'timeout' } });
+    expect(hang.error).toBe(
+      'hang stopped answering during its warm-up (close mode): the first request timed out after 30000 ms; its cells are skipped',
+    );
+    expect(results.warmups!.find((w) => w.server === 'hang')).toMatchObject({
+      complete: 0,
+      failed: 200,
+      stopped: { kind: 'timeout' },
+    });
     expect(results.claims[0]!.cells.map((c) => c.status)).toEqual(['error', 'error', 'error']);
     expect(results.passed).toBe(false);
     // No cell of the hanging server was run after its warm-up.
@@ -144,15 +185,23 @@ describe('runGate against servers that stop answering or fail requests', () => {
     const cells = three.results.claims[0]!.cells;
     expect(cells.map((c) => c.status)).toEqual(['pass', 'pass', 'pass']);
     expect(cells[0]!.adjustedP).toBeCloseTo(3 * cells[0]!.verdicts![0]!.p, 10);
-    expect(cells[0]!.notes.join(' ')).toMatch(/slower on its own \(p = 0\.020\), but not once the claim's 3 cells are taken together \(Holm-adjusted p = 0\.059, alpha 0\.05\): not a failure/);
+    expect(cells[0]!.notes.join(' ')).toMatch(
+      /slower on its own \(p = 0\.020\), but not once the claim's 3 cells are taken together \(Holm-adjusted p = 0\.059, alpha 0\.05\): not a failure/,
+    );
   });
 
   it('fails a claim between servers when one fails requests, naming the server and the count', async () => {
-    const { results } = await gateWith({ good: 'good', flaky: 'fails' }, ['good >= flaky', 'flaky >= good allowing failures'], '10:2');
+    const { results } = await gateWith(
+      { good: 'good', flaky: 'fails' },
+      ['good >= flaky', 'flaky >= good allowing failures'],
+      '10:2',
+    );
     const cells = results.claims[0]!.cells;
     expect(cells).toHaveLength(1);
     expect(cells[0]!.status).toBe('fail');
-    expect(cells[0]!.reason).toMatch(/^flaky failed (\d+) of (\d+) requests at n=10 c=2: a claim between servers holds only when neither fails$/);
+    expect(cells[0]!.reason).toMatch(
+      /^flaky failed (\d+) of (\d+) requests at n=10 c=2: a claim between servers holds only when neither fails$/,
+    );
     expect(results.claims[0]!.summary).toContain('a claim between servers holds only when neither fails');
     // "allowing failures" compares anyway: the verdict decides.
     expect(results.claims[1]!.cells[0]!.reason).toBeUndefined();
@@ -186,7 +235,10 @@ describe('the time cap of a comparison covers its second look', () => {
     const capMs = 600;
     const started = performance.now();
     // Equal servers: "a > b" fails the first measurement, so the cell is measured once more.
-    const r = await comparePairOnCell(side('a', 9), side('b', 10), cell, { op: '>', sampling: { minRounds: 10, minSampleMs: 1, maxTimeMs: capMs } });
+    const r = await comparePairOnCell(side('a', 9), side('b', 10), cell, {
+      op: '>',
+      sampling: { minRounds: 10, minSampleMs: 1, maxTimeMs: capMs },
+    });
     const wall = performance.now() - started;
     expect(r.pass).toBe(false);
     expect(r.measurements).toHaveLength(2);

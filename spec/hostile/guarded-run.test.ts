@@ -24,7 +24,18 @@ function alive(pid: number): boolean {
 
 describe('guarded-run: reading /proc and ss', () => {
   it('reads ppid and start time from /proc/PID/stat, whatever the command name holds', () => {
-    const fields = ['S', '4242', '4242', '4242', '0', '-1', '4194560', ...new Array<string>(12).fill('0'), '987654', '0'];
+    const fields = [
+      'S',
+      '4242',
+      '4242',
+      '4242',
+      '0',
+      '-1',
+      '4194560',
+      ...new Array<string>(12).fill('0'),
+      '987654',
+      '0',
+    ];
     expect(parseStat(17, `17 (a b) c) ${fields.join(' ')}`)).toEqual({ pid: 17, ppid: 4242, start: 987654 });
     expect(parseStat(17, 'garbage')).toBeNull();
   });
@@ -44,7 +55,11 @@ describe('guarded-run: reading /proc and ss', () => {
       { pid: 13, ppid: 1, start: 4 },
       { pid: 14, ppid: 10, start: 5 },
     ];
-    expect(descendants(10, table).map((p) => p.pid).sort()).toEqual([11, 12, 14]);
+    expect(
+      descendants(10, table)
+        .map((p) => p.pid)
+        .sort(),
+    ).toEqual([11, 12, 14]);
     expect(descendants(13, table)).toEqual([]);
   });
 
@@ -63,7 +78,9 @@ describe('guarded-run: reading /proc and ss', () => {
 
 describe('guarded-run: the watchdog', () => {
   it('reports a normal run: exit code, output, no kill, nothing left', async () => {
-    const r = await guardedRun([], { program: node('console.log("out"); console.error("err"); setTimeout(() => process.exit(3), 300)') });
+    const r = await guardedRun([], {
+      program: node('console.log("out"); console.error("err"); setTimeout(() => process.exit(3), 300)'),
+    });
     expect(r).toMatchObject({ exitCode: 3, signal: null, killedBy: null, leftovers: [] });
     expect(r.stdout).toBe('out\n');
     expect(r.stderr).toBe('err\n');
@@ -89,7 +106,8 @@ describe('guarded-run: the watchdog', () => {
   it('finds, names and kills a listener that escaped into its own session and outlived the run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gauntlet-guard-'));
     try {
-      const listener = "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); time.sleep(300)";
+      const listener =
+        "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); time.sleep(300)";
       // The escaped process may leave the run's tree before the watchdog first looks; the watch on
       // its working directory finds it then. The run lasts long enough for a slow python to listen.
       const escape = `require('node:child_process').spawn('setsid', ['python3', '-c', ${JSON.stringify(listener)}], { detached: true, stdio: 'ignore' }).unref(); setTimeout(() => {}, 3000);`;

@@ -20,10 +20,12 @@ import type { CellSpec } from '../../lib/types.ts';
 
 expect.extend(perfMatchers);
 
-const CELLS: CellSpec[] = [...matrixCells(SEED_MATRIX), ...matrixCells(TUGAS9_MATRIX)].map(({ requests, concurrency }) => ({
-  requests,
-  concurrency,
-}));
+const CELLS: CellSpec[] = [...matrixCells(SEED_MATRIX), ...matrixCells(TUGAS9_MATRIX)].map(
+  ({ requests, concurrency }) => ({
+    requests,
+    concurrency,
+  }),
+);
 const at = (pick: (c: CellSpec) => boolean) => CELLS.filter(pick);
 
 const servers: Record<string, RunningServer> = {};
@@ -58,9 +60,12 @@ describe('python: one asyncio event loop against one thread per connection', () 
   // Not as the seed concluded: at concurrency 1 the threaded server is faster, python-async
   // running at 0.71x to 0.77x of it. With one connection at a time there is nothing for an
   // event loop to overlap, and what each connection costs the server decides.
-  it.each(at((c) => c.concurrency === 1))('python-threaded is faster than python-async at n=$requests c=$concurrency', async (c) => {
-    await expect(ref('python-threaded', c)).toBeFasterThan(ref('python-async', c));
-  });
+  it.each(at((c) => c.concurrency === 1))(
+    'python-threaded is faster than python-async at n=$requests c=$concurrency',
+    async (c) => {
+      await expect(ref('python-threaded', c)).toBeFasterThan(ref('python-async', c));
+    },
+  );
 
   // 0.88x to 1.08x: at 5 and 10 neither is clearly faster (at n=10 c=5 async is about 11% slower,
   // on the edge of the tolerance), and async is never far behind.
@@ -73,12 +78,18 @@ describe('python: one asyncio event loop against one thread per connection', () 
 
   // 0.99x to 1.54x, growing with concurrency: from 30 on the seed's conclusion holds, within the
   // tolerance up to 50 and clearly from 100 (1.14x to 1.54x).
-  it.each(at((c) => c.concurrency >= 30))('python-async is at least as fast as python-threaded at n=$requests c=$concurrency', async (c) => {
-    await expect(ref('python-async', c)).toBeAtLeastAsFastAs(ref('python-threaded', c));
-  });
+  it.each(at((c) => c.concurrency >= 30))(
+    'python-async is at least as fast as python-threaded at n=$requests c=$concurrency',
+    async (c) => {
+      await expect(ref('python-async', c)).toBeAtLeastAsFastAs(ref('python-threaded', c));
+    },
+  );
 
   // 1.30x to 1.54x, the lowest interval bound 1.22x.
-  it.each(at((c) => c.concurrency >= 500))('python-async is faster than python-threaded at n=$requests c=$concurrency', async (c) => {
-    await expect(ref('python-async', c)).toBeFasterThan(ref('python-threaded', c));
-  });
+  it.each(at((c) => c.concurrency >= 500))(
+    'python-async is faster than python-threaded at n=$requests c=$concurrency',
+    async (c) => {
+      await expect(ref('python-async', c)).toBeFasterThan(ref('python-threaded', c));
+    },
+  );
 });

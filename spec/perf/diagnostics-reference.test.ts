@@ -29,7 +29,9 @@ describe('no finding against the reference servers over the seed and tugas9 matr
     expect(run.status).toBe('complete');
     expect(run.servers.filter((s) => s.error).map((s) => `${s.name}: ${s.error}`)).toEqual([]);
     expect(run.cells).toHaveLength(servers.length * (11 + 7));
-    const shown = (run.findings ?? []).map((f) => `${f.server} ${f.id}: ${f.title}\n  ${f.evidence.join('\n  ')}`).join('\n');
+    const shown = (run.findings ?? [])
+      .map((f) => `${f.server} ${f.id}: ${f.title}\n  ${f.evidence.join('\n  ')}`)
+      .join('\n');
     expect(run.findings, `${shown}\n(results: ${store.resultsFile})`).toEqual([]);
   });
 });

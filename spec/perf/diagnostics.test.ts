@@ -29,7 +29,12 @@ import {
 
 const fixture = (name: string) => join(PROJECT_ROOT, 'fixtures', 'pathological', name, 'server.json');
 
-async function bench(manifest: string, matrix: string, mode: LoadMode = 'close', timeoutMs?: number): Promise<RunResults> {
+async function bench(
+  manifest: string,
+  matrix: string,
+  mode: LoadMode = 'close',
+  timeoutMs?: number,
+): Promise<RunResults> {
   const spec = await readManifest(manifest);
   const store = await ResultsStore.create(await mkdtemp(join(tmpdir(), 'gauntlet-diag-')));
   const run = await runBench({
@@ -63,7 +68,9 @@ function ids(run: RunResults): string[] {
 
 /** Every finding in full, for a failing assertion's message. */
 function shown(run: RunResults): string {
-  return (run.findings ?? []).map((f) => `${f.id}: ${f.title}\n  ${f.evidence.join('\n  ')}`).join('\n') || 'no findings';
+  return (
+    (run.findings ?? []).map((f) => `${f.id}: ${f.title}\n  ${f.evidence.join('\n  ')}`).join('\n') || 'no findings'
+  );
 }
 
 describe('diagnostics against purpose-built pathological servers', () => {
@@ -79,7 +86,10 @@ describe('diagnostics against purpose-built pathological servers', () => {
     expect(f.evidence.join('\n')).toMatch(/\d+ of \d+ requests in those cells took 1 s or more \(\d+ took 1\.x s/);
     // The drops explain the collapse of its throughput: it is not called serialised for it. A
     // retransmitted SYN dropped again can outlast the 5 s timeout: that is a failure, rightly.
-    expect(ids(run).filter((id) => id !== ACCEPT_QUEUE_ID && id !== FAILURES_ID), shown(run)).toEqual([]);
+    expect(
+      ids(run).filter((id) => id !== ACCEPT_QUEUE_ID && id !== FAILURES_ID),
+      shown(run),
+    ).toEqual([]);
   });
 
   it('nagle-split (three small writes, Nagle on) over keep-alive: 40 ms delayed-ACK stalls with the server idle', async () => {
@@ -94,7 +104,9 @@ describe('diagnostics against purpose-built pathological servers', () => {
     const evidence = f.evidence.join('\n');
     expect(evidence).toMatch(/n=50 c=1 \(keepalive\): (4\d|50) of 50, median 4\d\.\d ms/);
     expect(evidence).toMatch(/delayed-ACK timer fired \d+ times/);
-    expect(evidence).toMatch(/The server used [\d.]+ ms of CPU time in [\d.]+ s \([\d.]+% of one core\) and waited [\d.]+ ms for a CPU: it was waiting, not working/);
+    expect(evidence).toMatch(
+      /The server used [\d.]+ ms of CPU time in [\d.]+ s \([\d.]+% of one core\) and waited [\d.]+ ms for a CPU: it was waiting, not working/,
+    );
     expect(f.cause).toContain('without TCP_NODELAY');
     expect(ids(run), shown(run)).toEqual([DELAYED_ACK_ID]);
   });
@@ -107,11 +119,15 @@ describe('diagnostics against purpose-built pathological servers', () => {
   it('global-lock (a 20 ms stall under one lock): flat throughput as concurrency rises, CPU idle', async () => {
     const run = await bench(fixture('global-lock'), '20:1,5,10');
     const f = only(run, SERIALISED_ID);
-    expect(f.title).toBe('The server handles one request at a time: throughput stays flat as concurrency rises, with the CPU idle');
+    expect(f.title).toBe(
+      'The server handles one request at a time: throughput stays flat as concurrency rises, with the CPU idle',
+    );
     expect(f.cells.map((c) => c.concurrency)).toEqual([1, 5, 10]);
     const evidence = f.evidence.join('\n');
     // 20 ms per request at best: under 50 requests/s at every concurrency.
-    expect(evidence).toMatch(/n=20: requests per second [1-4]\d\.\d at c=1, [1-4]\d\.\d at c=5 and [1-4]\d\.\d at c=10/);
+    expect(evidence).toMatch(
+      /n=20: requests per second [1-4]\d\.\d at c=1, [1-4]\d\.\d at c=5 and [1-4]\d\.\d at c=10/,
+    );
     expect(evidence).toMatch(/Each request holds the server for about [2-9]\d\.\d ms/);
     expect(ids(run), shown(run)).toEqual([SERIALISED_ID]);
   });
@@ -136,11 +152,14 @@ describe('diagnostics against purpose-built pathological servers', () => {
     expect(ids(run), shown(run)).toEqual([FD_LEAK_ID]);
   });
 
-  it.each(['close', 'keepalive'] as const)('the control server gets no finding over the seed matrix (%s)', async (mode) => {
-    const run = await bench(fixture('healthy'), 'seed', mode);
-    expect(ids(run), shown(run)).toEqual([]);
-    expect(run.cells.every((c) => c.resources && c.signals)).toBe(true);
-  });
+  it.each(['close', 'keepalive'] as const)(
+    'the control server gets no finding over the seed matrix (%s)',
+    async (mode) => {
+      const run = await bench(fixture('healthy'), 'seed', mode);
+      expect(ids(run), shown(run)).toEqual([]);
+      expect(run.cells.every((c) => c.resources && c.signals)).toBe(true);
+    },
+  );
 
   it('a reference server gets no finding over the seed matrix, and its resources are recorded', async () => {
     const run = await bench(join(SERVERS_DIR, 'python-async', 'server.json'), 'seed');

@@ -36,7 +36,8 @@ beforeAll(async () => {
   slowed = await launch(spec, { env: { GAUNTLET_BURN_US: BURN_US } });
   // As a gate does: the servers on one set of cores, the load on the others, every server warm.
   unpin = pinForMeasurement([base, twin, slowed]);
-  for (const s of [base, twin, slowed]) await warmUpServer({ host: s.host, port: s.port, path: '/', mode: 'close' }, SERVER_WARMUP_MS);
+  for (const s of [base, twin, slowed])
+    await warmUpServer({ host: s.host, port: s.port, path: '/', mode: 'close' }, SERVER_WARMUP_MS);
 });
 
 afterAll(async () => {
@@ -45,10 +46,13 @@ afterAll(async () => {
 });
 
 describe('node-async against a second instance of itself', () => {
-  it.each(CELLS)('is at least as fast as its twin at n=$requests c=$concurrency, and the twin as fast as it', async (c) => {
-    await expect(cell(twin, c, { name: 'twin' })).toBeAtLeastAsFastAs(cell(base, c, { name: 'base' }), { sampling });
-    await expect(cell(base, c, { name: 'base' })).toBeAtLeastAsFastAs(cell(twin, c, { name: 'twin' }), { sampling });
-  });
+  it.each(CELLS)(
+    'is at least as fast as its twin at n=$requests c=$concurrency, and the twin as fast as it',
+    async (c) => {
+      await expect(cell(twin, c, { name: 'twin' })).toBeAtLeastAsFastAs(cell(base, c, { name: 'base' }), { sampling });
+      await expect(cell(base, c, { name: 'base' })).toBeAtLeastAsFastAs(cell(twin, c, { name: 'twin' }), { sampling });
+    },
+  );
 });
 
 describe(`node-async against itself slowed by ${BURN_US} us of CPU per request`, () => {
@@ -60,11 +64,18 @@ describe(`node-async against itself slowed by ${BURN_US} us of CPU per request`,
     const c = { requests: 100, concurrency: 10 };
     const error = await expect(cell(slowed, c, { name: 'slowed' }))
       .toBeAtLeastAsFastAs(cell(base, c, { name: 'base' }), { sampling })
-      .then(() => null, (err: Error) => err);
-    expect(error?.message).toMatch(/expected slowed to be at least as fast as base \(within 10%\) at n=100 c=10 \(close mode\)/);
+      .then(
+        () => null,
+        (err: Error) => err,
+      );
+    expect(error?.message).toMatch(
+      /expected slowed to be at least as fast as base \(within 10%\) at n=100 c=10 \(close mode\)/,
+    );
     expect(error?.message).toMatch(/measurement 1 of 2: \d+ rounds/);
     expect(error?.message).toMatch(/medians: slowed [\d.]+ req\/s, base [\d.]+ req\/s/);
-    expect(error?.message).toMatch(/ratio slowed\/base: [\d.]+x, 95% CI [\d.]+x-[\d.]+x, p [=<] [\d.]+ \(wilcoxon-signed-rank\): [\d.]+% slower/);
+    expect(error?.message).toMatch(
+      /ratio slowed\/base: [\d.]+x, 95% CI [\d.]+x-[\d.]+x, p [=<] [\d.]+ \(wilcoxon-signed-rank\): [\d.]+% slower/,
+    );
     expect(error?.message).toMatch(/runs of slowed \(req\/s\): \d+, \d+/);
   });
 

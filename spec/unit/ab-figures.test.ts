@@ -103,7 +103,12 @@ describe('ab fixtures (real ab runs): the derived figures', () => {
     expect(r.concurrencyLevel).toBe(10);
     expect(r.timePerRequestMs! / r.timePerRequestAcrossMs!).toBeCloseTo(10, 1);
     const d = abDerived(2, 100, 10, 10240);
-    expect(d).toEqual({ requestsPerSecond: 50, timePerRequestMs: 200, timePerRequestAcrossMs: 20, transferRateKBps: 5 });
+    expect(d).toEqual({
+      requestsPerSecond: 50,
+      timePerRequestMs: 200,
+      timePerRequestAcrossMs: 20,
+      transferRateKBps: 5,
+    });
   });
 
   it('prints nothing derived without time or without a complete request (zeros here)', () => {
@@ -288,7 +293,12 @@ describe('ab-figures: hand-built requests', () => {
 
   it('the document length comes from complete responses only: a reset first does not set it', () => {
     // ab tests `good == 1`, so a reset closed before the second EOF set ab's length to 0.
-    const { failed, failedRequests, documentLength } = countFailures([failedRec('reset'), rec(), failedRec('reset'), rec()]);
+    const { failed, failedRequests, documentLength } = countFailures([
+      failedRec('reset'),
+      rec(),
+      failedRec('reset'),
+      rec(),
+    ]);
     expect(documentLength).toBe(16);
     expect(failed).toEqual({ connect: 0, receive: 2, length: 0, exceptions: 2 });
     expect(failedRequests).toBe(2);
@@ -304,7 +314,9 @@ describe('ab-figures: hand-built requests', () => {
   });
 
   it('reset mid-body: bytes read count as transferred, the header status as non-2xx if it is', () => {
-    const r = computeCellResult(cell([rec(), rec(), failedRec('reset', { status: 500, headerBytes: 80, bodyBytes: 4 })]));
+    const r = computeCellResult(
+      cell([rec(), rec(), failedRec('reset', { status: 500, headerBytes: 80, bodyBytes: 4 })]),
+    );
     expect(r.totalTransferred).toBe(2 * 116 + 84);
     expect(r.htmlTransferred).toBe(32 + 4);
     expect(r.non2xx).toBe(1);
@@ -352,7 +364,13 @@ describe('ab-figures: hand-built requests', () => {
 
   it('non-2xx: any status whose first digit is not 2, unreadable ones included', () => {
     const r = computeCellResult(
-      cell([rec({ status: 204 }), rec({ status: 301 }), rec({ status: 404 }), rec({ status: 503 }), rec({ status: 0 })]),
+      cell([
+        rec({ status: 204 }),
+        rec({ status: 301 }),
+        rec({ status: 404 }),
+        rec({ status: 503 }),
+        rec({ status: 0 }),
+      ]),
     );
     expect(r.non2xx).toBe(4);
     expect(r.failedRequests).toBe(0);
@@ -398,7 +416,9 @@ describe('ab-figures: hand-built requests', () => {
   });
 
   it('a refusing server, every request counted (keepGoing): 0 complete, all failed, no rate', () => {
-    const records = Array.from({ length: 200 }, (_, i) => failedRec('connect', { startNs: i * 1000, endNs: i * 1000 + 100 }));
+    const records = Array.from({ length: 200 }, (_, i) =>
+      failedRec('connect', { startNs: i * 1000, endNs: i * 1000 + 100 }),
+    );
     const r = computeCellResult(cell(records, { endNs: 6_500_000, concurrency: 10 }));
     expect(r.completeRequests).toBe(0);
     expect(r.failedRequests).toBe(200);
@@ -410,7 +430,11 @@ describe('ab-figures: hand-built requests', () => {
   });
 
   it('a stopped cell carries its stop; complete + failed = the requests that ended', () => {
-    const stopped = { kind: 'connect' as const, reason: 'connection refused (ECONNREFUSED) at request 3 of 200: ...', afterRequests: 3 };
+    const stopped = {
+      kind: 'connect' as const,
+      reason: 'connection refused (ECONNREFUSED) at request 3 of 200: ...',
+      afterRequests: 3,
+    };
     const r = computeCellResult(cell([rec(), rec(), failedRec('connect')], { requested: 200, stopped }));
     expect(r.stopped).toEqual(stopped);
     expect(r.requested).toBe(200);
@@ -418,9 +442,23 @@ describe('ab-figures: hand-built requests', () => {
   });
 
   it('samples: latencies of complete requests, each failure once by kind', () => {
-    const s = cellSamples([rec({ endNs: 2_000_000 }), failedRec('reset'), failedRec('overrun'), failedRec('timeout'), rec()]);
+    const s = cellSamples([
+      rec({ endNs: 2_000_000 }),
+      failedRec('reset'),
+      failedRec('overrun'),
+      failedRec('timeout'),
+      rec(),
+    ]);
     expect(Array.from(s.latenciesUs)).toEqual([2000, 1000]);
-    expect(s.failures).toEqual({ connect: 0, reset: 1, timeout: 1, truncated: 0, overrun: 1, oversized: 0, malformed: 0 });
+    expect(s.failures).toEqual({
+      connect: 0,
+      reset: 1,
+      timeout: 1,
+      truncated: 0,
+      overrun: 1,
+      oversized: 0,
+      malformed: 0,
+    });
   });
 
   it('an empty cell has zeros, not NaN', () => {
@@ -436,7 +474,13 @@ describe('the resets-timeouts finding with the framing failures', () => {
   it('counts and names every kind, each request once', () => {
     const failures = { connect: 0, reset: 1, timeout: 0, truncated: 2, overrun: 3, oversized: 4, malformed: 5 };
     const f = diagnoseFailures('srv', [
-      { group: 1, requests: 100, concurrency: 10, result: computeCellResult(cell([rec()])), signals: { failures } } as unknown as CellRecord,
+      {
+        group: 1,
+        requests: 100,
+        concurrency: 10,
+        result: computeCellResult(cell([rec()])),
+        signals: { failures },
+      } as unknown as CellRecord,
     ]);
     expect(f?.title).toBe(
       '15 requests failed: 1 reset, 2 cut short (connection closed mid-response), ' +
@@ -455,7 +499,9 @@ describe('cellStop: the sentence a stopped cell gives', () => {
         'connection refused (ECONNREFUSED) at request 1 of 200: the cell stopped, as ab does without -r (--keep-going goes on)',
       afterRequests: 1,
     });
-    expect(cellStop({ kind: 'connect', code: null }, 4, 10, 3).reason).toMatch(/^connect failed \(unknown error\) at request 4 of 10/);
+    expect(cellStop({ kind: 'connect', code: null }, 4, 10, 3).reason).toMatch(
+      /^connect failed \(unknown error\) at request 4 of 10/,
+    );
     expect(cellStop({ kind: 'timeout', timeoutMs: 300, phase: 'connecting', bytes: 0 }, 2, 5, 2).reason).toBe(
       'connect timed out after 300 ms at request 2 of 5: the cell stopped, as ab does at its first timeout (--keep-going goes on)',
     );

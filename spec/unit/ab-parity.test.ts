@@ -35,7 +35,10 @@ async function both(
   });
   expect(run.exitCode, run.stderr).toBe(0);
   server.resetStats();
-  const engine = await runCell({ host: server.host, port: server.port, path: '/', mode }, { requests: n, concurrency: c });
+  const engine = await runCell(
+    { host: server.host, port: server.port, path: '/', mode },
+    { requests: n, concurrency: c },
+  );
   return { ab: run.report!, engine };
 }
 
@@ -90,7 +93,14 @@ describe.skipIf(!abPath)(title, () => {
     doclen?: number;
   }
   const misbehaving: Array<[string, CountingServerOptions, number, number, boolean, Differs]> = [
-    ['404 of another length every 4th', { notFoundEvery: 4, notFoundBody: 'nope' }, 100, 1, false, { failedAsComplete: 0, lengthOnlyInAb: 0 }],
+    [
+      '404 of another length every 4th',
+      { notFoundEvery: 4, notFoundBody: 'nope' },
+      100,
+      1,
+      false,
+      { failedAsComplete: 0, lengthOnlyInAb: 0 },
+    ],
     ['close without answer every 5th', { closeEvery: 5 }, 100, 1, false, { failedAsComplete: 20, lengthOnlyInAb: 0 }],
     ['reset every 7th (ab -r)', { resetEvery: 7 }, 70, 1, true, { failedAsComplete: 10, lengthOnlyInAb: 10 }],
     [
@@ -135,7 +145,10 @@ describe.skipIf(!abPath)(title, () => {
     const run = await runAb({ abPath: abPath!, host: '127.0.0.1', port, path: '/', requests: 20, concurrency: 2 });
     expect(run.exitCode).not.toBe(0);
     expect(run.stderr).toMatch(/Connection refused \(111\)/);
-    const engine = await runCell({ host: '127.0.0.1', port, path: '/', mode: 'close' }, { requests: 20, concurrency: 2 });
+    const engine = await runCell(
+      { host: '127.0.0.1', port, path: '/', mode: 'close' },
+      { requests: 20, concurrency: 2 },
+    );
     expect(engine.completeRequests).toBe(0);
     expect(engine.stopped?.kind).toBe('connect');
   });

@@ -16,7 +16,12 @@ import { messageBody, expandBody } from '../../lib/conformance/arbitraries/messa
 import { request, type WellFormedRequest } from '../../lib/conformance/arbitraries/http-message.ts';
 import { splitPoints, splitAt } from '../../lib/conformance/arbitraries/split-points.ts';
 import { pathAttack, naiveResolve, OUTSIDE_FILE } from '../../lib/conformance/arbitraries/path-attack.ts';
-import { applyMutations, mutation, type InsertableName, type Mutation } from '../../lib/conformance/arbitraries/mutation.ts';
+import {
+  applyMutations,
+  mutation,
+  type InsertableName,
+  type Mutation,
+} from '../../lib/conformance/arbitraries/mutation.ts';
 import { DEFAULT_DOC_ROOT } from '../../lib/paths.ts';
 
 const SEED = 20_240_611;
@@ -27,7 +32,9 @@ const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
 const TOKEN_RE = new RegExp(`^${TOKEN}$`);
 const FIELD_VCHAR = '[\\x21-\\x7e\\x80-\\xff]';
 const FIELD_VALUE_RE = new RegExp(`^(?:${FIELD_VCHAR}(?:[\\x21-\\x7e\\x80-\\xff \\t]*${FIELD_VCHAR})?)?$`);
-const FIELD_LINE_RE = new RegExp(`^(${TOKEN}):[ \\t]*((?:${FIELD_VCHAR}(?:[\\x21-\\x7e\\x80-\\xff \\t]*${FIELD_VCHAR})?)?)[ \\t]*$`);
+const FIELD_LINE_RE = new RegExp(
+  `^(${TOKEN}):[ \\t]*((?:${FIELD_VCHAR}(?:[\\x21-\\x7e\\x80-\\xff \\t]*${FIELD_VCHAR})?)?)[ \\t]*$`,
+);
 const QUOTED = '"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*"';
 const CHUNK_EXT = `(?:[ \\t]*;[ \\t]*${TOKEN}(?:[ \\t]*=[ \\t]*(?:${TOKEN}|${QUOTED}))?)*`;
 const CHUNK_LINE_RE = new RegExp(`^([0-9A-Fa-f]+)(${CHUNK_EXT})$`);
@@ -38,7 +45,10 @@ const REQUEST_LINE_RE = new RegExp(`^(${TOKEN}) (\\S+) HTTP/(\\d)\\.(\\d)$`);
 const latin1 = (b: Uint8Array) => Buffer.from(b).toString('latin1');
 
 /** A strict chunked-body decoder: the content, the chunk sizes, the trailer lines and where it ended. */
-function decodeChunked(bytes: Uint8Array, start = 0): { body: Uint8Array; sizes: number[]; sizeLines: string[]; trailers: string[]; end: number } {
+function decodeChunked(
+  bytes: Uint8Array,
+  start = 0,
+): { body: Uint8Array; sizes: number[]; sizeLines: string[]; trailers: string[]; end: number } {
   const text = latin1(bytes);
   const parts: Uint8Array[] = [];
   const sizes: number[] = [];
@@ -174,7 +184,10 @@ describe('headerField', () => {
     );
     // A generator made only of such names still yields none of them.
     fc.assert(
-      fc.property(headerField({ name: fc.constantFrom('Host', 'content-length', 'TRANSFER-ENCODING') }), (f) => f.name.startsWith('X-') && TOKEN_RE.test(f.name)),
+      fc.property(
+        headerField({ name: fc.constantFrom('Host', 'content-length', 'TRANSFER-ENCODING') }),
+        (f) => f.name.startsWith('X-') && TOKEN_RE.test(f.name),
+      ),
       RUNS,
     );
   });
@@ -236,7 +249,9 @@ describe('requestTarget', () => {
   });
 
   it('spells the files in many ways: dot segments and percent-encoded unreserved characters', () => {
-    const spellings = fc.sample(requestTarget({ files: ['/sub/page.html'], arbitraryShare: 0 }), { seed: SEED, numRuns: 200 }).map((t) => t.path);
+    const spellings = fc
+      .sample(requestTarget({ files: ['/sub/page.html'], arbitraryShare: 0 }), { seed: SEED, numRuns: 200 })
+      .map((t) => t.path);
     expect(spellings.some((p) => p.includes('/./'))).toBe(true);
     expect(spellings.some((p) => p.includes('/../'))).toBe(true);
     expect(spellings.some((p) => /%[0-9A-Fa-f]{2}/.test(p))).toBe(true);
@@ -271,7 +286,9 @@ describe('chunkedBody', () => {
   });
 
   it('generates extensions, quoted strings, BWS, leading zeros, upper-case hex and trailers', () => {
-    const decoded = fc.sample(chunkedBody({ body: messageBody({ maxLength: 200 }) }), { seed: SEED, numRuns: 300 }).map((c) => decodeChunked(c.encoded));
+    const decoded = fc
+      .sample(chunkedBody({ body: messageBody({ maxLength: 200 }) }), { seed: SEED, numRuns: 300 })
+      .map((c) => decodeChunked(c.encoded));
     const lines = decoded.flatMap((d) => d.sizeLines);
     expect(lines.some((l) => /;[^;]*=/.test(l))).toBe(true);
     expect(lines.some((l) => /=[ \t]*"/.test(l))).toBe(true);
@@ -305,12 +322,18 @@ describe('request', () => {
   };
 
   it('is one well-formed request, nothing more, carrying the method, target and body it says', () => {
-    fc.assert(fc.property(request({ versions: ['HTTP/1.1', 'HTTP/1.0'], content: messageBody({ maxLength: 4096 }) }), check), { seed: SEED, numRuns: 200 });
+    fc.assert(
+      fc.property(request({ versions: ['HTTP/1.1', 'HTTP/1.0'], content: messageBody({ maxLength: 4096 }) }), check),
+      { seed: SEED, numRuns: 200 },
+    );
   });
 
   it('frames every body when one is required, and none when none is wanted', () => {
     fc.assert(
-      fc.property(request({ body: 'always', content: messageBody({ maxLength: 256 }) }), (r) => r.framing !== 'none' && check(r)),
+      fc.property(
+        request({ body: 'always', content: messageBody({ maxLength: 256 }) }),
+        (r) => r.framing !== 'none' && check(r),
+      ),
       { seed: SEED, numRuns: 100 },
     );
     fc.assert(
@@ -336,7 +359,9 @@ describe('splitPoints', () => {
   it('gives parts that concatenate back to the input, with pauses of 0-5 ms within the budget', () => {
     fc.assert(
       fc.property(splitPoints(bytes, { delayBudgetMs: 50 }), (s) => {
-        const joined = Buffer.concat(s.parts.map((p) => (typeof p.data === 'string' ? Buffer.from(p.data, 'latin1') : Buffer.from(p.data))));
+        const joined = Buffer.concat(
+          s.parts.map((p) => (typeof p.data === 'string' ? Buffer.from(p.data, 'latin1') : Buffer.from(p.data))),
+        );
         const delays = s.parts.map((p) => p.delayMs ?? 0);
         return (
           joined.equals(Buffer.from(s.bytes)) &&
@@ -352,13 +377,20 @@ describe('splitPoints', () => {
   });
 
   it('sometimes writes one byte at a time', () => {
-    const splits = fc.sample(splitPoints(fc.constant(new Uint8Array(40)), { everyByteUpTo: 256 }), { seed: SEED, numRuns: 100 });
-    expect(splits.some((s) => s.parts.length === 40 && s.parts.every((p) => (p.data as Uint8Array).length === 1))).toBe(true);
+    const splits = fc.sample(splitPoints(fc.constant(new Uint8Array(40)), { everyByteUpTo: 256 }), {
+      seed: SEED,
+      numRuns: 100,
+    });
+    expect(splits.some((s) => s.parts.length === 40 && s.parts.every((p) => (p.data as Uint8Array).length === 1))).toBe(
+      true,
+    );
   });
 
   it('keeps what the bytes came from', () => {
     fc.assert(
-      fc.property(splitPoints(request({ body: 'never' }), { bytesOf: (r) => r.bytes }), (s) => Buffer.from(s.bytes).equals(Buffer.from(s.input.bytes))),
+      fc.property(splitPoints(request({ body: 'never' }), { bytesOf: (r) => r.bytes }), (s) =>
+        Buffer.from(s.bytes).equals(Buffer.from(s.input.bytes)),
+      ),
       { seed: SEED, numRuns: 50 },
     );
   });
@@ -375,7 +407,10 @@ describe('pathAttack', () => {
 
   it('reaches <root>/../outside-root.txt for a server that decodes everything and resolves dot segments', () => {
     fc.assert(
-      fc.property(pathAttack({ root: DEFAULT_DOC_ROOT }), (a) => naiveResolve(a.target, DEFAULT_DOC_ROOT, a.decodeTimes) === outside),
+      fc.property(
+        pathAttack({ root: DEFAULT_DOC_ROOT }),
+        (a) => naiveResolve(a.target, DEFAULT_DOC_ROOT, a.decodeTimes) === outside,
+      ),
       { seed: SEED, numRuns: 1000 },
     );
     fc.assert(
@@ -392,8 +427,20 @@ describe('pathAttack', () => {
   });
 
   it('uses every trick over enough runs', () => {
-    const techniques = new Set(fc.sample(pathAttack({ root: DEFAULT_DOC_ROOT }), { seed: SEED, numRuns: 500 }).flatMap((a) => a.techniques));
-    for (const t of ['percent-encoding', 'double-encoding', 'overlong-utf8', 'backslash', 'encoded-slash', 'path-parameter', 'nul-truncation', 'u-encoding', 'absolute-form']) {
+    const techniques = new Set(
+      fc.sample(pathAttack({ root: DEFAULT_DOC_ROOT }), { seed: SEED, numRuns: 500 }).flatMap((a) => a.techniques),
+    );
+    for (const t of [
+      'percent-encoding',
+      'double-encoding',
+      'overlong-utf8',
+      'backslash',
+      'encoded-slash',
+      'path-parameter',
+      'nul-truncation',
+      'u-encoding',
+      'absolute-form',
+    ]) {
       expect(techniques).toContain(t);
     }
   });
@@ -423,7 +470,11 @@ describe('mutation', () => {
         const { bytes } = applyMutations(r, [{ kind: 'insert', octet: o, at }]);
         const pos = at % (r.bytes.length + 1);
         const code = { CR: 13, LF: 10, NUL: 0, SP: 32, HTAB: 9 }[o];
-        return bytes.length === r.bytes.length + 1 && bytes[pos] === code && Buffer.concat([bytes.subarray(0, pos), bytes.subarray(pos + 1)]).equals(Buffer.from(r.bytes));
+        return (
+          bytes.length === r.bytes.length + 1 &&
+          bytes[pos] === code &&
+          Buffer.concat([bytes.subarray(0, pos), bytes.subarray(pos + 1)]).equals(Buffer.from(r.bytes))
+        );
       }),
       RUNS,
     );
@@ -446,12 +497,16 @@ describe('mutation', () => {
 
   it('re-chunks a chunked body into chunks that still carry the same content', () => {
     fc.assert(
-      fc.property(request({ body: 'always', framings: ['chunked'], content: messageBody({ maxLength: 500 }) }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 4 }), (r, pattern) => {
-        const m: Mutation = { kind: 'rechunk', pattern };
-        const { bytes } = applyMutations(r, [m]);
-        const p = parseRequest(bytes);
-        return p.end === bytes.length && Buffer.from(p.body).equals(Buffer.from(r.body));
-      }),
+      fc.property(
+        request({ body: 'always', framings: ['chunked'], content: messageBody({ maxLength: 500 }) }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 4 }),
+        (r, pattern) => {
+          const m: Mutation = { kind: 'rechunk', pattern };
+          const { bytes } = applyMutations(r, [m]);
+          const p = parseRequest(bytes);
+          return p.end === bytes.length && Buffer.from(p.body).equals(Buffer.from(r.body));
+        },
+      ),
       { seed: SEED, numRuns: 100 },
     );
   });
@@ -461,7 +516,9 @@ describe('mutation', () => {
       fc.property(mutation(base), (m) => m.applied.length === m.mutations.length && m.mutations.length >= 1),
       RUNS,
     );
-    const changed = fc.sample(mutation(base), { seed: SEED, numRuns: 200 }).filter((m) => !Buffer.from(m.bytes).equals(Buffer.from(m.original.bytes)));
+    const changed = fc
+      .sample(mutation(base), { seed: SEED, numRuns: 200 })
+      .filter((m) => !Buffer.from(m.bytes).equals(Buffer.from(m.original.bytes)));
     expect(changed.length).toBeGreaterThan(180);
   });
 });

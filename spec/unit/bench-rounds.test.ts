@@ -37,17 +37,20 @@ async function bench(
 ): Promise<RunResults> {
   const servers = await Promise.all(flags.map((f) => parseServerFlag(f)));
   const store = await ResultsStore.create(await mkdtemp(join(tmpdir(), 'gauntlet-rounds-')));
-  return runBench({
-    servers,
-    matrix: parseMatrix(matrix),
-    mode: 'close',
-    path: '/',
-    root: DEFAULT_DOC_ROOT,
-    warmup: extra.warmup ?? 0,
-    timeoutMs: extra.timeoutMs ?? 1_000,
-    rounds: extra.rounds ?? 1,
-    store,
-  }, extra.events);
+  return runBench(
+    {
+      servers,
+      matrix: parseMatrix(matrix),
+      mode: 'close',
+      path: '/',
+      root: DEFAULT_DOC_ROOT,
+      warmup: extra.warmup ?? 0,
+      timeoutMs: extra.timeoutMs ?? 1_000,
+      rounds: extra.rounds ?? 1,
+      store,
+    },
+    extra.events,
+  );
 }
 
 const refuser = `refuser=node ${AFTER_READY} {port} refuse`;
@@ -56,7 +59,12 @@ const steady = `steady=python3 -u ${TINY} {port}`;
 
 describe('interleaving and rounds', () => {
   it('alternates the order round by round: A B, B A, A B', () => {
-    expect([0, 1, 2, 3].map((step) => interleavedOrder(['a', 'b', 'c'], step).join(''))).toEqual(['abc', 'cba', 'abc', 'cba']);
+    expect([0, 1, 2, 3].map((step) => interleavedOrder(['a', 'b', 'c'], step).join(''))).toEqual([
+      'abc',
+      'cba',
+      'abc',
+      'cba',
+    ]);
   });
 
   it('checks rounds, naming the bad value', () => {
@@ -97,7 +105,9 @@ describe('runBench against servers that stop answering', () => {
       ['hanger', 'timeout'],
     ] as const) {
       const server = run.servers.find((s) => s.name === name)!;
-      expect(server.stoppedAnswering).toMatch(new RegExp(`^${name} stopped answering: no request of n=10 c=1 completed \\(.+\\)$`));
+      expect(server.stoppedAnswering).toMatch(
+        new RegExp(`^${name} stopped answering: no request of n=10 c=1 completed \\(.+\\)$`),
+      );
       expect(server.skippedCells).toEqual([
         { group: 0, requests: 10, concurrency: 5, reason: `skipped: ${name} stopped answering in n=10 c=1` },
         { group: 1, requests: 20, concurrency: 1, reason: `skipped: ${name} stopped answering in n=10 c=1` },
@@ -114,8 +124,17 @@ describe('runBench against servers that stop answering', () => {
 
     // The steady server: every cell, every round, interleaved after the others dropped out.
     const steadyCells = run.cells.filter((c) => c.server === 'steady');
-    expect(steadyCells.map((c) => `${c.requests}x${c.concurrency}#${c.round}`)).toEqual(['10x1#0', '10x1#1', '10x5#0', '10x5#1', '20x1#0', '20x1#1']);
-    expect(steadyCells.every((c) => c.result.completeRequests === c.requests && c.result.failedRequests === 0)).toBe(true);
+    expect(steadyCells.map((c) => `${c.requests}x${c.concurrency}#${c.round}`)).toEqual([
+      '10x1#0',
+      '10x1#1',
+      '10x5#0',
+      '10x5#1',
+      '20x1#0',
+      '20x1#1',
+    ]);
+    expect(steadyCells.every((c) => c.result.completeRequests === c.requests && c.result.failedRequests === 0)).toBe(
+      true,
+    );
     expect(run.servers.find((s) => s.name === 'steady')?.stoppedAnswering).toBeUndefined();
     // Round 0 of the first cell ran in the listed order; the order turns round at every step.
     expect(run.cells.slice(0, 3).map((c) => c.server)).toEqual(['refuser', 'hanger', 'steady']);
@@ -123,7 +142,9 @@ describe('runBench against servers that stop answering', () => {
     expect(benchExitCode(run)).toBe(1);
     const text = renderTerminalReport(run);
     expect(text).toContain('refuser stopped answering: no request of n=10 c=1 completed');
-    expect(text).toMatch(/^Rounds: 2 runs per cell, the servers interleaved round by round \(A B B A \.\.\.\); tables show the median run; a cell stops at its first refused connect or timeout, as ab does\.\n/);
+    expect(text).toMatch(
+      /^Rounds: 2 runs per cell, the servers interleaved round by round \(A B B A \.\.\.\); tables show the median run; a cell stops at its first refused connect or timeout, as ab does\.\n/,
+    );
     expect(text).toContain('n=10 c=1 stopped early: connection refused');
   }, 30_000);
 
@@ -133,14 +154,18 @@ describe('runBench against servers that stop answering', () => {
     expect(server.warmup).toMatchObject({ requested: 5, complete: 0 });
     expect(server.warmup!.failed).toBeGreaterThan(0);
     expect(server.warmup!.stopped).toBeTruthy();
-    expect(server.stoppedAnswering).toMatch(/^refuser stopped answering: no request of the 5-request warm-up completed/);
+    expect(server.stoppedAnswering).toMatch(
+      /^refuser stopped answering: no request of the 5-request warm-up completed/,
+    );
     expect(server.skippedCells?.map((c) => c.reason)).toEqual([
       'skipped: refuser stopped answering during the warm-up',
       'skipped: refuser stopped answering during the warm-up',
     ]);
     expect(run.cells.filter((c) => c.server === 'refuser')).toEqual([]);
     expect(run.servers.find((s) => s.name === 'steady')?.warmup).toEqual({ requested: 5, complete: 5, failed: 0 });
-    expect(renderTerminalReport(run)).toMatch(/refuser's warm-up: 0 of 5 requests complete, \d+ failed \(stopped early: /);
+    expect(renderTerminalReport(run)).toMatch(
+      /refuser's warm-up: 0 of 5 requests complete, \d+ failed \(stopped early: /,
+    );
     expect(benchExitCode(run)).toBe(1);
   }, 30_000);
 
@@ -156,7 +181,9 @@ describe('runBench against servers that stop answering', () => {
     ]);
     expect(run.cells.every((c) => c.result.completeRequests >= 1)).toBe(true);
     const notes = seedTableModel(run, 'alternate').notes;
-    expect(notes.filter((n) => /^n=10 c=1 stopped early: .*; its other 2 runs were not made\.$/.test(n))).toHaveLength(2);
+    expect(notes.filter((n) => /^n=10 c=1 stopped early: .*; its other 2 runs were not made\.$/.test(n))).toHaveLength(
+      2,
+    );
     expect(benchExitCode(run)).toBe(0);
   }, 30_000);
 
@@ -177,11 +204,19 @@ describe('stoppedAnsweringSentence', () => {
   } as unknown as CellResult;
 
   it("gives the cell's own stop reason when the engine stopped it", () => {
-    const stopped = { ...result, failedRequests: 1, stopped: { kind: 'connect', reason: 'connection refused at request 1 of 10', afterRequests: 1 } } as CellResult;
-    expect(stoppedAnsweringSentence('x', 'n=10 c=1', stopped)).toBe('x stopped answering: no request of n=10 c=1 completed (connection refused at request 1 of 10)');
+    const stopped = {
+      ...result,
+      failedRequests: 1,
+      stopped: { kind: 'connect', reason: 'connection refused at request 1 of 10', afterRequests: 1 },
+    } as CellResult;
+    expect(stoppedAnsweringSentence('x', 'n=10 c=1', stopped)).toBe(
+      'x stopped answering: no request of n=10 c=1 completed (connection refused at request 1 of 10)',
+    );
   });
 
   it('otherwise counts the failures by kind', () => {
-    expect(stoppedAnsweringSentence('x', 'n=10 c=1', result)).toBe('x stopped answering: no request of n=10 c=1 completed (10 of 10 requests failed (length 10))');
+    expect(stoppedAnsweringSentence('x', 'n=10 c=1', result)).toBe(
+      'x stopped answering: no request of n=10 c=1 completed (10 of 10 requests failed (length 10))',
+    );
   });
 });

@@ -55,11 +55,16 @@ describe('gauntlet bench', () => {
     const out = await outDir();
     const run = await runCli([
       'bench',
-      '--server', tiny('one:threaded:python'),
-      '--server', tiny('two:async:python'),
-      '--matrix', '20:1,5;30:1',
-      '--rounds', '1',
-      '--out', out,
+      '--server',
+      tiny('one:threaded:python'),
+      '--server',
+      tiny('two:async:python'),
+      '--matrix',
+      '20:1,5;30:1',
+      '--rounds',
+      '1',
+      '--out',
+      out,
       '--no-check',
     ]);
     expect(run.code, run.stderr).toBe(0);
@@ -78,7 +83,12 @@ describe('gauntlet bench', () => {
     expect(results.status).toBe('complete');
     // Both servers run at once, interleaved cell by cell: A B, then B A.
     expect(results.cells.map((c) => `${c.server} ${c.requests}x${c.concurrency}`)).toEqual([
-      'one 20x1', 'two 20x1', 'two 20x5', 'one 20x5', 'one 30x1', 'two 30x1',
+      'one 20x1',
+      'two 20x1',
+      'two 20x5',
+      'one 20x5',
+      'one 30x1',
+      'two 30x1',
     ]);
     for (const c of results.cells) {
       expect(c.result.completeRequests).toBe(c.requests);
@@ -93,16 +103,47 @@ describe('gauntlet bench', () => {
 
   it('then runs the conformance cases against the same servers: one folder, one report with plots, findings and the grid', async () => {
     const out = await outDir();
-    const run = await runCli(['bench', '--server', 'python-async', '--server', 'node-async', '--matrix', '20:1,5', '--rounds', '3', '--out', out]);
+    const run = await runCli([
+      'bench',
+      '--server',
+      'python-async',
+      '--server',
+      'node-async',
+      '--matrix',
+      '20:1,5',
+      '--rounds',
+      '3',
+      '--out',
+      out,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Findings\n\n {2}No finding: /);
-    expect(run.stdout).toMatch(/Conformance \(\d+ cases; the grid is in report\.html\)\n\n {2}python-async: \d+ pass, 0 warn, 0 fail/);
+    expect(run.stdout).toMatch(
+      /Conformance \(\d+ cases; the grid is in report\.html\)\n\n {2}python-async: \d+ pass, 0 warn, 0 fail/,
+    );
     expect(run.stdout).toMatch(/ {2}node-async: \d+ pass, 0 warn, 0 fail/);
     const files = await readdir(out);
-    expect(files.sort()).toEqual(['check.html', 'check.json', 'check.junit.xml', 'report.html', 'report.md', 'results.json']);
+    expect(files.sort()).toEqual([
+      'check.html',
+      'check.json',
+      'check.junit.xml',
+      'report.html',
+      'report.md',
+      'results.json',
+    ]);
     const html = await readFile(join(out, 'report.html'), 'utf8');
     const sections = [...html.matchAll(/<section id="([^"]+)">/g)].map((m) => m[1]);
-    expect(sections).toEqual(['run', 'findings', 'plots', 'server-python-async', 'server-node-async', 'comparison', 'conclusion', 'resources', 'conformance']);
+    expect(sections).toEqual([
+      'run',
+      'findings',
+      'plots',
+      'server-python-async',
+      'server-node-async',
+      'comparison',
+      'conclusion',
+      'resources',
+      'conformance',
+    ]);
     expect(html.match(/<figure class="chart"[^>]*>\n<svg /g)).toHaveLength(3);
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|https?:\/\/(?!www\.w3\.org\/)/i);
     const results = await readResults(out);
@@ -113,17 +154,34 @@ describe('gauntlet bench', () => {
   it('keeps what was measured when a server crashes mid-run, names the crash, and goes on', async () => {
     const out = await outDir();
     // The readiness probe is the first request, so the crash comes on the 14th request of the matrix.
-    const run = await runCli(['bench', '--server', tiny('crashy', '--die-after 15'), '--server', tiny('steady'), '--matrix', '10:1;10:1;10:5', '--rounds', '1', '--out', out, '--no-check']);
+    const run = await runCli([
+      'bench',
+      '--server',
+      tiny('crashy', '--die-after 15'),
+      '--server',
+      tiny('steady'),
+      '--matrix',
+      '10:1;10:1;10:5',
+      '--rounds',
+      '1',
+      '--out',
+      out,
+      '--no-check',
+    ]);
     expect(run.code).toBe(1);
     const results = await readResults(out);
     expect(results.status).toBe('complete');
     const crashy = results.servers.find((s) => s.name === 'crashy');
     expect(crashy?.error).toContain('crashed during cell 10 x 1 (exit code 7)');
     expect(crashy?.error).toContain('tiny_server: crashing on request 15');
-    expect(crashy?.skippedCells).toEqual([{ group: 2, requests: 10, concurrency: 5, reason: 'skipped: crashy crashed during n=10 c=1' }]);
+    expect(crashy?.skippedCells).toEqual([
+      { group: 2, requests: 10, concurrency: 5, reason: 'skipped: crashy crashed during n=10 c=1' },
+    ]);
     expect(run.stdout).toContain('— n=10 c=5: skipped: crashy crashed during n=10 c=1');
     // The conclusion names the server that crashed and what it cost.
-    expect(results.comparison?.conclusion).toContain('crashy crashed during cell 10 x 1 (exit code 7); its 1 remaining cell was skipped.');
+    expect(results.comparison?.conclusion).toContain(
+      'crashy crashed during cell 10 x 1 (exit code 7); its 1 remaining cell was skipped.',
+    );
     const crashyCells = results.cells.filter((c) => c.server === 'crashy');
     expect(crashyCells).toHaveLength(2);
     expect(crashyCells[0]!.result.failedRequests).toBe(0);
@@ -134,7 +192,20 @@ describe('gauntlet bench', () => {
 
   it('names a server that will not start, and still measures the others', async () => {
     const out = await outDir();
-    const run = await runCli(['bench', '--server', tiny('broken', '--exit-code 4'), '--server', tiny('fine'), '--matrix', '10:1', '--rounds', '1', '--out', out, '--no-check']);
+    const run = await runCli([
+      'bench',
+      '--server',
+      tiny('broken', '--exit-code 4'),
+      '--server',
+      tiny('fine'),
+      '--matrix',
+      '10:1',
+      '--rounds',
+      '1',
+      '--out',
+      out,
+      '--no-check',
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('server "broken" exited before it was ready (exit code 4)');
     const results = await readResults(out);
@@ -147,7 +218,18 @@ describe('gauntlet bench', () => {
     let pgid = 0;
     let sent = false;
     const run = await runCli(
-      ['bench', '--server', tiny('slow', '--slow 0.05'), '--matrix', '10:1;10:1;10:1;10:1;10:1;10:1', '--rounds', '1', '--out', out, '--no-check'],
+      [
+        'bench',
+        '--server',
+        tiny('slow', '--slow 0.05'),
+        '--matrix',
+        '10:1;10:1;10:1;10:1;10:1;10:1',
+        '--rounds',
+        '1',
+        '--out',
+        out,
+        '--no-check',
+      ],
       (text, child) => {
         pgid ||= Number(/is up at \S+ \(pid (\d+)\)/.exec(text)?.[1] ?? 0);
         if (!sent && /cell 1\/6: .* req\/s/.test(text)) {
@@ -170,28 +252,47 @@ describe('gauntlet bench', () => {
 
   it('runs each cell --rounds times on reference servers, interleaved, and shows the median run with its spread', async () => {
     const out = await outDir();
-    const run = await runCli(['bench', '--server', 'python-threaded', '--server', 'python-async', '--matrix', '10:1,5', '--rounds', '3', '--out', out, '--no-check']);
+    const run = await runCli([
+      'bench',
+      '--server',
+      'python-threaded',
+      '--server',
+      'python-async',
+      '--matrix',
+      '10:1,5',
+      '--rounds',
+      '3',
+      '--out',
+      out,
+      '--no-check',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const results = await readResults(out);
     expect(results.rounds).toBe(3);
     // Every run is kept: 2 cells x 3 rounds x 2 servers, the order turning round at every step.
-    expect(results.cells.map((c) => `${c.server === 'python-threaded' ? 'T' : 'A'}${c.concurrency}#${c.round}`).join(' ')).toBe(
-      'T1#0 A1#0 A1#1 T1#1 T1#2 A1#2 A5#0 T5#0 T5#1 A5#1 A5#2 T5#2',
-    );
+    expect(
+      results.cells.map((c) => `${c.server === 'python-threaded' ? 'T' : 'A'}${c.concurrency}#${c.round}`).join(' '),
+    ).toBe('T1#0 A1#0 A1#1 T1#1 T1#2 A1#2 A5#0 T5#0 T5#1 A5#1 A5#2 T5#2');
     expect(results.cells.every((c) => c.result.completeRequests === 10 && c.result.failedRequests === 0)).toBe(true);
     expect(run.stdout).toContain('Rounds: 3 runs per cell, the servers interleaved round by round');
     expect(run.stdout).toContain('Each row is the median of up to 3 runs of the cell by requests per second');
     expect(run.stdout).toMatch(/min-max/);
     // The median run's figure is in the table, its spread beside it.
-    const threaded = results.cells.filter((c) => c.server === 'python-threaded' && c.concurrency === 1).map((c) => c.result.requestsPerSecond);
+    const threaded = results.cells
+      .filter((c) => c.server === 'python-threaded' && c.concurrency === 1)
+      .map((c) => c.result.requestsPerSecond);
     const sorted = [...threaded].sort((x, y) => x - y);
     expect(run.stdout).toContain(`${sorted[1]!.toFixed(2)} │ `);
     const compact = (v: number) => v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2);
     expect(run.stdout).toContain(`${compact(sorted[0]!)}-${compact(sorted[2]!)}`);
     // Three rounds cannot make a difference significant: no cell is called faster, and the output says why.
-    expect(results.comparison?.conclusion[0]).toMatch(/^python-threaded and python-async showed no clear difference in all 2 cells \(median ratio /);
+    expect(results.comparison?.conclusion[0]).toMatch(
+      /^python-threaded and python-async showed no clear difference in all 2 cells \(median ratio /,
+    );
     expect(run.stdout).toContain(`Conclusion\n\n${results.comparison?.conclusion[0]}\n`);
-    expect(run.stdout).toContain('With 3 runs per cell the signed-rank test cannot reach p < 0.05 (it needs 6 at least): no cell can be called faster.');
+    expect(run.stdout).toContain(
+      'With 3 runs per cell the signed-rank test cannot reach p < 0.05 (it needs 6 at least): no cell can be called faster.',
+    );
     const md = await readFile(join(out, 'report.md'), 'utf8');
     expect(md).toContain('- Rounds: 3 runs per cell');
     expect(md).toContain('Request per Second min-max (#/sec)');
@@ -201,12 +302,18 @@ describe('gauntlet bench', () => {
   // has the tables and runs the binary itself); these run in process, for speed.
   it.each([
     [['bench', '--mode', 'fast'], 'gauntlet bench: --mode "fast": takes close or keepalive'],
-    [['bench', '--matrix', '10:20'], 'gauntlet bench: --matrix "10:20": group "10:20": concurrency 20 is greater than the 10 requests of its group'],
+    [
+      ['bench', '--matrix', '10:20'],
+      'gauntlet bench: --matrix "10:20": group "10:20": concurrency 20 is greater than the 10 requests of its group',
+    ],
     [
       ['bench', '--server', 'x=python3 s.py 8080'],
       'gauntlet bench: --server "x=python3 s.py 8080": the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there',
     ],
-    [['bench', '--timeout', 'Infinity'], 'gauntlet bench: --timeout "Infinity": is not a number of seconds such as 30 or 2.5'],
+    [
+      ['bench', '--timeout', 'Infinity'],
+      'gauntlet bench: --timeout "Infinity": is not a number of seconds such as 30 or 2.5',
+    ],
     [['frobnicate'], 'gauntlet: unknown command "frobnicate": the commands are bench, check, gate and baseline'],
   ])('refuses %j with exit code 2 and one line naming the flag and the value', async (args, line) => {
     const run = await runInProcess(args);
@@ -232,8 +339,11 @@ describe('gauntlet bench', () => {
  */
 function expectOneRunConclusion(results: RunResults, verdict: string): void {
   const rps = (server: string, requests: number, concurrency: number) =>
-    results.cells.find((c) => c.server === server && c.requests === requests && c.concurrency === concurrency)!.result.requestsPerSecond;
-  const cells = [...new Set(results.cells.map((c) => `${c.requests}x${c.concurrency}`))].map((k) => k.split('x').map(Number) as [number, number]);
+    results.cells.find((c) => c.server === server && c.requests === requests && c.concurrency === concurrency)!.result
+      .requestsPerSecond;
+  const cells = [...new Set(results.cells.map((c) => `${c.requests}x${c.concurrency}`))].map(
+    (k) => k.split('x').map(Number) as [number, number],
+  );
   const wins = { one: 0, two: 0, tie: 0 };
   for (const [n, c] of cells) {
     const a = rps('one', n, c);
@@ -247,7 +357,10 @@ function expectOneRunConclusion(results: RunResults, verdict: string): void {
   let clause: string;
   if (wins.one !== wins.two) {
     const [lead, other] = wins.one > wins.two ? (['one', 'two'] as const) : (['two', 'one'] as const);
-    const rest = [wins[other] ? `slower in ${wins[other]}` : '', wins.tie ? `within 5% (a tie) in ${wins.tie}` : ''].filter(Boolean);
+    const rest = [
+      wins[other] ? `slower in ${wins[other]}` : '',
+      wins.tie ? `within 5% (a tie) in ${wins.tie}` : '',
+    ].filter(Boolean);
     clause = `${lead} was faster than ${other} in ${wins[lead]} of ${total}${rest.length ? `, ${rest.join(' and ')}` : ''} (`;
   } else if (wins.tie === cells.length) {
     clause = `one and two were within 5% (a tie) in all ${total} (`;

@@ -30,7 +30,11 @@ function runCli(args: string[], options: { cwd?: string; env?: Record<string, st
     if (!options.env?.GITHUB_ACTIONS) delete env.GITHUB_ACTIONS;
     if (!options.env?.GITHUB_STEP_SUMMARY) delete env.GITHUB_STEP_SUMMARY;
     if (!options.env?.GAUNTLET_WEBHOOK_URL) delete env.GAUNTLET_WEBHOOK_URL;
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -57,7 +61,19 @@ describe('gauntlet gate', () => {
 
   it('passes when every claim holds, and writes results.json and report.md', async () => {
     const out = await tmp();
-    const run = await runCli(['gate', '--claim', 'failed == 0', '--claim', 'non2xx == 0', '--server', SRV, ...QUICK, '--no-baseline', '--out', out]);
+    const run = await runCli([
+      'gate',
+      '--claim',
+      'failed == 0',
+      '--claim',
+      'non2xx == 0',
+      '--server',
+      SRV,
+      ...QUICK,
+      '--no-baseline',
+      '--out',
+      out,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('PASS  failed == 0');
     expect(run.stdout).toContain('PASSED: 2 of 2 claims held.');
@@ -85,11 +101,30 @@ describe('gauntlet gate', () => {
     // A cap long enough that its second look (what is left after the first measurement's share)
     // always gets a round, however busy the machine: the second look is part of what is tested.
     const withRoomForASecondLook = ['--matrix', '10:1', '--max-time', '2', '--warmup', '0.1'];
-    const run = await runCli(['gate', '--claim', 'srv: rps > 1000000000', '--server', SRV, ...withRoomForASecondLook, '--no-baseline', '--out', join(dir, 'out')], {
-      env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GAUNTLET_WEBHOOK_URL: `http://127.0.0.1:${port}/hook` },
-    });
+    const run = await runCli(
+      [
+        'gate',
+        '--claim',
+        'srv: rps > 1000000000',
+        '--server',
+        SRV,
+        ...withRoomForASecondLook,
+        '--no-baseline',
+        '--out',
+        join(dir, 'out'),
+      ],
+      {
+        env: {
+          GITHUB_ACTIONS: 'true',
+          GITHUB_STEP_SUMMARY: summary,
+          GAUNTLET_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
+        },
+      },
+    );
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stdout).toContain('::error title=Gauntlet%3A claim failed%3A srv%3A rps > 1000000000::Does not hold at 1 cell of 1');
+    expect(run.stdout).toContain(
+      '::error title=Gauntlet%3A claim failed%3A srv%3A rps > 1000000000::Does not hold at 1 cell of 1',
+    );
     expect(run.stdout).toContain('FAILED: 0 of 1 claim held.');
     expect(await readFile(summary, 'utf8')).toContain('### Alerts');
     expect(bodies).toHaveLength(1);
@@ -115,7 +150,10 @@ describe('gauntlet gate', () => {
     expect(run.stdout).toContain('PASS  failed == 0');
 
     const mjs = join(dir, 'other.mjs');
-    await writeFile(mjs, `export default { servers: [${JSON.stringify(SRV)}], claims: ['srv: failed > 0'], matrix: '10:1', sampling: { maxTimeS: 0.3, warmupS: 0.1 }, baseline: false };\n`);
+    await writeFile(
+      mjs,
+      `export default { servers: [${JSON.stringify(SRV)}], claims: ['srv: failed > 0'], matrix: '10:1', sampling: { maxTimeS: 0.3, warmupS: 0.1 }, baseline: false };\n`,
+    );
     const failing = await runCli(['gate', '--config', mjs, '--out', join(dir, 'out2')]);
     expect(failing.code, failing.stderr).toBe(1);
     // Two gates, each starting node and a server: slow on a busy machine.
@@ -133,14 +171,20 @@ describe('gauntlet gate', () => {
     await writeFile(claimsOnly, '{"claims": [], "baseline": false}');
     const bad = await runInProcess(['gate', '--config', claimsOnly, '--claim', 'a >>= b']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^gauntlet gate: --claim "a >>= b": \S[^\n]*\nRun "gauntlet gate --help" for its options\.\n$/);
+    expect(bad.stderr).toMatch(
+      /^gauntlet gate: --claim "a >>= b": \S[^\n]*\nRun "gauntlet gate --help" for its options\.\n$/,
+    );
     const tol = await runInProcess(['gate', '--config', claimsOnly, '--claim', 'failed == 0', '--tolerance', '150%']);
     expect(tol.code).toBe(2);
-    expect(tol.stderr).toBe(`gauntlet gate: --tolerance "150%": must be a fraction from 0 to 0.9 such as 0.1, or a percentage such as 10%\n${hint}`);
+    expect(tol.stderr).toBe(
+      `gauntlet gate: --tolerance "150%": must be a fraction from 0 to 0.9 such as 0.1, or a percentage such as 10%\n${hint}`,
+    );
     await writeFile(join(dir, 'broken.json'), '{"claims": [], "colour": 1}');
     const conf = await runInProcess(['gate', '--config', join(dir, 'broken.json')]);
     expect(conf.code).toBe(2);
-    expect(conf.stderr.startsWith(`gauntlet gate: ${join(dir, 'broken.json')}: colour is not a known field (known: `)).toBe(true);
+    expect(
+      conf.stderr.startsWith(`gauntlet gate: ${join(dir, 'broken.json')}: colour is not a known field (known: `),
+    ).toBe(true);
     const unknown = await runInProcess(['gate', '--config', claimsOnly, '--claim', 'ghost >= srv', '--server', SRV]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^gauntlet gate: [^\n]*names "ghost"/);
@@ -152,7 +196,19 @@ describe('gauntlet baseline', () => {
   it('saves a baseline next to the yardstick, shows it, and later gates compare with it', async () => {
     const dir = await tmp();
     const file = join(dir, 'baseline.json');
-    const save = await runCli(['baseline', 'save', '--server', SRV, '--claim', 'failed == 0', ...QUICK, '--baseline', file, '--out', join(dir, 's')]);
+    const save = await runCli([
+      'baseline',
+      'save',
+      '--server',
+      SRV,
+      '--claim',
+      'failed == 0',
+      ...QUICK,
+      '--baseline',
+      file,
+      '--out',
+      join(dir, 's'),
+    ]);
     expect(save.code, save.stderr).toBe(0);
     expect(save.stdout).toContain('saved 1 cell to the baseline');
     const baseline = JSON.parse(await readFile(file, 'utf8')) as BaselineFile;
@@ -164,7 +220,18 @@ describe('gauntlet baseline', () => {
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/srv \(close\): 10x1: 1 run, [\d.]+x yardstick/);
 
-    const gate = await runCli(['gate', '--server', SRV, '--claim', 'failed == 0', ...QUICK, '--baseline', file, '--out', join(dir, 'g')]);
+    const gate = await runCli([
+      'gate',
+      '--server',
+      SRV,
+      '--claim',
+      'failed == 0',
+      ...QUICK,
+      '--baseline',
+      file,
+      '--out',
+      join(dir, 'g'),
+    ]);
     expect([0, 1]).toContain(gate.code);
     expect(gate.stdout).toContain('Against the baseline');
 

@@ -31,7 +31,10 @@ import { seedResults } from './fixtures/seed-results.ts';
 type EngineStatus = { available: true; description: string } | { available: false; reason: string };
 
 const engine: { status: EngineStatus; asked: number } = vi.hoisted(() => ({
-  status: { available: false, reason: 'no container engine: connect ENOENT /var/run/docker.sock; start one with scripts/docker-up.sh' },
+  status: {
+    available: false,
+    reason: 'no container engine: connect ENOENT /var/run/docker.sock; start one with scripts/docker-up.sh',
+  },
   asked: 0,
 }));
 
@@ -50,7 +53,16 @@ function spec(name: string, container: boolean, source = `/srv/servers/${name}/s
     command: 'python3 -u server.py {port}',
     cwd: '/srv',
     source,
-    ...(container ? { container: { dockerfile: 'Dockerfile', context: '.', command: ['python3', '-u', 'server.py', '{port}'], root: '/srv/www' } } : {}),
+    ...(container
+      ? {
+          container: {
+            dockerfile: 'Dockerfile',
+            context: '.',
+            command: ['python3', '-u', 'server.py', '{port}'],
+            root: '/srv/www',
+          },
+        }
+      : {}),
   };
 }
 
@@ -133,19 +145,29 @@ describe('parseRuntimeOptions', () => {
 
   it('takes containers with limits, or leaves the limits to the manifests', () => {
     expect(parseRuntimeOptions({ runtime: 'container' }, boxed)).toEqual({ runtime: 'container' });
-    expect(parseRuntimeOptions({ runtime: 'container', cpus: '0.5', memory: '1g' }, boxed)).toEqual({ runtime: 'container', cpus: 0.5, memoryMb: 1024 });
+    expect(parseRuntimeOptions({ runtime: 'container', cpus: '0.5', memory: '1g' }, boxed)).toEqual({
+      runtime: 'container',
+      cpus: 0.5,
+      memoryMb: 1024,
+    });
   });
 
   it('refuses an unknown runtime', () => {
-    expect(usageError(() => parseRuntimeOptions({ runtime: 'docker' }, boxed)).message).toBe('--runtime "docker": takes process or container');
+    expect(usageError(() => parseRuntimeOptions({ runtime: 'docker' }, boxed)).message).toBe(
+      '--runtime "docker": takes process or container',
+    );
   });
 
   it('refuses limits without --runtime container, which processes would silently ignore', () => {
     expect(usageError(() => parseRuntimeOptions({ cpus: '1' }, boxed)).message).toBe(
       '--cpus is a container limit, and servers run as processes here: add --runtime container',
     );
-    expect(usageError(() => parseRuntimeOptions({ runtime: 'process', memory: '512m' }, boxed)).message).toMatch(/^--memory is a container limit/);
-    expect(usageError(() => parseRuntimeOptions({ cpus: '1', memory: '512m' }, boxed)).message).toMatch(/^--cpus and --memory are container limits/);
+    expect(usageError(() => parseRuntimeOptions({ runtime: 'process', memory: '512m' }, boxed)).message).toMatch(
+      /^--memory is a container limit/,
+    );
+    expect(usageError(() => parseRuntimeOptions({ cpus: '1', memory: '512m' }, boxed)).message).toMatch(
+      /^--cpus and --memory are container limits/,
+    );
   });
 
   it('refuses bad limits with the value named', () => {
@@ -171,7 +193,9 @@ describe('parseRuntimeOptions', () => {
 
   it('refuses containers for servers without a container section, naming them', () => {
     const adHoc = spec('tiny', false, '--server "tiny=python3 t.py {port}"');
-    const message = usageError(() => parseRuntimeOptions({ runtime: 'container' }, [...boxed, spec('bare', false), adHoc])).message;
+    const message = usageError(() =>
+      parseRuntimeOptions({ runtime: 'container' }, [...boxed, spec('bare', false), adHoc]),
+    ).message;
     expect(message).toMatch(/"container" section/);
     expect(message).toContain('these servers have none: bare, tiny (--server "tiny=python3 t.py {port}")');
     expect(message).not.toMatch(/none:.*boxed/);
@@ -179,20 +203,27 @@ describe('parseRuntimeOptions', () => {
   });
 
   it('takes a configuration file as the fallback and lets the flags override it', () => {
-    expect(parseRuntimeOptions({}, boxed, { runtime: 'container', cpus: 2 })).toEqual({ runtime: 'container', cpus: 2 });
+    expect(parseRuntimeOptions({}, boxed, { runtime: 'container', cpus: 2 })).toEqual({
+      runtime: 'container',
+      cpus: 2,
+    });
     expect(parseRuntimeOptions({ cpus: '1' }, boxed, { runtime: 'container', cpus: 2, memoryMb: 256 })).toEqual({
       runtime: 'container',
       cpus: 1,
       memoryMb: 256,
     });
     // The file's limits do not apply to processes, and are no mistake of the command line.
-    expect(parseRuntimeOptions({ runtime: 'process' }, [spec('plain', false)], { runtime: 'container', cpus: 2 })).toEqual({ runtime: 'process' });
+    expect(
+      parseRuntimeOptions({ runtime: 'process' }, [spec('plain', false)], { runtime: 'container', cpus: 2 }),
+    ).toEqual({ runtime: 'process' });
   });
 
-  it('is described on a command\'s first line', () => {
+  it("is described on a command's first line", () => {
     expect(describeRuntimeSelection({ runtime: 'process' })).toBe('process');
     expect(describeRuntimeSelection({ runtime: 'container' })).toBe('container');
-    expect(describeRuntimeSelection({ runtime: 'container', cpus: 1, memoryMb: 512 })).toBe('container, 1 CPU and 512 MiB each');
+    expect(describeRuntimeSelection({ runtime: 'container', cpus: 1, memoryMb: 512 })).toBe(
+      'container, 1 CPU and 512 MiB each',
+    );
   });
 });
 
@@ -207,29 +238,47 @@ describe('the commands that start servers', () => {
     await expect(parseBenchArgs(['--server', 'adhoc=python3 s.py {port}', '--runtime', 'container'])).rejects.toThrow(
       /none: adhoc \(--server "adhoc=python3 s\.py \{port\}"\)\. Ad-hoc --server NAME=CMD servers have no Dockerfile/,
     );
-    await expect(parseCheckArgs(['--server', 'adhoc=python3 s.py {port}', '--runtime', 'container'])).rejects.toBeInstanceOf(UsageError);
+    await expect(
+      parseCheckArgs(['--server', 'adhoc=python3 s.py {port}', '--runtime', 'container']),
+    ).rejects.toBeInstanceOf(UsageError);
   });
 
   it('bench and check take a server with a container section, and its limits', async () => {
-    const bench = await parseBenchArgs(['--server', containerServerDir, '--runtime', 'container', '--cpus', '0.5', '--memory', '1g']);
+    const bench = await parseBenchArgs([
+      '--server',
+      containerServerDir,
+      '--runtime',
+      'container',
+      '--cpus',
+      '0.5',
+      '--memory',
+      '1g',
+    ]);
     expect(bench).toMatchObject({ runtime: 'container', cpus: 0.5, memoryMb: 1024 });
     const check = await parseCheckArgs(['--server', containerServerDir, '--runtime=container', '--memory=256m']);
     expect(check).toMatchObject({ runtime: 'container', memoryMb: 256 });
     expect(check.cpus).toBeUndefined();
-    await expect(parseBenchArgs(['--server', containerServerDir, '--cpus', '1'])).rejects.toThrow(/--cpus is a container limit/);
+    await expect(parseBenchArgs(['--server', containerServerDir, '--cpus', '1'])).rejects.toThrow(
+      /--cpus is a container limit/,
+    );
   });
 
   it('gate and baseline take the runtime from the configuration file, the flags overriding it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gauntlet-runtime-config-'));
     const file = join(dir, 'gauntlet.config.json');
-    await writeFile(file, JSON.stringify({ claims: ['failed == 0'], runtime: 'container', cpus: 2, memory: '512m', baseline: false }));
+    await writeFile(
+      file,
+      JSON.stringify({ claims: ['failed == 0'], runtime: 'container', cpus: 2, memory: '512m', baseline: false }),
+    );
     const fromFile = await resolveGateSetup({ config: file, server: [containerServerDir] });
     expect(fromFile.config).toMatchObject({ runtime: 'container', cpus: 2, memoryMb: 512 });
     const overridden = await resolveGateSetup({ config: file, server: [containerServerDir], cpus: '1' });
     expect(overridden.config).toMatchObject({ runtime: 'container', cpus: 1, memoryMb: 512 });
     const processes = await resolveGateSetup({ config: file, server: ['x=python3 s.py {port}'], runtime: 'process' });
     expect(processes.config).toMatchObject({ runtime: 'process', cpus: null, memoryMb: null });
-    await expect(resolveGateSetup({ config: file, server: ['x=python3 s.py {port}'] })).rejects.toThrow(/these servers have none|this server has none: x/);
+    await expect(resolveGateSetup({ config: file, server: ['x=python3 s.py {port}'] })).rejects.toThrow(
+      /these servers have none|this server has none: x/,
+    );
   });
 });
 
@@ -246,7 +295,10 @@ describe('the container engine check', () => {
     try {
       expect(await containerEngineProblem('container')).toBeNull();
     } finally {
-      engine.status = { available: false, reason: 'no container engine: connect ENOENT; start one with scripts/docker-up.sh' };
+      engine.status = {
+        available: false,
+        reason: 'no container engine: connect ENOENT; start one with scripts/docker-up.sh',
+      };
     }
   });
 
@@ -265,7 +317,7 @@ describe('the container engine check', () => {
 });
 
 describe('the configuration file', () => {
-  it('defaults to processes and the manifests\' limits', () => {
+  it("defaults to processes and the manifests' limits", () => {
     expect(resolveConfig({ claims: [] }, null)).toMatchObject({ runtime: 'process', cpus: null, memoryMb: null });
   });
 
@@ -278,7 +330,9 @@ describe('the configuration file', () => {
   });
 
   it('names the field at fault', () => {
-    expect(() => resolveConfig({ claims: [], runtime: 'vm' }, 'c.ts')).toThrow('c.ts: runtime takes "process" or "container", got "vm"');
+    expect(() => resolveConfig({ claims: [], runtime: 'vm' }, 'c.ts')).toThrow(
+      'c.ts: runtime takes "process" or "container", got "vm"',
+    );
     expect(() => resolveConfig({ claims: [], cpus: 0 }, 'c.ts')).toThrow(/^c\.ts: cpus "0" is not a positive number/);
     expect(() => resolveConfig({ claims: [], memory: 512 }, 'c.ts')).toThrow(ConfigError);
     expect(() => resolveConfig({ claims: [], memory: '1k' }, 'c.ts')).toThrow(/c\.ts: memory "1k" is below 6 MiB/);
@@ -289,7 +343,9 @@ describe('the runtime in reports', () => {
   it('describes a container by its limits, its base image and its build', () => {
     expect(describeRuntime(undefined)).toBe('process');
     expect(describeRuntime({ kind: 'process' })).toBe('process');
-    expect(describeRuntime(container())).toBe('container, 1 CPU, 512 MiB, base gauntlet-base/python:local, built in 3.2 s');
+    expect(describeRuntime(container())).toBe(
+      'container, 1 CPU, 512 MiB, base gauntlet-base/python:local, built in 3.2 s',
+    );
     expect(describeRuntime(container({ cpus: 2, memoryMb: 2048 }))).toMatch(/^container, 2 CPUs, 2 GiB,/);
     expect(describeRuntime(container({ cpus: null, memoryMb: null, baseImage: null }))).toBe(
       "container, no CPU limit, no memory limit, base the Dockerfile's default, built in 3.2 s",
@@ -306,7 +362,7 @@ describe('the runtime in reports', () => {
     expect(renderMarkdownReport(run)).not.toContain('Container engine');
   });
 
-  it('states each container server\'s limits and base, and the engine, in the markdown header', () => {
+  it("states each container server's limits and base, and the engine, in the markdown header", () => {
     const run = seedResults();
     run.servers[0]!.runtime = container();
     run.servers[1]!.runtime = container({ cpus: 0.5, memoryMb: 1024, buildS: 1.04 });
@@ -350,6 +406,8 @@ describe('the runtime in reports', () => {
   it('is on the progress line of a server that is up', () => {
     expect(runtimeClause({ kind: 'process' })).toBe('as a process');
     expect(runtimeClause(undefined)).toBe('as a process');
-    expect(runtimeClause(container())).toBe('in a container, 1 CPU, 512 MiB, base gauntlet-base/python:local, built in 3.2 s');
+    expect(runtimeClause(container())).toBe(
+      'in a container, 1 CPU, 512 MiB, base gauntlet-base/python:local, built in 3.2 s',
+    );
   });
 });

@@ -18,7 +18,8 @@ import { ConfigError, resolveConfig } from '../../lib/perf/config.ts';
 const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
 const TINY = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
 const SRV = `srv:threaded:python=python3 -u ${TINY} {port}`;
-const PORT_DETAIL = 'the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there';
+const PORT_DETAIL =
+  'the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there';
 const UNKNOWN_MATRIX = 'unknown matrix (seed, tugas9, or N:C1,C2,...)';
 /** The servers of servers/, as the unknown-server message lists them. */
 const KNOWN_SERVERS = readdirSync(SERVERS_DIR, { withFileTypes: true })
@@ -58,7 +59,8 @@ async function run(argv: string[]): Promise<Captured> {
 /** The two lines a usage error prints: the one naming the flag and the value, and the hint. */
 function expectUsageError(result: Captured, label: string, line: string): void {
   expect(result.code, result.stderr).toBe(2);
-  const hint = label === 'gauntlet' ? 'Run "gauntlet help" for the commands.' : `Run "${label} --help" for its options.`;
+  const hint =
+    label === 'gauntlet' ? 'Run "gauntlet help" for the commands.' : `Run "${label} --help" for its options.`;
   expect(result.stderr).toBe(`${label}: ${line}\n${hint}\n`);
   expect(result.stdout).toBe('');
 }
@@ -71,7 +73,10 @@ const aFile = join(dir, 'a-file');
 writeFileSync(aFile, 'not a folder\n');
 const brokenServer = join(dir, 'broken');
 mkdirSync(brokenServer);
-writeFileSync(join(brokenServer, 'server.json'), JSON.stringify({ name: 'broken', model: 'async', language: 'python', command: 'python3 s.py 8080' }));
+writeFileSync(
+  join(brokenServer, 'server.json'),
+  JSON.stringify({ name: 'broken', model: 'async', language: 'python', command: 'python3 s.py 8080' }),
+);
 const badJson = join(dir, 'bad.json');
 writeFileSync(badJson, '{ "kind": ');
 const notBaseline = join(dir, 'not-baseline.json');
@@ -92,7 +97,10 @@ const configs = {
   ok: config('ok.json', { claims: ['failed == 0'], baseline: false }),
   colour: config('colour.json', { claims: ['failed == 0'], colour: 'red' }),
   matrix: config('matrix.json', { claims: ['failed == 0'], matrix: 'constructor' }),
-  matrixObject: config('matrix-object.json', { claims: ['failed == 0'], matrix: { name: 'm', groups: [{ requests: 10, concurrencies: [0] }] } }),
+  matrixObject: config('matrix-object.json', {
+    claims: ['failed == 0'],
+    matrix: { name: 'm', groups: [{ requests: 10, concurrencies: [0] }] },
+  }),
   path: config('path.json', { claims: ['failed == 0'], path: '/a b' }),
   timeout: config('timeout.json', { claims: ['failed == 0'], timeoutS: 0.0004 }),
   servers: config('servers.json', { claims: ['failed == 0'], servers: ['ghost'], baseline: false }),
@@ -110,16 +118,31 @@ describe('gauntlet bench: usage errors', () => {
     [['--server', 'mine=python3 s.py'], `--server "mine=python3 s.py": ${PORT_DETAIL}`],
     [['--server', 'no-such-server'], `--server "no-such-server": ${unknownServer('no-such-server')}`],
     [['--server', 'constructor'], `--server "constructor": ${unknownServer('constructor')}`],
-    [['--server', 'My=python3 s.py {port}'], `--server "My=python3 s.py {port}": the name must be lower-case letters, digits, '.', '_' or '-', got "My"`],
-    [['--server', 'a=x {port}', '--server', 'a=y {port}'], '--server "a=y {port}": names the server "a" a second time (first: "a=x {port}")'],
+    [
+      ['--server', 'My=python3 s.py {port}'],
+      `--server "My=python3 s.py {port}": the name must be lower-case letters, digits, '.', '_' or '-', got "My"`,
+    ],
+    [
+      ['--server', 'a=x {port}', '--server', 'a=y {port}'],
+      '--server "a=y {port}": names the server "a" a second time (first: "a=x {port}")',
+    ],
     [['--matrix', 'constructor'], `--matrix "constructor": ${UNKNOWN_MATRIX}`],
     [['--matrix', '__proto__'], `--matrix "__proto__": ${UNKNOWN_MATRIX}`],
     [['--matrix', 'toString'], `--matrix "toString": ${UNKNOWN_MATRIX}`],
     [['--matrix', 'hasOwnProperty'], `--matrix "hasOwnProperty": ${UNKNOWN_MATRIX}`],
-    [['--matrix', '10:20'], '--matrix "10:20": group "10:20": concurrency 20 is greater than the 10 requests of its group'],
-    [['--matrix', '10:1,,2'], '--matrix "10:1,,2": group "10:1,,2" is not N:C1,C2,... (whole numbers; groups separated by ";")'],
+    [
+      ['--matrix', '10:20'],
+      '--matrix "10:20": group "10:20": concurrency 20 is greater than the 10 requests of its group',
+    ],
+    [
+      ['--matrix', '10:1,,2'],
+      '--matrix "10:1,,2": group "10:1,,2" is not N:C1,C2,... (whole numbers; groups separated by ";")',
+    ],
     [['--timeout', 'Infinity'], '--timeout "Infinity": is not a number of seconds such as 30 or 2.5'],
-    [['--timeout', '0.0004'], '--timeout "0.0004": is below 0.001 s, the least it takes (1 ms): anything shorter rounds to 0 ms'],
+    [
+      ['--timeout', '0.0004'],
+      '--timeout "0.0004": is below 0.001 s, the least it takes (1 ms): anything shorter rounds to 0 ms',
+    ],
     [['--timeout', '0'], '--timeout "0": is below 0.001 s, the least it takes (1 ms): anything shorter rounds to 0 ms'],
     [['--timeout', '-1'], '--timeout "-1": is not a number of seconds such as 30 or 2.5'],
     [['--timeout', ''], '--timeout "": is not a number of seconds such as 30 or 2.5'],
@@ -137,17 +160,44 @@ describe('gauntlet bench: usage errors', () => {
     [['--root', ''], '--root "": is empty: name a folder'],
     [['--mode', 'fast'], '--mode "fast": takes close or keepalive'],
     [['--path', 'index.html'], '--path "index.html": must start with /'],
-    [['--path', '/a b'], '--path "/a b": must be visible ASCII characters, without spaces or control characters (percent-encode them)'],
-    [['--path', '/\r\nX-Injected: 1'], '--path "/\\r\\nX-Injected: 1": must be visible ASCII characters, without spaces or control characters (percent-encode them)'],
+    [
+      ['--path', '/a b'],
+      '--path "/a b": must be visible ASCII characters, without spaces or control characters (percent-encode them)',
+    ],
+    [
+      ['--path', '/\r\nX-Injected: 1'],
+      '--path "/\\r\\nX-Injected: 1": must be visible ASCII characters, without spaces or control characters (percent-encode them)',
+    ],
     [['--root', '/no/such/root'], '--root "/no/such/root": is not a folder'],
     [['--runtime', 'docker', '--server', SRV], '--runtime "docker": takes process or container'],
-    [['--cpus', '1', '--server', SRV], '--cpus is a container limit, and servers run as processes here: add --runtime container'],
-    [['--runtime', 'container', '--cpus', 'Infinity', '--server', 'python-async'], '--cpus "Infinity": is not a positive number of CPUs such as 1 or 0.5'],
-    [['--runtime', 'container', '--cpus', '-1', '--server', 'python-async'], '--cpus "-1": is not a positive number of CPUs such as 1 or 0.5'],
-    [['--runtime', 'container', '--cpus', '0.001', '--server', 'python-async'], '--cpus "0.001": is below 0.01, the least a container engine accepts'],
-    [['--runtime', 'container', '--memory', 'Infinity', '--server', 'python-async'], '--memory "Infinity": is not a size such as 512m or 1g'],
-    [['--runtime', 'container', '--memory', '-1g', '--server', 'python-async'], '--memory "-1g": is not a size such as 512m or 1g'],
-    [['--runtime', 'container', '--memory', '0.5', '--server', 'python-async'], '--memory "0.5": is below 6 MiB, the least a container engine accepts'],
+    [
+      ['--cpus', '1', '--server', SRV],
+      '--cpus is a container limit, and servers run as processes here: add --runtime container',
+    ],
+    [
+      ['--runtime', 'container', '--cpus', 'Infinity', '--server', 'python-async'],
+      '--cpus "Infinity": is not a positive number of CPUs such as 1 or 0.5',
+    ],
+    [
+      ['--runtime', 'container', '--cpus', '-1', '--server', 'python-async'],
+      '--cpus "-1": is not a positive number of CPUs such as 1 or 0.5',
+    ],
+    [
+      ['--runtime', 'container', '--cpus', '0.001', '--server', 'python-async'],
+      '--cpus "0.001": is below 0.01, the least a container engine accepts',
+    ],
+    [
+      ['--runtime', 'container', '--memory', 'Infinity', '--server', 'python-async'],
+      '--memory "Infinity": is not a size such as 512m or 1g',
+    ],
+    [
+      ['--runtime', 'container', '--memory', '-1g', '--server', 'python-async'],
+      '--memory "-1g": is not a size such as 512m or 1g',
+    ],
+    [
+      ['--runtime', 'container', '--memory', '0.5', '--server', 'python-async'],
+      '--memory "0.5": is below 6 MiB, the least a container engine accepts',
+    ],
     [['--frob'], 'unknown flag --frob'],
     [['--timout', '3'], 'unknown flag --timout (did you mean --timeout?)'],
     [['--constructor'], 'unknown flag --constructor'],
@@ -156,7 +206,10 @@ describe('gauntlet bench: usage errors', () => {
     [['--no-check=yes'], '--no-check takes no value, got "--no-check=yes"'],
     [['--keep-going=no'], '--keep-going takes no value, got "--keep-going=no"'],
     [['--matrix'], '--matrix needs a value'],
-    [['--matrix', '--no-check'], '--matrix needs a value, and the next argument is the flag --no-check (write --matrix=VALUE for a value that starts with -)'],
+    [
+      ['--matrix', '--no-check'],
+      '--matrix needs a value, and the next argument is the flag --no-check (write --matrix=VALUE for a value that starts with -)',
+    ],
     [['--matrix', 'seed', '--matrix', 'tugas9'], '--matrix is given twice ("seed", then "tugas9"): it takes one value'],
   ];
 
@@ -165,7 +218,11 @@ describe('gauntlet bench: usage errors', () => {
   });
 
   it('refuses an --out that is a file, and a manifest that is wrong, naming the file and the field', async () => {
-    expectUsageError(await run(['bench', '--out', aFile]), 'gauntlet bench', `--out ${JSON.stringify(aFile)}: is a file, not a folder`);
+    expectUsageError(
+      await run(['bench', '--out', aFile]),
+      'gauntlet bench',
+      `--out ${JSON.stringify(aFile)}: is a file, not a folder`,
+    );
     expectUsageError(await run(['bench', '--out', '']), 'gauntlet bench', '--out "": is empty: name a folder');
     expectUsageError(
       await run(['bench', '--out', never, '--server', brokenServer]),
@@ -176,14 +233,22 @@ describe('gauntlet bench: usage errors', () => {
   });
 
   it('takes --rounds and --keep-going, and defaults to DEFAULT_BENCH_ROUNDS rounds that stop at the first refusal', async () => {
-    expect(await parseBenchArgs(['--server', SRV])).toMatchObject({ rounds: DEFAULT_BENCH_ROUNDS, keepGoing: false, timeoutMs: 30_000 });
-    expect(await parseBenchArgs(['--server', SRV, '--rounds', '1', '--keep-going', '--timeout', '0.0015'])).toMatchObject({
+    expect(await parseBenchArgs(['--server', SRV])).toMatchObject({
+      rounds: DEFAULT_BENCH_ROUNDS,
+      keepGoing: false,
+      timeoutMs: 30_000,
+    });
+    expect(
+      await parseBenchArgs(['--server', SRV, '--rounds', '1', '--keep-going', '--timeout', '0.0015']),
+    ).toMatchObject({
       rounds: 1,
       keepGoing: true,
       timeoutMs: 2,
     });
     // A value that starts with "-" but is no flag is still a value, and is then checked as one.
-    await expect(parseBenchArgs(['--server', SRV, '--warmup=-1'])).rejects.toThrow('--warmup "-1": is not a whole number');
+    await expect(parseBenchArgs(['--server', SRV, '--warmup=-1'])).rejects.toThrow(
+      '--warmup "-1": is not a whole number',
+    );
   });
 
   it('documents --rounds and --keep-going in its help', async () => {
@@ -210,7 +275,10 @@ describe('gauntlet check: usage errors', () => {
     [['--jobs', '2', '--concurrency', '2'], '--concurrency "2": is the old name of --jobs: give --jobs only'],
     [['--properties', 'all'], '--properties "all": is not a mode; modes: none, quick, full'],
     [['--property', 'prop-nope'], '--property "prop-nope": no property has this id; properties: prop-'],
-    [['--properties', 'none', '--property', 'prop-no-traversal'], '--property "prop-no-traversal": runs a property, and --properties is none'],
+    [
+      ['--properties', 'none', '--property', 'prop-no-traversal'],
+      '--property "prop-no-traversal": runs a property, and --properties is none',
+    ],
     [['--seed', 'x'], '--seed "x": is not a whole number'],
     [['--shrink-path', '1:2'], '--shrink-path "1:2": replays one property: give exactly one --property'],
     [['--group', 'nope'], '--group "nope": is not a group; groups: '],
@@ -246,13 +314,22 @@ describe('gauntlet gate: usage errors', () => {
     [['--warmup', 'Infinity'], '--warmup "Infinity": is not a number of seconds such as 30 or 2.5'],
     [['--warmup', '-1'], '--warmup "-1": is not a number of seconds such as 30 or 2.5'],
     [['--warmup', '601'], '--warmup "601": is above 600 s, the most it takes'],
-    [['--tolerance', '150%'], '--tolerance "150%": must be a fraction from 0 to 0.9 such as 0.1, or a percentage such as 10%'],
-    [['--tolerance', 'Infinity'], '--tolerance "Infinity": must be a fraction from 0 to 0.9 such as 0.1, or a percentage such as 10%'],
+    [
+      ['--tolerance', '150%'],
+      '--tolerance "150%": must be a fraction from 0 to 0.9 such as 0.1, or a percentage such as 10%',
+    ],
+    [
+      ['--tolerance', 'Infinity'],
+      '--tolerance "Infinity": must be a fraction from 0 to 0.9 such as 0.1, or a percentage such as 10%',
+    ],
     [['--mode', 'fast'], '--mode "fast": takes close or keepalive'],
     [['--mode', 'close,fast'], '--mode "fast": takes close or keepalive'],
     [['--server', 'nope'], `--server "nope": ${unknownServer('nope')}`],
     [['--root', '/no/such/root'], '--root "/no/such/root": is not a folder'],
-    [['--baseline', 'b.json', '--no-baseline'], '--baseline "b.json": and --no-baseline contradict each other: give one'],
+    [
+      ['--baseline', 'b.json', '--no-baseline'],
+      '--baseline "b.json": and --no-baseline contradict each other: give one',
+    ],
     [['--annotations', '--no-annotations'], '--annotations and --no-annotations contradict each other: give one'],
     [['--rounds', '3'], 'unknown flag --rounds'],
     [['--max-tme', '3'], 'unknown flag --max-tme (did you mean --max-time?)'],
@@ -260,27 +337,61 @@ describe('gauntlet gate: usage errors', () => {
   ];
 
   it.each(rows)('%j', async (args, line) => {
-    expectUsageError(await run(['gate', '--out', never, '--config', configs.ok, '--claim', 'failed == 0', '--server', SRV, ...args]), 'gauntlet gate', line);
+    expectUsageError(
+      await run(['gate', '--out', never, '--config', configs.ok, '--claim', 'failed == 0', '--server', SRV, ...args]),
+      'gauntlet gate',
+      line,
+    );
   });
 
   it('names a bad claim, a bad baseline file and an --out that is a file', async () => {
     const claim = await run(['gate', '--out', never, '--config', configs.ok, '--claim', 'a >>= b']);
     expect(claim.code).toBe(2);
     // The claim parser's own explanation follows the flag and the value.
-    expect(claim.stderr).toMatch(/^gauntlet gate: --claim "a >>= b": \S.*\nRun "gauntlet gate --help" for its options\.\n$/);
-    const baseline = await run(['gate', '--out', never, '--config', configs.ok, '--claim', 'failed == 0', '--server', SRV, '--baseline', badJson]);
+    expect(claim.stderr).toMatch(
+      /^gauntlet gate: --claim "a >>= b": \S.*\nRun "gauntlet gate --help" for its options\.\n$/,
+    );
+    const baseline = await run([
+      'gate',
+      '--out',
+      never,
+      '--config',
+      configs.ok,
+      '--claim',
+      'failed == 0',
+      '--server',
+      SRV,
+      '--baseline',
+      badJson,
+    ]);
     expect(baseline.code).toBe(2);
-    expect(baseline.stderr.startsWith(`gauntlet gate: --baseline ${JSON.stringify(badJson)}: ${badJson}: is not valid JSON: `)).toBe(true);
-    expectUsageError(await run(['gate', '--out', aFile, '--claim', 'failed == 0']), 'gauntlet gate', `--out ${JSON.stringify(aFile)}: is a file, not a folder`);
-    expectUsageError(await run(['gate', '--out', never, '--config', '', '--claim', 'failed == 0']), 'gauntlet gate', '--config "": is empty: name a file');
+    expect(
+      baseline.stderr.startsWith(
+        `gauntlet gate: --baseline ${JSON.stringify(badJson)}: ${badJson}: is not valid JSON: `,
+      ),
+    ).toBe(true);
+    expectUsageError(
+      await run(['gate', '--out', aFile, '--claim', 'failed == 0']),
+      'gauntlet gate',
+      `--out ${JSON.stringify(aFile)}: is a file, not a folder`,
+    );
+    expectUsageError(
+      await run(['gate', '--out', never, '--config', '', '--claim', 'failed == 0']),
+      'gauntlet gate',
+      '--config "": is empty: name a file',
+    );
   });
 
   it('names the configuration file and the field at fault', async () => {
-    const known = 'servers, mode, matrix, path, root, tolerance, alpha, confidence, claims, sampling, remeasure, pin, baseline, webhook, timeoutS, runtime, cpus, memory';
+    const known =
+      'servers, mode, matrix, path, root, tolerance, alpha, confidence, claims, sampling, remeasure, pin, baseline, webhook, timeoutS, runtime, cpus, memory';
     const cases: Array<[string, string]> = [
       [configs.colour, `${configs.colour}: colour is not a known field (known: ${known})`],
       [configs.matrix, `${configs.matrix}: matrix "constructor": ${UNKNOWN_MATRIX}`],
-      [configs.matrixObject, `${configs.matrixObject}: matrix groups[0]: concurrency must be a whole number of at least 1, got 0`],
+      [
+        configs.matrixObject,
+        `${configs.matrixObject}: matrix groups[0]: concurrency must be a whole number of at least 1, got 0`,
+      ],
       [
         configs.path,
         `${configs.path}: path must be visible ASCII characters, without spaces or control characters (percent-encode them), got "/a b"`,
@@ -321,8 +432,12 @@ describe('gauntlet gate: usage errors', () => {
     };
     expect(err({ timeoutS: Infinity })).toBe('c.ts: timeoutS must be a number from 0.001 to 3600, got Infinity');
     expect(err({ tolerance: NaN })).toBe('c.ts: tolerance must be a number from 0 to 0.9, got NaN');
-    expect(err({ sampling: { maxRounds: 1e300 } })).toBe('c.ts: sampling.maxRounds must be a whole number of at least 1, got 1e+300');
-    expect(err({ sampling: { minRounds: Infinity } })).toBe('c.ts: sampling.minRounds must be a whole number of at least 1, got Infinity');
+    expect(err({ sampling: { maxRounds: 1e300 } })).toBe(
+      'c.ts: sampling.maxRounds must be a whole number of at least 1, got 1e+300',
+    );
+    expect(err({ sampling: { minRounds: Infinity } })).toBe(
+      'c.ts: sampling.minRounds must be a whole number of at least 1, got Infinity',
+    );
     expect(err({ cpus: 0.001 })).toBe('c.ts: cpus "0.001" is below 0.01, the least a container engine accepts');
     expect(err({ matrix: 'toString' })).toBe(`c.ts: matrix "toString": ${UNKNOWN_MATRIX}`);
     expect(err({ matrix: { name: 'm', groups: [{ requests: 10, concurrencies: [Infinity] }] } })).toBe(
@@ -334,31 +449,70 @@ describe('gauntlet gate: usage errors', () => {
 describe('gauntlet baseline: usage errors', () => {
   it.each<[string[], string, string]>([
     [['drop'], 'gauntlet baseline', 'unknown subcommand "drop": baseline takes save or show'],
-    [['show', '--server', 'x'], 'gauntlet baseline show', '--server does not apply: baseline show takes only --baseline FILE'],
+    [
+      ['show', '--server', 'x'],
+      'gauntlet baseline show',
+      '--server does not apply: baseline show takes only --baseline FILE',
+    ],
     [['show', '--frobnicate'], 'gauntlet baseline show', 'unknown flag --frobnicate'],
     [['show', '--frm', 'x'], 'gauntlet baseline show', 'unknown flag --frm (did you mean --from?)'],
-    [['save', '--from', '/no/such/gate', '--server', SRV], 'gauntlet baseline save', '--server does not apply: with --from nothing is measured: it takes only --baseline and --keep'],
+    [
+      ['save', '--from', '/no/such/gate', '--server', SRV],
+      'gauntlet baseline save',
+      '--server does not apply: with --from nothing is measured: it takes only --baseline and --keep',
+    ],
     [['save', '--from', '/no/such/gate'], 'gauntlet baseline save', '--from "/no/such/gate": does not exist'],
     [['save', '--frobnicate'], 'gauntlet baseline save', 'unknown flag --frobnicate'],
     [['save', '--from', ''], 'gauntlet baseline save', '--from "": is empty: name a gate folder or its results.json'],
     [['save', '--keep', '0'], 'gauntlet baseline save', '--keep "0": must be at least 1'],
-    [['save', '--keep', 'Infinity'], 'gauntlet baseline save', '--keep "Infinity": is not a whole number of at least 1'],
-    [['save', '--config', configs.ok, '--max-time', 'Infinity', '--claim', 'failed == 0', '--server', SRV], 'gauntlet baseline save', '--max-time "Infinity": is not a number of seconds such as 30 or 2.5'],
+    [
+      ['save', '--keep', 'Infinity'],
+      'gauntlet baseline save',
+      '--keep "Infinity": is not a whole number of at least 1',
+    ],
+    [
+      ['save', '--config', configs.ok, '--max-time', 'Infinity', '--claim', 'failed == 0', '--server', SRV],
+      'gauntlet baseline save',
+      '--max-time "Infinity": is not a number of seconds such as 30 or 2.5',
+    ],
   ])('%j', async (args, label, line) => {
     expectUsageError(await run(['baseline', ...args]), label, line);
   });
 
   it('names a baseline file that is there but is no baseline, before measuring anything', async () => {
     const show = await run(['baseline', 'show', '--baseline', notBaseline]);
-    expectUsageError(show, 'gauntlet baseline show', `--baseline ${JSON.stringify(notBaseline)}: ${notBaseline}: is not a Gauntlet baseline (written by \`gauntlet baseline save\`)`);
-    const save = await run(['baseline', 'save', '--out', never, '--config', configs.ok, '--server', SRV, '--baseline', notBaseline]);
-    expectUsageError(save, 'gauntlet baseline save', `--baseline ${JSON.stringify(notBaseline)}: ${notBaseline}: is not a Gauntlet baseline (written by \`gauntlet baseline save\`)`);
+    expectUsageError(
+      show,
+      'gauntlet baseline show',
+      `--baseline ${JSON.stringify(notBaseline)}: ${notBaseline}: is not a Gauntlet baseline (written by \`gauntlet baseline save\`)`,
+    );
+    const save = await run([
+      'baseline',
+      'save',
+      '--out',
+      never,
+      '--config',
+      configs.ok,
+      '--server',
+      SRV,
+      '--baseline',
+      notBaseline,
+    ]);
+    expectUsageError(
+      save,
+      'gauntlet baseline save',
+      `--baseline ${JSON.stringify(notBaseline)}: ${notBaseline}: is not a Gauntlet baseline (written by \`gauntlet baseline save\`)`,
+    );
   });
 });
 
 describe('gauntlet: usage errors', () => {
   it('refuses an unknown command', async () => {
-    expectUsageError(await run(['frobnicate']), 'gauntlet', 'unknown command "frobnicate": the commands are bench, check, gate and baseline');
+    expectUsageError(
+      await run(['frobnicate']),
+      'gauntlet',
+      'unknown command "frobnicate": the commands are bench, check, gate and baseline',
+    );
   });
 
   it('prints the usage on stderr and exits 2 without a command', async () => {
@@ -368,7 +522,9 @@ describe('gauntlet: usage errors', () => {
   });
 
   it('formats the message with the command and the subcommand', () => {
-    expect(usageMessage(['baseline', 'save', '--x'], 'm')).toBe('gauntlet baseline save: m\nRun "gauntlet baseline save --help" for its options.\n');
+    expect(usageMessage(['baseline', 'save', '--x'], 'm')).toBe(
+      'gauntlet baseline save: m\nRun "gauntlet baseline save --help" for its options.\n',
+    );
     expect(usageMessage(['check'], 'm')).toBe('gauntlet check: m\nRun "gauntlet check --help" for its options.\n');
     expect(usageMessage(['nope'], 'm')).toBe('gauntlet: m\nRun "gauntlet help" for the commands.\n');
   });
@@ -377,7 +533,11 @@ describe('gauntlet: usage errors', () => {
 describe('bin/gauntlet.mjs: a usage error as a process', () => {
   function runBin(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolveRun, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      const child = spawn(process.execPath, [BIN, ...args], {
+        cwd: PROJECT_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -391,7 +551,9 @@ describe('bin/gauntlet.mjs: a usage error as a process', () => {
     const out = join(dir, 'bin-out');
     const result = await runBin(['bench', '--matrix', 'constructor', '--out', out]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`gauntlet bench: --matrix "constructor": ${UNKNOWN_MATRIX}\nRun "gauntlet bench --help" for its options.\n`);
+    expect(result.stderr).toBe(
+      `gauntlet bench: --matrix "constructor": ${UNKNOWN_MATRIX}\nRun "gauntlet bench --help" for its options.\n`,
+    );
     expect(result.stdout).toBe('');
     expect(existsSync(out)).toBe(false);
   });

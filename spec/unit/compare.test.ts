@@ -3,7 +3,13 @@ import { compareRun, concurrencyPairs, medianRatio, TIE_THRESHOLD } from '../../
 import { formatRatio } from '../../lib/report/format.ts';
 import { renderComparison, renderComparisonTables, renderConclusion } from '../../lib/report/comparison.ts';
 import type { CellRecord, RunResults, ServerRecord } from '../../lib/types.ts';
-import { SEED_CONCLUSION, seedRecords, seedResults, SEED_ASYNC_ROWS, SEED_THREADED_ROWS } from './fixtures/seed-results.ts';
+import {
+  SEED_CONCLUSION,
+  seedRecords,
+  seedResults,
+  SEED_ASYNC_ROWS,
+  SEED_THREADED_ROWS,
+} from './fixtures/seed-results.ts';
 
 // eslint-disable-next-line no-control-regex -- an ANSI colour sequence starts with the ESC control character
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -56,7 +62,9 @@ describe('concurrencyPairs', () => {
     expect(comparison.unpaired).toEqual([
       expect.objectContaining({ name: 'adhoc', reason: 'its concurrency model is unknown' }),
     ]);
-    expect(renderComparisonTables(comparison, 'text')).toContain('adhoc (unknown, python) is not compared: its concurrency model is unknown.');
+    expect(renderComparisonTables(comparison, 'text')).toContain(
+      'adhoc (unknown, python) is not compared: its concurrency model is unknown.',
+    );
   });
 });
 
@@ -74,7 +82,10 @@ describe('compareRun on the seed', () => {
     const threaded = cellsOf(run, 'seed-threaded');
     const asynchronous = cellsOf(run, 'seed-async');
     pair.cells.forEach((c, i) => {
-      expect(c.ratio).toBeCloseTo(threaded[i]!.result.requestsPerSecond / asynchronous[i]!.result.requestsPerSecond, 12);
+      expect(c.ratio).toBeCloseTo(
+        threaded[i]!.result.requestsPerSecond / asynchronous[i]!.result.requestsPerSecond,
+        12,
+      );
       expect(c.winner).toBe('b');
     });
     expect(pair.summary).toMatchObject({ compared: 11, winsA: 0, winsB: 11, ties: 0, leader: 'b' });
@@ -82,7 +93,9 @@ describe('compareRun on the seed', () => {
 
   it('says the async one was faster in 11 of 11 cells with the right median ratio', () => {
     // Independently: the seed's printed requests per second, async over threaded.
-    const printed = SEED_ASYNC_ROWS.map((r, i) => Number(r.rps) / Number(SEED_THREADED_ROWS[i]!.rps)).sort((x, y) => x - y);
+    const printed = SEED_ASYNC_ROWS.map((r, i) => Number(r.rps) / Number(SEED_THREADED_ROWS[i]!.rps)).sort(
+      (x, y) => x - y,
+    );
     expect(printed[5]).toBeCloseTo(39.55 / 4.04, 2);
     // And exactly from the fixture's figures.
     const threaded = cellsOf(run, 'seed-threaded');
@@ -144,8 +157,13 @@ describe('verdict wording', () => {
   it('puts the tie boundary at 5%: 1.05x is a tie, 1.06x is not', () => {
     const run = asyncAs(seedResults(), (i) => (i < 6 ? 1.05 : 1.06));
     const pair = compareRun(run).pairs[0]!;
-    expect(pair.cells.map((c) => c.winner)).toEqual([...new Array<string>(6).fill('tie'), ...new Array<string>(5).fill('b')]);
-    expect(pair.verdict).toMatch(/^seed-async was faster than seed-threaded in 5 of 11 cells, within 5% \(a tie\) in 6 \(median ratio 1\.05x/);
+    expect(pair.cells.map((c) => c.winner)).toEqual([
+      ...new Array<string>(6).fill('tie'),
+      ...new Array<string>(5).fill('b'),
+    ]);
+    expect(pair.verdict).toMatch(
+      /^seed-async was faster than seed-threaded in 5 of 11 cells, within 5% \(a tie\) in 6 \(median ratio 1\.05x/,
+    );
   });
 
   it('counts wins each way and ties', () => {
@@ -176,7 +194,9 @@ describe('verdict wording', () => {
       [100, 100, 'b'],
     ]);
     expect(pair.verdict).toMatch(/^seed-async was faster than seed-threaded in 9 of 9 cells \(median ratio/);
-    expect(pair.verdict).toMatch(/ 2 of 11 cells were left out: n=100 c=50 and n=100 c=100 \(not measured for seed-async\)\.$/);
+    expect(pair.verdict).toMatch(
+      / 2 of 11 cells were left out: n=100 c=50 and n=100 c=100 \(not measured for seed-async\)\.$/,
+    );
   });
 
   it('says when no cell was measured by both', () => {
@@ -200,9 +220,15 @@ describe('verdict wording', () => {
     expect(pair.summary).toMatchObject({ compared: 11, failed: 2, winsB: 9, winsA: 0, ties: 0 });
     expect(pair.summary.failedA).toEqual({ requests: 3, cells: 2, of: 60 });
     expect(pair.verdict).toMatch(/^seed-async was faster than seed-threaded in 9 of 9 cells \(median ratio /);
-    expect(pair.verdict).toMatch(/ Not ranked because of failed requests: n=10 c=5 and n=50 c=10 \(seed-threaded failed 3 of 60 requests in 2 cells\)\.$/);
-    expect(renderComparisonTables(compareRun(run), 'text')).toMatch(/│ n=10 c=5\s+│\s+4\.95 │\s+2005\.21 │ seed-threaded failed 2 of 10\s+│\s+n\/a │/);
-    expect(renderComparisonTables(compareRun(run), 'html')).toContain('<td class="bad">seed-threaded failed 2 of 10</td><td>n/a</td>');
+    expect(pair.verdict).toMatch(
+      / Not ranked because of failed requests: n=10 c=5 and n=50 c=10 \(seed-threaded failed 3 of 60 requests in 2 cells\)\.$/,
+    );
+    expect(renderComparisonTables(compareRun(run), 'text')).toMatch(
+      /│ n=10 c=5\s+│\s+4\.95 │\s+2005\.21 │ seed-threaded failed 2 of 10\s+│\s+n\/a │/,
+    );
+    expect(renderComparisonTables(compareRun(run), 'html')).toContain(
+      '<td class="bad">seed-threaded failed 2 of 10</td><td>n/a</td>',
+    );
   });
 
   it('never lets a refusing server win: 0 complete, every request failed, 0 requests/s against a slow server', () => {
@@ -212,14 +238,22 @@ describe('verdict wording', () => {
       c.result.failedRequests = c.requests;
       c.result.completeRequests = 0;
       c.result.requestsPerSecond = 0;
-      c.result.stopped = { kind: 'connect', reason: 'connection refused (ECONNREFUSED) at request 1', afterRequests: 1 };
+      c.result.stopped = {
+        kind: 'connect',
+        reason: 'connection refused (ECONNREFUSED) at request 1',
+        afterRequests: 1,
+      };
     }
     const comparison = compareRun(run);
     const pair = comparison.pairs[0]!;
     expect(pair.cells.every((c) => c.winner === 'failed' && c.ratio === null)).toBe(true);
     expect(pair.summary).toMatchObject({ winsA: 0, winsB: 0, leader: null, failed: 11 });
-    expect(pair.verdict).toMatch(/^seed-threaded and seed-async could not be ranked: every cell measured by both had failed requests\./);
-    expect(pair.verdict).toContain('Not ranked because of failed requests: all 11 cells (seed-async failed 630 of 630 requests in 11 cells (stopped early in 11: connection refused (ECONNREFUSED) at request 1)).');
+    expect(pair.verdict).toMatch(
+      /^seed-threaded and seed-async could not be ranked: every cell measured by both had failed requests\./,
+    );
+    expect(pair.verdict).toContain(
+      'Not ranked because of failed requests: all 11 cells (seed-async failed 630 of 630 requests in 11 cells (stopped early in 11: connection refused (ECONNREFUSED) at request 1)).',
+    );
     expect(comparison.conclusion.join(' ')).not.toMatch(/faster/);
   });
 
@@ -252,7 +286,10 @@ describe('verdict wording', () => {
 
   it('with several runs per cell, compares the median runs with the two-part rule and says how many runs', () => {
     const run = seedResults();
-    const again = seedRecords('seed-threaded', SEED_THREADED_ROWS).map((c) => ({ ...c, finishedAt: '2030-01-01T00:00:00.000Z' }));
+    const again = seedRecords('seed-threaded', SEED_THREADED_ROWS).map((c) => ({
+      ...c,
+      finishedAt: '2030-01-01T00:00:00.000Z',
+    }));
     again[0]!.result.requestsPerSecond = 99999;
     run.cells.push(...again);
     const comparison = compareRun(run);
@@ -260,7 +297,9 @@ describe('verdict wording', () => {
     expect(comparison.rule).toBe('two-part');
     // Two runs cannot make the signed-rank test significant: no cell is called faster.
     expect(comparison.pairs[0]!.cells.every((c) => c.winner === 'tie')).toBe(true);
-    expect(comparison.pairs[0]!.verdict).toMatch(/^seed-threaded and seed-async showed no clear difference in all 11 cells/);
+    expect(comparison.pairs[0]!.verdict).toMatch(
+      /^seed-threaded and seed-async showed no clear difference in all 11 cells/,
+    );
     expect(comparison.caveats[0]).toContain('Each cell ran up to 2 times per server');
     expect(comparison.caveats[1]).toBe(
       'With 2 runs per cell the signed-rank test cannot reach p < 0.05 (it needs 6 at least): no cell can be called faster.',
@@ -314,7 +353,9 @@ describe('rendering the comparison', () => {
     const md = renderComparison(comparison, 'markdown');
     expect(md).toContain('| Cell | seed-threaded (#/sec) | seed-async (#/sec) | Faster | By |');
     expect(md).toContain('| n=100 c=100 | 4.02 | 28.30 | seed-async | 7.03x |');
-    expect(renderConclusion(comparison, 'markdown')).toContain('- One run per cell cannot tell noise from a difference');
+    expect(renderConclusion(comparison, 'markdown')).toContain(
+      '- One run per cell cannot tell noise from a difference',
+    );
   });
 
   it('as HTML, escaping names', () => {
@@ -329,7 +370,7 @@ describe('rendering the comparison', () => {
   });
 });
 
-describe('several runs per cell: the gate\'s two-part rule', () => {
+describe("several runs per cell: the gate's two-part rule", () => {
   /**
    * A run of `rounds` runs per cell for both seed servers: the async server's figure in round r is
    * the threaded one's times factor(cell, r); the threaded figures carry a per-round drift that both
@@ -354,11 +395,16 @@ describe('several runs per cell: the gate\'s two-part rule', () => {
 
   it('calls a cell faster only when significant and beyond 10%, "no clear difference" otherwise', () => {
     // Cells 0-3: async 1.5x (clearly faster); 4-7: 1.04x (within the tolerance); 8-10: alternating 0.7x/1.4x (noise).
-    const run = rounds(10, (i, r) => (i < 4 ? 1.5 * (1 + 0.01 * (r % 3)) : i < 8 ? 1.04 * (1 + 0.005 * (r % 2)) : r % 2 ? 1.4 : 0.7));
+    const run = rounds(10, (i, r) =>
+      i < 4 ? 1.5 * (1 + 0.01 * (r % 3)) : i < 8 ? 1.04 * (1 + 0.005 * (r % 2)) : r % 2 ? 1.4 : 0.7,
+    );
     const comparison = compareRun(run);
     expect(comparison.rule).toBe('two-part');
     const pair = comparison.pairs[0]!;
-    expect(pair.cells.map((c) => c.winner)).toEqual([...new Array<string>(4).fill('b'), ...new Array<string>(7).fill('tie')]);
+    expect(pair.cells.map((c) => c.winner)).toEqual([
+      ...new Array<string>(4).fill('b'),
+      ...new Array<string>(7).fill('tie'),
+    ]);
     expect(pair.cells.map((c) => c.decision?.outcome)).toEqual([
       ...new Array<string>(4).fill('slower'),
       ...new Array<string>(4).fill('within'),
@@ -366,20 +412,28 @@ describe('several runs per cell: the gate\'s two-part rule', () => {
     ]);
     for (const c of pair.cells) expect(c.decision?.rounds).toBe(10);
     expect(pair.cells[0]!.decision!.p).toBeLessThan(0.05);
-    expect(pair.verdict).toMatch(/^seed-async was faster than seed-threaded in 4 of 11 cells, no clear difference in 7 \(median ratio /);
+    expect(pair.verdict).toMatch(
+      /^seed-async was faster than seed-threaded in 4 of 11 cells, no clear difference in 7 \(median ratio /,
+    );
     const text = renderComparisonTables(comparison, 'text');
     expect(text).toContain('no clear difference');
     const md = renderComparisonTables(comparison, 'markdown');
-    expect(md).toContain('| Cell | seed-threaded (#/sec, median run) | seed-async (#/sec, median run) | Faster | seed-threaded/seed-async (per round) | seed-threaded/seed-async 95% interval |');
+    expect(md).toContain(
+      '| Cell | seed-threaded (#/sec, median run) | seed-async (#/sec, median run) | Faster | seed-threaded/seed-async (per round) | seed-threaded/seed-async 95% interval |',
+    );
     expect(md).toMatch(/\| n=10 c=1 \| [\d.]+ \| [\d.]+ \| seed-async \| 0\.6\dx \| 0\.6\dx-0\.6\dx \|/);
-    expect(renderConclusion(comparison, 'text')).toContain('A cell is called faster only when the signed-rank test over the rounds (p < 0.05)');
+    expect(renderConclusion(comparison, 'text')).toContain(
+      'A cell is called faster only when the signed-rank test over the rounds (p < 0.05)',
+    );
   });
 
   it('turns round with the data: the same figures swapped call the other side faster', () => {
     const run = rounds(10, (i, r) => (i < 4 ? 1 / (1.5 * (1 + 0.01 * (r % 3))) : 1));
     const pair = compareRun(run).pairs[0]!;
     expect(pair.cells.slice(0, 4).map((c) => c.winner)).toEqual(['a', 'a', 'a', 'a']);
-    expect(pair.verdict).toMatch(/^seed-threaded was faster than seed-async in 4 of 11 cells, no clear difference in 7/);
+    expect(pair.verdict).toMatch(
+      /^seed-threaded was faster than seed-async in 4 of 11 cells, no clear difference in 7/,
+    );
   });
 
   it('pairs runs by round and shows the median run', () => {
@@ -395,24 +449,36 @@ describe('several runs per cell: the gate\'s two-part rule', () => {
 
   it('never ranks a cell where one run of one side failed, however fast the others', () => {
     const run = rounds(10, () => 3);
-    const failing = run.cells.find((c) => c.server === 'seed-async' && c.round === 7 && c.group === 2 && c.concurrency === 100)!;
+    const failing = run.cells.find(
+      (c) => c.server === 'seed-async' && c.round === 7 && c.group === 2 && c.concurrency === 100,
+    )!;
     failing.result = { ...failing.result, failedRequests: 1 };
     const pair = compareRun(run).pairs[0]!;
     expect(pair.cells.find((c) => c.group === 2 && c.concurrency === 100)!.winner).toBe('failed');
     expect(pair.summary).toMatchObject({ winsB: 10, failed: 1 });
-    expect(pair.verdict).toContain('Not ranked because of failed requests: n=100 c=100 (seed-async failed 1 of 1000 requests in 1 cell).');
+    expect(pair.verdict).toContain(
+      'Not ranked because of failed requests: n=100 c=100 (seed-async failed 1 of 1000 requests in 1 cell).',
+    );
   });
 
   it('names a server that stopped answering, and the cells skipped for it, in the conclusion', () => {
     const run = rounds(1, () => 2);
     run.cells = run.cells.filter((c) => c.server !== 'seed-async' || c.group === 0);
     const async = run.servers.find((s) => s.name === 'seed-async')!;
-    async.stoppedAnswering = 'seed-async stopped answering: no request of n=10 c=10 completed (timed out after 30000 ms at request 1)';
+    async.stoppedAnswering =
+      'seed-async stopped answering: no request of n=10 c=10 completed (timed out after 30000 ms at request 1)';
     const later = run.cells.filter((c) => c.server === 'seed-threaded' && c.group > 0);
-    async.skippedCells = later.map((c) => ({ group: c.group, requests: c.requests, concurrency: c.concurrency, reason: 'skipped: seed-async stopped answering in n=10 c=10' }));
+    async.skippedCells = later.map((c) => ({
+      group: c.group,
+      requests: c.requests,
+      concurrency: c.concurrency,
+      reason: 'skipped: seed-async stopped answering in n=10 c=10',
+    }));
     const comparison = compareRun(run);
     expect(comparison.pairs[0]!.leftOut).toHaveLength(8);
-    expect(comparison.pairs[0]!.verdict).toContain('8 of 11 cells were left out: n=50 c=1, n=50 c=10, n=50 c=30, n=50 c=50, n=100 c=1, n=100 c=10, n=100 c=50 and n=100 c=100 (skipped: seed-async stopped answering in n=10 c=10).');
+    expect(comparison.pairs[0]!.verdict).toContain(
+      '8 of 11 cells were left out: n=50 c=1, n=50 c=10, n=50 c=30, n=50 c=50, n=100 c=1, n=100 c=10, n=100 c=50 and n=100 c=100 (skipped: seed-async stopped answering in n=10 c=10).',
+    );
     expect(comparison.conclusion[1]).toBe(
       'seed-async stopped answering: no request of n=10 c=10 completed (timed out after 30000 ms at request 1); its 8 remaining cells were skipped.',
     );

@@ -11,7 +11,16 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../lib/conformance/types.ts';
 import { DEFAULT_DOC_ROOT } from '../../lib/paths.ts';
-import { CASES_DIR, CASE_GROUPS, CaseError, caseGroups, groupOfFile, loadCases, parseRfc, selectCases } from '../../lib/conformance/registry.ts';
+import {
+  CASES_DIR,
+  CASE_GROUPS,
+  CaseError,
+  caseGroups,
+  groupOfFile,
+  loadCases,
+  parseRfc,
+  selectCases,
+} from '../../lib/conformance/registry.ts';
 import { partBytes, requestBytes } from '../../lib/conformance/raw-client.ts';
 
 const files = readdirSync(CASES_DIR)
@@ -22,7 +31,8 @@ const loaded = await loadCases();
 const all = loaded.map((l) => l.case);
 
 function validOutcome(o: Outcome): boolean {
-  if (o.kind === 'status') return Number.isInteger(o.min) && Number.isInteger(o.max) && o.min >= 100 && o.max <= 599 && o.min <= o.max;
+  if (o.kind === 'status')
+    return Number.isInteger(o.min) && Number.isInteger(o.max) && o.min >= 100 && o.max <= 599 && o.min <= o.max;
   return o.kind === 'close' || o.kind === 'timeout';
 }
 
@@ -41,7 +51,10 @@ describe('conformance cases', () => {
     const seen = new Set<string>();
     for (const c of all) {
       expect(c.id, c.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
-      expect(c.id.startsWith(`${c.group}-`) || (c.group === 'expect-continue' && c.id.startsWith('expect-')), c.id).toBe(true);
+      expect(
+        c.id.startsWith(`${c.group}-`) || (c.group === 'expect-continue' && c.id.startsWith('expect-')),
+        c.id,
+      ).toBe(true);
       expect(seen.has(c.id), `duplicate id ${c.id}`).toBe(false);
       seen.add(c.id);
     }
@@ -54,7 +67,10 @@ describe('conformance cases', () => {
   it('parses the rfc of every case into the sections it cites', () => {
     for (const l of loaded) {
       expect(l.sections.length, l.case.id).toBeGreaterThan(0);
-      expect(l.sections.map((s) => `RFC ${s.rfc} ${/^\d/.test(s.section) ? '§' : 'Appendix '}${s.section}`).join('; '), l.case.id).toBe(l.case.rfc);
+      expect(
+        l.sections.map((s) => `RFC ${s.rfc} ${/^\d/.test(s.section) ? '§' : 'Appendix '}${s.section}`).join('; '),
+        l.case.id,
+      ).toBe(l.case.rfc);
     }
   });
 
@@ -82,7 +98,11 @@ describe('conformance cases', () => {
   it('keeps string requests to one byte per char', () => {
     for (const c of all) {
       for (const part of c.request) {
-        if (typeof part.data === 'string') expect([...part.data].some((ch) => ch.charCodeAt(0) > 0xff), c.id).toBe(false);
+        if (typeof part.data === 'string')
+          expect(
+            [...part.data].some((ch) => ch.charCodeAt(0) > 0xff),
+            c.id,
+          ).toBe(false);
       }
     }
   });
@@ -99,7 +119,8 @@ describe('conformance cases', () => {
   it('marks cases that read /echo with the echo capability', () => {
     for (const c of all) {
       const body = Buffer.from(requestBytes(c.request)).toString('latin1');
-      const expectsEcho = c.accept.every((o) => o.kind === 'status' && o.min >= 200 && o.max <= 299) && /^POST \/echo /m.test(body);
+      const expectsEcho =
+        c.accept.every((o) => o.kind === 'status' && o.min >= 200 && o.max <= 299) && /^POST \/echo /m.test(body);
       if (expectsEcho) expect(c.needs ?? [], c.id).toContain('echo');
     }
   });
@@ -167,14 +188,23 @@ describe('parseRfc', () => {
 });
 
 describe('case folders', () => {
-  const base = { name: 'A case', rfc: 'RFC 9112 §3', level: 'MUST', request: [{ data: 'GET / HTTP/1.1\r\n\r\n' }], accept: [{ kind: 'status', min: 400, max: 400 }] };
+  const base = {
+    name: 'A case',
+    rfc: 'RFC 9112 §3',
+    level: 'MUST',
+    request: [{ data: 'GET / HTTP/1.1\r\n\r\n' }],
+    accept: [{ kind: 'status', min: 400, max: 400 }],
+  };
 
   async function folder(files: Record<string, unknown[] | string>): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'gauntlet-case-folder-'));
     // Outside the project, a .ts file is an ES module only when its package says so.
     await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
     for (const [name, content] of Object.entries(files)) {
-      await writeFile(join(dir, name), typeof content === 'string' ? content : `export const cases = ${JSON.stringify(content)};\n`);
+      await writeFile(
+        join(dir, name),
+        typeof content === 'string' ? content : `export const cases = ${JSON.stringify(content)};\n`,
+      );
     }
     return dir;
   }
@@ -190,7 +220,14 @@ describe('case folders', () => {
   }
 
   it('takes each group from its file name, in the order of the files', async () => {
-    const dir = await folder({ '02-zeta.ts': [{ ...base, id: 'zeta-one' }], '01-alpha-beta.ts': [{ ...base, id: 'alpha-one' }, { ...base, id: 'alpha-two' }], 'omega.ts': [{ ...base, id: 'omega-one' }] });
+    const dir = await folder({
+      '02-zeta.ts': [{ ...base, id: 'zeta-one' }],
+      '01-alpha-beta.ts': [
+        { ...base, id: 'alpha-one' },
+        { ...base, id: 'alpha-two' },
+      ],
+      'omega.ts': [{ ...base, id: 'omega-one' }],
+    });
     const cases = await loadCases(dir);
     expect(cases.map((l) => [l.case.id, l.case.group])).toEqual([
       ['alpha-one', 'alpha-beta'],
@@ -201,18 +238,30 @@ describe('case folders', () => {
     expect(caseGroups(cases)).toEqual(['alpha-beta', 'zeta', 'omega']);
     expect(cases[0]!.sections).toEqual([{ rfc: 9112, section: '3' }]);
     expect(selectCases(cases, { groups: ['zeta'] }).map((l) => l.case.id)).toEqual(['zeta-one']);
-    expect(() => selectCases(cases, { groups: ['framing'] })).toThrow('no group "framing"; groups: alpha-beta, zeta, omega');
+    expect(() => selectCases(cases, { groups: ['framing'] })).toThrow(
+      'no group "framing"; groups: alpha-beta, zeta, omega',
+    );
   });
 
   it('names the file and the case of every problem', async () => {
     const dir = await folder({
-      'one.ts': [{ ...base, id: 'dup' }, { ...base, id: 'bad-level', level: 'MAY' }, { ...base, id: 'bad-rfc', rfc: 'RFC 9112 6.1' }],
+      'one.ts': [
+        { ...base, id: 'dup' },
+        { ...base, id: 'bad-level', level: 'MAY' },
+        { ...base, id: 'bad-rfc', rfc: 'RFC 9112 6.1' },
+      ],
       'two.ts': [{ ...base, id: 'dup' }, { ...base }, { ...base, id: 'grouped', group: 'one' }],
     });
-    expect(await problems(dir)).toEqual([`case grouped in ${join(dir, 'two.ts')}: "group" is not written in a case: the file gives it (two)`]);
+    expect(await problems(dir)).toEqual([
+      `case grouped in ${join(dir, 'two.ts')}: "group" is not written in a case: the file gives it (two)`,
+    ]);
     // Problems of the files come first: the cases are checked once the files are right.
     const fixed = await folder({
-      'one.ts': [{ ...base, id: 'dup' }, { ...base, id: 'bad-level', level: 'MAY' }, { ...base, id: 'bad-rfc', rfc: 'RFC 9112 6.1' }],
+      'one.ts': [
+        { ...base, id: 'dup' },
+        { ...base, id: 'bad-level', level: 'MAY' },
+        { ...base, id: 'bad-rfc', rfc: 'RFC 9112 6.1' },
+      ],
       'two.ts': [{ ...base, id: 'dup' }, { ...base }],
     });
     const later = await problems(fixed);
@@ -225,7 +274,11 @@ describe('case folders', () => {
   });
 
   it('refuses a file name that is no group, and two files of one group', async () => {
-    const dir = await folder({ 'Bad_Name.ts': [{ ...base, id: 'a' }], '01-same.ts': [{ ...base, id: 'b' }], 'same.ts': [{ ...base, id: 'c' }] });
+    const dir = await folder({
+      'Bad_Name.ts': [{ ...base, id: 'a' }],
+      '01-same.ts': [{ ...base, id: 'b' }],
+      'same.ts': [{ ...base, id: 'c' }],
+    });
     expect(await problems(dir)).toEqual([
       `${join(dir, 'Bad_Name.ts')}: a case file is named after its group, kebab-case, optionally after a two-digit order prefix ("framing.ts", "03-framing.ts")`,
       `${join(dir, 'same.ts')}: the group same is already the group of ${join(dir, '01-same.ts')}`,

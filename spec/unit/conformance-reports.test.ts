@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { SERVERS_DIR } from '../../lib/paths.ts';
 import type { CaseResult, CheckRun, ConformanceCase, Exchange } from '../../lib/conformance/types.ts';
 import { parseResponses } from '../../lib/conformance/response-parser.ts';
-import { escapeBytes, escapedLines, renderWireLog, printfReplay, gauntletReplay, serverFlagFor, shellQuote } from '../../lib/conformance/wire-log.ts';
+import {
+  escapeBytes,
+  escapedLines,
+  renderWireLog,
+  printfReplay,
+  gauntletReplay,
+  serverFlagFor,
+  shellQuote,
+} from '../../lib/conformance/wire-log.ts';
 import { renderJunit } from '../../lib/report/junit/check-junit.ts';
 import { escapeXml } from '../../lib/report/junit/xml.ts';
 import { renderGrid } from '../../lib/report/terminal/check-grid.ts';
@@ -42,7 +50,13 @@ function fakeExchange(sent: string, received: string, extra: Partial<Exchange> =
 
 function sampleRun(): CheckRun {
   const bad = fakeExchange('GET / HTTP/1.1\r\n\x00\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-  const result = (server: string, caseId: string, verdict: CaseResult['verdict'], reason = '', ex: Exchange | null = bad): CaseResult => ({
+  const result = (
+    server: string,
+    caseId: string,
+    verdict: CaseResult['verdict'],
+    reason = '',
+    ex: Exchange | null = bad,
+  ): CaseResult => ({
     caseId,
     server,
     verdict,
@@ -60,14 +74,41 @@ function sampleRun(): CheckRun {
     finishedAt: '2026-01-01T00:00:05.000Z',
     status: 'complete',
     cases: [
-      { id: 'nul-in-head', name: 'A NUL in the head is rejected', rfc: 'RFC 9110 §5.5', level: 'MUST', group: 'header-fields', printfReplay: printfReplay([{ data: 'GET / HTTP/1.1\r\n\x00\r\n\r\n' }]) },
+      {
+        id: 'nul-in-head',
+        name: 'A NUL in the head is rejected',
+        rfc: 'RFC 9110 §5.5',
+        level: 'MUST',
+        group: 'header-fields',
+        printfReplay: printfReplay([{ data: 'GET / HTTP/1.1\r\n\x00\r\n\r\n' }]),
+      },
       { id: 'date-sent', name: 'Date is sent', rfc: 'RFC 9110 §6.6.1', level: 'SHOULD', group: 'responses' },
       { id: 'echo-works', name: 'Echo', rfc: 'RFC 9110 §9.3.3', level: 'MUST', group: 'methods' },
     ],
     servers: [
-      { name: 'good', command: 'good {port}', source: 'servers/good/server.json', capabilities: ['echo'], serverFlag: '--server good' },
-      { name: 'bad<&>', command: 'bad {port}', source: '--server "bad=bad {port}"', capabilities: [], serverFlag: "--server 'bad=bad {port}'" },
-      { name: 'dead', command: 'dead {port}', source: 'servers/dead/server.json', capabilities: [], serverFlag: '--server dead', error: 'did not start: server "dead" exited before it was ready (exit code 3)\n--- last output ---\nboom\x1b[31m' },
+      {
+        name: 'good',
+        command: 'good {port}',
+        source: 'servers/good/server.json',
+        capabilities: ['echo'],
+        serverFlag: '--server good',
+      },
+      {
+        name: 'bad<&>',
+        command: 'bad {port}',
+        source: '--server "bad=bad {port}"',
+        capabilities: [],
+        serverFlag: "--server 'bad=bad {port}'",
+      },
+      {
+        name: 'dead',
+        command: 'dead {port}',
+        source: 'servers/dead/server.json',
+        capabilities: [],
+        serverFlag: '--server dead',
+        error:
+          'did not start: server "dead" exited before it was ready (exit code 3)\n--- last output ---\nboom\x1b[31m',
+      },
     ],
     results: [
       result('good', 'nul-in-head', 'pass', '', null),
@@ -88,7 +129,9 @@ describe('wire log', () => {
   });
 
   it('shows writes and reads with their times, and who closed', () => {
-    const log = renderWireLog(fakeExchange('GET / HTTP/1.1\r\n\r\n', 'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
+    const log = renderWireLog(
+      fakeExchange('GET / HTTP/1.1\r\n\r\n', 'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'),
+    );
     expect(log).toContain('connection to 127.0.0.1:4000');
     expect(log).toMatch(/\+0\.0 ms\s+> sent 18 bytes\n\s+GET \/ HTTP\/1\.1\\r\\n\n\s+\\r\\n/);
     expect(log).toMatch(/\+1\.5 ms\s+< received 47 bytes\n\s+HTTP\/1\.1 400 Bad Request\\r\\n/);
@@ -97,12 +140,20 @@ describe('wire log', () => {
     const reset = renderWireLog(fakeExchange('x', '', { reset: true, unsent: 5 }));
     expect(reset).toContain('5 bytes of the request not sent');
     expect(reset).toContain('the connection was reset after 3 ms (RST)');
-    expect(renderWireLog(fakeExchange('x', '', { closedBy: 'client-timeout', closeAfterMs: null }), { timeoutMs: 2000 })).toContain('the client gave up after 2000 ms of silence');
+    expect(
+      renderWireLog(fakeExchange('x', '', { closedBy: 'client-timeout', closeAfterMs: null }), { timeoutMs: 2000 }),
+    ).toContain('the client gave up after 2000 ms of silence');
   });
 
   it('shortens big blocks, keeping their start and end', () => {
     const body = 'A'.repeat(5000) + 'THE-END';
-    const log = renderWireLog(fakeExchange('GET /large.bin HTTP/1.1\r\n\r\n', `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`), { maxBlockBytes: 400 });
+    const log = renderWireLog(
+      fakeExchange(
+        'GET /large.bin HTTP/1.1\r\n\r\n',
+        `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      ),
+      { maxBlockBytes: 400 },
+    );
     expect(log).toMatch(/\.\.\. \d+ bytes not shown \.\.\./);
     expect(log).toContain('THE-END');
     expect(log.length).toBeLessThan(1200);
@@ -119,9 +170,15 @@ describe('wire log', () => {
   });
 
   it('replays through gauntlet with the flag that selects the server', () => {
-    expect(gauntletReplay('--server python-async', 'te-and-cl')).toBe('npx gauntlet check --server python-async --case te-and-cl');
-    expect(serverFlagFor({ name: 'mine', command: 'x {port}', source: '--server "mine=./srv {port}"' })).toBe("--server 'mine=./srv {port}'");
-    expect(serverFlagFor({ name: 'node-async', command: 'x', source: join(SERVERS_DIR, 'node-async', 'server.json') })).toBe('--server node-async');
+    expect(gauntletReplay('--server python-async', 'te-and-cl')).toBe(
+      'npx gauntlet check --server python-async --case te-and-cl',
+    );
+    expect(serverFlagFor({ name: 'mine', command: 'x {port}', source: '--server "mine=./srv {port}"' })).toBe(
+      "--server 'mine=./srv {port}'",
+    );
+    expect(
+      serverFlagFor({ name: 'node-async', command: 'x', source: join(SERVERS_DIR, 'node-async', 'server.json') }),
+    ).toBe('--server node-async');
     // A manifest outside servers/ is named by its folder, which loadServer resolves as a path.
     const elsewhere = join(process.cwd(), 'fixtures', 'broken', 'head-with-body');
     expect(serverFlagFor({ name: 'broken-head-with-body', command: 'x', source: join(elsewhere, 'server.json') })).toBe(
@@ -156,7 +213,11 @@ describe('JUnit XML', () => {
     const dir = await mkdtemp(join(tmpdir(), 'gauntlet-junit-'));
     const file = join(dir, 'check.junit.xml');
     await writeFile(file, renderJunit(sampleRun()));
-    const out = execFileSync('python3', ['-c', 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); print(len(r.findall("testsuite")), len(list(r.iter("testcase"))))', file]).toString();
+    const out = execFileSync('python3', [
+      '-c',
+      'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); print(len(r.findall("testsuite")), len(list(r.iter("testcase"))))',
+      file,
+    ]).toString();
     expect(out.trim()).toBe('3 7');
   });
 });
@@ -196,7 +257,9 @@ describe('grid, JSON and HTML', () => {
     const section = conformanceSection(sampleRun());
     expect(section.id).toBe('conformance');
     expect(section.body).toContain('<th style="border:1px solid #999;padding:3px 8px;">bad&lt;&amp;&gt;</th>');
-    expect(section.body).toMatch(/<details id="r-bad--nul-in-head">\n<summary><span style="[^"]*">FAIL<\/span> bad&lt;&amp;&gt; nul-in-head: expected 400 or close/);
+    expect(section.body).toMatch(
+      /<details id="r-bad--nul-in-head">\n<summary><span style="[^"]*">FAIL<\/span> bad&lt;&amp;&gt; nul-in-head: expected 400 or close/,
+    );
     expect(section.body).toContain('<a href="#r-bad--nul-in-head"');
     expect(section.body).toContain('GET / HTTP/1.1\\r\\n');
     expect(section.body).toContain('npx gauntlet check --server &#39;bad=bad {port}&#39; --case nul-in-head');
@@ -228,7 +291,13 @@ describe('registry', () => {
   };
 
   it('names the case id and the file of every problem', () => {
-    const bad = { ...good, id: 'Bad_Id', name: '', accept: [], request: [{ data: 'caf\u00e9\u2603' }] } as unknown as ConformanceCase;
+    const bad = {
+      ...good,
+      id: 'Bad_Id',
+      name: '',
+      accept: [],
+      request: [{ data: 'caf\u00e9\u2603' }],
+    } as unknown as ConformanceCase;
     let error: CaseError | undefined;
     try {
       validateCases([
@@ -255,8 +324,14 @@ describe('registry', () => {
     const definition: Partial<ConformanceCase> = { ...good };
     delete definition.group;
     await writeFile(join(dir, '01-request-line.ts'), `export const cases = ${JSON.stringify([definition])};\n`);
-    await writeFile(join(dir, '02-framing.ts'), `export const cases = ${JSON.stringify([{ ...definition, id: 'b-case' }])};\n`);
-    await writeFile(join(dir, 'helpers.ts'), `export const CRLF = '\\r\\n';\nexport function f(): number { return 1; }\n`);
+    await writeFile(
+      join(dir, '02-framing.ts'),
+      `export const cases = ${JSON.stringify([{ ...definition, id: 'b-case' }])};\n`,
+    );
+    await writeFile(
+      join(dir, 'helpers.ts'),
+      `export const CRLF = '\\r\\n';\nexport function f(): number { return 1; }\n`,
+    );
     await writeFile(join(dir, 'notes.test.ts'), `throw new Error('a test file is not a case file');\n`);
     const loaded = await loadCases(dir);
     expect(loaded.map((l) => [l.case.id, l.case.group, l.file])).toEqual([
@@ -268,8 +343,13 @@ describe('registry', () => {
     expect(() => selectCases(loaded, { ids: ['a-cas'] })).toThrow('no case with id "a-cas" (did you mean a-case?)');
     expect(() => selectCases(loaded, { groups: ['nope'] })).toThrow('no group "nope"');
 
-    await writeFile(join(dir, '03-host.ts'), `export const myCases = ${JSON.stringify([{ ...definition, id: 'c-case' }])};\n`);
-    await expect(loadCases(dir)).rejects.toThrow(`03-host.ts exports "myCases", which looks like a list of cases: export it as "cases"`);
+    await writeFile(
+      join(dir, '03-host.ts'),
+      `export const myCases = ${JSON.stringify([{ ...definition, id: 'c-case' }])};\n`,
+    );
+    await expect(loadCases(dir)).rejects.toThrow(
+      `03-host.ts exports "myCases", which looks like a list of cases: export it as "cases"`,
+    );
   });
 
   it('loads the project cases without a problem', async () => {

@@ -6,7 +6,15 @@ import { describe, it, expect, afterEach } from 'vitest';
 import fc from 'fast-check';
 import { createServer, type Server, type Socket } from 'node:net';
 import { exchange } from '../../lib/conformance/raw-client.ts';
-import { runCase, runCases, requestMethods, observedOutcome, describeAccepted, scheduleCases, type CaseTarget } from '../../lib/conformance/runner.ts';
+import {
+  runCase,
+  runCases,
+  requestMethods,
+  observedOutcome,
+  describeAccepted,
+  scheduleCases,
+  type CaseTarget,
+} from '../../lib/conformance/runner.ts';
 import type { ConformanceCase, Level } from '../../lib/conformance/types.ts';
 import { DEFAULT_DOC_ROOT } from '../../lib/paths.ts';
 import { getFreePort } from '../../lib/ports.ts';
@@ -24,7 +32,10 @@ afterEach(async () => {
 });
 
 /** A server that calls `onData` with each chunk (and everything so far) of each connection. */
-async function scripted(onData: (socket: Socket, all: string, chunk: Buffer) => void, onConnect?: (socket: Socket) => void): Promise<Scripted> {
+async function scripted(
+  onData: (socket: Socket, all: string, chunk: Buffer) => void,
+  onConnect?: (socket: Socket) => void,
+): Promise<Scripted> {
   const received: Buffer[][] = [];
   const sockets = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true }, (socket) => {
@@ -42,15 +53,19 @@ async function scripted(onData: (socket: Socket, all: string, chunk: Buffer) => 
     });
   });
   const origClose = server.close.bind(server);
-  server.close = ((cb?: (err?: Error) => void) => {
+  server.close = (cb?: (err?: Error) => void) => {
     for (const s of sockets) s.destroy();
     return origClose(cb);
-  });
+  };
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   open.push(server);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { target: { host: '127.0.0.1', port, root: DEFAULT_DOC_ROOT, capabilities: [], name: 'scripted' }, received, server };
+  return {
+    target: { host: '127.0.0.1', port, root: DEFAULT_DOC_ROOT, capabilities: [], name: 'scripted' },
+    received,
+    server,
+  };
 }
 
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
@@ -89,7 +104,9 @@ describe('runCase verdicts', () => {
   });
 
   it('passes on a 400, and on a close without a response', async () => {
-    const answers = await scripted((socket) => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
+    const answers = await scripted((socket) =>
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),
+    );
     expect((await runCase(rejectCase('MUST'), answers.target)).verdict).toBe('pass');
     const closes = await scripted((socket) => socket.end());
     const r = await runCase(rejectCase('MUST'), closes.target);
@@ -123,7 +140,8 @@ describe('runCase verdicts', () => {
       ...rejectCase('MUST'),
       request: [{ data: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' }],
       accept: [{ kind: 'status', min: 200, max: 200 }],
-      check: ({ exchange: ex }) => (ex.responses.length === 1 ? null : `${ex.responses.length} responses to one request`),
+      check: ({ exchange: ex }) =>
+        ex.responses.length === 1 ? null : `${ex.responses.length} responses to one request`,
     };
     const r = await runCase(c, s.target);
     expect(r.exchange?.responses).toHaveLength(2);
@@ -143,12 +161,19 @@ describe('runCase verdicts', () => {
     const r = await runCase(rejectCase('MUST', { needs: ['echo'] }), s.target);
     expect(r).toMatchObject({ verdict: 'skip', exchange: null, reason: 'needs echo, which scripted does not declare' });
     expect(s.received).toHaveLength(0);
-    expect((await runCase(rejectCase('MUST', { needs: ['echo'] }), { ...s.target, capabilities: ['echo'] })).verdict).toBe('fail');
+    expect(
+      (await runCase(rejectCase('MUST', { needs: ['echo'] }), { ...s.target, capabilities: ['echo'] })).verdict,
+    ).toBe('fail');
   });
 
-  it('fails a case whose connection is refused as the server\'s doing, never as a harness error, whatever its level', async () => {
+  it("fails a case whose connection is refused as the server's doing, never as a harness error, whatever its level", async () => {
     const port = await getFreePort();
-    const r = await runCase(rejectCase('informational'), { host: '127.0.0.1', port, root: DEFAULT_DOC_ROOT, capabilities: [] });
+    const r = await runCase(rejectCase('informational'), {
+      host: '127.0.0.1',
+      port,
+      root: DEFAULT_DOC_ROOT,
+      capabilities: [],
+    });
     expect(r.verdict).toBe('fail');
     expect(r.reason).toBe(`connection refused by the server at 127.0.0.1:${port} (ECONNREFUSED)`);
     expect(r.exchange?.connectFailure).toBe(r.reason);
@@ -157,7 +182,14 @@ describe('runCase verdicts', () => {
 
   it('reports a check that throws as a harness error', async () => {
     const s = await scripted((socket) => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
-    const r = await runCase(rejectCase('MUST', { check: () => { throw new Error('oops'); } }), s.target);
+    const r = await runCase(
+      rejectCase('MUST', {
+        check: () => {
+          throw new Error('oops');
+        },
+      }),
+      s.target,
+    );
     expect(r.verdict).toBe('harness-error');
     expect(r.reason).toContain('oops');
   });
@@ -169,7 +201,9 @@ describe('runCase verdicts', () => {
     });
     const r = await runCase(rejectCase('SHOULD', { thenAlive: true }), s.target);
     expect(r.verdict).toBe('fail');
-    expect(r.reason).toMatch(/^the server stopped answering: afterwards, connection refused by the server at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/);
+    expect(r.reason).toMatch(
+      /^the server stopped answering: afterwards, connection refused by the server at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/,
+    );
     expect(r.aliveExchange?.connectFailure).toBeTruthy();
     expect(r.aliveExchange?.harnessError).toBeUndefined();
   });
@@ -182,10 +216,17 @@ describe('runCase verdicts', () => {
     const ok = await runCase(rejectCase('MUST', { thenAlive: true }), alive.target);
     expect(ok.verdict).toBe('pass');
     expect(ok.aliveExchange?.responses[0]?.status).toBe(200);
-    const sick = await scripted((socket) => socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n'));
-    const r = await runCase(rejectCase('MUST', { accept: [{ kind: 'status', min: 500, max: 599 }], thenAlive: true }), sick.target);
+    const sick = await scripted((socket) =>
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n'),
+    );
+    const r = await runCase(
+      rejectCase('MUST', { accept: [{ kind: 'status', min: 500, max: 599 }], thenAlive: true }),
+      sick.target,
+    );
     expect(r.verdict).toBe('fail');
-    expect(r.reason).toMatch(/^afterwards, GET \/ on a fresh connection should get 200 but got 503 Service Unavailable/);
+    expect(r.reason).toMatch(
+      /^afterwards, GET \/ on a fresh connection should get 200 but got 503 Service Unavailable/,
+    );
   });
 
   it('parses responses to HEAD without a body, from the methods in the request bytes', async () => {
@@ -210,7 +251,12 @@ describe('exchange', () => {
     const s = await scripted((socket, all) => {
       if (all.endsWith('\r\n\r\n')) socket.end(OK);
     });
-    const ex = await exchange(s.target.host, s.target.port, [{ data: 'GET / HT' }, { data: 'TP/1.1\r\nHost: a\r\n', delayMs: 60 }, { data: '\r\n', delayMs: 30 }], { timeoutMs: 1000 });
+    const ex = await exchange(
+      s.target.host,
+      s.target.port,
+      [{ data: 'GET / HT' }, { data: 'TP/1.1\r\nHost: a\r\n', delayMs: 60 }, { data: '\r\n', delayMs: 30 }],
+      { timeoutMs: 1000 },
+    );
     expect(s.received[0]?.map((c) => c.toString('latin1'))).toEqual(['GET / HT', 'TP/1.1\r\nHost: a\r\n', '\r\n']);
     expect(Buffer.from(ex.sent).toString('latin1')).toBe('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
     expect(Buffer.from(ex.received).toString('latin1')).toBe(OK);
@@ -233,7 +279,12 @@ describe('exchange', () => {
         /* busy */
       }
     }, 30);
-    const ex = await exchange(s.target.host, s.target.port, [{ data: 'x' }, ...Array.from({ length: 39 }, () => ({ data: 'x', delayMs: 5 }))], { timeoutMs: 2000 });
+    const ex = await exchange(
+      s.target.host,
+      s.target.port,
+      [{ data: 'x' }, ...Array.from({ length: 39 }, () => ({ data: 'x', delayMs: 5 }))],
+      { timeoutMs: 2000 },
+    );
     const sent = ex.timeline!.filter((e) => e.direction === 'sent');
     expect(sent).toHaveLength(40);
     // 39 pauses of 5 ms are 195 ms; chained pauses after a 200 ms hold would take about 400.
@@ -246,14 +297,21 @@ describe('exchange', () => {
       if (all.length >= 256) socket.end();
     });
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
-    const ex = await exchange(s.target.host, s.target.port, [{ data: Buffer.from(all).toString('latin1') }], { timeoutMs: 1000 });
+    const ex = await exchange(s.target.host, s.target.port, [{ data: Buffer.from(all).toString('latin1') }], {
+      timeoutMs: 1000,
+    });
     expect(Buffer.concat(s.received[0]!).equals(Buffer.from(all))).toBe(true);
     expect(ex.sent).toEqual(all);
   });
 
   it('does not count writes to a server that already closed as a harness error', async () => {
     const s = await scripted((socket) => socket.resetAndDestroy());
-    const ex = await exchange(s.target.host, s.target.port, [{ data: 'GET / HTTP/1.1\r\n' }, { data: 'x'.repeat(100_000), delayMs: 50 }, { data: 'more', delayMs: 10 }], { timeoutMs: 1000 });
+    const ex = await exchange(
+      s.target.host,
+      s.target.port,
+      [{ data: 'GET / HTTP/1.1\r\n' }, { data: 'x'.repeat(100_000), delayMs: 50 }, { data: 'more', delayMs: 10 }],
+      { timeoutMs: 1000 },
+    );
     expect(ex.harnessError).toBeUndefined();
     expect(ex).toMatchObject({ closedBy: 'server', reset: true });
     expect(ex.unsent).toBe(100_004);
@@ -262,7 +320,11 @@ describe('exchange', () => {
   it('stops waiting after the expected responses once nothing more arrives', async () => {
     const s = await scripted((socket) => socket.write(OK));
     const started = Date.now();
-    const ex = await exchange(s.target.host, s.target.port, [{ data: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' }], { timeoutMs: 5000, expectResponses: 1, settleMs: 50 });
+    const ex = await exchange(s.target.host, s.target.port, [{ data: 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' }], {
+      timeoutMs: 5000,
+      expectResponses: 1,
+      settleMs: 50,
+    });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(ex.closedBy).toBe('client');
     expect(ex.responses).toHaveLength(1);
@@ -298,7 +360,8 @@ describe('runCases', () => {
 
 describe('helpers', () => {
   it('reads the methods of pipelined requests, skipping their bodies', () => {
-    const raw = 'POST /echo HTTP/1.1\r\nContent-Length: 23\r\n\r\nHEAD / HTTP/1.1\r\n\r\nxxxx\r\nHEAD / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nGET\r\n0\r\n\r\nGET / HTTP/1.0\r\n\r\n';
+    const raw =
+      'POST /echo HTTP/1.1\r\nContent-Length: 23\r\n\r\nHEAD / HTTP/1.1\r\n\r\nxxxx\r\nHEAD / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nGET\r\n0\r\n\r\nGET / HTTP/1.0\r\n\r\n';
     expect(requestMethods(Buffer.from(raw, 'latin1'))).toEqual(['POST', 'HEAD', 'GET']);
     expect(requestMethods(Buffer.from('\x16\x03\x01garbage', 'latin1'))).toEqual([]);
     const negative = 'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\nx\r\n0\r\n\r\n';
@@ -306,7 +369,19 @@ describe('helpers', () => {
   });
 
   it('reads methods from any bytes without looping forever', () => {
-    const token = fc.constantFrom('GET / HTTP/1.1', 'HEAD / HTTP/1.1', '\r\n', '\n', 'Transfer-Encoding: chunked', 'Content-Length: 3', '-1', '0', 'ff', ';x', 'abc');
+    const token = fc.constantFrom(
+      'GET / HTTP/1.1',
+      'HEAD / HTTP/1.1',
+      '\r\n',
+      '\n',
+      'Transfer-Encoding: chunked',
+      'Content-Length: 3',
+      '-1',
+      '0',
+      'ff',
+      ';x',
+      'abc',
+    );
     fc.assert(
       fc.property(fc.array(token, { maxLength: 30 }), (tokens) => {
         const methods = requestMethods(Buffer.from(tokens.join(''), 'latin1'));
@@ -317,6 +392,11 @@ describe('helpers', () => {
 
   it('states accepted outcomes briefly', () => {
     expect(describeAccepted([{ kind: 'status', min: 400, max: 499 }, { kind: 'close' }], 2000)).toBe('4xx or close');
-    expect(describeAccepted([{ kind: 'status', min: 400, max: 400 }, { kind: 'status', min: 501, max: 501 }, { kind: 'timeout' }], 1500)).toBe('400, 501 or no answer for 1500 ms');
+    expect(
+      describeAccepted(
+        [{ kind: 'status', min: 400, max: 400 }, { kind: 'status', min: 501, max: 501 }, { kind: 'timeout' }],
+        1500,
+      ),
+    ).toBe('400, 501 or no answer for 1500 ms');
   });
 });

@@ -53,7 +53,10 @@ async function deadPid(): Promise<number> {
  * `ps` and `images` with the files `dir/ps` and `dir/images`, and `rm`, `rmi` by emptying them.
  * `dir/down` makes every call fail as docker does without an engine; `dir/rm-fails` makes `rm` fail.
  */
-function fakeDocker(dir: string, state: { ps?: string; images?: string; down?: boolean; rmFails?: boolean } = {}): { command: string; calls: () => string[] } {
+function fakeDocker(
+  dir: string,
+  state: { ps?: string; images?: string; down?: boolean; rmFails?: boolean } = {},
+): { command: string; calls: () => string[] } {
   const command = join(dir, 'docker');
   writeFileSync(
     command,
@@ -76,7 +79,8 @@ function fakeDocker(dir: string, state: { ps?: string; images?: string; down?: b
   if (state.images !== undefined) writeFileSync(join(dir, 'images'), state.images);
   if (state.down) writeFileSync(join(dir, 'down'), '');
   if (state.rmFails) writeFileSync(join(dir, 'rm-fails'), '');
-  const calls = (): string[] => (existsSync(join(dir, 'calls')) ? readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').filter(Boolean) : []);
+  const calls = (): string[] =>
+    existsSync(join(dir, 'calls')) ? readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').filter(Boolean) : [];
   return { command, calls };
 }
 
@@ -103,11 +107,17 @@ function asContainers(found: Leftover[]): ContainerLeftover[] {
   return found as ContainerLeftover[];
 }
 
-describe('the watchdog\'s cleanup commands', () => {
+describe("the watchdog's cleanup commands", () => {
   it('are plain words, and a word it could not run is refused by name', () => {
-    expect(cleanupLine(['docker', 'rm', '--force', '--volumes', '--', 'gauntlet-x-0123'])).toBe('run docker rm --force --volumes -- gauntlet-x-0123\n');
-    expect(cleanupLine(['docker', 'rmi', '--force', '--', 'gauntlet/python-async:6dd37714e2fc'])).toBe('run docker rmi --force -- gauntlet/python-async:6dd37714e2fc\n');
-    expect(() => cleanupLine(['docker', 'rm', 'a b'])).toThrow('watchdog cleanup word "a b" (in "docker rm a b") may hold only letters, digits and _ . : / @ = + , % -');
+    expect(cleanupLine(['docker', 'rm', '--force', '--volumes', '--', 'gauntlet-x-0123'])).toBe(
+      'run docker rm --force --volumes -- gauntlet-x-0123\n',
+    );
+    expect(cleanupLine(['docker', 'rmi', '--force', '--', 'gauntlet/python-async:6dd37714e2fc'])).toBe(
+      'run docker rmi --force -- gauntlet/python-async:6dd37714e2fc\n',
+    );
+    expect(() => cleanupLine(['docker', 'rm', 'a b'])).toThrow(
+      'watchdog cleanup word "a b" (in "docker rm a b") may hold only letters, digits and _ . : / @ = + , % -',
+    );
     expect(() => cleanupLine(['rm', '$(reboot)'])).toThrow(/word "\$\(reboot\)"/);
     expect(() => cleanupLine(['docker', ''])).toThrow(/word ""/);
     expect(() => cleanupLine([])).toThrow('a watchdog cleanup command needs at least a program name');
@@ -143,7 +153,7 @@ describe('the watchdog\'s cleanup commands', () => {
     expect(calls()).toEqual([]);
   });
 
-  it('of a container: its removal by name, then its image\'s', () => {
+  it("of a container: its removal by name, then its image's", () => {
     expect(containerName('python-async', LAUNCH)).toBe(`gauntlet-python-async-${LAUNCH}`);
     expect(containerName('my server/v2', LAUNCH)).toBe(`gauntlet-my-server-v2-${LAUNCH}`);
     expect(deathCleanup(entry(), '/usr/bin/docker')).toEqual([
@@ -184,12 +194,16 @@ describe('what a crashed run left in the container engine', () => {
   it('says in one line why a docker command failed', () => {
     const args = ['ps', '--all', '--no-trunc'];
     expect(failureLine('docker', args, { code: 'ENOENT' }, '')).toBe('docker ps --all: no "docker" command on PATH');
-    expect(failureLine('docker', args, { code: null, signal: 'SIGTERM' }, '')).toBe('docker ps --all: no answer within the time allowed');
-    expect(failureLine('docker', args, { code: 1 }, 'warning\nError response from daemon: boom\n')).toBe('docker ps --all: Error response from daemon: boom');
+    expect(failureLine('docker', args, { code: null, signal: 'SIGTERM' }, '')).toBe(
+      'docker ps --all: no answer within the time allowed',
+    );
+    expect(failureLine('docker', args, { code: 1 }, 'warning\nError response from daemon: boom\n')).toBe(
+      'docker ps --all: Error response from daemon: boom',
+    );
     expect(failureLine('docker', args, { code: 125 }, '')).toBe('docker ps --all: exit code 125, nothing on stderr');
   });
 
-  it('parses the engine\'s list of containers', () => {
+  it("parses the engine's list of containers", () => {
     expect(parseContainerList(`${ID} running\n${'ab'.repeat(32)} exited\n\n`)).toEqual([
       { id: ID, state: 'running' },
       { id: 'ab'.repeat(32), state: 'exited' },
@@ -205,7 +219,9 @@ describe('what a crashed run left in the container engine', () => {
     writeEntry(dir, e);
     const lines: string[] = [];
     const found = asContainers(await findLeftovers({ dir, docker: command, log: (l) => lines.push(l) }));
-    expect(found).toEqual([{ kind: 'container', entry: e, containers: [{ id: ID, state: 'running' }], image: IMAGE, stopped: true }]);
+    expect(found).toEqual([
+      { kind: 'container', entry: e, containers: [{ id: ID, state: 'running' }], image: IMAGE, stopped: true },
+    ]);
     expect(lines).toEqual([
       `gauntlet: a container server left by an earlier run is still there: container da7034e705d6 (running) of server "python-async", image ${IMAGE}, port 40123, started by gauntlet pid ${e.harnessPid} at 2026-12-06T20:00:00.000Z: removing it`,
     ]);
@@ -219,8 +235,12 @@ describe('what a crashed run left in the container engine', () => {
     writeEntry(dir, entry({ harnessPid: await deadPid(), containerId: null, port: null }));
     const lines: string[] = [];
     const found = asContainers(await findLeftovers({ dir, docker: command, log: (l) => lines.push(l) }));
-    expect(found.map((f) => [f.containers, f.image, f.stopped])).toEqual([[[{ id: ID, state: 'created' }], null, true]]);
-    expect(lines[0]).toMatch(/^gauntlet: a container server left by an earlier run is still there: container da7034e705d6 \(created\) of server "python-async", started by/);
+    expect(found.map((f) => [f.containers, f.image, f.stopped])).toEqual([
+      [[{ id: ID, state: 'created' }], null, true],
+    ]);
+    expect(lines[0]).toMatch(
+      /^gauntlet: a container server left by an earlier run is still there: container da7034e705d6 \(created\) of server "python-async", started by/,
+    );
     expect(calls()).toEqual([LIST, IMAGES, `rm --force --volumes -- ${ID}`]);
   });
 
@@ -239,11 +259,15 @@ describe('what a crashed run left in the container engine', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('removes the entry silently when nothing is left, and leaves a running harness\'s entry alone', async () => {
+  it("removes the entry silently when nothing is left, and leaves a running harness's entry alone", async () => {
     const dir = tempDir();
     const { command, calls } = fakeDocker(tempDir(), { ps: '', images: '' });
     writeEntry(dir, entry({ harnessPid: await deadPid() }));
-    const mine = entry({ harnessPid: process.pid, harnessStartTicks: readProc(process.pid)!.startTicks, launchId: 'ffffffffffffffff' });
+    const mine = entry({
+      harnessPid: process.pid,
+      harnessStartTicks: readProc(process.pid)!.startTicks,
+      launchId: 'ffffffffffffffff',
+    });
     writeEntry(dir, mine);
     const lines: string[] = [];
     expect(await findLeftovers({ dir, docker: command, log: (l) => lines.push(l) })).toEqual([]);
@@ -270,7 +294,9 @@ describe('what a crashed run left in the container engine', () => {
     const missing = join(dir, 'no-such-docker');
     const again: string[] = [];
     await findLeftovers({ dir, docker: missing, log: (l) => again.push(l) });
-    expect(again[0]).toContain(`: ${missing} ps --all: no "${missing}" command on PATH; it is kept in the list for a later run`);
+    expect(again[0]).toContain(
+      `: ${missing} ps --all: no "${missing}" command on PATH; it is kept in the list for a later run`,
+    );
     expect(readdirSync(dir)).toEqual([`${e.harnessPid}-container-${LAUNCH}.json`]);
   });
 
@@ -300,10 +326,23 @@ describe('the guard of a container start', () => {
   it('records the start from before the build, completes it, and is released without running its cleanup', async () => {
     const dir = tempDir();
     const { command, calls } = fakeDocker(tempDir());
-    const guard = guardContainer({ name: 'python-async', launchId: LAUNCH, image: IMAGE, host: '127.0.0.1', dir, docker: command });
+    const guard = guardContainer({
+      name: 'python-async',
+      launchId: LAUNCH,
+      image: IMAGE,
+      host: '127.0.0.1',
+      dir,
+      docker: command,
+    });
     onTestFinished(() => guard.release());
     const read = () => parseEntry(readFileSync(join(dir, `${process.pid}-container-${LAUNCH}.json`), 'utf8'));
-    expect(read()).toMatchObject({ harnessPid: process.pid, containerName: `gauntlet-python-async-${LAUNCH}`, containerId: null, image: IMAGE, port: null });
+    expect(read()).toMatchObject({
+      harnessPid: process.pid,
+      containerName: `gauntlet-python-async-${LAUNCH}`,
+      containerId: null,
+      image: IMAGE,
+      port: null,
+    });
     // The exit hook removes the container by name until its id is known.
     expect(guardedNames()).toEqual({ containers: [`gauntlet-python-async-${LAUNCH}`], images: [IMAGE] });
     guard.setCommand(40123, 'python3 -u server.py 40123 /srv/www');
@@ -331,7 +370,10 @@ describe('the guard of a container start', () => {
       `process.stdout.write('armed ' + g.watchdogPid + '\\n');`,
       'setInterval(() => {}, 1000);',
     ].join('\n');
-    const harness = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const harness = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     onTestFinished(() => void harness.kill('SIGKILL'));
     let out = '';
     harness.stderr.on('data', (d: Buffer) => (out += d.toString()));

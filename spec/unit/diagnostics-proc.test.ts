@@ -8,8 +8,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
-import { countFds, groupPids, pageSizeBytes, parseProcStat, procAvailable, threadRunDelays } from '../../lib/diagnostics/proc.ts';
-import { counterDelta, listenBacklog, parseNetstat, parseSsListen, readTcpCounters, tcpCountersFrom } from '../../lib/diagnostics/netstat.ts';
+import {
+  countFds,
+  groupPids,
+  pageSizeBytes,
+  parseProcStat,
+  procAvailable,
+  threadRunDelays,
+} from '../../lib/diagnostics/proc.ts';
+import {
+  counterDelta,
+  listenBacklog,
+  parseNetstat,
+  parseSsListen,
+  readTcpCounters,
+  tcpCountersFrom,
+} from '../../lib/diagnostics/netstat.ts';
 import { CellObserver } from '../../lib/diagnostics/observe.ts';
 
 const linux = procAvailable();
@@ -17,7 +31,8 @@ const linux = procAvailable();
 describe('parseProcStat', () => {
   it('reads the fields after a command name holding spaces and parentheses', () => {
     // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime prio nice threads itreal start vsize rss
-    const line = '4242 (my (odd) name) S 1 4240 4240 0 -1 4194560 100 0 0 0 25 7 3 2 20 0 5 0 12345 99999999 3000 18446744073709551615';
+    const line =
+      '4242 (my (odd) name) S 1 4240 4240 0 -1 4194560 100 0 0 0 25 7 3 2 20 0 5 0 12345 99999999 3000 18446744073709551615';
     expect(parseProcStat(line)).toEqual({
       pid: 4242,
       comm: 'my (odd) name',
@@ -64,7 +79,7 @@ describe('parseNetstat and the TCP counters', () => {
     expect(counterDelta(null, b)).toBeNull();
   });
 
-  it.skipIf(!linux)('reads this machine\'s counters', () => {
+  it.skipIf(!linux)("reads this machine's counters", () => {
     const c = readTcpCounters();
     expect(c).not.toBeNull();
     expect(c!.listenOverflows).toBeGreaterThanOrEqual(0);

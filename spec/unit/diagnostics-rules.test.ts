@@ -19,7 +19,10 @@ describe('cellSignals', () => {
   it('counts stalls by whole second, the delayed-ACK windows and the failures', () => {
     const ms = [0.3, 0.4, 39, 41, 44, 59.9, 61, 195, 1000, 1250, 1999, 2100, 3050, 7200, 125_000];
     const s = cellSignals(
-      { latenciesUs: Float64Array.from(ms, (v) => v * 1000), failures: { connect: 1, reset: 2, timeout: 3, truncated: 0 } },
+      {
+        latenciesUs: Float64Array.from(ms, (v) => v * 1000),
+        failures: { connect: 1, reset: 2, timeout: 3, truncated: 0 },
+      },
       { listenOverflows: 5, listenDrops: 6, synRetrans: 7, delayedAcks: 8 },
     );
     expect(s.timed).toBe(ms.length);
@@ -34,14 +37,22 @@ describe('cellSignals', () => {
   });
 
   it('is empty-handed for a cell with no timed request', () => {
-    const s = cellSignals({ latenciesUs: new Float64Array(0), failures: { connect: 10, reset: 0, timeout: 0, truncated: 0 } }, null);
+    const s = cellSignals(
+      { latenciesUs: new Float64Array(0), failures: { connect: 10, reset: 0, timeout: 0, truncated: 0 } },
+      null,
+    );
     expect(s).toMatchObject({ timed: 0, stallsBySecond: [], near40ms: 0, near40msMedianUs: null, kernel: null });
   });
 });
 
 describe('accept-queue overflow', () => {
   const dropped = (c: number, drops: number, stalls: number[] = [5, 1]) =>
-    cell({ requests: 50, concurrency: c, seconds: 2, signals: { stallsBySecond: stalls, kernel: { listenOverflows: drops, listenDrops: drops, synRetrans: 4 } } });
+    cell({
+      requests: 50,
+      concurrency: c,
+      seconds: 2,
+      signals: { stallsBySecond: stalls, kernel: { listenOverflows: drops, listenDrops: drops, synRetrans: 4 } },
+    });
 
   it('names the drops, the backlog and the stalls near whole seconds', () => {
     const f = diagnoseAcceptQueue(serverRecord('tiny', 1), [cell({ requests: 50, concurrency: 1 }), dropped(10, 23)])!;
@@ -54,7 +65,9 @@ describe('accept-queue overflow', () => {
     expect(f.evidence[1]).toBe(
       "The server's listening socket has a backlog of 1 (ss, Send-Q): its accept queue holds at most 2 connections, and these cells opened up to 10 at once.",
     );
-    expect(f.evidence[2]).toMatch(/^6 of 50 requests in those cells took 1 s or more \(5 took 1\.x s and 1 took 2\.x s\)/);
+    expect(f.evidence[2]).toMatch(
+      /^6 of 50 requests in those cells took 1 s or more \(5 took 1\.x s and 1 took 2\.x s\)/,
+    );
     expect(f.evidence[3]).toBe('Connecting sockets retransmitted 4 SYNs during those cells (TcpExt TCPSynRetrans).');
   });
 
@@ -67,12 +80,16 @@ describe('accept-queue overflow', () => {
 
   it('without a known backlog, counts drops only when the cell stalled or failed', () => {
     expect(diagnoseAcceptQueue(serverRecord('x', null), [dropped(10, 3, [])])).toBeNull();
-    expect(diagnoseAcceptQueue(serverRecord('x', null), [dropped(10, 3, [2])])?.title).toMatch(/^3 connection attempts/);
+    expect(diagnoseAcceptQueue(serverRecord('x', null), [dropped(10, 3, [2])])?.title).toMatch(
+      /^3 connection attempts/,
+    );
   });
 
   it('says nothing when the counters did not move, or could not be read', () => {
     expect(diagnoseAcceptQueue(serverRecord('x', 1), [cell({ requests: 50, concurrency: 10 })])).toBeNull();
-    expect(diagnoseAcceptQueue(serverRecord('x', 1), [cell({ requests: 50, concurrency: 10, signals: { kernel: null } })])).toBeNull();
+    expect(
+      diagnoseAcceptQueue(serverRecord('x', 1), [cell({ requests: 50, concurrency: 10, signals: { kernel: null } })]),
+    ).toBeNull();
   });
 });
 
@@ -92,8 +109,12 @@ describe('delayed-ACK stalls', () => {
   it('names a 40 ms cluster with delayed ACKs and an idle server', () => {
     const f = diagnoseDelayedAck('nagle', [stalled(1), stalled(10)])!;
     expect(f.id).toBe('delayed-ack-stall');
-    expect(f.title).toBe("Requests stall for about 40 ms each with the server idle: a delayed-ACK stall (Nagle's algorithm meets delayed ACKs)");
-    expect(f.evidence[0]).toBe('Requests that took 38-60 ms: n=50 c=1 (keepalive): 49 of 50, median 43.9 ms and n=50 c=10 (keepalive): 49 of 50, median 43.9 ms.');
+    expect(f.title).toBe(
+      "Requests stall for about 40 ms each with the server idle: a delayed-ACK stall (Nagle's algorithm meets delayed ACKs)",
+    );
+    expect(f.evidence[0]).toBe(
+      'Requests that took 38-60 ms: n=50 c=1 (keepalive): 49 of 50, median 43.9 ms and n=50 c=10 (keepalive): 49 of 50, median 43.9 ms.',
+    );
     expect(f.evidence[1]).toContain('fired 98 times during those cells for 98 stalled requests');
     expect(f.evidence[2]).toMatch(/^The server used 24\.2 ms of CPU time in 2\.42 s \(1% of one core\)/);
     expect(f.cause).toContain('TCP_NODELAY');
@@ -101,7 +122,13 @@ describe('delayed-ACK stalls', () => {
 
   it('stays silent on queueing that lands near 40 ms: no delayed ACKs', () => {
     // node-async at n=1000 c=1000 in close mode: 999 of 1000 requests within 38-60 ms.
-    const queue = cell({ requests: 1000, concurrency: 1000, seconds: 0.3, signals: { near40ms: 999 }, resources: cpuShare(0.1, 0.3) });
+    const queue = cell({
+      requests: 1000,
+      concurrency: 1000,
+      seconds: 0.3,
+      signals: { near40ms: 999 },
+      resources: cpuShare(0.1, 0.3),
+    });
     expect(diagnoseDelayedAck('srv', [queue])).toBeNull();
   });
 
@@ -111,16 +138,28 @@ describe('delayed-ACK stalls', () => {
   });
 
   it('stays silent for a server starved of CPU', () => {
-    expect(diagnoseDelayedAck('srv', [stalled(1, { resources: { ...cpuShare(0.01, 2.2), runDelayUs: 1.1e6 } })])).toBeNull();
+    expect(
+      diagnoseDelayedAck('srv', [stalled(1, { resources: { ...cpuShare(0.01, 2.2), runDelayUs: 1.1e6 } })]),
+    ).toBeNull();
   });
 
   it('needs half of the requests, and ten, in the window', () => {
-    expect(diagnoseDelayedAck('srv', [stalled(1, { signals: { near40ms: 24, kernel: { delayedAcks: 24 } } })])).toBeNull();
-    expect(diagnoseDelayedAck('srv', [stalled(1, { requests: 12, signals: { near40ms: 9, kernel: { delayedAcks: 9 } } })])).toBeNull();
+    expect(
+      diagnoseDelayedAck('srv', [stalled(1, { signals: { near40ms: 24, kernel: { delayedAcks: 24 } } })]),
+    ).toBeNull();
+    expect(
+      diagnoseDelayedAck('srv', [stalled(1, { requests: 12, signals: { near40ms: 9, kernel: { delayedAcks: 9 } } })]),
+    ).toBeNull();
   });
 
   it('names the 200 ms variant', () => {
-    const f = diagnoseDelayedAck('srv', [stalled(1, { seconds: 10, signals: { near200ms: 48, kernel: { delayedAcks: 48 } }, resources: cpuShare(0.01, 10) })]);
+    const f = diagnoseDelayedAck('srv', [
+      stalled(1, {
+        seconds: 10,
+        signals: { near200ms: 48, kernel: { delayedAcks: 48 } },
+        resources: cpuShare(0.01, 10),
+      }),
+    ]);
     expect(f?.title).toContain('about 200 ms each');
     expect(f?.evidence[0]).toContain('190-240 ms');
   });
@@ -140,11 +179,19 @@ describe('serialisation', () => {
     expect(f.evidence[1]).toBe(
       'Above the lowest concurrency: the server used 16.8 ms of CPU time in 0.84 s (2% of one core): it was waiting, not working; the load client wanted 5% of one core, so it did not set the pace either.',
     );
-    expect(f.evidence[2]).toBe('Each request holds the server for about 21.0 ms (time taken / requests) that concurrency does not overlap.');
+    expect(f.evidence[2]).toBe(
+      'Each request holds the server for about 21.0 ms (time taken / requests) that concurrency does not overlap.',
+    );
   });
 
   it('stays silent when throughput rises with concurrency', () => {
-    expect(diagnoseSerialisation(serverRecord(), [flat(1), flat(5, { seconds: 0.2, resources: cpuShare(0.02, 0.2) }), flat(10)])).toBeNull();
+    expect(
+      diagnoseSerialisation(serverRecord(), [
+        flat(1),
+        flat(5, { seconds: 0.2, resources: cpuShare(0.02, 0.2) }),
+        flat(10),
+      ]),
+    ).toBeNull();
   });
 
   it('stays silent for a CPU-bound server (flat but busy) and a fast one (under 1 ms per request)', () => {
@@ -171,7 +218,9 @@ describe('serialisation', () => {
     expect(diagnoseSerialisation(serverRecord(), [flat(1), flat(10, { signals: { clientCpuUs: 0.4e6 } })])).toBeNull();
     const short = (c: number) => cell({ requests: 10, concurrency: c, seconds: 0.05, resources: cpuShare(0, 0.05) });
     expect(diagnoseSerialisation(serverRecord(), [short(1), short(5), short(10)])).toBeNull();
-    expect(diagnoseSerialisation(serverRecord(), [flat(1, { resources: null }), flat(10, { resources: null })])).toBeNull();
+    expect(
+      diagnoseSerialisation(serverRecord(), [flat(1, { resources: null }), flat(10, { resources: null })]),
+    ).toBeNull();
   });
 
   it('leaves out cells whose stalls accept-queue drops explain', () => {
@@ -182,7 +231,10 @@ describe('serialisation', () => {
 
 describe('error responses', () => {
   it('calls a run of 404s "a 404 page"', () => {
-    const f = diagnoseErrorResponses('nf', [cell({ requests: 20, concurrency: 1, statusCounts: { '404': 20 } }), cell({ requests: 30, concurrency: 5, statusCounts: { '404': 30 } })])!;
+    const f = diagnoseErrorResponses('nf', [
+      cell({ requests: 20, concurrency: 1, statusCounts: { '404': 20 } }),
+      cell({ requests: 30, concurrency: 5, statusCounts: { '404': 30 } }),
+    ])!;
     expect(f.id).toBe('error-responses');
     expect(f.severity).toBe('error');
     expect(f.title).toBe('You measured a 404 page: 50 of 50 responses were 404 Not Found');
@@ -191,7 +243,9 @@ describe('error responses', () => {
   });
 
   it('warns about a minority of server errors', () => {
-    const f = diagnoseErrorResponses('busy', [cell({ requests: 100, concurrency: 100, statusCounts: { '200': 90, '503': 10 } })])!;
+    const f = diagnoseErrorResponses('busy', [
+      cell({ requests: 100, concurrency: 100, statusCounts: { '200': 90, '503': 10 } }),
+    ])!;
     expect(f.severity).toBe('warning');
     expect(f.title).toBe('10 responses of 100 were not 2xx (10 x 503): part of what was measured is error pages');
     expect(f.cause).toContain('server errors under load');
@@ -205,13 +259,23 @@ describe('error responses', () => {
 describe('resets and timeouts', () => {
   it('counts each request once, by how it ended, per cell', () => {
     const f = diagnoseFailures('flaky', [
-      cell({ requests: 100, concurrency: 10, signals: { failures: { connect: 0, reset: 3, timeout: 1, truncated: 0 } } }),
-      cell({ requests: 100, concurrency: 50, signals: { failures: { connect: 2, reset: 0, timeout: 0, truncated: 0 } } }),
+      cell({
+        requests: 100,
+        concurrency: 10,
+        signals: { failures: { connect: 0, reset: 3, timeout: 1, truncated: 0 } },
+      }),
+      cell({
+        requests: 100,
+        concurrency: 50,
+        signals: { failures: { connect: 2, reset: 0, timeout: 0, truncated: 0 } },
+      }),
       cell({ requests: 100, concurrency: 1 }),
     ])!;
     expect(f.id).toBe('resets-timeouts');
     expect(f.title).toBe('6 requests failed: 3 reset, 1 timed out and 2 could not connect');
-    expect(f.evidence[0]).toBe('Per cell: n=100 c=10: 3 reset and 1 timed out of 100 and n=100 c=50: 2 could not connect of 100.');
+    expect(f.evidence[0]).toBe(
+      'Per cell: n=100 c=10: 3 reset and 1 timed out of 100 and n=100 c=50: 2 could not connect of 100.',
+    );
     expect(f.cells.map((c) => c.concurrency)).toEqual([10, 50]);
     expect(f.cause).toMatch(/A reset means[\s\S]*A timeout means[\s\S]*A failed connect means/);
   });
@@ -222,13 +286,16 @@ describe('resets and timeouts', () => {
 });
 
 describe('descriptor leaks', () => {
-  const fds = (before: number, after: number, requests = 50) => cell({ requests, concurrency: 5, resources: { fdsBefore: before, fdsAfter: after } });
+  const fds = (before: number, after: number, requests = 50) =>
+    cell({ requests, concurrency: 5, resources: { fdsBefore: before, fdsAfter: after } });
 
   it('names steady growth across cells', () => {
     const f = diagnoseFdLeak('leaky', [fds(6, 56), fds(56, 106), fds(106, 156)])!;
     expect(f.id).toBe('fd-leak');
     expect(f.severity).toBe('error');
-    expect(f.title).toBe('Open file descriptors grew from 6 to 156 over 3 cells: a descriptor leak (about 1.0 per request)');
+    expect(f.title).toBe(
+      'Open file descriptors grew from 6 to 156 over 3 cells: a descriptor leak (about 1.0 per request)',
+    );
     expect(f.evidence[0]).toContain('n=50 c=5: 6 -> 56 (+50)');
   });
 
@@ -246,14 +313,34 @@ describe('diagnoseRun', () => {
     const run = {
       servers: [serverRecord('a'), serverRecord('b')],
       cells: [
-        cell({ server: 'a', requests: 20, concurrency: 1, statusCounts: { '404': 20 }, resources: { fdsBefore: 6, fdsAfter: 60 } }),
-        cell({ server: 'a', requests: 20, concurrency: 5, statusCounts: { '404': 20 }, resources: { fdsBefore: 60, fdsAfter: 100 } }),
+        cell({
+          server: 'a',
+          requests: 20,
+          concurrency: 1,
+          statusCounts: { '404': 20 },
+          resources: { fdsBefore: 6, fdsAfter: 60 },
+        }),
+        cell({
+          server: 'a',
+          requests: 20,
+          concurrency: 5,
+          statusCounts: { '404': 20 },
+          resources: { fdsBefore: 60, fdsAfter: 100 },
+        }),
         cell({ server: 'b', requests: 20, concurrency: 1 }),
       ],
     };
     const found = diagnoseRun(run);
-    expect(found.map((f) => `${f.server} ${f.id} ${f.severity}`)).toEqual(['a error-responses error', 'a fd-leak error']);
-    expect(diagnoseServer(serverRecord('b'), run.cells.filter((c) => c.server === 'b'))).toEqual([]);
+    expect(found.map((f) => `${f.server} ${f.id} ${f.severity}`)).toEqual([
+      'a error-responses error',
+      'a fd-leak error',
+    ]);
+    expect(
+      diagnoseServer(
+        serverRecord('b'),
+        run.cells.filter((c) => c.server === 'b'),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -261,7 +348,14 @@ describe('the registry of findings', () => {
   it('lists every kind once, each saying what it looks for and what it reads', () => {
     const ids = FINDING_KINDS.map((kind) => kind.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toEqual(['accept-queue-overflow', 'resets-timeouts', 'error-responses', 'delayed-ack-stall', 'serialised', 'fd-leak']);
+    expect(ids).toEqual([
+      'accept-queue-overflow',
+      'resets-timeouts',
+      'error-responses',
+      'delayed-ack-stall',
+      'serialised',
+      'fd-leak',
+    ]);
     for (const kind of FINDING_KINDS) {
       expect(kind.lookedFor).not.toBe('');
       expect(kind.looksAt.length).toBeGreaterThan(20);
@@ -271,7 +365,9 @@ describe('the registry of findings', () => {
 
   it('runs every kind on a server, each on the same context', () => {
     const cells = [cell({ server: 'a', requests: 20, concurrency: 1, statusCounts: { '404': 20 } })];
-    const byKind = FINDING_KINDS.flatMap((kind) => kind.diagnose({ run: { servers: [serverRecord('a')], cells }, server: serverRecord('a'), cells }) ?? []);
+    const byKind = FINDING_KINDS.flatMap(
+      (kind) => kind.diagnose({ run: { servers: [serverRecord('a')], cells }, server: serverRecord('a'), cells }) ?? [],
+    );
     expect(byKind.map((f) => f.id)).toEqual(['error-responses']);
     expect(diagnoseServer(serverRecord('a'), cells)).toEqual(byKind);
   });

@@ -9,8 +9,21 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseStat, descendantsOf, readProc, membersOf, allProcs, type ProcEntry } from '../../lib/process/proc-table.ts';
-import { decodeAddress, parseProcNetTcp, readListeningHead, socketsServing, type ListeningSocket } from '../../lib/process/listen-sockets.ts';
+import {
+  parseStat,
+  descendantsOf,
+  readProc,
+  membersOf,
+  allProcs,
+  type ProcEntry,
+} from '../../lib/process/proc-table.ts';
+import {
+  decodeAddress,
+  parseProcNetTcp,
+  readListeningHead,
+  socketsServing,
+  type ListeningSocket,
+} from '../../lib/process/listen-sockets.ts';
 import { judgeOwnership, foreignPortReason, type PortFacts } from '../../lib/process/port-ownership.ts';
 import { entryFile, parseEntry, registryDir, writeEntry, type RegistryEntry } from '../../lib/process/registry.ts';
 import { findLeftovers, leftoverLine, type Leftover, type ProcessLeftover } from '../../lib/process/leftovers.ts';
@@ -63,14 +76,34 @@ async function deadPid(): Promise<number> {
 describe('/proc/<pid>/stat', () => {
   it('reads group, session, parent and start time, whatever the name holds', () => {
     const text = '4242 (a) b (c)) S 100 4000 3900 0 -1 4194560 1 0 0 0 5 6 7 8 20 0 3 0 987654 12345 67 0';
-    expect(parseStat(text)).toEqual({ pid: 4242, ppid: 100, pgid: 4000, sid: 3900, startTicks: 987654, comm: 'a) b (c)', state: 'S' });
+    expect(parseStat(text)).toEqual({
+      pid: 4242,
+      ppid: 100,
+      pgid: 4000,
+      sid: 3900,
+      startTicks: 987654,
+      comm: 'a) b (c)',
+      state: 'S',
+    });
     expect(parseStat('garbage')).toBeNull();
   });
 
   it('finds descendants through a process that left the group, and only them', () => {
-    const p = (pid: number, ppid: number, pgid: number, state = 'S'): ProcEntry => ({ pid, ppid, pgid, sid: pgid, startTicks: 1, comm: 'x', state });
+    const p = (pid: number, ppid: number, pgid: number, state = 'S'): ProcEntry => ({
+      pid,
+      ppid,
+      pgid,
+      sid: pgid,
+      startTicks: 1,
+      comm: 'x',
+      state,
+    });
     const procs = [p(10, 1, 10), p(11, 10, 10), p(12, 11, 12), p(13, 12, 12), p(14, 1, 14), p(15, 10, 10, 'Z')];
-    expect(descendantsOf([10], procs).map((q) => q.pid).sort()).toEqual([11, 12, 13]);
+    expect(
+      descendantsOf([10], procs)
+        .map((q) => q.pid)
+        .sort(),
+    ).toEqual([11, 12, 13]);
     expect(descendantsOf([14], procs)).toEqual([]);
   });
 });
@@ -136,7 +169,13 @@ describe('/proc/net/tcp', () => {
 });
 
 describe('who owns the port', () => {
-  const sock = (inode: number, uid = 0): ListeningSocket => ({ family: 4, address: '127.0.0.1', port: 40000, inode, uid });
+  const sock = (inode: number, uid = 0): ListeningSocket => ({
+    family: 4,
+    address: '127.0.0.1',
+    port: 40000,
+    inode,
+    uid,
+  });
   const facts = (over: Partial<PortFacts>): PortFacts => ({
     serving: [sock(5)],
     holders: new Map(),
@@ -147,21 +186,50 @@ describe('who owns the port', () => {
   });
 
   it('is the server when a process of its group holds the socket', () => {
-    expect(judgeOwnership(facts({ holders: new Map([[101, [5]], [300, [5]]]) }))).toEqual({ verdict: 'ours', inodes: [5], escaped: [] });
+    expect(
+      judgeOwnership(
+        facts({
+          holders: new Map([
+            [101, [5]],
+            [300, [5]],
+          ]),
+        }),
+      ),
+    ).toEqual({ verdict: 'ours', inodes: [5], escaped: [] });
   });
 
   it('is the server when only a process it started (outside the group) holds it, which is then named as escaped', () => {
-    expect(judgeOwnership(facts({ holders: new Map([[200, [5]]]), descendants: new Set([200]) }))).toEqual({ verdict: 'ours', inodes: [5], escaped: [200] });
+    expect(judgeOwnership(facts({ holders: new Map([[200, [5]]]), descendants: new Set([200]) }))).toEqual({
+      verdict: 'ours',
+      inodes: [5],
+      escaped: [200],
+    });
   });
 
-  it('is another program when only others hold it, or when one of several sockets is another\'s', () => {
-    expect(judgeOwnership(facts({ holders: new Map([[777, [5]]]) }))).toEqual({ verdict: 'foreign', inode: 5, holder: 777, uid: 0 });
-    const two = facts({ serving: [sock(5), sock(6)], holders: new Map([[100, [5]], [778, [6]]]) });
+  it("is another program when only others hold it, or when one of several sockets is another's", () => {
+    expect(judgeOwnership(facts({ holders: new Map([[777, [5]]]) }))).toEqual({
+      verdict: 'foreign',
+      inode: 5,
+      holder: 777,
+      uid: 0,
+    });
+    const two = facts({
+      serving: [sock(5), sock(6)],
+      holders: new Map([
+        [100, [5]],
+        [778, [6]],
+      ]),
+    });
     expect(judgeOwnership(two)).toMatchObject({ verdict: 'foreign', inode: 6, holder: 778 });
   });
 
-  it('is another user\'s program when no holder is in sight and the socket is another uid\'s; unknown if it is ours', () => {
-    expect(judgeOwnership(facts({ serving: [sock(5, 33)] }))).toEqual({ verdict: 'foreign', inode: 5, holder: null, uid: 33 });
+  it("is another user's program when no holder is in sight and the socket is another uid's; unknown if it is ours", () => {
+    expect(judgeOwnership(facts({ serving: [sock(5, 33)] }))).toEqual({
+      verdict: 'foreign',
+      inode: 5,
+      holder: null,
+      uid: 33,
+    });
     expect(judgeOwnership(facts({}))).toMatchObject({ verdict: 'unknown' });
     expect(judgeOwnership(facts({ serving: null }))).toMatchObject({ verdict: 'unknown' });
     expect(judgeOwnership(facts({ serving: [] }))).toMatchObject({ verdict: 'unknown' });
@@ -171,8 +239,17 @@ describe('who owns the port', () => {
     expect(foreignPortReason({ verdict: 'foreign', inode: 5, holder: null, uid: 33 }, 40123, 'x', 'pgid 1234')).toBe(
       'port 40123 answers, but the listening socket belongs to a process of uid 33 that this user cannot inspect, not to server "x" (pgid 1234): another program has the port',
     );
-    const me = foreignPortReason({ verdict: 'foreign', inode: 5, holder: process.pid, uid: 0 }, 40123, 'x', 'pgid 1234');
-    expect(me).toMatch(new RegExp(`^port 40123 answers, but the listening socket belongs to pid ${process.pid} \\(.*node.*\\), not to server "x" \\(pgid 1234\\)`));
+    const me = foreignPortReason(
+      { verdict: 'foreign', inode: 5, holder: process.pid, uid: 0 },
+      40123,
+      'x',
+      'pgid 1234',
+    );
+    expect(me).toMatch(
+      new RegExp(
+        `^port 40123 answers, but the listening socket belongs to pid ${process.pid} \\(.*node.*\\), not to server "x" \\(pgid 1234\\)`,
+      ),
+    );
   });
 });
 
@@ -215,9 +292,17 @@ describe('the registry and leftovers of earlier runs', () => {
     expect(leftoverLine(entry({ harnessPid: 999 }), [{ pid: 1234, command: 'python3 server.py 40123' }], true)).toBe(
       'gauntlet: a server left by an earlier run is still running: pid 1234 (python3 server.py 40123), port 40123, started by gauntlet pid 999 at 2026-12-06T20:00:00.000Z: stopping it',
     );
-    expect(leftoverLine(entry({}), [{ pid: 1, command: 'a' }, { pid: 2, command: 'b' }, { pid: 3, command: 'c' }], false)).toContain(
-      'pid 1 (a) and 2 other processes (pid 2, pid 3), port 40123',
-    );
+    expect(
+      leftoverLine(
+        entry({}),
+        [
+          { pid: 1, command: 'a' },
+          { pid: 2, command: 'b' },
+          { pid: 3, command: 'c' },
+        ],
+        false,
+      ),
+    ).toContain('pid 1 (a) and 2 other processes (pid 2, pid 3), port 40123');
   });
 
   it('finds the group of a dead harness still running, names it, stops it and removes its entry', async () => {
@@ -234,7 +319,9 @@ describe('the registry and leftovers of earlier runs', () => {
     expect(found[0]!.processes[0]!.pid).toBe(pgid);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      new RegExp(`^gauntlet: a server left by an earlier run is still running: pid ${pgid} \\(/bin/sh -c sleep 300 .*\\) and \\d other processes \\(.*\\), port 40123, started by gauntlet pid ${harnessPid} at 2026-12-06T20:00:00.000Z: stopping it$`),
+      new RegExp(
+        `^gauntlet: a server left by an earlier run is still running: pid ${pgid} \\(/bin/sh -c sleep 300 .*\\) and \\d other processes \\(.*\\), port 40123, started by gauntlet pid ${harnessPid} at 2026-12-06T20:00:00.000Z: stopping it$`,
+      ),
     );
     expect(groupRunning(pgid)).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
@@ -243,10 +330,17 @@ describe('the registry and leftovers of earlier runs', () => {
   it('finds a process that holds the recorded socket though it left the group', async () => {
     const dir = tempDir();
     // A listener in its own session: as a setsid() child of a crashed server would be.
-    const keeper = spawn('python3', ['-c', 'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen()\nprint(s.getsockname()[1],flush=True)\ntime.sleep(300)'], {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const keeper = spawn(
+      'python3',
+      [
+        '-c',
+        'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen()\nprint(s.getsockname()[1],flush=True)\ntime.sleep(300)',
+      ],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     onTestFinished(() => void keeper.kill('SIGKILL'));
     const port = Number(await new Promise<string>((r) => keeper.stdout.once('data', (d: Buffer) => r(d.toString()))));
     const { listeningSocketsOn } = await import('../../lib/process/listen-sockets.ts');
@@ -343,7 +437,15 @@ describe('the watchdog', () => {
 
 describe('the parent-death signal', () => {
   it('runs the command under setpriv when it is there', () => {
-    expect(withParentDeathSignal(['/bin/sh', '-c', 'x'], true)).toEqual(['setpriv', '--pdeathsig', 'KILL', '--', '/bin/sh', '-c', 'x']);
+    expect(withParentDeathSignal(['/bin/sh', '-c', 'x'], true)).toEqual([
+      'setpriv',
+      '--pdeathsig',
+      'KILL',
+      '--',
+      '/bin/sh',
+      '-c',
+      'x',
+    ]);
   });
 
   it('runs it as it is without setpriv, saying so once', () => {

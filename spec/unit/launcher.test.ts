@@ -147,30 +147,36 @@ describe('launcher', () => {
     expect(await groupMembers(server.pid)).toEqual([]);
   });
 
-  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('kills its servers when its own process dies of %s', async (signal) => {
-    const { spawn } = await import('node:child_process');
-    const script = join(PROJECT_ROOT, 'fixtures', 'launch', 'launch-and-wait.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    onTestFinished(() => {
-      child.kill('SIGKILL');
-    });
-    const pgid = await new Promise<number>((resolvePgid, reject) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /pgid (\d+)/.exec(out);
-        if (m) resolvePgid(Number(m[1]));
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)(
+    'kills its servers when its own process dies of %s',
+    async (signal) => {
+      const { spawn } = await import('node:child_process');
+      const script = join(PROJECT_ROOT, 'fixtures', 'launch', 'launch-and-wait.ts');
+      const child = spawn(process.execPath, ['--import', 'tsx', script], {
+        cwd: PROJECT_ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
       });
-      child.once('exit', () => reject(new Error(`exited before launching: ${out}`)));
-    });
-    expect(groupAlive(pgid)).toBe(true);
-    const exited = new Promise((r) => child.once('exit', (code, sig) => r(sig)));
-    child.kill(signal);
-    expect(await exited).toBe(signal);
-    const deadline = Date.now() + 3_000;
-    while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(groupAlive(pgid)).toBe(false);
-  });
+      onTestFinished(() => {
+        child.kill('SIGKILL');
+      });
+      const pgid = await new Promise<number>((resolvePgid, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /pgid (\d+)/.exec(out);
+          if (m) resolvePgid(Number(m[1]));
+        });
+        child.once('exit', () => reject(new Error(`exited before launching: ${out}`)));
+      });
+      expect(groupAlive(pgid)).toBe(true);
+      const exited = new Promise((r) => child.once('exit', (code, sig) => r(sig)));
+      child.kill(signal);
+      expect(await exited).toBe(signal);
+      const deadline = Date.now() + 3_000;
+      while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(groupAlive(pgid)).toBe(false);
+    },
+  );
 
   it('fills {root} shell-quoted', async () => {
     const { fillCommand } = await import('../../lib/launcher.ts');
@@ -181,7 +187,10 @@ describe('launcher', () => {
     /** Starts fixtures/launch/launch-and-wait.ts with `args`; resolves with what it printed once its server is ready. */
     async function startHarness(args: string[]) {
       const script = join(PROJECT_ROOT, 'fixtures', 'launch', 'launch-and-wait.ts');
-      const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+        cwd: PROJECT_ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       onTestFinished(() => {
         child.kill('SIGKILL');
       });
@@ -189,7 +198,11 @@ describe('launcher', () => {
         let text = '';
         child.stdout.on('data', (d: Buffer) => {
           text += d.toString();
-          if (/pgid \d+ port \d+/.test(text) && (!args.includes('--child') && !args.includes('--keeper') || /child pid \d+/.test(text))) resolveOut(text);
+          if (
+            /pgid \d+ port \d+/.test(text) &&
+            ((!args.includes('--child') && !args.includes('--keeper')) || /child pid \d+/.test(text))
+          )
+            resolveOut(text);
         });
         child.once('exit', () => reject(new Error(`exited before launching: ${text}`)));
       });
@@ -215,7 +228,7 @@ describe('launcher', () => {
       expect(await portAnswers(h.port)).toBe(false);
     });
 
-    it('has the kernel kill the server it exec\'ed even when its watchdog was killed first (setpriv --pdeathsig)', async () => {
+    it("has the kernel kill the server it exec'ed even when its watchdog was killed first (setpriv --pdeathsig)", async () => {
       const h = await startHarness([]);
       const { allProcs } = await import('../../lib/process/proc-table.ts');
       const argv = (pid: number): string[] => {
@@ -252,7 +265,10 @@ describe('launcher', () => {
 
   it('kills a child of its server that left the group with the port when it dies of SIGTERM', async () => {
     const script = join(PROJECT_ROOT, 'fixtures', 'launch', 'launch-and-wait.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', script, '--keeper'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, '--keeper'], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     onTestFinished(() => void child.kill('SIGKILL'));
     const out = await new Promise<string>((resolveOut, reject) => {
       let text = '';
@@ -309,7 +325,7 @@ describe('launcher', () => {
   });
 
   describe('readiness checks who owns the port', () => {
-    it('fails, naming the other program, when the port answers but is not the launched server\'s', async () => {
+    it("fails, naming the other program, when the port answers but is not the launched server's", async () => {
       // Another program on a port: a tiny server started without the launcher.
       const other = createServer().listen(0, '127.0.0.1');
       await new Promise((r) => other.once('listening', r));
@@ -319,7 +335,9 @@ describe('launcher', () => {
       onTestFinished(() => {
         foreign.kill('SIGKILL');
       });
-      await new Promise<void>((r) => foreign.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && r()));
+      await new Promise<void>((r) =>
+        foreign.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && r()),
+      );
       // The launched "server" never binds: only the other program can answer on the port.
       const s: ServerSpec = { ...spec('squatter-victim'), command: 'echo "would serve on {port}"; exec sleep 60' };
       const err = await launch(s, { port, readyTimeoutMs: 5_000, graceMs: 500 }).catch((e: unknown) => e);
@@ -329,7 +347,9 @@ describe('launcher', () => {
       // python3 may be a shim that execs the interpreter by its full path: the same process, another argv[0].
       expect(e.message).toMatch(
         new RegExp(
-          esc(`server "squatter-victim" did not start: port ${port} answers, but the listening socket belongs to pid ${foreign.pid} (`) +
+          esc(
+            `server "squatter-victim" did not start: port ${port} answers, but the listening socket belongs to pid ${foreign.pid} (`,
+          ) +
             `\\S*python3\\S* ` +
             esc(`-u ${TINY} ${port}), not to server "squatter-victim" (pgid ${e.pgid}): another program has the port`),
         ),
@@ -343,7 +363,9 @@ describe('launcher', () => {
       const server = await start(spec('owner'));
       const inodes = server.socketInodes?.() ?? [];
       expect(inodes.length).toBe(1);
-      const held = readFileSync(`/proc/net/tcp`, 'latin1').split('\n').some((l) => l.includes(` ${inodes[0]} `) && l.includes(` 0A `));
+      const held = readFileSync(`/proc/net/tcp`, 'latin1')
+        .split('\n')
+        .some((l) => l.includes(` ${inodes[0]} `) && l.includes(` 0A `));
       expect(held).toBe(true);
     });
   });
@@ -353,7 +375,13 @@ describe('launcher', () => {
       const server = await start(spec('registered'));
       const file = entryFile(registryDir(), { harnessPid: process.pid, pgid: server.pid });
       const entry = JSON.parse(readFileSync(file, 'utf8')) as { socketInodes: unknown };
-      expect(entry).toMatchObject({ harnessPid: process.pid, pgid: server.pid, port: server.port, name: 'registered', command: server.command });
+      expect(entry).toMatchObject({
+        harnessPid: process.pid,
+        pgid: server.pid,
+        port: server.port,
+        name: 'registered',
+        command: server.command,
+      });
       expect(entry.socketInodes).toEqual(server.socketInodes?.());
       await server.stop();
       expect(existsSync(file)).toBe(false);

@@ -165,7 +165,11 @@ describe.each(transports)('close mode (transport %s)', (transport) => {
     await eventually(() => s.openConnections() === 0);
 
     s.resetStats();
-    const k = await runCell(target(s, 'close', { timeoutMs: 100 }), { requests: 3, concurrency: 1 }, { transport, keepGoing: true });
+    const k = await runCell(
+      target(s, 'close', { timeoutMs: 100 }),
+      { requests: 3, concurrency: 1 },
+      { transport, keepGoing: true },
+    );
     expect(k.completeRequests).toBe(0);
     expect(k.failedRequests).toBe(3);
     expect(k.failed).toEqual({ connect: 0, receive: 0, length: 0, exceptions: 3 });
@@ -485,7 +489,12 @@ const at = (h: HostileServer, mode: LoadTarget['mode'], timeoutMs: number): Load
 });
 
 /** complete + failed = the requests that ended, whatever happened. */
-function expectAccounted(r: { completeRequests: number; failedRequests: number; requested: number; stopped?: { afterRequests: number } }): void {
+function expectAccounted(r: {
+  completeRequests: number;
+  failedRequests: number;
+  requested: number;
+  stopped?: { afterRequests: number };
+}): void {
   expect(r.completeRequests + r.failedRequests).toBe(r.stopped ? r.stopped.afterRequests : r.requested);
 }
 
@@ -682,7 +691,9 @@ describe('keepalive mode against misbehaving servers', () => {
     expect(process.memoryUsage().rss - rss0).toBeLessThan(64 * 1024 * 1024);
     const drip = await run(await hostile('drip'), 10, 1, 1000);
     expect([drip.completeRequests, drip.failedRequests]).toEqual([0, 1]);
-    expect(drip.stopped?.reason).toMatch(/^response not complete within 1000 ms \(\d+ bytes received\) at request 1 of 10/);
+    expect(drip.stopped?.reason).toMatch(
+      /^response not complete within 1000 ms \(\d+ bytes received\) at request 1 of 10/,
+    );
   });
 
   it('a chunked body received whole is complete, and so is a body framed by EOF', async () => {

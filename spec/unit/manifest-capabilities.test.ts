@@ -13,8 +13,14 @@ describe('manifest capabilities', () => {
   });
 
   it.each([
-    [{ ...good, capabilities: 'echo' }, 'f.json: field "capabilities" must be an array of strings such as ["echo"], got a string'],
-    [{ ...good, capabilities: ['Echo'] }, 'f.json: field "capabilities[0]" must be a lower-case name such as "echo", got "Echo"'],
+    [
+      { ...good, capabilities: 'echo' },
+      'f.json: field "capabilities" must be an array of strings such as ["echo"], got a string',
+    ],
+    [
+      { ...good, capabilities: ['Echo'] },
+      'f.json: field "capabilities[0]" must be a lower-case name such as "echo", got "Echo"',
+    ],
     [{ ...good, capabilities: ['echo', 3] }, 'f.json: field "capabilities[1]" must be a lower-case name'],
   ])('rejects %j naming the field', (data, message) => {
     expect(() => parseManifest(data, 'f.json')).toThrow(ManifestError);

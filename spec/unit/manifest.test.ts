@@ -2,7 +2,15 @@ import { describe, it, expect } from 'vitest';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseManifest, readManifest, loadAllServers, loadServer, parseServerFlag, ManifestError, ServerFlagError } from '../../lib/manifest.ts';
+import {
+  parseManifest,
+  readManifest,
+  loadAllServers,
+  loadServer,
+  parseServerFlag,
+  ManifestError,
+  ServerFlagError,
+} from '../../lib/manifest.ts';
 
 const good = { name: 'mine', model: 'threaded', language: 'python', command: 'python3 s.py {port} {root}' };
 
@@ -39,8 +47,17 @@ describe('manifest', () => {
   });
 
   it('reads a container section, with defaults for context and root', () => {
-    const m = parseManifest({ ...good, container: { dockerfile: 'Dockerfile', command: ['python3', 's.py', '{port}', '{root}'], cpus: 0.5 } }, 'f.json');
-    expect(m.container).toEqual({ dockerfile: 'Dockerfile', context: '.', command: ['python3', 's.py', '{port}', '{root}'], root: '/srv/www', cpus: 0.5 });
+    const m = parseManifest(
+      { ...good, container: { dockerfile: 'Dockerfile', command: ['python3', 's.py', '{port}', '{root}'], cpus: 0.5 } },
+      'f.json',
+    );
+    expect(m.container).toEqual({
+      dockerfile: 'Dockerfile',
+      context: '.',
+      command: ['python3', 's.py', '{port}', '{root}'],
+      root: '/srv/www',
+      cpus: 0.5,
+    });
   });
 
   it('reads the container sections of the reference servers', async () => {
@@ -54,12 +71,30 @@ describe('manifest', () => {
   it.each([
     [{ ...good, container: 'Dockerfile' }, 'f.json: field "container" must be an object'],
     [{ ...good, container: { dockerfile: 'Dockerfile' } }, 'f.json: field "container.command" is missing'],
-    [{ ...good, container: { command: 'python3 s.py {port}' } }, 'f.json: field "container.command" must be a non-empty array of strings'],
-    [{ ...good, container: { command: ['python3', 's.py', '8080'] } }, 'f.json: field "container.command" must contain {port}'],
-    [{ ...good, container: { command: ['{port}'], root: 'www' } }, 'f.json: field "container.root" must be an absolute path'],
-    [{ ...good, container: { command: ['{port}'], cpus: 0 } }, 'f.json: field "container.cpus" must be a positive number'],
-    [{ ...good, container: { command: ['{port}'], memoryMb: 2 } }, 'f.json: field "container.memoryMb" must be a whole number of MiB, at least 6'],
-    [{ ...good, container: { command: ['{port}'], image: 'x' } }, 'f.json: field "container.image" is not a known field'],
+    [
+      { ...good, container: { command: 'python3 s.py {port}' } },
+      'f.json: field "container.command" must be a non-empty array of strings',
+    ],
+    [
+      { ...good, container: { command: ['python3', 's.py', '8080'] } },
+      'f.json: field "container.command" must contain {port}',
+    ],
+    [
+      { ...good, container: { command: ['{port}'], root: 'www' } },
+      'f.json: field "container.root" must be an absolute path',
+    ],
+    [
+      { ...good, container: { command: ['{port}'], cpus: 0 } },
+      'f.json: field "container.cpus" must be a positive number',
+    ],
+    [
+      { ...good, container: { command: ['{port}'], memoryMb: 2 } },
+      'f.json: field "container.memoryMb" must be a whole number of MiB, at least 6',
+    ],
+    [
+      { ...good, container: { command: ['{port}'], image: 'x' } },
+      'f.json: field "container.image" is not a known field',
+    ],
   ])('rejects the container section %j naming the field', (data, message) => {
     expect(() => parseManifest(data, 'f.json')).toThrow(message);
   });
@@ -97,19 +132,24 @@ describe('manifest', () => {
     );
   });
 
-  it.each(['constructor', '__proto__', '_common', '.', '..', ''])('does not take %j, which is no server folder, for a server', async (name) => {
-    const dir = await serversDir({ a: JSON.stringify({ ...good, name: 'a' }) });
-    await mkdir(join(dir, '_common'));
-    await writeFile(join(dir, '_common', 'server.json'), JSON.stringify({ ...good, name: 'common' }));
-    await expect(loadServer(name, dir)).rejects.toBeInstanceOf(ServerFlagError);
-  });
+  it.each(['constructor', '__proto__', '_common', '.', '..', ''])(
+    'does not take %j, which is no server folder, for a server',
+    async (name) => {
+      const dir = await serversDir({ a: JSON.stringify({ ...good, name: 'a' }) });
+      await mkdir(join(dir, '_common'));
+      await writeFile(join(dir, '_common', 'server.json'), JSON.stringify({ ...good, name: 'common' }));
+      await expect(loadServer(name, dir)).rejects.toBeInstanceOf(ServerFlagError);
+    },
+  );
 
   it('names the path when a server path leads nowhere', async () => {
     const err = await loadServer('./no/such/server', '/nonexistent').catch((e: unknown) => e);
-    expect((err as ServerFlagError).detail).toBe(`there is no server folder or server.json at ${join(process.cwd(), 'no/such/server')}`);
+    expect((err as ServerFlagError).detail).toBe(
+      `there is no server folder or server.json at ${join(process.cwd(), 'no/such/server')}`,
+    );
   });
 
-  it('names the manifest file and the field when a named server\'s manifest is wrong', async () => {
+  it("names the manifest file and the field when a named server's manifest is wrong", async () => {
     const dir = await serversDir({ bad: JSON.stringify({ ...good, name: 'bad', command: 'python3 s.py 8080' }) });
     const err = await loadServer('bad', dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ManifestError);
@@ -127,7 +167,10 @@ describe('manifest', () => {
   });
 
   it.each([
-    ['mine=python3 a.py 8889', 'the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there'],
+    [
+      'mine=python3 a.py 8889',
+      'the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there',
+    ],
     ['=python3 a.py {port}', `the name must be lower-case letters, digits, '.', '_' or '-', got ""`],
     ['My=python3 a.py {port}', `the name must be lower-case letters, digits, '.', '_' or '-', got "My"`],
     ['mine=', 'the command is empty: write NAME=COMMAND'],

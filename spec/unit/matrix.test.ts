@@ -6,7 +6,17 @@ describe('matrix', () => {
     const cells = matrixCells(SEED_MATRIX);
     expect(cells).toHaveLength(11);
     expect(cells.map((c) => `${c.requests}x${c.concurrency}`)).toEqual([
-      '10x1', '10x5', '10x10', '50x1', '50x10', '50x30', '50x50', '100x1', '100x10', '100x50', '100x100',
+      '10x1',
+      '10x5',
+      '10x10',
+      '50x1',
+      '50x10',
+      '50x30',
+      '50x50',
+      '100x1',
+      '100x10',
+      '100x50',
+      '100x100',
     ]);
     expect(cells.map((c) => c.group)).toEqual([0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
   });
@@ -58,7 +68,9 @@ describe('matrix', () => {
     const ok = { name: 'mine', groups: [{ requests: 100, concurrencies: [1, 10] }] };
     expect(checkMatrixObject(ok)).toBe(ok);
     expect(() => checkMatrixObject({ name: 'm', groups: [] })).toThrow(/^must be a matrix object such as/);
-    expect(() => checkMatrixObject({ groups: [{ requests: 1, concurrencies: [1] }] })).toThrow('needs a name (a non-empty string)');
+    expect(() => checkMatrixObject({ groups: [{ requests: 1, concurrencies: [1] }] })).toThrow(
+      'needs a name (a non-empty string)',
+    );
     expect(() => checkMatrixObject({ name: 'm', groups: [{ requests: 10, concurrencies: [0] }] })).toThrow(
       'groups[0]: concurrency must be a whole number of at least 1, got 0',
     );
@@ -68,7 +80,11 @@ describe('matrix', () => {
     expect(() => checkMatrixObject({ name: 'm', groups: [{ requests: 10, concurrencies: [1, 2.5] }] })).toThrow(
       'groups[0]: concurrency must be a whole number of at least 1, got 2.5',
     );
-    expect(() => checkMatrixObject({ name: 'm', groups: [{ requests: 10, concurrencies: ['1'] }] })).toThrow('groups[0].concurrencies must hold numbers');
-    expect(() => checkMatrixObject({ name: 'm', groups: [{ requests: 10 }] })).toThrow('groups[0] must be { requests: N, concurrencies: [C1, C2, ...] }');
+    expect(() => checkMatrixObject({ name: 'm', groups: [{ requests: 10, concurrencies: ['1'] }] })).toThrow(
+      'groups[0].concurrencies must hold numbers',
+    );
+    expect(() => checkMatrixObject({ name: 'm', groups: [{ requests: 10 }] })).toThrow(
+      'groups[0] must be { requests: N, concurrencies: [C1, C2, ...] }',
+    );
   });
 });

@@ -7,14 +7,24 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type ConnectionIO, HttpConnection } from '../../servers/_common/node/connection.ts';
 import { RequestHandler } from '../../servers/_common/node/handler.ts';
-import { type ErrorEvent, type MessageEvent, type ParseEvent, type ParserLimits, RequestParser } from '../../servers/_common/node/parser.ts';
+import {
+  type ErrorEvent,
+  type MessageEvent,
+  type ParseEvent,
+  type ParserLimits,
+  RequestParser,
+} from '../../servers/_common/node/parser.ts';
 import { decodePath, targetPath } from '../../servers/_common/node/paths.ts';
 
 type Feed = 'whole' | 'bytes';
 const FEEDS: Feed[] = ['whole', 'bytes'];
 
 /** Feeds `input` and collects every event, calling next() after each push as a server does. */
-function parse(input: string | Buffer, feed: Feed = 'whole', limits?: Partial<ParserLimits>): { events: ParseEvent[]; parser: RequestParser } {
+function parse(
+  input: string | Buffer,
+  feed: Feed = 'whole',
+  limits?: Partial<ParserLimits>,
+): { events: ParseEvent[]; parser: RequestParser } {
   const parser = new RequestParser(limits);
   const bytes = typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
   const events: ParseEvent[] = [];
@@ -95,7 +105,10 @@ describe.each(FEEDS)('request parser, fed %s', (feed) => {
 
   it('reads a Content-Length body byte for byte, binary included', () => {
     const body = Buffer.from([0, 1, 2, 13, 10, 255, 128, 65]);
-    const m = only(Buffer.concat([Buffer.from(`POST /echo HTTP/1.1\r\n${HOST}Content-Length: ${body.length}\r\n\r\n`), body]), feed);
+    const m = only(
+      Buffer.concat([Buffer.from(`POST /echo HTTP/1.1\r\n${HOST}Content-Length: ${body.length}\r\n\r\n`), body]),
+      feed,
+    );
     expect(m.head.contentLength).toBe(body.length);
     expect(Buffer.compare(m.body, body)).toBe(0);
   });
@@ -116,11 +129,15 @@ describe.each(FEEDS)('request parser, fed %s', (feed) => {
   it('reassembles a body of many one-byte chunks', () => {
     const text = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(20);
     const chunks = [...text].map((c) => `1\r\n${c}\r\n`).join('');
-    expect(only(`POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n${chunks}0\r\n\r\n`, feed).body.toString()).toBe(text);
+    expect(
+      only(`POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n${chunks}0\r\n\r\n`, feed).body.toString(),
+    ).toBe(text);
   });
 
   it('accepts Transfer-Encoding chunked in any case', () => {
-    expect(only(`POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: ChUnKeD\r\n\r\n0\r\n\r\n`, feed).head.chunked).toBe(true);
+    expect(only(`POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: ChUnKeD\r\n\r\n0\r\n\r\n`, feed).head.chunked).toBe(
+      true,
+    );
   });
 
   it('treats HTTP/1.2 to HTTP/1.9 as HTTP/1.1', () => {
@@ -140,7 +157,10 @@ describe.each(FEEDS)('request parser, fed %s', (feed) => {
   });
 
   it('flags Expect: 100-continue only for HTTP/1.1 requests with a body', () => {
-    const withBody = parse(`POST /echo HTTP/1.1\r\n${HOST}Expect: 100-Continue\r\nContent-Length: 2\r\n\r\n`, feed).events;
+    const withBody = parse(
+      `POST /echo HTTP/1.1\r\n${HOST}Expect: 100-Continue\r\nContent-Length: 2\r\n\r\n`,
+      feed,
+    ).events;
     expect(withBody).toHaveLength(1);
     expect(withBody[0]!.kind === 'head' && withBody[0]!.head.expectContinue).toBe(true);
     expect(only(`GET / HTTP/1.1\r\n${HOST}Expect: 100-continue\r\n\r\n`, feed).head.expectContinue).toBe(false);
@@ -149,7 +169,13 @@ describe.each(FEEDS)('request parser, fed %s', (feed) => {
   });
 
   it('trims field values of SP and HTAB only', () => {
-    const m = only(Buffer.from(`GET / HTTP/1.1\r\n${HOST}X-A: \t a b \t\r\nX-B: \x0bv\x0c\r\nX-C: \xa0v\xa0\r\nX-D:\r\n\r\n`, 'latin1'), feed);
+    const m = only(
+      Buffer.from(
+        `GET / HTTP/1.1\r\n${HOST}X-A: \t a b \t\r\nX-B: \x0bv\x0c\r\nX-C: \xa0v\xa0\r\nX-D:\r\n\r\n`,
+        'latin1',
+      ),
+      feed,
+    );
     const value = (name: string): string | undefined => m.head.headers.find(([n]) => n === name)?.[1];
     expect(value('x-a')).toBe('a b');
     expect(value('x-b')).toBe('\x0bv\x0c');
@@ -158,7 +184,9 @@ describe.each(FEEDS)('request parser, fed %s', (feed) => {
   });
 
   it('merges identical Content-Length values', () => {
-    expect(only(`POST /echo HTTP/1.1\r\n${HOST}Content-Length: 3\r\nContent-Length: 3, 3\r\n\r\nabc`, feed).body.toString()).toBe('abc');
+    expect(
+      only(`POST /echo HTTP/1.1\r\n${HOST}Content-Length: 3\r\nContent-Length: 3, 3\r\n\r\nabc`, feed).body.toString(),
+    ).toBe('abc');
   });
 
   it('accepts an 8000-octet target and a header section just under the limits', () => {
@@ -169,14 +197,19 @@ describe.each(FEEDS)('request parser, fed %s', (feed) => {
   });
 
   it('accepts absolute-form, asterisk-form for OPTIONS and authority-form for CONNECT', () => {
-    expect(only(`GET http://example.test/a?b HTTP/1.1\r\n${HOST}\r\n`, feed).head.target).toBe('http://example.test/a?b');
+    expect(only(`GET http://example.test/a?b HTTP/1.1\r\n${HOST}\r\n`, feed).head.target).toBe(
+      'http://example.test/a?b',
+    );
     expect(only(`OPTIONS * HTTP/1.1\r\n${HOST}\r\n`, feed).head.target).toBe('*');
     expect(only(`CONNECT example.test:443 HTTP/1.1\r\n${HOST}\r\n`, feed).head.target).toBe('example.test:443');
   });
 
   it('reads a body of exactly the limit', () => {
     const body = Buffer.alloc(1024 * 1024, 0x61);
-    const m = only(Buffer.concat([Buffer.from(`POST /echo HTTP/1.1\r\n${HOST}Content-Length: ${body.length}\r\n\r\n`), body]), 'whole');
+    const m = only(
+      Buffer.concat([Buffer.from(`POST /echo HTTP/1.1\r\n${HOST}Content-Length: ${body.length}\r\n\r\n`), body]),
+      'whole',
+    );
     expect(m.body.length).toBe(body.length);
   });
 });
@@ -217,8 +250,16 @@ const ERRORS: Array<[string, string, number]> = [
   ['two Host fields in HTTP/1.0', `GET / HTTP/1.0\r\n${HOST}${HOST}\r\n`, 400],
   ['invalid Host', `GET / HTTP/1.1\r\nHost: a b/c\r\n\r\n`, 400],
   ['one field over 8 KiB', `GET / HTTP/1.1\r\n${HOST}X-A: ${'v'.repeat(8200)}\r\n\r\n`, 431],
-  ['header section over 16 KiB', `GET / HTTP/1.1\r\n${HOST}${Array.from({ length: 20 }, (_, i) => `X-${i}: ${'v'.repeat(1000)}\r\n`).join('')}\r\n`, 431],
-  ['more than 100 fields', `GET / HTTP/1.1\r\n${HOST}${Array.from({ length: 100 }, (_, i) => `X-${i}: v\r\n`).join('')}\r\n`, 431],
+  [
+    'header section over 16 KiB',
+    `GET / HTTP/1.1\r\n${HOST}${Array.from({ length: 20 }, (_, i) => `X-${i}: ${'v'.repeat(1000)}\r\n`).join('')}\r\n`,
+    431,
+  ],
+  [
+    'more than 100 fields',
+    `GET / HTTP/1.1\r\n${HOST}${Array.from({ length: 100 }, (_, i) => `X-${i}: v\r\n`).join('')}\r\n`,
+    431,
+  ],
   // framing
   ['non-numeric Content-Length', `POST /echo HTTP/1.1\r\n${HOST}Content-Length: abc\r\n\r\n`, 400],
   ['signed Content-Length', `POST /echo HTTP/1.1\r\n${HOST}Content-Length: +3\r\n\r\nabc`, 400],
@@ -229,32 +270,92 @@ const ERRORS: Array<[string, string, number]> = [
   ['Content-Length padded with NBSP', `POST /echo HTTP/1.1\r\n${HOST}Content-Length: 3\xa0\r\n\r\nabc`, 400],
   ['differing Content-Length list', `POST /echo HTTP/1.1\r\n${HOST}Content-Length: 3, 4\r\n\r\nabc`, 400],
   ['Content-Length values spelled differently', `POST /echo HTTP/1.1\r\n${HOST}Content-Length: 3, 03\r\n\r\nabc`, 400],
-  ['differing repeated Content-Length', `POST /echo HTTP/1.1\r\n${HOST}Content-Length: 3\r\nContent-Length: 4\r\n\r\nabc`, 400],
+  [
+    'differing repeated Content-Length',
+    `POST /echo HTTP/1.1\r\n${HOST}Content-Length: 3\r\nContent-Length: 4\r\n\r\nabc`,
+    400,
+  ],
   ['Content-Length over 1 MiB', `POST /echo HTTP/1.1\r\n${HOST}Content-Length: 1048577\r\n\r\n`, 413],
   ['huge Content-Length', `POST /echo HTTP/1.1\r\n${HOST}Content-Length: 99999999999999999999999\r\n\r\n`, 413],
-  ['Content-Length with Transfer-Encoding', `POST /echo HTTP/1.1\r\n${HOST}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n`, 400],
+  [
+    'Content-Length with Transfer-Encoding',
+    `POST /echo HTTP/1.1\r\n${HOST}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n`,
+    400,
+  ],
   ['unknown transfer coding', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: gzip\r\n\r\n`, 501],
   ['unknown coding before chunked', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: gzip, chunked\r\n\r\n`, 501],
   ['chunked not last', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked, gzip\r\n\r\n`, 400],
-  ['chunked twice', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n`, 400],
+  [
+    'chunked twice',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    400,
+  ],
   ['empty Transfer-Encoding', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: \r\n\r\n`, 400],
   ['Transfer-Encoding in HTTP/1.0', 'POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
-  ['chunk size with 0x', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n0x3\r\nabc\r\n0\r\n\r\n`, 400],
+  [
+    'chunk size with 0x',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n0x3\r\nabc\r\n0\r\n\r\n`,
+    400,
+  ],
   ['chunk size with +', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n+3\r\nabc\r\n0\r\n\r\n`, 400],
   ['chunk size with -', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n-3\r\nabc\r\n0\r\n\r\n`, 400],
-  ['chunk size with leading space', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n 3\r\nabc\r\n0\r\n\r\n`, 400],
-  ['chunk size with trailing space', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n3 \r\nabc\r\n0\r\n\r\n`, 400],
+  [
+    'chunk size with leading space',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n 3\r\nabc\r\n0\r\n\r\n`,
+    400,
+  ],
+  [
+    'chunk size with trailing space',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n3 \r\nabc\r\n0\r\n\r\n`,
+    400,
+  ],
   ['empty chunk size', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n\r\nabc\r\n0\r\n\r\n`, 400],
-  ['chunk size over 16 digits', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n00000000000000003\r\nabc\r\n0\r\n\r\n`, 400],
-  ['chunk size overflowing 64 bits', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n10000000000000003\r\nabc\r\n0\r\n\r\n`, 400],
-  ['chunk over the body limit', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc\r\n0\r\n\r\n`, 413],
-  ['bare LF after a chunk size', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n`, 400],
-  ['chunk data not followed by CRLF', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n`, 400],
-  ['chunk data followed by bare LF', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\n0\r\n\r\n`, 400],
-  ['malformed chunk extension', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n3;\r\nabc\r\n0\r\n\r\n`, 400],
-  ['unterminated quoted chunk extension', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n3;a="b\r\nabc\r\n0\r\n\r\n`, 400],
+  [
+    'chunk size over 16 digits',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n00000000000000003\r\nabc\r\n0\r\n\r\n`,
+    400,
+  ],
+  [
+    'chunk size overflowing 64 bits',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n10000000000000003\r\nabc\r\n0\r\n\r\n`,
+    400,
+  ],
+  [
+    'chunk over the body limit',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc\r\n0\r\n\r\n`,
+    413,
+  ],
+  [
+    'bare LF after a chunk size',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n`,
+    400,
+  ],
+  [
+    'chunk data not followed by CRLF',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n`,
+    400,
+  ],
+  [
+    'chunk data followed by bare LF',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\n0\r\n\r\n`,
+    400,
+  ],
+  [
+    'malformed chunk extension',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n3;\r\nabc\r\n0\r\n\r\n`,
+    400,
+  ],
+  [
+    'unterminated quoted chunk extension',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n3;a="b\r\nabc\r\n0\r\n\r\n`,
+    400,
+  ],
   ['bare LF in the trailers', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n0\r\nX-T: 1\n\r\n`, 400],
-  ['obs-fold in the trailers', `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n0\r\nX-T: 1\r\n 2\r\n\r\n`, 400],
+  [
+    'obs-fold in the trailers',
+    `POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n0\r\nX-T: 1\r\n 2\r\n\r\n`,
+    400,
+  ],
 ];
 
 describe.each(FEEDS)('request parser errors, fed %s', (feed) => {
@@ -275,7 +376,11 @@ describe.each(FEEDS)('request parser errors, fed %s', (feed) => {
 
   it('bounds the framing of a chunked body, not only its data', () => {
     const framing = `1;${'e'.repeat(200)}\r\nx\r\n`.repeat(2000);
-    expect(failure(`POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n${framing}0\r\n\r\n`, 'whole', { maxBody: 64 * 1024 }).status).toBe(413);
+    expect(
+      failure(`POST /echo HTTP/1.1\r\n${HOST}Transfer-Encoding: chunked\r\n\r\n${framing}0\r\n\r\n`, 'whole', {
+        maxBody: 64 * 1024,
+      }).status,
+    ).toBe(413);
     void feed;
   });
 
@@ -331,7 +436,9 @@ describe('request parser state', () => {
 
   it('keeps a body intact when the next request arrives in the same chunk', () => {
     const parser = new RequestParser();
-    parser.push(Buffer.from(`POST /echo HTTP/1.1\r\n${HOST}Content-Length: 3\r\n\r\nabcGET /next HTTP/1.1\r\n${HOST}\r\n`));
+    parser.push(
+      Buffer.from(`POST /echo HTTP/1.1\r\n${HOST}Content-Length: 3\r\n\r\nabcGET /next HTTP/1.1\r\n${HOST}\r\n`),
+    );
     const first = parser.next();
     const body = first?.kind === 'head' ? parser.next() : first;
     expect(body?.kind === 'message' && body.body.toString()).toBe('abc');
@@ -417,10 +524,16 @@ function connection(): { io: RecordingIO; conn: HttpConnection } {
 describe('HTTP connection over the parser', () => {
   it('answers pipelined requests in order, each response in one write', () => {
     const { io, conn } = connection();
-    conn.onData(Buffer.from(`GET /hello.txt HTTP/1.1\r\n${HOST}\r\nHEAD /data.json HTTP/1.1\r\n${HOST}\r\nGET /missing HTTP/1.1\r\n${HOST}\r\n`));
+    conn.onData(
+      Buffer.from(
+        `GET /hello.txt HTTP/1.1\r\n${HOST}\r\nHEAD /data.json HTTP/1.1\r\n${HOST}\r\nGET /missing HTTP/1.1\r\n${HOST}\r\n`,
+      ),
+    );
     expect(io.statuses).toEqual([200, 200, 404]);
     expect(io.chunks).toHaveLength(3);
-    expect(io.chunks[0]!.toString()).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\nContent-Length: 16\r\n\r\nplain text file\n$/);
+    expect(io.chunks[0]!.toString()).toMatch(
+      /^HTTP\/1\.1 200 OK\r\n[^]*\r\nContent-Length: 16\r\n\r\nplain text file\n$/,
+    );
     expect(io.chunks[1]!.toString()).toMatch(/\r\n\r\n$/);
     // A 404 to a request read whole leaves the framing intact: the connection goes on.
     expect(io.chunks[2]!.toString()).not.toContain('Connection: close\r\n');
@@ -446,13 +559,21 @@ describe('HTTP connection over the parser', () => {
     expect(io.statuses).toEqual([100, 200]);
     expect(io.text.endsWith('\r\n\r\nhello')).toBe(true);
     const big = connection();
-    big.conn.onData(Buffer.from(`POST /echo HTTP/1.1\r\n${HOST}Expect: 100-continue\r\nContent-Length: 2000000\r\n\r\n`));
+    big.conn.onData(
+      Buffer.from(`POST /echo HTTP/1.1\r\n${HOST}Expect: 100-continue\r\nContent-Length: 2000000\r\n\r\n`),
+    );
     expect(big.io.statuses).toEqual([413]);
     expect(big.io.ended).toBe(true);
   });
 
   it('never serves a path outside the root', () => {
-    for (const target of ['/../outside-root.txt', '/%2e%2e/outside-root.txt', '/..%2foutside-root.txt', '/%c0%ae%c0%ae/outside-root.txt', '/..%5coutside-root.txt']) {
+    for (const target of [
+      '/../outside-root.txt',
+      '/%2e%2e/outside-root.txt',
+      '/..%2foutside-root.txt',
+      '/%c0%ae%c0%ae/outside-root.txt',
+      '/..%5coutside-root.txt',
+    ]) {
       const { io, conn } = connection();
       conn.onData(Buffer.from(`GET ${target} HTTP/1.1\r\n${HOST}\r\n`));
       expect([403, 404]).toContain(io.statuses[0]);

@@ -39,13 +39,25 @@ describe('baseline files', () => {
     const runs = runsFromMeasurements([m], MACHINE, '2026-01-01T00:00:00Z');
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ server: 'srv', mode: 'close', cell: { requests: 100, concurrency: 10 } });
-    expect(runs[0]!.run.machine).toEqual({ cpuModel: 'Test CPU', cores: 2, platform: 'linux', arch: 'x64', node: 'v20.0.0', python: '3.11.7', runtime: 'process' });
+    expect(runs[0]!.run.machine).toEqual({
+      cpuModel: 'Test CPU',
+      cores: 2,
+      platform: 'linux',
+      arch: 'x64',
+      node: 'v20.0.0',
+      python: '3.11.7',
+      runtime: 'process',
+    });
     expect(runs[0]!.run.normalised[0]).toBeCloseTo(runs[0]!.run.rps[0]! / runs[0]!.run.yardstickRps[0]!);
 
     const b = emptyBaseline(3);
     for (let i = 0; i < 5; i++) appendRuns(b, runsFromMeasurements([m], MACHINE, `2026-01-0${i + 1}T00:00:00Z`));
     const kept = b.entries.srv?.close?.['100x10'];
-    expect(kept?.map((r) => r.savedAt)).toEqual(['2026-01-03T00:00:00Z', '2026-01-04T00:00:00Z', '2026-01-05T00:00:00Z']);
+    expect(kept?.map((r) => r.savedAt)).toEqual([
+      '2026-01-03T00:00:00Z',
+      '2026-01-04T00:00:00Z',
+      '2026-01-05T00:00:00Z',
+    ]);
 
     const dir = await tmp();
     const file = join(dir, 'sub', 'baseline.json');
@@ -83,7 +95,14 @@ describe('baseline files', () => {
 
   it('says how the machine differs', () => {
     const now = baselineMachine(MACHINE);
-    const run = { savedAt: 'x', machine: { ...now, cpuModel: 'Other CPU', cores: 8 }, normalised: [], rps: [], yardstickRps: [], batch: 1 };
+    const run = {
+      savedAt: 'x',
+      machine: { ...now, cpuModel: 'Other CPU', cores: 8 },
+      normalised: [],
+      rps: [],
+      yardstickRps: [],
+      batch: 1,
+    };
     expect(machineDifferences(now, [run])).toEqual(['CPU Other CPU, 8 cores']);
     expect(machineDifferences(now, [{ ...run, machine: now }])).toEqual([]);
     expect(sameHardware(now, [run])).toBe(false);
@@ -91,9 +110,19 @@ describe('baseline files', () => {
   });
 
   it('treats another runtime like other hardware, and a run without one as a process', () => {
-    const inContainer = baselineMachine(MACHINE, runtimeLabel({
-      kind: 'container', image: 'gauntlet/x:1', baseImage: null, cpus: 1, memoryMb: 256, buildS: 1, engine: 'Docker 20.10.24', containerId: 'c',
-    }));
+    const inContainer = baselineMachine(
+      MACHINE,
+      runtimeLabel({
+        kind: 'container',
+        image: 'gauntlet/x:1',
+        baseImage: null,
+        cpus: 1,
+        memoryMb: 256,
+        buildS: 1,
+        engine: 'Docker 20.10.24',
+        containerId: 'c',
+      }),
+    );
     expect(inContainer.runtime).toBe('container, 1 CPU, 256 MiB');
     // A run recorded before servers could run in containers has no runtime.
     const older: BaselineMachine = { ...baselineMachine(MACHINE) };
@@ -158,8 +187,16 @@ function failingGate(errors: number, warnings: number): GateResults {
   const gate = emptyGate();
   gate.passed = false;
   gate.alerts = [
-    ...Array.from({ length: errors }, (_, i): Alert => ({ level: 'error', title: `claim failed: a >= b #${i}`, message: `line one\nline two, 50% worse: ok` })),
-    ...Array.from({ length: warnings }, (_, i): Alert => ({ level: 'warning', title: `possible regression: s${i}`, message: 'slower' })),
+    ...Array.from({ length: errors }, (_, i): Alert => ({
+      level: 'error',
+      title: `claim failed: a >= b #${i}`,
+      message: `line one\nline two, 50% worse: ok`,
+    })),
+    ...Array.from({ length: warnings }, (_, i): Alert => ({
+      level: 'warning',
+      title: `possible regression: s${i}`,
+      message: 'slower',
+    })),
   ];
   return gate;
 }
@@ -204,8 +241,34 @@ describe('buildAlerts', () => {
     };
     const measured = { rounds: 12, batch: 1, runMs: 20, stoppedBy: 'time-cap' as const, seconds: 10 };
     gate.regressions = [
-      { server: 'srv', mode: 'close', group: 0, requests: 100, concurrency: 10, level: 'alert', verdicts: [verdict], baselineRuns: 3, rpsNow: 1, rpsBaseline: 2, measured, notes: [] },
-      { server: 'srv', mode: 'close', group: 0, requests: 100, concurrency: 1, level: 'within', verdicts: [verdict], baselineRuns: 3, rpsNow: 1, rpsBaseline: 2, measured, notes: [] },
+      {
+        server: 'srv',
+        mode: 'close',
+        group: 0,
+        requests: 100,
+        concurrency: 10,
+        level: 'alert',
+        verdicts: [verdict],
+        baselineRuns: 3,
+        rpsNow: 1,
+        rpsBaseline: 2,
+        measured,
+        notes: [],
+      },
+      {
+        server: 'srv',
+        mode: 'close',
+        group: 0,
+        requests: 100,
+        concurrency: 1,
+        level: 'within',
+        verdicts: [verdict],
+        baselineRuns: 3,
+        rpsNow: 1,
+        rpsBaseline: 2,
+        measured,
+        notes: [],
+      },
     ];
     const alerts = buildAlerts(gate);
     expect(alerts.map((a) => `${a.level} ${a.title}`)).toEqual([
@@ -226,7 +289,9 @@ describe('webhook', () => {
   });
 
   /** A local receiver on an ephemeral loopback port, answering `status`. */
-  async function receiver(status = 200): Promise<{ url: string; received: Array<{ headers: IncomingMessage['headers']; body: string }> }> {
+  async function receiver(
+    status = 200,
+  ): Promise<{ url: string; received: Array<{ headers: IncomingMessage['headers']; body: string }> }> {
     const received: Array<{ headers: IncomingMessage['headers']; body: string }> = [];
     server = createServer((req, res) => {
       let body = '';
@@ -244,7 +309,13 @@ describe('webhook', () => {
   it('posts a Slack-compatible JSON message with the alerts when there are some', async () => {
     const { url, received } = await receiver();
     const gate = failingGate(1, 1);
-    const notes = await deliverAlerts(gate, { env: { HOOK: url }, webhookEnv: 'HOOK', webhookOn: 'alerts', annotations: false, write: () => {} });
+    const notes = await deliverAlerts(gate, {
+      env: { HOOK: url },
+      webhookEnv: 'HOOK',
+      webhookOn: 'alerts',
+      annotations: false,
+      write: () => {},
+    });
     expect(notes).toEqual(['webhook (HOOK): delivered']);
     expect(received).toHaveLength(1);
     expect(received[0]!.headers['content-type']).toBe('application/json');
@@ -259,16 +330,27 @@ describe('webhook', () => {
   it('stays quiet without alerts unless asked to post always, and reports a refused delivery', async () => {
     const { url, received } = await receiver(500);
     const quiet = emptyGate();
-    expect(await deliverAlerts(quiet, { env: { HOOK: url }, webhookEnv: 'HOOK', webhookOn: 'alerts', annotations: false })).toEqual([]);
+    expect(
+      await deliverAlerts(quiet, { env: { HOOK: url }, webhookEnv: 'HOOK', webhookOn: 'alerts', annotations: false }),
+    ).toEqual([]);
     expect(received).toHaveLength(0);
-    const notes = await deliverAlerts(quiet, { env: { HOOK: url }, webhookEnv: 'HOOK', webhookOn: 'always', annotations: false });
+    const notes = await deliverAlerts(quiet, {
+      env: { HOOK: url },
+      webhookEnv: 'HOOK',
+      webhookOn: 'always',
+      annotations: false,
+    });
     expect(received).toHaveLength(1);
     expect(notes).toEqual(['webhook (HOOK): not delivered (HTTP 500)']);
   });
 
   it('escapes text and links the workflow run', () => {
     expect(escapeSlack('a <b> & c')).toBe('a &lt;b&gt; &amp; c');
-    const payload = webhookPayload(failingGate(25, 0), { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '7' });
+    const payload = webhookPayload(failingGate(25, 0), {
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_REPOSITORY: 'o/r',
+      GITHUB_RUN_ID: '7',
+    });
     expect(payload.text).toContain('and 5 more (see the report)');
     expect(payload.text).toContain('<https://github.com/o/r/actions/runs/7|the workflow run>');
   });

@@ -15,7 +15,11 @@ describe('parseClaim: relative claims', () => {
   });
 
   it('reads a factor, and a strict claim', () => {
-    expect(parseClaim('node-async >= 0.9 * node-threaded')).toMatchObject({ a: 'node-async', b: 'node-threaded', factor: 0.9 });
+    expect(parseClaim('node-async >= 0.9 * node-threaded')).toMatchObject({
+      a: 'node-async',
+      b: 'node-threaded',
+      factor: 0.9,
+    });
     expect(parseClaim('node-async > node-threaded at c>=100')).toMatchObject({ op: '>' });
   });
 
@@ -28,8 +32,17 @@ describe('parseClaim: relative claims', () => {
 
   it('implies no failures unless it says "allowing failures"', () => {
     expect(parseClaim('a >= b at c>=30')).not.toHaveProperty('allowFailures');
-    expect(parseClaim('a >= b at c>=30 allowing failures')).toMatchObject({ a: 'a', b: 'b', allowFailures: true, where: { text: 'c>=30' } });
-    expect(parseClaim('a > b, allowing failures')).toMatchObject({ op: '>', allowFailures: true, where: { text: 'every c' } });
+    expect(parseClaim('a >= b at c>=30 allowing failures')).toMatchObject({
+      a: 'a',
+      b: 'b',
+      allowFailures: true,
+      where: { text: 'c>=30' },
+    });
+    expect(parseClaim('a > b, allowing failures')).toMatchObject({
+      op: '>',
+      allowFailures: true,
+      where: { text: 'every c' },
+    });
     expect(() => parseClaim('failed == 0 allowing failures')).toThrow(
       'claim "failed == 0 allowing failures": "allowing failures" applies to comparisons of two servers; a threshold such as "failed <= 10" states its own',
     );
@@ -43,7 +56,13 @@ describe('parseClaim: relative claims', () => {
 
 describe('parseClaim: absolute claims (k6-like)', () => {
   it('reads latency bounds with units, in milliseconds', () => {
-    expect(parseClaim('p(99) < 20ms')).toMatchObject({ kind: 'absolute', servers: null, metric: { kind: 'latency', stat: 'p99' }, op: '<', value: 20 });
+    expect(parseClaim('p(99) < 20ms')).toMatchObject({
+      kind: 'absolute',
+      servers: null,
+      metric: { kind: 'latency', stat: 'p99' },
+      op: '<',
+      value: 20,
+    });
     expect(parseClaim('p(90) <= 1.5s')).toMatchObject({ value: 1500 });
     expect(parseClaim('avg < 500us')).toMatchObject({ metric: { stat: 'mean' }, value: 0.5 });
     expect(parseClaim('med < 3')).toMatchObject({ metric: { stat: 'p50' }, value: 3 });
@@ -52,7 +71,10 @@ describe('parseClaim: absolute claims (k6-like)', () => {
   it('reads rps and counts, and a server scope', () => {
     expect(parseClaim('rps > 500')).toMatchObject({ metric: { kind: 'rps' }, op: '>', value: 500 });
     expect(parseClaim('failed == 0')).toMatchObject({ metric: { kind: 'count', count: 'failed' }, op: '==', value: 0 });
-    expect(parseClaim('node-async: non2xx == 0 at n=1000')).toMatchObject({ servers: ['node-async'], metric: { count: 'non2xx' } });
+    expect(parseClaim('node-async: non2xx == 0 at n=1000')).toMatchObject({
+      servers: ['node-async'],
+      metric: { count: 'non2xx' },
+    });
     expect(parseClaim('every server: failed == 0')).toMatchObject({ servers: null });
     expect(parseClaim('a, b: rps > 10')).toMatchObject({ servers: ['a', 'b'] });
   });
@@ -101,14 +123,19 @@ describe('resolveConfig', () => {
   });
 
   it('takes per-claim tolerances and turns the baseline off', () => {
-    const c = resolveConfig({ claims: [{ claim: 'a >= b', tolerance: 0.2 }], baseline: false, mode: ['close', 'keepalive'] }, 'f.ts');
+    const c = resolveConfig(
+      { claims: [{ claim: 'a >= b', tolerance: 0.2 }], baseline: false, mode: ['close', 'keepalive'] },
+      'f.ts',
+    );
     expect(c.claims[0]).toMatchObject({ tolerance: 0.2 });
     expect(c.baseline).toBeNull();
     expect(c.modes).toEqual(['close', 'keepalive']);
   });
 
   it('names the file and the field at fault', () => {
-    expect(() => resolveConfig({ claims: ['a >= b'], tolerance: 2 }, 'g.ts')).toThrow(/g\.ts: tolerance must be a number from 0 to 0\.9/);
+    expect(() => resolveConfig({ claims: ['a >= b'], tolerance: 2 }, 'g.ts')).toThrow(
+      /g\.ts: tolerance must be a number from 0 to 0\.9/,
+    );
     expect(() => resolveConfig({ claims: ['a >>= b'] }, 'g.ts')).toThrow(ConfigError);
     expect(() => resolveConfig({ claims: ['a >= b'], colour: 'red' }, 'g.ts')).toThrow(/colour is not a known field/);
     expect(() => resolveConfig({ claims: 'a >= b' }, 'g.ts')).toThrow(/claims must be an array/);

@@ -1,10 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { checkBound, comparePaired, compareToRuns, compareUnpaired, relativeWidth, roundCorrected } from '../../lib/perf/decide.ts';
+import {
+  checkBound,
+  comparePaired,
+  compareToRuns,
+  compareUnpaired,
+  relativeWidth,
+  roundCorrected,
+} from '../../lib/perf/decide.ts';
 import { decideRelative, familyFailures } from '../../lib/perf/evaluate.ts';
 import { seededRandom } from '../../lib/perf/significance.ts';
 
 /** Rounds of a simulated machine: a drift shared by both sides of a round, and noise of each run. */
-function simulate(seed: number, rounds: number, ratio: number, opts: { drift?: number; noise?: number } = {}): { a: number[]; b: number[] } {
+function simulate(
+  seed: number,
+  rounds: number,
+  ratio: number,
+  opts: { drift?: number; noise?: number } = {},
+): { a: number[]; b: number[] } {
   const rand = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const drift = opts.drift ?? 0.3;
@@ -164,8 +176,17 @@ describe('checkBound (absolute thresholds on a noisy figure)', () => {
 
 describe('decideRelative and familyFailures (a cell from its measurements, a claim from its cells)', () => {
   const v = (outcome: 'faster' | 'slower' | 'within' | 'undecided', p = 0.01) => ({
-    outcome, ratio: 1, interval: { lo: 0.9, hi: 1.1, confidence: 0.95 }, p, test: 'wilcoxon-signed-rank' as const,
-    medianA: 1, medianB: 1, factor: 1, tolerance: 0.1, alpha: 0.05, n: 20,
+    outcome,
+    ratio: 1,
+    interval: { lo: 0.9, hi: 1.1, confidence: 0.95 },
+    p,
+    test: 'wilcoxon-signed-rank' as const,
+    medianA: 1,
+    medianB: 1,
+    factor: 1,
+    tolerance: 0.1,
+    alpha: 0.05,
+    n: 20,
   });
   it('passes a ">" claim only on a full "faster" verdict: an undecided second look does not', () => {
     expect(decideRelative('>', [v('undecided', 0.2), v('undecided', 0.001)]).pass).toBe(false);

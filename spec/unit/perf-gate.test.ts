@@ -23,7 +23,9 @@ describe('planGroups', () => {
     expect(groups.map((g) => g.servers)).toEqual([['a', 'b'], ['c'], ['d'], ['e']]);
     expect(groups[0]!.checks.filter((c) => c.claim.kind === 'relative')).toHaveLength(1);
     // "failed == 0" applies to every server.
-    expect(groups.flatMap((g) => g.checks.filter((c) => c.claim.kind === 'absolute').map((c) => c.server)).sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'e']);
+    expect(
+      groups.flatMap((g) => g.checks.filter((c) => c.claim.kind === 'absolute').map((c) => c.server)).sort(),
+    ).toEqual(['a', 'b', 'c', 'd', 'e', 'e']);
   });
 
   it('adds the yardstick to groups holding a server compared with the baseline', () => {
@@ -35,7 +37,13 @@ describe('planGroups', () => {
   });
 
   it('joins chains of claims into one group', () => {
-    const groups = planGroups(['a >= b', 'b >= c'].map((c) => parseClaim(c)), ['a', 'b', 'c'], cell, new Set(), () => false);
+    const groups = planGroups(
+      ['a >= b', 'b >= c'].map((c) => parseClaim(c)),
+      ['a', 'b', 'c'],
+      cell,
+      new Set(),
+      () => false,
+    );
     expect(groups).toHaveLength(1);
     expect(groups[0]!.servers).toEqual(['a', 'b', 'c']);
   });
@@ -94,7 +102,17 @@ describe('reports', () => {
       status: 'fail',
       summary: '',
       cells: [
-        { mode: 'close', group: 0, requests: 10, concurrency: 1, status: 'pass', outcome: 'faster', verdicts: [verdict(1.5, 1.4, 1.6, 'faster')], measured, notes: [] },
+        {
+          mode: 'close',
+          group: 0,
+          requests: 10,
+          concurrency: 1,
+          status: 'pass',
+          outcome: 'faster',
+          verdicts: [verdict(1.5, 1.4, 1.6, 'faster')],
+          measured,
+          notes: [],
+        },
         {
           mode: 'close',
           group: 0,
@@ -126,7 +144,9 @@ describe('reports', () => {
     gate.claims = [r];
     const text = renderGateText(gate);
     expect(text).toContain('FAIL  a >= b at every c');
-    expect(text).toMatch(/n=10 c=10 .* 0\.78x .* 0\.74x-0\.82x .* 0\.002 .* slower .* 20 x 8 runs .* time cap, 2nd .* FAIL/);
+    expect(text).toMatch(
+      /n=10 c=10 .* 0\.78x .* 0\.74x-0\.82x .* 0\.002 .* slower .* 20 x 8 runs .* time cap, 2nd .* FAIL/,
+    );
     expect(text).toContain('each of their samples is several back-to-back runs of the cell');
     expect(text).toContain('n=10 c=10: failed on a first measurement');
     expect(text.trim().split('\n').pop()).toBe('FAILED: 0 of 1 claim held.');
@@ -139,10 +159,31 @@ describe('reports', () => {
   it('say which servers ran in containers, with their limits', () => {
     const gate: GateResults = { ...emptyGate(), passed: true };
     gate.servers = [
-      { name: 'a', model: 'async', language: 'python', command: 'python3 -u server.py {port} {root}', source: 'a/server.json', runtime: {
-        kind: 'container', image: 'gauntlet/a:1', baseImage: 'gauntlet-base/python:local', cpus: 1, memoryMb: 256, buildS: 1.2, engine: 'Docker 20.10.24', containerId: 'c1',
-      } },
-      { name: 'b', model: 'threaded', language: 'python', command: 'python3 b.py {port}', source: 'b/server.json', runtime: { kind: 'process' } },
+      {
+        name: 'a',
+        model: 'async',
+        language: 'python',
+        command: 'python3 -u server.py {port} {root}',
+        source: 'a/server.json',
+        runtime: {
+          kind: 'container',
+          image: 'gauntlet/a:1',
+          baseImage: 'gauntlet-base/python:local',
+          cpus: 1,
+          memoryMb: 256,
+          buildS: 1.2,
+          engine: 'Docker 20.10.24',
+          containerId: 'c1',
+        },
+      },
+      {
+        name: 'b',
+        model: 'threaded',
+        language: 'python',
+        command: 'python3 b.py {port}',
+        source: 'b/server.json',
+        runtime: { kind: 'process' },
+      },
     ];
     const md = renderGateMarkdown(gate);
     expect(md).toMatch(/Servers in containers: a \(container, 1 CPU, 256 MiB[^)]*\); the yardstick ran as a process\./);
@@ -159,11 +200,22 @@ describe('runGate, end to end on a tiny server', () => {
     const two = await parseServerFlag(`two:async:python=python3 -u ${TINY} {port}`);
     const config = resolveConfig(
       // A cap long enough for both measurements of the failing threshold (maxRounds ends each first).
-      { claims: ['one >= 0.01 * two', 'failed == 0', 'two: rps > 1000000000'], matrix: '20:2', sampling: { ...sampling, maxTimeS: 5 }, baseline: false, pin: false },
+      {
+        claims: ['one >= 0.01 * two', 'failed == 0', 'two: rps > 1000000000'],
+        matrix: '20:2',
+        sampling: { ...sampling, maxTimeS: 5 },
+        baseline: false,
+        pin: false,
+      },
       null,
     );
     const saved: GateResults[] = [];
-    const results = await runGate({ config, servers: [one, two], root: join(PROJECT_ROOT, 'fixtures', 'www'), save: (r) => Promise.resolve(void saved.push(r)) });
+    const results = await runGate({
+      config,
+      servers: [one, two],
+      root: join(PROJECT_ROOT, 'fixtures', 'www'),
+      save: (r) => Promise.resolve(void saved.push(r)),
+    });
     expect(results.status).toBe('complete');
     expect(results.claims.map((c) => c.status)).toEqual(['pass', 'pass', 'fail']);
     expect(results.passed).toBe(false);
@@ -178,7 +230,16 @@ describe('runGate, end to end on a tiny server', () => {
   it('reports a server that does not start as an error, and fails its claims', async () => {
     const ok = await parseServerFlag(`ok:threaded:python=python3 -u ${TINY} {port}`);
     const broken = await parseServerFlag(`broken:async:python=python3 -u ${TINY} {port} --exit-code 3`);
-    const config = resolveConfig({ claims: ['ok >= broken'], matrix: '10:1', sampling: { ...sampling, maxTimeS: 0.2 }, baseline: false, pin: false }, null);
+    const config = resolveConfig(
+      {
+        claims: ['ok >= broken'],
+        matrix: '10:1',
+        sampling: { ...sampling, maxTimeS: 0.2 },
+        baseline: false,
+        pin: false,
+      },
+      null,
+    );
     const results = await runGate({ config, servers: [ok, broken], root: join(PROJECT_ROOT, 'fixtures', 'www') });
     expect(results.servers.find((s) => s.name === 'broken')?.error).toMatch(/exited before it was ready/);
     expect(results.claims[0]!.status).toBe('fail');
@@ -191,7 +252,13 @@ describe('runGate, end to end on a tiny server', () => {
     const file = join(dir, 'baseline.json');
     const srv = await parseServerFlag(`srv:threaded:python=python3 -u ${TINY} {port}`);
     const config = resolveConfig(
-      { claims: ['failed == 0'], matrix: '10:1', sampling: { ...sampling, maxTimeS: 0.3 }, baseline: { file }, pin: false },
+      {
+        claims: ['failed == 0'],
+        matrix: '10:1',
+        sampling: { ...sampling, maxTimeS: 0.3 },
+        baseline: { file },
+        pin: false,
+      },
       null,
     );
     const root = join(PROJECT_ROOT, 'fixtures', 'www');

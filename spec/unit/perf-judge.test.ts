@@ -23,7 +23,9 @@ const CONTEXT: CellContext = {
 function looksOf(first: SideSamples[], second?: SideSamples[], noTime = false): CellLooks {
   const m0 = gateMeasurement(first);
   const m1 = second ? gateMeasurement(second, undefined, 1) : null;
-  const both: GateMeasurement | null = m1 ? { ...mergeMeasurements(m0, m1), mode: 'close', group: 0, attempt: 1 } : null;
+  const both: GateMeasurement | null = m1
+    ? { ...mergeMeasurements(m0, m1), mode: 'close', group: 0, attempt: 1 }
+    : null;
   return { first: m0, second: m1, both, noTime };
 }
 
@@ -42,13 +44,38 @@ describe('judgeRelative', () => {
     note?: RegExp;
     reason?: RegExp;
   }> = [
-    { name: 'a clearly faster holds', claim: 'a >= b', looks: looksOf([sideOf('a', around(2000)), sideOf('b', around(1000, 12, 2))]), status: 'pass', outcome: 'faster', verdicts: 1 },
-    { name: 'equal figures are within the tolerance', claim: 'a >= b', looks: looksOf([sideOf('a', around(1000)), sideOf('b', around(1000))]), status: 'pass', outcome: 'within', verdicts: 1 },
-    { name: 'a clearly slower fails', claim: 'a >= b', looks: looksOf([sideOf('a', around(500)), sideOf('b', around(1000, 12, 2))]), status: 'fail', outcome: 'slower', verdicts: 1, failed: true },
+    {
+      name: 'a clearly faster holds',
+      claim: 'a >= b',
+      looks: looksOf([sideOf('a', around(2000)), sideOf('b', around(1000, 12, 2))]),
+      status: 'pass',
+      outcome: 'faster',
+      verdicts: 1,
+    },
+    {
+      name: 'equal figures are within the tolerance',
+      claim: 'a >= b',
+      looks: looksOf([sideOf('a', around(1000)), sideOf('b', around(1000))]),
+      status: 'pass',
+      outcome: 'within',
+      verdicts: 1,
+    },
+    {
+      name: 'a clearly slower fails',
+      claim: 'a >= b',
+      looks: looksOf([sideOf('a', around(500)), sideOf('b', around(1000, 12, 2))]),
+      status: 'fail',
+      outcome: 'slower',
+      verdicts: 1,
+      failed: true,
+    },
     {
       name: 'a slower first look that all the rounds contradict passes',
       claim: 'a >= b',
-      looks: looksOf([sideOf('a', around(800)), sideOf('b', around(1000, 12, 2))], [sideOf('a', around(1300, 30, 3)), sideOf('b', around(1000, 30, 4))]),
+      looks: looksOf(
+        [sideOf('a', around(800)), sideOf('b', around(1000, 12, 2))],
+        [sideOf('a', around(1300, 30, 3)), sideOf('b', around(1000, 30, 4))],
+      ),
       status: 'pass',
       outcome: 'faster',
       verdicts: 2,
@@ -64,7 +91,14 @@ describe('judgeRelative', () => {
       failed: true,
       note: /left no time/,
     },
-    { name: '"faster" needs more than the tolerance', claim: 'a > b', looks: looksOf([sideOf('a', around(1000)), sideOf('b', around(1000))]), status: 'fail', outcome: 'within', verdicts: 1 },
+    {
+      name: '"faster" needs more than the tolerance',
+      claim: 'a > b',
+      looks: looksOf([sideOf('a', around(1000)), sideOf('b', around(1000))]),
+      status: 'fail',
+      outcome: 'within',
+      verdicts: 1,
+    },
     {
       name: 'failed requests fail a claim between servers',
       claim: 'a >= b',
@@ -74,8 +108,22 @@ describe('judgeRelative', () => {
       verdicts: 0,
       reason: /a failed .* requests at c=10/,
     },
-    { name: '"allowing failures" compares anyway', claim: 'a >= b allowing failures', looks: looksOf([sideOf('a', around(2000), { failed: 3 }), sideOf('b', around(1000, 12, 2))]), status: 'pass', outcome: 'faster', verdicts: 1 },
-    { name: 'a measurement with no round is not compared', claim: 'a >= b', looks: looksOf([sideOf('a', []), sideOf('b', [])]), status: 'error', outcome: 'undecided', verdicts: 0 },
+    {
+      name: '"allowing failures" compares anyway',
+      claim: 'a >= b allowing failures',
+      looks: looksOf([sideOf('a', around(2000), { failed: 3 }), sideOf('b', around(1000, 12, 2))]),
+      status: 'pass',
+      outcome: 'faster',
+      verdicts: 1,
+    },
+    {
+      name: 'a measurement with no round is not compared',
+      claim: 'a >= b',
+      looks: looksOf([sideOf('a', []), sideOf('b', [])]),
+      status: 'error',
+      outcome: 'undecided',
+      verdicts: 0,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -84,7 +132,10 @@ describe('judgeRelative', () => {
       expect(cell.outcome).toBe(c.outcome);
       expect(cell.verdicts?.length ?? 0).toBe(c.verdicts);
       expect(cell).toMatchObject(CONTEXT.place);
-      if (c.verdicts > 0) expect(familyP === undefined ? 'none' : familyP < 1 ? 'weighed' : 'passed').toBe(c.failed ? 'weighed' : 'passed');
+      if (c.verdicts > 0)
+        expect(familyP === undefined ? 'none' : familyP < 1 ? 'weighed' : 'passed').toBe(
+          c.failed ? 'weighed' : 'passed',
+        );
       if (c.note) expect(cell.notes.join(' ')).toMatch(c.note);
       if (c.reason) expect(cell.reason).toMatch(c.reason);
     });
@@ -92,13 +143,64 @@ describe('judgeRelative', () => {
 });
 
 describe('judgeAbsolute', () => {
-  const cases: Array<{ name: string; claim: string; looks: CellLooks; status: string; outcome: string; count?: number; bounds?: number; reason?: RegExp }> = [
-    { name: 'no failed request holds', claim: 'failed == 0', looks: looksOf([sideOf('a', around(1000))]), status: 'pass', outcome: 'pass', count: 0 },
-    { name: 'counts add both measurements', claim: 'failed <= 30', looks: looksOf([sideOf('a', around(1000, 2), { failed: 10 })], [sideOf('a', around(1000, 2), { failed: 6 })]), status: 'fail', outcome: 'fail', count: 32 },
-    { name: 'a latency well under its bound holds', claim: 'p(99) < 20ms', looks: looksOf([sideOf('a', around(1000))]), status: 'pass', outcome: 'pass', bounds: 1 },
-    { name: 'a rate well under its bound fails', claim: 'rps > 5000', looks: looksOf([sideOf('a', around(1000))]), status: 'fail', outcome: 'fail', bounds: 1 },
-    { name: 'a second look that meets the bound passes', claim: 'rps > 1500', looks: looksOf([sideOf('a', around(1000))], [sideOf('a', around(3000, 12, 5))]), status: 'pass', outcome: 'pass', bounds: 2 },
-    { name: 'a noisy metric with no sample fails, saying why', claim: 'rps > 10', looks: looksOf([sideOf('a', [])]), status: 'fail', outcome: 'fail', reason: /a was not measured at c=10/ },
+  const cases: Array<{
+    name: string;
+    claim: string;
+    looks: CellLooks;
+    status: string;
+    outcome: string;
+    count?: number;
+    bounds?: number;
+    reason?: RegExp;
+  }> = [
+    {
+      name: 'no failed request holds',
+      claim: 'failed == 0',
+      looks: looksOf([sideOf('a', around(1000))]),
+      status: 'pass',
+      outcome: 'pass',
+      count: 0,
+    },
+    {
+      name: 'counts add both measurements',
+      claim: 'failed <= 30',
+      looks: looksOf([sideOf('a', around(1000, 2), { failed: 10 })], [sideOf('a', around(1000, 2), { failed: 6 })]),
+      status: 'fail',
+      outcome: 'fail',
+      count: 32,
+    },
+    {
+      name: 'a latency well under its bound holds',
+      claim: 'p(99) < 20ms',
+      looks: looksOf([sideOf('a', around(1000))]),
+      status: 'pass',
+      outcome: 'pass',
+      bounds: 1,
+    },
+    {
+      name: 'a rate well under its bound fails',
+      claim: 'rps > 5000',
+      looks: looksOf([sideOf('a', around(1000))]),
+      status: 'fail',
+      outcome: 'fail',
+      bounds: 1,
+    },
+    {
+      name: 'a second look that meets the bound passes',
+      claim: 'rps > 1500',
+      looks: looksOf([sideOf('a', around(1000))], [sideOf('a', around(3000, 12, 5))]),
+      status: 'pass',
+      outcome: 'pass',
+      bounds: 2,
+    },
+    {
+      name: 'a noisy metric with no sample fails, saying why',
+      claim: 'rps > 10',
+      looks: looksOf([sideOf('a', [])]),
+      status: 'fail',
+      outcome: 'fail',
+      reason: /a was not measured at c=10/,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -121,14 +223,52 @@ describe('judgeRegression', () => {
     yardstickRps: around(1000, 12, 7),
     batch: 1,
   });
-  const subject = (runs: BaselineRun[]): RegressionSubject => ({ server: 'a', runs, machine: here, settings: { alert: 0.1, fail: 0.25, alpha: 0.05, confidence: 0.95 } });
+  const subject = (runs: BaselineRun[]): RegressionSubject => ({
+    server: 'a',
+    runs,
+    machine: here,
+    settings: { alert: 0.1, fail: 0.25, alpha: 0.05, confidence: 0.95 },
+  });
   const yard = (n = 12) => sideOf(YARDSTICK, around(1000, n, 9));
   const elsewhere = { ...here, cpuModel: 'Other CPU' };
-  const cases: Array<{ name: string; runs: BaselineRun[]; looks: CellLooks; level: string | null; verdicts?: number; note?: RegExp }> = [
-    { name: 'the same speed is within', runs: [run(1), run(1), run(1)], looks: looksOf([sideOf('a', around(1000, 12, 3)), yard()]), level: 'within', verdicts: 1 },
-    { name: 'half the speed fails with enough runs', runs: [run(1), run(1), run(1)], looks: looksOf([sideOf('a', around(500, 12, 3)), yard()]), level: 'fail', verdicts: 1 },
-    { name: 'a failure needs enough runs', runs: [run(1), run(1)], looks: looksOf([sideOf('a', around(500, 12, 3)), yard()]), level: 'alert', verdicts: 1, note: /2 of the 3 runs/ },
-    { name: 'other hardware raises an alert at most', runs: [run(1, elsewhere), run(1, elsewhere), run(1, elsewhere)], looks: looksOf([sideOf('a', around(500, 12, 3)), yard()]), level: 'alert', verdicts: 1, note: /other hardware/ },
+  const cases: Array<{
+    name: string;
+    runs: BaselineRun[];
+    looks: CellLooks;
+    level: string | null;
+    verdicts?: number;
+    note?: RegExp;
+  }> = [
+    {
+      name: 'the same speed is within',
+      runs: [run(1), run(1), run(1)],
+      looks: looksOf([sideOf('a', around(1000, 12, 3)), yard()]),
+      level: 'within',
+      verdicts: 1,
+    },
+    {
+      name: 'half the speed fails with enough runs',
+      runs: [run(1), run(1), run(1)],
+      looks: looksOf([sideOf('a', around(500, 12, 3)), yard()]),
+      level: 'fail',
+      verdicts: 1,
+    },
+    {
+      name: 'a failure needs enough runs',
+      runs: [run(1), run(1)],
+      looks: looksOf([sideOf('a', around(500, 12, 3)), yard()]),
+      level: 'alert',
+      verdicts: 1,
+      note: /2 of the 3 runs/,
+    },
+    {
+      name: 'other hardware raises an alert at most',
+      runs: [run(1, elsewhere), run(1, elsewhere), run(1, elsewhere)],
+      looks: looksOf([sideOf('a', around(500, 12, 3)), yard()]),
+      level: 'alert',
+      verdicts: 1,
+      note: /other hardware/,
+    },
     {
       name: 'a failure all the rounds contradict is lowered',
       runs: [run(1), run(1), run(1)],
@@ -136,7 +276,12 @@ describe('judgeRegression', () => {
       level: 'within',
       verdicts: 2,
     },
-    { name: 'no yardstick sample: nothing to compare', runs: [run(1)], looks: looksOf([sideOf('a', around(1000)), sideOf(YARDSTICK, [])]), level: null },
+    {
+      name: 'no yardstick sample: nothing to compare',
+      runs: [run(1)],
+      looks: looksOf([sideOf('a', around(1000)), sideOf(YARDSTICK, [])]),
+      level: null,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

@@ -8,7 +8,10 @@ describe('measureCell', () => {
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
-  const side = (name: string, s: CountingServer): Side => ({ name, target: { host: s.host, port: s.port, path: '/', mode: 'close' } });
+  const side = (name: string, s: CountingServer): Side => ({
+    name,
+    target: { host: s.host, port: s.port, path: '/', mode: 'close' },
+  });
 
   it('interleaves the sides run by run with one batch size, and counts every request', async () => {
     const a = await startCountingServer({ recordRequests: false });
@@ -22,7 +25,12 @@ describe('measureCell', () => {
     expect(sa!.batch).toBe(sb!.batch);
     expect(sa!.samples).toHaveLength(3);
     expect(sa!.samples.every((s) => s.runs === sa!.batch && s.requested === 4 * sa!.batch)).toBe(true);
-    expect(totalsOf(sa!)).toMatchObject({ requested: 3 * 4 * sa!.batch, complete: 3 * 4 * sa!.batch, failed: 0, non2xx: 0 });
+    expect(totalsOf(sa!)).toMatchObject({
+      requested: 3 * 4 * sa!.batch,
+      complete: 3 * 4 * sa!.batch,
+      failed: 0,
+      non2xx: 0,
+    });
     // Every measured request reached its server, after the warm-up's.
     expect(a.stats.requests).toBeGreaterThan(3 * 4 * sa!.batch);
     expect(rpsOf(sa!).every((r) => r > 0)).toBe(true);
@@ -33,15 +41,19 @@ describe('measureCell', () => {
     const a = await startCountingServer({ recordRequests: false });
     servers.push(a);
     const seen: number[] = [];
-    const m = await measureCell([side('a', a)], { requests: 2, concurrency: 1 }, {
-      minRounds: 4,
-      maxRounds: 50,
-      minSampleMs: 1,
-      precise: (cur) => {
-        seen.push(cur.rounds);
-        return true;
+    const m = await measureCell(
+      [side('a', a)],
+      { requests: 2, concurrency: 1 },
+      {
+        minRounds: 4,
+        maxRounds: 50,
+        minSampleMs: 1,
+        precise: (cur) => {
+          seen.push(cur.rounds);
+          return true;
+        },
       },
-    });
+    );
     expect(m.rounds).toBe(4);
     expect(m.stoppedBy).toBe('precise');
     expect(seen).toEqual([4]);
@@ -50,7 +62,11 @@ describe('measureCell', () => {
   it('stops at the time cap', async () => {
     const a = await startCountingServer({ recordRequests: false, delayMs: 5 });
     servers.push(a);
-    const m = await measureCell([side('a', a)], { requests: 2, concurrency: 1 }, { minRounds: 2, maxRounds: 1000, minSampleMs: 1, maxTimeMs: 100 });
+    const m = await measureCell(
+      [side('a', a)],
+      { requests: 2, concurrency: 1 },
+      { minRounds: 2, maxRounds: 1000, minSampleMs: 1, maxTimeMs: 100 },
+    );
     expect(m.stoppedBy).toBe('time-cap');
     expect(m.rounds).toBeGreaterThanOrEqual(2);
     expect(m.rounds).toBeLessThan(1000);

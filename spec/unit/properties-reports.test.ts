@@ -10,11 +10,17 @@ import { renderGrid } from '../../lib/report/terminal/check-grid.ts';
 import { renderJunit } from '../../lib/report/junit/check-junit.ts';
 import { renderCheckJson, type JsonCheckRun } from '../../lib/report/json/check-json.ts';
 import { renderCheckHtml } from '../../lib/report/html/check-report.ts';
-import { propertiesFailed, propertyRecord, type PropertyCheckRun, type PropertyRecord } from '../../lib/conformance/properties/record.ts';
+import {
+  propertiesFailed,
+  propertyRecord,
+  type PropertyCheckRun,
+  type PropertyRecord,
+} from '../../lib/conformance/properties/record.ts';
 import type { PropertyResult } from '../../lib/conformance/properties/types.ts';
 import { TEST_MACHINE } from '../helpers/test-machine.ts';
 
-const REPLAY = "npx gauntlet check --server 'bad=bad {port}' --property prop-head-matches-get --seed 7 --shrink-path 3:0:1";
+const REPLAY =
+  "npx gauntlet check --server 'bad=bad {port}' --property prop-head-matches-get --seed 7 --shrink-path 3:0:1";
 
 function result(verdict: PropertyResult['verdict'], extra: Partial<PropertyResult> = {}): PropertyResult {
   return {
@@ -53,8 +59,22 @@ function sampleRun(): PropertyCheckRun {
     status: 'complete',
     cases: [{ id: 'get-root', name: 'GET / is 200', rfc: 'RFC 9110 §9.3.1', level: 'MUST', group: 'methods' }],
     servers: [
-      { name: 'good', command: 'good {port}', source: 'servers/good/server.json', capabilities: ['echo'], serverFlag: '--server good', properties: [propertyRecord(result('pass'))] },
-      { name: 'bad', command: 'bad {port}', source: '--server "bad=bad {port}"', capabilities: [], serverFlag: "--server 'bad=bad {port}'", properties: [failing] },
+      {
+        name: 'good',
+        command: 'good {port}',
+        source: 'servers/good/server.json',
+        capabilities: ['echo'],
+        serverFlag: '--server good',
+        properties: [propertyRecord(result('pass'))],
+      },
+      {
+        name: 'bad',
+        command: 'bad {port}',
+        source: '--server "bad=bad {port}"',
+        capabilities: [],
+        serverFlag: "--server 'bad=bad {port}'",
+        properties: [failing],
+      },
     ],
     results: [
       { caseId: 'get-root', server: 'good', verdict: 'pass', reason: '', exchange: null, durationMs: 3 },
@@ -67,7 +87,10 @@ describe('property records', () => {
   it('give a failed MUST property the verdict fail, a SHOULD one warn, and keep runs, seed and path', () => {
     expect(failing).toMatchObject({ verdict: 'fail', runs: 4, seed: 7, path: '3:0:1', replay: REPLAY });
     expect(propertyRecord(result('fail', { level: 'SHOULD' })).verdict).toBe('warn');
-    expect(propertyRecord(result('skip', { reason: 'needs echo' }))).toMatchObject({ verdict: 'skip', reason: 'needs echo' });
+    expect(propertyRecord(result('skip', { reason: 'needs echo' }))).toMatchObject({
+      verdict: 'skip',
+      reason: 'needs echo',
+    });
   });
 
   it('fail the run only for a failed MUST property', () => {
@@ -85,7 +108,9 @@ describe('reports', () => {
     expect(lines.indexOf('[properties]')).toBeGreaterThan(lines.findIndex((l) => l.startsWith('get-root')));
     expect(grid).toMatch(/prop-head-matches-get\s+MUST\s+pass\s+FAIL/);
     expect(grid).toContain('good: 1 pass, 0 warn, 0 fail, 0 info, 0 skip, 0 harness-error; properties 1 pass, 0 fail');
-    expect(grid).toContain('FAIL bad prop-head-matches-get (MUST, RFC 9110 §9.3.2): the HEAD response was followed by 115 more bytes: a body was sent');
+    expect(grid).toContain(
+      'FAIL bad prop-head-matches-get (MUST, RFC 9110 §9.3.2): the HEAD response was followed by 115 more bytes: a body was sent',
+    );
     expect(grid).toContain(`     replay: ${REPLAY}`);
     expect(grid).toContain('         GET / HTTP/1.1\\r\\n');
   });
@@ -94,15 +119,21 @@ describe('reports', () => {
     const json = JSON.parse(renderCheckJson(sampleRun())) as JsonCheckRun;
     const bad = json.servers.find((s) => s.name === 'bad')!;
     expect(bad.properties).toEqual([failing]);
-    expect(Object.keys(bad.properties![0]!)).toEqual(expect.arrayContaining(['id', 'name', 'rfc', 'verdict', 'runs', 'seed', 'path', 'counterexample', 'replay']));
+    expect(Object.keys(bad.properties![0]!)).toEqual(
+      expect.arrayContaining(['id', 'name', 'rfc', 'verdict', 'runs', 'seed', 'path', 'counterexample', 'replay']),
+    );
   });
 
   it('write a testcase per property in check.junit.xml, counted in the suites', () => {
     const junit = renderJunit(sampleRun());
     expect(junit).toContain('<testsuites name="gauntlet check" tests="4" failures="1" errors="0" skipped="0"');
     expect(junit).toContain('<testsuite name="bad" tests="2" failures="1"');
-    expect(junit).toContain('<testcase classname="good.properties" name="prop-head-matches-get: HEAD gets GET&apos;s status and header fields and no body" time="1.200"/>');
-    expect(junit).toContain('<failure message="the HEAD response was followed by 115 more bytes: a body was sent" type="MUST">');
+    expect(junit).toContain(
+      '<testcase classname="good.properties" name="prop-head-matches-get: HEAD gets GET&apos;s status and header fields and no body" time="1.200"/>',
+    );
+    expect(junit).toContain(
+      '<failure message="the HEAD response was followed by 115 more bytes: a body was sent" type="MUST">',
+    );
     expect(junit).toContain(`replay: ${REPLAY}`);
     expect(junit).toContain('&lt;&amp;&gt; here');
   });

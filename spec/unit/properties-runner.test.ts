@@ -29,7 +29,8 @@ afterAll(async () => {
 /** The words of a shell command line of plain and single-quoted words (what replay commands use). */
 function shellWords(line: string): string[] {
   const words: string[] = [];
-  for (const m of line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)) words.push(m[1] !== undefined ? m[1].replaceAll(`'\\''`, "'") : m[2]!);
+  for (const m of line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g))
+    words.push(m[1] !== undefined ? m[1].replaceAll(`'\\''`, "'") : m[2]!);
   return words;
 }
 
@@ -58,14 +59,23 @@ describe('a failing property and its replay', () => {
     const server = await launch(spec, { env: { ...CONFORMANCE_ENV } });
     servers.push(server);
     const property = propertyById(PROPERTY)!;
-    const target = { host: server.host, port: server.port, root: DEFAULT_DOC_ROOT, capabilities: spec.capabilities ?? [], name: spec.name, serverFlag: serverFlagFor(spec) };
+    const target = {
+      host: server.host,
+      port: server.port,
+      root: DEFAULT_DOC_ROOT,
+      capabilities: spec.capabilities ?? [],
+      name: spec.name,
+      serverFlag: serverFlagFor(spec),
+    };
     const found = await property.run(target, modeSettings('quick', SEED));
     await server.stop();
 
     expect(found.verdict, found.reason).toBe('fail');
     expect(found.reason).toContain('a body was sent');
     expect(found.path).toMatch(/^\d+(:\d+)*$/);
-    expect(found.replay).toBe(`npx gauntlet check ${serverFlagFor(spec)} --property ${PROPERTY} --seed ${SEED} --shrink-path ${found.path}`);
+    expect(found.replay).toBe(
+      `npx gauntlet check ${serverFlagFor(spec)} --property ${PROPERTY} --seed ${SEED} --shrink-path ${found.path}`,
+    );
 
     const [npx, gauntlet, ...argv] = shellWords(found.replay);
     expect([npx, gauntlet]).toEqual(['npx', 'gauntlet']);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { medianRun, medianRunsView, recordsByServer, runsByServer, runsPerCell, skippedReason, missingReason } from '../../lib/report/cells.ts';
+import {
+  medianRun,
+  medianRunsView,
+  recordsByServer,
+  runsByServer,
+  runsPerCell,
+  skippedReason,
+  missingReason,
+} from '../../lib/report/cells.ts';
 import type { CellRecord } from '../../lib/types.ts';
 import { seedResults } from './fixtures/seed-results.ts';
 
@@ -18,7 +26,7 @@ describe('the runs of a cell', () => {
     expect(medianRun(runsWith([Number.NaN, 7, 9]))?.result.requestsPerSecond).toBe(7);
   });
 
-  it('groups a server\'s runs by cell in round order, and the tables read the median one', () => {
+  it("groups a server's runs by cell in round order, and the tables read the median one", () => {
     const run = seedResults();
     const first = run.cells[0]!;
     run.cells = [...runsWith([30, 10, 20]).reverse(), ...run.cells.slice(1)];
@@ -27,7 +35,11 @@ describe('the runs of a cell', () => {
     expect(recordsByServer(run, first.server).get('0:10:1')?.result.requestsPerSecond).toBe(20);
     expect(runsPerCell(run)).toBe(3);
     const view = medianRunsView(run);
-    expect(view.filter((c) => c.server === first.server && c.group === 0 && c.concurrency === 1).map((c) => c.result.requestsPerSecond)).toEqual([20]);
+    expect(
+      view
+        .filter((c) => c.server === first.server && c.group === 0 && c.concurrency === 1)
+        .map((c) => c.result.requestsPerSecond),
+    ).toEqual([20]);
     expect(view).toHaveLength(22);
   });
 

@@ -22,7 +22,9 @@ import { CHROMIUM, chromiumAvailable, dumpDom, screenshot } from './helpers/chro
 const OUT = join(PROJECT_ROOT, 'test-output', 'report-chromium');
 const REPORT = join(OUT, 'report.html');
 const SCREENSHOT = join(OUT, 'report.png');
-const SERVERS = ['healthy', 'not-found', 'global-lock'].map((n) => join(PROJECT_ROOT, 'fixtures', 'pathological', n, 'server.json'));
+const SERVERS = ['healthy', 'not-found', 'global-lock'].map((n) =>
+  join(PROJECT_ROOT, 'fixtures', 'pathological', n, 'server.json'),
+);
 
 const GATE: ClaimVerdicts = {
   passed: false,
@@ -34,8 +36,20 @@ const GATE: ClaimVerdicts = {
       status: 'pass',
       summary: 'Holds in all 3 cells (pathological-healthy faster in 3).',
       cells: [
-        { requests: 20, concurrency: 1, status: 'pass', outcome: 'faster', verdicts: [{ ratio: 61.2, interval: { lo: 55.1, hi: 66.9, confidence: 0.95 }, p: 0.0002 }] },
-        { requests: 20, concurrency: 10, status: 'pass', outcome: 'faster', verdicts: [{ ratio: 70.4, interval: { lo: 64.0, hi: 77.7, confidence: 0.95 }, p: 0.0002 }] },
+        {
+          requests: 20,
+          concurrency: 1,
+          status: 'pass',
+          outcome: 'faster',
+          verdicts: [{ ratio: 61.2, interval: { lo: 55.1, hi: 66.9, confidence: 0.95 }, p: 0.0002 }],
+        },
+        {
+          requests: 20,
+          concurrency: 10,
+          status: 'pass',
+          outcome: 'faster',
+          verdicts: [{ ratio: 70.4, interval: { lo: 64.0, hi: 77.7, confidence: 0.95 }, p: 0.0002 }],
+        },
       ],
     },
     {
@@ -43,14 +57,27 @@ const GATE: ClaimVerdicts = {
       kind: 'absolute',
       status: 'fail',
       summary: 'Does not hold at 1 cell of 1.',
-      cells: [{ server: 'pathological-global-lock', requests: 20, concurrency: 10, status: 'fail', outcome: 'fail', bounds: [{ median: 203.1, interval: { lo: 201.9, hi: 204.6, confidence: 0.95 } }] }],
+      cells: [
+        {
+          server: 'pathological-global-lock',
+          requests: 20,
+          concurrency: 10,
+          status: 'fail',
+          outcome: 'fail',
+          bounds: [{ median: 203.1, interval: { lo: 201.9, hi: 204.6, confidence: 0.95 } }],
+        },
+      ],
     },
   ],
 };
 
 /** The <figure class="chart"> elements of a DOM, with their attributes and content. */
 function charts(dom: string): Array<{ id: string; metric: string; servers: string[]; body: string }> {
-  return [...dom.matchAll(/<figure class="chart" id="([^"]+)" data-metric="([^"]+)" data-servers="([^"]*)"[^>]*>([\s\S]*?)<\/figure>/g)].map((m) => ({
+  return [
+    ...dom.matchAll(
+      /<figure class="chart" id="([^"]+)" data-metric="([^"]+)" data-servers="([^"]*)"[^>]*>([\s\S]*?)<\/figure>/g,
+    ),
+  ].map((m) => ({
     id: m[1]!,
     metric: m[2]!,
     servers: m[3]!.split('|'),
@@ -63,7 +90,9 @@ function svgTexts(svg: string): string[] {
   return [...svg.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
 }
 
-const skipReason = chromiumAvailable() ? '' : ` (SKIPPED: ${CHROMIUM} is not installed; Debian package "chromium", which .ci/run installs)`;
+const skipReason = chromiumAvailable()
+  ? ''
+  : ` (SKIPPED: ${CHROMIUM} is not installed; Debian package "chromium", which .ci/run installs)`;
 
 describe.skipIf(!chromiumAvailable())(`report.html in headless Chromium${skipReason}`, () => {
   let dom = '';
@@ -114,13 +143,20 @@ describe.skipIf(!chromiumAvailable())(`report.html in headless Chromium${skipRea
       const texts = svgTexts(svg);
       servers.forEach((name, i) => {
         // One legend entry per server...
-        expect(texts.filter((t) => t === name), `${c.id} legend ${name}`).toHaveLength(1);
+        expect(
+          texts.filter((t) => t === name),
+          `${c.id} legend ${name}`,
+        ).toHaveLength(1);
         // ...and one line through the three cells, drawn in that server's colour.
         const color = SERIES_COLORS[i]!;
-        const lines = [...svg.matchAll(/<path d="M[^"]*L[^"]*L[^"]*"[^>]*\bstroke="([^"]+)"[^>]*stroke-width="2"/g)].filter((m) => m[1] === color);
+        const lines = [
+          ...svg.matchAll(/<path d="M[^"]*L[^"]*L[^"]*"[^>]*\bstroke="([^"]+)"[^>]*stroke-width="2"/g),
+        ].filter((m) => m[1] === color);
         expect(lines.length, `${c.id} line of ${name} (${color})`).toBeGreaterThanOrEqual(1);
       });
-      const lineColors = new Set([...svg.matchAll(/<path d="M[^"]*L[^"]*L[^"]*"[^>]*\bstroke="([^"]+)"[^>]*stroke-width="2"/g)].map((m) => m[1]));
+      const lineColors = new Set(
+        [...svg.matchAll(/<path d="M[^"]*L[^"]*L[^"]*"[^>]*\bstroke="([^"]+)"[^>]*stroke-width="2"/g)].map((m) => m[1]),
+      );
       expect([...lineColors].sort(), c.id).toEqual(SERIES_COLORS.slice(0, servers.length).sort());
     }
   });
@@ -137,7 +173,9 @@ describe.skipIf(!chromiumAvailable())(`report.html in headless Chromium${skipRea
     expect(dom).toContain('pathological-global-lock: p(99) &lt; 50ms at c=10');
     expect(dom).toContain('55.10x - 66.90x (95%)');
     // Each non-pass of the grid expands to its wire log and a replay command.
-    expect(dom).toMatch(/<details id="r-pathological-[a-z-]+--[a-z0-9-]+">[\s\S]*?Replay: <code>[^<]*gauntlet check[^<]*<\/code>/);
+    expect(dom).toMatch(
+      /<details id="r-pathological-[a-z-]+--[a-z0-9-]+">[\s\S]*?Replay: <code>[^<]*gauntlet check[^<]*<\/code>/,
+    );
   });
 
   it('saves a screenshot into test-output/', async () => {

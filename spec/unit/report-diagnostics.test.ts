@@ -53,7 +53,9 @@ describe('findings in the reports', () => {
   });
 
   it('says what was looked for when nothing was found, and nothing for runs without diagnostics', () => {
-    expect(renderFindingsText(withFindings([]))).toMatch(/^Findings\n\n {2}No finding: accept-queue overflow, delayed-ACK stalls, serialisation, non-2xx responses, resets and timeouts, descriptor leaks were looked for in every cell\.$/);
+    expect(renderFindingsText(withFindings([]))).toMatch(
+      /^Findings\n\n {2}No finding: accept-queue overflow, delayed-ACK stalls, serialisation, non-2xx responses, resets and timeouts, descriptor leaks were looked for in every cell\.$/,
+    );
     expect(renderFindingsText(withFindings(undefined))).toBe('');
     expect(findingsSection(withFindings(undefined))).toBeNull();
     expect(renderFindingsMarkdown(withFindings(undefined))).toBe('');
@@ -71,8 +73,14 @@ describe('findings in the reports', () => {
 
   it('puts the findings after the tables in report.md, and the resources before the notes', () => {
     const run = withFindings([FINDING]);
-    run.cells = run.cells.map((c) => ({ ...c, resources: cell({ requests: c.requests, concurrency: c.concurrency }).resources! }));
-    const md = renderMarkdownReport(run, { afterTables: [renderFindingsMarkdown(run)], beforeNotes: [renderResourcesMarkdown(run)] });
+    run.cells = run.cells.map((c) => ({
+      ...c,
+      resources: cell({ requests: c.requests, concurrency: c.concurrency }).resources!,
+    }));
+    const md = renderMarkdownReport(run, {
+      afterTables: [renderFindingsMarkdown(run)],
+      beforeNotes: [renderResourcesMarkdown(run)],
+    });
     const at = (s: string) => md.indexOf(s);
     expect(at('## Results for seed-async')).toBeLessThan(at('## Findings'));
     expect(at('## Findings')).toBeLessThan(at('## Comparison'));
@@ -82,11 +90,16 @@ describe('findings in the reports', () => {
 });
 
 describe('server resources', () => {
-  it('tabulates each server\'s cells, and bounds what is under one clock tick', () => {
+  it("tabulates each server's cells, and bounds what is under one clock tick", () => {
     const run = seedResults();
     run.cells = run.cells.map((c) => ({
       ...c,
-      resources: cell({ requests: c.requests, concurrency: c.concurrency, seconds: 0.02, resources: { cpuUserUs: 0, cpuSysUs: 0, cpuUsPerRequest: 0 } }).resources!,
+      resources: cell({
+        requests: c.requests,
+        concurrency: c.concurrency,
+        seconds: 0.02,
+        resources: { cpuUserUs: 0, cpuSysUs: 0, cpuUsPerRequest: 0 },
+      }).resources!,
     }));
     const body = resourcesSection(run)!.body;
     expect(body).toContain('<h3>seed-threaded</h3>');
@@ -107,13 +120,30 @@ describe('perf claims', () => {
         kind: 'relative',
         status: 'fail',
         summary: 'Does not hold at 1 cell of 1.',
-        cells: [{ requests: 100, concurrency: 10, status: 'fail', outcome: 'slower', verdicts: [{ ratio: 0.78, interval: { lo: 0.74, hi: 0.82, confidence: 0.95 }, p: 0.0004 }] }],
+        cells: [
+          {
+            requests: 100,
+            concurrency: 10,
+            status: 'fail',
+            outcome: 'slower',
+            verdicts: [{ ratio: 0.78, interval: { lo: 0.74, hi: 0.82, confidence: 0.95 }, p: 0.0004 }],
+          },
+        ],
       },
       {
         claim: 'a: p(99) < 20ms at c=1',
         kind: 'absolute',
         status: 'pass',
-        cells: [{ server: 'a', requests: 100, concurrency: 1, status: 'pass', outcome: 'pass', bounds: [{ median: 3.25, interval: { lo: 3.1, hi: 3.4, confidence: 0.95 } }] }],
+        cells: [
+          {
+            server: 'a',
+            requests: 100,
+            concurrency: 1,
+            status: 'pass',
+            outcome: 'pass',
+            bounds: [{ median: 3.25, interval: { lo: 3.1, hi: 3.4, confidence: 0.95 } }],
+          },
+        ],
       },
     ],
   };
@@ -129,7 +159,9 @@ describe('perf claims', () => {
     expect(s.id).toBe('claims');
     expect(s.body).toContain('<strong>FAILED</strong> 1 of 2 claims held; differences under 10% count as noise.');
     expect(s.body).toContain('<code>a &gt;= b at every c</code>');
-    expect(s.body).toMatch(/n=100 c=10<\/td><td[^>]*>0\.78x<\/td><td[^>]*>0\.74x - 0\.82x \(95%\)<\/td><td[^>]*>&lt;0\.001<\/td><td[^>]*>slower<\/td>/);
+    expect(s.body).toMatch(
+      /n=100 c=10<\/td><td[^>]*>0\.78x<\/td><td[^>]*>0\.74x - 0\.82x \(95%\)<\/td><td[^>]*>&lt;0\.001<\/td><td[^>]*>slower<\/td>/,
+    );
     expect(s.body).toMatch(/a n=100 c=1<\/td><td[^>]*>3\.25<\/td><td[^>]*>3\.10 - 3\.40 \(95%\)/);
   });
 
@@ -148,7 +180,17 @@ describe('plots', () => {
     const run = seedResults();
     run.cells = run.cells.filter((c) => !(c.server === 'seed-async' && c.requests === 100 && c.concurrency === 50));
     const models = chartModels(run);
-    expect(models.map((m) => m.id)).toEqual(['chart-rps-1', 'chart-p50-1', 'chart-p99-1', 'chart-rps-2', 'chart-p50-2', 'chart-p99-2', 'chart-rps-3', 'chart-p50-3', 'chart-p99-3']);
+    expect(models.map((m) => m.id)).toEqual([
+      'chart-rps-1',
+      'chart-p50-1',
+      'chart-p99-1',
+      'chart-rps-2',
+      'chart-p50-2',
+      'chart-p99-2',
+      'chart-rps-3',
+      'chart-p50-3',
+      'chart-p99-3',
+    ]);
     const rps3 = models.find((m) => m.id === 'chart-rps-3')!;
     expect(rps3.concurrencies).toEqual([1, 10, 50, 100]);
     expect(rps3.series.map((s) => [s.name, s.color])).toEqual([
@@ -162,7 +204,9 @@ describe('plots', () => {
 
   it('draws an SVG with its title, axis names and a legend entry per server', () => {
     const svg = renderChartSvg(chartModels(seedResults())[0]!);
-    expect(svg).toMatch(/^<svg role="img" aria-label="Requests per second, n=10: requests\/s against concurrency; seed-threaded, seed-async" width="380" height="\d+"/);
+    expect(svg).toMatch(
+      /^<svg role="img" aria-label="Requests per second, n=10: requests\/s against concurrency; seed-threaded, seed-async" width="380" height="\d+"/,
+    );
     for (const text of ['Requests per second, n=10', 'requests/s', 'concurrency', 'seed-threaded', 'seed-async']) {
       expect(svg).toContain(`>${text}</text>`);
     }

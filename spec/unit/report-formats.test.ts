@@ -37,12 +37,31 @@ function checkRun(): PropertyCheckRun {
     status: 'complete',
     cases: [{ id: 'get-root', name: 'GET / is 200', rfc: 'RFC 9110 §9.3.1', level: 'MUST', group: 'methods' }],
     servers: [
-      { name: 'good', command: 'good {port}', source: 'servers/good/server.json', capabilities: [], serverFlag: '--server good' },
-      { name: 'bad', command: 'bad {port}', source: '--server "bad=bad {port}"', capabilities: [], serverFlag: "--server 'bad=bad {port}'" },
+      {
+        name: 'good',
+        command: 'good {port}',
+        source: 'servers/good/server.json',
+        capabilities: [],
+        serverFlag: '--server good',
+      },
+      {
+        name: 'bad',
+        command: 'bad {port}',
+        source: '--server "bad=bad {port}"',
+        capabilities: [],
+        serverFlag: "--server 'bad=bad {port}'",
+      },
     ],
     results: [
       { caseId: 'get-root', server: 'good', verdict: 'pass', reason: '', exchange: null, durationMs: 3 },
-      { caseId: 'get-root', server: 'bad', verdict: 'fail', reason: 'expected 200; got 500', exchange: null, durationMs: 4 },
+      {
+        caseId: 'get-root',
+        server: 'bad',
+        verdict: 'fail',
+        reason: 'expected 200; got 500',
+        exchange: null,
+        durationMs: 4,
+      },
     ],
   };
 }
@@ -54,7 +73,10 @@ function runRecords(): ReportInputs {
 }
 
 /** What each format of `command` renders from `input`, by file name. */
-async function renderAll<Command extends ReportCommand>(command: Command, input: ReportInputs[Command]): Promise<Array<[string, string]>> {
+async function renderAll<Command extends ReportCommand>(
+  command: Command,
+  input: ReportInputs[Command],
+): Promise<Array<[string, string]>> {
   const files: Array<[string, string]> = [];
   for (const format of formatsFor(command)) files.push([format.file, await format.render(input)]);
   return files;

@@ -58,7 +58,13 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('seed: 10 x {1, 5, 10}; 50 x {1, 10, 30, 50}; 100 x {1, 10, 50, 100}');
     expect(html).toContain('<code>gauntlet gate</code>');
     // Comparison before conclusion, both after the servers.
-    const order = ['id="run"', 'id="server-seed-threaded"', 'id="server-seed-async"', 'id="comparison"', 'id="conclusion"'];
+    const order = [
+      'id="run"',
+      'id="server-seed-threaded"',
+      'id="server-seed-async"',
+      'id="comparison"',
+      'id="conclusion"',
+    ];
     const positions = order.map((needle) => html.indexOf(needle));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -102,7 +108,12 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('The run was interrupted before it finished');
     expect(html).toContain('seed-async: 2 of 11 cells not measured (n=100 c=50, n=100 c=100).');
     const table = tgTables(html)[1]!;
-    expect(cellTexts(table).slice(-16)).toEqual(['50', ...Array<string>(7).fill('—'), '100', ...Array<string>(7).fill('—')]);
+    expect(cellTexts(table).slice(-16)).toEqual([
+      '50',
+      ...Array<string>(7).fill('—'),
+      '100',
+      ...Array<string>(7).fill('—'),
+    ]);
     expect(html).toContain('2 of 11 cells were left out: n=100 c=50 and n=100 c=100 (not measured for seed-async).');
   });
 

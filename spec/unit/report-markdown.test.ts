@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { renderMarkdownReport } from '../../lib/report/markdown/report.ts';
 import { escapeMarkdown, markdownCode, markdownCodeBlock } from '../../lib/report/format.ts';
-import { SEED_ASYNC_TABLE_HTML, SEED_CONCLUSION, SEED_THREADED_TABLE_HTML, seedResults } from './fixtures/seed-results.ts';
+import {
+  SEED_ASYNC_TABLE_HTML,
+  SEED_CONCLUSION,
+  SEED_THREADED_TABLE_HTML,
+  seedResults,
+} from './fixtures/seed-results.ts';
 
 describe('renderMarkdownReport', () => {
   it('has the title, when, machine, mode, path and matrix', () => {
@@ -33,7 +38,9 @@ describe('renderMarkdownReport', () => {
     expect(conclusion).toBeGreaterThan(comparison);
     expect(md).toContain('| n=10 c=5 | 4.95 | 2005.21 | seed-async | 405x |');
     expect(md.slice(conclusion)).toContain('seed-async was faster than seed-threaded in 11 of 11 cells');
-    expect(md.slice(conclusion)).toContain('- One run per cell cannot tell noise from a difference: cells within 5% are called ties');
+    expect(md.slice(conclusion)).toContain(
+      '- One run per cell cannot tell noise from a difference: cells within 5% are called ties',
+    );
     expect(md).not.toContain(SEED_CONCLUSION);
     expect(md).not.toContain('## Notes');
   });

@@ -156,7 +156,11 @@ describe('renderSeedTable', () => {
     run.servers[0]!.error = 'exited with code 1 after n=50 c=10\nTraceback (most recent call last):';
     run.cells = run.cells.filter((c) => !(c.server === 'seed-threaded' && c.group === 2));
     const text = renderSeedTable(run, 'seed-threaded');
-    expect(dataRows(text).slice(7).every((r) => r.slice(2).every((c) => c === NOT_MEASURED))).toBe(true);
+    expect(
+      dataRows(text)
+        .slice(7)
+        .every((r) => r.slice(2).every((c) => c === NOT_MEASURED)),
+    ).toBe(true);
     expect(text).toContain('seed-threaded failed (exited with code 1 after n=50 c=10)');
     expect(text).not.toContain('Traceback');
   });
@@ -175,7 +179,15 @@ describe('renderSeedTable', () => {
     const base = run.cells.filter((c) => c.server === 'seed-threaded');
     // Three runs of every cell: the seed's figures, then half and twice as many requests per second.
     run.cells = [0.5, 1, 2].flatMap((f, round) =>
-      base.map((c) => ({ ...c, round, result: { ...c.result, requestsPerSecond: c.result.requestsPerSecond * f, failedRequests: round === 2 && c.group === 0 && c.concurrency === 5 ? 3 : 0 } })),
+      base.map((c) => ({
+        ...c,
+        round,
+        result: {
+          ...c.result,
+          requestsPerSecond: c.result.requestsPerSecond * f,
+          failedRequests: round === 2 && c.group === 0 && c.concurrency === 5 ? 3 : 0,
+        },
+      })),
     );
     const model = seedTableModel(run, 'seed-threaded');
     expect(model.columns.at(-1)?.header).toBe('Request per Second min-max (#/sec)');
@@ -192,7 +204,7 @@ describe('renderSeedTable', () => {
       expect(rows[i]![9]).toBe(`${compact(lo)}-${compact(hi)}`);
     });
     expect(model.notes).toContain(
-      "Each row is the median of up to 3 runs of the cell by requests per second; the last column is the range over them.",
+      'Each row is the median of up to 3 runs of the cell by requests per second; the last column is the range over them.',
     );
     expect(model.notes).toContain('n=10 c=5: 3 of 30 requests failed over its 3 runs (the median run shown: 0).');
   });
@@ -202,17 +214,37 @@ describe('renderSeedTable', () => {
     const server = run.servers[1]!;
     run.cells = run.cells.filter((c) => c.server !== 'seed-async' || c.group === 0);
     const first = run.cells.find((c) => c.server === 'seed-async' && c.concurrency === 10)!;
-    first.result = { ...first.result, completeRequests: 0, failedRequests: 1, requestsPerSecond: 0, stopped: { kind: 'timeout', reason: 'no response within 30000 ms at request 1 of 10', afterRequests: 1 } };
-    server.stoppedAnswering = 'seed-async stopped answering: no request of n=10 c=10 completed (no response within 30000 ms at request 1 of 10)';
+    first.result = {
+      ...first.result,
+      completeRequests: 0,
+      failedRequests: 1,
+      requestsPerSecond: 0,
+      stopped: { kind: 'timeout', reason: 'no response within 30000 ms at request 1 of 10', afterRequests: 1 },
+    };
+    server.stoppedAnswering =
+      'seed-async stopped answering: no request of n=10 c=10 completed (no response within 30000 ms at request 1 of 10)';
     server.skippedCells = run.cells
       .filter((c) => c.server === 'seed-threaded' && c.group > 0)
-      .map((c) => ({ group: c.group, requests: c.requests, concurrency: c.concurrency, reason: 'skipped: seed-async stopped answering in n=10 c=10' }));
+      .map((c) => ({
+        group: c.group,
+        requests: c.requests,
+        concurrency: c.concurrency,
+        reason: 'skipped: seed-async stopped answering in n=10 c=10',
+      }));
     const text = renderSeedTable(run, 'seed-async');
-    expect(dataRows(text).slice(3).every((r) => r.slice(2).every((c) => c === NOT_MEASURED))).toBe(true);
+    expect(
+      dataRows(text)
+        .slice(3)
+        .every((r) => r.slice(2).every((c) => c === NOT_MEASURED)),
+    ).toBe(true);
     expect(text).toContain('n=10 c=10 stopped early: no response within 30000 ms at request 1 of 10.');
-    expect(text).toContain('— n=50 c=1, n=50 c=10, n=50 c=30, n=50 c=50, n=100 c=1, n=100 c=10, n=100 c=50, n=100 c=100: skipped: seed-async stopped answering in n=10 c=10');
+    expect(text).toContain(
+      '— n=50 c=1, n=50 c=10, n=50 c=30, n=50 c=50, n=100 c=1, n=100 c=10, n=100 c=50, n=100 c=100: skipped: seed-async stopped answering in n=10 c=10',
+    );
     const report = renderTerminalReport(run);
-    expect(report).toContain('seed-async: 8 of 11 cells skipped (n=50 c=1, n=50 c=10, n=50 c=30, n=50 c=50, n=100 c=1, n=100 c=10, n=100 c=50, n=100 c=100): skipped: seed-async stopped answering in n=10 c=10.');
+    expect(report).toContain(
+      'seed-async: 8 of 11 cells skipped (n=50 c=1, n=50 c=10, n=50 c=30, n=50 c=50, n=100 c=1, n=100 c=10, n=100 c=50, n=100 c=100): skipped: seed-async stopped answering in n=10 c=10.',
+    );
     expect(report).not.toContain('not measured (');
   });
 

@@ -11,8 +11,19 @@ describe('parseResponses', () => {
     const out = parseResponses(b(raw), { ended: true });
     expect(out.responses).toHaveLength(1);
     const r = out.responses[0]!;
-    expect(r).toMatchObject({ version: '1.1', status: 200, reason: 'OK', framing: 'content-length', start: 0, end: raw.length });
-    expect(r.headers).toEqual([['Content-Type', 'text/plain'], ['Content-Length', '5'], ['X-A', '1']]);
+    expect(r).toMatchObject({
+      version: '1.1',
+      status: 200,
+      reason: 'OK',
+      framing: 'content-length',
+      start: 0,
+      end: raw.length,
+    });
+    expect(r.headers).toEqual([
+      ['Content-Type', 'text/plain'],
+      ['Content-Length', '5'],
+      ['X-A', '1'],
+    ]);
     expect(text(r.body)).toBe('hello');
     expect(r.incomplete).toBeUndefined();
     expect(out.trailingGarbage).toBe(0);
@@ -27,7 +38,8 @@ describe('parseResponses', () => {
   });
 
   it('decodes a chunked body with extensions and trailers', () => {
-    const raw = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n';
+    const raw =
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n';
     const out = parseResponses(b(raw + 'HTTP/1.1 204 No Content\r\n\r\n'));
     expect(out.responses).toHaveLength(2);
     expect(out.responses[0]).toMatchObject({ framing: 'chunked', end: raw.length });
@@ -57,8 +69,13 @@ describe('parseResponses', () => {
   });
 
   it('reads no body for 204 and 304 even with Content-Length', () => {
-    const out = parseResponses(b('HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n'));
-    expect(out.responses.map((r) => [r.status, r.framing])).toEqual([[304, 'none'], [204, 'none']]);
+    const out = parseResponses(
+      b('HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n'),
+    );
+    expect(out.responses.map((r) => [r.status, r.framing])).toEqual([
+      [304, 'none'],
+      [204, 'none'],
+    ]);
   });
 
   it('reads a body without length to the close, complete only once the server closed', () => {
@@ -69,7 +86,10 @@ describe('parseResponses', () => {
   });
 
   it('reads to the close when chunked is not the final coding (RFC 9112 §6.3)', () => {
-    const out = parseResponses(b('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n5\r\nhello\r\n0\r\n\r\n'), { ended: true });
+    const out = parseResponses(
+      b('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n5\r\nhello\r\n0\r\n\r\n'),
+      { ended: true },
+    );
     expect(out.responses[0]!.framing).toBe('close');
   });
 
@@ -158,7 +178,8 @@ describe('parseResponses, properties', () => {
   });
 
   function serialise(r: { status: number; body: Uint8Array; chunked: boolean; chunkSize: number }): Buffer {
-    if (!r.chunked) return Buffer.concat([Buffer.from(`HTTP/1.1 ${r.status} X\r\nContent-Length: ${r.body.length}\r\n\r\n`), r.body]);
+    if (!r.chunked)
+      return Buffer.concat([Buffer.from(`HTTP/1.1 ${r.status} X\r\nContent-Length: ${r.body.length}\r\n\r\n`), r.body]);
     const parts: Buffer[] = [Buffer.from(`HTTP/1.1 ${r.status} X\r\nTransfer-Encoding: chunked\r\n\r\n`)];
     for (let i = 0; i < r.body.length; i += r.chunkSize) {
       const piece = r.body.subarray(i, i + r.chunkSize);
@@ -181,17 +202,36 @@ describe('parseResponses, properties', () => {
 
   it('never throws on arbitrary bytes, and accounts for every byte', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.array(fc.constantFrom('HTTP/1.1 200 OK', '\r\n', 'Content-Length: 3', 'Transfer-Encoding: chunked', '5', 'abc', ':', ' ')).map((a) => b(a.join('')))), (bytes) => {
-        const out = parseResponses(bytes);
-        expect(out.garbageStart + out.trailingGarbage).toBe(bytes.length);
-        let pos = 0;
-        for (const r of [...out.interim, ...out.responses].sort((x, y) => x.start - y.start)) {
-          expect(r.start).toBeGreaterThanOrEqual(pos);
-          expect(r.end).toBeGreaterThanOrEqual(r.start);
-          pos = r.end;
-        }
-        expect(pos).toBeLessThanOrEqual(out.garbageStart);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          fc
+            .array(
+              fc.constantFrom(
+                'HTTP/1.1 200 OK',
+                '\r\n',
+                'Content-Length: 3',
+                'Transfer-Encoding: chunked',
+                '5',
+                'abc',
+                ':',
+                ' ',
+              ),
+            )
+            .map((a) => b(a.join(''))),
+        ),
+        (bytes) => {
+          const out = parseResponses(bytes);
+          expect(out.garbageStart + out.trailingGarbage).toBe(bytes.length);
+          let pos = 0;
+          for (const r of [...out.interim, ...out.responses].sort((x, y) => x.start - y.start)) {
+            expect(r.start).toBeGreaterThanOrEqual(pos);
+            expect(r.end).toBeGreaterThanOrEqual(r.start);
+            pos = r.end;
+          }
+          expect(pos).toBeLessThanOrEqual(out.garbageStart);
+        },
+      ),
     );
   });
 });

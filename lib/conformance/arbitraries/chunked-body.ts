@@ -114,31 +114,61 @@ export function encodeChunked(body: Uint8Array, plan: ChunkPlan): Uint8Array {
 
 const bwsArb = (on: boolean) =>
   on
-    ? fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(''), weight: 6 }, { arbitrary: fc.string({ unit: fc.constantFrom(' ', '\t'), minLength: 1, maxLength: 2 }), weight: 1 })
+    ? fc.oneof(
+        { withCrossShrink: true },
+        { arbitrary: fc.constant(''), weight: 6 },
+        { arbitrary: fc.string({ unit: fc.constantFrom(' ', '\t'), minLength: 1, maxLength: 2 }), weight: 1 },
+      )
     : fc.constant('');
 
 /** qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text */
-const QDTEXT = ['\t', ' ', '!', ...Array.from({ length: 0x5b - 0x23 + 1 }, (_, i) => String.fromCharCode(0x23 + i)), ...Array.from({ length: 0x7e - 0x5d + 1 }, (_, i) => String.fromCharCode(0x5d + i))];
+const QDTEXT = [
+  '\t',
+  ' ',
+  '!',
+  ...Array.from({ length: 0x5b - 0x23 + 1 }, (_, i) => String.fromCharCode(0x23 + i)),
+  ...Array.from({ length: 0x7e - 0x5d + 1 }, (_, i) => String.fromCharCode(0x5d + i)),
+];
 
 /** quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE */
 export function quotedString(maxLength = 12): fc.Arbitrary<string> {
   const obsText = fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c));
-  const qdtext = fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constantFrom(...QDTEXT), weight: 12 }, { arbitrary: obsText, weight: 1 });
+  const qdtext = fc.oneof(
+    { withCrossShrink: true },
+    { arbitrary: fc.constantFrom(...QDTEXT), weight: 12 },
+    { arbitrary: obsText, weight: 1 },
+  );
   // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text ): an escaped DQUOTE or backslash among them.
   const quotedPair = fc
-    .oneof({ arbitrary: fc.constantFrom('"', '\\'), weight: 2 }, { arbitrary: fc.constantFrom('\t', ' '), weight: 1 }, { arbitrary: fieldVchar(true), weight: 2 })
+    .oneof(
+      { arbitrary: fc.constantFrom('"', '\\'), weight: 2 },
+      { arbitrary: fc.constantFrom('\t', ' '), weight: 1 },
+      { arbitrary: fieldVchar(true), weight: 2 },
+    )
     .map((c) => `\\${c}`);
   return fc
-    .array(fc.oneof({ withCrossShrink: true }, { arbitrary: qdtext, weight: 6 }, { arbitrary: quotedPair, weight: 1 }), { maxLength })
+    .array(
+      fc.oneof({ withCrossShrink: true }, { arbitrary: qdtext, weight: 6 }, { arbitrary: quotedPair, weight: 1 }),
+      { maxLength },
+    )
     .map((items) => `"${items.join('')}"`);
 }
 
 /** chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) */
 export function chunkExt(opts: { bws?: boolean; maxItems?: number } = {}): fc.Arbitrary<string> {
   const bws = bwsArb(opts.bws ?? true);
-  const value = fc.oneof({ withCrossShrink: true }, { arbitrary: token({ maxLength: 10 }), weight: 2 }, { arbitrary: quotedString(), weight: 1 });
+  const value = fc.oneof(
+    { withCrossShrink: true },
+    { arbitrary: token({ maxLength: 10 }), weight: 2 },
+    { arbitrary: quotedString(), weight: 1 },
+  );
   const item = fc
-    .record({ b1: bws, b2: bws, name: token({ maxLength: 10 }), val: fc.option(fc.tuple(bws, bws, value), { freq: 2 }) })
+    .record({
+      b1: bws,
+      b2: bws,
+      name: token({ maxLength: 10 }),
+      val: fc.option(fc.tuple(bws, bws, value), { freq: 2 }),
+    })
     .map(({ b1, b2, name, val }) => `${b1};${b2}${name}${val === null ? '' : `${val[0]}=${val[1]}${val[2]}`}`);
   return fc.array(item, { maxLength: opts.maxItems ?? 3 }).map((items) => items.join(''));
 }
@@ -162,30 +192,56 @@ export function applyChunking(body: Uint8Array, chunking: Chunking, maxChunks = 
   const sizes = chunkSizes(body.length, chunking.pattern, maxChunks);
   const ext = chunking.extensions;
   const extensions = ext.length === 0 ? [] : Array.from({ length: sizes.length + 1 }, (_, i) => ext[i % ext.length]!);
-  const plan: ChunkPlan = { sizes, extensions, styles: chunking.styles, lastZeros: chunking.lastZeros, trailers: chunking.trailers.map((t) => t.line) };
+  const plan: ChunkPlan = {
+    sizes,
+    extensions,
+    styles: chunking.styles,
+    lastZeros: chunking.lastZeros,
+    trailers: chunking.trailers.map((t) => t.line),
+  };
   return { body, encoded: encodeChunked(body, plan), plan, trailers: chunking.trailers };
 }
 
 /** A way of chunking a body: sizes, extensions, size spellings, trailers. */
 export function chunking(opts: Omit<ChunkedBodyOptions, 'body' | 'maxChunks'> = {}): fc.Arbitrary<Chunking> {
-  const pattern = fc.oneof({ withCrossShrink: true }, 
+  const pattern = fc.oneof(
+    { withCrossShrink: true },
     // one chunk for the whole body
     { arbitrary: fc.constant([] as number[]), weight: 1 },
     { arbitrary: fc.array(fc.integer({ min: 1, max: 16 }), { minLength: 1, maxLength: 6 }), weight: 2 },
     { arbitrary: fc.array(fc.integer({ min: 1, max: 16 * 1024 }), { minLength: 1, maxLength: 6 }), weight: 2 },
   );
-  const ext = opts.extensions === false ? fc.constant('') : fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(''), weight: 3 }, { arbitrary: chunkExt({ bws: opts.bws ?? true }), weight: 2 });
+  const ext =
+    opts.extensions === false
+      ? fc.constant('')
+      : fc.oneof(
+          { withCrossShrink: true },
+          { arbitrary: fc.constant(''), weight: 3 },
+          { arbitrary: chunkExt({ bws: opts.bws ?? true }), weight: 2 },
+        );
   const trailer = headerField({ avoid: TRAILER_AVOID });
-  const zeros = fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.integer({ min: 1, max: 3 }), weight: 1 });
+  const zeros = fc.oneof(
+    { withCrossShrink: true },
+    { arbitrary: fc.constant(0), weight: 4 },
+    { arbitrary: fc.integer({ min: 1, max: 3 }), weight: 1 },
+  );
   return fc.record({
     pattern,
     extensions: opts.extensions === false ? fc.constant([] as string[]) : fc.array(ext, { maxLength: 8 }),
     styles: fc.array(fc.record({ upper: fc.boolean(), zeros }), { maxLength: 4 }),
-    lastZeros: fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(1), weight: 4 }, { arbitrary: fc.integer({ min: 2, max: 4 }), weight: 1 }),
+    lastZeros: fc.oneof(
+      { withCrossShrink: true },
+      { arbitrary: fc.constant(1), weight: 4 },
+      { arbitrary: fc.integer({ min: 2, max: 4 }), weight: 1 },
+    ),
     trailers:
       opts.trailers === false
         ? fc.constant([] as HeaderField[])
-        : fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant([] as HeaderField[]), weight: 2 }, { arbitrary: fc.array(trailer, { minLength: 1, maxLength: 3 }), weight: 1 }),
+        : fc.oneof(
+            { withCrossShrink: true },
+            { arbitrary: fc.constant([] as HeaderField[]), weight: 2 },
+            { arbitrary: fc.array(trailer, { minLength: 1, maxLength: 3 }), weight: 1 },
+          ),
   });
 }
 

@@ -59,7 +59,8 @@ export interface HeaderFieldOptions {
 
 /** OWS as senders write it: mostly one SP, sometimes nothing, sometimes a run of SP and HTAB. */
 export function ows(): fc.Arbitrary<string> {
-  return fc.oneof({ withCrossShrink: true }, 
+  return fc.oneof(
+    { withCrossShrink: true },
     { arbitrary: fc.constant(' '), weight: 4 },
     { arbitrary: fc.constant(''), weight: 2 },
     { arbitrary: fc.string({ unit: fc.constantFrom(' ', '\t'), minLength: 1, maxLength: 3 }), weight: 1 },

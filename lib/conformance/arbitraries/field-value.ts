@@ -33,7 +33,13 @@ export interface FieldValueOptions {
 /** A field-vchar: mostly VCHAR, obs-text now and then. */
 export function fieldVchar(obsText = true): fc.Arbitrary<string> {
   const vchar = fc.constantFrom(...VCHARS);
-  return obsText ? fc.oneof({ withCrossShrink: true }, { arbitrary: vchar, weight: 6 }, { arbitrary: fc.constantFrom(...OBS_TEXT), weight: 1 }) : vchar;
+  return obsText
+    ? fc.oneof(
+        { withCrossShrink: true },
+        { arbitrary: vchar, weight: 6 },
+        { arbitrary: fc.constantFrom(...OBS_TEXT), weight: 1 },
+      )
+    : vchar;
 }
 
 /** A field value (latin1): empty, one field-vchar, or field-vchar *( SP / HTAB / field-vchar ) field-vchar. */
@@ -41,10 +47,15 @@ export function fieldValue(opts: FieldValueOptions = {}): fc.Arbitrary<string> {
   const vchar = fieldVchar(opts.obsText ?? true);
   const maxLength = Math.max(2, opts.maxLength ?? 40);
   const inner = fc.string({
-    unit: fc.oneof({ withCrossShrink: true }, { arbitrary: vchar, weight: 5 }, { arbitrary: fc.constantFrom(' ', '\t'), weight: 1 }),
+    unit: fc.oneof(
+      { withCrossShrink: true },
+      { arbitrary: vchar, weight: 5 },
+      { arbitrary: fc.constantFrom(' ', '\t'), weight: 1 },
+    ),
     maxLength: maxLength - 2,
   });
-  return fc.oneof({ withCrossShrink: true }, 
+  return fc.oneof(
+    { withCrossShrink: true },
     { arbitrary: fc.constant(''), weight: 1 },
     { arbitrary: vchar, weight: 2 },
     { arbitrary: fc.tuple(vchar, inner, vchar).map(([first, middle, last]) => first + middle + last), weight: 7 },

@@ -90,7 +90,10 @@ export function serializeRequest(lines: readonly string[], framedBody: Uint8Arra
 /** Host = uri-host [ ":" port ] */
 export function hostValue(): fc.Arbitrary<string> {
   return fc
-    .tuple(fc.constantFrom('localhost', '127.0.0.1', 'example.test', 'a-b.example'), fc.option(fc.integer({ min: 1, max: 65535 })))
+    .tuple(
+      fc.constantFrom('localhost', '127.0.0.1', 'example.test', 'a-b.example'),
+      fc.option(fc.integer({ min: 1, max: 65535 })),
+    )
     .map(([h, port]) => (port === null ? h : `${h}:${port}`));
 }
 
@@ -104,8 +107,17 @@ export function request(opts: RequestOptions = {}): fc.Arbitrary<WellFormedReque
       ? fc.constant('none')
       : bodyMode === 'always'
         ? fc.constantFrom(...framings)
-        : fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant<Framing>('none'), weight: 3 }, { arbitrary: fc.constantFrom<Framing>(...framings), weight: 2 });
-  const connection = opts.connection === false ? fc.constant(null) : fc.option(fc.tuple(spelled('Connection'), fc.constantFrom('close', 'keep-alive', 'Close', 'Keep-Alive')), { freq: 3 });
+        : fc.oneof(
+            { withCrossShrink: true },
+            { arbitrary: fc.constant<Framing>('none'), weight: 3 },
+            { arbitrary: fc.constantFrom<Framing>(...framings), weight: 2 },
+          );
+  const connection =
+    opts.connection === false
+      ? fc.constant(null)
+      : fc.option(fc.tuple(spelled('Connection'), fc.constantFrom('close', 'keep-alive', 'Close', 'Keep-Alive')), {
+          freq: 3,
+        });
   return fc
     .record({
       method: opts.method ?? methodArb(),
@@ -119,7 +131,11 @@ export function request(opts: RequestOptions = {}): fc.Arbitrary<WellFormedReque
       content,
       chunking: chunking(opts.chunked),
       lengthName: spelled('Content-Length'),
-      lengthZeros: fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(0), weight: 6 }, { arbitrary: fc.integer({ min: 1, max: 2 }), weight: 1 }),
+      lengthZeros: fc.oneof(
+        { withCrossShrink: true },
+        { arbitrary: fc.constant(0), weight: 6 },
+        { arbitrary: fc.integer({ min: 1, max: 2 }), weight: 1 },
+      ),
       codingName: spelled('Transfer-Encoding'),
       coding: fc.constantFrom('chunked', 'Chunked', 'CHUNKED'),
       connection,
@@ -140,7 +156,8 @@ export function request(opts: RequestOptions = {}): fc.Arbitrary<WellFormedReque
       } else if (framing === 'chunked') {
         fields.push({ name: r.codingName, value: r.coding, line: `${r.codingName}: ${r.coding}` });
       }
-      if (r.connection) fields.push({ name: r.connection[0], value: r.connection[1], line: `${r.connection[0]}: ${r.connection[1]}` });
+      if (r.connection)
+        fields.push({ name: r.connection[0], value: r.connection[1], line: `${r.connection[0]}: ${r.connection[1]}` });
       // Field order carries no meaning between different field names (RFC 9110 §5.3).
       const keyed = fields.map((f, i) => ({ f, key: r.order[i % r.order.length]! * 100 + i }));
       keyed.sort((a, b) => a.key - b.key);

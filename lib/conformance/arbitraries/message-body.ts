@@ -21,7 +21,18 @@ export interface MessageBodyOptions {
 }
 
 /** Octets that look like HTTP framing. */
-const PROTOCOL_PIECES = ['\r\n', '0\r\n\r\n', '5;a=b\r\n', 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 'HTTP/1.1 200 OK\r\n', '\n', '\r', ':', ' ', '\x00'];
+const PROTOCOL_PIECES = [
+  '\r\n',
+  '0\r\n\r\n',
+  '5;a=b\r\n',
+  'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
+  'HTTP/1.1 200 OK\r\n',
+  '\n',
+  '\r',
+  ':',
+  ' ',
+  '\x00',
+];
 const TEXT = 'abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789 .,;:!?\n';
 
 /** mulberry32: a tiny deterministic generator, enough to fill a body from a seed. */
@@ -60,7 +71,8 @@ export function expandBody(length: number, seed: number, style: BodyStyle): Uint
 export function messageBody(opts: MessageBodyOptions = {}): fc.Arbitrary<Uint8Array> {
   const maxLength = Math.max(0, opts.maxLength ?? 64 * 1024);
   const small = fc.uint8Array({ maxLength: Math.min(64, maxLength) });
-  const length = fc.oneof({ withCrossShrink: true }, 
+  const length = fc.oneof(
+    { withCrossShrink: true },
     { arbitrary: fc.integer({ min: 0, max: Math.min(1024, maxLength) }), weight: 3 },
     { arbitrary: fc.integer({ min: 0, max: maxLength }), weight: 2 },
     { arbitrary: fc.constant(maxLength), weight: 1 },

@@ -12,7 +12,17 @@ import fc from 'fast-check';
 import { token } from './token.ts';
 
 /** The methods RFC 9110 §9.3 defines, plus PATCH (RFC 5789). */
-export const STANDARD_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'] as const;
+export const STANDARD_METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+] as const;
 
 export interface MethodOptions {
   /** The standardized methods to draw from (default STANDARD_METHODS, less `avoid`). */

@@ -54,7 +54,10 @@ function show(line: string): string {
 }
 
 /** Applies `mutations` to `req`: line edits and re-chunking first, in order, then the insertions, in order. Pure. */
-export function applyMutations(req: WellFormedRequest, mutations: readonly Mutation[]): { bytes: Uint8Array; applied: string[] } {
+export function applyMutations(
+  req: WellFormedRequest,
+  mutations: readonly Mutation[],
+): { bytes: Uint8Array; applied: string[] } {
   let lines = [...req.lines];
   let framed = req.framedBody;
   const applied: string[] = [];
@@ -100,17 +103,27 @@ export function applyMutations(req: WellFormedRequest, mutations: readonly Mutat
 /** One mutation; insertions are the most frequent, and biased to the head, where parsing happens. */
 export function oneMutation(): fc.Arbitrary<Mutation> {
   const octet = fc.constantFrom<InsertableName>('CR', 'LF', 'NUL', 'SP', 'HTAB');
-  return fc.oneof({ withCrossShrink: true }, 
+  return fc.oneof(
+    { withCrossShrink: true },
     { arbitrary: fc.record({ kind: fc.constant('insert' as const), octet, at: fc.nat({ max: 120 }) }), weight: 4 },
     { arbitrary: fc.record({ kind: fc.constant('insert' as const), octet, at: fc.nat() }), weight: 1 },
     { arbitrary: fc.record({ kind: fc.constant('duplicate-line' as const), line: fc.nat({ max: 8 }) }), weight: 2 },
     { arbitrary: fc.record({ kind: fc.constant('delete-line' as const), line: fc.nat({ max: 8 }) }), weight: 2 },
-    { arbitrary: fc.record({ kind: fc.constant('rechunk' as const), pattern: fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 4 }) }), weight: 1 },
+    {
+      arbitrary: fc.record({
+        kind: fc.constant('rechunk' as const),
+        pattern: fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 4 }),
+      }),
+      weight: 1,
+    },
   );
 }
 
 /** A request from `requests` with 1 to `maxMutations` mutations applied. */
-export function mutation(requests: fc.Arbitrary<WellFormedRequest>, opts: MutationOptions = {}): fc.Arbitrary<MutatedRequest> {
+export function mutation(
+  requests: fc.Arbitrary<WellFormedRequest>,
+  opts: MutationOptions = {},
+): fc.Arbitrary<MutatedRequest> {
   return fc
     .tuple(requests, fc.array(oneMutation(), { minLength: 1, maxLength: Math.max(1, opts.maxMutations ?? 3) }))
     .map(([original, mutations]) => {

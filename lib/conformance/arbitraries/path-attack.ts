@@ -127,18 +127,35 @@ export function pathAttack(opts: PathAttackOptions = {}): fc.Arbitrary<PathAttac
       // joins the path to the root unchecked; spelled at random among the tricks below it comes
       // up in a few runs in a hundred, so a third of the attacks are the plain one. Listed first,
       // it is also what a failing attack shrinks to.
-      plain: fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(true), weight: 1 }, { arbitrary: fc.constant(false), weight: 2 }),
-      twice: fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(false), weight: 4 }, { arbitrary: fc.constant(true), weight: 1 }),
+      plain: fc.oneof(
+        { withCrossShrink: true },
+        { arbitrary: fc.constant(true), weight: 1 },
+        { arbitrary: fc.constant(false), weight: 2 },
+      ),
+      twice: fc.oneof(
+        { withCrossShrink: true },
+        { arbitrary: fc.constant(false), weight: 4 },
+        { arbitrary: fc.constant(true), weight: 1 },
+      ),
       downs: fc.array(fc.constantFrom(...DOWN), { maxLength: 2 }),
       extra: fc.integer({ min: 0, max: maxExtra }),
       dotdots: fc.array(fc.nat(), { minLength: 5, maxLength: 5 }),
       slashes: fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
       name: fc.nat(),
-      absolute: fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(false), weight: 5 }, { arbitrary: fc.constant(true), weight: 1 }),
-      query: fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(''), weight: 4 }, { arbitrary: fc.constantFrom('?x=1', '?../../etc'), weight: 1 }),
+      absolute: fc.oneof(
+        { withCrossShrink: true },
+        { arbitrary: fc.constant(false), weight: 5 },
+        { arbitrary: fc.constant(true), weight: 1 },
+      ),
+      query: fc.oneof(
+        { withCrossShrink: true },
+        { arbitrary: fc.constant(''), weight: 4 },
+        { arbitrary: fc.constantFrom('?x=1', '?../../etc'), weight: 1 },
+      ),
     })
     .map(({ plain, twice, downs, extra, dotdots, slashes, name, absolute, query }): PathAttack => {
-      if (plain) return { target: `/../${OUTSIDE_FILE}`, decodeTimes: 1, techniques: ['dot-segment', 'plain-name', 'slash'] };
+      if (plain)
+        return { target: `/../${OUTSIDE_FILE}`, decodeTimes: 1, techniques: ['dot-segment', 'plain-name', 'slash'] };
       // With two decodings, every spelling is allowed (a once-encoded piece is just decoded
       // earlier); with one, the double-encoded ones would name "%2e%2e" literally.
       const dd = twice ? [...DOTDOT, ...DOTDOT_TWICE] : DOTDOT;
@@ -177,7 +194,12 @@ function percentDecode(s: string, uEncoding: boolean): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
-    if (c === '%' && uEncoding && (s[i + 1] === 'u' || s[i + 1] === 'U') && /^[0-9A-Fa-f]{4}$/.test(s.slice(i + 2, i + 6))) {
+    if (
+      c === '%' &&
+      uEncoding &&
+      (s[i + 1] === 'u' || s[i + 1] === 'U') &&
+      /^[0-9A-Fa-f]{4}$/.test(s.slice(i + 2, i + 6))
+    ) {
       out += String.fromCharCode(parseInt(s.slice(i + 2, i + 6), 16) & 0xff);
       i += 5;
     } else if (c === '%' && /^[0-9A-Fa-f]{2}$/.test(s.slice(i + 1, i + 3))) {

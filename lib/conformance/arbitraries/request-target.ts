@@ -61,7 +61,8 @@ const pctEncoded = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.boolean()).map(
 
 /** pchar, weighted towards unreserved. */
 function pchar(): fc.Arbitrary<string> {
-  return fc.oneof({ withCrossShrink: true }, 
+  return fc.oneof(
+    { withCrossShrink: true },
     { arbitrary: fc.constantFrom(...UNRESERVED), weight: 12 },
     { arbitrary: fc.constantFrom(...SUB_DELIMS, ':', '@'), weight: 2 },
     { arbitrary: pctEncoded, weight: 2 },
@@ -74,12 +75,21 @@ function segment(maxLength = 12): fc.Arbitrary<string> {
 
 /** query = *( pchar / "/" / "?" ) */
 export function query(maxLength = 24): fc.Arbitrary<string> {
-  return fc.string({ unit: fc.oneof({ withCrossShrink: true }, { arbitrary: pchar(), weight: 8 }, { arbitrary: fc.constantFrom('/', '?'), weight: 1 }), maxLength });
+  return fc.string({
+    unit: fc.oneof(
+      { withCrossShrink: true },
+      { arbitrary: pchar(), weight: 8 },
+      { arbitrary: fc.constantFrom('/', '?'), weight: 1 },
+    ),
+    maxLength,
+  });
 }
 
 /** absolute-path = 1*( "/" segment ) */
 export function absolutePath(maxSegments = 4): fc.Arbitrary<string> {
-  return fc.array(segment(), { minLength: 1, maxLength: Math.max(1, maxSegments) }).map((segs) => segs.map((s) => `/${s}`).join(''));
+  return fc
+    .array(segment(), { minLength: 1, maxLength: Math.max(1, maxSegments) })
+    .map((segs) => segs.map((s) => `/${s}`).join(''));
 }
 
 /**
@@ -127,7 +137,10 @@ function encodeSome(seg: string, flags: readonly boolean[], lower: boolean, offs
   let out = '';
   for (let i = 0; i < seg.length; i++) {
     const c = seg[i]!;
-    out += flags[(offset + i) % Math.max(1, flags.length)] === true && UNRESERVED.includes(c) ? pctEncode(c.charCodeAt(0), lower) : c;
+    out +=
+      flags[(offset + i) % Math.max(1, flags.length)] === true && UNRESERVED.includes(c)
+        ? pctEncode(c.charCodeAt(0), lower)
+        : c;
   }
   return out;
 }
@@ -163,8 +176,16 @@ export function requestTarget(opts: RequestTargetOptions = {}): fc.Arbitrary<Req
   const known = fc
     .record({
       file: fc.constantFrom(...files),
-      detours: fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant([] as Detour[]), weight: 2 }, { arbitrary: fc.array(detour, { maxLength: 3 }), weight: 3 }),
-      flags: fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant([] as boolean[]), weight: 2 }, { arbitrary: fc.array(fc.boolean(), { minLength: 1, maxLength: 16 }), weight: 1 }),
+      detours: fc.oneof(
+        { withCrossShrink: true },
+        { arbitrary: fc.constant([] as Detour[]), weight: 2 },
+        { arbitrary: fc.array(detour, { maxLength: 3 }), weight: 3 },
+      ),
+      flags: fc.oneof(
+        { withCrossShrink: true },
+        { arbitrary: fc.constant([] as boolean[]), weight: 2 },
+        { arbitrary: fc.array(fc.boolean(), { minLength: 1, maxLength: 16 }), weight: 1 },
+      ),
       lower: fc.boolean(),
       query: q,
     })
@@ -175,7 +196,8 @@ export function requestTarget(opts: RequestTargetOptions = {}): fc.Arbitrary<Req
   const share = Math.min(1, Math.max(0, opts.arbitraryShare ?? 0.25));
   if (share === 0) return known;
   if (share === 1) return arbitrary;
-  return fc.oneof({ withCrossShrink: true }, 
+  return fc.oneof(
+    { withCrossShrink: true },
     { arbitrary: known, weight: Math.round((1 - share) * 100) },
     { arbitrary: arbitrary, weight: Math.round(share * 100) },
   );

@@ -37,7 +37,12 @@ export interface SplitPointsOptions<T = Uint8Array> {
 }
 
 /** Cuts `bytes` at `points` (any order, out-of-range and repeated ones ignored); the write after cut i waits delays[i % n] ms. */
-export function splitAt(bytes: Uint8Array, points: readonly number[], delays: readonly number[] = [], delayBudgetMs = Infinity): SplitBytes {
+export function splitAt(
+  bytes: Uint8Array,
+  points: readonly number[],
+  delays: readonly number[] = [],
+  delayBudgetMs = Infinity,
+): SplitBytes {
   const cuts = [...new Set(points.filter((p) => p > 0 && p < bytes.length))].sort((a, b) => a - b);
   const parts: RequestPart[] = [];
   let start = 0;
@@ -57,15 +62,28 @@ export function splitAt(bytes: Uint8Array, points: readonly number[], delays: re
 }
 
 /** A byte string from `input` and a way of cutting it into writes with small pauses. */
-export function splitPoints<T = Uint8Array>(input: fc.Arbitrary<T>, opts: SplitPointsOptions<T> = {}): fc.Arbitrary<SplitBytes<T>> {
+export function splitPoints<T = Uint8Array>(
+  input: fc.Arbitrary<T>,
+  opts: SplitPointsOptions<T> = {},
+): fc.Arbitrary<SplitBytes<T>> {
   const bytesOf = opts.bytesOf ?? ((value: T) => value as unknown as Uint8Array);
   const maxDelayMs = Math.max(0, opts.maxDelayMs ?? 5);
   const budget = opts.delayBudgetMs ?? 150;
   const everyByteUpTo = Math.max(1, opts.everyByteUpTo ?? 256);
-  const delay = fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: 0, max: maxDelayMs }), weight: 1 });
-  const shape = fc.oneof({ withCrossShrink: true }, 
+  const delay = fc.oneof(
+    { withCrossShrink: true },
+    { arbitrary: fc.constant(0), weight: 2 },
+    { arbitrary: fc.integer({ min: 0, max: maxDelayMs }), weight: 1 },
+  );
+  const shape = fc.oneof(
+    { withCrossShrink: true },
     // Cuts anywhere: positions are taken modulo the length, so any naturals will do.
-    { arbitrary: fc.array(fc.nat(), { minLength: 1, maxLength: Math.max(1, opts.maxCuts ?? 24) }).map((cuts) => ({ every: false, cuts })), weight: 3 },
+    {
+      arbitrary: fc
+        .array(fc.nat(), { minLength: 1, maxLength: Math.max(1, opts.maxCuts ?? 24) })
+        .map((cuts) => ({ every: false, cuts })),
+      weight: 3,
+    },
     { arbitrary: fc.constant({ every: true, cuts: [] as number[] }), weight: 1 },
   );
   return fc.tuple(input, shape, fc.array(delay, { maxLength: 32 })).map(([value, { every, cuts }, delays]) => {

@@ -29,15 +29,24 @@ const HEAD = 'POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunk
 /** A chunked POST /echo whose body is given raw. */
 const chunkedPost = (rawBody: string, extraFields = '') => `${HEAD}${extraFields}\r\n${rawBody}`;
 
-const DECODE = 'RFC 9112 §7.1: "A recipient MUST be able to parse and decode the chunked transfer coding." The grammar: "chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF", "chunk-size = 1*HEXDIG".';
+const DECODE =
+  'RFC 9112 §7.1: "A recipient MUST be able to parse and decode the chunked transfer coding." The grammar: "chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF", "chunk-size = 1*HEXDIG".';
 
-const OVERFLOW = 'RFC 9112 §7.1: "recipients MUST anticipate potentially large hexadecimal numerals and prevent parsing errors due to integer conversion overflows or precision loss due to integer representation."';
+const OVERFLOW =
+  'RFC 9112 §7.1: "recipients MUST anticipate potentially large hexadecimal numerals and prevent parsing errors due to integer conversion overflows or precision loss due to integer representation."';
 
 const GRAMMAR_400 =
   'RFC 9112 §2.2: a server that receives octets that do not match the HTTP-message grammar "SHOULD respond with a 400 (Bad Request) response and close the connection."';
 
 /** Echo of a valid chunked body, then the probe answered on the same connection. */
-function valid(id: string, name: string, rawBody: string, expected: string, notes: string, level: CaseDefinition['level'] = 'MUST'): CaseDefinition {
+function valid(
+  id: string,
+  name: string,
+  rawBody: string,
+  expected: string,
+  notes: string,
+  level: CaseDefinition['level'] = 'MUST',
+): CaseDefinition {
   return {
     id: `chunked-${id}`,
     name,
@@ -52,7 +61,13 @@ function valid(id: string, name: string, rawBody: string, expected: string, note
 }
 
 /** A malformed chunked body followed by a probe: rejected, closed, probe unanswered. */
-function malformed(id: string, name: string, rawBody: string, notes: string, level: CaseDefinition['level'] = 'MUST'): CaseDefinition {
+function malformed(
+  id: string,
+  name: string,
+  rawBody: string,
+  notes: string,
+  level: CaseDefinition['level'] = 'MUST',
+): CaseDefinition {
   return {
     id: `chunked-${id}`,
     name,
@@ -69,13 +84,55 @@ function malformed(id: string, name: string, rawBody: string, notes: string, lev
 }
 
 export const cases: CaseDefinition[] = [
-  valid('basic', 'A chunked body is decoded and the next request read after its last chunk', chunked(['hello']), 'hello', DECODE),
-  valid('several-chunks', 'A body of several chunks is decoded in order', chunked(['hel', 'lo', ' wor', 'ld']), 'hello world', DECODE),
-  valid('hex-sizes-both-cases', 'Chunk sizes in upper- and lower-case hex are both read', `A\r\n0123456789\r\na\r\nabcdefghij\r\n0\r\n\r\n`, '0123456789abcdefghij', `HEXDIG is case-insensitive (RFC 5234 §B.1). ${DECODE}`),
-  valid('leading-zeros', 'Chunk sizes with leading zeros are read', `0005\r\nhello\r\n000\r\n\r\n`, 'hello', `RFC 9112 §7.1: "last-chunk = 1*("0") [ chunk-ext ] CRLF". ${DECODE}`),
-  valid('extension-ignored', 'A chunk extension is ignored', `5;name=value\r\nhello\r\n0;end=1\r\n\r\n`, 'hello', 'RFC 9112 §7.1.1: "A recipient MUST ignore unrecognized chunk extensions."'),
-  valid('extension-quoted-value', 'A chunk extension with a quoted value holding ";" and spaces is ignored', `5;name="a ; b"\r\nhello\r\n0\r\n\r\n`, 'hello', 'RFC 9112 §7.1.1: "chunk-ext-val = token / quoted-string"; "A recipient MUST ignore unrecognized chunk extensions."'),
-  valid('extension-without-value', 'A chunk extension with a name and no value is ignored', `5;flag\r\nhello\r\n0\r\n\r\n`, 'hello', 'RFC 9112 §7.1.1: the "=" chunk-ext-val part is optional.'),
+  valid(
+    'basic',
+    'A chunked body is decoded and the next request read after its last chunk',
+    chunked(['hello']),
+    'hello',
+    DECODE,
+  ),
+  valid(
+    'several-chunks',
+    'A body of several chunks is decoded in order',
+    chunked(['hel', 'lo', ' wor', 'ld']),
+    'hello world',
+    DECODE,
+  ),
+  valid(
+    'hex-sizes-both-cases',
+    'Chunk sizes in upper- and lower-case hex are both read',
+    `A\r\n0123456789\r\na\r\nabcdefghij\r\n0\r\n\r\n`,
+    '0123456789abcdefghij',
+    `HEXDIG is case-insensitive (RFC 5234 §B.1). ${DECODE}`,
+  ),
+  valid(
+    'leading-zeros',
+    'Chunk sizes with leading zeros are read',
+    `0005\r\nhello\r\n000\r\n\r\n`,
+    'hello',
+    `RFC 9112 §7.1: "last-chunk = 1*("0") [ chunk-ext ] CRLF". ${DECODE}`,
+  ),
+  valid(
+    'extension-ignored',
+    'A chunk extension is ignored',
+    `5;name=value\r\nhello\r\n0;end=1\r\n\r\n`,
+    'hello',
+    'RFC 9112 §7.1.1: "A recipient MUST ignore unrecognized chunk extensions."',
+  ),
+  valid(
+    'extension-quoted-value',
+    'A chunk extension with a quoted value holding ";" and spaces is ignored',
+    `5;name="a ; b"\r\nhello\r\n0\r\n\r\n`,
+    'hello',
+    'RFC 9112 §7.1.1: "chunk-ext-val = token / quoted-string"; "A recipient MUST ignore unrecognized chunk extensions."',
+  ),
+  valid(
+    'extension-without-value',
+    'A chunk extension with a name and no value is ignored',
+    `5;flag\r\nhello\r\n0\r\n\r\n`,
+    'hello',
+    'RFC 9112 §7.1.1: the "=" chunk-ext-val part is optional.',
+  ),
   valid(
     'extension-bad-whitespace',
     'Bad whitespace (BWS) around a chunk extension\'s ";" and "=" is read and removed',
@@ -83,14 +140,29 @@ export const cases: CaseDefinition[] = [
     'hello',
     'RFC 9112 §7.1.1: "chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )", and RFC 9110 §5.6.3: "A sender MUST NOT generate BWS in messages. A recipient MUST parse for such bad whitespace and remove it before interpreting the protocol element."',
   ),
-  valid('trailer-fields', 'Trailer fields after the last chunk are read (and may be dropped)', chunked(['hello'], ['X-Gauntlet-Trailer: 1']), 'hello', 'RFC 9112 §7.1.2: "A recipient that removes the chunked coding from a message MAY selectively retain or discard the received trailer fields."'),
-  valid('many-small-chunks', 'A body of 1000 one-byte chunks is decoded', chunked(Array.from({ length: 1000 }, (_, i) => String.fromCharCode(97 + (i % 26)))), Array.from({ length: 1000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join(''), DECODE),
+  valid(
+    'trailer-fields',
+    'Trailer fields after the last chunk are read (and may be dropped)',
+    chunked(['hello'], ['X-Gauntlet-Trailer: 1']),
+    'hello',
+    'RFC 9112 §7.1.2: "A recipient that removes the chunked coding from a message MAY selectively retain or discard the received trailer fields."',
+  ),
+  valid(
+    'many-small-chunks',
+    'A body of 1000 one-byte chunks is decoded',
+    chunked(Array.from({ length: 1000 }, (_, i) => String.fromCharCode(97 + (i % 26)))),
+    Array.from({ length: 1000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join(''),
+    DECODE,
+  ),
   {
     id: 'chunked-coding-name-case-insensitive',
     name: 'The transfer coding name "Chunked" is the chunked coding',
     rfc: 'RFC 9112 §7',
     level: 'MUST',
-    request: one('POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n' + chunked(['hello'])),
+    request: one(
+      'POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n' +
+        chunked(['hello']),
+    ),
     accept: OK,
     check: bodyEquals('hello'),
     needs: ['echo'],
@@ -117,7 +189,8 @@ export const cases: CaseDefinition[] = [
     accept: [status(200), ...rejected],
     check: (ctx) => {
       const first = ctx.exchange.responses[0];
-      if (first?.status === 200) return inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')])(ctx);
+      if (first?.status === 200)
+        return inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')])(ctx);
       return rejectedAndClosed(ctx);
     },
     needs: ['echo'],
@@ -133,11 +206,13 @@ export const cases: CaseDefinition[] = [
     accept: [status(200), ...rejected],
     check: (ctx) => {
       const first = ctx.exchange.responses[0];
-      if (first?.status === 200) return inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')])(ctx);
+      if (first?.status === 200)
+        return inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')])(ctx);
       return rejectedAndClosed(ctx);
     },
     needs: ['echo'],
-    notes: 'RFC 9110 §6.5.1: fields "that describe message framing" cannot be processed as trailers; merging them into the header section is forbidden.',
+    notes:
+      'RFC 9110 §6.5.1: fields "that describe message framing" cannot be processed as trailers; merging them into the header section is forbidden.',
   },
   {
     id: 'chunked-trailer-malformed',
@@ -159,7 +234,8 @@ export const cases: CaseDefinition[] = [
     accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
     timeoutMs: 3000,
     needs: ['echo'],
-    notes: 'RFC 9112 §8: "A message body that uses the chunked transfer coding is incomplete if the zero-sized chunk that terminates the encoding has not been received." Waiting, 408 or a close are all fine.',
+    notes:
+      'RFC 9112 §8: "A message body that uses the chunked transfer coding is incomplete if the zero-sized chunk that terminates the encoding has not been received." Waiting, 408 or a close are all fine.',
   },
   {
     id: 'chunked-missing-final-crlf',
@@ -170,14 +246,45 @@ export const cases: CaseDefinition[] = [
     accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
     timeoutMs: 3000,
     needs: ['echo'],
-    notes: 'RFC 9112 §7.1: "chunked-body = *chunk last-chunk trailer-section CRLF": the final CRLF belongs to the message. A server that answers here leaves the CRLF to be read as the start of the next request.',
+    notes:
+      'RFC 9112 §7.1: "chunked-body = *chunk last-chunk trailer-section CRLF": the final CRLF belongs to the message. A server that answers here leaves the CRLF to be read as the start of the next request.',
   },
-  malformed('size-hex-prefix', 'A chunk size written "0x5" is rejected', '0x5\r\nhello\r\n0\r\n\r\n', `A parser that stops at the first non-HEXDIG reads "0", the last chunk, and then "hello" as the next request; strtol with base 0 reads 5. ${DECODE}`),
-  malformed('size-plus', 'A chunk size written "+5" is rejected', '+5\r\nhello\r\n0\r\n\r\n', `strtol and parseInt accept a sign. ${DECODE}`),
-  malformed('size-minus', 'A negative chunk size is rejected', '-5\r\nhello\r\n0\r\n\r\n', `A signed size wraps to huge or goes negative. ${DECODE}`),
-  malformed('size-underscore', 'A chunk size written "0_5" is rejected', '0_5\r\nhello\r\n0\r\n\r\n', `int("0_5", 16) is 5 in Python. ${DECODE}`),
-  malformed('size-leading-space', 'A chunk size with a leading space is rejected', ' 5\r\nhello\r\n0\r\n\r\n', `The grammar allows no whitespace before chunk-size. ${DECODE}`),
-  malformed('size-empty', 'An empty chunk-size line is rejected', '\r\nhello\r\n0\r\n\r\n', `1*HEXDIG needs a digit; read as 0 it ends the body early. ${DECODE}`),
+  malformed(
+    'size-hex-prefix',
+    'A chunk size written "0x5" is rejected',
+    '0x5\r\nhello\r\n0\r\n\r\n',
+    `A parser that stops at the first non-HEXDIG reads "0", the last chunk, and then "hello" as the next request; strtol with base 0 reads 5. ${DECODE}`,
+  ),
+  malformed(
+    'size-plus',
+    'A chunk size written "+5" is rejected',
+    '+5\r\nhello\r\n0\r\n\r\n',
+    `strtol and parseInt accept a sign. ${DECODE}`,
+  ),
+  malformed(
+    'size-minus',
+    'A negative chunk size is rejected',
+    '-5\r\nhello\r\n0\r\n\r\n',
+    `A signed size wraps to huge or goes negative. ${DECODE}`,
+  ),
+  malformed(
+    'size-underscore',
+    'A chunk size written "0_5" is rejected',
+    '0_5\r\nhello\r\n0\r\n\r\n',
+    `int("0_5", 16) is 5 in Python. ${DECODE}`,
+  ),
+  malformed(
+    'size-leading-space',
+    'A chunk size with a leading space is rejected',
+    ' 5\r\nhello\r\n0\r\n\r\n',
+    `The grammar allows no whitespace before chunk-size. ${DECODE}`,
+  ),
+  malformed(
+    'size-empty',
+    'An empty chunk-size line is rejected',
+    '\r\nhello\r\n0\r\n\r\n',
+    `1*HEXDIG needs a digit; read as 0 it ends the body early. ${DECODE}`,
+  ),
   malformed('size-not-hex', 'A chunk size that is not hex ("g") is rejected', 'g\r\nhello\r\n0\r\n\r\n', DECODE),
   {
     id: 'chunked-size-overflow',
@@ -191,20 +298,66 @@ export const cases: CaseDefinition[] = [
     needs: ['echo'],
     notes: `0x10000000000000005 wraps to 5 in 64 bits. Refusing (400, 413) or waiting for the bytes are both correct. ${OVERFLOW}`,
   },
-  malformed('data-longer-than-size', 'Chunk data longer than its size (no CRLF after the data) is rejected', '5\r\nhelloXX\r\n0\r\n\r\n', `The data must be followed by CRLF; skipping to the next line end resynchronises where another parser does not. ${DECODE}`),
-  malformed('data-shorter-than-size', 'Chunk data shorter than its size is rejected or waited for, never ended early', '7\r\nhello\r\n0\r\n\r\n', `Seven octets are "hello\\r\\n"; the next line "0" is then where CRLF must be. ${DECODE}`),
+  malformed(
+    'data-longer-than-size',
+    'Chunk data longer than its size (no CRLF after the data) is rejected',
+    '5\r\nhelloXX\r\n0\r\n\r\n',
+    `The data must be followed by CRLF; skipping to the next line end resynchronises where another parser does not. ${DECODE}`,
+  ),
+  malformed(
+    'data-shorter-than-size',
+    'Chunk data shorter than its size is rejected or waited for, never ended early',
+    '7\r\nhello\r\n0\r\n\r\n',
+    `Seven octets are "hello\\r\\n"; the next line "0" is then where CRLF must be. ${DECODE}`,
+  ),
   malformed(
     'size-line-bare-cr',
     'A chunk-size line ending in a bare CR followed by other bytes is rejected',
     '5\rX\r\nhello\r\n0\r\n\r\n',
     'RFC 9112 §2.2: "A recipient of such a bare CR MUST consider that element to be invalid or replace each bare CR with SP before processing the element". Replaced by SP the line is "5 X", which is not a chunk-size line either.',
   ),
-  malformed('size-line-bare-lf', 'A chunk-size line ending in a bare LF is rejected', '5\nhello\r\n0\r\n\r\n', `Only the start-line and field lines may end in a bare LF (RFC 9112 §2.2: "the line terminator for the start-line and fields is the sequence CRLF, a recipient MAY recognize a single LF"); chunk lines end in CRLF. ${GRAMMAR_400}`, 'SHOULD'),
-  malformed('data-bare-lf', 'Chunk data followed by a bare LF instead of CRLF is rejected', '5\r\nhello\n0\r\n\r\n', `chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF. ${GRAMMAR_400}`, 'SHOULD'),
-  malformed('last-chunk-bare-lf', 'A last chunk line ending in a bare LF is rejected', '5\r\nhello\r\n0\n\r\n', `last-chunk = 1*("0") [ chunk-ext ] CRLF. ${GRAMMAR_400}`, 'SHOULD'),
-  malformed('extension-bare-semicolon', 'A chunk extension that is only ";" is rejected', '5;\r\nhello\r\n0\r\n\r\n', `RFC 9112 §7.1.1: "chunk-ext-name = token": a name is required after ";". ${GRAMMAR_400}`, 'SHOULD'),
-  malformed('extension-control-char', 'A control character in a chunk extension is rejected', '5;a=\x01b\r\nhello\r\n0\r\n\r\n', `A chunk-ext-val is a token or a quoted-string; neither holds controls. ${GRAMMAR_400}`, 'SHOULD'),
-  malformed('extension-bare-lf', 'A bare LF inside a chunk extension is rejected, never taken as the end of the line', '5;a\nb\r\nhello\r\n0\r\n\r\n', `A parser that skips the extension up to CRLF and one that stops at LF disagree about where the data starts. ${GRAMMAR_400}`, 'SHOULD'),
+  malformed(
+    'size-line-bare-lf',
+    'A chunk-size line ending in a bare LF is rejected',
+    '5\nhello\r\n0\r\n\r\n',
+    `Only the start-line and field lines may end in a bare LF (RFC 9112 §2.2: "the line terminator for the start-line and fields is the sequence CRLF, a recipient MAY recognize a single LF"); chunk lines end in CRLF. ${GRAMMAR_400}`,
+    'SHOULD',
+  ),
+  malformed(
+    'data-bare-lf',
+    'Chunk data followed by a bare LF instead of CRLF is rejected',
+    '5\r\nhello\n0\r\n\r\n',
+    `chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF. ${GRAMMAR_400}`,
+    'SHOULD',
+  ),
+  malformed(
+    'last-chunk-bare-lf',
+    'A last chunk line ending in a bare LF is rejected',
+    '5\r\nhello\r\n0\n\r\n',
+    `last-chunk = 1*("0") [ chunk-ext ] CRLF. ${GRAMMAR_400}`,
+    'SHOULD',
+  ),
+  malformed(
+    'extension-bare-semicolon',
+    'A chunk extension that is only ";" is rejected',
+    '5;\r\nhello\r\n0\r\n\r\n',
+    `RFC 9112 §7.1.1: "chunk-ext-name = token": a name is required after ";". ${GRAMMAR_400}`,
+    'SHOULD',
+  ),
+  malformed(
+    'extension-control-char',
+    'A control character in a chunk extension is rejected',
+    '5;a=\x01b\r\nhello\r\n0\r\n\r\n',
+    `A chunk-ext-val is a token or a quoted-string; neither holds controls. ${GRAMMAR_400}`,
+    'SHOULD',
+  ),
+  malformed(
+    'extension-bare-lf',
+    'A bare LF inside a chunk extension is rejected, never taken as the end of the line',
+    '5;a\nb\r\nhello\r\n0\r\n\r\n',
+    `A parser that skips the extension up to CRLF and one that stops at LF disagree about where the data starts. ${GRAMMAR_400}`,
+    'SHOULD',
+  ),
   {
     id: 'chunked-parameter-on-coding',
     name: 'Transfer-Encoding "chunked;q=1" (a parameter on chunked) is treated as an error',
@@ -213,7 +366,8 @@ export const cases: CaseDefinition[] = [
     request: one(HEAD.replace('chunked', 'chunked;q=1') + '\r\n' + chunked(['hello']) + PROBE),
     accept: [status(400), status(501), CLOSE],
     check: rejectedAndClosed,
-    notes: 'RFC 9112 §7.1: "The chunked coding does not define any parameters. Their presence SHOULD be treated as an error."',
+    notes:
+      'RFC 9112 §7.1: "The chunked coding does not define any parameters. Their presence SHOULD be treated as an error."',
   },
   {
     id: 'chunked-then-pipelined-after-trailers',
@@ -239,4 +393,3 @@ export const cases: CaseDefinition[] = [
       'RFC 9112 §7.1.1: "A server ought to limit the total length of chunk extensions received in a request to an amount reasonable for the services provided ... and it ought to respond with an appropriate 4xx (Client Error) response if that amount is exceeded." Unbounded extension buffering has been a denial of service in several servers.',
   },
 ];
-

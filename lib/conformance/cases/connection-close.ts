@@ -32,12 +32,15 @@ const CLIENT_MUST_NOT =
   'A client "that sends a "close" connection option MUST NOT send further requests on that connection" (RFC 9112 §9.6), so the bytes after it are a broken client\'s: the server may answer the close request and drop them, or refuse the stream with 400; it never serves them.';
 
 /** GET /hello.txt with the given raw Connection lines and nothing after it. */
-const closing = (lines: string[]) => `GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n${lines.map((l) => l + '\r\n').join('')}\r\n`;
+const closing = (lines: string[]) =>
+  `GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n${lines.map((l) => l + '\r\n').join('')}\r\n`;
 
 /** No response after the first is a success: the request behind the close was not served. */
 const nothingServedAfterFirst: Check = ({ exchange }) => {
   const served = exchange.responses.slice(1).filter((r) => r.status >= 200 && r.status < 300);
-  return served.length === 0 ? null : `a request sent after the close request was served (${served.map((r) => r.status).join(', ')})`;
+  return served.length === 0
+    ? null
+    : `a request sent after the close request was served (${served.map((r) => r.status).join(', ')})`;
 };
 
 function honoured(id: string, name: string, lines: string[], why: string): CaseDefinition {
@@ -54,11 +57,36 @@ function honoured(id: string, name: string, lines: string[], why: string): CaseD
 }
 
 export const cases: CaseDefinition[] = [
-  honoured('honoured', 'After a request with Connection: close the server answers it and closes the connection', ['Connection: close'], 'The server closes; the client does not.'),
-  honoured('case-insensitive', 'The close option is recognised in any case ("CLOSE")', ['Connection: CLOSE'], 'RFC 9110 §7.6.1: "Connection options are case-insensitive."'),
-  honoured('in-list', 'The close option is recognised inside a list ("x-gauntlet, close")', ['Connection: x-gauntlet, close'], 'RFC 9110 §7.6.1: "Connection = #connection-option".'),
-  honoured('second-field-line', 'The close option is recognised in a second Connection field line', ['Connection: keep-alive', 'Connection: close'], 'Field lines with the same name combine into one list (RFC 9110 §5.3), so "keep-alive, close" here; close wins because the server MUST close.'),
-  honoured('keepalive-and-close', 'A keep-alive option next to close does not keep the connection', ['Connection: keep-alive, close'], 'The close option is present, and the MUST applies whatever else the list holds.'),
+  honoured(
+    'honoured',
+    'After a request with Connection: close the server answers it and closes the connection',
+    ['Connection: close'],
+    'The server closes; the client does not.',
+  ),
+  honoured(
+    'case-insensitive',
+    'The close option is recognised in any case ("CLOSE")',
+    ['Connection: CLOSE'],
+    'RFC 9110 §7.6.1: "Connection options are case-insensitive."',
+  ),
+  honoured(
+    'in-list',
+    'The close option is recognised inside a list ("x-gauntlet, close")',
+    ['Connection: x-gauntlet, close'],
+    'RFC 9110 §7.6.1: "Connection = #connection-option".',
+  ),
+  honoured(
+    'second-field-line',
+    'The close option is recognised in a second Connection field line',
+    ['Connection: keep-alive', 'Connection: close'],
+    'Field lines with the same name combine into one list (RFC 9110 §5.3), so "keep-alive, close" here; close wins because the server MUST close.',
+  ),
+  honoured(
+    'keepalive-and-close',
+    'A keep-alive option next to close does not keep the connection',
+    ['Connection: keep-alive, close'],
+    'The close option is present, and the MUST applies whatever else the list holds.',
+  ),
   {
     id: 'connection-close-bytes-after-ignored',
     name: 'A request in the same write after the close request is never served',

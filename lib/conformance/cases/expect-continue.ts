@@ -29,7 +29,13 @@ const HTTP10_NO_1XX =
 const BODY_DELAY_MS = 600;
 
 const expectHead = (version: string, expect = '100-continue', path = '/echo', extra: Record<string, string> = {}) =>
-  req(`POST ${path} ${version}`, { Host: 'localhost', Expect: expect, 'Content-Length': 5, Connection: 'close', ...extra });
+  req(`POST ${path} ${version}`, {
+    Host: 'localhost',
+    Expect: expect,
+    'Content-Length': 5,
+    Connection: 'close',
+    ...extra,
+  });
 
 export const cases: CaseDefinition[] = [
   {
@@ -49,7 +55,9 @@ export const cases: CaseDefinition[] = [
     level: 'MUST',
     request: one(expectHead('HTTP/1.1') + 'hello'),
     accept: OK,
-    check: all(bodyEquals('hello'), ({ exchange }) => (exchange.interim.every((r) => r.status === 100) ? null : 'an interim response other than 100 came back')),
+    check: all(bodyEquals('hello'), ({ exchange }) =>
+      exchange.interim.every((r) => r.status === 100) ? null : 'an interim response other than 100 came back',
+    ),
     needs: ['echo'],
     notes:
       'RFC 9110 §10.1.1: "A client that sends a 100-continue expectation is not required to wait for any specific length of time; such a client MAY proceed to send the content even if it has not yet received a response." and "A server MAY omit sending a 100 (Continue) response if it has already received some or all of the content for the corresponding request".',
@@ -63,7 +71,8 @@ export const cases: CaseDefinition[] = [
     accept: OK,
     check: bodyEquals('hello'),
     needs: ['echo'],
-    notes: 'RFC 9110 §10.1.1: "A server that sends a 100 (Continue) response MUST ultimately send a final status code, once it receives and processes the request content, unless the connection is closed prematurely."',
+    notes:
+      'RFC 9110 §10.1.1: "A server that sends a 100 (Continue) response MUST ultimately send a final status code, once it receives and processes the request content, unless the connection is closed prematurely."',
   },
   {
     id: 'expect-continue-case-insensitive',
@@ -114,7 +123,8 @@ export const cases: CaseDefinition[] = [
     request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', Expect: '100-continue', Connection: 'close' })),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
-    notes: 'RFC 9110 §10.1.1: "A client MUST NOT generate a 100-continue expectation in a request that does not include content." The server\'s answer to the client\'s mistake is not specified; serving the file is the friendly one.',
+    notes:
+      'RFC 9110 §10.1.1: "A client MUST NOT generate a 100-continue expectation in a request that does not include content." The server\'s answer to the client\'s mistake is not specified; serving the file is the friendly one.',
   },
   {
     id: 'expect-unknown-expectation',
@@ -123,7 +133,8 @@ export const cases: CaseDefinition[] = [
     level: 'informational',
     request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', Expect: 'gauntlet-magic', Connection: 'close' })),
     accept: [status(417), status(200)],
-    notes: 'RFC 9110 §10.1.1: "A server that receives an Expect field value containing a member other than 100-continue MAY respond with a 417 (Expectation Failed) status code to indicate that the unexpected expectation cannot be met." Both answers are allowed.',
+    notes:
+      'RFC 9110 §10.1.1: "A server that receives an Expect field value containing a member other than 100-continue MAY respond with a 417 (Expectation Failed) status code to indicate that the unexpected expectation cannot be met." Both answers are allowed.',
   },
   {
     id: 'expect-continue-100-has-no-content-length',
@@ -136,6 +147,7 @@ export const cases: CaseDefinition[] = [
       const bad = exchange.interim.find((r) => r.headers.some(([n]) => n.toLowerCase() === 'content-length'));
       return bad ? `the ${bad.status} response carries Content-Length` : null;
     },
-    notes: 'RFC 9110 §8.6: "A server MUST NOT send a Content-Length header field in any response with a status code of 1xx (Informational) or 204 (No Content)."',
+    notes:
+      'RFC 9110 §8.6: "A server MUST NOT send a Content-Length header field in any response with a status code of 1xx (Informational) or 204 (No Content)."',
   },
 ];

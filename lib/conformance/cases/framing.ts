@@ -41,7 +41,8 @@ const CL_OVERFLOW =
 const TE_NOT_FINAL =
   'RFC 9112 §6.3: "If a Transfer-Encoding header field is present in a request and the chunked transfer coding is not the final encoding, the message body length cannot be determined reliably; the server MUST respond with the 400 (Bad Request) status code and then close the connection."';
 
-const TE_UNKNOWN = 'RFC 9112 §6.1: "A server that receives a request message with a transfer coding it does not understand SHOULD respond with 501 (Not Implemented)."';
+const TE_UNKNOWN =
+  'RFC 9112 §6.1: "A server that receives a request message with a transfer coding it does not understand SHOULD respond with 501 (Not Implemented)."';
 
 /** POST /echo with the given raw Content-Length value, the body "hello", then a probe request. */
 function badLength(id: string, name: string, value: string, notes = ''): CaseDefinition {
@@ -65,11 +66,16 @@ function lengthLines(lines: string[]): string {
 /** Served as "hello" followed by the probe, or rejected and closed. */
 const echoThenProbeOrRejected = (ctx: Parameters<NonNullable<CaseDefinition['check']>>[0]) => {
   const first = ctx.exchange.responses[0];
-  if (first && first.status === 200) return all(bodyEquals('hello', 0), inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]))(ctx);
+  if (first && first.status === 200)
+    return all(
+      bodyEquals('hello', 0),
+      inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
+    )(ctx);
   return rejectedAndClosed(ctx);
 };
 
-const hello = (fields: Record<string, string | number>) => req('POST /echo HTTP/1.1', { Host: 'localhost', ...fields }, 'hello');
+const hello = (fields: Record<string, string | number>) =>
+  req('POST /echo HTTP/1.1', { Host: 'localhost', ...fields }, 'hello');
 
 export const cases: CaseDefinition[] = [
   // ---- Content-Length delimits the body, and what follows is the next request --------------
@@ -82,7 +88,8 @@ export const cases: CaseDefinition[] = [
     accept: OK,
     check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
     needs: ['echo'],
-    notes: 'RFC 9112 §6.3: "If a valid Content-Length header field is present without Transfer-Encoding, its decimal value defines the expected message body length in octets."',
+    notes:
+      'RFC 9112 §6.3: "If a valid Content-Length header field is present without Transfer-Encoding, its decimal value defines the expected message body length in octets."',
   },
   {
     id: 'framing-cl-zero-then-next-request',
@@ -93,7 +100,8 @@ export const cases: CaseDefinition[] = [
     accept: OK,
     check: inOrder([{ status: 200, body: { text: '' } }, file(200, 'style.css')]),
     needs: ['echo'],
-    notes: 'RFC 9112 §6.3: the decimal value "defines the expected message body length in octets"; 0 is a valid length.',
+    notes:
+      'RFC 9112 §6.3: the decimal value "defines the expected message body length in octets"; 0 is a valid length.',
   },
   {
     id: 'framing-no-length-means-no-body',
@@ -112,11 +120,14 @@ export const cases: CaseDefinition[] = [
     name: 'A body on a GET is framed by its Content-Length like any other and never read as the next request',
     rfc: 'RFC 9112 §6.3',
     level: 'MUST',
-    request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', 'Content-Length': 5 }, 'hello') + getClose('/style.css')),
+    request: one(
+      req('GET /hello.txt HTTP/1.1', { Host: 'localhost', 'Content-Length': 5 }, 'hello') + getClose('/style.css'),
+    ),
     accept: [SUCCESS, CLIENT_ERROR, CLOSE],
     check: (ctx) => {
       const first = ctx.exchange.responses[0];
-      if (first && first.status >= 200 && first.status < 300) return inOrder([file(200, 'hello.txt'), file(200, 'style.css')])(ctx);
+      if (first && first.status >= 200 && first.status < 300)
+        return inOrder([file(200, 'hello.txt'), file(200, 'style.css')])(ctx);
       return rejectedAndClosed(ctx);
     },
     notes:
@@ -131,31 +142,75 @@ export const cases: CaseDefinition[] = [
     accept: OK,
     check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
     needs: ['echo'],
-    notes: 'RFC 9110 §8.6: "Content-Length = 1*DIGIT"; leading zeros are digits. An octal reading (005 is 5 either way) is not the point; rejecting valid framing is.',
+    notes:
+      'RFC 9110 §8.6: "Content-Length = 1*DIGIT"; leading zeros are digits. An octal reading (005 is 5 either way) is not the point; rejecting valid framing is.',
   },
   {
     id: 'framing-cl-surrounding-whitespace',
     name: 'Spaces around the Content-Length value are not part of it',
     rfc: 'RFC 9112 §5.1; RFC 9110 §8.6',
     level: 'MUST',
-    request: one('POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length:   5  \r\n\r\nhello' + getClose('/style.css')),
+    request: one(
+      'POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length:   5  \r\n\r\nhello' + getClose('/style.css'),
+    ),
     accept: OK,
     check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
     needs: ['echo'],
-    notes: 'RFC 9110 §5.5: "a field parsing implementation MUST exclude such whitespace prior to evaluating the field value." (Tabs as OWS are covered by header-fields-value-htab-trimmed.)',
+    notes:
+      'RFC 9110 §5.5: "a field parsing implementation MUST exclude such whitespace prior to evaluating the field value." (Tabs as OWS are covered by header-fields-value-htab-trimmed.)',
   },
-  badLength('plus-sign', 'A Content-Length of "+5" is invalid and rejected', '+5', 'strtol and parseInt read "+5" as 5.'),
-  badLength('minus-sign', 'A negative Content-Length is invalid and rejected', '-5', 'A signed parse may go negative or wrap to huge.'),
-  badLength('hex', 'A Content-Length of "0x5" is invalid and rejected', '0x5', 'Number("0x5") is 5 in JavaScript; base-0 strtol reads hex.'),
+  badLength(
+    'plus-sign',
+    'A Content-Length of "+5" is invalid and rejected',
+    '+5',
+    'strtol and parseInt read "+5" as 5.',
+  ),
+  badLength(
+    'minus-sign',
+    'A negative Content-Length is invalid and rejected',
+    '-5',
+    'A signed parse may go negative or wrap to huge.',
+  ),
+  badLength(
+    'hex',
+    'A Content-Length of "0x5" is invalid and rejected',
+    '0x5',
+    'Number("0x5") is 5 in JavaScript; base-0 strtol reads hex.',
+  ),
   badLength('underscore', 'A Content-Length of "0_5" is invalid and rejected', '0_5', 'int("0_5") is 5 in Python.'),
-  badLength('empty', 'An empty Content-Length is invalid and rejected', '', 'Zero digits is not 1*DIGIT; reading it as 0 leaves "hello" to be parsed as the next request.'),
-  badLength('internal-space', 'A Content-Length of "0 5" is invalid and rejected', '0 5', 'A parser that stops at the space reads 0; one that drops spaces reads 5.'),
+  badLength(
+    'empty',
+    'An empty Content-Length is invalid and rejected',
+    '',
+    'Zero digits is not 1*DIGIT; reading it as 0 leaves "hello" to be parsed as the next request.',
+  ),
+  badLength(
+    'internal-space',
+    'A Content-Length of "0 5" is invalid and rejected',
+    '0 5',
+    'A parser that stops at the space reads 0; one that drops spaces reads 5.',
+  ),
   badLength('decimal-point', 'A Content-Length of "5.0" is invalid and rejected', '5.0', 'parseFloat reads 5.'),
   badLength('exponent', 'A Content-Length of "5e0" is invalid and rejected', '5e0', 'Number("5e0") is 5.'),
   badLength('quoted', 'A quoted Content-Length is invalid and rejected', '"5"'),
-  badLength('trailing-letters', 'A Content-Length of "5abc" is invalid and rejected', '5abc', 'atoi and parseInt stop at the first non-digit and read 5.'),
-  badLength('comma-list-differing', 'A Content-Length list with different values ("5, 6") is rejected', '5, 6', 'RFC 9110 §8.6 allows merging only a list of identical values.'),
-  badLength('comma-list-with-empty', 'A Content-Length list with an invalid member ("5, x") is rejected', '5, x', 'Every member of the list must be valid.'),
+  badLength(
+    'trailing-letters',
+    'A Content-Length of "5abc" is invalid and rejected',
+    '5abc',
+    'atoi and parseInt stop at the first non-digit and read 5.',
+  ),
+  badLength(
+    'comma-list-differing',
+    'A Content-Length list with different values ("5, 6") is rejected',
+    '5, 6',
+    'RFC 9110 §8.6 allows merging only a list of identical values.',
+  ),
+  badLength(
+    'comma-list-with-empty',
+    'A Content-Length list with an invalid member ("5, x") is rejected',
+    '5, x',
+    'Every member of the list must be valid.',
+  ),
   {
     id: 'framing-cl-repeated-lines-differing',
     name: 'Two Content-Length lines with different values are rejected',
@@ -186,7 +241,8 @@ export const cases: CaseDefinition[] = [
     accept: [status(200), ...rejected],
     check: echoThenProbeOrRejected,
     needs: ['echo'],
-    notes: 'Repeated field lines combine into a list (RFC 9110 §5.3), here "5, 5", which RFC 9110 §8.6 lets a recipient reject or read as 5.',
+    notes:
+      'Repeated field lines combine into a list (RFC 9110 §5.3), here "5, 5", which RFC 9110 §8.6 lets a recipient reject or read as 5.',
   },
   {
     id: 'framing-cl-overflow-20-digits',
@@ -227,7 +283,10 @@ export const cases: CaseDefinition[] = [
     name: 'After an invalid Content-Length the server closes and never answers later bytes on that connection',
     rfc: 'RFC 9112 §6.3',
     level: 'MUST',
-    request: parts(['POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5x\r\n\r\nhello', getClose('/style.css')], 300),
+    request: parts(
+      ['POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5x\r\n\r\nhello', getClose('/style.css')],
+      300,
+    ),
     accept: rejected,
     check: rejectedAndClosed,
     notes: `The valid request arrives 300 ms later, after the server has had time to answer the first: it must not be served. ${CL_INVALID}`,
@@ -239,7 +298,13 @@ export const cases: CaseDefinition[] = [
     name: 'With both Transfer-Encoding: chunked and Content-Length the request is rejected, or read as chunked and the connection then closed',
     rfc: 'RFC 9112 §6.1; RFC 9112 §6.3',
     level: 'MUST',
-    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 3, 'Transfer-Encoding': 'chunked' }, chunked(['hello'])) + PROBE),
+    request: one(
+      req(
+        'POST /echo HTTP/1.1',
+        { Host: 'localhost', 'Content-Length': 3, 'Transfer-Encoding': 'chunked' },
+        chunked(['hello']),
+      ) + PROBE,
+    ),
     accept: [status(200), ...rejected],
     check: all(whenStatus(200, 200, bodyEquals('hello')), rejectedAndClosed),
     needs: ['echo'],
@@ -251,7 +316,10 @@ export const cases: CaseDefinition[] = [
     name: 'Transfer-Encoding "chunked, gzip" (chunked not last) is answered 400 and the connection closed',
     rfc: 'RFC 9112 §6.3',
     level: 'MUST',
-    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'chunked, gzip' }, chunked(['hello'])) + PROBE),
+    request: one(
+      req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'chunked, gzip' }, chunked(['hello'])) +
+        PROBE,
+    ),
     accept: [status(400), status(501), CLOSE],
     check: rejectedAndClosed,
     notes: `A server that does not implement gzip also falls under the 501 rule, so 501 is accepted next to the 400 the MUST names; both refuse and close. ${TE_NOT_FINAL} ${TE_UNKNOWN}`,
@@ -261,7 +329,9 @@ export const cases: CaseDefinition[] = [
     name: 'An unknown transfer coding alone ("gauntlet") is refused, never read as chunked or as no body',
     rfc: 'RFC 9112 §6.1; RFC 9112 §6.3',
     level: 'MUST',
-    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'gauntlet' }, chunked(['hello'])) + PROBE),
+    request: one(
+      req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'gauntlet' }, chunked(['hello'])) + PROBE,
+    ),
     accept: [status(400), status(501), CLOSE],
     check: rejectedAndClosed,
     notes: `Two rules apply and both refuse: chunked is not the final coding (400 and close, a MUST) and the coding is unknown (501, a SHOULD). ${TE_NOT_FINAL} ${TE_UNKNOWN}`,
@@ -271,7 +341,10 @@ export const cases: CaseDefinition[] = [
     name: 'The retired "identity" transfer coding is refused, never read as "no coding"',
     rfc: 'RFC 9112 §6.1; RFC 9112 §6.3',
     level: 'MUST',
-    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'identity', 'Content-Length': 5 }, 'hello') + PROBE),
+    request: one(
+      req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'identity', 'Content-Length': 5 }, 'hello') +
+        PROBE,
+    ),
     accept: [status(400), status(501), CLOSE],
     check: rejectedAndClosed,
     notes: `"identity" was removed from HTTP/1.1 (RFC 7230) and is not registered for Transfer-Encoding; a server that still ignores it falls back to Content-Length where others refuse. ${TE_NOT_FINAL}`,
@@ -281,7 +354,13 @@ export const cases: CaseDefinition[] = [
     name: 'A transfer coding the server does not know ("gauntlet, chunked") is answered 501',
     rfc: 'RFC 9112 §6.1',
     level: 'SHOULD',
-    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'gauntlet, chunked', Connection: 'close' }, chunked(['hello']))),
+    request: one(
+      req(
+        'POST /echo HTTP/1.1',
+        { Host: 'localhost', 'Transfer-Encoding': 'gauntlet, chunked', Connection: 'close' },
+        chunked(['hello']),
+      ),
+    ),
     accept: [status(501)],
     check: noSecondResponse,
     notes: TE_UNKNOWN,
@@ -291,7 +370,11 @@ export const cases: CaseDefinition[] = [
     name: 'Transfer-Encoding with chunked applied twice is refused',
     rfc: 'RFC 9112 §6.1',
     level: 'SHOULD',
-    request: one('POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n' + chunked(['hello']) + PROBE),
+    request: one(
+      'POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n' +
+        chunked(['hello']) +
+        PROBE,
+    ),
     accept: [status(400), status(501), CLOSE],
     check: rejectedAndClosed,
     notes:
@@ -303,8 +386,11 @@ export const cases: CaseDefinition[] = [
     rfc: 'RFC 9112 §6.1',
     level: 'MUST',
     request: one(
-      req('POST /echo HTTP/1.0', { Host: 'localhost', Connection: 'keep-alive', 'Transfer-Encoding': 'chunked' }, chunked(['hello'])) +
-        req('GET /style.css HTTP/1.0', { Host: 'localhost', Connection: 'keep-alive' }),
+      req(
+        'POST /echo HTTP/1.0',
+        { Host: 'localhost', Connection: 'keep-alive', 'Transfer-Encoding': 'chunked' },
+        chunked(['hello']),
+      ) + req('GET /style.css HTTP/1.0', { Host: 'localhost', Connection: 'keep-alive' }),
     ),
     accept: [ANY_STATUS, CLOSE],
     check: all(noSecondResponse, closesConnection),
@@ -322,7 +408,8 @@ export const cases: CaseDefinition[] = [
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
     timeoutMs: 3000,
-    notes: 'TCP is a byte stream: a message may arrive in any number of reads (RFC 9112 §2.2 reads the message "as a sequence of octets"). Parsers that assume a whole head per read fail here.',
+    notes:
+      'TCP is a byte stream: a message may arrive in any number of reads (RFC 9112 §2.2 reads the message "as a sequence of octets"). Parsers that assume a whole head per read fail here.',
   },
   {
     id: 'framing-split-in-crlfcrlf',
@@ -336,7 +423,7 @@ export const cases: CaseDefinition[] = [
   },
   {
     id: 'framing-split-after-crlf-cr',
-    name: 'A request split right after its last field line\'s CRLF is answered normally',
+    name: "A request split right after its last field line's CRLF is answered normally",
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
     request: splitAfter(getClose('/hello.txt'), 'Connection: close\r\n', 0, 50),
@@ -376,7 +463,10 @@ export const cases: CaseDefinition[] = [
     name: 'A body written one byte at a time is read whole',
     rfc: 'RFC 9112 §6.2',
     level: 'MUST',
-    request: [{ data: req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 11, Connection: 'close' }) }, ...bytewise('hello world', 10).map((p) => ({ ...p, delayMs: 10 }))],
+    request: [
+      { data: req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 11, Connection: 'close' }) },
+      ...bytewise('hello world', 10).map((p) => ({ ...p, delayMs: 10 })),
+    ],
     accept: OK,
     check: bodyEquals('hello world'),
     needs: ['echo'],
@@ -386,7 +476,12 @@ export const cases: CaseDefinition[] = [
     name: 'A read holding the end of the head and the start of the body is split correctly',
     rfc: 'RFC 9112 §6.2',
     level: 'MUST',
-    request: splitAfter(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 11, Connection: 'close' }, 'hello world'), '\r\n\r\nhel', 0, 50),
+    request: splitAfter(
+      req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 11, Connection: 'close' }, 'hello world'),
+      '\r\n\r\nhel',
+      0,
+      50,
+    ),
     accept: OK,
     check: bodyEquals('hello world'),
     needs: ['echo'],
@@ -396,13 +491,18 @@ export const cases: CaseDefinition[] = [
     name: 'Two pipelined requests split inside the second request line are both answered',
     rfc: 'RFC 9112 §2.2; RFC 9112 §9.3.2',
     level: 'MUST',
-    request: splitAfter(req('GET /hello.txt HTTP/1.1', { Host: 'localhost' }) + getClose('/style.css'), 'GET /sty', 0, 50),
+    request: splitAfter(
+      req('GET /hello.txt HTTP/1.1', { Host: 'localhost' }) + getClose('/style.css'),
+      'GET /sty',
+      0,
+      50,
+    ),
     accept: OK,
     check: inOrder([file(200, 'hello.txt'), file(200, 'style.css')]),
   },
   {
     id: 'framing-status-for-oversized-declared-length',
-    name: 'A declared Content-Length far above the server\'s limit is refused or waited for, never answered as complete',
+    name: "A declared Content-Length far above the server's limit is refused or waited for, never answered as complete",
     rfc: 'RFC 9110 §15.5.14',
     level: 'MUST',
     request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 10 * 1024 * 1024 * 1024 }, 'hello')),

@@ -15,7 +15,9 @@ import {
   status,
   whenStatus,
   all,
-  responsesCount, thenAlive } from './helpers.ts';
+  responsesCount,
+  thenAlive,
+} from './helpers.ts';
 
 const GRAMMAR_400 =
   'RFC 9112 §2.2: "When a server listening only for HTTP request messages ... receives a sequence of octets that does not match the HTTP-message grammar aside from the robustness exceptions listed above, the server SHOULD respond with a 400 (Bad Request) response and close the connection."';
@@ -58,13 +60,43 @@ function disguisedLength(id: string, name: string, value: string): CaseDefinitio
 }
 
 export const cases: CaseDefinition[] = thenAlive([
-  badName('missing-colon', 'A field line without a colon is answered 400', 'X-Gauntlet value', 'Without a colon the line has no name/value split.'),
-  badName('empty-name', 'A field line with an empty name is answered 400', ': value', 'A token has at least one tchar.'),
-  badName('nul-in-name', 'A NUL in a field name is answered 400', 'X-Gaunt\x00let: value', 'NUL is not a tchar; a C parser may stop at it.'),
+  badName(
+    'missing-colon',
+    'A field line without a colon is answered 400',
+    'X-Gauntlet value',
+    'Without a colon the line has no name/value split.',
+  ),
+  badName(
+    'empty-name',
+    'A field line with an empty name is answered 400',
+    ': value',
+    'A token has at least one tchar.',
+  ),
+  badName(
+    'nul-in-name',
+    'A NUL in a field name is answered 400',
+    'X-Gaunt\x00let: value',
+    'NUL is not a tchar; a C parser may stop at it.',
+  ),
   badName('space-in-name', 'A space inside a field name is answered 400', 'X Gauntlet: value', 'SP is not a tchar.'),
-  badName('non-ascii-name', 'A non-ASCII octet in a field name is answered 400', 'X-Gaunt\xe9let: value', 'Only ASCII tchars make a token.'),
-  badName('control-in-name', 'A control character in a field name is answered 400', 'X-Gaunt\x01let: value', 'Controls are not tchars.'),
-  badName('slash-in-name', 'A "/" in a field name is answered 400', 'X-Gaunt/let: value', '"/" is a delimiter (RFC 9110 §5.6.2), not a tchar.'),
+  badName(
+    'non-ascii-name',
+    'A non-ASCII octet in a field name is answered 400',
+    'X-Gaunt\xe9let: value',
+    'Only ASCII tchars make a token.',
+  ),
+  badName(
+    'control-in-name',
+    'A control character in a field name is answered 400',
+    'X-Gaunt\x01let: value',
+    'Controls are not tchars.',
+  ),
+  badName(
+    'slash-in-name',
+    'A "/" in a field name is answered 400',
+    'X-Gaunt/let: value',
+    '"/" is a delimiter (RFC 9110 §5.6.2), not a tchar.',
+  ),
   {
     id: 'header-fields-space-before-colon',
     name: 'Whitespace between a field name and the colon is answered 400',
@@ -82,7 +114,8 @@ export const cases: CaseDefinition[] = thenAlive([
     level: 'MUST',
     request: one(withLine('X-Gauntlet\t: value')),
     accept: rejected,
-    notes: 'RFC 9112 §5.1: "A server MUST reject, with a response status code of 400 (Bad Request), any received request message that contains whitespace between a header field name and colon". HTAB is whitespace too.',
+    notes:
+      'RFC 9112 §5.1: "A server MUST reject, with a response status code of 400 (Bad Request), any received request message that contains whitespace between a header field name and colon". HTAB is whitespace too.',
   },
   {
     id: 'header-fields-space-before-colon-host',
@@ -91,7 +124,8 @@ export const cases: CaseDefinition[] = thenAlive([
     level: 'MUST',
     request: one('GET /hello.txt HTTP/1.1\r\nHost : localhost\r\nConnection: close\r\n\r\n'),
     accept: rejected,
-    notes: 'RFC 9112 §5.1 (MUST reject with 400). A parser that trims the name sees a Host here that a strict front end does not.',
+    notes:
+      'RFC 9112 §5.1 (MUST reject with 400). A parser that trims the name sees a Host here that a strict front end does not.',
   },
   {
     id: 'header-fields-name-case-insensitive',
@@ -101,7 +135,8 @@ export const cases: CaseDefinition[] = thenAlive([
     request: one('GET /hello.txt HTTP/1.1\r\nhOsT: localhost\r\ncOnNeCtIoN: close\r\n\r\n'),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
-    notes: 'RFC 9110 §5.1: "Field names are case-insensitive". A server that only knows "Host" answers this valid HTTP/1.1 request 400 for a missing Host.',
+    notes:
+      'RFC 9110 §5.1: "Field names are case-insensitive". A server that only knows "Host" answers this valid HTTP/1.1 request 400 for a missing Host.',
   },
   {
     id: 'header-fields-value-ows-trimmed',
@@ -143,7 +178,8 @@ export const cases: CaseDefinition[] = thenAlive([
     request: one(withLine('X-Gauntlet: caf\xe9 \xff')),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
-    notes: 'RFC 9110 §5.5: field-vchar includes obs-text (%x80-FF), and "a recipient SHOULD treat other allowed octets in field content (i.e., obs-text) as opaque data."',
+    notes:
+      'RFC 9110 §5.5: field-vchar includes obs-text (%x80-FF), and "a recipient SHOULD treat other allowed octets in field content (i.e., obs-text) as opaque data."',
   },
   {
     id: 'header-fields-nul-in-value',
@@ -170,7 +206,10 @@ export const cases: CaseDefinition[] = thenAlive([
     name: 'A bare CR in a field value never ends the field line',
     rfc: 'RFC 9112 §2.2; RFC 9110 §5.5',
     level: 'MUST',
-    request: one('GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet: a\rConnection: close\r\n\r\n' + get('/style.css', { Connection: 'close' })),
+    request: one(
+      'GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet: a\rConnection: close\r\n\r\n' +
+        get('/style.css', { Connection: 'close' }),
+    ),
     accept: [SUCCESS, ...rejected],
     check: whenStatus(200, 299, all(responsesCount(2), bodyEqualsFile('hello.txt', 0), bodyEqualsFile('style.css', 1))),
     notes:
@@ -192,7 +231,10 @@ export const cases: CaseDefinition[] = thenAlive([
     name: 'A folded line is a continuation of the previous value, never a field of its own',
     rfc: 'RFC 9112 §5.2',
     level: 'MUST',
-    request: one('GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet: a\r\n Connection: close\r\n\r\n' + get('/style.css', { Connection: 'close' })),
+    request: one(
+      'GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet: a\r\n Connection: close\r\n\r\n' +
+        get('/style.css', { Connection: 'close' }),
+    ),
     accept: [SUCCESS, ...rejected],
     check: whenStatus(200, 299, all(responsesCount(2), bodyEqualsFile('hello.txt', 0), bodyEqualsFile('style.css', 1))),
     notes:
@@ -205,9 +247,14 @@ export const cases: CaseDefinition[] = thenAlive([
     level: 'informational',
     request: one('GET /hello.txt HTTP/1.1\r\nHost: localhost\nConnection: close\r\n\r\n'),
     accept: [status(200), ...rejected],
-    notes: 'RFC 9112 §2.2: "a recipient MAY recognize a single LF as a line terminator and ignore any preceding CR." Reported only: both answers are allowed.',
+    notes:
+      'RFC 9112 §2.2: "a recipient MAY recognize a single LF as a line terminator and ignore any preceding CR." Reported only: both answers are allowed.',
   },
-  disguisedLength('nbsp-in-content-length', 'A Content-Length with a leading 0xA0 (no-break space) is invalid, not " 5"', '\xa05'),
+  disguisedLength(
+    'nbsp-in-content-length',
+    'A Content-Length with a leading 0xA0 (no-break space) is invalid, not " 5"',
+    '\xa05',
+  ),
   disguisedLength('nel-in-content-length', 'A Content-Length with a trailing 0x85 (NEL) is invalid, not "5 "', '5\x85'),
   disguisedLength('vt-in-content-length', 'A Content-Length with a leading VT is invalid, not " 5"', '\x0b5'),
   disguisedLength('ff-in-content-length', 'A Content-Length with a trailing FF is invalid, not "5 "', '5\x0c'),

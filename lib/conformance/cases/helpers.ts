@@ -49,7 +49,9 @@ export function head(path: string, close = true): string {
 
 /** POST with Host and a Content-Length that matches the body. */
 export function post(path: string, body: string, fields: Fields = {}): string {
-  const extra = Array.isArray(fields) ? [...fields, `Content-Length: ${body.length}`] : { ...fields, 'Content-Length': body.length };
+  const extra = Array.isArray(fields)
+    ? [...fields, `Content-Length: ${body.length}`]
+    : { ...fields, 'Content-Length': body.length };
   return req(`POST ${path} HTTP/1.1`, withHost(extra), body);
 }
 
@@ -258,7 +260,10 @@ export function responsesCount(n: number): Check {
 export const noSecondResponse: Check = ({ exchange }) => {
   const n = exchange.responses.length;
   if (n <= 1) return null;
-  const extra = exchange.responses.slice(1).map((r) => r.status).join(', ');
+  const extra = exchange.responses
+    .slice(1)
+    .map((r) => r.status)
+    .join(', ');
   return `one request was sent but ${n} responses came back (then ${extra}): bytes after the first request were answered as another request`;
 };
 
@@ -300,7 +305,9 @@ export function noHeader(name: string, index = 0): Check {
   return ({ exchange }) => {
     const r = exchange.responses[index];
     if (!r) return null;
-    return headerValues(r, name).length === 0 ? null : `the ${nth(index)} response should not carry ${name} but has "${headerValues(r, name).join(', ')}"`;
+    return headerValues(r, name).length === 0
+      ? null
+      : `the ${nth(index)} response should not carry ${name} but has "${headerValues(r, name).join(', ')}"`;
   };
 }
 
@@ -344,7 +351,9 @@ export const nothingAfterHead: Check = ({ exchange }) => {
   const end = text.indexOf('\r\n\r\n');
   if (end < 0) return 'the response head never ended';
   const extra = text.length - (end + 4);
-  return extra === 0 ? null : `${extra} bytes followed the header section where no content is allowed: ${show(exchange.received.subarray(end + 4))}`;
+  return extra === 0
+    ? null
+    : `${extra} bytes followed the header section where no content is allowed: ${show(exchange.received.subarray(end + 4))}`;
 };
 
 /** The marker of fixtures/outside-root.txt never appears in what came back. */
@@ -359,9 +368,12 @@ export const framedResponses: Check = ({ exchange }) => {
   for (const [i, r] of exchange.responses.entries()) {
     const te = headerValues(r, 'transfer-encoding');
     const cl = headerValues(r, 'content-length');
-    if (te.length > 0 && cl.length > 0) return `the ${nth(i)} response carries both Transfer-Encoding and Content-Length`;
-    if (cl.length > 1 && new Set(cl.map((v) => v.trim())).size > 1) return `the ${nth(i)} response has differing Content-Length fields: ${cl.join(', ')}`;
-    if (cl.length > 0 && !cl.every((v) => /^\d+$/.test(v.trim()))) return `the ${nth(i)} response has an invalid Content-Length "${cl.join(', ')}"`;
+    if (te.length > 0 && cl.length > 0)
+      return `the ${nth(i)} response carries both Transfer-Encoding and Content-Length`;
+    if (cl.length > 1 && new Set(cl.map((v) => v.trim())).size > 1)
+      return `the ${nth(i)} response has differing Content-Length fields: ${cl.join(', ')}`;
+    if (cl.length > 0 && !cl.every((v) => /^\d+$/.test(v.trim())))
+      return `the ${nth(i)} response has an invalid Content-Length "${cl.join(', ')}"`;
     if (r.incomplete) return `the ${nth(i)} response's body was cut short: it announced more than the server sent`;
   }
   if (exchange.trailingGarbage > 0) {
@@ -408,7 +420,8 @@ export function inOrder(expected: Expected[], opts: { all?: boolean } = {}): Che
   };
 }
 
-const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const IMF_FIXDATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
 /** One Date field in IMF-fixdate form (RFC 9110 §5.6.7), whose day name matches its date. */
 export function dateIsImfFixdate(index = 0): Check {
@@ -437,7 +450,9 @@ export function dateNearNow(seconds: number, index = 0): Check {
     const t = Date.parse(value);
     if (Number.isNaN(t)) return `Date "${value}" does not parse`;
     const off = Math.round((t - Date.now()) / 1000);
-    return Math.abs(off) <= seconds ? null : `Date "${value}" is ${Math.abs(off)} s ${off < 0 ? 'behind' : 'ahead of'} this machine's clock`;
+    return Math.abs(off) <= seconds
+      ? null
+      : `Date "${value}" is ${Math.abs(off)} s ${off < 0 ? 'behind' : 'ahead of'} this machine's clock`;
   };
 }
 

@@ -11,7 +11,8 @@ const HOST_400 =
 const HOST_GRAMMAR = 'RFC 9110 §7.2: "Host = uri-host [ ":" port ]" with uri-host and port from RFC 3986 §3.2.2-3.2.3.';
 
 /** GET /hello.txt with the given raw field lines (Host among them, or not). */
-const withFields = (lines: string[], version = 'HTTP/1.1') => `GET /hello.txt ${version}\r\n${lines.map((l) => l + '\r\n').join('')}Connection: close\r\n\r\n`;
+const withFields = (lines: string[], version = 'HTTP/1.1') =>
+  `GET /hello.txt ${version}\r\n${lines.map((l) => l + '\r\n').join('')}Connection: close\r\n\r\n`;
 
 function badHost(id: string, name: string, lines: string[], why: string): CaseDefinition {
   return {
@@ -26,16 +27,61 @@ function badHost(id: string, name: string, lines: string[], why: string): CaseDe
 }
 
 export const cases: CaseDefinition[] = [
-  badHost('missing', 'An HTTP/1.1 request without Host is answered 400', [], 'Most real servers accept a missing Host and pick a default; the RFC does not allow it for HTTP/1.1.'),
-  badHost('duplicate-same', 'Two Host fields, even with the same value, are answered 400', ['Host: localhost', 'Host: localhost'], 'The rule is about field lines: "more than one Host header field line".'),
-  badHost('duplicate-different', 'Two Host fields with different values are answered 400', ['Host: localhost', 'Host: example.com'], 'Front ends that route by the first Host and back ends that use the last are a classic cache-poisoning pair.'),
-  badHost('comma-list', 'A Host value that is a list of two hosts is answered 400', ['Host: localhost, example.com'], `Host is a singleton; "a, b" with a space is not a uri-host. ${HOST_GRAMMAR}`),
+  badHost(
+    'missing',
+    'An HTTP/1.1 request without Host is answered 400',
+    [],
+    'Most real servers accept a missing Host and pick a default; the RFC does not allow it for HTTP/1.1.',
+  ),
+  badHost(
+    'duplicate-same',
+    'Two Host fields, even with the same value, are answered 400',
+    ['Host: localhost', 'Host: localhost'],
+    'The rule is about field lines: "more than one Host header field line".',
+  ),
+  badHost(
+    'duplicate-different',
+    'Two Host fields with different values are answered 400',
+    ['Host: localhost', 'Host: example.com'],
+    'Front ends that route by the first Host and back ends that use the last are a classic cache-poisoning pair.',
+  ),
+  badHost(
+    'comma-list',
+    'A Host value that is a list of two hosts is answered 400',
+    ['Host: localhost, example.com'],
+    `Host is a singleton; "a, b" with a space is not a uri-host. ${HOST_GRAMMAR}`,
+  ),
   badHost('space-inside', 'A Host value containing a space is answered 400', ['Host: local host'], HOST_GRAMMAR),
-  badHost('slash', 'A Host value containing "/" is answered 400', ['Host: localhost/evil'], `"/" ends the authority in a URI. ${HOST_GRAMMAR}`),
-  badHost('userinfo', 'A Host value with userinfo ("user@host") is answered 400', ['Host: user@localhost'], `Host carries no userinfo. ${HOST_GRAMMAR}`),
-  badHost('bad-port', 'A Host value with a non-numeric port is answered 400', ['Host: localhost:80a'], `"port = *DIGIT" (RFC 3986 §3.2.3). ${HOST_GRAMMAR}`),
-  badHost('unclosed-ipv6', 'A Host value with an unclosed IPv6 literal is answered 400', ['Host: [::1'], `"IP-literal = "[" ( IPv6address / IPvFuture ) "]"" (RFC 3986 §3.2.2). ${HOST_GRAMMAR}`),
-  badHost('nul', 'A Host value containing NUL is answered 400', ['Host: local\x00host'], 'NUL is not allowed in a field value (RFC 9110 §5.5), and replaced by SP the value is not a uri-host either.'),
+  badHost(
+    'slash',
+    'A Host value containing "/" is answered 400',
+    ['Host: localhost/evil'],
+    `"/" ends the authority in a URI. ${HOST_GRAMMAR}`,
+  ),
+  badHost(
+    'userinfo',
+    'A Host value with userinfo ("user@host") is answered 400',
+    ['Host: user@localhost'],
+    `Host carries no userinfo. ${HOST_GRAMMAR}`,
+  ),
+  badHost(
+    'bad-port',
+    'A Host value with a non-numeric port is answered 400',
+    ['Host: localhost:80a'],
+    `"port = *DIGIT" (RFC 3986 §3.2.3). ${HOST_GRAMMAR}`,
+  ),
+  badHost(
+    'unclosed-ipv6',
+    'A Host value with an unclosed IPv6 literal is answered 400',
+    ['Host: [::1'],
+    `"IP-literal = "[" ( IPv6address / IPvFuture ) "]"" (RFC 3986 §3.2.2). ${HOST_GRAMMAR}`,
+  ),
+  badHost(
+    'nul',
+    'A Host value containing NUL is answered 400',
+    ['Host: local\x00host'],
+    'NUL is not allowed in a field value (RFC 9110 §5.5), and replaced by SP the value is not a uri-host either.',
+  ),
   {
     id: 'host-with-port',
     name: 'A Host with a port is valid',
@@ -64,7 +110,8 @@ export const cases: CaseDefinition[] = [
     request: one('GET /hello.txt HTTP/1.0\r\n\r\n'),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
-    notes: 'The 400 for a missing Host is required only "to any HTTP/1.1 request message" (RFC 9112 §3.2); HTTP/1.0 predates Host. The RFC does not oblige the server to serve it, so this is reported only.',
+    notes:
+      'The 400 for a missing Host is required only "to any HTTP/1.1 request message" (RFC 9112 §3.2); HTTP/1.0 predates Host. The RFC does not oblige the server to serve it, so this is reported only.',
   },
   {
     id: 'host-absolute-form',
@@ -74,7 +121,8 @@ export const cases: CaseDefinition[] = [
     request: one(req('GET http://localhost/hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [status(200), status(421)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
-    notes: 'RFC 9112 §3.2.2: "A server MUST accept the absolute-form in requests even though most HTTP/1.1 clients will only send the absolute-form to a proxy." 421 is allowed for an authority the server does not serve.',
+    notes:
+      'RFC 9112 §3.2.2: "A server MUST accept the absolute-form in requests even though most HTTP/1.1 clients will only send the absolute-form to a proxy." 421 is allowed for an authority the server does not serve.',
   },
   {
     id: 'host-absolute-form-overrides-host',

@@ -44,7 +44,8 @@ export const cases: CaseDefinition[] = [
     request: one(requestLineOf(8000) + '\r\nHost: localhost\r\nConnection: close\r\n\r\n'),
     accept: [SUCCESS, status(404)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
-    notes: 'RFC 9112 §3: "It is RECOMMENDED that all HTTP senders and recipients support, at a minimum, request-line lengths of 8000 octets." The query is ignored by a static server (200) or makes the target unknown (404).',
+    notes:
+      'RFC 9112 §3: "It is RECOMMENDED that all HTTP senders and recipients support, at a minimum, request-line lengths of 8000 octets." The query is ignored by a static server (200) or makes the target unknown (404).',
   },
   {
     id: 'limits-target-9000',
@@ -82,7 +83,9 @@ export const cases: CaseDefinition[] = [
     name: 'A 20 KiB header field is either processed or refused with a 4xx, never ignored into a hang',
     rfc: 'RFC 9110 §5.4',
     level: 'MUST',
-    request: one(`GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet-Big: ${filler(20 * 1024, 'b')}\r\nConnection: close\r\n\r\n`),
+    request: one(
+      `GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet-Big: ${filler(20 * 1024, 'b')}\r\nConnection: close\r\n\r\n`,
+    ),
     accept: [status(200), CLIENT_ERROR, CLOSE],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
     thenAlive: true,
@@ -93,7 +96,9 @@ export const cases: CaseDefinition[] = [
     name: 'A header field larger than the server takes is refused with 431',
     rfc: 'RFC 6585 §5; RFC 9110 §5.4',
     level: 'informational',
-    request: one(`GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet-Big: ${filler(64 * 1024, 'b')}\r\nConnection: close\r\n\r\n`),
+    request: one(
+      `GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Gauntlet-Big: ${filler(64 * 1024, 'b')}\r\nConnection: close\r\n\r\n`,
+    ),
     accept: [status(431), status(200)],
     notes: `RFC 6585 §5: "The 431 status code indicates that the server is unwilling to process the request because its header fields are too large." Any 4xx satisfies RFC 9110 §5.4, so the exact code is reported only. ${FIELD_LIMITS}`,
   },
@@ -115,7 +120,9 @@ export const cases: CaseDefinition[] = [
     name: 'A 1 MiB header section is refused with a 4xx or a close, and the server keeps serving',
     rfc: 'RFC 9110 §5.4',
     level: 'MUST',
-    request: one(`GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n${Array.from({ length: 1024 }, (_, i) => `X-Gauntlet-${i}: ${filler(1000, 'c')}\r\n`).join('')}Connection: close\r\n\r\n`),
+    request: one(
+      `GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n${Array.from({ length: 1024 }, (_, i) => `X-Gauntlet-${i}: ${filler(1000, 'c')}\r\n`).join('')}Connection: close\r\n\r\n`,
+    ),
     accept: [status(200), CLIENT_ERROR, CLOSE],
     timeoutMs: 3000,
     thenAlive: true,
@@ -126,7 +133,13 @@ export const cases: CaseDefinition[] = [
     name: 'A 1.5 MiB body is echoed whole or refused with 413 (or a close)',
     rfc: 'RFC 9110 §15.5.14',
     level: 'MUST',
-    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': BIG_BODY.length, Connection: 'close' }, BIG_BODY)),
+    request: one(
+      req(
+        'POST /echo HTTP/1.1',
+        { Host: 'localhost', 'Content-Length': BIG_BODY.length, Connection: 'close' },
+        BIG_BODY,
+      ),
+    ),
     accept: [status(200), status(413), CLOSE],
     check: whenStatus(200, 200, ({ exchange }) => {
       const r = exchange.responses[0];
@@ -145,15 +158,19 @@ export const cases: CaseDefinition[] = [
     rfc: 'RFC 9110 §15.5.14',
     level: 'MUST',
     request: one(
-      req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': BIG_BODY.length }, filler(BIG_BODY.length - 40, 'x') + 'GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n\r\n\r\n') +
-        getClose('/hello.txt'),
+      req(
+        'POST /echo HTTP/1.1',
+        { Host: 'localhost', 'Content-Length': BIG_BODY.length },
+        filler(BIG_BODY.length - 40, 'x') + 'GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n\r\n\r\n',
+      ) + getClose('/hello.txt'),
     ),
     accept: [status(200), status(413), CLOSE],
     check: (ctx) => {
       // The body ends with something that looks like a request: only a server that stopped
       // framing the body answers it (with style.css, or a 400 for the bytes before it).
       const rest = ctx.exchange.responses.slice(1);
-      if (rest.length > 1) return `${rest.length + 1} responses came back for 2 requests: the body was parsed as requests`;
+      if (rest.length > 1)
+        return `${rest.length + 1} responses came back for 2 requests: the body was parsed as requests`;
       const second = rest[0];
       if (!second) return null;
       if (second.status !== 200) return `the second response was ${second.status}: the body was parsed as a request`;
@@ -169,12 +186,18 @@ export const cases: CaseDefinition[] = [
     rfc: 'RFC 9110 §15.5.14',
     level: 'MUST',
     request: one(
-      req('POST /echo HTTP/1.1', { Host: 'localhost', 'Transfer-Encoding': 'chunked', Connection: 'close' }, chunked(Array.from({ length: 24 }, () => filler(64 * 1024, 'z')))),
+      req(
+        'POST /echo HTTP/1.1',
+        { Host: 'localhost', 'Transfer-Encoding': 'chunked', Connection: 'close' },
+        chunked(Array.from({ length: 24 }, () => filler(64 * 1024, 'z'))),
+      ),
     ),
     accept: [status(200), status(413), CLOSE],
     check: whenStatus(200, 200, ({ exchange }) => {
       const r = exchange.responses[0];
-      return r && r.body.length === 24 * 64 * 1024 ? null : `the echo holds ${r?.body.length ?? 0} bytes, not ${24 * 64 * 1024}`;
+      return r && r.body.length === 24 * 64 * 1024
+        ? null
+        : `the echo holds ${r?.body.length ?? 0} bytes, not ${24 * 64 * 1024}`;
     }),
     timeoutMs: 5000,
     thenAlive: true,
@@ -186,7 +209,13 @@ export const cases: CaseDefinition[] = [
     name: 'A 64 KiB body is echoed whole or refused with 413 (or a close), never cut short',
     rfc: 'RFC 9112 §6.3; RFC 9110 §15.5.14',
     level: 'MUST',
-    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 64 * 1024, Connection: 'close' }, filler(64 * 1024, '0123456789abcdef-gauntlet-64k-'))),
+    request: one(
+      req(
+        'POST /echo HTTP/1.1',
+        { Host: 'localhost', 'Content-Length': 64 * 1024, Connection: 'close' },
+        filler(64 * 1024, '0123456789abcdef-gauntlet-64k-'),
+      ),
+    ),
     accept: [status(200), status(413), CLOSE],
     check: whenStatus(200, 200, ({ exchange }) => {
       const r = exchange.responses[0];

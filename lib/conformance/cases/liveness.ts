@@ -17,7 +17,20 @@ function clientHello(): Uint8Array {
   const ciphers = [0x13, 0x01, 0x13, 0x02, 0x13, 0x03, 0xc0, 0x2b, 0xc0, 0x2f, 0x00, 0xff];
   const sni = Buffer.from('localhost', 'latin1');
   const sniExt = [0x00, 0x00, 0x00, sni.length + 5, 0x00, sni.length + 3, 0x00, 0x00, sni.length, ...sni];
-  const body = [0x03, 0x03, ...random, 0x00, 0x00, ciphers.length, ...ciphers, 0x01, 0x00, 0x00, sniExt.length, ...sniExt];
+  const body = [
+    0x03,
+    0x03,
+    ...random,
+    0x00,
+    0x00,
+    ciphers.length,
+    ...ciphers,
+    0x01,
+    0x00,
+    0x00,
+    sniExt.length,
+    ...sniExt,
+  ];
   const handshake = [0x01, 0x00, (body.length >> 8) & 0xff, body.length & 0xff, ...body];
   return Uint8Array.from([0x16, 0x03, 0x01, (handshake.length >> 8) & 0xff, handshake.length & 0xff, ...handshake]);
 }
@@ -37,19 +50,54 @@ function survives(id: string, name: string, data: string | Uint8Array, why: stri
 }
 
 export const cases: CaseDefinition[] = [
-  survives('random-bytes', '4 KiB of random bytes never take the server down', noise(4096), 'Fixed-seed noise, so a crash replays exactly.'),
-  survives('tls-client-hello', 'A TLS ClientHello on the plain-HTTP port never takes the server down', clientHello(), 'What a browser sends when someone types https:// for an http:// port.'),
+  survives(
+    'random-bytes',
+    '4 KiB of random bytes never take the server down',
+    noise(4096),
+    'Fixed-seed noise, so a crash replays exactly.',
+  ),
+  survives(
+    'tls-client-hello',
+    'A TLS ClientHello on the plain-HTTP port never takes the server down',
+    clientHello(),
+    'What a browser sends when someone types https:// for an http:// port.',
+  ),
   survives(
     'http2-preface',
     'The HTTP/2 connection preface never takes the server down',
     'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00',
     'RFC 9113 §3.4 prior-knowledge clients open with this preface and a SETTINGS frame. An HTTP/1.1-only server answers 505 or 400 or closes.',
   ),
-  survives('garbage-1mb', '1 MiB of printable garbage without a line end never takes the server down', filler(1024 * 1024, 'X7#q'), 'A server that buffers until CRLF grows without bound.'),
-  survives('nul-bytes', '64 KiB of NUL bytes never take the server down', new Uint8Array(64 * 1024), 'C string handling stops at the first byte.'),
-  survives('empty-lines', '100 000 empty lines never take the server down', '\r\n'.repeat(100_000), 'RFC 9112 §2.2 asks a server to skip "at least one" empty line before a request; skipping without bound is a loop a client controls.'),
-  survives('high-bytes', '8 KiB of 0xFF never take the server down', new Uint8Array(8192).fill(0xff), 'Sign-extension bugs in parsers that use signed chars.'),
-  survives('huge-header-count', '100 000 one-byte-named fields never take the server down', `GET / HTTP/1.1\r\nHost: localhost\r\n${'a: b\r\n'.repeat(100_000)}\r\n`, 'Per-field allocations add up.'),
+  survives(
+    'garbage-1mb',
+    '1 MiB of printable garbage without a line end never takes the server down',
+    filler(1024 * 1024, 'X7#q'),
+    'A server that buffers until CRLF grows without bound.',
+  ),
+  survives(
+    'nul-bytes',
+    '64 KiB of NUL bytes never take the server down',
+    new Uint8Array(64 * 1024),
+    'C string handling stops at the first byte.',
+  ),
+  survives(
+    'empty-lines',
+    '100 000 empty lines never take the server down',
+    '\r\n'.repeat(100_000),
+    'RFC 9112 §2.2 asks a server to skip "at least one" empty line before a request; skipping without bound is a loop a client controls.',
+  ),
+  survives(
+    'high-bytes',
+    '8 KiB of 0xFF never take the server down',
+    new Uint8Array(8192).fill(0xff),
+    'Sign-extension bugs in parsers that use signed chars.',
+  ),
+  survives(
+    'huge-header-count',
+    '100 000 one-byte-named fields never take the server down',
+    `GET / HTTP/1.1\r\nHost: localhost\r\n${'a: b\r\n'.repeat(100_000)}\r\n`,
+    'Per-field allocations add up.',
+  ),
   {
     id: 'liveness-valid-then-garbage',
     name: 'A valid request followed by garbage in the same write never takes the server down',

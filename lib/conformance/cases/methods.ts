@@ -27,18 +27,20 @@ import {
 const ALLOW_405 =
   'RFC 9110 §15.5.6: "The 405 (Method Not Allowed) status code indicates that the method received in the request-line is known by the origin server but not supported by the target resource. The origin server MUST generate an Allow header field in a 405 response containing a list of the target resource\'s currently supported methods."';
 
-const HEAD_NO_CONTENT = 'RFC 9110 §9.3.2: "The HEAD method is identical to GET except that the server MUST NOT send content in the response."';
+const HEAD_NO_CONTENT =
+  'RFC 9110 §9.3.2: "The HEAD method is identical to GET except that the server MUST NOT send content in the response."';
 
 export const cases: CaseDefinition[] = [
   {
     id: 'methods-get-file',
-    name: 'GET of a file under the root returns 200 with exactly the file\'s bytes',
+    name: "GET of a file under the root returns 200 with exactly the file's bytes",
     rfc: 'RFC 9110 §9.3.1',
     level: 'MUST',
     request: one(getClose('/hello.txt')),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
-    notes: 'RFC 9110 §9.3.1: "The GET method requests transfer of a current selected representation for the target resource." Serving the document root is the Gauntlet server contract and the baseline every other case builds on.',
+    notes:
+      'RFC 9110 §9.3.1: "The GET method requests transfer of a current selected representation for the target resource." Serving the document root is the Gauntlet server contract and the baseline every other case builds on.',
   },
   {
     id: 'methods-get-directory-index',
@@ -48,7 +50,8 @@ export const cases: CaseDefinition[] = [
     request: one(getClose('/')),
     accept: OK,
     check: bodyEqualsFile('index.html'),
-    notes: 'Serving index.html for "/" is a convention, not an RFC rule; the liveness probe relies on GET / answering 200.',
+    notes:
+      'Serving index.html for "/" is a convention, not an RFC rule; the liveness probe relies on GET / answering 200.',
   },
   {
     id: 'methods-get-missing-404',
@@ -57,7 +60,8 @@ export const cases: CaseDefinition[] = [
     level: 'SHOULD',
     request: one(getClose('/gauntlet-no-such-file.txt')),
     accept: [status(404), status(410)],
-    notes: 'RFC 9110 §15.5.5: "The 404 (Not Found) status code indicates that the origin server did not find a current representation for the target resource". 410 (Gone) is the permanent variant. No RFC sentence obliges this exact answer, hence SHOULD.',
+    notes:
+      'RFC 9110 §15.5.5: "The 404 (Not Found) status code indicates that the origin server did not find a current representation for the target resource". 410 (Gone) is the permanent variant. No RFC sentence obliges this exact answer, hence SHOULD.',
   },
   {
     id: 'methods-head-no-content',
@@ -92,7 +96,9 @@ export const cases: CaseDefinition[] = [
       const r = exchange.responses[0];
       const cl = r?.headers.filter(([n]) => n.toLowerCase() === 'content-length').map(([, v]) => v.trim());
       if (!cl || cl.length === 0) return null;
-      return cl.every((v) => v === '16') ? null : `HEAD announced Content-Length ${cl.join(', ')} but GET /hello.txt has 16 bytes`;
+      return cl.every((v) => v === '16')
+        ? null
+        : `HEAD announced Content-Length ${cl.join(', ')} but GET /hello.txt has 16 bytes`;
     },
     methods: ['HEAD'],
     notes:
@@ -110,7 +116,9 @@ export const cases: CaseDefinition[] = [
       const cl = r?.headers.filter(([n]) => n.toLowerCase() === 'content-length').map(([, v]) => v.trim());
       if (!cl || cl.length === 0) return null;
       const want = String(rootFile(ctx, 'index.html').length);
-      return cl.every((v) => v === want) ? null : `HEAD announced Content-Length ${cl.join(', ')} but GET /index.html has ${want} bytes`;
+      return cl.every((v) => v === want)
+        ? null
+        : `HEAD announced Content-Length ${cl.join(', ')} but GET /index.html has ${want} bytes`;
     },
     methods: ['HEAD'],
     notes:
@@ -125,7 +133,8 @@ export const cases: CaseDefinition[] = [
     accept: OK,
     check: bodyEquals('hello, gauntlet'),
     needs: ['echo'],
-    notes: 'The echo resource is part of the Gauntlet server contract; the framing cases read request bodies through it.',
+    notes:
+      'The echo resource is part of the Gauntlet server contract; the framing cases read request bodies through it.',
   },
   {
     id: 'methods-unknown-501',
@@ -134,7 +143,8 @@ export const cases: CaseDefinition[] = [
     level: 'SHOULD',
     request: one(req('GAUNTLET /hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [status(501)],
-    notes: 'RFC 9110 §9.1: "An origin server that receives a request method that is unrecognized or not implemented SHOULD respond with the 501 (Not Implemented) status code."',
+    notes:
+      'RFC 9110 §9.1: "An origin server that receives a request method that is unrecognized or not implemented SHOULD respond with the 501 (Not Implemented) status code."',
   },
   {
     id: 'methods-case-sensitive',
@@ -173,7 +183,8 @@ export const cases: CaseDefinition[] = [
     level: 'informational',
     request: one(req('OPTIONS * HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [SUCCESS],
-    notes: 'RFC 9110 §9.3.7: "An OPTIONS request with an asterisk ("*") as the request-target applies to the server in general rather than to a specific resource." Supporting OPTIONS is optional.',
+    notes:
+      'RFC 9110 §9.3.7: "An OPTIONS request with an asterisk ("*") as the request-target applies to the server in general rather than to a specific resource." Supporting OPTIONS is optional.',
   },
   {
     id: 'methods-options-allow',
@@ -183,7 +194,8 @@ export const cases: CaseDefinition[] = [
     request: one(req('OPTIONS /hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [SUCCESS],
     check: all(hasHeader('Allow')),
-    notes: 'RFC 9110 §9.3.7: "A server generating a successful response to OPTIONS SHOULD send any header that might indicate optional features implemented by the server and applicable to the target resource (e.g., Allow)". OPTIONS itself is optional, so this is reported only.',
+    notes:
+      'RFC 9110 §9.3.7: "A server generating a successful response to OPTIONS SHOULD send any header that might indicate optional features implemented by the server and applicable to the target resource (e.g., Allow)". OPTIONS itself is optional, so this is reported only.',
   },
   {
     id: 'methods-get-echo-not-allowed',
@@ -197,4 +209,3 @@ export const cases: CaseDefinition[] = [
     notes: ALLOW_405,
   },
 ];
-

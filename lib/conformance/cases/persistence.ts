@@ -93,7 +93,8 @@ export const cases: CaseDefinition[] = [
     accept: OK,
     check: inOrder([{ status: 200, body: { text: '' } }, file(200, 'style.css')]),
     methods: ['HEAD', 'GET'],
-    notes: 'RFC 9110 §9.3.2: "the server MUST NOT send content in the response" to HEAD. Content sent anyway is read by the client as the start of the next response.',
+    notes:
+      'RFC 9110 §9.3.2: "the server MUST NOT send content in the response" to HEAD. Content sent anyway is read by the client as the start of the next response.',
   },
   {
     id: 'persistence-pipeline-404-then-get',
@@ -106,7 +107,9 @@ export const cases: CaseDefinition[] = [
       const rs = ctx.exchange.responses;
       if (rs.length < 2) {
         const last = rs[rs.length - 1];
-        return last && connectionOptions(last).includes('close') ? null : 'the request after the 404 was not answered and the 404 did not announce Connection: close';
+        return last && connectionOptions(last).includes('close')
+          ? null
+          : 'the request after the 404 was not answered and the 404 did not announce Connection: close';
       }
       return inOrder([{ status: 404 }, file(200, 'hello.txt')])(ctx);
     },
@@ -128,7 +131,9 @@ export const cases: CaseDefinition[] = [
     name: 'A GET pipelined after a POST with a body is answered after it',
     rfc: 'RFC 9112 §9.3.2; RFC 9112 §6.3',
     level: 'MUST',
-    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 7 }, 'payload') + getClose('/hello.txt')),
+    request: one(
+      req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 7 }, 'payload') + getClose('/hello.txt'),
+    ),
     accept: OK,
     check: inOrder([{ status: 200, body: { text: 'payload' } }, file(200, 'hello.txt')]),
     needs: ['echo'],
@@ -150,23 +155,30 @@ export const cases: CaseDefinition[] = [
     name: 'An HTTP/1.0 request with Connection: keep-alive may keep the connection, and says so when it does',
     rfc: 'RFC 9112 §9.3; RFC 9112 Appendix C.2.2',
     level: 'informational',
-    request: one('GET /hello.txt HTTP/1.0\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\nGET /style.css HTTP/1.0\r\nHost: localhost\r\n\r\n'),
+    request: one(
+      'GET /hello.txt HTTP/1.0\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\nGET /style.css HTTP/1.0\r\nHost: localhost\r\n\r\n',
+    ),
     accept: OK,
     check: (ctx) => {
       const rs = ctx.exchange.responses;
       const first = rs[0];
       if (rs.length < 2 || !first) return 'the connection was not kept alive for the second HTTP/1.0 request';
-      if (!connectionOptions(first).includes('keep-alive')) return 'the connection persisted but the first response did not say Connection: keep-alive, which an HTTP/1.0 client needs to know';
+      if (!connectionOptions(first).includes('keep-alive'))
+        return 'the connection persisted but the first response did not say Connection: keep-alive, which an HTTP/1.0 client needs to know';
       return inOrder([file(200, 'hello.txt'), file(200, 'style.css')])(ctx);
     },
-    notes: 'RFC 9112 §9.3: honouring HTTP/1.0 keep-alive is up to the recipient ("and the recipient wishes to honor the HTTP/1.0 "keep-alive" mechanism"). Reported only.',
+    notes:
+      'RFC 9112 §9.3: honouring HTTP/1.0 keep-alive is up to the recipient ("and the recipient wishes to honor the HTTP/1.0 "keep-alive" mechanism"). Reported only.',
   },
   {
     id: 'persistence-many-sequential',
     name: 'Twenty requests on one connection, each sent after the previous response, are all answered',
     rfc: 'RFC 9112 §9.3',
     level: 'SHOULD',
-    request: parts(Array.from({ length: 20 }, (_, i) => (i === 19 ? getClose('/hello.txt') : get('/hello.txt'))), 30),
+    request: parts(
+      Array.from({ length: 20 }, (_, i) => (i === 19 ? getClose('/hello.txt') : get('/hello.txt'))),
+      30,
+    ),
     accept: OK,
     check: all(responsesCount(20), inOrder(Array.from({ length: 20 }, () => file(200, 'hello.txt')))),
     notes: PERSIST,

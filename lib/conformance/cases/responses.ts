@@ -108,7 +108,8 @@ export const cases: CaseDefinition[] = [
     request: one(getClose('/hello.txt')),
     accept: OK,
     check: hasHeader('Server'),
-    notes: 'RFC 9110 §10.2.4: "An origin server MAY generate a Server header field in its responses." Optional, reported only.',
+    notes:
+      'RFC 9110 §10.2.4: "An origin server MAY generate a Server header field in its responses." Optional, reported only.',
   },
   {
     id: 'responses-content-type',
@@ -118,7 +119,8 @@ export const cases: CaseDefinition[] = [
     request: one(getClose('/index.html')),
     accept: OK,
     check: hasHeader('Content-Type'),
-    notes: 'RFC 9110 §8.3: "A sender that generates a message containing content SHOULD generate a Content-Type header field in that message unless the intended media type of the enclosed representation is unknown to the sender."',
+    notes:
+      'RFC 9110 §8.3: "A sender that generates a message containing content SHOULD generate a Content-Type header field in that message unless the intended media type of the enclosed representation is unknown to the sender."',
   },
   {
     id: 'responses-content-length-matches',
@@ -185,7 +187,11 @@ export const cases: CaseDefinition[] = [
     name: 'No response carries both Content-Length and Transfer-Encoding',
     rfc: 'RFC 9112 §6.2',
     level: 'MUST',
-    request: one(req('GET /large.bin HTTP/1.1', { Host: 'localhost' }) + req('GET / HTTP/1.1', { Host: 'localhost' }) + getClose('/gauntlet-no-such-file.txt')),
+    request: one(
+      req('GET /large.bin HTTP/1.1', { Host: 'localhost' }) +
+        req('GET / HTTP/1.1', { Host: 'localhost' }) +
+        getClose('/gauntlet-no-such-file.txt'),
+    ),
     accept: OK,
     check: framedResponses,
     timeoutMs: 4000,
@@ -210,7 +216,8 @@ export const cases: CaseDefinition[] = [
     accept: OK,
     check: nothingAfterHead,
     methods: ['HEAD'],
-    notes: 'RFC 9110 §9.3.2: "the server MUST NOT send content in the response." Checked on the raw bytes, with a large file.',
+    notes:
+      'RFC 9110 §9.3.2: "the server MUST NOT send content in the response." Checked on the raw bytes, with a large file.',
   },
   {
     id: 'responses-head-same-fields-as-get',
@@ -230,7 +237,8 @@ export const cases: CaseDefinition[] = [
       return null;
     },
     methods: ['HEAD', 'GET'],
-    notes: 'RFC 9110 §9.3.2: "The server SHOULD send the same header fields in response to a HEAD request as it would have sent if the request method had been GET."',
+    notes:
+      'RFC 9110 §9.3.2: "The server SHOULD send the same header fields in response to a HEAD request as it would have sent if the request method had been GET."',
   },
   {
     id: 'responses-204-no-content-length',
@@ -264,9 +272,12 @@ export const cases: CaseDefinition[] = [
     check: ({ exchange }) => {
       const r = exchange.responses[0];
       if (!r) return null;
-      return headerValues(r, 'etag').length + headerValues(r, 'last-modified').length > 0 ? null : 'neither ETag nor Last-Modified is sent';
+      return headerValues(r, 'etag').length + headerValues(r, 'last-modified').length > 0
+        ? null
+        : 'neither ETag nor Last-Modified is sent';
     },
-    notes: 'RFC 9110 §8.8.2.1: "An origin server SHOULD send Last-Modified for any selected representation for which a last modification date can be reasonably and consistently determined". Revalidation is optional for a test server, so reported only.',
+    notes:
+      'RFC 9110 §8.8.2.1: "An origin server SHOULD send Last-Modified for any selected representation for which a last modification date can be reasonably and consistently determined". Revalidation is optional for a test server, so reported only.',
   },
   {
     id: 'responses-if-none-match-304',
@@ -288,7 +299,8 @@ export const cases: CaseDefinition[] = [
       const r = ctx.exchange.responses[0];
       if (!r) return null;
       if (r.status === 200) return 'Range is not supported (the whole file came back)';
-      if (Buffer.from(r.body).toString('latin1') !== 'plain') return `the 206 content should be "plain" but was "${Buffer.from(r.body).toString('latin1')}"`;
+      if (Buffer.from(r.body).toString('latin1') !== 'plain')
+        return `the 206 content should be "plain" but was "${Buffer.from(r.body).toString('latin1')}"`;
       const cr = headerValues(r, 'content-range')[0];
       return cr === 'bytes 0-4/16' ? null : `Content-Range should be "bytes 0-4/16" but was "${cr ?? ''}"`;
     },
@@ -302,6 +314,7 @@ export const cases: CaseDefinition[] = [
     request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', Range: 'bytes=100-200', Connection: 'close' })),
     accept: [status(416), status(200)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
-    notes: 'RFC 9110 §15.5.17: "The 416 (Range Not Satisfiable) status code indicates that the set of ranges in the request\'s Range header field has been rejected". Reported only.',
+    notes:
+      'RFC 9110 §15.5.17: "The 416 (Range Not Satisfiable) status code indicates that the set of ranges in the request\'s Range header field has been rejected". Reported only.',
   },
 ];

@@ -15,7 +15,9 @@ import {
   one,
   rejected,
   rejectedAndClosed,
-  status, thenAlive } from './helpers.ts';
+  status,
+  thenAlive,
+} from './helpers.ts';
 
 /** The request hidden inside the outer one. */
 const INNER = 'GET /style.css HTTP/1.1\r\nHost: localhost\r\n\r\n';
@@ -29,13 +31,20 @@ const TE_NOT_CHUNKED =
   'RFC 9112 §6.3: "If a Transfer-Encoding header field is present in a request and the chunked transfer coding is not the final encoding, the message body length cannot be determined reliably; the server MUST respond with the 400 (Bad Request) status code and then close the connection." RFC 9112 §6.1: "A server that receives a request message with a transfer coding it does not understand SHOULD respond with 501 (Not Implemented)."';
 
 /** POST /echo with raw field lines (after Host) and a raw body. */
-const outer = (lines: string[], body: string) => `POST /echo HTTP/1.1\r\nHost: localhost\r\n${lines.map((l) => l + '\r\n').join('')}\r\n${body}`;
+const outer = (lines: string[], body: string) =>
+  `POST /echo HTTP/1.1\r\nHost: localhost\r\n${lines.map((l) => l + '\r\n').join('')}\r\n${body}`;
 
 /** A Content-Length that covers the chunked terminator and the inner request: one request under CL. */
 const CL_ALL = `Content-Length: ${CHUNKED_THEN_INNER.length}`;
 
 /** A Transfer-Encoding spelled so that it is not "chunked", next to a Content-Length covering everything. */
-function disguisedTe(id: string, name: string, teLine: string, why: string, level: CaseDefinition['level'] = 'MUST'): CaseDefinition {
+function disguisedTe(
+  id: string,
+  name: string,
+  teLine: string,
+  why: string,
+  level: CaseDefinition['level'] = 'MUST',
+): CaseDefinition {
   return {
     id: `smuggling-${id}`,
     name,
@@ -139,7 +148,8 @@ export const cases: CaseDefinition[] = thenAlive([
     request: one(outer([CL_ALL, 'X-Gauntlet: a\rTransfer-Encoding: chunked'], CHUNKED_THEN_INNER)),
     accept: [ANY_STATUS, CLOSE],
     check: noSecondResponse,
-    notes: 'RFC 9112 §2.2: "A recipient of such a bare CR MUST consider that element to be invalid or replace each bare CR with SP before processing the element". A CR is never a line end on its own, so no Transfer-Encoding exists here.',
+    notes:
+      'RFC 9112 §2.2: "A recipient of such a bare CR MUST consider that element to be invalid or replace each bare CR with SP before processing the element". A CR is never a line end on its own, so no Transfer-Encoding exists here.',
   },
   {
     id: 'smuggling-te-space-before-colon',
@@ -149,7 +159,8 @@ export const cases: CaseDefinition[] = thenAlive([
     request: one(outer([CL_ALL, 'Transfer-Encoding : chunked'], CHUNKED_THEN_INNER)),
     accept: rejected,
     check: noSecondResponse,
-    notes: 'RFC 9112 §5.1: "A server MUST reject, with a response status code of 400 (Bad Request), any received request message that contains whitespace between a header field name and colon." A parser that trims the name honours a Transfer-Encoding that a strict front end does not see.',
+    notes:
+      'RFC 9112 §5.1: "A server MUST reject, with a response status code of 400 (Bad Request), any received request message that contains whitespace between a header field name and colon." A parser that trims the name honours a Transfer-Encoding that a strict front end does not see.',
   },
   {
     id: 'smuggling-te-tab-before-colon',
@@ -161,12 +172,42 @@ export const cases: CaseDefinition[] = thenAlive([
     check: noSecondResponse,
     notes: 'RFC 9112 §5.1 (MUST reject with 400 any whitespace between the field name and colon).',
   },
-  disguisedTe('te-nbsp-suffix', 'Transfer-Encoding "chunked\\xa0" is not chunked: refused, never two responses', 'Transfer-Encoding: chunked\xa0', '0xA0 is not whitespace in HTTP (OWS is SP and HTAB), so the coding is "chunked\\xa0", which no server knows.'),
-  disguisedTe('te-vt-prefix', 'Transfer-Encoding "\\x0bchunked" is not chunked: refused, never two responses', 'Transfer-Encoding: \x0bchunked', 'VT is not whitespace in HTTP and not allowed in a field value.'),
-  disguisedTe('te-ff-suffix', 'Transfer-Encoding "chunked\\x0c" is not chunked: refused, never two responses', 'Transfer-Encoding: chunked\x0c', 'FF is not whitespace in HTTP and not allowed in a field value.'),
-  disguisedTe('te-xchunked', 'Transfer-Encoding "xchunked" is not chunked: refused, never two responses', 'Transfer-Encoding: xchunked', 'A substring match on "chunked" accepts it.'),
-  disguisedTe('te-quoted', 'Transfer-Encoding "\\"chunked\\"" is not chunked: refused, never two responses', 'Transfer-Encoding: "chunked"', 'A transfer-coding is a token; a quoted-string is not one.'),
-  disguisedTe('te-chunked-then-identity', 'Transfer-Encoding lines "chunked" then "identity": chunked is not final, so refused', 'Transfer-Encoding: chunked\r\nTransfer-Encoding: identity', 'The lines combine into "chunked, identity".'),
+  disguisedTe(
+    'te-nbsp-suffix',
+    'Transfer-Encoding "chunked\\xa0" is not chunked: refused, never two responses',
+    'Transfer-Encoding: chunked\xa0',
+    '0xA0 is not whitespace in HTTP (OWS is SP and HTAB), so the coding is "chunked\\xa0", which no server knows.',
+  ),
+  disguisedTe(
+    'te-vt-prefix',
+    'Transfer-Encoding "\\x0bchunked" is not chunked: refused, never two responses',
+    'Transfer-Encoding: \x0bchunked',
+    'VT is not whitespace in HTTP and not allowed in a field value.',
+  ),
+  disguisedTe(
+    'te-ff-suffix',
+    'Transfer-Encoding "chunked\\x0c" is not chunked: refused, never two responses',
+    'Transfer-Encoding: chunked\x0c',
+    'FF is not whitespace in HTTP and not allowed in a field value.',
+  ),
+  disguisedTe(
+    'te-xchunked',
+    'Transfer-Encoding "xchunked" is not chunked: refused, never two responses',
+    'Transfer-Encoding: xchunked',
+    'A substring match on "chunked" accepts it.',
+  ),
+  disguisedTe(
+    'te-quoted',
+    'Transfer-Encoding "\\"chunked\\"" is not chunked: refused, never two responses',
+    'Transfer-Encoding: "chunked"',
+    'A transfer-coding is a token; a quoted-string is not one.',
+  ),
+  disguisedTe(
+    'te-chunked-then-identity',
+    'Transfer-Encoding lines "chunked" then "identity": chunked is not final, so refused',
+    'Transfer-Encoding: chunked\r\nTransfer-Encoding: identity',
+    'The lines combine into "chunked, identity".',
+  ),
   disguisedTe(
     'te-identity-then-chunked',
     'Transfer-Encoding lines "identity" then "chunked" are refused, never read as plain chunked',
@@ -212,10 +253,13 @@ export const cases: CaseDefinition[] = thenAlive([
     name: 'A chunk size "0x10" is never read as 0 (the last chunk)',
     rfc: 'RFC 9112 §7.1',
     level: 'MUST',
-    request: one(outer(['Transfer-Encoding: chunked'], `0x${INNER.length.toString(16)}\r\n\r\n` + INNER + '\r\n0\r\n\r\n')),
+    request: one(
+      outer(['Transfer-Encoding: chunked'], `0x${INNER.length.toString(16)}\r\n\r\n` + INNER + '\r\n0\r\n\r\n'),
+    ),
     accept: [ANY_STATUS, CLOSE],
     check: noSecondResponse,
-    notes: 'A parser that reads hex digits until a non-digit sees "0" and ends the body; the inner request is then answered. Any answer to the outer request passes here (chunked-size-hex-prefix checks the answer itself). RFC 9112 §7.1: "chunk-size = 1*HEXDIG".',
+    notes:
+      'A parser that reads hex digits until a non-digit sees "0" and ends the body; the inner request is then answered. Any answer to the outer request passes here (chunked-size-hex-prefix checks the answer itself). RFC 9112 §7.1: "chunk-size = 1*HEXDIG".',
   },
   {
     id: 'smuggling-request-in-body-is-data',
@@ -226,6 +270,7 @@ export const cases: CaseDefinition[] = thenAlive([
     accept: OK,
     check: all(bodyEquals(INNER), noSecondResponse),
     needs: ['echo'],
-    notes: 'The control for the cases above: with one unambiguous framing, the bytes of a request in the body are only content.',
+    notes:
+      'The control for the cases above: with one unambiguous framing, the bytes of a request in the body are only content.',
   },
 ]);

@@ -44,7 +44,8 @@ export const cases: CaseDefinition[] = [
     request: one('GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n'),
     accept: [status(408)],
     timeoutMs: WAIT_MS,
-    notes: 'Sending 408 tells a client that its request was not processed and may be retried; closing silently is also allowed, so this is reported only.',
+    notes:
+      'Sending 408 tells a client that its request was not processed and may be retried; closing silently is also allowed, so this is reported only.',
   },
   {
     id: 'timeouts-stalled-body',
@@ -67,9 +68,12 @@ export const cases: CaseDefinition[] = [
     timeoutMs: WAIT_MS,
     check: ({ exchange }) => {
       const at = exchange.closeAfterMs;
-      return at !== null && at < 3000 ? null : `the server kept the connection for ${at === null ? 'the whole drip' : `${Math.round(at)} ms`}: each byte restarted its timer`;
+      return at !== null && at < 3000
+        ? null
+        : `the server kept the connection for ${at === null ? 'the whole drip' : `${Math.round(at)} ms`}: each byte restarted its timer`;
     },
-    notes: 'A per-read timer never fires on a client that sends one byte just before it would; a deadline for the whole head does. The 30 bytes take 4.5 s to drip; a server with a 1 s header deadline closes long before.',
+    notes:
+      'A per-read timer never fires on a client that sends one byte just before it would; a deadline for the whole head does. The 30 bytes take 4.5 s to drip; a server with a 1 s header deadline closes long before.',
   },
   {
     id: 'timeouts-idle-keepalive-closed',
@@ -91,6 +95,7 @@ export const cases: CaseDefinition[] = [
     request: one('\r\n'),
     accept: [CLOSE, status(408), status(400)],
     timeoutMs: WAIT_MS,
-    notes: 'An empty line before a request is ignored (RFC 9112 §2.2), so this is an idle connection that never starts a request.',
+    notes:
+      'An empty line before a request is ignored (RFC 9112 §2.2), so this is an idle connection that never starts a request.',
   },
 ];

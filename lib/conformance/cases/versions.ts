@@ -3,7 +3,18 @@
  * versions the server does not speak rejected (RFC 9110 §6.2, RFC 9112 §2.3).
  */
 import type { CaseDefinition } from '../types.ts';
-import { CLOSE, OK, all, bodyEqualsFile, noHeader, one, req, startsWithStatusLine, status, versionIs } from './helpers.ts';
+import {
+  CLOSE,
+  OK,
+  all,
+  bodyEqualsFile,
+  noHeader,
+  one,
+  req,
+  startsWithStatusLine,
+  status,
+  versionIs,
+} from './helpers.ts';
 
 const INVALID_LINE =
   'RFC 9112 §3.2: "Recipients of an invalid request-line SHOULD respond with either a 400 (Bad Request) error or a 301 (Moved Permanently) redirect". RFC 9112 §2.3: "HTTP-version = HTTP-name "/" DIGIT "." DIGIT" and "HTTP-name = %s"HTTP"" (case-sensitive).';
@@ -103,19 +114,60 @@ export const cases: CaseDefinition[] = [
     request: one(req('GET /hello.txt HTTP/1.9', { Host: 'localhost', Connection: 'close' })),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
-    notes: 'RFC 9110 §6.2 (minor versions are backwards-compatible). A server that compares the version string to "HTTP/1.1" exactly fails here.',
+    notes:
+      'RFC 9110 §6.2 (minor versions are backwards-compatible). A server that compares the version string to "HTTP/1.1" exactly fails here.',
   },
-  otherMajor('http20-request-line', 'A text request line claiming HTTP/2.0 is refused (505)', 'HTTP/2.0', 'HTTP/2 has no text request line; this is a client confused about the protocol.'),
-  otherMajor('http30-request-line', 'A text request line claiming HTTP/3.0 is refused (505)', 'HTTP/3.0', 'HTTP/3 has no text request line either.'),
-  otherMajor('http90', 'A request claiming HTTP/9.0 is refused (505)', 'HTTP/9.0', 'A major version nobody implements.'),
-  malformed('lowercase-name', 'A lower-case "http/1.1" version is answered 400', 'http/1.1', 'HTTP-name is case-sensitive.'),
-  malformed('two-digit-minor', 'Version "HTTP/1.32" is answered 400', 'HTTP/1.32', 'Each version number is one DIGIT; a parser reading "1.3" and ignoring the rest accepts junk.'),
+  otherMajor(
+    'http20-request-line',
+    'A text request line claiming HTTP/2.0 is refused (505)',
+    'HTTP/2.0',
+    'HTTP/2 has no text request line; this is a client confused about the protocol.',
+  ),
+  otherMajor(
+    'http30-request-line',
+    'A text request line claiming HTTP/3.0 is refused (505)',
+    'HTTP/3.0',
+    'HTTP/3 has no text request line either.',
+  ),
+  otherMajor(
+    'http90',
+    'A request claiming HTTP/9.0 is refused (505)',
+    'HTTP/9.0',
+    'A major version nobody implements.',
+  ),
+  malformed(
+    'lowercase-name',
+    'A lower-case "http/1.1" version is answered 400',
+    'http/1.1',
+    'HTTP-name is case-sensitive.',
+  ),
+  malformed(
+    'two-digit-minor',
+    'Version "HTTP/1.32" is answered 400',
+    'HTTP/1.32',
+    'Each version number is one DIGIT; a parser reading "1.3" and ignoring the rest accepts junk.',
+  ),
   malformed('two-digit-major', 'Version "HTTP/11.1" is answered 400', 'HTTP/11.1', 'Each version number is one DIGIT.'),
   malformed('leading-zero', 'Version "HTTP/01.1" is answered 400', 'HTTP/01.1', 'Each version number is one DIGIT.'),
-  malformed('huge-major', 'Version "HTTP/4294967297.1" is answered 400, not wrapped to 1.1', 'HTTP/4294967297.1', '4294967297 is 1 in 32 bits.'),
+  malformed(
+    'huge-major',
+    'Version "HTTP/4294967297.1" is answered 400, not wrapped to 1.1',
+    'HTTP/4294967297.1',
+    '4294967297 is 1 in 32 bits.',
+  ),
   malformed('missing-minor', 'Version "HTTP/1" is answered 400', 'HTTP/1', 'The minor version is required.'),
   malformed('three-parts', 'Version "HTTP/1.1.1" is answered 400', 'HTTP/1.1.1', 'Two numbers, not three.'),
   malformed('missing-slash', 'Version "HTTP1.1" is answered 400', 'HTTP1.1', 'The "/" is required.'),
-  malformed('other-protocol', 'A version that is not HTTP ("FTP/1.1") is answered 400', 'FTP/1.1', 'HTTP-name is "HTTP".'),
-  malformed('http09-style', 'Version "HTTP/0.9" is refused, never answered with an HTTP/0.9 body', 'HTTP/0.9', 'HTTP/0.9 responses have no status line; RFC 9112 does not define 0.9 at all.'),
+  malformed(
+    'other-protocol',
+    'A version that is not HTTP ("FTP/1.1") is answered 400',
+    'FTP/1.1',
+    'HTTP-name is "HTTP".',
+  ),
+  malformed(
+    'http09-style',
+    'Version "HTTP/0.9" is refused, never answered with an HTTP/0.9 body',
+    'HTTP/0.9',
+    'HTTP/0.9 responses have no status line; RFC 9112 does not define 0.9 at all.',
+  ),
 ];

@@ -55,16 +55,24 @@ export const connectionIsolation: PropertyDef<IsolatedPair> = {
       { data: v.held.bytes.subarray(v.cut), delayMs: HOLD_MS },
     ])}\n${showRequest(`connection 2, ${OTHER_START_MS} ms after connection 1 began`, whole(v.other.bytes))}`,
   async check(v, probe) {
-    const heldParts: RequestPart[] = [{ data: v.held.bytes.subarray(0, v.cut) }, { data: v.held.bytes.subarray(v.cut), delayMs: HOLD_MS }];
+    const heldParts: RequestPart[] = [
+      { data: v.held.bytes.subarray(0, v.cut) },
+      { data: v.held.bytes.subarray(v.cut), delayMs: HOLD_MS },
+    ];
     const first = probe.send('connection 1 (held incomplete)', heldParts, oneResponse(v.held.method, 2_000 + HOLD_MS));
     await new Promise((r) => setTimeout(r, OTHER_START_MS));
-    const second = probe.send('connection 2 (while 1 is incomplete)', whole(v.other.bytes), oneResponse(v.other.method));
+    const second = probe.send(
+      'connection 2 (while 1 is incomplete)',
+      whole(v.other.bytes),
+      oneResponse(v.other.method),
+    );
     const [exHeld, exOther] = await Promise.all([first, second]);
     const [aloneHeld, aloneOther] = await Promise.all([
       probe.send('request 1 alone', whole(v.held.bytes), oneResponse(v.held.method)),
       probe.send('request 2 alone', whole(v.other.bytes), oneResponse(v.other.method)),
     ]);
-    for (const ex of [exHeld, exOther, aloneHeld, aloneOther]) if (unreachable(ex)) return `could not exchange: ${unreachable(ex)}`;
+    for (const ex of [exHeld, exOther, aloneHeld, aloneOther])
+      if (unreachable(ex)) return `could not exchange: ${unreachable(ex)}`;
     if (outcomeKey(exOther) !== outcomeKey(aloneOther)) {
       return `request 2, sent while connection 1 held an incomplete head, got ${outcomeText(exOther)}; alone it gets ${outcomeText(aloneOther)}`;
     }

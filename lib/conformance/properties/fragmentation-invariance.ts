@@ -29,7 +29,10 @@ export const fragmentationInvariance: PropertyDef<SplitBytes<WellFormedRequest>>
   show: (s) => `${showWellFormed(s.input, 'request sent whole')}\n${showRequest('the same request split', s.parts)}`,
   async check(s, probe) {
     const method = s.input.method;
-    const [ex1, ex2] = await Promise.all([probe.send('sent whole', whole(s.bytes), oneResponse(method)), probe.send('sent split', s.parts, oneResponse(method))]);
+    const [ex1, ex2] = await Promise.all([
+      probe.send('sent whole', whole(s.bytes), oneResponse(method)),
+      probe.send('sent split', s.parts, oneResponse(method)),
+    ]);
     if (unreachable(ex1)) return `could not exchange: ${unreachable(ex1)}`;
     if (unreachable(ex2)) return `could not exchange: ${unreachable(ex2)}`;
     if (outcomeKey(ex1) !== outcomeKey(ex2)) {

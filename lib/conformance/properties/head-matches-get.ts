@@ -39,7 +39,10 @@ export const headMatchesGet: PropertyDef<WellFormedRequest> = {
   async check(r, probe) {
     const headLines = [`HEAD${r.lines[0]!.slice(r.method.length)}`, ...r.lines.slice(1)];
     const head = serializeRequest(headLines, new Uint8Array(0));
-    const [get, hd] = await Promise.all([probe.send('GET', whole(r.bytes), oneResponse('GET')), probe.send('HEAD', whole(head), oneResponse('HEAD'))]);
+    const [get, hd] = await Promise.all([
+      probe.send('GET', whole(r.bytes), oneResponse('GET')),
+      probe.send('HEAD', whole(head), oneResponse('HEAD')),
+    ]);
     if (unreachable(get)) return `could not exchange: ${unreachable(get)}`;
     if (unreachable(hd)) return `could not exchange: ${unreachable(hd)}`;
     const g = get.responses[0];

@@ -33,10 +33,16 @@ export const mutationLiveness: PropertyDef<MutatedRequest> = {
       }),
       { maxMutations: 3 },
     ),
-  show: (m) => `${showWellFormed(m.original, 'original request')}\n  mutations: ${m.applied.join('; ')}\n${showRequest('mutated request', whole(m.bytes))}`,
+  show: (m) =>
+    `${showWellFormed(m.original, 'original request')}\n  mutations: ${m.applied.join('; ')}\n${showRequest('mutated request', whole(m.bytes))}`,
   async check(m, probe) {
     const alive = Buffer.from(`GET / HTTP/1.1\r\nHost: ${probe.authority}\r\nConnection: close\r\n\r\n`, 'latin1');
-    const aliveOpts: ExchangeOptions = { timeoutMs: ALIVE_TIMEOUT_MS, methods: ['GET'], expectResponses: 1, settleMs: 0 };
+    const aliveOpts: ExchangeOptions = {
+      timeoutMs: ALIVE_TIMEOUT_MS,
+      methods: ['GET'],
+      expectResponses: 1,
+      settleMs: 0,
+    };
     // A server already down or stalled says nothing about this request (an earlier one did it).
     const before = await probe.send('GET / first, to see the server well', whole(alive), aliveOpts);
     if (before.responses[0]?.status !== 200) {
@@ -44,12 +50,19 @@ export const mutationLiveness: PropertyDef<MutatedRequest> = {
       return `before the mutated request, GET / got ${observed(before)}`;
     }
     // Whatever the answer to the mutated request is, it is not judged: only that the server lives on.
-    const mutated = await probe.send('mutated request', whole(m.bytes), { timeoutMs: MUTATED_SILENCE_MS, methods: [m.original.method], expectResponses: 1, settleMs: 20 });
+    const mutated = await probe.send('mutated request', whole(m.bytes), {
+      timeoutMs: MUTATED_SILENCE_MS,
+      methods: [m.original.method],
+      expectResponses: 1,
+      settleMs: 20,
+    });
     if (unreachable(mutated)) return `could not reach the server for the mutated request: ${unreachable(mutated)}`;
     const ex = await probe.send('then GET / on a fresh connection', whole(alive), aliveOpts);
-    if (unreachable(ex)) return `after the mutated request the server stopped accepting connections: ${unreachable(ex)}`;
+    if (unreachable(ex))
+      return `after the mutated request the server stopped accepting connections: ${unreachable(ex)}`;
     const r = ex.responses[0];
-    if (r?.status !== 200) return `after the mutated request, GET / on a fresh connection got ${observed(ex)} instead of 200`;
+    if (r?.status !== 200)
+      return `after the mutated request, GET / on a fresh connection got ${observed(ex)} instead of 200`;
     return null;
   },
 };

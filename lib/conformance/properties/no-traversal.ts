@@ -16,7 +16,10 @@ export const noTraversal: PropertyDef<PathAttack> = {
   arbitrary: (target) => pathAttack({ root: target.root }),
   show: (a) => `target ${JSON.stringify(a.target)} (tricks: ${a.techniques.join(', ')})`,
   async check(a, probe) {
-    const bytes = Buffer.from(`GET ${a.target} HTTP/1.1\r\nHost: ${probe.authority}\r\nConnection: close\r\n\r\n`, 'latin1');
+    const bytes = Buffer.from(
+      `GET ${a.target} HTTP/1.1\r\nHost: ${probe.authority}\r\nConnection: close\r\n\r\n`,
+      'latin1',
+    );
     const ex = await probe.send('GET', whole(bytes), { timeoutMs: 2_000, methods: ['GET'] });
     if (unreachable(ex)) return `could not exchange: ${unreachable(ex)}`;
     if (Buffer.from(ex.received).toString('latin1').includes(OUTSIDE_MARKER)) {

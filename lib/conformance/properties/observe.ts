@@ -8,7 +8,6 @@ import { contentLength, headerValues, statusText } from '../response-parser.ts';
 import { escapedLines } from '../wire-log.ts';
 import type { Exchange, ParsedResponse } from '../types.ts';
 
-
 export function observed(ex: Exchange): string {
   if (ex.harnessError) return `the harness could not reach the server: ${ex.harnessError}`;
   if (ex.connectFailure) return `no connection: ${ex.connectFailure}`;
@@ -26,7 +25,12 @@ export function observed(ex: Exchange): string {
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+  return (
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
+  );
 }
 
 /** Where two byte strings first differ, in words. */
@@ -65,27 +69,36 @@ export function framingProblem(ex: Exchange, method: string, version: string): s
   if (n > 1) return `expected exactly one response, got ${n}: ${observed(ex)}`;
   const r = ex.responses[0]!;
   if (ex.limit) return `the client stopped reading: ${ex.limit.message}`;
-  if (r.incomplete) return `the response ${statusText(r)} was cut short: its ${r.framing} framing promised more bytes than arrived before ${ex.closedBy === 'server' ? 'the close' : 'the server went silent'}`;
+  if (r.incomplete)
+    return `the response ${statusText(r)} was cut short: its ${r.framing} framing promised more bytes than arrived before ${ex.closedBy === 'server' ? 'the close' : 'the server went silent'}`;
   if (ex.trailingGarbage > 0) {
-    const extra = ex.received.subarray(ex.received.length - ex.trailingGarbage, ex.received.length - ex.trailingGarbage + 60);
+    const extra = ex.received.subarray(
+      ex.received.length - ex.trailingGarbage,
+      ex.received.length - ex.trailingGarbage + 60,
+    );
     return `${ex.trailingGarbage} bytes followed the response that belong to no response ("${escapedLines(extra).join('')}"): its framing did not delimit it`;
   }
   if (!/^1\.\d$/.test(r.version)) return `the response is HTTP/${r.version}, not HTTP/1.x`;
   // "Since HTTP/1.0 did not define any 1xx status codes, a server MUST NOT send a 1xx response to an HTTP/1.0 client." (RFC 9110 §15.2)
-  if (version === 'HTTP/1.0' && ex.interim.length > 0) return `an HTTP/1.0 request got a ${statusText(ex.interim[0]!)} interim response`;
+  if (version === 'HTTP/1.0' && ex.interim.length > 0)
+    return `an HTTP/1.0 request got a ${statusText(ex.interim[0]!)} interim response`;
   const lengths = headerValues(r, 'content-length');
   const codings = headerValues(r, 'transfer-encoding');
   // "A sender MUST NOT send a Content-Length header field in any message that contains a Transfer-Encoding header field." (RFC 9112 §6.2)
-  if (lengths.length > 0 && codings.length > 0) return `the response has both Content-Length (${lengths.join(', ')}) and Transfer-Encoding (${codings.join(', ')})`;
+  if (lengths.length > 0 && codings.length > 0)
+    return `the response has both Content-Length (${lengths.join(', ')}) and Transfer-Encoding (${codings.join(', ')})`;
   // "A server MUST NOT send a response containing Transfer-Encoding unless the corresponding request indicates HTTP/1.1 (or later minor revisions)." (RFC 9112 §6.1)
-  if (codings.length > 0 && version === 'HTTP/1.0') return `an HTTP/1.0 request got a response with Transfer-Encoding: ${codings.join(', ')}`;
+  if (codings.length > 0 && version === 'HTTP/1.0')
+    return `an HTTP/1.0 request got a response with Transfer-Encoding: ${codings.join(', ')}`;
   // "A server MUST NOT send a Content-Length header field in any response with a status code of 1xx (Informational) or 204 (No Content)." (RFC 9110 §8.6)
   if (r.status === 204 && lengths.length > 0) return `a 204 response carries Content-Length: ${lengths.join(', ')}`;
   if (lengths.length > 0) {
     const n = contentLength(lengths);
-    if (n === null) return `the response's Content-Length is not one valid length: ${lengths.map((v) => JSON.stringify(v)).join(', ')}`;
+    if (n === null)
+      return `the response's Content-Length is not one valid length: ${lengths.map((v) => JSON.stringify(v)).join(', ')}`;
     // A HEAD response states the length a GET would have had, over no body; 304 likewise.
-    if (method !== 'HEAD' && r.status !== 304 && n !== r.body.length) return `Content-Length says ${n} but the body has ${r.body.length} bytes`;
+    if (method !== 'HEAD' && r.status !== 304 && n !== r.body.length)
+      return `Content-Length says ${n} but the body has ${r.body.length} bytes`;
   }
   return null;
 }
@@ -94,4 +107,3 @@ export function framingProblem(ex: Exchange, method: string, version: string): s
 export function oneResponse(method: string, timeoutMs = 2_000): ExchangeOptions {
   return { timeoutMs, methods: [method], expectResponses: 1, settleMs: 25 };
 }
-

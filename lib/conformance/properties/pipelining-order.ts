@@ -35,7 +35,9 @@ export const pipeliningOrder: PropertyDef<WellFormedRequest[]> = {
     `${rs.length} requests, pipelined in one write:\n${rs.map((r, i) => `  ${i + 1}. ${escapedLines(r.bytes).join('')}`).join('\n')}\n${showRequest('the pipelined write', whole(Buffer.concat(rs.map((r) => r.bytes))))}`,
   async check(rs, probe) {
     // One at a time: each on its own connection, all at once.
-    const single = await Promise.all(rs.map((r, i) => probe.send(`request ${i + 1} alone`, whole(r.bytes), oneResponse(r.method))));
+    const single = await Promise.all(
+      rs.map((r, i) => probe.send(`request ${i + 1} alone`, whole(r.bytes), oneResponse(r.method))),
+    );
     const broken = single.find((ex) => unreachable(ex));
     if (broken) return `could not exchange: ${unreachable(broken)}`;
     // One at a time, a response that says close (or has none) ends what a pipeline can expect.
@@ -65,7 +67,8 @@ export const pipeliningOrder: PropertyDef<WellFormedRequest[]> = {
     if (piped.responses.length !== expected) {
       return `${rs.length} pipelined requests got ${piped.responses.length} responses where ${expected} were expected (${observed(piped)})`;
     }
-    if (piped.trailingGarbage > 0) return `${piped.trailingGarbage} bytes after the last pipelined response belong to no response`;
+    if (piped.trailingGarbage > 0)
+      return `${piped.trailingGarbage} bytes after the last pipelined response belong to no response`;
     return null;
   },
 };

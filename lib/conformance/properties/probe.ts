@@ -52,10 +52,15 @@ export function clipLines(text: string, max = MAX_LOG_LINES): string {
   if (lines.length <= max) return text;
   const head = Math.floor(max * 0.7);
   const tail = max - head;
-  return [...lines.slice(0, head), `... ${lines.length - head - tail} lines not shown ...`, ...lines.slice(lines.length - tail)].join('\n');
+  return [
+    ...lines.slice(0, head),
+    `... ${lines.length - head - tail} lines not shown ...`,
+    ...lines.slice(lines.length - tail),
+  ].join('\n');
 }
 
 export function wireLogs(logged: readonly Logged[]): string {
-  return logged.map((l) => `--- ${l.label} ---\n${clipLines(renderWireLog(l.exchange, { timeoutMs: l.timeoutMs }))}`).join('\n');
+  return logged
+    .map((l) => `--- ${l.label} ---\n${clipLines(renderWireLog(l.exchange, { timeoutMs: l.timeoutMs }))}`)
+    .join('\n');
 }
-

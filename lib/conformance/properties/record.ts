@@ -40,7 +40,11 @@ export interface PropertyCheckRun extends CheckRun {
   servers: PropertyServerRecord[];
 }
 
-const FAILED_AS: Record<PropertyResult['level'], PropertyRecord['verdict']> = { MUST: 'fail', SHOULD: 'warn', informational: 'info' };
+const FAILED_AS: Record<PropertyResult['level'], PropertyRecord['verdict']> = {
+  MUST: 'fail',
+  SHOULD: 'warn',
+  informational: 'info',
+};
 
 export function propertyRecord(r: PropertyResult): PropertyRecord {
   return {

@@ -18,8 +18,18 @@ export function targetServerFlag(target: PropertyTarget): string {
  * `npx gauntlet check --server NAME --property ID --seed S [--shrink-path P]`, with the mode
  * when a search without a path depends on it and the root when it is not the default.
  */
-export function propertyReplay(target: PropertyTarget, id: string, settings: Pick<PropertySettings, 'seed' | 'mode'>, path?: string): string {
-  const words = ['npx gauntlet check', targetServerFlag(target), `--property ${shellQuote(id)}`, `--seed ${settings.seed}`];
+export function propertyReplay(
+  target: PropertyTarget,
+  id: string,
+  settings: Pick<PropertySettings, 'seed' | 'mode'>,
+  path?: string,
+): string {
+  const words = [
+    'npx gauntlet check',
+    targetServerFlag(target),
+    `--property ${shellQuote(id)}`,
+    `--seed ${settings.seed}`,
+  ];
   if (path) words.push(`--shrink-path ${path}`);
   else if (settings.mode && settings.mode !== 'quick') words.push(`--properties ${settings.mode}`);
   if (resolve(target.root) !== resolve(DEFAULT_DOC_ROOT)) words.push(`--root ${shellQuote(target.root)}`);
@@ -28,7 +38,13 @@ export function propertyReplay(target: PropertyTarget, id: string, settings: Pic
 
 /** The message of a failed property: what went wrong, the seed, the shrunk request with its wire log, and the replay command. */
 export function propertyFailureMessage(serverName: string, r: PropertyResult): string {
-  return [`${serverName} ${r.id} (${r.level}, ${r.rfc}): ${r.name}`, `${r.verdict}: ${r.reason ?? ''}`, `seed: ${r.seed}`, r.counterexample ?? '', `replay: ${r.replay}`]
+  return [
+    `${serverName} ${r.id} (${r.level}, ${r.rfc}): ${r.name}`,
+    `${r.verdict}: ${r.reason ?? ''}`,
+    `seed: ${r.seed}`,
+    r.counterexample ?? '',
+    `replay: ${r.replay}`,
+  ]
     .filter(Boolean)
     .join('\n');
 }

@@ -33,7 +33,9 @@ function timeBox(searchMs: number, shrinkMs: number): fc.UniversalPlugin {
           if (o !== null && !fc.PreconditionFailure.isFailure(o)) failedAt ??= performance.now();
           return o;
         };
-        return out !== null && typeof (out as Promise<unknown>).then === 'function' ? (out as Promise<Awaited<typeof out>>).then(note) : note(out as Awaited<typeof out>);
+        return out !== null && typeof (out as Promise<unknown>).then === 'function'
+          ? (out as Promise<Awaited<typeof out>>).then(note)
+          : note(out as Awaited<typeof out>);
       },
     };
     return plugin;
@@ -93,7 +95,8 @@ class Search<T> {
       return true;
     }
     this.reached = true;
-    if (problem !== null && !this.finished) this.evidence = { shown: this.show(value), problem, logs: wireLogs(probe.logged) };
+    if (problem !== null && !this.finished)
+      this.evidence = { shown: this.show(value), problem, logs: wireLogs(probe.logged) };
     return problem === null;
   }
 
@@ -109,21 +112,49 @@ class Search<T> {
 type Base = Pick<PropertyResult, 'id' | 'name' | 'rfc' | 'level' | 'seed'>;
 
 /** The result of a search fast-check finished, failed or not. */
-function resultOf<T>(search: Search<T>, details: fc.RunDetails<unknown>, base: Base, replay: (path?: string) => string, durationMs: number): PropertyResult {
+function resultOf<T>(
+  search: Search<T>,
+  details: fc.RunDetails<unknown>,
+  base: Base,
+  replay: (path?: string) => string,
+  durationMs: number,
+): PropertyResult {
   if (!details.failed && search.gone !== null) {
     const reason = search.reached
       ? `the server stopped answering during the property, after a run that passed (${search.gone}); the request that took it down was not identified`
       : `the server could not be reached at all (${search.gone})`;
-    return { ...base, verdict: 'fail', numRuns: details.numRuns, reason, counterexample: reason, replay: replay(), durationMs };
+    return {
+      ...base,
+      verdict: 'fail',
+      numRuns: details.numRuns,
+      reason,
+      counterexample: reason,
+      replay: replay(),
+      durationMs,
+    };
   }
   if (!details.failed) {
-    return { ...base, verdict: 'pass', numRuns: details.numRuns, replay: replay(), ...(details.interrupted ? { interrupted: true } : {}), durationMs };
+    return {
+      ...base,
+      verdict: 'pass',
+      numRuns: details.numRuns,
+      replay: replay(),
+      ...(details.interrupted ? { interrupted: true } : {}),
+      durationMs,
+    };
   }
   const path = details.counterexamplePath ?? undefined;
   const shrunk = search.evidence;
-  const problem = shrunk?.problem ?? (details.errorInstance ? errorText(details.errorInstance) : 'no run completed within the time box');
+  const problem =
+    shrunk?.problem ??
+    (details.errorInstance ? errorText(details.errorInstance) : 'no run completed within the time box');
   const counterexample = shrunk
-    ? [shrunk.shown, 'wire log:', shrunk.logs, `(fast-check: seed ${base.seed}, path ${path ?? '-'}, failed at run ${details.numRuns}, ${details.numShrinks} shrinks)`].join('\n')
+    ? [
+        shrunk.shown,
+        'wire log:',
+        shrunk.logs,
+        `(fast-check: seed ${base.seed}, path ${path ?? '-'}, failed at run ${details.numRuns}, ${details.numShrinks} shrinks)`,
+      ].join('\n')
     : problem;
   return {
     ...base,
@@ -139,7 +170,11 @@ function resultOf<T>(search: Search<T>, details: fc.RunDetails<unknown>, base: B
   };
 }
 
-async function runDefinition<T>(def: PropertyDef<T>, target: PropertyTarget, given?: PropertySettings): Promise<PropertyResult> {
+async function runDefinition<T>(
+  def: PropertyDef<T>,
+  target: PropertyTarget,
+  given?: PropertySettings,
+): Promise<PropertyResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const identity = { id: def.id, name: def.name, rfc: def.rfc, level: def.level };
@@ -147,14 +182,29 @@ async function runDefinition<T>(def: PropertyDef<T>, target: PropertyTarget, giv
   try {
     settings = given ?? propertySettings();
   } catch (err) {
-    return { ...identity, verdict: 'fail', seed: 0, numRuns: 0, reason: errorText(err), replay: '', durationMs: elapsed() };
+    return {
+      ...identity,
+      verdict: 'fail',
+      seed: 0,
+      numRuns: 0,
+      reason: errorText(err),
+      replay: '',
+      durationMs: elapsed(),
+    };
   }
   const base: Base = { ...identity, seed: settings.seed };
   const replay = (path?: string) => propertyReplay(target, def.id, settings, path);
   const missing = (def.needs ?? []).filter((c) => !(target.capabilities as readonly string[]).includes(c));
   if (missing.length > 0) {
     const serverName = target.name ?? `${target.host}:${target.port}`;
-    return { ...base, verdict: 'skip', numRuns: 0, reason: `needs ${missing.join(', ')}, which ${serverName} does not declare`, replay: replay(), durationMs: elapsed() };
+    return {
+      ...base,
+      verdict: 'skip',
+      numRuns: 0,
+      reason: `needs ${missing.join(', ')}, which ${serverName} does not declare`,
+      replay: replay(),
+      durationMs: elapsed(),
+    };
   }
   const search = new Search(def, target);
   try {
@@ -175,7 +225,14 @@ async function runDefinition<T>(def: PropertyDef<T>, target: PropertyTarget, giv
     return resultOf(search, details, base, replay, elapsed());
   } catch (err) {
     search.finished = true;
-    return { ...base, verdict: 'fail', numRuns: 0, reason: `the property could not run: ${errorText(err)}`, replay: replay(), durationMs: elapsed() };
+    return {
+      ...base,
+      verdict: 'fail',
+      numRuns: 0,
+      reason: `the property could not run: ${errorText(err)}`,
+      replay: replay(),
+      durationMs: elapsed(),
+    };
   }
 }
 

@@ -29,7 +29,11 @@ export function scheduleProperties(
 }
 
 /** Every given property against one server, PROPERTIES_AT_ONCE at a time; results in the properties' order. */
-export async function runProperties(target: PropertyTarget, properties: readonly GauntletProperty[], settings: PropertySettings): Promise<PropertyResult[]> {
+export async function runProperties(
+  target: PropertyTarget,
+  properties: readonly GauntletProperty[],
+  settings: PropertySettings,
+): Promise<PropertyResult[]> {
   const scheduled = scheduleProperties(target, properties, PROPERTIES_AT_ONCE, settings);
   return Promise.all(properties.map((p) => scheduled.get(p.id)!));
 }

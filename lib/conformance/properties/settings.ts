@@ -41,7 +41,8 @@ let randomSeed: number | null = null;
 function positiveEnv(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
   const raw = env[key];
   if (raw === undefined || raw.trim() === '') return fallback;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) <= 0) throw new Error(`${key} must be a positive whole number, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) <= 0)
+    throw new Error(`${key} must be a positive whole number, got ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
@@ -76,8 +77,16 @@ export function seedLine(seed: number): string {
  * GAUNTLET_SHRINK_TIME_MS, GAUNTLET_PROPERTY_PATH, over the given bounds (the test suite's
  * by default) and seed (GAUNTLET_SEED's, or a random one, by default).
  */
-export function propertySettings(env: NodeJS.ProcessEnv = process.env, bounds?: PropertyBounds, seed?: number): PropertySettings {
-  const base = bounds ?? { numRuns: DEFAULT_NUM_RUNS, timeMs: DEFAULT_PROPERTY_TIME_MS, shrinkTimeMs: DEFAULT_SHRINK_TIME_MS };
+export function propertySettings(
+  env: NodeJS.ProcessEnv = process.env,
+  bounds?: PropertyBounds,
+  seed?: number,
+): PropertySettings {
+  const base = bounds ?? {
+    numRuns: DEFAULT_NUM_RUNS,
+    timeMs: DEFAULT_PROPERTY_TIME_MS,
+    shrinkTimeMs: DEFAULT_SHRINK_TIME_MS,
+  };
   const settings: PropertySettings = {
     seed: seed ?? runSeed(env),
     numRuns: positiveEnv(env, 'GAUNTLET_NUM_RUNS', base.numRuns),
@@ -86,14 +95,20 @@ export function propertySettings(env: NodeJS.ProcessEnv = process.env, bounds?: 
   };
   const path = env.GAUNTLET_PROPERTY_PATH?.trim();
   if (path) {
-    if (!isShrinkPath(path)) throw new Error(`GAUNTLET_PROPERTY_PATH must look like 12:0:3, got ${JSON.stringify(path)}`);
+    if (!isShrinkPath(path))
+      throw new Error(`GAUNTLET_PROPERTY_PATH must look like 12:0:3, got ${JSON.stringify(path)}`);
     settings.path = path;
   }
   return settings;
 }
 
 /** The settings of a mode of `gauntlet check`, with the seed and path it was given. */
-export function modeSettings(mode: Exclude<PropertiesMode, 'none'>, seed: number, path?: string, env: NodeJS.ProcessEnv = process.env): PropertySettings {
+export function modeSettings(
+  mode: Exclude<PropertiesMode, 'none'>,
+  seed: number,
+  path?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): PropertySettings {
   const settings = propertySettings(env, MODE_BOUNDS[mode], seed);
   if (path !== undefined) settings.path = path;
   if (mode !== 'quick') settings.mode = mode;

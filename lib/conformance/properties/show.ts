@@ -9,16 +9,23 @@ import type { WellFormedRequest } from '../arbitraries/http-message.ts';
 
 /** Bytes as escaped lines, indented, shortened in the middle when long. */
 export function showBytes(bytes: Uint8Array, indent = '    ', max = 4096): string {
-  const shown = bytes.length <= max ? bytes : Buffer.concat([bytes.subarray(0, (max * 3) / 4), bytes.subarray(bytes.length - max / 4)]);
+  const shown =
+    bytes.length <= max
+      ? bytes
+      : Buffer.concat([bytes.subarray(0, (max * 3) / 4), bytes.subarray(bytes.length - max / 4)]);
   const lines = escapedLines(shown).map((l) => `${indent}${l}`);
-  if (bytes.length > max) lines.splice(Math.ceil(lines.length * 0.75), 0, `${indent}... ${bytes.length - max} bytes not shown ...`);
+  if (bytes.length > max)
+    lines.splice(Math.ceil(lines.length * 0.75), 0, `${indent}... ${bytes.length - max} bytes not shown ...`);
   return lines.join('\n');
 }
 
 /** A request as a failure shows it: its bytes, how they were written, and a shell line sending them. */
 export function showRequest(title: string, parts: readonly RequestPart[]): string {
   const bytes = Buffer.concat(parts.map(partBytes));
-  const out = [`${title} (${bytes.length} bytes${parts.length > 1 ? `, in ${parts.length} writes` : ''}):`, showBytes(bytes)];
+  const out = [
+    `${title} (${bytes.length} bytes${parts.length > 1 ? `, in ${parts.length} writes` : ''}):`,
+    showBytes(bytes),
+  ];
   if (parts.length > 1) {
     let offset = 0;
     const writes = parts.map((p) => {

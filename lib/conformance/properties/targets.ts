@@ -46,4 +46,3 @@ export function filesOf(target: PropertyTarget): string[] {
 export function fixedTarget(path: string): fc.Arbitrary<RequestTarget> {
   return fc.constant({ target: path, path, query: null, names: null });
 }
-

@@ -22,7 +22,11 @@ export const wellFormedResponse: PropertyDef<WellFormedRequest> = {
   arbitrary: (target) =>
     request({
       // GET and HEAD reach the files, where most of the framing is; other methods get errors.
-      method: fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constantFrom('GET', 'HEAD'), weight: 3 }, { arbitrary: methodArb(), weight: 2 }),
+      method: fc.oneof(
+        { withCrossShrink: true },
+        { arbitrary: fc.constantFrom('GET', 'HEAD'), weight: 3 },
+        { arbitrary: methodArb(), weight: 2 },
+      ),
       target: requestTarget({ files: filesOf(target), arbitraryShare: 0.3 }),
       versions: ['HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0'],
       content: messageBody({ maxLength: 8 * 1024 }),

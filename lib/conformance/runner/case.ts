@@ -46,7 +46,12 @@ export function targetName(target: Pick<CaseTarget, 'host' | 'port' | 'name'>): 
  * What is wrong with an exchange the server took part in, by the case's accepted outcomes and
  * its check; a check that throws is the harness's problem, returned as `threw`.
  */
-function exchangeProblems(c: CaseDefinition, ex: Exchange, root: string, timeoutMs: number): { problems: string[]; threw?: string } {
+function exchangeProblems(
+  c: CaseDefinition,
+  ex: Exchange,
+  root: string,
+  timeoutMs: number,
+): { problems: string[]; threw?: string } {
   // A limit reached is the server's failure whatever was accepted: it never finished answering.
   if (ex.limit) return { problems: [`${ex.limit.message}: ${describeObserved(ex, timeoutMs)}`] };
   if (!c.accept.some((o) => outcomeMatches(o, observedOutcome(ex)))) {

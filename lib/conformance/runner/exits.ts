@@ -31,7 +31,11 @@ export function tellingLine(tail: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  return [...lines].reverse().find((l) => /\w*(Error|Exception)\b|panic|fatal|Traceback/i.test(l) && !/^at /.test(l)) ?? lines.at(-1) ?? '';
+  return (
+    [...lines].reverse().find((l) => /\w*(Error|Exception)\b|panic|fatal|Traceback/i.test(l) && !/^at /.test(l)) ??
+    lines.at(-1) ??
+    ''
+  );
 }
 
 /** The reason of the case that made the server exit. */
@@ -66,7 +70,9 @@ function inFlightAtExitResult(g: Suspects, i: number, alone?: CaseResult): CaseR
   const r = g.earlier.get(i)!;
   const others = g.earlier.size - 1;
   const said = tellingLine(g.exit.outputTail);
-  const then = alone ? `; run alone afterwards, it ${alone.verdict === 'pass' ? 'passed' : `got: ${alone.reason}`}` : '';
+  const then = alone
+    ? `; run alone afterwards, it ${alone.verdict === 'pass' ? 'passed' : `got: ${alone.reason}`}`
+    : '';
   return {
     ...r,
     verdict: 'fail',
@@ -128,6 +134,7 @@ export class SuspectGroups {
   }
 
   private emitReplayed(g: Suspects): void {
-    for (const [i, alone] of g.replayed) this.emit(i, g.death.caseId !== undefined ? alone : inFlightAtExitResult(g, i, alone));
+    for (const [i, alone] of g.replayed)
+      this.emit(i, g.death.caseId !== undefined ? alone : inFlightAtExitResult(g, i, alone));
   }
 }

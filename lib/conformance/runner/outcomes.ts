@@ -102,8 +102,15 @@ export function describeObserved(ex: Exchange, timeoutMs: number): string {
   const first = ex.responses[0];
   if (first) {
     const at = firstByteMs(ex);
-    const more = ex.responses.length > 1 ? ` (and ${ex.responses.length - 1} more response${ex.responses.length > 2 ? 's' : ''})` : '';
-    const cut = first.truncated ? ` with a body longer than the ${ex.truncated?.keptBytes ?? 0} bytes the client keeps` : first.incomplete ? ' with its body cut short' : '';
+    const more =
+      ex.responses.length > 1
+        ? ` (and ${ex.responses.length - 1} more response${ex.responses.length > 2 ? 's' : ''})`
+        : '';
+    const cut = first.truncated
+      ? ` with a body longer than the ${ex.truncated?.keptBytes ?? 0} bytes the client keeps`
+      : first.incomplete
+        ? ' with its body cut short'
+        : '';
     return `got ${statusText(first)}${at === null ? '' : ` after ${ms(at)}`}${cut}${more}, ${end}`;
   }
   if (ex.received.length === 0) {

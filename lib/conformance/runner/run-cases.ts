@@ -146,7 +146,8 @@ class CaseRun {
     const c = this.cases[i]!;
     const limit = this.retained >= RUN_RETAIN_BYTES ? COMPACT_KEEP_BYTES : Number.MAX_SAFE_INTEGER;
     const out = { ...r };
-    if (r.exchange) out.exchange = compactExchange(r.exchange, limit, c.methods ?? requestMethods(requestBytes(c.request)));
+    if (r.exchange)
+      out.exchange = compactExchange(r.exchange, limit, c.methods ?? requestMethods(requestBytes(c.request)));
     if (r.aliveExchange) out.aliveExchange = compactExchange(r.aliveExchange, limit, ['GET']);
     this.retained += (out.exchange?.received.length ?? 0) + (out.aliveExchange?.received.length ?? 0);
     return out;
@@ -206,7 +207,14 @@ class CaseRun {
       r = await runCase(c, at);
     } catch (err) {
       // runCase turns every problem into a verdict; anything left is a fault of the harness.
-      r = { caseId: c.id, server: this.server, verdict: 'harness-error', reason: `the harness failed running the case: ${errorText(err)}`, exchange: null, durationMs: 0 };
+      r = {
+        caseId: c.id,
+        server: this.server,
+        verdict: 'harness-error',
+        reason: `the harness failed running the case: ${errorText(err)}`,
+        exchange: null,
+        durationMs: 0,
+      };
     }
     this.exchanging.delete(i);
     // News of an exit comes a moment after the server's sockets close: a result that looks as
@@ -265,7 +273,12 @@ class CaseRun {
     const suspects = this.inFlightAtExit.filter((i) => this.heldAtExit.has(i));
     this.exit = null;
     this.inFlightAtExit = [];
-    const death: ServerDeath = { exit: e.exit, outputTail: e.outputTail, inFlight: suspects.map((i) => this.cases[i]!.id), restarted: false };
+    const death: ServerDeath = {
+      exit: e.exit,
+      outputTail: e.outputTail,
+      inFlight: suspects.map((i) => this.cases[i]!.id),
+      restarted: false,
+    };
     this.deaths.push(death);
     this.judgeSuspects(e, death, suspects);
     this.heldAtExit.clear();
@@ -296,7 +309,10 @@ class CaseRun {
     if (problem !== null && this.opts.watch && !this.exit) await this.noticeExit();
     if (this.exit) return;
     if (problem === null) this.unansweredRun = 0;
-    else this.giveUp(`the server stopped answering: ${inARow} cases in a row got no answer, then GET / on a fresh connection ${problem}`);
+    else
+      this.giveUp(
+        `the server stopped answering: ${inARow} cases in a row got no answer, then GET / on a fresh connection ${problem}`,
+      );
   }
 
   /** Nothing new starts, no probe either; the cases tried once keep what they got. */
@@ -342,8 +358,13 @@ class CaseRun {
 
   async run(): Promise<CasesRun> {
     while (await this.step());
-    const stoppedAnswering = this.stopped && !this.deaths.some((d) => !d.restarted) ? { stoppedAnswering: this.stopped } : {};
-    return { results: this.results.filter((r): r is CaseResult => r !== undefined), deaths: this.deaths, ...stoppedAnswering };
+    const stoppedAnswering =
+      this.stopped && !this.deaths.some((d) => !d.restarted) ? { stoppedAnswering: this.stopped } : {};
+    return {
+      results: this.results.filter((r): r is CaseResult => r !== undefined),
+      deaths: this.deaths,
+      ...stoppedAnswering,
+    };
   }
 }
 
@@ -351,7 +372,11 @@ class CaseRun {
  * Runs cases against one server, a few at a time, and resolves with their results in the
  * order of `cases`, and what happened to the server on the way (see the top of this file).
  */
-export function runCasesDetailed(cases: readonly CaseDefinition[], first: CaseTarget, opts: RunCasesOptions = {}): Promise<CasesRun> {
+export function runCasesDetailed(
+  cases: readonly CaseDefinition[],
+  first: CaseTarget,
+  opts: RunCasesOptions = {},
+): Promise<CasesRun> {
   return new CaseRun(cases, first, opts).run();
 }
 
@@ -359,6 +384,10 @@ export function runCasesDetailed(cases: readonly CaseDefinition[], first: CaseTa
  * Runs cases against one server, a few at a time, and resolves with their results in the
  * order of `cases` (see runCasesDetailed for what a run does about a server that fails it).
  */
-export async function runCases(cases: readonly CaseDefinition[], target: CaseTarget, opts: RunCasesOptions = {}): Promise<CaseResult[]> {
+export async function runCases(
+  cases: readonly CaseDefinition[],
+  target: CaseTarget,
+  opts: RunCasesOptions = {},
+): Promise<CaseResult[]> {
   return (await runCasesDetailed(cases, target, opts)).results;
 }

@@ -33,7 +33,11 @@ class Slots {
  * Starts every case at once, each waiting its turn in a pool of `concurrency`, and returns one
  * promise per case id.
  */
-export function scheduleCases(cases: readonly CaseDefinition[], target: CaseTarget, concurrency = 8): Map<string, Promise<CaseResult>> {
+export function scheduleCases(
+  cases: readonly CaseDefinition[],
+  target: CaseTarget,
+  concurrency = 8,
+): Map<string, Promise<CaseResult>> {
   const slots = new Slots(concurrency);
   const map = new Map<string, Promise<CaseResult>>();
   for (const c of cases) {

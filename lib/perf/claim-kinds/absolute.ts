@@ -4,7 +4,16 @@
  * interval of their median, and a failing one is measured once more; counts (failed, non2xx) are
  * facts, totalled over every run of the cell, with no interval and no second look of their own.
  */
-import { ClaimSyntaxError, EVERY_CELL, OPS, parseMetric, parseValue, type CellFilter, type ClaimText, type Metric } from '../claim-syntax.ts';
+import {
+  ClaimSyntaxError,
+  EVERY_CELL,
+  OPS,
+  parseMetric,
+  parseValue,
+  type CellFilter,
+  type ClaimText,
+  type Metric,
+} from '../claim-syntax.ts';
 import { checkBound, holds, type BoundOp, type BoundVerdict } from '../decide.ts';
 import { measuredSide, metricValue, side } from '../measurement.ts';
 import { allTotalsOf, type SideSamples } from '../sampler.ts';
@@ -42,20 +51,25 @@ export function parseAbsolute(t: ClaimText, options: ParseOptions): AbsoluteClai
   const absolute = new RegExp(`^(.+?)\\s*(${OPS})\\s*(.+)$`).exec(t.main);
   if (!absolute) return null;
   if (t.allowing) {
-    throw new ClaimSyntaxError(t.original, '"allowing failures" applies to comparisons of two servers; a threshold such as "failed <= 10" states its own');
+    throw new ClaimSyntaxError(
+      t.original,
+      '"allowing failures" applies to comparisons of two servers; a threshold such as "failed <= 10" states its own',
+    );
   }
   const metric = parseMetric(absolute[1]!, t.original);
   const op = absolute[2] as BoundOp;
   const value = parseValue(absolute[3]!, metric, t.original);
   if (options.tolerance !== undefined) {
-    throw new ClaimSyntaxError(t.original, 'a tolerance applies to comparisons of two servers; a threshold states its own bound');
+    throw new ClaimSyntaxError(
+      t.original,
+      'a tolerance applies to comparisons of two servers; a threshold states its own bound',
+    );
   }
   return { kind: 'absolute', text: t.claim, servers: t.scope, metric, op, value, where: t.where ?? EVERY_CELL };
 }
 
 export type AbsoluteCheck =
-  | { kind: 'count'; value: number; pass: boolean }
-  | { kind: 'bound'; bound: BoundVerdict; pass: boolean };
+  { kind: 'count'; value: number; pass: boolean } | { kind: 'bound'; bound: BoundVerdict; pass: boolean };
 
 /** `confirming`: the second look at a failed bound; a median that still misses the bound fails, even if its interval reaches it. */
 export function checkAbsolute(
@@ -79,12 +93,26 @@ export function checkAbsolute(
 }
 
 /** An absolute claim on a server's first measurement; null when a noisy metric has no sample to judge. */
-export function absoluteLook(claim: AbsoluteClaim, server: string, first: GateMeasurement, confidence: number): AbsoluteCheck | null {
-  return claim.metric.kind === 'count' || measuredSide(first, server) ? checkAbsolute(claim, side(first, server), confidence) : null;
+export function absoluteLook(
+  claim: AbsoluteClaim,
+  server: string,
+  first: GateMeasurement,
+  confidence: number,
+): AbsoluteCheck | null {
+  return claim.metric.kind === 'count' || measuredSide(first, server)
+    ? checkAbsolute(claim, side(first, server), confidence)
+    : null;
 }
 
 /** A count's cell: the total over every run of the cell, both measurements' included. */
-function judgeCount(claim: AbsoluteClaim, server: string, value: number, looks: CellLooks, confidence: number, cell: ClaimCell): void {
+function judgeCount(
+  claim: AbsoluteClaim,
+  server: string,
+  value: number,
+  looks: CellLooks,
+  confidence: number,
+  cell: ClaimCell,
+): void {
   let total = value;
   if (looks.second) {
     const again = checkAbsolute(claim, side(looks.second, server), confidence);
@@ -97,7 +125,15 @@ function judgeCount(claim: AbsoluteClaim, server: string, value: number, looks: 
 }
 
 /** A noisy metric's cell: a failing first bound is judged once more, strictly, on the second look. */
-function judgeBound(claim: AbsoluteClaim, server: string, first: BoundVerdict, pass: boolean, looks: CellLooks, confidence: number, cell: ClaimCell): void {
+function judgeBound(
+  claim: AbsoluteClaim,
+  server: string,
+  first: BoundVerdict,
+  pass: boolean,
+  looks: CellLooks,
+  confidence: number,
+  cell: ClaimCell,
+): void {
   const bounds = [first];
   let holdsNow = pass;
   const second = looks.second;
@@ -126,7 +162,9 @@ export function judgeAbsolute(
   const { place, at } = context;
   if (!first) {
     const s0 = side(looks.first, server);
-    const why = s0.stopped ? `${server} stopped answering at ${at}: ${s0.stopped.reason}` : `${server} was not measured at ${at}`;
+    const why = s0.stopped
+      ? `${server} stopped answering at ${at}: ${s0.stopped.reason}`
+      : `${server} was not measured at ${at}`;
     return { cell: { ...place, server, status: 'fail', outcome: 'fail', reason: why, notes: [] } };
   }
   const cell: ClaimCell = {
@@ -175,7 +213,8 @@ export function summarizeAbsolute(claim: AbsoluteClaim, result: ClaimResult): st
           : 'n/a';
     return `${c.server} at ${where(c, modes)}: ${value}`;
   });
-  if (failed.length) parts.push(`Does not hold at ${plural(failed.length, 'cell')} of ${cells.length}: ${details.join('; ')}.`);
+  if (failed.length)
+    parts.push(`Does not hold at ${plural(failed.length, 'cell')} of ${cells.length}: ${details.join('; ')}.`);
   if (errors.length) parts.push(notCheckedSentence(errors));
   return parts.join(' ');
 }
@@ -217,12 +256,23 @@ export const absoluteKind: ClaimKind<AbsoluteClaim, AbsoluteCheck | null> = {
   kind: 'absolute',
   parse: parseAbsolute,
   servers: (claim) => claim.servers ?? [],
-  checks: (claim, gateServers) => (claim.servers ?? gateServers).map((server) => ({ claim, servers: [server], server })),
+  checks: (claim, gateServers) =>
+    (claim.servers ?? gateServers).map((server) => ({ claim, servers: [server], server })),
   need: (check, settings) =>
-    check.claim.metric.kind === 'count' ? null : { kind: 'median', server: serverOf(check), metric: check.claim.metric, tolerance: settings.tolerance },
-  unchecked: (check, place, error) => ({ ...place, server: serverOf(check), status: 'error', outcome: 'fail', error, notes: [] }),
+    check.claim.metric.kind === 'count'
+      ? null
+      : { kind: 'median', server: serverOf(check), metric: check.claim.metric, tolerance: settings.tolerance },
+  unchecked: (check, place, error) => ({
+    ...place,
+    server: serverOf(check),
+    status: 'error',
+    outcome: 'fail',
+    error,
+    notes: [],
+  }),
   firstLook: (check, first, context) => absoluteLook(check.claim, serverOf(check), first, context.settings.confidence),
-  failing: (check, look) => (look && look.kind === 'bound' && !look.pass ? `${serverOf(check)}: ${check.claim.text}` : null),
+  failing: (check, look) =>
+    look && look.kind === 'bound' && !look.pass ? `${serverOf(check)}: ${check.claim.text}` : null,
   judge: (check, look, looks, context) => judgeAbsolute(check.claim, serverOf(check), looks, context, look),
   summarize: (claim, result) => summarizeAbsolute(claim, result),
   table: absoluteTable,

@@ -4,7 +4,15 @@
  * failures"). A claim between servers holds only when neither fails a request; a failing
  * comparison is measured once more; `>=` claims over several cells get Holm's correction.
  */
-import { ClaimSyntaxError, EVERY_CELL, NAME, NUMBER, parseNumber, type CellFilter, type ClaimText } from '../claim-syntax.ts';
+import {
+  ClaimSyntaxError,
+  EVERY_CELL,
+  NAME,
+  NUMBER,
+  parseNumber,
+  type CellFilter,
+  type ClaimText,
+} from '../claim-syntax.ts';
 import { comparePaired, type DecisionOptions, type RatioVerdict } from '../decide.ts';
 import { side, sideFailures } from '../measurement.ts';
 import { rpsOf, type CellMeasurement } from '../sampler.ts';
@@ -49,7 +57,8 @@ export interface RelativeClaim {
   allowFailures?: boolean;
 }
 
-const METRIC_WORDS = /^(rps|failed|non2xx|p\(\d+\)|med|median|avg|mean|min|max|requests\/s|requests_per_second|failed_requests|non_2xx)$/i;
+const METRIC_WORDS =
+  /^(rps|failed|non2xx|p\(\d+\)|med|median|avg|mean|min|max|requests\/s|requests_per_second|failed_requests|non_2xx)$/i;
 
 /** Reads "a >= b", "a >= 0.9 * b", "a < b" (read as "b > a"); null when the text is no comparison of two servers. */
 export function parseRelative(t: ClaimText, options: ParseOptions): RelativeClaim | null {
@@ -148,7 +157,11 @@ export function familyFailures(familyPs: readonly number[], alpha: number): { ad
  * otherwise be timed on what it did not do (a refused connection is quick). Returns the reason
  * the cell fails, or null. `allowFailures` claims skip this.
  */
-export function failureReason(claim: Pick<RelativeClaim, 'a' | 'b' | 'allowFailures'>, m: CellMeasurement, where: string): string | null {
+export function failureReason(
+  claim: Pick<RelativeClaim, 'a' | 'b' | 'allowFailures'>,
+  m: CellMeasurement,
+  where: string,
+): string | null {
   if (claim.allowFailures) return null;
   const reasons: string[] = [];
   for (const name of [claim.a, claim.b]) {
@@ -163,9 +176,7 @@ export function failureReason(claim: Pick<RelativeClaim, 'a' | 'b' | 'allowFailu
 
 /** A relative claim on one measurement: a named failure, nothing to compare, or a verdict. */
 export type RelativeLook =
-  | { kind: 'reason'; reason: string }
-  | { kind: 'unmeasured'; why: string }
-  | { kind: 'check'; check: RelativeCheck };
+  { kind: 'reason'; reason: string } | { kind: 'unmeasured'; why: string } | { kind: 'check'; check: RelativeCheck };
 
 function decisionOf(claim: RelativeClaim, context: CellContext): DecisionOptions {
   const { settings } = context;
@@ -196,12 +207,21 @@ export function judgeRelative(
   first: RelativeLook = relativeLook(claim, looks.first, context),
 ): CheckVerdict {
   const { place } = context;
-  const reasonFirst = first.kind === 'reason' ? first.reason : looks.second ? failureReason(claim, looks.second, context.at) : null;
+  const reasonFirst =
+    first.kind === 'reason' ? first.reason : looks.second ? failureReason(claim, looks.second, context.at) : null;
   const second = looks.both && !reasonFirst ? relativeLook(claim, looks.both, context) : null;
   const reason = reasonFirst ?? (second?.kind === 'reason' ? second.reason : null);
   if (reason) return { cell: { ...place, status: 'fail', outcome: 'undecided', reason, notes: [reason] } };
   if (first.kind !== 'check') {
-    return { cell: { ...place, status: 'error', outcome: 'undecided', error: first.kind === 'unmeasured' ? first.why : '', notes: [] } };
+    return {
+      cell: {
+        ...place,
+        status: 'error',
+        outcome: 'undecided',
+        error: first.kind === 'unmeasured' ? first.why : '',
+        notes: [],
+      },
+    };
   }
   const verdicts: RatioVerdict[] = [first.check.verdict];
   if (second?.kind === 'check') verdicts.push(second.check.verdict);
@@ -222,11 +242,19 @@ export function judgeRelative(
  * Holm's correction over the compared cells of a `>=` claim: a "slower" cell fails only when it
  * stays significant once all the claim's cells are taken together.
  */
-export function correctRelative(claim: RelativeClaim, claimCells: ClaimCell[], familyP: ReadonlyMap<ClaimCell, number>, alpha: number): void {
+export function correctRelative(
+  claim: RelativeClaim,
+  claimCells: ClaimCell[],
+  familyP: ReadonlyMap<ClaimCell, number>,
+  alpha: number,
+): void {
   if (claim.op !== '>=') return;
   const cells = claimCells.filter((c) => familyP.has(c));
   if (cells.length < 2) return;
-  const { adjusted, fails } = familyFailures(cells.map((c) => familyP.get(c)!), alpha);
+  const { adjusted, fails } = familyFailures(
+    cells.map((c) => familyP.get(c)!),
+    alpha,
+  );
   cells.forEach((c, k) => {
     c.adjustedP = adjusted[k]!;
     if (c.status === 'fail' && !fails[k]) {
@@ -250,7 +278,9 @@ function spreadWords(claim: RelativeClaim, cells: ClaimCell[], tol: string): str
   const than = claim.factor === 1 ? '' : ` than ${Number(claim.factor.toFixed(3))} x ${claim.b}`;
   return [
     counts.faster ? `${claim.a} faster${than} in ${counts.faster}` : '',
-    counts.within ? `within ${tol}${than ? ` of ${Number(claim.factor.toFixed(3))} x ${claim.b}` : ''} in ${counts.within}` : '',
+    counts.within
+      ? `within ${tol}${than ? ` of ${Number(claim.factor.toFixed(3))} x ${claim.b}` : ''} in ${counts.within}`
+      : '',
     counts.undecided ? `undecided in ${counts.undecided}` : '',
     counts.slower ? `${claim.a} slower${than} in ${counts.slower}` : '',
   ].filter(Boolean);
@@ -276,7 +306,8 @@ export function summarizeRelative(claim: RelativeClaim, result: ClaimResult, tol
         : `${claim.a} was ${differenceWords(v.ratio)}${v.factor === 1 ? '' : ` than ${Number(v.factor.toFixed(3))} x ${claim.b}`} (${formatRatioInterval(v)}, ${formatP(v.p)})`;
     return `${where(c, modes)}: ${what}`;
   });
-  if (failed.length) parts.push(`Does not hold at ${plural(failed.length, 'cell')} of ${cells.length}: ${details.join('; ')}.`);
+  if (failed.length)
+    parts.push(`Does not hold at ${plural(failed.length, 'cell')} of ${cells.length}: ${details.join('; ')}.`);
   if (errors.length) parts.push(notCheckedSentence(errors));
   if (measured > 0) parts.push(`Over the ${plural(measured, 'measured cell')}: ${spread.join(', ')}.`);
   return parts.join(' ');
@@ -308,8 +339,20 @@ export const relativeKind: ClaimKind<RelativeClaim, RelativeLook> = {
   parse: parseRelative,
   servers: (claim) => [claim.a, claim.b],
   checks: (claim) => [{ claim, servers: [claim.a, claim.b] }],
-  need: ({ claim }, settings) => ({ kind: 'pair', a: claim.a, b: claim.b, factor: claim.factor, tolerance: claim.tolerance ?? settings.tolerance }),
-  unchecked: (_check, place: CellPlace, error) => ({ ...place, status: 'error', outcome: 'undecided', error, notes: [] }),
+  need: ({ claim }, settings) => ({
+    kind: 'pair',
+    a: claim.a,
+    b: claim.b,
+    factor: claim.factor,
+    tolerance: claim.tolerance ?? settings.tolerance,
+  }),
+  unchecked: (_check, place: CellPlace, error) => ({
+    ...place,
+    status: 'error',
+    outcome: 'undecided',
+    error,
+    notes: [],
+  }),
   firstLook: ({ claim }, first, context) => relativeLook(claim, first, context),
   failing: ({ claim }, look) => (look.kind === 'check' && !look.check.pass ? claim.text : null),
   judge: ({ claim }: ClaimCheck<RelativeClaim>, look, looks, context) => judgeRelative(claim, looks, context, look),

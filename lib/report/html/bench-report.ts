@@ -28,7 +28,12 @@ export async function reportSections(
   const extra: HtmlSection[] = [];
   const resources = resourcesSection(run);
   if (resources) extra.push(resources);
-  const gate = options.gate !== undefined ? options.gate : options.dir ? await readClaimVerdicts(options.dir).catch(() => null) : null;
+  const gate =
+    options.gate !== undefined
+      ? options.gate
+      : options.dir
+        ? await readClaimVerdicts(options.dir).catch(() => null)
+        : null;
   if (gate) extra.push(claimsSection(gate));
   if (options.check) extra.push(conformanceSection(options.check));
   return { lead, extra };

@@ -23,7 +23,18 @@ function echarts(): ECharts {
 }
 
 /** Series colours, in server order: distinct in hue and lightness, readable on white. */
-export const SERIES_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+export const SERIES_COLORS = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+  '#7f7f7f',
+  '#bcbd22',
+];
 
 export const CHART_WIDTH = 380;
 /** Height of a chart without its legend, px. */
@@ -80,7 +91,9 @@ export function chartModels(run: RunResults): ChartModel[] {
         color: SERIES_COLORS[i % SERIES_COLORS.length]!,
         values: concurrencies.map((c) => {
           // The median run of a cell measured in rounds, as the tables show.
-          const cell = medians.find((r) => r.server === name && r.group === g && r.concurrency === c && r.requests === group.requests);
+          const cell = medians.find(
+            (r) => r.server === name && r.group === g && r.concurrency === c && r.requests === group.requests,
+          );
           if (!cell || cell.result.completeRequests === 0) return null;
           const v = spec.value(cell);
           return Number.isFinite(v) ? v : null;
@@ -183,8 +196,7 @@ export function renderChartSvg(model: ChartModel, width = CHART_WIDTH, height = 
   }
 }
 
-const CHART_CSS =
-  'display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:12px;margin:.5em 0 1em;';
+const CHART_CSS = 'display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:12px;margin:.5em 0 1em;';
 
 /** The plots, one row of three charts per matrix group; null when nothing was measured. */
 export function chartsSection(run: RunResults): HtmlSection | null {

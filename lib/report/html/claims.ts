@@ -80,9 +80,17 @@ export function claimsSection(gate: ClaimVerdicts): HtmlSection {
     const rows = (c.cells ?? []).map((cell) => {
       const v = cell.verdicts?.[cell.verdicts.length - 1];
       const b = cell.bounds?.[cell.bounds.length - 1];
-      const figure = v ? ratio(v.ratio) : b ? num(b.median) : cell.count !== undefined ? `${cell.count} (total)` : 'n/a';
+      const figure = v
+        ? ratio(v.ratio)
+        : b
+          ? num(b.median)
+          : cell.count !== undefined
+            ? `${cell.count} (total)`
+            : 'n/a';
       const iv = v?.interval ?? b?.interval;
-      const interval = iv ? `${v ? ratio(iv.lo) : num(iv.lo)} - ${v ? ratio(iv.hi) : num(iv.hi)} (${Math.round(iv.confidence * 100)}%)` : '';
+      const interval = iv
+        ? `${v ? ratio(iv.lo) : num(iv.lo)} - ${v ? ratio(iv.hi) : num(iv.hi)} (${Math.round(iv.confidence * 100)}%)`
+        : '';
       const p = v?.p === undefined ? '' : v.p < 0.001 ? '<0.001' : v.p.toFixed(3);
       const where = `${cell.server ? `${cell.server} ` : ''}${cellLabel(cell)}${cell.mode ? ` (${cell.mode})` : ''}`;
       return (
@@ -93,7 +101,14 @@ export function claimsSection(gate: ClaimVerdicts): HtmlSection {
       );
     });
     const table = rows.length
-      ? `<div class="table-wrap"><table style="border-collapse:collapse;margin:.4em 0 1em">\n<tr>${['cell', c.kind === 'absolute' ? 'median' : 'ratio', 'interval', 'p', 'outcome', 'verdict']
+      ? `<div class="table-wrap"><table style="border-collapse:collapse;margin:.4em 0 1em">\n<tr>${[
+          'cell',
+          c.kind === 'absolute' ? 'median' : 'ratio',
+          'interval',
+          'p',
+          'outcome',
+          'verdict',
+        ]
           .map((h) => `<th style="${CELL}background:#f0f0f0">${h}</th>`)
           .join('')}</tr>\n${rows.join('\n')}\n</table></div>`
       : '';

@@ -32,7 +32,9 @@ export function comparisonTablesHtml(comparison: Comparison): string {
   }
   if (hasTables(comparison)) blocks.push(`<p class="note">${escapeHtml(tableNote(comparison))}</p>`);
   if (comparison.unpaired.length > 0) {
-    blocks.push(`<ul class="unpaired">\n${comparison.unpaired.map((s) => `  <li>${escapeHtml(unpairedLine(s))}</li>`).join('\n')}\n</ul>`);
+    blocks.push(
+      `<ul class="unpaired">\n${comparison.unpaired.map((s) => `  <li>${escapeHtml(unpairedLine(s))}</li>`).join('\n')}\n</ul>`,
+    );
   }
   return blocks.join('\n');
 }
@@ -41,7 +43,9 @@ export function comparisonTablesHtml(comparison: Comparison): string {
 export function conclusionHtml(comparison: Comparison): string {
   const verdicts = comparison.conclusion.map((v) => `<p class="verdict">${escapeHtml(v)}</p>`);
   const caveats = comparison.caveats.length
-    ? [`<ul class="caveats">\n${comparison.caveats.map((c) => `  <li>${inlineCodeSpans(c, 'html')}</li>`).join('\n')}\n</ul>`]
+    ? [
+        `<ul class="caveats">\n${comparison.caveats.map((c) => `  <li>${inlineCodeSpans(c, 'html')}</li>`).join('\n')}\n</ul>`,
+      ]
     : [];
   return [...verdicts, ...caveats].join('\n');
 }

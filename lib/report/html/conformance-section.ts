@@ -7,8 +7,20 @@
  * inline: the page's shared stylesheet knows nothing of verdicts.
  */
 import type { CaseResult, CheckRun, Verdict } from '../../conformance/types.ts';
-import { caseById, countVerdicts, countsLine, resultDetail, serverNotes, serverResults } from '../../conformance/summary.ts';
-import { allProperties, propertyCountsLine, serverProperties, type PropertyRecord } from '../../conformance/properties/record.ts';
+import {
+  caseById,
+  countVerdicts,
+  countsLine,
+  resultDetail,
+  serverNotes,
+  serverResults,
+} from '../../conformance/summary.ts';
+import {
+  allProperties,
+  propertyCountsLine,
+  serverProperties,
+  type PropertyRecord,
+} from '../../conformance/properties/record.ts';
 import { escapeHtml } from '../format.ts';
 import { sectionId, type HtmlSection } from './page.ts';
 
@@ -51,14 +63,19 @@ function gridTable(run: CheckRun): string {
   for (const c of run.cases) {
     if (c.group !== group) {
       group = c.group;
-      rows.push(`<tr><th colspan="${3 + run.servers.length}" style="${CELL}text-align:left;background:#f6f6f6">${escapeHtml(group)}</th></tr>`);
+      rows.push(
+        `<tr><th colspan="${3 + run.servers.length}" style="${CELL}text-align:left;background:#f6f6f6">${escapeHtml(group)}</th></tr>`,
+      );
     }
     const cells = run.servers.map((s) => {
       const r = byKey.get(`${s.name}\u0000${c.id}`);
       if (!r) return `<td style="${CELL}color:#777">${s.error ? 'server down' : '&ndash;'}</td>`;
       const label = escapeHtml(LABEL[r.verdict]);
       // A case not run has no entry below to link to: the summary says why.
-      const text = r.verdict === 'pass' || r.verdict === 'not-run' ? label : `<a href="#${anchor(r)}" style="color:inherit">${label}</a>`;
+      const text =
+        r.verdict === 'pass' || r.verdict === 'not-run'
+          ? label
+          : `<a href="#${anchor(r)}" style="color:inherit">${label}</a>`;
       return `<td style="${CELL}${STYLE[r.verdict]}" title="${escapeHtml(r.reason)}">${text}</td>`;
     });
     rows.push(
@@ -71,11 +88,18 @@ function gridTable(run: CheckRun): string {
 function summaryList(run: CheckRun): string {
   const items = run.servers.map((s) => {
     const properties = serverProperties(s);
-    const counts = [countsLine(countVerdicts(serverResults(run, s.name))), ...(properties.length > 0 ? [`properties ${propertyCountsLine(properties)}`] : []), ...serverNotes(s)].join('; ');
+    const counts = [
+      countsLine(countVerdicts(serverResults(run, s.name))),
+      ...(properties.length > 0 ? [`properties ${propertyCountsLine(properties)}`] : []),
+      ...serverNotes(s),
+    ].join('; ');
     const error = s.error ? `<div class="error"><pre>${escapeHtml(s.error)}</pre></div>` : '';
     const exits = (s.deaths ?? [])
       .filter((d) => d.outputTail)
-      .map((d) => `<div class="error">exited (${escapeHtml(d.exit)})${d.caseId ? ` during <code>${escapeHtml(d.caseId)}</code>` : ''}; its last output:<pre>${escapeHtml(d.outputTail)}</pre></div>`)
+      .map(
+        (d) =>
+          `<div class="error">exited (${escapeHtml(d.exit)})${d.caseId ? ` during <code>${escapeHtml(d.caseId)}</code>` : ''}; its last output:<pre>${escapeHtml(d.outputTail)}</pre></div>`,
+      )
       .join('');
     return `  <li><strong>${escapeHtml(s.name)}</strong>: ${escapeHtml(counts)}${error}${exits}</li>`;
   });
@@ -91,7 +115,9 @@ function details(run: CheckRun, r: CaseResult): string {
     info?.notes ? `<p class="note">${escapeHtml(info.notes)}</p>` : '',
     `<pre>${escapeHtml(d.log)}</pre>`,
     `<p>Replay: <code>${escapeHtml(d.replay)}</code></p>`,
-    d.printf ? `<p>By hand, with the server listening on <code>$PORT</code>: <code>${escapeHtml(d.printf)}</code></p>` : '',
+    d.printf
+      ? `<p>By hand, with the server listening on <code>$PORT</code>: <code>${escapeHtml(d.printf)}</code></p>`
+      : '',
   ].filter(Boolean);
   return `<details id="${anchor(r)}">\n<summary><span style="${STYLE[r.verdict]};padding:0 4px">${escapeHtml(LABEL[r.verdict])}</span> ${escapeHtml(title.slice(LABEL[r.verdict].length + 1))}</summary>\n${body.join('\n')}\n</details>`;
 }
@@ -104,14 +130,22 @@ function propertyAnchor(server: string, id: string): string {
 function propertyTable(run: CheckRun): string {
   const ids = [...new Set(allProperties(run).map((p) => p.record.id))];
   if (ids.length === 0) return '';
-  const head = [`<th style="${CELL}">property</th>`, `<th style="${CELL}">level</th>`, `<th style="${CELL}">RFC</th>`, ...run.servers.map((s) => `<th style="${CELL}">${escapeHtml(s.name)}</th>`)];
+  const head = [
+    `<th style="${CELL}">property</th>`,
+    `<th style="${CELL}">level</th>`,
+    `<th style="${CELL}">RFC</th>`,
+    ...run.servers.map((s) => `<th style="${CELL}">${escapeHtml(s.name)}</th>`),
+  ];
   const rows = ids.map((id) => {
     const described = allProperties(run).find((p) => p.record.id === id)!.record;
     const cells = run.servers.map((s) => {
       const r = serverProperties(s).find((p) => p.id === id);
       if (!r) return `<td style="${CELL}color:#777">${s.error ? 'server down' : '&ndash;'}</td>`;
       const label = escapeHtml(LABEL[r.verdict]);
-      const text = r.verdict === 'fail' || r.verdict === 'warn' ? `<a href="#${propertyAnchor(s.name, id)}" style="color:inherit">${label}</a>` : label;
+      const text =
+        r.verdict === 'fail' || r.verdict === 'warn'
+          ? `<a href="#${propertyAnchor(s.name, id)}" style="color:inherit">${label}</a>`
+          : label;
       return `<td style="${CELL}${STYLE[r.verdict]}" title="${escapeHtml(r.reason ?? `${r.runs} runs, seed ${r.seed}`)}">${text}</td>`;
     });
     return `<tr><td style="${CELL}" title="${escapeHtml(described.name)}"><code>${escapeHtml(id)}</code></td><td style="${CELL}">${escapeHtml(described.level)}</td><td style="${CELL}">${escapeHtml(described.rfc)}</td>${cells.join('')}</tr>`;
@@ -138,7 +172,11 @@ export function conformanceSection(run: CheckRun, id = 'conformance'): HtmlSecti
   if (properties) body.push(properties);
   const failedProperties = allProperties(run).filter((p) => p.record.verdict === 'fail' || p.record.verdict === 'warn');
   if (notPassed.length > 0 || failedProperties.length > 0) {
-    body.push(`<h3>Results that did not pass</h3>`, ...notPassed.map((r) => details(run, r)), ...failedProperties.map((p) => propertyDetails(p.server, p.record)));
+    body.push(
+      `<h3>Results that did not pass</h3>`,
+      ...notPassed.map((r) => details(run, r)),
+      ...failedProperties.map((p) => propertyDetails(p.server, p.record)),
+    );
   }
   return { id, title: 'Conformance', body: body.join('\n') };
 }

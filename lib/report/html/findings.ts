@@ -21,7 +21,9 @@ function findingHtml(f: Finding): string {
   ];
   if (f.cells.length) parts.push(`<p class="note" style="margin:.2em 0">Cells: ${escapeHtml(findingCellsText(f))}</p>`);
   parts.push(`<ul>\n${f.evidence.map((e) => `  <li>${escapeHtml(e)}</li>`).join('\n')}\n</ul>`);
-  parts.push(`<p><strong>Cause:</strong> ${escapeHtml(f.cause)} <code style="color:#777">${escapeHtml(f.id)}</code></p>`);
+  parts.push(
+    `<p><strong>Cause:</strong> ${escapeHtml(f.cause)} <code style="color:#777">${escapeHtml(f.id)}</code></p>`,
+  );
   parts.push('</div>');
   return parts.join('\n');
 }
@@ -29,6 +31,7 @@ function findingHtml(f: Finding): string {
 /** The Findings section of report.html; null when the run has no findings field. */
 export function findingsSection(run: Pick<RunResults, 'findings'>): HtmlSection | null {
   if (!run.findings) return null;
-  const body = run.findings.length === 0 ? `<p>${escapeHtml(nothingFound())}</p>` : run.findings.map(findingHtml).join('\n');
+  const body =
+    run.findings.length === 0 ? `<p>${escapeHtml(nothingFound())}</p>` : run.findings.map(findingHtml).join('\n');
   return { id: 'findings', title: 'Findings', body };
 }

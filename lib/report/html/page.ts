@@ -76,4 +76,3 @@ export function htmlDocument(title: string, sections: HtmlSection[], intro = '')
     .join('\n')
     .concat('\n');
 }
-

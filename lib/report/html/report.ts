@@ -24,7 +24,8 @@ export interface HtmlReportOptions extends SeedTableOptions {
 
 export function machineSection(run: RunResults): HtmlSection {
   const rows = runFacts(run).map(
-    (f) => `  <dt>${escapeHtml(f.label)}</dt><dd>${f.code ? `<code>${escapeHtml(f.value)}</code>` : escapeHtml(f.value)}</dd>`,
+    (f) =>
+      `  <dt>${escapeHtml(f.label)}</dt><dd>${f.code ? `<code>${escapeHtml(f.value)}</code>` : escapeHtml(f.value)}</dd>`,
   );
   return { id: 'run', title: 'Run and machine', body: `<dl class="facts">\n${rows.join('\n')}\n</dl>` };
 }

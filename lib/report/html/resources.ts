@@ -15,8 +15,17 @@ export function resourcesSection(run: RunResults): HtmlSection | null {
   if (servers.length === 0) return null;
   const head = `<tr>${RESOURCE_HEADERS.map((h) => `<th style="${CELL_CSS};background:#f0f0f0;text-align:center">${escapeHtml(h)}</th>`).join('')}</tr>`;
   const tables = servers.map(({ name, cells }) => {
-    const rows = cells.map((c) => `<tr>${resourceRow(c).map((v) => `<td style="${CELL_CSS}">${escapeHtml(v)}</td>`).join('')}</tr>`);
+    const rows = cells.map(
+      (c) =>
+        `<tr>${resourceRow(c)
+          .map((v) => `<td style="${CELL_CSS}">${escapeHtml(v)}</td>`)
+          .join('')}</tr>`,
+    );
     return `<h3>${escapeHtml(name)}</h3>\n<div class="table-wrap">\n<table class="resources" style="${TABLE_CSS}">\n${head}\n${rows.join('\n')}\n</table>\n</div>`;
   });
-  return { id: 'resources', title: 'Server resources', body: `<p class="note">${escapeHtml(RESOURCES_NOTE)}</p>\n${tables.join('\n')}` };
+  return {
+    id: 'resources',
+    title: 'Server resources',
+    body: `<p class="note">${escapeHtml(RESOURCES_NOTE)}</p>\n${tables.join('\n')}`,
+  };
 }

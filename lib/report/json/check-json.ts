@@ -138,7 +138,8 @@ export function jsonResult(run: CheckRun, r: CaseResult): JsonResult {
     durationMs: r.durationMs,
     exchange: r.exchange ? jsonExchange(r.exchange, detailed) : null,
   };
-  if (r.aliveExchange !== undefined) out.aliveExchange = r.aliveExchange ? jsonExchange(r.aliveExchange, detailed) : null;
+  if (r.aliveExchange !== undefined)
+    out.aliveExchange = r.aliveExchange ? jsonExchange(r.aliveExchange, detailed) : null;
   if (detailed) {
     const d = resultDetail(run, r);
     out.wireLog = d.log;

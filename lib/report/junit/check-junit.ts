@@ -25,9 +25,16 @@ function testcase(run: CheckRun, r: CaseResult): string {
   if (r.verdict === 'pass') return `${open}/>`;
   const lines = [`${open}>`];
   const level = info ? `${info.level}, ${info.rfc}` : '';
-  if (r.verdict === 'fail') lines.push(`      <failure${xmlAttributes({ message: r.reason, type: info?.level ?? 'fail' })}>${escapeXml(`${level}: ${r.reason}`)}</failure>`);
-  else if (r.verdict === 'harness-error') lines.push(`      <error${xmlAttributes({ message: r.reason, type: 'harness-error' })}>${escapeXml(r.reason)}</error>`);
-  else if (r.verdict === 'skip' || r.verdict === 'not-run') lines.push(`      <skipped${xmlAttributes({ message: r.reason })}/>`);
+  if (r.verdict === 'fail')
+    lines.push(
+      `      <failure${xmlAttributes({ message: r.reason, type: info?.level ?? 'fail' })}>${escapeXml(`${level}: ${r.reason}`)}</failure>`,
+    );
+  else if (r.verdict === 'harness-error')
+    lines.push(
+      `      <error${xmlAttributes({ message: r.reason, type: 'harness-error' })}>${escapeXml(r.reason)}</error>`,
+    );
+  else if (r.verdict === 'skip' || r.verdict === 'not-run')
+    lines.push(`      <skipped${xmlAttributes({ message: r.reason })}/>`);
   if (r.verdict !== 'skip' && r.verdict !== 'not-run') {
     const d = resultDetail(run, r);
     const out = [
@@ -49,10 +56,20 @@ function propertyTestcase(server: string, r: PropertyRecord): string {
   if (r.verdict === 'pass') return `${open}/>`;
   const lines = [`${open}>`];
   const reason = r.reason ?? '';
-  if (r.verdict === 'fail') lines.push(`      <failure${xmlAttributes({ message: reason, type: r.level })}>${escapeXml(`${r.level}, ${r.rfc}: ${reason}`)}</failure>`);
+  if (r.verdict === 'fail')
+    lines.push(
+      `      <failure${xmlAttributes({ message: reason, type: r.level })}>${escapeXml(`${r.level}, ${r.rfc}: ${reason}`)}</failure>`,
+    );
   if (r.verdict === 'skip') lines.push(`      <skipped${xmlAttributes({ message: reason })}/>`);
   else {
-    const out = [`${r.verdict.toUpperCase()} (${r.level}, ${r.rfc}): ${reason}`, '', r.counterexample ?? '', '', `seed ${r.seed}, ${r.runs} runs`, `replay: ${r.replay}`].join('\n');
+    const out = [
+      `${r.verdict.toUpperCase()} (${r.level}, ${r.rfc}): ${reason}`,
+      '',
+      r.counterexample ?? '',
+      '',
+      `seed ${r.seed}, ${r.runs} runs`,
+      `replay: ${r.replay}`,
+    ].join('\n');
     lines.push(`      <system-out>${escapeXml(out)}</system-out>`);
   }
   lines.push('    </testcase>');
@@ -60,7 +77,11 @@ function propertyTestcase(server: string, r: PropertyRecord): string {
 }
 
 /** Tests, failures and skips of a server's suite (or of the whole run): cases, properties and a server that did not start. */
-function suiteCounts(results: readonly CaseResult[], properties: readonly PropertyRecord[], startFailures: number): Record<string, number> {
+function suiteCounts(
+  results: readonly CaseResult[],
+  properties: readonly PropertyRecord[],
+  startFailures: number,
+): Record<string, number> {
   const counts = countVerdicts(results);
   const of = (v: PropertyRecord['verdict']) => properties.filter((p) => p.verdict === v).length;
   return {
@@ -94,11 +115,16 @@ function testsuite(run: CheckRun, server: CheckServerRecord): string {
     const what = `${d.exit}${d.caseId ? ` during ${d.caseId}` : ''}; ${d.restarted ? 'restarted' : `not restarted: ${d.notRestartedBecause ?? ''}`}`;
     lines.push(`      <property${xmlAttributes({ name: `exit-${i + 1}`, value: what })}/>`);
   }
-  if (server.stoppedAnswering) lines.push(`      <property${xmlAttributes({ name: 'stopped-answering', value: server.stoppedAnswering })}/>`);
+  if (server.stoppedAnswering)
+    lines.push(`      <property${xmlAttributes({ name: 'stopped-answering', value: server.stoppedAnswering })}/>`);
   lines.push('    </properties>');
   if (server.error) {
-    lines.push(`    <testcase${xmlAttributes({ classname: `${server.name}.server`, name: 'the server runs for the whole check', time: '0.000' })}>`);
-    lines.push(`      <failure${xmlAttributes({ message: server.error.split('\n')[0] ?? server.error, type: 'server' })}>${escapeXml(server.error)}</failure>`);
+    lines.push(
+      `    <testcase${xmlAttributes({ classname: `${server.name}.server`, name: 'the server runs for the whole check', time: '0.000' })}>`,
+    );
+    lines.push(
+      `      <failure${xmlAttributes({ message: server.error.split('\n')[0] ?? server.error, type: 'server' })}>${escapeXml(server.error)}</failure>`,
+    );
     lines.push('    </testcase>');
   }
   for (const r of results) lines.push(testcase(run, r));

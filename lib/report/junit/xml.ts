@@ -18,7 +18,15 @@ export function escapeXml(text: string, attribute = false): string {
     else if (ch === "'" && attribute) out += '&apos;';
     // In an attribute a raw tab or line break would be normalised to a space: keep them.
     else if (attribute && (cp === 0x9 || cp === 0xa || cp === 0xd)) out += `&#x${cp.toString(16).toUpperCase()};`;
-    else if (cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff)) out += ch;
+    else if (
+      cp === 0x9 ||
+      cp === 0xa ||
+      cp === 0xd ||
+      (cp >= 0x20 && cp <= 0xd7ff) ||
+      (cp >= 0xe000 && cp <= 0xfffd) ||
+      (cp >= 0x10000 && cp <= 0x10ffff)
+    )
+      out += ch;
     else if (cp <= 0xff) out += `\\x${cp.toString(16).padStart(2, '0')}`;
     else out += `\\u${cp.toString(16).padStart(4, '0')}`;
   }

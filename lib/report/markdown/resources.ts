@@ -11,7 +11,13 @@ export function renderResourcesMarkdown(run: RunResults): string {
   if (servers.length === 0) return '';
   const row = (cells: string[]): string => `| ${cells.map((c) => escapeMarkdown(c)).join(' | ')} |`;
   const blocks = servers.map(({ name, cells }) =>
-    [`### ${escapeMarkdown(name)}`, '', row(RESOURCE_HEADERS), `|${RESOURCE_HEADERS.map(() => ' ---: ').join('|')}|`, ...cells.map((c) => row(resourceRow(c)))].join('\n'),
+    [
+      `### ${escapeMarkdown(name)}`,
+      '',
+      row(RESOURCE_HEADERS),
+      `|${RESOURCE_HEADERS.map(() => ' ---: ').join('|')}|`,
+      ...cells.map((c) => row(resourceRow(c))),
+    ].join('\n'),
   );
   return `## Server resources\n\n${escapeMarkdown(RESOURCES_NOTE)}\n\n${blocks.join('\n\n')}`;
 }

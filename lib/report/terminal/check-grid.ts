@@ -6,8 +6,20 @@
  * so the grid reads the same in a CI log.
  */
 import type { Verdict } from '../../conformance/types.ts';
-import { allProperties, propertyCountsLine, serverProperties, type PropertyCheckRun } from '../../conformance/properties/record.ts';
-import { caseById, countVerdicts, countsLine, resultDetail, serverNotes, serverResults } from '../../conformance/summary.ts';
+import {
+  allProperties,
+  propertyCountsLine,
+  serverProperties,
+  type PropertyCheckRun,
+} from '../../conformance/properties/record.ts';
+import {
+  caseById,
+  countVerdicts,
+  countsLine,
+  resultDetail,
+  serverNotes,
+  serverResults,
+} from '../../conformance/summary.ts';
 import { sanitizeTerminal } from '../format.ts';
 
 export interface GridOptions {
@@ -65,7 +77,11 @@ function propertyRows(run: PropertyCheckRun, widths: GridWidths, color: boolean)
       if (!r) return (s.error ? 'down' : '-').padEnd(width);
       return paint(r.verdict, LABEL[r.verdict].padEnd(width), color);
     });
-    out.push([id.padEnd(widths.id), (level === 'informational' ? 'info' : level).padEnd(widths.level), ...cells].join('  ').trimEnd());
+    out.push(
+      [id.padEnd(widths.id), (level === 'informational' ? 'info' : level).padEnd(widths.level), ...cells]
+        .join('  ')
+        .trimEnd(),
+    );
   }
   return out;
 }
@@ -75,9 +91,17 @@ function propertyAttention(run: PropertyCheckRun, color: boolean): string[] {
   const out: string[] = [];
   for (const { server, record: r } of allProperties(run)) {
     if (r.verdict !== 'fail' && r.verdict !== 'warn') continue;
-    out.push('', `${paint(r.verdict, LABEL[r.verdict], color)} ${sanitizeTerminal(server)} ${r.id} (${r.level}, ${r.rfc}): ${sanitizeTerminal(r.reason ?? '')}`);
+    out.push(
+      '',
+      `${paint(r.verdict, LABEL[r.verdict], color)} ${sanitizeTerminal(server)} ${r.id} (${r.level}, ${r.rfc}): ${sanitizeTerminal(r.reason ?? '')}`,
+    );
     out.push(`     replay: ${sanitizeTerminal(r.replay)}`);
-    if (r.counterexample && r.counterexample !== r.reason) out.push(...sanitizeTerminal(r.counterexample).split('\n').map((l) => `     ${l}`));
+    if (r.counterexample && r.counterexample !== r.reason)
+      out.push(
+        ...sanitizeTerminal(r.counterexample)
+          .split('\n')
+          .map((l) => `     ${l}`),
+      );
   }
   return out;
 }
@@ -88,7 +112,11 @@ function summaryLine(run: PropertyCheckRun, s: PropertyCheckRun['servers'][numbe
   const properties = serverProperties(s);
   // A run of properties alone has no case counts to give.
   const caseCounts = run.cases.length > 0 || properties.length === 0 ? [countsLine(counts)] : [];
-  const parts = [...caseCounts, ...(properties.length > 0 ? [`properties ${propertyCountsLine(properties)}`] : []), ...serverNotes(s).map(sanitizeTerminal)];
+  const parts = [
+    ...caseCounts,
+    ...(properties.length > 0 ? [`properties ${propertyCountsLine(properties)}`] : []),
+    ...serverNotes(s).map(sanitizeTerminal),
+  ];
   let line = `${sanitizeTerminal(s.name)}: ${parts.join('; ')}`;
   if (s.error) line += `; ${paint('fail', 'FAILED', color)}: ${sanitizeTerminal(s.error.split('\n')[0] ?? s.error)}`;
   return line;
@@ -97,7 +125,11 @@ function summaryLine(run: PropertyCheckRun, s: PropertyCheckRun['servers'][numbe
 /** The header line and one line per case, under a line naming each group as it starts. */
 function caseRows(run: PropertyCheckRun, widths: GridWidths, color: boolean): string[] {
   const servers = run.servers;
-  const header = ['case'.padEnd(widths.id), 'level'.padEnd(widths.level), ...servers.map((s, i) => sanitizeTerminal(s.name).padEnd(widths.columns[i] ?? 5))];
+  const header = [
+    'case'.padEnd(widths.id),
+    'level'.padEnd(widths.level),
+    ...servers.map((s, i) => sanitizeTerminal(s.name).padEnd(widths.columns[i] ?? 5)),
+  ];
   const out = [header.join('  ').trimEnd()];
   const byKey = new Map(run.results.map((r) => [`${r.server}\u0000${r.caseId}`, r]));
   let group = '';
@@ -120,13 +152,17 @@ function caseRows(run: PropertyCheckRun, widths: GridWidths, color: boolean): st
 
 /** Each case result that failed, warned or could not be judged: its reason and replay command. */
 function caseAttention(run: PropertyCheckRun, color: boolean): string[] {
-  const attention = run.results.filter((r) => r.verdict === 'fail' || r.verdict === 'warn' || r.verdict === 'harness-error');
+  const attention = run.results.filter(
+    (r) => r.verdict === 'fail' || r.verdict === 'warn' || r.verdict === 'harness-error',
+  );
   if (attention.length === 0) return [];
   const out = [''];
   for (const r of attention) {
     const info = caseById(run, r.caseId);
     const where = info ? ` (${info.level}, ${info.rfc})` : '';
-    out.push(`${paint(r.verdict, LABEL[r.verdict], color)} ${sanitizeTerminal(r.server)} ${r.caseId}${where}: ${sanitizeTerminal(r.reason)}`);
+    out.push(
+      `${paint(r.verdict, LABEL[r.verdict], color)} ${sanitizeTerminal(r.server)} ${r.caseId}${where}: ${sanitizeTerminal(r.reason)}`,
+    );
     out.push(`     replay: ${sanitizeTerminal(resultDetail(run, r).replay)}`);
   }
   return out;
@@ -139,7 +175,10 @@ function notRunLines(run: PropertyCheckRun, color: boolean): string[] {
     const skipped = serverResults(run, s.name).filter((r) => r.verdict === 'not-run');
     if (skipped.length === 0) continue;
     const reasons = [...new Set(skipped.map((r) => r.reason))];
-    out.push('', `${paint('not-run', `${skipped.length} case${skipped.length === 1 ? '' : 's'} not run`, color)} on ${sanitizeTerminal(s.name)}: ${reasons.map(sanitizeTerminal).join('; ')}`);
+    out.push(
+      '',
+      `${paint('not-run', `${skipped.length} case${skipped.length === 1 ? '' : 's'} not run`, color)} on ${sanitizeTerminal(s.name)}: ${reasons.map(sanitizeTerminal).join('; ')}`,
+    );
   }
   return out;
 }
@@ -156,7 +195,11 @@ function exitOutputs(run: PropertyCheckRun): string[] {
       tails.set(d.outputTail, seen);
     }
     for (const [tail, { exit, cases }] of tails) {
-      out.push('', `${sanitizeTerminal(s.name)} exited (${exit})${cases.size > 0 ? ` during ${[...cases].join(', ')}` : ''}; its last output:`, sanitizeTerminal(tail));
+      out.push(
+        '',
+        `${sanitizeTerminal(s.name)} exited (${exit})${cases.size > 0 ? ` during ${[...cases].join(', ')}` : ''}; its last output:`,
+        sanitizeTerminal(tail),
+      );
     }
   }
   return out;
@@ -173,11 +216,17 @@ export function renderGrid(run: PropertyCheckRun, options: GridOptions = {}): st
   const out = [...caseRows(run, widths, color), ...propertyRows(run, widths, color)];
   out.push('');
   for (const s of servers) out.push(summaryLine(run, s, color));
-  out.push(...caseAttention(run, color), ...propertyAttention(run, color), ...notRunLines(run, color), ...exitOutputs(run));
+  out.push(
+    ...caseAttention(run, color),
+    ...propertyAttention(run, color),
+    ...notRunLines(run, color),
+    ...exitOutputs(run),
+  );
   const infos = run.results.filter((r) => r.verdict === 'info').length;
   if (infos > 0) out.push('', `${infos} informational finding${infos === 1 ? '' : 's'}: see check.html or check.json`);
   for (const s of servers) {
-    if (s.error && s.error.includes('\n')) out.push('', `${sanitizeTerminal(s.name)} failed:`, sanitizeTerminal(s.error));
+    if (s.error && s.error.includes('\n'))
+      out.push('', `${sanitizeTerminal(s.name)} failed:`, sanitizeTerminal(s.error));
   }
   return out.join('\n');
 }

@@ -4,7 +4,15 @@
  * a server name could carry escape sequences.
  */
 import type { Comparison } from '../../compare/types.ts';
-import { hasTables, isWordColumn, pairTable, pairTitle, tableNote, unpairedLine, type ComparisonRow } from '../comparison-table.ts';
+import {
+  hasTables,
+  isWordColumn,
+  pairTable,
+  pairTitle,
+  tableNote,
+  unpairedLine,
+  type ComparisonRow,
+} from '../comparison-table.ts';
 import { sanitizeTerminal } from '../format.ts';
 import { renderTextTable } from './text-table.ts';
 
@@ -48,13 +56,20 @@ export function comparisonTablesText(comparison: Comparison, color: boolean): st
 /** The verdicts and the caveats (no heading). */
 export function conclusionText(comparison: Comparison): string {
   const verdicts = comparison.conclusion.map(sanitizeTerminal);
-  const caveats = comparison.caveats.length ? [`Caveats:\n${comparison.caveats.map((c) => `  - ${c}`).join('\n')}`] : [];
+  const caveats = comparison.caveats.length
+    ? [`Caveats:\n${comparison.caveats.map((c) => `  - ${c}`).join('\n')}`]
+    : [];
   return [...verdicts, ...caveats].join('\n\n');
 }
 
 /** Tables and conclusion under their headings, bold when colour is on. */
 export function comparisonText(comparison: Comparison, color: boolean): string {
   const bold = (t: string): string => (color ? `\u001b[1m${t}\u001b[22m` : t);
-  const parts = [bold('Comparison'), comparisonTablesText(comparison, color), bold('Conclusion'), conclusionText(comparison)];
+  const parts = [
+    bold('Comparison'),
+    comparisonTablesText(comparison, color),
+    bold('Conclusion'),
+    conclusionText(comparison),
+  ];
   return parts.filter((p) => p !== '').join('\n\n');
 }

@@ -18,7 +18,9 @@ export function renderFindingsText(run: Pick<RunResults, 'findings'>, options: {
   };
   if (run.findings.length === 0) return `${bold('Findings')}\n\n  ${nothingFound()}`;
   const blocks = run.findings.map((f) => {
-    const lines = [`  ${paint(f.severity, SEVERITY_LABEL[f.severity])} ${bold(sanitizeTerminal(f.server))}: ${sanitizeTerminal(f.title)}`];
+    const lines = [
+      `  ${paint(f.severity, SEVERITY_LABEL[f.severity])} ${bold(sanitizeTerminal(f.server))}: ${sanitizeTerminal(f.title)}`,
+    ];
     if (f.cells.length) lines.push(`      cells: ${findingCellsText(f)}`);
     for (const e of f.evidence) lines.push(`      - ${sanitizeTerminal(e)}`);
     lines.push(`      Cause: ${sanitizeTerminal(f.cause)}`);

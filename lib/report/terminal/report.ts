@@ -19,7 +19,10 @@ export interface TerminalReportOptions extends TerminalTableOptions {
 export function renderTerminalReport(run: RunResults, options: TerminalReportOptions = {}): string {
   const { comparison = compareRun(run), ...tableOptions } = options;
   const names = [...new Set([...run.servers.map((s) => s.name), ...run.cells.map((c) => c.server)])];
-  const blocks = [sanitizeTerminal(`Rounds: ${describeRounds(run)}.`), ...names.map((name) => renderSeedTable(run, name, tableOptions))];
+  const blocks = [
+    sanitizeTerminal(`Rounds: ${describeRounds(run)}.`),
+    ...names.map((name) => renderSeedTable(run, name, tableOptions)),
+  ];
   const findings = renderFindingsText(run, { color: options.color ?? false });
   if (findings) blocks.push(findings);
   blocks.push(comparisonText(comparison, options.color ?? false));

@@ -5,7 +5,13 @@
  */
 import type { RunResults } from '../../types.ts';
 import { sanitizeTerminal } from '../format.ts';
-import { NOT_MEASURED, seedTableModel, serverTitle, type SeedTableModel, type SeedTableOptions } from '../seed-table.ts';
+import {
+  NOT_MEASURED,
+  seedTableModel,
+  serverTitle,
+  type SeedTableModel,
+  type SeedTableOptions,
+} from '../seed-table.ts';
 import { renderTextTable, type Align, type Tone } from './text-table.ts';
 
 export interface TerminalTableOptions extends SeedTableOptions {

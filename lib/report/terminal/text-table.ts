@@ -82,8 +82,24 @@ export function renderTextTable(spec: TextTableSpec): string {
 
   const glyphs =
     style === 'box'
-      ? { h: '─', v: '│', hh: '═', top: ['┌', '┬', '┐'], head: ['╞', '╪', '╡'], mid: ['├', '┼', '┤'], bottom: ['└', '┴', '┘'] }
-      : { h: '-', v: '|', hh: '=', top: ['+', '+', '+'], head: ['+', '+', '+'], mid: ['+', '+', '+'], bottom: ['+', '+', '+'] };
+      ? {
+          h: '─',
+          v: '│',
+          hh: '═',
+          top: ['┌', '┬', '┐'],
+          head: ['╞', '╪', '╡'],
+          mid: ['├', '┼', '┤'],
+          bottom: ['└', '┴', '┘'],
+        }
+      : {
+          h: '-',
+          v: '|',
+          hh: '=',
+          top: ['+', '+', '+'],
+          head: ['+', '+', '+'],
+          mid: ['+', '+', '+'],
+          bottom: ['+', '+', '+'],
+        };
 
   const rule = ([left, cross, right]: string[], fill: string): string =>
     paint(`${left}${widths.map((w) => fill.repeat(w + 2)).join(cross)}${right}`, 'dim', color);

@@ -26,11 +26,16 @@ function usage(name: string, message: string): never {
 function positiveInt(name: string, env: NodeJS.ProcessEnv, key: string, fallback: number): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) <= 0) usage(name, `${key} must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw) || Number(raw) <= 0)
+    usage(name, `${key} must be a positive integer, got ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
-export function loadConfig(name: string, argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function loadConfig(
+  name: string,
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
   const [portArg, rootArg] = argv;
   if (portArg === undefined || rootArg === undefined) usage(name, 'expected a port and a root directory');
   if (!/^\d{1,5}$/.test(portArg) || Number(portArg) > 65535) usage(name, `bad port ${JSON.stringify(portArg)}`);

@@ -64,7 +64,13 @@ export class StaticFiles {
       return found;
     }
     const { real, stats } = found;
-    if (cached !== undefined && cached.realPath === real && cached.mtimeMs === stats.mtimeMs && cached.size === stats.size && cached.ino === stats.ino) {
+    if (
+      cached !== undefined &&
+      cached.realPath === real &&
+      cached.mtimeMs === stats.mtimeMs &&
+      cached.size === stats.size &&
+      cached.ino === stats.ino
+    ) {
       cached.checkedAt = now;
       return { ok: true, entry: cached };
     }

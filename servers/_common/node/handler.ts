@@ -9,7 +9,17 @@ import { decodePath, targetPath } from './paths.ts';
 import { ConnectionMode, ResponseBuilder, httpDate } from './responses.ts';
 
 /** Methods this server knows; any other token is 501 (RFC 9110 §9.1: "An origin server that receives a request method that is unrecognized or not implemented SHOULD respond with the 501 (Not Implemented) status code"). */
-const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'CONNECT', 'TRACE', 'OPTIONS']);
+const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'CONNECT',
+  'TRACE',
+  'OPTIONS',
+]);
 export const FILE_ALLOW = 'GET, HEAD, OPTIONS';
 export const ECHO_ALLOW = 'POST, OPTIONS';
 export const SERVER_ALLOW = 'GET, HEAD, POST, OPTIONS';
@@ -78,7 +88,8 @@ export class RequestHandler {
     if (method === 'OPTIONS') return { kind: 'options' };
     const path = targetPath(head.target);
     if (path === null) return { kind: 'error', status: 405, allow: FILE_ALLOW };
-    if (path === ECHO_PATH) return method === 'POST' ? { kind: 'echo' } : { kind: 'error', status: 405, allow: ECHO_ALLOW };
+    if (path === ECHO_PATH)
+      return method === 'POST' ? { kind: 'echo' } : { kind: 'error', status: 405, allow: ECHO_ALLOW };
     if (method !== 'GET' && method !== 'HEAD') return { kind: 'error', status: 405, allow: FILE_ALLOW };
     const decoded = decodePath(path);
     if (!decoded.ok) return { kind: 'error', status: decoded.status, detail: decoded.reason };
@@ -87,7 +98,11 @@ export class RequestHandler {
 
   respond(head: RequestHead, plan: Plan, body: Buffer, keepAlive: boolean): Reply {
     if (BURN_NS > 0n) burn(BURN_NS);
-    const mode = !keepAlive ? ConnectionMode.Close : head.minor === 0 ? ConnectionMode.KeepAlive : ConnectionMode.Persistent;
+    const mode = !keepAlive
+      ? ConnectionMode.Close
+      : head.minor === 0
+        ? ConnectionMode.KeepAlive
+        : ConnectionMode.Persistent;
     switch (plan.kind) {
       case 'file':
         return this.file(head, plan.segments, plan.trailingSlash, mode);
@@ -96,7 +111,11 @@ export class RequestHandler {
       case 'options':
         return { data: this.responses.build(204, OPTIONS_FIELDS, null, mode), close: !keepAlive, stream: null };
       case 'error':
-        return this.error(plan.status, { allow: plan.allow, detail: plan.detail, omitBody: head.method === 'HEAD' }, mode);
+        return this.error(
+          plan.status,
+          { allow: plan.allow, detail: plan.detail, omitBody: head.method === 'HEAD' },
+          mode,
+        );
     }
   }
 

@@ -109,7 +109,8 @@ for (let c = 0; c < 6; c++) {
 
 const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Host = uri-host [ ":" port ] (RFC 9110 §7.2), reg-name or IP-literal. Empty is allowed. */
-const HOST_RE = /^(?:\[[0-9A-Fa-f:.]+\]|\[v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/;
+const HOST_RE =
+  /^(?:\[[0-9A-Fa-f:.]+\]|\[v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/;
 /** absolute-form: a scheme followed by "://" (RFC 9112 §3.2.2). */
 const ABSOLUTE_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 const HTTP_SCHEME_RE = /^https?:\/\//i;
@@ -357,9 +358,14 @@ export class RequestParser {
     const v = sp2 + 1;
     if (
       end - v !== 8 ||
-      buf[v] !== 0x48 || buf[v + 1] !== 0x54 || buf[v + 2] !== 0x54 || buf[v + 3] !== 0x50 ||
-      buf[v + 4] !== 0x2f || buf[v + 6] !== 0x2e ||
-      !isDigit(buf[v + 5]!) || !isDigit(buf[v + 7]!)
+      buf[v] !== 0x48 ||
+      buf[v + 1] !== 0x54 ||
+      buf[v + 2] !== 0x54 ||
+      buf[v + 3] !== 0x50 ||
+      buf[v + 4] !== 0x2f ||
+      buf[v + 6] !== 0x2e ||
+      !isDigit(buf[v + 5]!) ||
+      !isDigit(buf[v + 7]!)
     ) {
       return this.fail(400, 'malformed HTTP version');
     }
@@ -504,7 +510,8 @@ export class RequestParser {
         else return this.fail(400, 'malformed Transfer-Encoding');
       }
       if (chunkedCount > 1) return this.fail(400, 'chunked applied more than once');
-      if (chunkedCount === 1 && codings[codings.length - 1] !== 'chunked') return this.fail(400, 'chunked is not the final coding');
+      if (chunkedCount === 1 && codings[codings.length - 1] !== 'chunked')
+        return this.fail(400, 'chunked is not the final coding');
       if (unknown) return this.fail(501, 'unsupported transfer coding');
       chunked = true;
     } else if (this.contentLengths.length > 0) {
@@ -623,7 +630,11 @@ export class RequestParser {
       this.pos = end + 2;
       if (end === start) return this.complete();
       this.trailerBytes += end - start + 2;
-      if (end - start > limits.maxFieldLine || this.trailerBytes > limits.maxHeaderBytes || ++this.trailerFields > limits.maxHeaderFields) {
+      if (
+        end - start > limits.maxFieldLine ||
+        this.trailerBytes > limits.maxHeaderBytes ||
+        ++this.trailerFields > limits.maxHeaderFields
+      ) {
         return this.fail(431, 'trailer section too large');
       }
       if (this.fieldLine(start, end) === null) return this.failure!;
@@ -635,7 +646,9 @@ export class RequestParser {
     let body = this.chunkedBody;
     if (body === null || need > body.length) {
       // Doubling keeps the copying linear; the declared sizes already passed the body limit.
-      const grown = Buffer.allocUnsafe(Math.max(need, Math.min(this.limits.maxBody, Math.max(4096, (body?.length ?? 0) * 2))));
+      const grown = Buffer.allocUnsafe(
+        Math.max(need, Math.min(this.limits.maxBody, Math.max(4096, (body?.length ?? 0) * 2))),
+      );
       if (body !== null) body.copy(grown, 0, 0, this.chunkedLength);
       body = grown;
       this.chunkedBody = grown;

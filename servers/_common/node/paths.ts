@@ -11,8 +11,7 @@
  */
 
 export type DecodedPath =
-  | { ok: true; segments: string[]; trailingSlash: boolean }
-  | { ok: false; status: 400 | 403 | 404; reason: string };
+  { ok: true; segments: string[]; trailingSlash: boolean } | { ok: false; status: 400 | 403 | 404; reason: string };
 
 /**
  * The path part of a request target, without the query: origin-form as is, absolute-form
@@ -84,7 +83,12 @@ export function decodePath(path: string): DecodedPath {
   for (let i = 1; i < raw.length; i++) {
     const decoded = decodeSegment(raw[i]!);
     if (typeof decoded === 'number') {
-      const reason = decoded === 400 ? 'malformed percent-encoding' : decoded === 403 ? 'forbidden character in path' : 'path is not UTF-8';
+      const reason =
+        decoded === 400
+          ? 'malformed percent-encoding'
+          : decoded === 403
+            ? 'forbidden character in path'
+            : 'path is not UTF-8';
       return { ok: false, status: decoded, reason };
     }
     const last = i === raw.length - 1;

@@ -71,7 +71,14 @@ export class ResponseBuilder {
    * `allocate` chooses where the bytes live (a response kept in a cache may be shared with
    * another thread).
    */
-  build(status: number, fields: string, body: Buffer | null, connection: ConnectionMode, omitBody = false, allocate: (size: number) => Buffer = allocateUnsafe): Buffer {
+  build(
+    status: number,
+    fields: string,
+    body: Buffer | null,
+    connection: ConnectionMode,
+    omitBody = false,
+    allocate: (size: number) => Buffer = allocateUnsafe,
+  ): Buffer {
     const bodyLength = body === null ? 0 : body.length;
     // "A server MUST NOT send a Content-Length header field in any response with a status code
     // of 1xx (Informational) or 204 (No Content)." (RFC 9110 §8.6)
@@ -87,7 +94,11 @@ export class ResponseBuilder {
    * An error response: a short text body, and always `Connection: close`, because the
    * connection is closed after it.
    */
-  error(status: number, options: { allow?: string; detail?: string; omitBody?: boolean } = {}, mode: ConnectionMode = ConnectionMode.Close): Buffer {
+  error(
+    status: number,
+    options: { allow?: string; detail?: string; omitBody?: boolean } = {},
+    mode: ConnectionMode = ConnectionMode.Close,
+  ): Buffer {
     const reason = STATUS_TEXT[status] ?? 'Error';
     const text = options.detail ? `${status} ${reason}: ${options.detail}\n` : `${status} ${reason}\n`;
     const fields = `${options.allow ? `Allow: ${options.allow}\r\n` : ''}Content-Type: text/plain; charset=utf-8\r\n`;

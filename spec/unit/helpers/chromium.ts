@@ -53,6 +53,12 @@ export function dumpDom(file: string, timeoutMs = 60_000): Promise<string> {
 }
 
 /** A PNG of the page's first `height` pixels at the given width. */
-export async function screenshot(file: string, png: string, width: number, height: number, timeoutMs = 60_000): Promise<void> {
+export async function screenshot(
+  file: string,
+  png: string,
+  width: number,
+  height: number,
+  timeoutMs = 60_000,
+): Promise<void> {
   await run([`--screenshot=${png}`, `--window-size=${width},${height}`, pathToFileURL(file).href], timeoutMs);
 }

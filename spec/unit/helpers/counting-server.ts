@@ -77,7 +77,10 @@ export interface AnswerPlan {
   /** The bytes of an answer, on a connection kept alive or not. */
   readonly answer: (kind: 'ok' | 'notfound' | 'alt', keepAlive?: boolean) => Buffer;
   /** Header and body sizes of an answer, and its status. */
-  readonly answerSize: (kind: 'ok' | 'notfound' | 'alt', keepAlive?: boolean) => { header: number; body: number; status: number };
+  readonly answerSize: (
+    kind: 'ok' | 'notfound' | 'alt',
+    keepAlive?: boolean,
+  ) => { header: number; body: number; status: number };
 }
 
 export function answerPlan(options: CountingServerOptions = {}): AnswerPlan {

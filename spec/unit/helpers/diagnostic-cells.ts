@@ -2,7 +2,15 @@
  * Cell records for the diagnostics' rules, built from the few figures a rule reads: each
  * test states the signature it is about and leaves the rest healthy.
  */
-import type { CellRecord, CellResources, CellSignals, FailureCounts, KernelTcpCounters, LoadMode, ServerRecord } from '../../../lib/types.ts';
+import type {
+  CellRecord,
+  CellResources,
+  CellSignals,
+  FailureCounts,
+  KernelTcpCounters,
+  LoadMode,
+  ServerRecord,
+} from '../../../lib/types.ts';
 
 export interface CellSketch {
   server?: string;
@@ -22,7 +30,14 @@ export interface CellSketch {
 }
 
 export function serverRecord(name = 'srv', listenBacklog: number | null = 1024): ServerRecord {
-  return { name, model: 'threaded', language: 'python', command: 'python3 server.py {port}', source: 'test', listenBacklog };
+  return {
+    name,
+    model: 'threaded',
+    language: 'python',
+    command: 'python3 server.py {port}',
+    source: 'test',
+    listenBacklog,
+  };
 }
 
 export function cell(s: CellSketch): CellRecord {
@@ -34,7 +49,9 @@ export function cell(s: CellSketch): CellRecord {
   const p50 = (s.p50Ms ?? 0.3) * 1000;
   const rps = s.requests / seconds;
   const kernel: KernelTcpCounters | null =
-    s.signals?.kernel === null ? null : { listenOverflows: 0, listenDrops: 0, synRetrans: 0, delayedAcks: 0, ...s.signals?.kernel };
+    s.signals?.kernel === null
+      ? null
+      : { listenOverflows: 0, listenDrops: 0, synRetrans: 0, delayedAcks: 0, ...s.signals?.kernel };
   const signals: CellSignals = {
     timed: s.requests,
     stallsBySecond: [],

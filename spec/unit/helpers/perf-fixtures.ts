@@ -35,7 +35,11 @@ export function measurement(sides: SideSamples[], cell = { requests: 100, concur
   return { cell, sides, rounds: sides[0]?.samples.length ?? 0, stoppedBy: 'time-cap', elapsedMs: 1000 };
 }
 
-export function gateMeasurement(sides: SideSamples[], cell = { requests: 100, concurrency: 10 }, attempt = 0): GateMeasurement {
+export function gateMeasurement(
+  sides: SideSamples[],
+  cell = { requests: 100, concurrency: 10 },
+  attempt = 0,
+): GateMeasurement {
   return { ...measurement(sides, cell), mode: 'close', group: 0, attempt };
 }
 

@@ -90,8 +90,17 @@ export function verdictOf(a: number[], b: number[]): RatioVerdict {
   const p = wilcoxonSignedRank(d).p;
   if (p >= ALPHA) {
     return {
-      outcome: 'undecided', ratio: NaN, interval: { lo: NaN, hi: NaN, confidence: 0.95 }, p, test: 'wilcoxon-signed-rank',
-      medianA: NaN, medianB: NaN, factor: 1, tolerance: TOLERANCE, alpha: ALPHA, n: a.length,
+      outcome: 'undecided',
+      ratio: NaN,
+      interval: { lo: NaN, hi: NaN, confidence: 0.95 },
+      p,
+      test: 'wilcoxon-signed-rank',
+      medianA: NaN,
+      medianB: NaN,
+      factor: 1,
+      tolerance: TOLERANCE,
+      alpha: ALPHA,
+      n: a.length,
     };
   }
   return comparePaired(a, b, { tolerance: TOLERANCE, alpha: ALPHA });
