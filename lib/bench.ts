@@ -14,6 +14,7 @@
  * results.json is rewritten after every round of every cell, so an interrupted or crashed run
  * keeps everything it measured; it holds every run of every cell.
  */
+import { serverRecord } from './server-record.ts';
 import type {
   CellRecord,
   CellResult,
@@ -169,17 +170,6 @@ interface Entry {
    * nothing to the verdict.
    */
   stoppedCell?: number;
-}
-
-function serverRecord(spec: ServerSpec, runtime: Runtime | undefined): ServerRecord {
-  return {
-    name: spec.name,
-    model: spec.model,
-    language: spec.language,
-    // In a container the manifest's container argv runs, not its process command.
-    command: runtime === 'container' && spec.container ? spec.container.command.join(' ') : spec.command,
-    source: spec.source,
-  };
 }
 
 /**

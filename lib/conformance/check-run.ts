@@ -3,6 +3,7 @@
  * `gauntlet check` does, and what `gauntlet bench` does after measuring the same servers. Each
  * server gets the cases, then (when asked for) the properties, on the same running instance.
  */
+import { recordedCommand } from '../server-record.ts';
 import type { ServerSpec } from '../types.ts';
 import type { CaseInfo, CaseResult, CheckServerRecord, ServerDeath } from './types.ts';
 import type { LoadedCase } from './registry.ts';
@@ -112,9 +113,6 @@ function serverError(deaths: readonly ServerDeath[], server: RunningServer): str
 }
 
 /** The command the server runs as: in a container the manifest's container argv, not its process command. */
-function runningCommand(spec: ServerSpec, runtime: Runtime | undefined): string {
-  return runtime === 'container' && spec.container ? spec.container.command.join(' ') : spec.command;
-}
 
 /** The cases against one running server; the server may be replaced if it exits and is restarted. */
 async function checkCases(
@@ -180,7 +178,7 @@ async function checkServer(
 ): Promise<void> {
   const record: PropertyServerRecord = {
     name: spec.name,
-    command: runningCommand(spec, opts.runtime),
+    command: recordedCommand(spec, opts.runtime),
     source: spec.source,
     capabilities: spec.capabilities ?? [],
     serverFlag: serverFlagFor(spec),

@@ -4,6 +4,7 @@
  * the warm-up each gets before its first cell in a mode. Every server's fate is written into the
  * results' server records as it happens.
  */
+import { serverRecord } from '../server-record.ts';
 import type { LoadMode, LoadTarget, ServerSpec } from '../types.ts';
 import { describeExit, type RunningServer } from '../launcher.ts';
 import { launchServer } from '../runtime.ts';
@@ -43,15 +44,7 @@ export class GateServers {
     // a process, next to servers in containers as next to processes.
     const inContainer = !isYardstick && this.config.runtime === 'container';
     if (!isYardstick) {
-      // In a container the manifest's container argv runs, not its process command.
-      const command = inContainer && spec.container ? spec.container.command.join(' ') : spec.command;
-      this.results.servers.push({
-        name: spec.name,
-        model: spec.model,
-        language: spec.language,
-        command,
-        source: spec.source,
-      });
+      this.results.servers.push(serverRecord(spec, inContainer ? 'container' : 'process'));
     }
     this.events.serverStarting?.(label);
     try {
