@@ -28,7 +28,7 @@ import { runCheck, writeCheckFiles } from '../conformance/check-run.ts';
 import { loadCases } from '../conformance/registry.ts';
 import { countVerdicts, countsLine } from '../conformance/summary.ts';
 import { sanitizeTerminal } from '../report/format.ts';
-import { checkProgress } from './check-command.ts';
+import { checkProgress } from './progress.ts';
 
 /** Cases run at once against a server, as `gauntlet check` does by default. */
 const CHECK_CONCURRENCY = 8;

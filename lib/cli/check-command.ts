@@ -3,7 +3,6 @@
  * properties against each server, with the grid on stdout and the three report files.
  */
 import type { ServerSpec } from '../types.ts';
-import type { CaseResult, ServerDeath } from '../conformance/types.ts';
 import {
   SERVER_OPTION_HELP,
   RUNTIME_OPTION_HELP,
@@ -19,8 +18,7 @@ import {
   UsageError,
 } from './args.ts';
 import type { Runtime } from '../runtime.ts';
-import { runtimeClause } from './progress.ts';
-import type { RunningServer } from '../launcher.ts';
+import { checkProgress } from './progress.ts';
 import { DEFAULT_DOC_ROOT } from '../paths.ts';
 import {
   EXIT_FAILED,
@@ -34,7 +32,6 @@ import {
   runFolderName,
   whileInterruptible,
 } from './command.ts';
-import { sanitizeTerminal } from '../report/format.ts';
 import {
   CASES_DIR,
   CASE_GROUPS,
@@ -46,12 +43,12 @@ import {
 } from '../conformance/registry.ts';
 import { CONFORMANCE_ENV } from '../conformance/runner.ts';
 import { renderGrid } from '../report/terminal/check-grid.ts';
-import { runCheck, writeCheckFiles, type CheckEvents } from '../conformance/check-run.ts';
-import { countVerdicts, countsLine, runFailed } from '../conformance/summary.ts';
+import { runCheck, writeCheckFiles } from '../conformance/check-run.ts';
+import { runFailed } from '../conformance/summary.ts';
 import { PROPERTIES_MODES, type GauntletProperty, type PropertiesMode } from '../conformance/properties/types.ts';
 import { PROPERTIES, PROPERTY_IDS, propertyById } from '../conformance/properties/registry.ts';
 import { isShrinkPath, modeSettings, runSeed, seedLine, seedProblem } from '../conformance/properties/settings.ts';
-import { propertiesFailed, propertyCountsLine, type PropertyRecord } from '../conformance/properties/record.ts';
+import { propertiesFailed } from '../conformance/properties/record.ts';
 
 export const CHECK_USAGE = `usage: gauntlet check [options]
 
@@ -283,60 +280,6 @@ function commonPrefix(a: string, b: string): number {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return i;
-}
-
-/** What a check reports while it goes, on stderr (also used by `gauntlet bench`). */
-export function checkProgress(stream: NodeJS.WriteStream): CheckEvents {
-  const tty = Boolean(stream.isTTY);
-  let lastDraw = 0;
-  return {
-    starting(spec: ServerSpec, i: number, n: number) {
-      stream.write(`[${i + 1}/${n}] starting ${sanitizeTerminal(spec.name)}\n`);
-    },
-    ready(server: RunningServer, cases: number) {
-      stream.write(
-        `      up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}; ${cases} case${cases === 1 ? '' : 's'}\n`,
-      );
-    },
-    result(_r: CaseResult, done: number, total: number) {
-      const now = Date.now();
-      if (!tty || (now - lastDraw < 100 && done < total)) return;
-      lastDraw = now;
-      stream.write(`\r\x1b[2K      ${done}/${total}`);
-    },
-    finished(name: string, results: CaseResult[], ms: number) {
-      if (tty) stream.write('\r\x1b[2K');
-      stream.write(
-        `      ${sanitizeTerminal(name)}: ${countsLine(countVerdicts(results))} (${(ms / 1000).toFixed(1)} s)\n`,
-      );
-    },
-    failed(name: string, message: string) {
-      if (tty) stream.write('\r\x1b[2K');
-      stream.write(`      ${sanitizeTerminal(name)} FAILED: ${sanitizeTerminal(message)}\n`);
-    },
-    exited(name: string, death: ServerDeath, server: RunningServer) {
-      if (tty) stream.write('\r\x1b[2K');
-      const during = death.caseId
-        ? ` during ${death.caseId}`
-        : death.inFlight.length > 0
-          ? ` with ${death.inFlight.length} case(s) in flight`
-          : '';
-      const then = death.restarted
-        ? `restarted at ${server.url} (pid ${server.pid})`
-        : `not restarted: ${death.notRestartedBecause ?? ''}`;
-      stream.write(
-        `      ${sanitizeTerminal(name)} exited (${death.exit})${sanitizeTerminal(during)}; ${sanitizeTerminal(then)}\n`,
-      );
-    },
-    propertiesStarting(name: string, count: number) {
-      stream.write(`      ${count} propert${count === 1 ? 'y' : 'ies'} against ${sanitizeTerminal(name)}\n`);
-    },
-    propertiesFinished(name: string, records: PropertyRecord[], ms: number) {
-      stream.write(
-        `      ${sanitizeTerminal(name)}: properties ${propertyCountsLine(records)} (${(ms / 1000).toFixed(1)} s)\n`,
-      );
-    },
-  };
 }
 
 /** The cases a check runs: none when --property alone chose what runs. */

@@ -1,8 +1,9 @@
 /**
  * `gauntlet gate` and what `gauntlet baseline save` shares with it: the flags, the configuration
  * file with the command line on top, and the servers to start. The measuring and deciding are
- * lib/perf's; the skeleton every command shares (exit codes, interrupts, the report folder) is
- * command.ts.
+ * lib/perf's, the reports lib/report's (the gate's formats in its registry), where the alerts go
+ * gate-alerts.ts'; the skeleton every command shares (exit codes, interrupts, the report folder)
+ * is command.ts.
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -52,9 +53,10 @@ import {
   type ResolvedConfig,
 } from '../perf/config.ts';
 import { checkClaimServers, runGate, serversNamedByClaims } from '../perf/gate.ts';
-import { deliverAlerts } from '../perf/alerts.ts';
+import { deliverAlerts } from './gate-alerts.ts';
 import { BaselineError, readBaseline, type BaselineFile } from '../perf/baseline.ts';
-import { renderGateMarkdown, renderGateText } from '../perf/report.ts';
+import { renderGateText } from '../report/terminal/gate-report.ts';
+import { writeFormatFiles } from '../report/files.ts';
 import type { GateResults } from '../perf/types.ts';
 
 export const GATE_USAGE = `usage: gauntlet gate [options]
@@ -303,10 +305,6 @@ export function parseGateFlags(argv: string[]) {
   return flags;
 }
 
-export async function writeGateReports(store: ResultsStore, results: GateResults): Promise<string> {
-  return store.writeText('report.md', renderGateMarkdown(results));
-}
-
 /** `gauntlet gate`. Exit codes as GATE_USAGE says. */
 export async function gateCommand(argv: string[]): Promise<number> {
   const flags = parseGateFlags(argv);
@@ -336,7 +334,7 @@ async function gateAndReport(
   const { config } = setup;
   const results = await runGate({ ...setup, save: saveGateResults(store), signal, events: gateProgress() });
   process.stdout.write(`\n${renderGateText(results, { color: Boolean(process.stdout.isTTY) })}\n`);
-  const report = await writeGateReports(store, results);
+  const reports = await writeFormatFiles(store, 'gate', results);
   const annotations = flags['no-annotations'] ? false : flags.annotations;
   const notes = await deliverAlerts(results, {
     webhookEnv: config.webhook.env,
@@ -344,7 +342,7 @@ async function gateAndReport(
     ...(annotations === undefined ? {} : { annotations }),
   });
   for (const n of notes) process.stderr.write(`${n}\n`);
-  announceReports([store.resultsFile, report], false);
+  announceReports([store.resultsFile, ...reports], false);
   if (results.status === 'interrupted') return EXIT_INTERRUPTED;
   return results.passed ? EXIT_OK : EXIT_FAILED;
 }

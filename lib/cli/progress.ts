@@ -7,6 +7,13 @@ import type { BenchEvents } from '../bench.ts';
 import type { GateEvents } from '../perf/gate.ts';
 import type { RuntimeInfo } from '../types.ts';
 import { describeRuntime } from '../report/run-info.ts';
+import type { ServerSpec } from '../types.ts';
+import type { CaseResult, ServerDeath } from '../conformance/types.ts';
+import type { RunningServer } from '../launcher.ts';
+import type { CheckEvents } from '../conformance/check-run.ts';
+import { countVerdicts, countsLine } from '../conformance/summary.ts';
+import { propertyCountsLine, type PropertyRecord } from '../conformance/properties/record.ts';
+import { sanitizeTerminal } from '../report/format.ts';
 import { cellLabel } from '../report/format.ts';
 
 /** "as a process", or "in a container, 1 CPU, 512 MiB, base ..., built in 3.2 s": after "is up at URL (pid N)". */
@@ -87,6 +94,60 @@ export function gateProgress(stream: NodeJS.WriteStream = process.stderr): GateE
         `${prefix}  ${m.rounds} rounds${batch > 1 ? ` x ${batch} runs` : ''}, ${(m.elapsedMs / 1000).toFixed(1)} s (${m.stoppedBy})` +
           (failing.length ? `; failing: ${failing.join('; ')}` : '') +
           '\n',
+      );
+    },
+  };
+}
+
+/** What a check reports while it goes, on stderr (also used by `gauntlet bench`). */
+export function checkProgress(stream: NodeJS.WriteStream): CheckEvents {
+  const tty = Boolean(stream.isTTY);
+  let lastDraw = 0;
+  return {
+    starting(spec: ServerSpec, i: number, n: number) {
+      stream.write(`[${i + 1}/${n}] starting ${sanitizeTerminal(spec.name)}\n`);
+    },
+    ready(server: RunningServer, cases: number) {
+      stream.write(
+        `      up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}; ${cases} case${cases === 1 ? '' : 's'}\n`,
+      );
+    },
+    result(_r: CaseResult, done: number, total: number) {
+      const now = Date.now();
+      if (!tty || (now - lastDraw < 100 && done < total)) return;
+      lastDraw = now;
+      stream.write(`\r\x1b[2K      ${done}/${total}`);
+    },
+    finished(name: string, results: CaseResult[], ms: number) {
+      if (tty) stream.write('\r\x1b[2K');
+      stream.write(
+        `      ${sanitizeTerminal(name)}: ${countsLine(countVerdicts(results))} (${(ms / 1000).toFixed(1)} s)\n`,
+      );
+    },
+    failed(name: string, message: string) {
+      if (tty) stream.write('\r\x1b[2K');
+      stream.write(`      ${sanitizeTerminal(name)} FAILED: ${sanitizeTerminal(message)}\n`);
+    },
+    exited(name: string, death: ServerDeath, server: RunningServer) {
+      if (tty) stream.write('\r\x1b[2K');
+      const during = death.caseId
+        ? ` during ${death.caseId}`
+        : death.inFlight.length > 0
+          ? ` with ${death.inFlight.length} case(s) in flight`
+          : '';
+      const then = death.restarted
+        ? `restarted at ${server.url} (pid ${server.pid})`
+        : `not restarted: ${death.notRestartedBecause ?? ''}`;
+      stream.write(
+        `      ${sanitizeTerminal(name)} exited (${death.exit})${sanitizeTerminal(during)}; ${sanitizeTerminal(then)}\n`,
+      );
+    },
+    propertiesStarting(name: string, count: number) {
+      stream.write(`      ${count} propert${count === 1 ? 'y' : 'ies'} against ${sanitizeTerminal(name)}\n`);
+    },
+    propertiesFinished(name: string, records: PropertyRecord[], ms: number) {
+      stream.write(
+        `      ${sanitizeTerminal(name)}: properties ${propertyCountsLine(records)} (${(ms / 1000).toFixed(1)} s)\n`,
       );
     },
   };

@@ -10,7 +10,7 @@ import type { ServerRecord } from '../types.ts';
 import type { ResolvedConfig } from './config.ts';
 import { kindOf } from './claim-kinds/registry.ts';
 import { buildAlerts } from './alerts.ts';
-import { summarizeClaim } from './report.ts';
+import { summarizeClaim } from './claim-summary.ts';
 import type { FamilyP } from './gate-context.ts';
 import type { GateResults, GateSettings } from './types.ts';
 

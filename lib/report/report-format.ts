@@ -5,11 +5,12 @@
  * format is one module plus one line there.
  *
  * A command's formats render from what that command's run leaves behind: ReportInputs holds one
- * entry per command that has formats (bench and check).
+ * entry per command that has formats (bench, check and gate).
  */
 import type { Comparison } from '../compare/types.ts';
 import type { CheckRun } from '../conformance/types.ts';
 import type { PropertyCheckRun } from '../conformance/properties/record.ts';
+import type { GateResults } from '../perf/types.ts';
 import type { RunCommand } from '../envelope.ts';
 import type { RunResults } from '../types.ts';
 import type { ClaimVerdicts } from './html/claims.ts';
@@ -32,6 +33,8 @@ export interface ReportInputs {
   bench: BenchReport;
   /** check's formats render the run as it ended: its cases, servers, results and properties. */
   check: PropertyCheckRun;
+  /** gate's formats render its results as they ended, as results.json stores them. */
+  gate: GateResults;
 }
 
 /** The commands that have report formats. */

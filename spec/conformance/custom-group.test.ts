@@ -9,7 +9,6 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHECK_OPTIONS } from '../../lib/cli/check-command.ts';
 import type { JsonCheckRun } from '../../lib/report/json/check-json.ts';
 import { runInProcess } from '../unit/helpers/cli-in-process.ts';
 
@@ -58,8 +57,6 @@ beforeAll(async () => {
 describe('a group of cases the project does not have', () => {
   it('is run by check --cases, and named in check.json and the grid with each case and its verdict', async () => {
     const out = await mkdtemp(join(tmpdir(), 'gauntlet-teapot-check-'));
-    // Only the cases are the subject here: properties, where check runs them, are left out.
-    const noProperties = 'properties' in CHECK_OPTIONS ? ['--properties', 'none'] : [];
     const run = await runInProcess([
       'check',
       '--cases',
@@ -68,7 +65,9 @@ describe('a group of cases the project does not have', () => {
       'python-async',
       '--out',
       out,
-      ...noProperties,
+      // Only the cases are the subject here: the properties are left out.
+      '--properties',
+      'none',
     ]);
     expect(run.code, run.stderr).toBe(0);
 

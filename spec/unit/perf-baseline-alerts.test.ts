@@ -16,15 +16,15 @@ import {
   writeBaseline,
   type BaselineMachine,
 } from '../../lib/perf/baseline.ts';
+import { buildAlerts } from '../../lib/perf/alerts.ts';
 import {
-  buildAlerts,
   deliverAlerts,
   escapeData,
   escapeProperty,
   escapeSlack,
   githubAnnotations,
   webhookPayload,
-} from '../../lib/perf/alerts.ts';
+} from '../../lib/cli/gate-alerts.ts';
 import { checkRegression } from '../../lib/perf/evaluate.ts';
 import { YARDSTICK, type Alert, type GateResults } from '../../lib/perf/types.ts';
 import { around, emptyGate, gateMeasurement, MACHINE, sideOf } from './helpers/perf-fixtures.ts';

@@ -1,7 +1,8 @@
 /**
  * The registry of report formats: bench's folder gets report.md and report.html, each file
  * written by its format from the same comparison that results.json stores; check's folder gets
- * check.junit.xml, check.json and check.html, rendered from the run as it ended. Every format
+ * check.junit.xml, check.json and check.html, rendered from the run as it ended; gate's folder
+ * gets report.md, rendered from its results as they ended. Every format
  * of every command renders a file from a small run record, under a name no other format of its
  * command uses.
  */
@@ -10,17 +11,20 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FORMATS_BY_COMMAND, formatsFor, REPORT_FORMATS } from '../../lib/report/formats.ts';
-import { writeReportFiles } from '../../lib/report/files.ts';
+import { writeFormatFiles, writeReportFiles } from '../../lib/report/files.ts';
 import type { ReportCommand, ReportInputs } from '../../lib/report/report-format.ts';
 import { compareRun } from '../../lib/compare/index.ts';
 import { renderMarkdownReport } from '../../lib/report/markdown/report.ts';
 import { renderJunit } from '../../lib/report/junit/check-junit.ts';
 import { renderCheckJson } from '../../lib/report/json/check-json.ts';
 import { renderCheckHtml } from '../../lib/report/html/check-report.ts';
+import { renderGateMarkdown } from '../../lib/report/markdown/gate-report.ts';
 import { writeCheckFiles } from '../../lib/conformance/check-run.ts';
 import type { PropertyCheckRun } from '../../lib/conformance/properties/record.ts';
 import { ResultsStore } from '../../lib/results-store.ts';
 import type { RunResults } from '../../lib/types.ts';
+import type { GateResults } from '../../lib/perf/types.ts';
+import { emptyGate } from './helpers/perf-fixtures.ts';
 import { seedResults } from './fixtures/seed-results.ts';
 import { TEST_MACHINE } from '../helpers/test-machine.ts';
 
@@ -66,10 +70,24 @@ function checkRun(): PropertyCheckRun {
   };
 }
 
+/** A gate of one claim that held on every cell it applies to, with nothing to alert on. */
+function gateResults(): GateResults {
+  return {
+    ...emptyGate(),
+    claims: [
+      { claim: 'failed == 0', kind: 'absolute', status: 'pass', cells: [], summary: 'Holds on 2 servers in 1 cell.' },
+    ],
+  };
+}
+
 /** A small run record of each command that has formats. */
 function runRecords(): ReportInputs {
   const results = seedResults();
-  return { bench: { results, comparison: compareRun(results), check: checkRun(), gate: null }, check: checkRun() };
+  return {
+    bench: { results, comparison: compareRun(results), check: checkRun(), gate: null },
+    check: checkRun(),
+    gate: gateResults(),
+  };
 }
 
 /** What each format of `command` renders from `input`, by file name. */
@@ -90,10 +108,12 @@ describe('report formats', () => {
       'check junit check.junit.xml',
       'check json check.json',
       'check html check.html',
+      'gate markdown report.md',
     ]);
     expect(new Set(REPORT_FORMATS.map((f) => `${f.command}/${f.file}`)).size).toBe(REPORT_FORMATS.length);
     expect(formatsFor('bench').map((f) => f.file)).toEqual(['report.md', 'report.html']);
     expect(formatsFor('check').map((f) => f.file)).toEqual(['check.junit.xml', 'check.json', 'check.html']);
+    expect(formatsFor('gate').map((f) => f.file)).toEqual(['report.md']);
   });
 
   it('lists each format under the command it serves, with a file name no other format of that command uses', () => {
@@ -123,6 +143,18 @@ describe('report formats', () => {
     expect(await readFile(join(dir, 'check.junit.xml'), 'utf8')).toBe(renderJunit(run));
     expect(await readFile(join(dir, 'check.json'), 'utf8')).toBe(renderCheckJson(run));
     expect(await readFile(join(dir, 'check.html'), 'utf8')).toBe(renderCheckHtml(run));
+  });
+
+  it("writes the gate's report.md into its folder, as the gate's markdown renders it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gauntlet-formats-'));
+    const store = await ResultsStore.create(dir);
+    const gate = gateResults();
+    const written = await writeFormatFiles(store, 'gate', gate);
+    expect(written).toEqual([join(dir, 'report.md')]);
+    const markdown = await readFile(join(dir, 'report.md'), 'utf8');
+    expect(markdown).toBe(renderGateMarkdown(gate));
+    expect(markdown).toMatch(/^## Gauntlet gate: PASSED: 1 of 1 claim held\.\n/);
+    expect(markdown).toContain('| failed == 0 | PASS | Holds on 2 servers in 1 cell. |');
   });
 
   it("writes every bench format into the run's folder, after storing the comparison", async () => {
