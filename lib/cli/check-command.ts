@@ -311,24 +311,26 @@ export async function checkCommand(argv: string[]): Promise<number> {
   });
   if (args.seed !== null) process.stderr.write(`${seedLine(args.seed)}\n`);
 
-  const run = await whileInterruptible('finishing the cases under way and writing what was checked', (signal) =>
-    runCheck(
-      {
-        servers: args.servers,
-        cases: selected,
-        root: args.root,
-        concurrency: args.concurrency,
-        signal,
-        runtime: args.runtime,
-        cpus: args.cpus,
-        memoryMb: args.memoryMb,
-        properties: args.properties,
-        propertyList: args.propertyList,
-        ...(args.seed !== null ? { seed: args.seed } : {}),
-        ...(args.shrinkPath !== undefined ? { shrinkPath: args.shrinkPath } : {}),
-      },
-      checkProgress(process.stderr),
-    ),
+  const run = await whileInterruptible(
+    'finishing the cases under way, stopping the properties and writing what was checked',
+    (signal) =>
+      runCheck(
+        {
+          servers: args.servers,
+          cases: selected,
+          root: args.root,
+          concurrency: args.concurrency,
+          signal,
+          runtime: args.runtime,
+          cpus: args.cpus,
+          memoryMb: args.memoryMb,
+          properties: args.properties,
+          propertyList: args.propertyList,
+          ...(args.seed !== null ? { seed: args.seed } : {}),
+          ...(args.shrinkPath !== undefined ? { shrinkPath: args.shrinkPath } : {}),
+        },
+        checkProgress(process.stderr),
+      ),
   );
 
   process.stdout.write(`\n${renderGrid(run, { color: Boolean(process.stdout.isTTY) })}\n`);

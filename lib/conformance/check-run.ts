@@ -164,7 +164,7 @@ async function checkProperties(
     name: spec.name,
     serverFlag,
   };
-  record.properties = (await runProperties(target, list, settings)).map(propertyRecord);
+  record.properties = (await runProperties(target, list, { ...settings, signal: opts.signal })).map(propertyRecord);
   events.propertiesFinished?.(spec.name, record.properties, Date.now() - started);
 }
 

@@ -14,8 +14,9 @@ import { CONFORMANCE_ENV } from '../../lib/conformance/runner.ts';
 import { DEFAULT_DOC_ROOT, PROJECT_ROOT } from '../../lib/paths.ts';
 import { serverFlagFor } from '../../lib/conformance/wire-log.ts';
 import { main } from '../../lib/cli/main.ts';
-import { propertyById } from '../../lib/conformance/properties/registry.ts';
-import { modeSettings } from '../../lib/conformance/properties/settings.ts';
+import { PROPERTIES, propertyById } from '../../lib/conformance/properties/registry.ts';
+import { PROPERTIES_AT_ONCE, modeSettings } from '../../lib/conformance/properties/settings.ts';
+import { runProperties } from '../../lib/conformance/properties/schedule.ts';
 import type { JsonCheckRun } from '../../lib/report/json/check-json.ts';
 
 const SEED = 20_251_126;
@@ -93,5 +94,35 @@ describe('a failing property and its replay', () => {
     // The same shrunk request: its first lines name the same target (the port may differ).
     const firstLines = (text: string | undefined) => (text ?? '').split('\n').slice(0, 2).join('\n');
     expect(firstLines(again.counterexample)).toBe(firstLines(found.counterexample));
+  });
+});
+
+describe('properties stopped by Ctrl-C', () => {
+  it('end within a second, judge nothing, and leave the ones not started unstarted', { timeout: 60_000 }, async () => {
+    const spec = await readManifest(join(PROJECT_ROOT, 'servers', 'python-async', MANIFEST_FILE));
+    const server = await launch(spec, { env: { ...CONFORMANCE_ENV } });
+    servers.push(server);
+    const target = {
+      host: server.host,
+      port: server.port,
+      root: DEFAULT_DOC_ROOT,
+      capabilities: spec.capabilities ?? [],
+      name: spec.name,
+    };
+    const abort = new AbortController();
+    // Full mode searches for 15 s a property: only the signal can end it within the second.
+    const settings = { ...modeSettings('full', SEED), signal: abort.signal };
+    const list = PROPERTIES.slice(0, PROPERTIES_AT_ONCE + 1);
+    const running = runProperties(target, list, settings);
+    setTimeout(() => abort.abort(), 1_000);
+    const started = performance.now();
+    const results = await running;
+    await server.stop();
+
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(results.map((r) => r.verdict)).toEqual(list.map(() => 'skip'));
+    for (const r of results.slice(0, PROPERTIES_AT_ONCE))
+      expect(r.reason).toMatch(/^interrupted after \d+ runs?: not judged$/);
+    expect(results.at(-1)?.reason).toBe('not run: the check was interrupted before it started');
   });
 });

@@ -24,7 +24,14 @@ export class Probe {
   goneAtStart = false;
   private started = 0;
   private readonly calls = new AbortController();
-  constructor(readonly target: PropertyTarget) {}
+  private readonly signal: AbortSignal;
+  /** `stop` (the check's own signal) also ends the run's exchanges. */
+  constructor(
+    readonly target: PropertyTarget,
+    stop?: AbortSignal,
+  ) {
+    this.signal = stop ? AbortSignal.any([this.calls.signal, stop]) : this.calls.signal;
+  }
 
   /** Ends every exchange of the run still under way, and any started later. */
   callOff(): void {
@@ -37,7 +44,7 @@ export class Probe {
 
   async send(label: string, parts: readonly RequestPart[], opts: ExchangeOptions): Promise<Exchange> {
     const first = this.started++ === 0;
-    const ex = await exchange(this.target.host, this.target.port, parts, { ...opts, signal: this.calls.signal });
+    const ex = await exchange(this.target.host, this.target.port, parts, { ...opts, signal: this.signal });
     if (first && unreachable(ex)) this.goneAtStart = true;
     this.logged.push({ label, exchange: ex, timeoutMs: opts.timeoutMs });
     return ex;

@@ -18,14 +18,18 @@ import type { GauntletProperty, PropertyResult, PropertySettings, PropertyTarget
  * and shrinking stops `shrinkMs` after the first failure. The check happens before each run,
  * never during one, so a run's exchanges always finish and its wire log is whole.
  */
-function timeBox(searchMs: number, shrinkMs: number): fc.UniversalPlugin {
+function timeBox(searchMs: number, shrinkMs: number, signal?: AbortSignal): fc.UniversalPlugin {
   return <Ts>() => {
     const started = performance.now();
     let failedAt: number | null = null;
     const plugin: fc.PluginInstance<Ts> = {
       decorateRun: (nestedRun) => (value) => {
         const now = performance.now();
-        if ((failedAt === null && now - started >= searchMs) || (failedAt !== null && now - failedAt >= shrinkMs)) {
+        if (
+          signal?.aborted ||
+          (failedAt === null && now - started >= searchMs) ||
+          (failedAt !== null && now - failedAt >= shrinkMs)
+        ) {
           return new fc.PreconditionFailure(true);
         }
         const out = nestedRun(value);
@@ -78,10 +82,11 @@ class Search<T> {
   constructor(
     private readonly def: PropertyDef<T>,
     private readonly target: PropertyTarget,
+    private readonly signal?: AbortSignal,
   ) {}
 
   async tryValue(value: T): Promise<boolean> {
-    const probe = new Probe(this.target);
+    const probe = new Probe(this.target, this.signal);
     let problem: string | null;
     try {
       problem = await withDeadline(this.def.check(value, probe), RUN_LIMIT_MS, 'one run of the property');
@@ -90,6 +95,8 @@ class Search<T> {
     } finally {
       probe.callOff();
     }
+    // A run cut short by Ctrl-C says nothing about the server: neither a failure nor a pass.
+    if (this.signal?.aborted) return true;
     if (probe.goneAtStart) {
       this.gone ??= problem ?? 'unreachable';
       return true;
@@ -206,7 +213,7 @@ async function runDefinition<T>(
       durationMs: elapsed(),
     };
   }
-  const search = new Search(def, target);
+  const search = new Search(def, target, settings.signal);
   try {
     const details = await fc.check(
       fc.asyncProperty(def.arbitrary(target), (value) => search.tryValue(value)),
@@ -215,13 +222,24 @@ async function runDefinition<T>(
         numRuns: settings.numRuns,
         ...(settings.path ? { path: settings.path, endOnFailure: true } : {}),
         plugins: [
-          timeBox(settings.timeMs, settings.shrinkTimeMs),
+          timeBox(settings.timeMs, settings.shrinkTimeMs, settings.signal),
           // A backstop for the whole call, should a run outlast its own deadline.
           fc.interruptAfterTimeLimit(settings.timeMs + settings.shrinkTimeMs + RUN_LIMIT_MS + 5_000),
         ],
       },
     );
     search.finished = true;
+    if (settings.signal?.aborted && !details.failed) {
+      // Stopped by Ctrl-C before a failure was found: too few runs to call it a pass.
+      return {
+        ...base,
+        verdict: 'skip',
+        numRuns: details.numRuns,
+        reason: `interrupted after ${details.numRuns} run${details.numRuns === 1 ? '' : 's'}: not judged`,
+        replay: replay(),
+        durationMs: elapsed(),
+      };
+    }
     return resultOf(search, details, base, replay, elapsed());
   } catch (err) {
     search.finished = true;

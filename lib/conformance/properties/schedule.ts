@@ -22,10 +22,29 @@ export function scheduleProperties(
   for (const p of properties) results.set(p.id, new Promise((resolve) => resolvers.set(p.id, resolve)));
   const queue = [...properties];
   const worker = async () => {
-    for (let p = queue.shift(); p; p = queue.shift()) resolvers.get(p.id)!(await p.run(target, settings));
+    for (let p = queue.shift(); p; p = queue.shift()) {
+      const result = settings?.signal?.aborted ? notStarted(p, settings) : await p.run(target, settings);
+      resolvers.get(p.id)!(result);
+    }
   };
   for (let i = 0; i < Math.max(1, concurrency); i++) void worker();
   return results;
+}
+
+/** The result of a property the check was interrupted before it started. */
+function notStarted(p: GauntletProperty, settings: PropertySettings): PropertyResult {
+  return {
+    id: p.id,
+    name: p.name,
+    rfc: p.rfc,
+    level: p.level,
+    verdict: 'skip',
+    seed: settings.seed,
+    numRuns: 0,
+    reason: 'not run: the check was interrupted before it started',
+    replay: '',
+    durationMs: 0,
+  };
 }
 
 /** Every given property against one server, PROPERTIES_AT_ONCE at a time; results in the properties' order. */

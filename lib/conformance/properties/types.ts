@@ -56,6 +56,11 @@ export interface PropertySettings {
   path?: string;
   /** The mode the settings come from, when not quick: replay commands name it. */
   mode?: PropertiesMode;
+  /**
+   * The check's own signal (Ctrl-C): once it fires no new value is tried, exchanges under way
+   * end, and properties not yet started are not started.
+   */
+  signal?: AbortSignal;
 }
 
 /**
