@@ -31,17 +31,7 @@ import {
   type StartDescription,
 } from './running-server.ts';
 
-export {
-  describeExit,
-  LaunchError,
-  PROBE_KEEP_BYTES,
-  probeHttp,
-  waitUntilReady,
-  type ExitInfo,
-  type RunningServer,
-} from './running-server.ts';
-export type { StrayProcess } from './process/strays.ts';
-export { findLeftovers, type Leftover } from './process/leftovers.ts';
+export { describeExit, LaunchError, probeHttp, type ExitInfo, type RunningServer } from './running-server.ts';
 
 export interface LaunchOptions {
   /** Document root passed as `{root}` (default fixtures/www). */

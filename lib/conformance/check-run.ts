@@ -112,8 +112,6 @@ function serverError(deaths: readonly ServerDeath[], server: RunningServer): str
   return `exited during the check (${describeExit(exit)})${tail ? `\n${tail}` : ''}`;
 }
 
-/** The command the server runs as: in a container the manifest's container argv, not its process command. */
-
 /** The cases against one running server; the server may be replaced if it exits and is restarted. */
 async function checkCases(
   spec: ServerSpec,

@@ -45,7 +45,7 @@ const KEBAB_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const CASE_FILE_RE = /^(?:\d\d-)?(.*)\.ts$/;
 
 /** Whether a name can be a group: kebab-case (a-z, 0-9, single hyphens). */
-export function isCaseGroup(name: string): name is CaseGroup {
+function isCaseGroup(name: string): name is CaseGroup {
   return KEBAB_RE.test(name);
 }
 

@@ -13,27 +13,10 @@
 import type { Verdict } from './types.ts';
 
 export { DEFAULT_CASE_TIMEOUT_MS, runCase, type CaseTarget } from './runner/case.ts';
-export {
-  describeAccepted,
-  describeEnd,
-  describeObserved,
-  observedOutcome,
-  outcomeMatches,
-  type Observed,
-} from './runner/outcomes.ts';
+export { describeAccepted, observedOutcome } from './runner/outcomes.ts';
 export { requestMethods } from './runner/request-methods.ts';
-export { ALIVE_DEADLINE_MS, ALIVE_TIMEOUT_MS, probeAnswering, unanswered } from './runner/probes.ts';
-export { killerReason, tellingLine, type ServerExit, type ServerWatch } from './runner/exits.ts';
-export {
-  COMPACT_KEEP_BYTES,
-  MAX_RESTARTS,
-  RUN_RETAIN_BYTES,
-  UNANSWERED_BEFORE_PROBE,
-  runCases,
-  runCasesDetailed,
-  type CasesRun,
-  type RunCasesOptions,
-} from './runner/run-cases.ts';
+export { type ServerExit, type ServerWatch } from './runner/exits.ts';
+export { COMPACT_KEEP_BYTES, MAX_RESTARTS, RUN_RETAIN_BYTES, runCases, runCasesDetailed } from './runner/run-cases.ts';
 export { scheduleCases } from './runner/schedule.ts';
 
 /**

@@ -23,16 +23,7 @@
  * each kind of claim (its parse, judge, second look and wording) in claim-kinds/, and the list of
  * kinds in claim-kinds/registry.ts.
  */
-export {
-  ClaimSyntaxError,
-  EVERY_CELL,
-  cellMatches,
-  metricLabel,
-  parseWhere,
-  type CellFilter,
-  type LatencyStat,
-  type Metric,
-} from './claim-syntax.ts';
+export { ClaimSyntaxError, cellMatches, metricLabel, parseWhere } from './claim-syntax.ts';
 export type { RelativeClaim } from './claim-kinds/relative.ts';
 export type { AbsoluteClaim } from './claim-kinds/absolute.ts';
-export { claimServers, parseClaim, type Claim } from './claim-kinds/registry.ts';
+export { parseClaim, type Claim } from './claim-kinds/registry.ts';

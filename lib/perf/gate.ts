@@ -27,8 +27,8 @@ import { GateServers } from './gate-servers.ts';
 import type { GateResults } from './types.ts';
 
 export { FIRST_SHARE };
-export { GateInterrupted, type GateEvents, type GateRunOptions } from './gate-context.ts';
-export { checkClaimServers, planGroups, serversNamedByClaims, type Group } from './gate-plan.ts';
+export { type GateEvents } from './gate-context.ts';
+export { checkClaimServers, planGroups, serversNamedByClaims } from './gate-plan.ts';
 
 /** The groups of every cell in every mode, in the order they are measured. */
 function planOf(opts: GateRunOptions, baseline: BaselineFile | null) {

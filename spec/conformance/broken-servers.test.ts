@@ -23,13 +23,9 @@ import { DEFAULT_DOC_ROOT, PROJECT_ROOT } from '../../lib/paths.ts';
 import { loadCases } from '../../lib/conformance/registry.ts';
 import { CONFORMANCE_ENV, runCase, type CaseTarget } from '../../lib/conformance/runner.ts';
 import { renderWireLog } from '../../lib/conformance/wire-log.ts';
-import {
-  PROPERTIES,
-  propertyById,
-  propertyFailureMessage,
-  type PropertyResult,
-  type PropertySettings,
-} from '../../lib/conformance/properties.ts';
+import { PROPERTIES, propertyById } from '../../lib/conformance/properties/registry.ts';
+import { propertyFailureMessage } from '../../lib/conformance/properties/replay.ts';
+import type { PropertyResult, PropertySettings } from '../../lib/conformance/properties/types.ts';
 import type { CaseResult, ConformanceCase } from '../../lib/conformance/types.ts';
 import type { ServerSpec } from '../../lib/types.ts';
 
@@ -296,7 +292,7 @@ async function examine(
       server = await launch(spec);
       for (const id of row.properties) {
         const p = propertyById(id);
-        if (!p) throw new Error(`no property with id ${id} (lib/conformance/properties.ts)`);
+        if (!p) throw new Error(`no property with id ${id} (lib/conformance/properties/registry.ts)`);
         const r = await p.run(targetOf(server, spec), { ...settings, numRuns: NUM_RUNS[id] ?? settings.numRuns });
         out.properties.set(id, r);
       }

@@ -5,8 +5,9 @@
  * differences listed in expected-differences.ts, each with its reason. Each output is also held
  * to its JSON Schema (schemas/), which must describe every field it holds.
  *
- * The commands are the recorded ones, shortened: bench without its conformance pass (check runs
- * apart) and gate with 1 s per cell after a 0.3 s warm-up, so that the three take about 15 s.
+ * The commands are the recorded ones, except that bench runs without its conformance pass
+ * (--no-check: check.json is compared from the check command instead), so that the three take
+ * about 15 s.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

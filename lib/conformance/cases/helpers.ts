@@ -174,7 +174,7 @@ export function latin1(bytes: Uint8Array): string {
 }
 
 /** The connection ended on the server's side (a close or a reset). */
-export function serverClosed(ex: Exchange): boolean {
+function serverClosed(ex: Exchange): boolean {
   return ex.closedBy === 'server';
 }
 

@@ -10,7 +10,7 @@ import { shellQuote } from '../wire-log.ts';
 import type { PropertyResult, PropertySettings, PropertyTarget } from './types.ts';
 
 /** The flag that selects a target's server again. */
-export function targetServerFlag(target: PropertyTarget): string {
+function targetServerFlag(target: PropertyTarget): string {
   return target.serverFlag ?? `--server ${shellQuote(target.name ?? `${target.host}:${target.port}`)}`;
 }
 

@@ -20,8 +20,8 @@ export const RUN_LIMIT_MS = 15_000;
 export type PropertyBounds = Pick<PropertySettings, 'numRuns' | 'timeMs' | 'shrinkTimeMs'>;
 
 /**
- * The bounds of each mode of `gauntlet check`. quick runs on every check (and in bench's and
- * the test suite's checks), so a passing server's properties take a few seconds in all; full
+ * The bounds of each mode of `gauntlet check`. quick is check's default (bench's conformance
+ * pass runs no properties), so a passing server's properties take a few seconds in all; full
  * tries many more values.
  */
 export const MODE_BOUNDS: Record<Exclude<PropertiesMode, 'none'>, PropertyBounds> = {

@@ -47,7 +47,7 @@ export interface AbsoluteClaim {
 }
 
 /** Reads "METRIC OP VALUE" after an optional "server:" scope; null when the text has no comparison. */
-export function parseAbsolute(t: ClaimText, options: ParseOptions): AbsoluteClaim | null {
+function parseAbsolute(t: ClaimText, options: ParseOptions): AbsoluteClaim | null {
   const absolute = new RegExp(`^(.+?)\\s*(${OPS})\\s*(.+)$`).exec(t.main);
   if (!absolute) return null;
   if (t.allowing) {
@@ -93,7 +93,7 @@ export function checkAbsolute(
 }
 
 /** An absolute claim on a server's first measurement; null when a noisy metric has no sample to judge. */
-export function absoluteLook(
+function absoluteLook(
   claim: AbsoluteClaim,
   server: string,
   first: GateMeasurement,
@@ -188,7 +188,7 @@ function formatBoundValue(claim: AbsoluteClaim, value: number): string {
 }
 
 /** Where the threshold holds, where it does not, and the figures that missed it. */
-export function summarizeAbsolute(claim: AbsoluteClaim, result: ClaimResult): string {
+function summarizeAbsolute(claim: AbsoluteClaim, result: ClaimResult): string {
   const cells = result.cells;
   const { modes, errors, failed } = cellsOf(cells);
   const servers = [...new Set(cells.map((c) => c.server ?? ''))];
@@ -227,7 +227,7 @@ function unitOf(claim: ClaimResult): string {
 }
 
 /** One row per server and cell; none when every cell is a count that held (the summary says so). */
-export function absoluteTable(result: ClaimResult, modes: number): ClaimTable {
+function absoluteTable(result: ClaimResult, modes: number): ClaimTable {
   const unit = result.cells.length ? unitOf(result) : '';
   const headers = ['server', 'cell', `median${unit}`, 'interval', 'samples', 'verdict'];
   const table: ClaimTable = { headers, rows: [], tones: [] };

@@ -61,7 +61,7 @@ const METRIC_WORDS =
   /^(rps|failed|non2xx|p\(\d+\)|med|median|avg|mean|min|max|requests\/s|requests_per_second|failed_requests|non_2xx)$/i;
 
 /** Reads "a >= b", "a >= 0.9 * b", "a < b" (read as "b > a"); null when the text is no comparison of two servers. */
-export function parseRelative(t: ClaimText, options: ParseOptions): RelativeClaim | null {
+function parseRelative(t: ClaimText, options: ParseOptions): RelativeClaim | null {
   const relative = new RegExp(`^(${NAME})\\s*(>=|>|<=|<)\\s*(?:(${NUMBER})\\s*\\*\\s*)?(${NAME})$`, 'i').exec(t.main);
   if (!relative || METRIC_WORDS.test(relative[1]!) || /^\d/.test(relative[4]!)) return null;
   if (t.scoped) throw new ClaimSyntaxError(t.original, 'a comparison of two servers takes no "server:" prefix');
@@ -184,7 +184,7 @@ function decisionOf(claim: RelativeClaim, context: CellContext): DecisionOptions
 }
 
 /** A relative claim judged on one measurement. */
-export function relativeLook(claim: RelativeClaim, m: GateMeasurement, context: CellContext): RelativeLook {
+function relativeLook(claim: RelativeClaim, m: GateMeasurement, context: CellContext): RelativeLook {
   const reason = failureReason(claim, m, context.at);
   if (reason) return { kind: 'reason', reason };
   const stopper = m.sides.find((x) => x.stopped);
@@ -242,7 +242,7 @@ export function judgeRelative(
  * Holm's correction over the compared cells of a `>=` claim: a "slower" cell fails only when it
  * stays significant once all the claim's cells are taken together.
  */
-export function correctRelative(
+function correctRelative(
   claim: RelativeClaim,
   claimCells: ClaimCell[],
   familyP: ReadonlyMap<ClaimCell, number>,
@@ -287,7 +287,7 @@ function spreadWords(claim: RelativeClaim, cells: ClaimCell[], tol: string): str
 }
 
 /** Where the claim holds, where it does not, and by how much. */
-export function summarizeRelative(claim: RelativeClaim, result: ClaimResult, tolerance: number): string {
+function summarizeRelative(claim: RelativeClaim, result: ClaimResult, tolerance: number): string {
   const cells = result.cells;
   const { modes, errors, failed } = cellsOf(cells);
   const measured = cells.length - errors.length;
@@ -314,7 +314,7 @@ export function summarizeRelative(claim: RelativeClaim, result: ClaimResult, tol
 }
 
 /** One row per cell: the ratio, its interval, the test and how the cell was measured. */
-export function relativeTable(result: ClaimResult, modes: number): ClaimTable {
+function relativeTable(result: ClaimResult, modes: number): ClaimTable {
   const headers = ['cell', 'ratio', 'interval', 'p', 'outcome', 'samples', 'stopped', 'verdict'];
   const table: ClaimTable = { headers, rows: [], tones: [] };
   for (const c of result.cells) {
