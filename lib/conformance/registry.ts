@@ -9,13 +9,17 @@
  */
 import { readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../paths.ts';
+import { importModule } from '../import-module.ts';
 import type { Capability, CaseDefinition, CaseGroup, CaseInfo, ConformanceCase, Level, RfcSection } from './types.ts';
 
-/** Where the project's own case files are: they ship with the harness. */
-export const CASES_DIR = join(PROJECT_ROOT, 'lib', 'conformance', 'cases');
+/**
+ * Where the project's own case files are: they ship with the harness, next to this file
+ * (lib/conformance/cases in the sources, dist/conformance/cases in the built package).
+ */
+export const CASES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'cases');
 
 export const LEVELS = ['MUST', 'SHOULD', 'informational'] as const satisfies readonly Level[];
 export const CAPABILITIES = ['echo'] as const satisfies readonly Capability[];
@@ -41,15 +45,15 @@ export class CaseError extends Error {
 }
 
 const KEBAB_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-/** A case file's name: an optional two-digit order prefix, the group, `.ts`. */
-const CASE_FILE_RE = /^(?:\d\d-)?(.*)\.ts$/;
+/** A case file's name: an optional two-digit order prefix, the group, `.ts` (or `.js`, built). */
+const CASE_FILE_RE = /^(?:\d\d-)?(.*)\.[tj]s$/;
 
 /** Whether a name can be a group: kebab-case (a-z, 0-9, single hyphens). */
 function isCaseGroup(name: string): name is CaseGroup {
   return KEBAB_RE.test(name);
 }
 
-/** The group a case file holds: its name without the order prefix and `.ts`; null when that is not kebab-case. */
+/** The group a case file holds: its name without the order prefix and `.ts` or `.js`; null when that is not kebab-case. */
 export function groupOfFile(path: string): CaseGroup | null {
   const group = CASE_FILE_RE.exec(basename(path))?.[1] ?? '';
   return isCaseGroup(group) ? group : null;
@@ -143,6 +147,15 @@ function rfcProblems(rfc: unknown): string[] {
   }
 }
 
+/** The problems of a list of capabilities (`needs`, `wants`), when the case has one. */
+function capabilityListProblems(field: 'needs' | 'wants', list: unknown): string[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) return [`"${field}" must be a list of capabilities`];
+  return list
+    .filter((cap) => !(CAPABILITIES as readonly unknown[]).includes(cap))
+    .map((cap) => `"${field}" has ${JSON.stringify(cap)}, not one of ${CAPABILITIES.join(', ')}`);
+}
+
 /** The problems of the optional fields of one case. */
 function optionalProblems(c: Record<string, unknown>): string[] {
   const problems: string[] = [];
@@ -150,13 +163,7 @@ function optionalProblems(c: Record<string, unknown>): string[] {
   if (c.thenAlive !== undefined && typeof c.thenAlive !== 'boolean') problems.push('"thenAlive" must be true or false');
   if (c.timeoutMs !== undefined && (typeof c.timeoutMs !== 'number' || !(c.timeoutMs > 0)))
     problems.push('"timeoutMs" must be a positive number of ms');
-  if (c.needs !== undefined && !Array.isArray(c.needs)) problems.push('"needs" must be a list of capabilities');
-  if (Array.isArray(c.needs)) {
-    for (const cap of c.needs) {
-      if (!(CAPABILITIES as readonly unknown[]).includes(cap))
-        problems.push(`"needs" has ${JSON.stringify(cap)}, not one of ${CAPABILITIES.join(', ')}`);
-    }
-  }
+  problems.push(...capabilityListProblems('needs', c.needs), ...capabilityListProblems('wants', c.wants));
   if (
     c.methods !== undefined &&
     (!Array.isArray(c.methods) || c.methods.some((m) => typeof m !== 'string' || m === ''))
@@ -206,10 +213,14 @@ export function validateCases(loaded: ReadonlyArray<{ case: unknown; file: strin
 }
 
 function isCaseFileName(name: string): boolean {
-  return name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts');
+  if (name.endsWith('.d.ts') || /\.test\.[tj]s$/.test(name)) return false;
+  return name.endsWith('.ts') || name.endsWith('.js');
 }
 
-/** The case files of a folder, in name order: every .ts file, except tests and type declarations. */
+/**
+ * The case files of a folder, in name order: every .ts file (TypeScript, as a user writes them)
+ * and every .js file (as the package ships its own, built), except tests and type declarations.
+ */
 async function caseFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [];
@@ -229,7 +240,7 @@ function looksLikeCase(v: unknown): boolean {
 async function importCases(path: string, file: string): Promise<unknown[] | string | null> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    mod = await importModule(path);
   } catch (err) {
     return `${file} cannot be loaded: ${(err as Error).message}`;
   }
@@ -309,7 +320,7 @@ function builtInGroups(): CaseGroup[] {
     // Without the folder there are no cases; loading them says so, not every command's start.
     return [];
   }
-  const caseFileNames = names.filter((n) => isCaseFileName(n) && n !== 'helpers.ts').sort();
+  const caseFileNames = names.filter((n) => isCaseFileName(n) && !/^helpers\.[tj]s$/.test(n)).sort();
   return caseFileNames.map(groupOfFile).filter((g): g is CaseGroup => g !== null);
 }
 

@@ -39,7 +39,11 @@ export type Outcome =
   /** Nothing arrived and the connection stayed open until the case's time limit. */
   | { kind: 'timeout' };
 
-/** Features a server may not offer; a case needing one is skipped for servers without it. */
+/**
+ * Features a server may not offer. A case that `needs` one is skipped for servers without it; a
+ * case that `wants` one runs everywhere and is held to more with it (its check reads
+ * `CheckContext.capabilities`).
+ */
 export type Capability =
   /** POST /echo answers the request body. */
   'echo';
@@ -134,6 +138,11 @@ export interface CheckContext {
   exchange: Exchange;
   /** The document root the server was started with (to compare served bytes with files). */
   root: string;
+  /**
+   * What the server offers, declared by its manifest or found by the check's probe: a case that
+   * `wants` echo compares the echoed bytes only when `echo` is here. Absent: none.
+   */
+  capabilities?: readonly string[];
 }
 
 /** A case as its case file writes it: the file it is in gives its group. */
@@ -164,7 +173,14 @@ export interface CaseDefinition {
   thenAlive?: boolean;
   /** How long to wait for the server, ms (default 2000). A timeout outcome needs this long. */
   timeoutMs?: number;
+  /** Capabilities without which the case cannot say anything: it is skipped for servers without them. */
   needs?: Capability[];
+  /**
+   * Capabilities that make the case stricter: it runs on every server, and its check holds a
+   * server with them to more (a request body's framing is proved everywhere by what follows it,
+   * and with echo the body's bytes are compared too).
+   */
+  wants?: Capability[];
   /**
    * The method of each request the server is expected to answer, in order. The response
    * parser needs it to know which responses answer HEAD and so carry no body. When absent it
@@ -220,6 +236,10 @@ export interface CheckServerRecord {
   command: string;
   /** The manifest file or the `--server` flag it came from. */
   source: string;
+  /**
+   * What the server was checked with: the capabilities its manifest declares, plus `echo` when
+   * the probe at the start of its check found POST /echo answering the body it was sent.
+   */
   capabilities: string[];
   /** The flag that selects this server again, e.g. `--server python-async` (for replay commands). */
   serverFlag: string;

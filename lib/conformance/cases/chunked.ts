@@ -23,6 +23,12 @@ import {
   rejectedAndClosed,
   status,
   whenStatus,
+  ANY_STATUS,
+  answeredAlone,
+  bodyCase,
+  bodyIncomplete,
+  bodyRefused,
+  followUpsAnswered,
 } from './helpers.ts';
 
 const HEAD = 'POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n';
@@ -47,17 +53,19 @@ function valid(
   notes: string,
   level: CaseDefinition['level'] = 'MUST',
 ): CaseDefinition {
-  return {
-    id: `chunked-${id}`,
-    name,
-    rfc: 'RFC 9112 §7.1',
-    level,
-    request: one(chunkedPost(rawBody) + getClose('/style.css')),
-    accept: OK,
-    check: inOrder([{ status: 200, body: { text: expected } }, file(200, 'style.css')]),
-    needs: ['echo'],
-    notes,
-  };
+  return bodyCase(
+    {
+      id: `chunked-${id}`,
+      name,
+      rfc: 'RFC 9112 §7.1',
+      level,
+      request: one(chunkedPost(rawBody) + getClose('/style.css')),
+      accept: OK,
+      check: inOrder([{ status: 200, body: { text: expected } }, file(200, 'style.css')]),
+      notes,
+    },
+    followUpsAnswered([file(200, 'style.css')]),
+  );
 }
 
 /** A malformed chunked body followed by a probe: rejected, closed, probe unanswered. */
@@ -68,19 +76,23 @@ function malformed(
   notes: string,
   level: CaseDefinition['level'] = 'MUST',
 ): CaseDefinition {
-  return {
-    id: `chunked-${id}`,
-    name,
-    rfc: 'RFC 9112 §7.1',
-    level,
-    request: one(chunkedPost(rawBody) + PROBE),
-    accept: rejected,
-    check: rejectedAndClosed,
-    // The target reads the body, so the server has to decode it before it can answer; a
-    // resource answered from the head alone (a 404) would say nothing about the decoder.
-    needs: ['echo'],
-    notes,
-  };
+  // With echo the target reads the body, so the server has to decode it before it can answer,
+  // and the refusal is demanded of the POST itself. Without echo the server may answer from the
+  // head (a 404, a 405), so what proves the decoder is that the probe after the body is never
+  // served and the connection is closed.
+  return bodyCase(
+    {
+      id: `chunked-${id}`,
+      name,
+      rfc: 'RFC 9112 §7.1',
+      level,
+      request: one(chunkedPost(rawBody) + PROBE),
+      accept: rejected,
+      check: rejectedAndClosed,
+      notes,
+    },
+    bodyRefused,
+  );
 }
 
 export const cases: CaseDefinition[] = [
@@ -154,101 +166,115 @@ export const cases: CaseDefinition[] = [
     Array.from({ length: 1000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join(''),
     DECODE,
   ),
-  {
-    id: 'chunked-coding-name-case-insensitive',
-    name: 'The transfer coding name "Chunked" is the chunked coding',
-    rfc: 'RFC 9112 §7',
-    level: 'MUST',
-    request: one(
-      'POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n' +
-        chunked(['hello']),
-    ),
-    accept: OK,
-    check: bodyEquals('hello'),
-    needs: ['echo'],
-    notes: 'RFC 9112 §7: "All transfer-coding names are case-insensitive".',
-  },
-  {
-    id: 'chunked-bytewise',
-    name: 'A chunked request written one byte at a time is decoded exactly',
-    rfc: 'RFC 9112 §7.1; RFC 9112 §2.2',
-    level: 'MUST',
-    request: bytewise(chunkedPost(chunked(['hello', ' world']), 'Connection: close\r\n'), 5),
-    accept: OK,
-    check: bodyEquals('hello world'),
-    timeoutMs: 3000,
-    needs: ['echo'],
-    notes: `Chunk-size lines, data and CRLFs split across reads. ${DECODE}`,
-  },
-  {
-    id: 'chunked-trailer-content-length-ignored',
-    name: 'A Content-Length in the trailer section never changes the framing',
-    rfc: 'RFC 9110 §6.5.1; RFC 9112 §7.1.2',
-    level: 'MUST',
-    request: one(chunkedPost(chunked(['hello'], ['Content-Length: 50'])) + getClose('/style.css')),
-    accept: [status(200), ...rejected],
-    check: (ctx) => {
-      const first = ctx.exchange.responses[0];
-      if (first?.status === 200)
-        return inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')])(ctx);
-      return rejectedAndClosed(ctx);
+  bodyCase(
+    {
+      id: 'chunked-coding-name-case-insensitive',
+      name: 'The transfer coding name "Chunked" is the chunked coding',
+      rfc: 'RFC 9112 §7',
+      level: 'MUST',
+      request: one(
+        'POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n' +
+          chunked(['hello']),
+      ),
+      accept: OK,
+      check: bodyEquals('hello'),
+      notes: 'RFC 9112 §7: "All transfer-coding names are case-insensitive".',
     },
-    needs: ['echo'],
-    notes:
-      'RFC 9110 §6.5.1: "Many fields cannot be processed outside the header section because their evaluation is necessary prior to receiving the content, such as those that describe message framing" and "a recipient MUST NOT merge a trailer field into a header section unless the recipient understands the corresponding header field definition and that definition explicitly permits and defines how trailer field values can be safely merged." A server may also refuse such a trailer.',
-  },
-  {
-    id: 'chunked-trailer-transfer-encoding-ignored',
-    name: 'A Transfer-Encoding in the trailer section never changes the framing',
-    rfc: 'RFC 9110 §6.5.1; RFC 9112 §7.1.2',
-    level: 'MUST',
-    request: one(chunkedPost(chunked(['hello'], ['Transfer-Encoding: chunked'])) + getClose('/style.css')),
-    accept: [status(200), ...rejected],
-    check: (ctx) => {
-      const first = ctx.exchange.responses[0];
-      if (first?.status === 200)
-        return inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')])(ctx);
-      return rejectedAndClosed(ctx);
+    answeredAlone(),
+  ),
+  bodyCase(
+    {
+      id: 'chunked-bytewise',
+      name: 'A chunked request written one byte at a time is decoded exactly',
+      rfc: 'RFC 9112 §7.1; RFC 9112 §2.2',
+      level: 'MUST',
+      request: bytewise(chunkedPost(chunked(['hello', ' world']), 'Connection: close\r\n'), 5),
+      accept: OK,
+      check: bodyEquals('hello world'),
+      timeoutMs: 3000,
+      notes: `Chunk-size lines, data and CRLFs split across reads. ${DECODE}`,
     },
-    needs: ['echo'],
-    notes:
-      'RFC 9110 §6.5.1: fields "that describe message framing" cannot be processed as trailers; merging them into the header section is forbidden.',
-  },
-  {
-    id: 'chunked-trailer-malformed',
-    name: 'A malformed trailer line is rejected',
-    rfc: 'RFC 9112 §7.1.2',
-    level: 'SHOULD',
-    request: one(chunkedPost('5\r\nhello\r\n0\r\nnot a field\r\n\r\n') + PROBE),
-    accept: rejected,
-    check: rejectedAndClosed,
-    needs: ['echo'],
-    notes: `RFC 9112 §7.1.2: "trailer-section = *( field-line CRLF )"; a line without a colon is not a field line. ${GRAMMAR_400}`,
-  },
-  {
-    id: 'chunked-missing-last-chunk',
-    name: 'A chunked body without its last chunk is never answered as complete',
-    rfc: 'RFC 9112 §7.1; RFC 9112 §8',
-    level: 'MUST',
-    request: one(chunkedPost('5\r\nhello\r\n')),
-    accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
-    timeoutMs: 3000,
-    needs: ['echo'],
-    notes:
-      'RFC 9112 §8: "A message body that uses the chunked transfer coding is incomplete if the zero-sized chunk that terminates the encoding has not been received." Waiting, 408 or a close are all fine.',
-  },
-  {
-    id: 'chunked-missing-final-crlf',
-    name: 'A chunked body missing the empty line after the last chunk is never answered as complete',
-    rfc: 'RFC 9112 §7.1',
-    level: 'MUST',
-    request: one(chunkedPost('5\r\nhello\r\n0\r\n')),
-    accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
-    timeoutMs: 3000,
-    needs: ['echo'],
-    notes:
-      'RFC 9112 §7.1: "chunked-body = *chunk last-chunk trailer-section CRLF": the final CRLF belongs to the message. A server that answers here leaves the CRLF to be read as the start of the next request.',
-  },
+    answeredAlone(),
+  ),
+  bodyCase(
+    {
+      id: 'chunked-trailer-content-length-ignored',
+      name: 'A Content-Length in the trailer section never changes the framing',
+      rfc: 'RFC 9110 §6.5.1; RFC 9112 §7.1.2',
+      level: 'MUST',
+      request: one(chunkedPost(chunked(['hello'], ['Content-Length: 50'])) + getClose('/style.css')),
+      accept: [status(200), ...rejected],
+      check: (ctx) => {
+        const first = ctx.exchange.responses[0];
+        if (first?.status === 200)
+          return inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')])(ctx);
+        return rejectedAndClosed(ctx);
+      },
+      notes:
+        'RFC 9110 §6.5.1: "Many fields cannot be processed outside the header section because their evaluation is necessary prior to receiving the content, such as those that describe message framing" and "a recipient MUST NOT merge a trailer field into a header section unless the recipient understands the corresponding header field definition and that definition explicitly permits and defines how trailer field values can be safely merged." A server may also refuse such a trailer.',
+    },
+    followUpsAnswered([file(200, 'style.css')], { mayRefuse: true }),
+  ),
+  bodyCase(
+    {
+      id: 'chunked-trailer-transfer-encoding-ignored',
+      name: 'A Transfer-Encoding in the trailer section never changes the framing',
+      rfc: 'RFC 9110 §6.5.1; RFC 9112 §7.1.2',
+      level: 'MUST',
+      request: one(chunkedPost(chunked(['hello'], ['Transfer-Encoding: chunked'])) + getClose('/style.css')),
+      accept: [status(200), ...rejected],
+      check: (ctx) => {
+        const first = ctx.exchange.responses[0];
+        if (first?.status === 200)
+          return inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')])(ctx);
+        return rejectedAndClosed(ctx);
+      },
+      notes:
+        'RFC 9110 §6.5.1: fields "that describe message framing" cannot be processed as trailers; merging them into the header section is forbidden.',
+    },
+    followUpsAnswered([file(200, 'style.css')], { mayRefuse: true }),
+  ),
+  bodyCase(
+    {
+      id: 'chunked-trailer-malformed',
+      name: 'A malformed trailer line is rejected',
+      rfc: 'RFC 9112 §7.1.2',
+      level: 'SHOULD',
+      request: one(chunkedPost('5\r\nhello\r\n0\r\nnot a field\r\n\r\n') + PROBE),
+      accept: rejected,
+      check: rejectedAndClosed,
+      notes: `RFC 9112 §7.1.2: "trailer-section = *( field-line CRLF )"; a line without a colon is not a field line. ${GRAMMAR_400}`,
+    },
+    bodyRefused,
+  ),
+  bodyCase(
+    {
+      id: 'chunked-missing-last-chunk',
+      name: 'A chunked body without its last chunk is never answered as complete',
+      rfc: 'RFC 9112 §7.1; RFC 9112 §8',
+      level: 'MUST',
+      request: one(chunkedPost('5\r\nhello\r\n')),
+      accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
+      timeoutMs: 3000,
+      notes:
+        'RFC 9112 §8: "A message body that uses the chunked transfer coding is incomplete if the zero-sized chunk that terminates the encoding has not been received." Waiting, 408 or a close are all fine.',
+    },
+    bodyIncomplete,
+  ),
+  bodyCase(
+    {
+      id: 'chunked-missing-final-crlf',
+      name: 'A chunked body missing the empty line after the last chunk is never answered as complete',
+      rfc: 'RFC 9112 §7.1',
+      level: 'MUST',
+      request: one(chunkedPost('5\r\nhello\r\n0\r\n')),
+      accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
+      timeoutMs: 3000,
+      notes:
+        'RFC 9112 §7.1: "chunked-body = *chunk last-chunk trailer-section CRLF": the final CRLF belongs to the message. A server that answers here leaves the CRLF to be read as the start of the next request.',
+    },
+    bodyIncomplete,
+  ),
   malformed(
     'size-hex-prefix',
     'A chunk size written "0x5" is rejected',
@@ -286,18 +312,20 @@ export const cases: CaseDefinition[] = [
     `1*HEXDIG needs a digit; read as 0 it ends the body early. ${DECODE}`,
   ),
   malformed('size-not-hex', 'A chunk size that is not hex ("g") is rejected', 'g\r\nhello\r\n0\r\n\r\n', DECODE),
-  {
-    id: 'chunked-size-overflow',
-    name: 'A chunk size of 2^64+5 is never read as 5',
-    rfc: 'RFC 9112 §7.1',
-    level: 'MUST',
-    request: one(chunkedPost('10000000000000005\r\nhello\r\n0\r\n\r\n') + PROBE),
-    accept: [status(400), status(413), status(408), CLOSE, TIMEOUT],
-    check: noSecondResponse,
-    timeoutMs: 3000,
-    needs: ['echo'],
-    notes: `0x10000000000000005 wraps to 5 in 64 bits. Refusing (400, 413) or waiting for the bytes are both correct. ${OVERFLOW}`,
-  },
+  bodyCase(
+    {
+      id: 'chunked-size-overflow',
+      name: 'A chunk size of 2^64+5 is never read as 5',
+      rfc: 'RFC 9112 §7.1',
+      level: 'MUST',
+      request: one(chunkedPost('10000000000000005\r\nhello\r\n0\r\n\r\n') + PROBE),
+      accept: [status(400), status(413), status(408), CLOSE, TIMEOUT],
+      check: noSecondResponse,
+      timeoutMs: 3000,
+      notes: `0x10000000000000005 wraps to 5 in 64 bits. Refusing (400, 413) or waiting for the bytes are both correct. ${OVERFLOW}`,
+    },
+    { accept: [ANY_STATUS, CLOSE, TIMEOUT], check: noSecondResponse },
+  ),
   malformed(
     'data-longer-than-size',
     'Chunk data longer than its size (no CRLF after the data) is rejected',
@@ -369,27 +397,31 @@ export const cases: CaseDefinition[] = [
     notes:
       'RFC 9112 §7.1: "The chunked coding does not define any parameters. Their presence SHOULD be treated as an error."',
   },
-  {
-    id: 'chunked-then-pipelined-after-trailers',
-    name: 'The request after a chunked body with trailers is read from the right place',
-    rfc: 'RFC 9112 §7.1.2',
-    level: 'MUST',
-    request: one(chunkedPost(chunked(['hello'], ['X-A: 1', 'X-B: 2'])) + getClose('/style.css')),
-    accept: OK,
-    check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
-    needs: ['echo'],
-  },
-  {
-    id: 'chunked-size-line-too-long-extension',
-    name: 'A chunk extension of 64 KiB is refused or ignored, and the server keeps serving',
-    rfc: 'RFC 9112 §7.1.1',
-    level: 'MUST',
-    request: one(chunkedPost(`5;x=${'a'.repeat(64 * 1024)}\r\nhello\r\n0\r\n\r\n`, 'Connection: close\r\n')),
-    accept: [SUCCESS, CLIENT_ERROR, CLOSE],
-    check: whenStatus(200, 299, bodyEquals('hello')),
-    thenAlive: true,
-    needs: ['echo'],
-    notes:
-      'RFC 9112 §7.1.1: "A server ought to limit the total length of chunk extensions received in a request to an amount reasonable for the services provided ... and it ought to respond with an appropriate 4xx (Client Error) response if that amount is exceeded." Unbounded extension buffering has been a denial of service in several servers.',
-  },
+  bodyCase(
+    {
+      id: 'chunked-then-pipelined-after-trailers',
+      name: 'The request after a chunked body with trailers is read from the right place',
+      rfc: 'RFC 9112 §7.1.2',
+      level: 'MUST',
+      request: one(chunkedPost(chunked(['hello'], ['X-A: 1', 'X-B: 2'])) + getClose('/style.css')),
+      accept: OK,
+      check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
+    },
+    followUpsAnswered([file(200, 'style.css')]),
+  ),
+  bodyCase(
+    {
+      id: 'chunked-size-line-too-long-extension',
+      name: 'A chunk extension of 64 KiB is refused or ignored, and the server keeps serving',
+      rfc: 'RFC 9112 §7.1.1',
+      level: 'MUST',
+      request: one(chunkedPost(`5;x=${'a'.repeat(64 * 1024)}\r\nhello\r\n0\r\n\r\n`, 'Connection: close\r\n')),
+      accept: [SUCCESS, CLIENT_ERROR, CLOSE],
+      check: whenStatus(200, 299, bodyEquals('hello')),
+      thenAlive: true,
+      notes:
+        'RFC 9112 §7.1.1: "A server ought to limit the total length of chunk extensions received in a request to an amount reasonable for the services provided ... and it ought to respond with an appropriate 4xx (Client Error) response if that amount is exceeded." Unbounded extension buffering has been a denial of service in several servers.',
+    },
+    answeredAlone({ mayRefuse: true }),
+  ),
 ];

@@ -30,6 +30,11 @@ import {
   status,
   statusRange,
   whenStatus,
+  answeredAlone,
+  bodyCase,
+  bodyIncomplete,
+  bodyRefused,
+  followUpsAnswered,
 } from './helpers.ts';
 
 const CL_INVALID =
@@ -79,42 +84,48 @@ const hello = (fields: Record<string, string | number>) =>
 
 export const cases: CaseDefinition[] = [
   // ---- Content-Length delimits the body, and what follows is the next request --------------
-  {
-    id: 'framing-cl-body-then-next-request',
-    name: 'With Content-Length: 5 the body is exactly 5 bytes and the bytes after it are the next request',
-    rfc: 'RFC 9112 §6.2; RFC 9112 §6.3',
-    level: 'MUST',
-    request: one(hello({ 'Content-Length': 5 }) + getClose('/style.css')),
-    accept: OK,
-    check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
-    needs: ['echo'],
-    notes:
-      'RFC 9112 §6.3: "If a valid Content-Length header field is present without Transfer-Encoding, its decimal value defines the expected message body length in octets."',
-  },
-  {
-    id: 'framing-cl-zero-then-next-request',
-    name: 'With Content-Length: 0 there is no body and the next bytes are the next request',
-    rfc: 'RFC 9112 §6.3',
-    level: 'MUST',
-    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 0 }) + getClose('/style.css')),
-    accept: OK,
-    check: inOrder([{ status: 200, body: { text: '' } }, file(200, 'style.css')]),
-    needs: ['echo'],
-    notes:
-      'RFC 9112 §6.3: the decimal value "defines the expected message body length in octets"; 0 is a valid length.',
-  },
-  {
-    id: 'framing-no-length-means-no-body',
-    name: 'A request with neither Content-Length nor Transfer-Encoding has no body: the next bytes are the next request',
-    rfc: 'RFC 9112 §6.3',
-    level: 'MUST',
-    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost' }) + getClose('/style.css')),
-    accept: [status(200), status(411)],
-    check: whenStatus(200, 200, inOrder([{ status: 200, body: { text: '' } }, file(200, 'style.css')])),
-    needs: ['echo'],
-    notes:
-      'RFC 9112 §6.3: "If this is a request message and none of the above are true, then the message body length is zero (no message body is present)." A server may instead insist on a length: RFC 9110 §15.5.12 "The 411 (Length Required) status code indicates that the server refuses to accept the request without a defined Content-Length". Reading until the close would swallow the next request.',
-  },
+  bodyCase(
+    {
+      id: 'framing-cl-body-then-next-request',
+      name: 'With Content-Length: 5 the body is exactly 5 bytes and the bytes after it are the next request',
+      rfc: 'RFC 9112 §6.2; RFC 9112 §6.3',
+      level: 'MUST',
+      request: one(hello({ 'Content-Length': 5 }) + getClose('/style.css')),
+      accept: OK,
+      check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
+      notes:
+        'RFC 9112 §6.3: "If a valid Content-Length header field is present without Transfer-Encoding, its decimal value defines the expected message body length in octets."',
+    },
+    followUpsAnswered([file(200, 'style.css')]),
+  ),
+  bodyCase(
+    {
+      id: 'framing-cl-zero-then-next-request',
+      name: 'With Content-Length: 0 there is no body and the next bytes are the next request',
+      rfc: 'RFC 9112 §6.3',
+      level: 'MUST',
+      request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 0 }) + getClose('/style.css')),
+      accept: OK,
+      check: inOrder([{ status: 200, body: { text: '' } }, file(200, 'style.css')]),
+      notes:
+        'RFC 9112 §6.3: the decimal value "defines the expected message body length in octets"; 0 is a valid length.',
+    },
+    followUpsAnswered([file(200, 'style.css')]),
+  ),
+  bodyCase(
+    {
+      id: 'framing-no-length-means-no-body',
+      name: 'A request with neither Content-Length nor Transfer-Encoding has no body: the next bytes are the next request',
+      rfc: 'RFC 9112 §6.3',
+      level: 'MUST',
+      request: one(req('POST /echo HTTP/1.1', { Host: 'localhost' }) + getClose('/style.css')),
+      accept: [status(200), status(411)],
+      check: whenStatus(200, 200, inOrder([{ status: 200, body: { text: '' } }, file(200, 'style.css')])),
+      notes:
+        'RFC 9112 §6.3: "If this is a request message and none of the above are true, then the message body length is zero (no message body is present)." A server may instead insist on a length: RFC 9110 §15.5.12 "The 411 (Length Required) status code indicates that the server refuses to accept the request without a defined Content-Length". Reading until the close would swallow the next request.',
+    },
+    followUpsAnswered([file(200, 'style.css')]),
+  ),
   {
     id: 'framing-get-body-consumed',
     name: 'A body on a GET is framed by its Content-Length like any other and never read as the next request',
@@ -133,32 +144,36 @@ export const cases: CaseDefinition[] = [
     notes:
       'Message framing does not depend on the method (RFC 9112 §6.3). RFC 9110 §9.3.1: "content received in a GET request has no generally defined semantics"; a server may refuse such a request, but one that ignores the Content-Length parses "hello" as the start of the next request.',
   },
-  {
-    id: 'framing-cl-leading-zeros',
-    name: 'A Content-Length with leading zeros ("005") is valid',
-    rfc: 'RFC 9110 §8.6',
-    level: 'MUST',
-    request: one(hello({ 'Content-Length': '005' }) + getClose('/style.css')),
-    accept: OK,
-    check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
-    needs: ['echo'],
-    notes:
-      'RFC 9110 §8.6: "Content-Length = 1*DIGIT"; leading zeros are digits. An octal reading (005 is 5 either way) is not the point; rejecting valid framing is.',
-  },
-  {
-    id: 'framing-cl-surrounding-whitespace',
-    name: 'Spaces around the Content-Length value are not part of it',
-    rfc: 'RFC 9112 §5.1; RFC 9110 §8.6',
-    level: 'MUST',
-    request: one(
-      'POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length:   5  \r\n\r\nhello' + getClose('/style.css'),
-    ),
-    accept: OK,
-    check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
-    needs: ['echo'],
-    notes:
-      'RFC 9110 §5.5: "a field parsing implementation MUST exclude such whitespace prior to evaluating the field value." (Tabs as OWS are covered by header-fields-value-htab-trimmed.)',
-  },
+  bodyCase(
+    {
+      id: 'framing-cl-leading-zeros',
+      name: 'A Content-Length with leading zeros ("005") is valid',
+      rfc: 'RFC 9110 §8.6',
+      level: 'MUST',
+      request: one(hello({ 'Content-Length': '005' }) + getClose('/style.css')),
+      accept: OK,
+      check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
+      notes:
+        'RFC 9110 §8.6: "Content-Length = 1*DIGIT"; leading zeros are digits. An octal reading (005 is 5 either way) is not the point; rejecting valid framing is.',
+    },
+    followUpsAnswered([file(200, 'style.css')]),
+  ),
+  bodyCase(
+    {
+      id: 'framing-cl-surrounding-whitespace',
+      name: 'Spaces around the Content-Length value are not part of it',
+      rfc: 'RFC 9112 §5.1; RFC 9110 §8.6',
+      level: 'MUST',
+      request: one(
+        'POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length:   5  \r\n\r\nhello' + getClose('/style.css'),
+      ),
+      accept: OK,
+      check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
+      notes:
+        'RFC 9110 §5.5: "a field parsing implementation MUST exclude such whitespace prior to evaluating the field value." (Tabs as OWS are covered by header-fields-value-htab-trimmed.)',
+    },
+    followUpsAnswered([file(200, 'style.css')]),
+  ),
   badLength(
     'plus-sign',
     'A Content-Length of "+5" is invalid and rejected',
@@ -221,29 +236,33 @@ export const cases: CaseDefinition[] = [
     check: rejectedAndClosed,
     notes: `A front end that takes the first and a back end that takes the last disagree on where the next request starts. ${CL_INVALID}`,
   },
-  {
-    id: 'framing-cl-comma-list-identical',
-    name: 'A Content-Length list of identical values ("5, 5") is read as 5 or rejected, never misframed',
-    rfc: 'RFC 9112 §6.3; RFC 9110 §8.6',
-    level: 'MUST',
-    request: one(lengthLines(['Content-Length: 5, 5'])),
-    accept: [status(200), ...rejected],
-    check: echoThenProbeOrRejected,
-    needs: ['echo'],
-    notes: `RFC 9110 §8.6: "a recipient of a Content-Length header field value consisting of the same decimal value repeated as a comma-separated list (e.g, "Content-Length: 42, 42") MAY either reject the message as invalid or replace that invalid field value with a single instance of the decimal value". Either answer passes.`,
-  },
-  {
-    id: 'framing-cl-repeated-lines-identical',
-    name: 'Two identical Content-Length lines are read as one value or rejected, never misframed',
-    rfc: 'RFC 9112 §6.3; RFC 9110 §8.6',
-    level: 'MUST',
-    request: one(lengthLines(['Content-Length: 5', 'Content-Length: 5'])),
-    accept: [status(200), ...rejected],
-    check: echoThenProbeOrRejected,
-    needs: ['echo'],
-    notes:
-      'Repeated field lines combine into a list (RFC 9110 §5.3), here "5, 5", which RFC 9110 §8.6 lets a recipient reject or read as 5.',
-  },
+  bodyCase(
+    {
+      id: 'framing-cl-comma-list-identical',
+      name: 'A Content-Length list of identical values ("5, 5") is read as 5 or rejected, never misframed',
+      rfc: 'RFC 9112 §6.3; RFC 9110 §8.6',
+      level: 'MUST',
+      request: one(lengthLines(['Content-Length: 5, 5'])),
+      accept: [status(200), ...rejected],
+      check: echoThenProbeOrRejected,
+      notes: `RFC 9110 §8.6: "a recipient of a Content-Length header field value consisting of the same decimal value repeated as a comma-separated list (e.g, "Content-Length: 42, 42") MAY either reject the message as invalid or replace that invalid field value with a single instance of the decimal value". Either answer passes.`,
+    },
+    followUpsAnswered([file(200, 'style.css')], { mayRefuse: true }),
+  ),
+  bodyCase(
+    {
+      id: 'framing-cl-repeated-lines-identical',
+      name: 'Two identical Content-Length lines are read as one value or rejected, never misframed',
+      rfc: 'RFC 9112 §6.3; RFC 9110 §8.6',
+      level: 'MUST',
+      request: one(lengthLines(['Content-Length: 5', 'Content-Length: 5'])),
+      accept: [status(200), ...rejected],
+      check: echoThenProbeOrRejected,
+      notes:
+        'Repeated field lines combine into a list (RFC 9110 §5.3), here "5, 5", which RFC 9110 §8.6 lets a recipient reject or read as 5.',
+    },
+    followUpsAnswered([file(200, 'style.css')], { mayRefuse: true }),
+  ),
   {
     id: 'framing-cl-overflow-20-digits',
     name: 'A 20-digit Content-Length never overflows into a small length',
@@ -266,18 +285,20 @@ export const cases: CaseDefinition[] = [
     timeoutMs: 3000,
     notes: `18446744073709551621 mod 2^64 is 5: a 64-bit parser that wraps echoes "hello" and answers the probe. ${CL_OVERFLOW}`,
   },
-  {
-    id: 'framing-cl-body-too-short',
-    name: 'A body shorter than its Content-Length is never answered as if it were complete',
-    rfc: 'RFC 9112 §6.3; RFC 9112 §8',
-    level: 'MUST',
-    request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 10 }, 'hello')),
-    accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
-    timeoutMs: 3000,
-    needs: ['echo'],
-    notes:
-      'RFC 9112 §6.3: "If the sender closes the connection or the recipient times out before the indicated number of octets are received, the recipient MUST consider the message to be incomplete and close the connection." Waiting, a 408 after a timeout, or a close are all fine; a 200 echoing 5 bytes is not.',
-  },
+  bodyCase(
+    {
+      id: 'framing-cl-body-too-short',
+      name: 'A body shorter than its Content-Length is never answered as if it were complete',
+      rfc: 'RFC 9112 §6.3; RFC 9112 §8',
+      level: 'MUST',
+      request: one(req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 10 }, 'hello')),
+      accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
+      timeoutMs: 3000,
+      notes:
+        'RFC 9112 §6.3: "If the sender closes the connection or the recipient times out before the indicated number of octets are received, the recipient MUST consider the message to be incomplete and close the connection." Waiting, a 408 after a timeout, or a close are all fine; a 200 echoing 5 bytes is not.',
+    },
+    bodyIncomplete,
+  ),
   {
     id: 'framing-error-no-resync',
     name: 'After an invalid Content-Length the server closes and never answers later bytes on that connection',
@@ -293,24 +314,26 @@ export const cases: CaseDefinition[] = [
   },
 
   // ---- Transfer-Encoding ----------------------------------------------------------------------
-  {
-    id: 'framing-te-and-cl-processed-by-te',
-    name: 'With both Transfer-Encoding: chunked and Content-Length the request is rejected, or read as chunked and the connection then closed',
-    rfc: 'RFC 9112 §6.1; RFC 9112 §6.3',
-    level: 'MUST',
-    request: one(
-      req(
-        'POST /echo HTTP/1.1',
-        { Host: 'localhost', 'Content-Length': 3, 'Transfer-Encoding': 'chunked' },
-        chunked(['hello']),
-      ) + PROBE,
-    ),
-    accept: [status(200), ...rejected],
-    check: all(whenStatus(200, 200, bodyEquals('hello')), rejectedAndClosed),
-    needs: ['echo'],
-    notes:
-      'RFC 9112 §6.1: "A server MAY reject a request that contains both Content-Length and Transfer-Encoding or process such a request in accordance with the Transfer-Encoding alone. Regardless, the server MUST close the connection after responding to such a request to avoid the potential attacks." RFC 9112 §6.3: "the Transfer-Encoding overrides the Content-Length".',
-  },
+  bodyCase(
+    {
+      id: 'framing-te-and-cl-processed-by-te',
+      name: 'With both Transfer-Encoding: chunked and Content-Length the request is rejected, or read as chunked and the connection then closed',
+      rfc: 'RFC 9112 §6.1; RFC 9112 §6.3',
+      level: 'MUST',
+      request: one(
+        req(
+          'POST /echo HTTP/1.1',
+          { Host: 'localhost', 'Content-Length': 3, 'Transfer-Encoding': 'chunked' },
+          chunked(['hello']),
+        ) + PROBE,
+      ),
+      accept: [status(200), ...rejected],
+      check: all(whenStatus(200, 200, bodyEquals('hello')), rejectedAndClosed),
+      notes:
+        'RFC 9112 §6.1: "A server MAY reject a request that contains both Content-Length and Transfer-Encoding or process such a request in accordance with the Transfer-Encoding alone. Regardless, the server MUST close the connection after responding to such a request to avoid the potential attacks." RFC 9112 §6.3: "the Transfer-Encoding overrides the Content-Length".',
+    },
+    bodyRefused,
+  ),
   {
     id: 'framing-te-chunked-not-final',
     name: 'Transfer-Encoding "chunked, gzip" (chunked not last) is answered 400 and the connection closed',
@@ -458,34 +481,38 @@ export const cases: CaseDefinition[] = [
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
   },
-  {
-    id: 'framing-split-body-bytewise',
-    name: 'A body written one byte at a time is read whole',
-    rfc: 'RFC 9112 §6.2',
-    level: 'MUST',
-    request: [
-      { data: req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 11, Connection: 'close' }) },
-      ...bytewise('hello world', 10).map((p) => ({ ...p, delayMs: 10 })),
-    ],
-    accept: OK,
-    check: bodyEquals('hello world'),
-    needs: ['echo'],
-  },
-  {
-    id: 'framing-split-head-and-body-together',
-    name: 'A read holding the end of the head and the start of the body is split correctly',
-    rfc: 'RFC 9112 §6.2',
-    level: 'MUST',
-    request: splitAfter(
-      req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 11, Connection: 'close' }, 'hello world'),
-      '\r\n\r\nhel',
-      0,
-      50,
-    ),
-    accept: OK,
-    check: bodyEquals('hello world'),
-    needs: ['echo'],
-  },
+  bodyCase(
+    {
+      id: 'framing-split-body-bytewise',
+      name: 'A body written one byte at a time is read whole',
+      rfc: 'RFC 9112 §6.2',
+      level: 'MUST',
+      request: [
+        { data: req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 11, Connection: 'close' }) },
+        ...bytewise('hello world', 10).map((p) => ({ ...p, delayMs: 10 })),
+      ],
+      accept: OK,
+      check: bodyEquals('hello world'),
+    },
+    answeredAlone(),
+  ),
+  bodyCase(
+    {
+      id: 'framing-split-head-and-body-together',
+      name: 'A read holding the end of the head and the start of the body is split correctly',
+      rfc: 'RFC 9112 §6.2',
+      level: 'MUST',
+      request: splitAfter(
+        req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 11, Connection: 'close' }, 'hello world'),
+        '\r\n\r\nhel',
+        0,
+        50,
+      ),
+      accept: OK,
+      check: bodyEquals('hello world'),
+    },
+    answeredAlone(),
+  ),
   {
     id: 'framing-split-pipelined-mid-request-line',
     name: 'Two pipelined requests split inside the second request line are both answered',

@@ -1,11 +1,14 @@
 /**
  * Small builders that keep the case files declarative: requests as text, outcomes, the usual
- * checks. Strings are latin1 on the wire (one char, one byte), so `\x00`-`\xff` are raw octets.
+ * checks, and the two ways a case about a request body is judged (with echo, without it).
+ * Strings are latin1 on the wire (one char, one byte), so `\x00`-`\xff` are raw octets.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckContext, CaseDefinition, Exchange, Outcome, ParsedResponse, RequestPart } from '../types.ts';
 import { headerValues } from '../response-parser.ts';
+import { DEFAULT_CASE_TIMEOUT_MS } from '../runner/case.ts';
+import { describeAccepted, describeObserved, observedOutcome, outcomeMatches } from '../runner/outcomes.ts';
 
 export type Check = NonNullable<CaseDefinition['check']>;
 
@@ -494,3 +497,129 @@ export function answeredBeforePart(partIndex: number): Check {
 export function thenAlive(cases: CaseDefinition[]): CaseDefinition[] {
   return cases.map((c) => ({ ...c, thenAlive: true }));
 }
+
+// ---------------------------------------------------------------------------
+// Request bodies: framing on every server, the echoed bytes on top
+// ---------------------------------------------------------------------------
+
+/*
+ * A case about a request body sends it to POST /echo and, when it can, pipelines a request for a
+ * file after it. Only a server with echo says what it read of the body, but every server says
+ * where it thinks the body ended: the request after it must be answered as itself. A server that
+ * mis-framed the body answers that request with garbage, a 400 or not at all, whatever it
+ * answered the POST (a server without echo answers it 404, 405 or 413 without being wrong). So
+ * each such case is judged in two ways, chosen by the capabilities the runner passes: without
+ * echo, by what follows the body; with echo, by the outcomes and check it has always had, the
+ * echoed bytes included, which are at least as strict.
+ */
+
+/** How a body case is judged on a server without echo: the first slot's outcomes and a check. */
+export interface FramingJudgement {
+  accept: Outcome[];
+  check: Check;
+}
+
+/** The server answers POST /echo with the request body (declared by its manifest or probed). */
+export function hasEcho(ctx: CheckContext): boolean {
+  return ctx.capabilities?.includes('echo') ?? false;
+}
+
+/** Outcomes of either list, each once. */
+function outcomeUnion(a: readonly Outcome[], b: readonly Outcome[]): Outcome[] {
+  const union: Outcome[] = [];
+  for (const o of [...a, ...b]) {
+    if (!union.some((u) => JSON.stringify(u) === JSON.stringify(o))) union.push(o);
+  }
+  return union;
+}
+
+/**
+ * One of the two judgements of a body case: its own accepted outcomes (the runner checked only
+ * the union of both), then its check.
+ */
+function judge(
+  accept: readonly Outcome[],
+  check: Check | undefined,
+  timeoutMs: number,
+  ctx: CheckContext,
+): string | null {
+  if (!accept.some((o) => outcomeMatches(o, observedOutcome(ctx.exchange)))) {
+    return `expected ${describeAccepted(accept, timeoutMs)}; ${describeObserved(ctx.exchange, timeoutMs)}`;
+  }
+  return check ? check(ctx) : null;
+}
+
+/**
+ * A body case for every server: `echoCase` is the case as a server with echo is held to it
+ * (POST /echo answered with the body's bytes), `withoutEcho` how a server without echo is, by
+ * what follows the body. The case runs everywhere and `wants` echo.
+ */
+export function bodyCase(echoCase: CaseDefinition, withoutEcho: FramingJudgement): CaseDefinition {
+  const timeoutMs = echoCase.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS;
+  return {
+    ...echoCase,
+    accept: outcomeUnion(echoCase.accept, withoutEcho.accept),
+    check: (ctx) =>
+      hasEcho(ctx)
+        ? judge(echoCase.accept, echoCase.check, timeoutMs, ctx)
+        : judge(withoutEcho.accept, withoutEcho.check, timeoutMs, ctx),
+    wants: ['echo'],
+  };
+}
+
+/** A well-formed body is not answered 400: a 400 says the server could not frame it. */
+const bodyNotRefused: Check = ({ exchange }) =>
+  exchange.responses[0]?.status === 400
+    ? 'a well-formed request with a body was answered 400: the server could not read where its body ends'
+    : null;
+
+/**
+ * A malformed body, then a request: any answer to the POST (a server without echo may answer
+ * from the head), but nothing after it, since a second response is the server reading the body
+ * or the request after it as a request of its own, and the connection is closed.
+ */
+export const bodyRefused: FramingJudgement = {
+  accept: [ANY_STATUS, CLOSE],
+  check: rejectedAndClosed,
+};
+
+/**
+ * A valid body, then the `followUps` pipelined after it: the POST may get any status but 400,
+ * and each follow-up must be answered as itself, in order (fewer only when the last response
+ * announced Connection: close). With `mayRefuse`, a 400 or a close that answers none of the
+ * follow-ups is accepted too (the body is one a server may refuse).
+ */
+export function followUpsAnswered(followUps: Expected[], opts: { mayRefuse?: boolean } = {}): FramingJudgement {
+  return {
+    accept: opts.mayRefuse ? [ANY_STATUS, CLOSE] : [ANY_STATUS],
+    check: (ctx) => {
+      const first = ctx.exchange.responses[0];
+      if (opts.mayRefuse && (!first || first.status === 400)) return bodyRefused.check(ctx);
+      const refused = bodyNotRefused(ctx);
+      if (refused || !first) return refused;
+      return inOrder([{ status: first.status }, ...followUps])(ctx);
+    },
+  };
+}
+
+/**
+ * A body with nothing after it (the request asks to close, or the body is too large to follow):
+ * one answer and no other, so that no byte of the body was read as a request. With `mayRefuse`
+ * a 400 or a close is accepted too.
+ */
+export function answeredAlone(opts: { mayRefuse?: boolean } = {}): FramingJudgement {
+  return {
+    accept: opts.mayRefuse ? [ANY_STATUS, CLOSE] : [ANY_STATUS],
+    check: opts.mayRefuse ? noSecondResponse : all(bodyNotRefused, noSecondResponse),
+  };
+}
+
+/**
+ * A body that never arrives whole: an answer from the head is allowed (a server without echo
+ * need not read the body before answering), waiting or closing too, but the missing bytes are
+ * never read as a request.
+ */
+export const bodyIncomplete: FramingJudgement = {
+  accept: [ANY_STATUS, CLOSE, TIMEOUT],
+  check: noSecondResponse,
+};

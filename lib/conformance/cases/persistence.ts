@@ -19,6 +19,8 @@ import {
   responsesCount,
   status,
   type Expected,
+  bodyCase,
+  followUpsAnswered,
 } from './helpers.ts';
 
 const PIPELINE =
@@ -126,19 +128,21 @@ export const cases: CaseDefinition[] = [
     timeoutMs: 4000,
     notes: `A response that needs several writes must not be interleaved with the next one. ${PIPELINE}`,
   },
-  {
-    id: 'persistence-pipeline-post-then-get',
-    name: 'A GET pipelined after a POST with a body is answered after it',
-    rfc: 'RFC 9112 §9.3.2; RFC 9112 §6.3',
-    level: 'MUST',
-    request: one(
-      req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 7 }, 'payload') + getClose('/hello.txt'),
-    ),
-    accept: OK,
-    check: inOrder([{ status: 200, body: { text: 'payload' } }, file(200, 'hello.txt')]),
-    needs: ['echo'],
-    notes: PIPELINE,
-  },
+  bodyCase(
+    {
+      id: 'persistence-pipeline-post-then-get',
+      name: 'A GET pipelined after a POST with a body is answered after it',
+      rfc: 'RFC 9112 §9.3.2; RFC 9112 §6.3',
+      level: 'MUST',
+      request: one(
+        req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 7 }, 'payload') + getClose('/hello.txt'),
+      ),
+      accept: OK,
+      check: inOrder([{ status: 200, body: { text: 'payload' } }, file(200, 'hello.txt')]),
+      notes: PIPELINE,
+    },
+    followUpsAnswered([file(200, 'hello.txt')]),
+  ),
   {
     id: 'persistence-http10-closes',
     name: 'An HTTP/1.0 request without keep-alive is answered and the connection closed',

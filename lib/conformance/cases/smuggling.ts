@@ -17,6 +17,8 @@ import {
   rejectedAndClosed,
   status,
   thenAlive,
+  answeredAlone,
+  bodyCase,
 } from './helpers.ts';
 
 /** The request hidden inside the outer one. */
@@ -261,16 +263,18 @@ export const cases: CaseDefinition[] = thenAlive([
     notes:
       'A parser that reads hex digits until a non-digit sees "0" and ends the body; the inner request is then answered. Any answer to the outer request passes here (chunked-size-hex-prefix checks the answer itself). RFC 9112 §7.1: "chunk-size = 1*HEXDIG".',
   },
-  {
-    id: 'smuggling-request-in-body-is-data',
-    name: 'A request inside a body framed by Content-Length is data, echoed, never answered',
-    rfc: 'RFC 9112 §6.3',
-    level: 'MUST',
-    request: one(outer([`Content-Length: ${INNER.length}`, 'Connection: close'], INNER)),
-    accept: OK,
-    check: all(bodyEquals(INNER), noSecondResponse),
-    needs: ['echo'],
-    notes:
-      'The control for the cases above: with one unambiguous framing, the bytes of a request in the body are only content.',
-  },
+  bodyCase(
+    {
+      id: 'smuggling-request-in-body-is-data',
+      name: 'A request inside a body framed by Content-Length is data, echoed, never answered',
+      rfc: 'RFC 9112 §6.3',
+      level: 'MUST',
+      request: one(outer([`Content-Length: ${INNER.length}`, 'Connection: close'], INNER)),
+      accept: OK,
+      check: all(bodyEquals(INNER), noSecondResponse),
+      notes:
+        'The control for the cases above: with one unambiguous framing, the bytes of a request in the body are only content.',
+    },
+    answeredAlone(),
+  ),
 ]);

@@ -50,6 +50,7 @@ function exchangeProblems(
   c: CaseDefinition,
   ex: Exchange,
   root: string,
+  capabilities: readonly string[],
   timeoutMs: number,
 ): { problems: string[]; threw?: string } {
   // A limit reached is the server's failure whatever was accepted: it never finished answering.
@@ -59,7 +60,7 @@ function exchangeProblems(
   }
   if (!c.check) return { problems: [] };
   try {
-    const checked = c.check({ exchange: ex, root });
+    const checked = c.check({ exchange: ex, root, capabilities });
     return { problems: checked ? [checked] : [] };
   } catch (err) {
     return { problems: [], threw: `the case's check threw ${errorText(err)}` };
@@ -98,7 +99,7 @@ export async function runCase(c: CaseDefinition, target: CaseTarget): Promise<Ca
   if (ex.harnessError) return result('harness-error', ex.harnessError, ex);
   if (ex.connectFailure) return result('fail', ex.connectFailure, ex);
 
-  const { problems, threw } = exchangeProblems(c, ex, target.root, timeoutMs);
+  const { problems, threw } = exchangeProblems(c, ex, target.root, target.capabilities as readonly string[], timeoutMs);
   if (threw !== undefined) return result('harness-error', threw, ex);
 
   let alive: Exchange | undefined;
