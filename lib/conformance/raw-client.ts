@@ -11,11 +11,18 @@
  * sending and the whole response, so a server that drips a byte a second or streams forever
  * cannot stretch it. In memory: the client keeps the first RECEIVE_KEEP_BYTES a server sends
  * and only counts the rest, and stops at a response head longer than MAX_HEAD_BYTES.
+ *
+ * Over TLS (ExchangeOptions.tls) the same bytes are written inside a TLS session, part by part
+ * as TLS records: a case's framing is kept, though the segments on the wire are the records'.
+ * The connection counts as made once the session is established.
  */
 import { connect, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Exchange, ExchangeLimit, RequestPart, WireEvent } from './types.ts';
 import { HEAD_TOO_LARGE, MAX_HEAD_BYTES, parseResponses } from './response-parser.ts';
+import { dialTls, handshakeBrokenOff, handshakeRefused, type ClientTls } from './raw-tls.ts';
+
+export type { ClientTls } from './raw-tls.ts';
 
 /** What the client keeps of the bytes a server sends on one connection; the rest is counted. */
 export const RECEIVE_KEEP_BYTES = 1024 * 1024;
@@ -56,6 +63,8 @@ export interface ExchangeOptions {
   keepBytes?: number;
   /** Ends the exchange at once (`closedBy: 'client'`), e.g. when the run it belongs to is out of time. */
   signal?: AbortSignal;
+  /** Talk TLS (https) instead of plain TCP. */
+  tls?: ClientTls;
 }
 
 /** A request part's bytes: strings are latin1, one byte per char. */
@@ -95,6 +104,14 @@ export function connectProblem(host: string, port: number, code: string): Connec
   return { byServer: false, message: `could not connect to ${host}:${port}: ${code}` };
 }
 
+/** A failed TLS handshake: the server's doing when it broke the connection off, else the harness's (a setting). */
+function handshakeProblem(host: string, port: number, err: unknown): ConnectProblem {
+  const code = errorCode(err);
+  return SERVER_SIDE_CONNECT_ERRORS.has(code)
+    ? { byServer: true, message: handshakeBrokenOff(host, port, code) }
+    : { byServer: false, message: handshakeRefused(host, port, err, code) };
+}
+
 /** The sentence for a connect that did not complete in time: the server did not accept it. */
 export function connectTimeout(host: string, port: number, timeoutMs: number): ConnectProblem {
   return {
@@ -124,11 +141,18 @@ function emptyExchange(host: string, port: number, problem: ConnectProblem): Exc
   };
 }
 
-/** Connects, or says why not (nothing was sent yet). */
-function open(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<Socket | ConnectProblem> {
+/** Connects (over TLS, once the session is established), or says why not (nothing was sent yet). */
+function open(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  opts: Pick<ExchangeOptions, 'signal' | 'tls'>,
+): Promise<Socket | ConnectProblem> {
+  const { signal, tls } = opts;
   return new Promise((resolve) => {
-    const socket = connect({ host, port, allowHalfOpen: true });
+    const socket = tls ? dialTls(host, port, tls) : connect({ host, port, allowHalfOpen: true });
     let settled = false;
+    let tcpConnected = false;
     const settle = (value: Socket | ConnectProblem) => {
       if (settled) return;
       settled = true;
@@ -142,9 +166,15 @@ function open(host: string, port: number, timeoutMs: number, signal?: AbortSigna
       settle({ byServer: false, message: `the exchange with ${host}:${port} was called off before it connected` });
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => settle(socket));
+    socket.once('connect', () => {
+      tcpConnected = true;
+      if (!tls) settle(socket);
+    });
+    if (tls) socket.once('secureConnect', () => settle(socket));
     // Stays attached after the connect, so that an error before the exchange listens is not thrown.
-    socket.on('error', (err) => settle(connectProblem(host, port, errorCode(err))));
+    socket.on('error', (err) =>
+      settle(tls && tcpConnected ? handshakeProblem(host, port, err) : connectProblem(host, port, errorCode(err))),
+    );
   });
 }
 
@@ -421,7 +451,7 @@ export async function exchange(
   const begun = performance.now();
   const deadlineMs = opts.deadlineMs ?? exchangeDeadlineMs(parts, opts.timeoutMs);
   const keepBytes = Math.max(0, opts.keepBytes ?? RECEIVE_KEEP_BYTES);
-  const opened = await open(host, port, Math.max(1, Math.min(opts.timeoutMs, deadlineMs)), opts.signal);
+  const opened = await open(host, port, Math.max(1, Math.min(opts.timeoutMs, deadlineMs)), opts);
   if (!(opened instanceof Socket)) return emptyExchange(host, port, opened);
   // Each part must leave as its own segment: fragmentation is part of a case.
   opened.setNoDelay(true);

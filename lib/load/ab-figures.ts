@@ -36,7 +36,7 @@
  * - Per-request time (ab's `ttotal`, the "Total" row) and the latency summary: from just before
  *   connect to the end of the response, complete requests only.
  */
-import type { CellResult, CellStop, FailureCounts, FailureTally, LoadMode } from '../types.ts';
+import type { CellResult, CellStop, CellTls, FailureCounts, FailureTally, LoadMode } from '../types.ts';
 import { summarise } from '../stats.ts';
 
 /**
@@ -115,6 +115,8 @@ export interface CellInput {
   serverSoftware: string | null;
   /** Set when the cell stopped before N requests ended (see CellResult.stopped). */
   stopped?: CellStop;
+  /** The handshakes of a cell over TLS (see CellResult.tls). */
+  tls?: CellTls;
 }
 
 /** The figures ab derives from time taken, complete, concurrency and bytes (output_results()). */
@@ -252,6 +254,7 @@ export function computeCellResult(input: CellInput): CellResult {
     statusCounts,
   };
   if (input.stopped) result.stopped = { ...input.stopped };
+  if (input.tls) result.tls = input.tls;
   return result;
 }
 

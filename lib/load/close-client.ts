@@ -22,6 +22,9 @@
  *   that never answers then costs about ceil(N / C) x timeout, not N x timeout.
  * - The timeout is per request (ab's is an inactivity timeout of its whole poll loop).
  *
+ * Over TLS (a target with `tls`) every request makes its own TLS connection and full handshake,
+ * as ab does against an https URL; the handshakes are tallied apart (tls.ts).
+ *
  * Hot path: one connection and one small record per request; reads land in a buffer shared by
  * all connections (see transport.ts), so no chunk is allocated or concatenated. Only a header split
  * over several reads is copied, into the slot's own 8 KB buffer (as ab's cbuff); bodies are
@@ -29,11 +32,13 @@
  */
 import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
-import type { CellSpec, CellStop, LoadTarget } from '../types.ts';
+import type { CellSpec, CellStop } from '../types.ts';
 import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
 import { abRequestBytes } from './ab-request.ts';
 import { ResponseScanner } from './response-scan.ts';
 import { createTransport, type ConnOwner, type Transport, type TransportKind } from './transport.ts';
+import { HandshakeTally, tlsConnectOptions, type CellTarget } from './tls.ts';
+import { tlsTransport } from './tls-transport.ts';
 import {
   abortError,
   cellStop,
@@ -44,7 +49,7 @@ import {
 } from './common.ts';
 
 export interface CloseClientOptions extends RunOptions {
-  /** Force a transport (tests compare both); by default the fastest available. */
+  /** Force a transport (tests compare both); by default the fastest available. Ignored over TLS. */
   transport?: TransportKind;
 }
 
@@ -55,7 +60,7 @@ export async function resolveHost(host: string): Promise<string> {
 }
 
 export async function runCloseClient(
-  target: LoadTarget,
+  target: CellTarget,
   cell: CellSpec,
   opts: CloseClientOptions = {},
 ): Promise<CellInput> {
@@ -63,12 +68,10 @@ export async function runCloseClient(
   if (signal?.aborted) throw abortError(signal);
   const address = await resolveHost(target.host);
   if (signal?.aborted) throw abortError(signal);
-  const transport = createTransport(
-    address,
-    target.port,
-    abRequestBytes(target.host, target.port, target.path),
-    opts.transport,
-  );
+  const request = abRequestBytes(target.host, target.port, target.path);
+  const transport = target.tls
+    ? tlsTransport(tlsConnectOptions(target, address, target.tls), request, new HandshakeTally())
+    : createTransport(address, target.port, request, opts.transport);
   return new Promise<CellInput>((resolve, reject) => {
     new CloseRun(target, cell, opts, transport, { resolve, reject }).start();
   });
@@ -138,7 +141,7 @@ class CloseRun {
   private sweep: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly target: LoadTarget,
+    private readonly target: CellTarget,
     private readonly cell: CellSpec,
     private readonly opts: CloseClientOptions,
     private readonly transport: Transport,
@@ -267,6 +270,7 @@ class CloseRun {
       serverSoftware: this.serverSoftware,
     };
     if (this.stopped) input.stopped = this.stopped;
+    if (this.transport.handshakes) input.tls = this.transport.handshakes.summary();
     this.settle.resolve(input);
   }
 

@@ -1,5 +1,6 @@
 /** Pieces shared by the two clients. */
 import type { CellStop } from '../types.ts';
+import { handshakeWords } from './tls.ts';
 
 /** ab's default -s: 30 seconds. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -55,7 +56,10 @@ export function progressReporter(
 
 /** What ended a request in a way that stops a cell (unless keepGoing). */
 export type StopCause =
-  /** connect() failed; `code` is the errno name when known (ECONNREFUSED). */
+  /**
+   * connect() failed; `code` is the errno name when known (ECONNREFUSED), or over TLS the
+   * handshake's error (DEPTH_ZERO_SELF_SIGNED_CERT).
+   */
   | { kind: 'connect'; code: string | null }
   /** No end within the timeout; `phase` says how far the request got. */
   | { kind: 'timeout'; timeoutMs: number; phase: 'connecting' | 'waiting' | 'reading'; bytes: number };
@@ -79,7 +83,7 @@ export function cellStop(cause: StopCause, request: number, total: number, ended
   let how: string;
   if (cause.kind === 'connect') {
     const code = cause.code ?? 'unknown error';
-    what = `${CONNECT_WORDS[code] ?? 'connect failed'} (${code})`;
+    what = `${CONNECT_WORDS[code] ?? handshakeWords(code) ?? 'connect failed'} (${code})`;
     how = 'as ab does without -r';
   } else {
     const ms = `${cause.timeoutMs} ms`;

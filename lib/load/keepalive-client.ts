@@ -41,11 +41,18 @@
  *   response: the next request fails ('malformed'), the overlong one was counted complete.
  * - Length rule and non-2xx: computed by ab-figures from the records, as for the close mode.
  * - Server Software: first word of the Server header of the first response parsed.
+ * - TLS (a target with `tls`): autocannon's https client, one full handshake per connection.
+ *   autocannon never checks certificates (it forces rejectUnauthorized off), so unless the target
+ *   is `insecure` each connection is checked here as its session is established, and destroyed
+ *   when node found its certificate wanting (authorizationError): the request, which autocannon
+ *   wrote at connect, fails as a failed connect with the certificate's error code, as in close
+ *   mode. The handshakes are tallied apart (tls.ts).
  */
 import autocannon from 'autocannon';
-import { isIPv6, type Socket } from 'node:net';
+import { isIP, isIPv6, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
-import type { CellSpec, CellStop, LoadTarget } from '../types.ts';
+import type { CellSpec, CellStop } from '../types.ts';
 import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
 import { abHeaders } from './ab-request.ts';
 import { resolveHost } from './close-client.ts';
@@ -58,6 +65,7 @@ import {
   type StopCause,
 } from './common.ts';
 import { HEADER_SPACE } from './response-scan.ts';
+import { HandshakeTally, tlsErrorCode, type CellTarget } from './tls.ts';
 
 /**
  * autocannon checks its stop flag only on its sample tick (default 1000 ms): a short tick lets the
@@ -138,7 +146,7 @@ function firstWord(text: string): string {
 }
 
 export async function runKeepAliveClient(
-  target: LoadTarget,
+  target: CellTarget,
   cell: CellSpec,
   opts: RunOptions = {},
 ): Promise<CellInput> {
@@ -175,9 +183,11 @@ class KeepAliveRun {
   private instance: autocannon.Instance | undefined;
   private aborted = false;
   private settled = false;
+  /** The handshakes of a cell over TLS; null over plain TCP. */
+  readonly handshakes: HandshakeTally | null;
 
   constructor(
-    private readonly target: LoadTarget,
+    readonly target: CellTarget,
     private readonly cell: CellSpec,
     private readonly opts: RunOptions,
     private readonly settle: Settle,
@@ -186,6 +196,7 @@ class KeepAliveRun {
     this.keepGoing = opts.keepGoing ?? false;
     this.effectiveTimeoutMs = Math.max(1000, target.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.progress = progressReporter(this.total, opts.onProgress);
+    this.handshakes = target.tls ? new HandshakeTally() : null;
   }
 
   start(address: string): void {
@@ -195,9 +206,13 @@ class KeepAliveRun {
     const headers = Object.fromEntries(abHeaders(target.host, target.port));
     this.t0 = process.hrtime.bigint();
     this.lastEnd = this.t0;
+    const servername = target.tls?.servername ?? (isIP(target.host) ? undefined : target.host);
     this.instance = autocannon(
       {
-        url: `http://${urlHost}:${target.port}${target.path}`,
+        url: `${target.tls ? 'https' : 'http'}://${urlHost}:${target.port}${target.path}`,
+        ...(servername !== undefined && target.tls ? { servername } : {}),
+        // Read by node when it checks the certificate, though autocannon never refuses one itself.
+        ...(target.tls?.ca === undefined ? {} : { tlsOptions: { ca: target.tls.ca } }),
         method: 'GET',
         headers,
         connections: cell.concurrency,
@@ -291,6 +306,7 @@ class KeepAliveRun {
       serverSoftware: this.serverSoftware,
     };
     if (this.stopped) input.stopped = this.stopped;
+    if (this.handshakes) input.tls = this.handshakes.summary();
     return input;
   }
 }
@@ -302,6 +318,9 @@ class ClientState {
   /** Bytes read while the current request was the one in flight. */
   bytesThisRequest = 0;
   connected = false;
+  /** Over TLS: the current connection's TCP connect time, and whether its session is established. */
+  tcpAt = 0n;
+  secure = false;
   /** Set while the parser is finished at EOF: the request autocannon then starts is dropped. */
   skipRequest = false;
   /** What the request had got when its connection was destroyed (a timeout destroys it first). */
@@ -364,9 +383,14 @@ function finishBodiesAtEof(inner: ClientInternals, state: ClientState, run: Keep
     parser.initialize(parser.type);
     state.connected = false;
     connect.call(this);
+    state.secure = false;
+    state.tcpAt = 0n;
     this.conn.once('connect', () => {
-      state.connected = true;
+      // Over TLS the connection counts as made once its session is (checkHandshake), as in close mode.
+      if (!run.handshakes) state.connected = true;
+      state.tcpAt = process.hrtime.bigint();
     });
+    if (run.handshakes) checkHandshake(this.conn as TLSSocket, state, run, run.handshakes);
     this.conn.prependListener('end', () => {
       if (run.stopped || parser.state !== 'BODY_RAW') return;
       state.skipRequest = true;
@@ -410,6 +434,7 @@ function listenToClient(
   const emitter = client as unknown as NodeJS.EventEmitter;
   emitter.on('connError', (err: NodeJS.ErrnoException) => {
     if (err?.syscall === 'connect') run.failed('connect', { kind: 'connect', code: err.code ?? null });
+    else if (run.handshakes && !state.secure) handshakeFailed(err, state, run, run.handshakes);
     else run.failed('reset');
   });
   emitter.on('timeout', () => {
@@ -417,4 +442,30 @@ function listenToClient(
     const phase = !state.connectedAtDestroy ? 'connecting' : bytes === 0 ? 'waiting' : 'reading';
     run.failed('timeout', { kind: 'timeout', timeoutMs: run.effectiveTimeoutMs, phase, bytes });
   });
+}
+
+/**
+ * Times a TLS connection's handshake and, unless the target is insecure, refuses a certificate
+ * node found wanting: autocannon connects with rejectUnauthorized off, and node then still
+ * checks the chain and the name, and says what it found in authorized and authorizationError.
+ */
+function checkHandshake(conn: TLSSocket, state: ClientState, run: KeepAliveRun, handshakes: HandshakeTally): void {
+  conn.prependOnceListener('secureConnect', () => {
+    if (!run.target.tls?.insecure && !conn.authorized) {
+      const code = String(conn.authorizationError);
+      conn.destroy(Object.assign(new Error(`TLS certificate rejected: ${code}`), { code }));
+      return;
+    }
+    state.secure = true;
+    state.connected = true;
+    // As for the records, what happens after a stop is not the cell's.
+    if (!run.stopped) handshakes.completed(Number(process.hrtime.bigint() - state.tcpAt));
+  });
+}
+
+/** A connection error before the TLS session was established: a failed connect, with its code. */
+function handshakeFailed(err: unknown, state: ClientState, run: KeepAliveRun, handshakes: HandshakeTally): void {
+  const code = tlsErrorCode(err);
+  if (state.tcpAt !== 0n && !run.stopped) handshakes.failed(code);
+  run.failed('connect', { kind: 'connect', code });
 }

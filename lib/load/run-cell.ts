@@ -3,9 +3,10 @@
  * client of the target's mode (close-client.ts or keepalive-client.ts) and turns what it recorded
  * into ab's figures (ab-figures.ts).
  */
-import type { CellResult, CellSpec, LoadTarget } from '../types.ts';
+import type { CellResult, CellSpec } from '../types.ts';
 import { cellSamples, computeCellResult, type CellInput, type CellSamples } from './ab-figures.ts';
 import { runCloseClient, type CloseClientOptions } from './close-client.ts';
+import type { CellTarget } from './tls.ts';
 
 /** A cell that cannot be run: ab refuses the same arguments. */
 export class CellSpecError extends Error {
@@ -28,7 +29,7 @@ export function validateCell(cell: CellSpec): void {
 }
 
 /** Checks the target: a port, and a path that starts with "/" (ab's URL always has one). */
-export function validateTarget(target: LoadTarget): void {
+export function validateTarget(target: CellTarget): void {
   if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
     throw new CellSpecError(`Invalid port: ${target.port}`);
   }
@@ -38,6 +39,9 @@ export function validateTarget(target: LoadTarget): void {
   if (target.timeoutMs !== undefined && !(target.timeoutMs > 0)) {
     throw new CellSpecError(`Invalid timeout: ${target.timeoutMs} ms`);
   }
+  if (target.tls !== undefined && typeof target.tls.insecure !== 'boolean') {
+    throw new CellSpecError(`Invalid TLS settings: ${JSON.stringify(target.tls)} (insecure is true or false)`);
+  }
 }
 
 /**
@@ -45,8 +49,10 @@ export function validateTarget(target: LoadTarget): void {
  * `target.mode` picks the client: 'close' (ab's default, a new connection per request) or
  * 'keepalive' (autocannon). On abort it stops starting requests, destroys the open sockets and
  * rejects with an AbortError. `opts.transport` forces the close mode's transport (tests compare them).
+ * A target with `tls` is reached over TLS (https) in either mode; CellResult.tls then sums up
+ * the handshakes.
  */
-export async function runCell(target: LoadTarget, cell: CellSpec, opts: CloseClientOptions = {}): Promise<CellResult> {
+export async function runCell(target: CellTarget, cell: CellSpec, opts: CloseClientOptions = {}): Promise<CellResult> {
   return computeCellResult(await runCellInput(target, cell, opts));
 }
 
@@ -55,7 +61,7 @@ export async function runCell(target: LoadTarget, cell: CellSpec, opts: CloseCli
  * the diagnostics need to find stalls, which ab's summary figures average away.
  */
 export async function runCellWithSamples(
-  target: LoadTarget,
+  target: CellTarget,
   cell: CellSpec,
   opts: CloseClientOptions = {},
 ): Promise<{ result: CellResult; samples: CellSamples }> {
@@ -63,7 +69,7 @@ export async function runCellWithSamples(
   return { result: computeCellResult(input), samples: cellSamples(input.records) };
 }
 
-async function runCellInput(target: LoadTarget, cell: CellSpec, opts: CloseClientOptions): Promise<CellInput> {
+async function runCellInput(target: CellTarget, cell: CellSpec, opts: CloseClientOptions): Promise<CellInput> {
   validateCell(cell);
   validateTarget(target);
   let input: CellInput;

@@ -11,6 +11,8 @@
  *   the documentation only (no warning unless --pending-deprecation), and checked on load.
  * - 'net': plain node:net sockets, used when the bindings are missing or do not look as
  *   expected, or when GAUNTLET_TRANSPORT=net is set.
+ * A third, 'tls' (tls-transport.ts), carries an https cell's connections; it reads through
+ * node:tls's own buffers.
  *
  * Both read into one buffer shared by every connection (each read is handled before the next
  * one is delivered), disable Nagle (setNoDelay) and report to the connection's owner only while
@@ -18,6 +20,7 @@
  */
 import { connect, isIPv6, type Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
+import type { HandshakeTally } from './tls.ts';
 
 /** Receives the events of its current connection. */
 export interface ConnOwner {
@@ -32,14 +35,20 @@ export interface ConnOwner {
    * errno name (ECONNREFUSED, ECONNRESET) when known.
    */
   onError(failure: 'connect' | 'reset', code: string | null): void;
-  /** The TCP connection was made (a timeout before this is a connect timeout). */
+  /**
+   * The connection was made (a timeout before this is a connect timeout): over TLS, once the
+   * session is established.
+   */
   onConnect(): void;
 }
 
+/** The plain TCP transports, either of which a caller may force. */
 export type TransportKind = 'tcp_wrap' | 'net';
 
 export interface Transport {
-  readonly kind: TransportKind;
+  readonly kind: TransportKind | 'tls';
+  /** The handshakes of a TLS transport's connections. */
+  readonly handshakes?: HandshakeTally;
   /** A function that opens a new connection for `owner`, sets owner.conn and sends the request. */
   opener(owner: ConnOwner): () => void;
   /** Closes a connection at once (pending connect, write and read are dropped). */

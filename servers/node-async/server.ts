@@ -3,8 +3,12 @@
  * socket's 'data' events; responses are written back from the same call.
  *
  * Usage: node --import tsx server.ts <port> <root>
+ *
+ * With GAUNTLET_TLS_CERT and GAUNTLET_TLS_KEY (PEM files) it listens over TLS instead, so that
+ * the harness's https clients have a reference server: the same connections, each a TLS socket.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { type ConnectionIO, HttpConnection } from '../_common/node/connection.ts';
 import {
   LINGER_MS,
@@ -12,12 +16,14 @@ import {
   SHUTDOWN_GRACE_MS,
   listeningLine,
   loadConfig,
+  loadTls,
   sweepInterval,
 } from '../_common/node/config.ts';
 import { RequestHandler } from '../_common/node/handler.ts';
 
 const NAME = 'node-async';
 const config = loadConfig(NAME);
+const tlsFiles = loadTls(NAME);
 const handler = new RequestHandler(config.root, `gauntlet-${NAME}`);
 const connections = new Set<HttpConnection>();
 let stopping = false;
@@ -82,7 +88,9 @@ function onConnection(socket: net.Socket): void {
   if (stopping) conn.shutdown();
 }
 
-const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onConnection);
+const server: net.Server = tlsFiles
+  ? tls.createServer({ ...tlsFiles, allowHalfOpen: true, noDelay: true }, onConnection)
+  : net.createServer({ allowHalfOpen: true, noDelay: true }, onConnection);
 server.on('error', (err) => {
   process.stderr.write(`${NAME}: ${err.message}\n`);
   process.exit(1);
@@ -96,7 +104,7 @@ sweep.unref();
 
 server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
   const address = server.address() as net.AddressInfo;
-  process.stdout.write(listeningLine(NAME, config.host, address.port, config.root));
+  process.stdout.write(listeningLine(NAME, config.host, address.port, config.root, tlsFiles ? 'https' : 'http'));
 });
 
 function stop(): void {

@@ -1,8 +1,11 @@
 /**
  * Command line and environment of the reference servers: `server.ts {port} {root}`, plus
- * GAUNTLET_HOST, GAUNTLET_HEADER_TIMEOUT_MS, GAUNTLET_IDLE_TIMEOUT_MS and GAUNTLET_WORKERS.
+ * GAUNTLET_HOST, GAUNTLET_HEADER_TIMEOUT_MS, GAUNTLET_IDLE_TIMEOUT_MS and GAUNTLET_WORKERS, and
+ * for the servers that can listen over TLS, GAUNTLET_TLS_CERT and GAUNTLET_TLS_KEY. TLS is set
+ * by the environment rather than the command line so that a manifest's `{port} {root}` command
+ * stays the same and a test turns it on for one run without a second manifest.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ConnectionTimeouts } from './connection.ts';
 
@@ -61,9 +64,35 @@ export function sweepInterval(config: ConnectionTimeouts): number {
   return Math.max(10, Math.min(250, Math.floor(Math.min(config.headerTimeoutMs, config.idleTimeoutMs) / 5)));
 }
 
-export function listeningLine(name: string, host: string, port: number, root: string): string {
+/** The PEM files of a TLS listener. */
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/**
+ * The certificate and key named by GAUNTLET_TLS_CERT and GAUNTLET_TLS_KEY (paths of PEM files),
+ * or null when neither is set: the server then listens in plain TCP. One without the other, or
+ * a file that cannot be read, is a usage error rather than a silent fall back to plain TCP.
+ */
+export function loadTls(name: string, env: NodeJS.ProcessEnv = process.env): TlsFiles | null {
+  const certPath = env.GAUNTLET_TLS_CERT ?? '';
+  const keyPath = env.GAUNTLET_TLS_KEY ?? '';
+  if (certPath === '' && keyPath === '') return null;
+  if (certPath === '' || keyPath === '') usage(name, 'GAUNTLET_TLS_CERT and GAUNTLET_TLS_KEY go together');
+  const read = (key: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch {
+      usage(name, `${key} ${JSON.stringify(path)} cannot be read`);
+    }
+  };
+  return { cert: read('GAUNTLET_TLS_CERT', certPath), key: read('GAUNTLET_TLS_KEY', keyPath) };
+}
+
+export function listeningLine(name: string, host: string, port: number, root: string, scheme = 'http'): string {
   const shown = host.includes(':') ? `[${host}]` : host;
-  return `${name} listening on http://${shown}:${port} root=${root}\n`;
+  return `${name} listening on ${scheme}://${shown}:${port} root=${root}\n`;
 }
 
 /** The listen backlog: it must hold a thousand connections arriving at once. */
