@@ -115,7 +115,7 @@ export function leftoverLine(entry: RegistryEntry, processes: readonly LeftoverP
       ? ` and ${rest.length} other process${rest.length > 1 ? 'es' : ''} (${rest.map((p) => `pid ${p.pid}`).join(', ')})`
       : '';
   return (
-    `gauntlet: a server left by an earlier run is still running: ${who}${more}, port ${entry.port}, ` +
+    `gauntlet: a server left by an earlier run is still running: ${who}${more}, ${entry.port > 0 ? `port ${entry.port}` : 'port not yet known'}, ` +
     `started by gauntlet pid ${entry.harnessPid} at ${entry.startedAt}` +
     (stopping ? ': stopping it' : '')
   );

@@ -101,8 +101,8 @@ export function readListeningHead(file: string, chunkBytes = 8 * 1024): string {
   }
 }
 
-/** Every listening TCP socket on `port`, or null where /proc/net/tcp cannot be read (not Linux). */
-export function listeningSocketsOn(port: number): ListeningSocket[] | null {
+/** Every listening TCP socket of this machine, or null where /proc/net/tcp cannot be read (not Linux). */
+export function listeningSockets(): ListeningSocket[] | null {
   const out: ListeningSocket[] = [];
   let readAny = false;
   for (const [file, family] of [
@@ -110,7 +110,7 @@ export function listeningSocketsOn(port: number): ListeningSocket[] | null {
     ['/proc/net/tcp6', 6],
   ] as const) {
     try {
-      out.push(...parseProcNetTcp(readListeningHead(file), family).filter((s) => s.port === port));
+      out.push(...parseProcNetTcp(readListeningHead(file), family));
       readAny = true;
     } catch {
       /* no IPv6, or no /proc */
@@ -119,7 +119,19 @@ export function listeningSocketsOn(port: number): ListeningSocket[] | null {
   return readAny ? out : null;
 }
 
+/** Every listening TCP socket on `port`, or null where /proc/net/tcp cannot be read (not Linux). */
+export function listeningSocketsOn(port: number): ListeningSocket[] | null {
+  return listeningSockets()?.filter((s) => s.port === port) ?? null;
+}
+
 const WILDCARDS = new Set(['0.0.0.0', '::']);
+
+/** Whether a connection to `host` reaches a socket bound to `address`: that very address, or a wildcard. */
+export function reachableAt(socket: ListeningSocket, host: string): boolean {
+  if (socket.address === host || socket.address === `::ffff:${host}`) return true;
+  // An IPv6 wildcard takes IPv4 connections too unless IPV6_V6ONLY is set, which /proc does not show.
+  return WILDCARDS.has(socket.address) && (socket.family === 6 || !host.includes(':'));
+}
 
 /**
  * The sockets that take a connection to host:port: those bound to that very address (an IPv4
@@ -131,7 +143,5 @@ export function socketsServing(sockets: readonly ListeningSocket[], host: string
   const onPort = sockets.filter((s) => s.port === port);
   const exact = onPort.filter((s) => s.address === host || s.address === `::ffff:${host}`);
   if (exact.length > 0) return exact;
-  const v6Host = host.includes(':');
-  // An IPv6 wildcard takes IPv4 connections too unless IPV6_V6ONLY is set, which /proc does not show.
-  return onPort.filter((s) => WILDCARDS.has(s.address) && (s.family === 6 || !v6Host));
+  return onPort.filter((s) => reachableAt(s, host));
 }

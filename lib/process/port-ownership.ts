@@ -12,6 +12,10 @@
  * When /proc cannot tell (not Linux, the socket closed meanwhile, a holder this user may not
  * inspect but that runs under this user's uid) the verdict is "unknown" and the launch goes on:
  * only a socket seen to be another program's fails it.
+ *
+ * A port the server's manifest or `--server NAME@PORT=...` states is looked at before the start
+ * instead: a server that cannot bind it would only exit with an address-in-use error, and one
+ * that binds it beside the holder (SO_REUSEPORT) would share its connections with it.
  */
 import { allPids, allProcs, describeProcess, descendantsOf } from './proc-table.ts';
 import { listeningSocketsOn, socketsServing, type ListeningSocket } from './listen-sockets.ts';
@@ -105,4 +109,39 @@ export function foreignPortReason(
 ): string {
   const who = o.holder === null ? `a process of uid ${o.uid} that this user cannot inspect` : describeProcess(o.holder);
   return `port ${port} answers, but the listening socket belongs to ${who}, not to server "${serverName}" (${serverOwner}): another program has the port`;
+}
+
+/** What already listens on a port: the lowest pid holding it, null when no holder can be read. */
+export interface PortHolder {
+  port: number;
+  address: string;
+  pid: number | null;
+  /** The user that created the socket. */
+  uid: number;
+}
+
+/** Who listens on `port` (on any address), or null when nothing does or /proc cannot tell. */
+export function portHolder(port: number): PortHolder | null {
+  const sockets = listeningSocketsOn(port);
+  const first = sockets?.[0];
+  if (!sockets || !first) return null;
+  const holders = holdersOf(new Set(sockets.map((s) => s.inode)));
+  const pid = holders.size > 0 ? Math.min(...holders.keys()) : null;
+  return { port, address: first.address, pid, uid: first.uid };
+}
+
+/**
+ * The reason of the LaunchError when a stated port is taken before the start, for example
+ * `port 10002 is taken: pid 777 (python3 server.py) listens on 0.0.0.0:10002; nothing was started`.
+ */
+export function takenPortReason(holder: PortHolder): string {
+  const ownUid = process.getuid?.() ?? 0;
+  const who =
+    holder.pid !== null
+      ? describeProcess(holder.pid)
+      : holder.uid === ownUid
+        ? 'a process this user cannot inspect'
+        : `a process of another user (uid ${holder.uid})`;
+  const where = holder.address.includes(':') ? `[${holder.address}]` : holder.address;
+  return `did not start: port ${holder.port} is taken: ${who} listens on ${where}:${holder.port}; nothing was started (stop that process, or state another port)`;
 }

@@ -31,6 +31,7 @@ export interface RegistryEntry {
   pgidStartTicks: number | null;
   command: string;
   host: string;
+  /** 0 while the port of a command without {port} is being discovered. */
   port: number;
   /** ISO 8601. */
   startedAt: string;
@@ -142,7 +143,9 @@ export function parseEntry(text: string): AnyEntry | null {
 const int = (x: unknown): x is number => Number.isInteger(x) && (x as number) > 0;
 
 function parseProcessEntry(e: Partial<RegistryEntry>): RegistryEntry | null {
-  if (!int(e.harnessPid) || !int(e.pgid) || !int(e.port) || typeof e.command !== 'string') return null;
+  // Port 0: a server whose port was still being discovered (its command has no {port}).
+  const port = Number.isInteger(e.port) && e.port! >= 0 ? e.port! : null;
+  if (!int(e.harnessPid) || !int(e.pgid) || port === null || typeof e.command !== 'string') return null;
   return {
     harnessPid: e.harnessPid,
     harnessStartTicks: Number.isFinite(e.harnessStartTicks) ? e.harnessStartTicks! : null,
@@ -151,7 +154,7 @@ function parseProcessEntry(e: Partial<RegistryEntry>): RegistryEntry | null {
     pgidStartTicks: Number.isFinite(e.pgidStartTicks) ? e.pgidStartTicks! : null,
     command: e.command,
     host: typeof e.host === 'string' ? e.host : '127.0.0.1',
-    port: e.port,
+    port,
     startedAt: typeof e.startedAt === 'string' ? e.startedAt : '?',
     socketInodes: Array.isArray(e.socketInodes) ? e.socketInodes.filter(int) : [],
   };

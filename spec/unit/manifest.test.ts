@@ -35,7 +35,7 @@ describe('manifest', () => {
   it.each([
     [{ ...good, name: undefined }, 'f.json: field "name" is missing'],
     [{ ...good, model: 3 }, 'f.json: field "model" must be a string, got a number'],
-    [{ ...good, command: 'python3 s.py 8080' }, 'f.json: field "command" must contain {port}'],
+    [{ ...good, port: 0 }, 'f.json: field "port" must be a whole number from 1 to 65535, got 0'],
     [{ ...good, name: 'My Server' }, 'f.json: field "name" must be lower-case'],
     [{ ...good, env: { A: 1 } }, 'f.json: field "env.A" must be a string'],
     [{ ...good, readyTimeoutMs: -5 }, 'f.json: field "readyTimeoutMs" must be a positive whole number'],
@@ -150,11 +150,11 @@ describe('manifest', () => {
   });
 
   it("names the manifest file and the field when a named server's manifest is wrong", async () => {
-    const dir = await serversDir({ bad: JSON.stringify({ ...good, name: 'bad', command: 'python3 s.py 8080' }) });
+    const dir = await serversDir({ bad: JSON.stringify({ ...good, name: 'bad', port: 70000 }) });
     const err = await loadServer('bad', dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ManifestError);
     expect((err as ManifestError).message).toBe(
-      `${join(dir, 'bad', 'server.json')}: field "command" must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there`,
+      `${join(dir, 'bad', 'server.json')}: field "port" must be a whole number from 1 to 65535, got 70000`,
     );
   });
 
@@ -167,10 +167,7 @@ describe('manifest', () => {
   });
 
   it.each([
-    [
-      'mine=python3 a.py 8889',
-      'the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there',
-    ],
+    ['mine@0=python3 a.py', 'the port after "@" must be a whole number from 1 to 65535, got "0"'],
     ['=python3 a.py {port}', `the name must be lower-case letters, digits, '.', '_' or '-', got ""`],
     ['My=python3 a.py {port}', `the name must be lower-case letters, digits, '.', '_' or '-', got "My"`],
     ['mine=', 'the command is empty: write NAME=COMMAND'],
