@@ -101,6 +101,20 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // The package as a user installs it (spec/package: npm pack, npm install into a temporary
+        // project, the CLI, the library and the matchers from there); on its own
+        // (`npm run test:package`, run by .ci/run), not by `npm test`: packing builds dist/ and
+        // installing takes a minute.
+        test: {
+          name: 'package',
+          include: ['spec/package/**/*.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 6 },
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
     ],
   },
 });

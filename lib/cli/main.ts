@@ -6,6 +6,8 @@ import { benchCommand } from './bench-command.ts';
 import { checkCommand } from './check-command.ts';
 import { gateCommand } from './gate-command.ts';
 import { baselineCommand } from './baseline-command.ts';
+import { initCommand } from './init-command.ts';
+import { gauntletVersion } from '../machine.ts';
 import { UsageError } from './args.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './command.ts';
 
@@ -16,9 +18,12 @@ commands:
   check    run the HTTP/1.1 conformance cases against servers: a grid, JUnit XML, JSON and HTML
   gate     check perf claims soundly (gauntlet.config.ts): interleaved, repeated, significance and tolerance
   baseline save or show the baseline that gates compare each server with (regression alerts)
+  init     write a gauntlet.config.ts, a sample vitest spec and a GitHub workflow into this folder
+  version  the version of gauntlet (also --version)
   help     this text
 
-Run "gauntlet <command> --help" for a command's options.`;
+Run "gauntlet <command> --help" for a command's options. Colour: on a terminal only; NO_COLOR=1
+turns it off (and every escape code), FORCE_COLOR=1 turns it on when the output is piped.`;
 
 /** "gauntlet bench", "gauntlet baseline save": what a message of this command line starts with. */
 export function commandLabel(argv: readonly string[]): string {
@@ -27,7 +32,7 @@ export function commandLabel(argv: readonly string[]): string {
   return command && COMMANDS.has(command) ? `gauntlet ${command}` : 'gauntlet';
 }
 
-const COMMANDS = new Set(['bench', 'check', 'gate', 'baseline']);
+const COMMANDS = new Set(['bench', 'check', 'gate', 'baseline', 'init']);
 
 /**
  * A usage error as the CLI prints it: one line naming the flag and the value, then where the
@@ -38,6 +43,15 @@ export function usageMessage(argv: readonly string[], message: string): string {
   const hint =
     label === 'gauntlet' ? 'Run "gauntlet help" for the commands.' : `Run "${label} --help" for its options.`;
   return `${label}: ${message}\n${hint}\n`;
+}
+
+/** `gauntlet --version`: the package's version alone on stdout, for scripts to read. */
+function printVersion(rest: readonly string[]): number {
+  const [extra] = rest;
+  if (extra !== undefined)
+    throw new UsageError(`unexpected argument ${JSON.stringify(extra)}: --version takes no argument`);
+  process.stdout.write(`${gauntletVersion()}\n`);
+  return EXIT_OK;
 }
 
 /**
@@ -56,6 +70,11 @@ export async function main(argv: string[]): Promise<number> {
         return await gateCommand(rest);
       case 'baseline':
         return await baselineCommand(rest);
+      case 'init':
+        return await initCommand(rest);
+      case 'version':
+      case '--version':
+        return printVersion(rest);
       case undefined:
         process.stderr.write(`${USAGE}\n`);
         return EXIT_USAGE;
@@ -66,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT_OK;
       default:
         throw new UsageError(
-          `unknown command ${JSON.stringify(command)}: the commands are bench, check, gate and baseline`,
+          `unknown command ${JSON.stringify(command)}: the commands are bench, check, gate, baseline and init`,
         );
     }
   } catch (err) {
