@@ -11,16 +11,22 @@
  * stopped answering: its remaining cells are skipped and recorded as skipped, with the reason, so
  * the reports show why they are empty.
  *
+ * A server given by URL runs already: it is attached to, measured the same way, sent its URL's
+ * path unless the run names one, and left running at the end.
+ *
+ * A server that talks TLS (started with `tls`, or an https:// URL) is measured over TLS: its
+ * cells' target carries the server's TLS, and each cell's result its handshakes.
+ *
  * results.json is rewritten after every round of every cell, so an interrupted or crashed run
  * keeps everything it measured; it holds every run of every cell.
  */
-import { serverRecord } from './server-record.ts';
+import { noteObservation, serverRecord } from './server-record.ts';
+import { observationNote, observationOf, urlRequestPath } from './url-server.ts';
 import type {
   CellRecord,
   CellResult,
   CellSpec,
   LoadMode,
-  LoadTarget,
   Matrix,
   RunResults,
   ServerRecord,
@@ -32,7 +38,7 @@ import { describeExit, type RunningServer, type ExitInfo } from './launcher.ts';
 import { launchServer, type Runtime } from './runtime.ts';
 import { matrixCells } from './matrix.ts';
 import { machineInfo, gauntletVersion } from './machine.ts';
-import { runCell, runCellWithSamples, type CellSamples, type RunOptions } from './load/index.ts';
+import { runCell, runCellWithSamples, type CellSamples, type CellTarget, type RunOptions } from './load/index.ts';
 import { CellObserver, cellSignals, diagnoseRun, listenBacklog } from './diagnostics/index.ts';
 import { medianRunsView } from './report/cells.ts';
 import { cellLabel } from './report/format.ts';
@@ -55,6 +61,8 @@ export interface BenchOptions {
   mode: LoadMode;
   /** Request path, ab's URL path (default "/"). */
   path: string;
+  /** Send each URL server its URL's own path instead of `path` (default true: --path not given). */
+  urlPaths?: boolean;
   /** Document root passed to the servers as {root}. */
   root: string;
   /** Requests sent at concurrency 1 before the matrix and not recorded (0: none, as ab does). */
@@ -77,6 +85,10 @@ export interface BenchOptions {
   cpus?: number;
   /** Container memory limit, MiB (overrides the manifest's). */
   memoryMb?: number;
+  /** Start the servers talking TLS, and measure them over TLS (--tls). */
+  tls?: boolean;
+  /** Over TLS, accept a certificate that cannot be verified (--insecure; an https:// server too). */
+  insecure?: boolean;
 }
 
 /** Which run of how many a cell start is, when cells run in rounds. */
@@ -89,6 +101,8 @@ export interface RoundInfo {
 export interface BenchEvents {
   serverStarting?(spec: ServerSpec, index: number, count: number): void;
   serverReady?(server: RunningServer): void;
+  /** Something to know about a server once it answers (a URL server's resources not observed). */
+  serverNote?(spec: ServerSpec, note: string): void;
   serverFailed?(spec: ServerSpec, message: string): void;
   cellStarted?(spec: ServerSpec, cell: CellSpec, index: number, count: number, round?: RoundInfo): void;
   cellProgress?(done: number, total: number): void;
@@ -161,7 +175,7 @@ interface Entry {
   spec: ServerSpec;
   record: ServerRecord;
   server: RunningServer | null;
-  target: LoadTarget | null;
+  target: CellTarget | null;
   /** No more cells: it failed to start, crashed or stopped answering. */
   done: boolean;
   /**
@@ -227,7 +241,8 @@ export async function runBench(opts: BenchOptions, events: BenchEvents = {}): Pr
     for (const entry of entries) {
       if (!entry.server) continue;
       const exit = await entry.server.stop();
-      events.serverStopped?.(entry.spec, describeExit(exit));
+      const attached = observationOf(entry.server) !== undefined;
+      events.serverStopped?.(entry.spec, attached ? 'left running: not started by Gauntlet' : describeExit(exit));
     }
     results.findings = diagnoseRun({ servers: results.servers, cells: medianRunsView(results) });
     results.finishedAt = new Date().toISOString();
@@ -250,6 +265,8 @@ async function startServer(
       runtime: opts.runtime,
       cpus: opts.cpus,
       memoryMb: opts.memoryMb,
+      ...(opts.tls && { tls: true }),
+      ...(opts.insecure && { insecure: true }),
     });
   } catch (err) {
     record.error = (err as Error).message;
@@ -259,10 +276,26 @@ async function startServer(
   }
   const server = entry.server;
   if (server.runtime) record.runtime = server.runtime;
+  noteObservation(record, server);
   events.serverReady?.(server);
-  entry.target = { host: server.host, port: server.port, path: opts.path, mode: opts.mode, timeoutMs: opts.timeoutMs };
+  const note = observationNote(server);
+  if (note) events.serverNote?.(spec, note);
+  const ownPath = opts.urlPaths === false ? undefined : urlRequestPath(spec);
+  if (ownPath !== undefined && ownPath !== opts.path) record.path = ownPath;
+  const path = ownPath ?? opts.path;
+  entry.target = {
+    host: server.host,
+    port: server.port,
+    path,
+    mode: opts.mode,
+    timeoutMs: opts.timeoutMs,
+    ...(server.tls && { tls: server.tls }),
+  };
   // The backlog decides whether accept-queue drops seen during a cell can be the server's.
-  record.listenBacklog = await listenBacklog(server.port, server.host);
+  // A URL server not observed may be on another machine, whose sockets are not in this one's
+  // tables: a local socket on the same port would be read instead.
+  const elsewhere = observationOf(server)?.observed === false;
+  record.listenBacklog = elsewhere ? null : await listenBacklog(server.port, server.host);
   if (opts.warmup > 0) await warmUp(entry, opts, cells, events);
 }
 

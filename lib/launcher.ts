@@ -2,7 +2,11 @@
  * Starts a server as a process group on this machine and stops it again, whatever happens to the
  * harness: each group is guarded by a watchdog and a registry entry (lib/process/), killed at
  * once by the exit hook, and checked to be what answers on its port before it counts as started.
- * The RunningServer it returns, and the readiness wait and errors it shares with the container
+ * A server whose command has no {port} keeps the port it binds by itself (a course's server on
+ * 10002): the port is stated, and checked free before the start, or discovered after it.
+ * With `tls`, the server is given the run's certificate (lib/tls-certificate.ts) in
+ * GAUNTLET_TLS_CERT and GAUNTLET_TLS_KEY, is awaited over TLS, and is trusted by that certificate
+ * alone. The RunningServer it returns, and the readiness wait and errors it shares with the container
  * launcher, live in running-server.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,11 +15,13 @@ import type { ServerSpec } from './types.ts';
 import { DEFAULT_DOC_ROOT } from './paths.ts';
 import { getFreePort } from './ports.ts';
 import { onProcessEnd } from './exit-hooks.ts';
+import { runCertificate } from './tls-certificate.ts';
 import { withParentDeathSignal } from './process/parent-death.ts';
 import { startWatchdog, type Watchdog } from './process/watchdog.ts';
 import { sweepLeftoversOnce } from './process/leftovers.ts';
 import { registryDir, removeEntry, writeEntry, type RegistryEntry } from './process/registry.ts';
-import { checkPortOwnership, foreignPortReason } from './process/port-ownership.ts';
+import { checkPortOwnership, foreignPortReason, portHolder, takenPortReason } from './process/port-ownership.ts';
+import { describeListeners, discoverPort, listeningInodesNow } from './process/port-discovery.ts';
 import { allProcs, membersOf, ownStartTicks, readProc } from './process/proc-table.ts';
 import { killSocketHoldersNow, stopSocketHolders, type StrayProcess } from './process/strays.ts';
 import {
@@ -24,14 +30,25 @@ import {
   foreignPortError,
   LaunchError,
   notReadyError,
+  PortTakenError,
+  probeHttp,
   runningServer,
   waitUntilReady,
   type ExitInfo,
   type RunningServer,
+  type ServerHandles,
+  type ServerTls,
   type StartDescription,
 } from './running-server.ts';
 
-export { describeExit, LaunchError, probeHttp, type ExitInfo, type RunningServer } from './running-server.ts';
+export {
+  describeExit,
+  LaunchError,
+  PortTakenError,
+  probeHttp,
+  type ExitInfo,
+  type RunningServer,
+} from './running-server.ts';
 
 export interface LaunchOptions {
   /** Document root passed as `{root}` (default fixtures/www). */
@@ -46,6 +63,13 @@ export interface LaunchOptions {
   env?: Record<string, string>;
   /** A fixed port instead of a free ephemeral one (tests of the launcher only). */
   port?: number;
+  /**
+   * Start the server talking TLS: the run's certificate and key in GAUNTLET_TLS_CERT and
+   * GAUNTLET_TLS_KEY, readiness awaited over TLS. Only a server that reads them can.
+   */
+  tls?: boolean;
+  /** Over TLS, accept a certificate that cannot be verified (a server given by https:// URL). */
+  insecure?: boolean;
 }
 
 /**
@@ -123,21 +147,40 @@ export function fillCommand(command: string, port: number, root: string): string
 export const ADDR_IN_USE = /EADDRINUSE|address already in use/i;
 
 /**
- * Starts a server on a free ephemeral port and waits until it answers HTTP.
+ * Starts a server and waits until it answers HTTP: on a free ephemeral port given as `{port}`, on
+ * the port its manifest or `--server NAME@PORT=...` states, or, for a command without `{port}`
+ * and no stated port, on the port it chooses itself, discovered from what its group listens on.
  * Rejects with a LaunchError naming the server, its exit and the tail of its output when it
- * exits early or is not ready by the deadline; in both cases nothing is left running.
+ * exits early or is not ready by the deadline; in both cases nothing is left running. A stated
+ * port that another process listens on is a LaunchError naming that process, before any start.
  */
 export async function launch(spec: ServerSpec, opts: LaunchOptions = {}): Promise<RunningServer> {
+  // Only a port Gauntlet picked may be picked again; a stated or a chosen one is the server's.
+  const picked = opts.port === undefined && spec.port === undefined && spec.command.includes('{port}');
   for (let attempt = 1; ; attempt++) {
     try {
       return await launchOnce(spec, opts);
     } catch (err) {
       // The port was free when asked for, but another process may have taken it since.
-      const retry =
-        err instanceof LaunchError && opts.port === undefined && attempt < 3 && ADDR_IN_USE.test(err.stderrTail);
+      const retry = err instanceof LaunchError && picked && attempt < 3 && ADDR_IN_USE.test(err.stderrTail);
       if (!retry) throw err;
     }
   }
+}
+
+/**
+ * The port the server will listen on, null when it chooses its own (a command without `{port}`
+ * and no stated port). A stated port is looked at first: another process listening there is a
+ * LaunchError naming it, and nothing is started.
+ */
+async function plannedPort(spec: ServerSpec, opts: LaunchOptions, host: string): Promise<number | null> {
+  if (opts.port !== undefined) return opts.port;
+  if (spec.port !== undefined) {
+    const holder = portHolder(spec.port);
+    if (holder) throw new PortTakenError(spec.name, takenPortReason(holder), holder.pid);
+    return spec.port;
+  }
+  return spec.command.includes('{port}') ? getFreePort(host) : null;
 }
 
 async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<RunningServer> {
@@ -146,21 +189,24 @@ async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<Runnin
   await sweepLeftoversOnce();
   const host = opts.host ?? '127.0.0.1';
   const root = opts.root ?? DEFAULT_DOC_ROOT;
-  const port = opts.port ?? (await getFreePort(host));
-  const command = fillCommand(spec.command, port, root);
+  const planned = await plannedPort(spec, opts, host);
+  const command = fillCommand(spec.command, planned ?? 0, root);
   const readyTimeoutMs = opts.readyTimeoutMs ?? spec.readyTimeoutMs ?? 15_000;
+  // A server choosing its own port is known by the sockets it opens: those open now are not its.
+  const preexisting = planned === null ? listeningInodesNow() : new Set<number>();
+  const tls = opts.tls ? await tlsStart(spec, opts) : null;
 
-  const child = spawnGroup(spec, command, port, root, opts);
+  const child = spawnGroup(spec, command, planned, root, { ...opts, env: { ...opts.env, ...tls?.env } });
   const pid = await groupLeader(spec, child);
   const start: StartDescription = { subject: '', ran: `command: ${command}`, readyTimeoutMs, pgid: pid };
-  const guard = guardGroup(spec, pid, command, host, port);
+  const guard = guardGroup(spec, pid, command, host, planned ?? 0);
   const output = new CapturedOutput();
   child.stdout?.on('data', (d: Buffer) => output.stdout.push(d));
   child.stderr?.on('data', (d: Buffer) => output.stderr.push(d));
   const exit = new ExitState();
   child.once('exit', (code, signal) => exit.settle({ code, signal }));
   const group = new ProcessGroup(spec.name, pid, guard, exit, opts.graceMs ?? 5_000);
-  const server = runningServer(spec, host, port, {
+  const handles: ServerHandles = {
     pid,
     command,
     runtime: { kind: 'process' },
@@ -169,10 +215,17 @@ async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<Runnin
     stop: group.stop,
     strays: group.strays,
     socketInodes: group.socketInodes,
-  });
-
-  const ready = await waitUntilReady(server, spec.readyPath ?? '/', readyTimeoutMs);
-  if (ready !== 'ready') throw await notReadyError(server, ready, start);
+    ...(tls && { tls: tls.server }),
+  };
+  const readyPath = spec.readyPath ?? '/';
+  // Until the port is known, errors name the server by this record (port 0 while discovering).
+  const starting = runningServer(spec, host, planned ?? 0, handles);
+  const port =
+    planned === null
+      ? await discoveredPort(starting, { pgid: pid, host, preexisting, readyPath, start, tls: tls?.server }, exit)
+      : await answeringPort(starting, readyPath, start);
+  if (planned === null) group.learnPort(port);
+  const server = runningServer(spec, host, port, handles);
   // Something answers on the port: make sure it is this server, not a program that had the port.
   const owner = checkPortOwnership(host, port, () => membersOf(pid, allProcs()).map((p) => p.pid), [pid]);
   if (owner.verdict === 'foreign') {
@@ -182,17 +235,75 @@ async function launchOnce(spec: ServerSpec, opts: LaunchOptions): Promise<Runnin
   return server;
 }
 
+/** The planned port, once the server answers there; a LaunchError when it exits or times out first. */
+async function answeringPort(starting: RunningServer, readyPath: string, start: StartDescription): Promise<number> {
+  const ready = await waitUntilReady(starting, readyPath, start.readyTimeoutMs);
+  if (ready !== 'ready') throw await notReadyError(starting, ready, start);
+  return starting.port;
+}
+
+/** What discovering a server's own port needs to know of its start. */
+interface DiscoveryStart {
+  pgid: number;
+  host: string;
+  preexisting: ReadonlySet<number>;
+  readyPath: string;
+  start: StartDescription;
+  /** The server talks TLS: its ports are probed so. */
+  tls: ServerTls | undefined;
+}
+
+/** A TLS start: the environment naming the run's certificate, and how the server is then reached. */
+async function tlsStart(
+  spec: ServerSpec,
+  opts: LaunchOptions,
+): Promise<{ env: Record<string, string>; server: ServerTls }> {
+  const cert = await runCertificate().catch((err: unknown) => {
+    throw new LaunchError(spec.name, `was not started: ${(err as Error).message}`, null, '', '');
+  });
+  return {
+    env: { GAUNTLET_TLS_CERT: cert.certPath, GAUNTLET_TLS_KEY: cert.keyPath },
+    server: { insecure: opts.insecure ?? false, ca: cert.certPem },
+  };
+}
+
+/**
+ * The port a server without `{port}` answers HTTP on, among those its group listens on; a
+ * LaunchError naming what it listened on when none answers in time or it exits first.
+ */
+async function discoveredPort(starting: RunningServer, d: DiscoveryStart, exit: ExitState): Promise<number> {
+  const target = {
+    pgid: d.pgid,
+    host: d.host,
+    preexisting: d.preexisting,
+    exited: () => exit.info() !== null,
+    exitedPromise: exit.exited,
+  };
+  const probe = (port: number, timeoutMs: number) => probeHttp(d.host, port, d.readyPath, timeoutMs, d.tls);
+  const found = await discoverPort(target, probe, d.start.readyTimeoutMs);
+  if (found.outcome === 'ready') return found.port;
+  const awaited = `${d.host} at any port it listens on (it listened on ${describeListeners(found.listening)})`;
+  throw await notReadyError(starting, found.outcome, { ...d.start, awaited });
+}
+
 /**
  * Spawns the command under sh. detached: the server gets its own process group, so that stop()
  * reaches every process the command starts (a shell, a runtime, worker processes), not only the
  * first. setpriv: the kernel kills that first process if this one dies without its cleanup.
  */
-function spawnGroup(spec: ServerSpec, command: string, port: number, root: string, opts: LaunchOptions): ChildProcess {
+function spawnGroup(
+  spec: ServerSpec,
+  command: string,
+  port: number | null,
+  root: string,
+  opts: LaunchOptions,
+): ChildProcess {
+  const portEnv = port === null ? {} : { GAUNTLET_PORT: String(port) };
   try {
     const [file, ...args] = withParentDeathSignal(['/bin/sh', '-c', shellLine(command)]);
     return spawn(file!, args, {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env, ...opts.env, GAUNTLET_PORT: String(port), GAUNTLET_ROOT: root },
+      env: { ...process.env, ...spec.env, ...opts.env, ...portEnv, GAUNTLET_ROOT: root },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -252,6 +363,13 @@ class ProcessGroup {
   readonly strays = (): readonly StrayProcess[] => this.found;
 
   readonly socketInodes = (): readonly number[] => [...this.guard.inodes];
+
+  /** The port a server without `{port}` was found answering on: what its stop and guards look at. */
+  learnPort(port: number): void {
+    this.guard.port = port;
+    this.guard.entry.port = port;
+    writeEntry(registry, this.guard.entry);
+  }
 
   /** The server's listening sockets, once it answers: recorded, and watched by the watchdog. */
   watchSockets(inodes: number[]): void {

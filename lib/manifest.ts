@@ -7,6 +7,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve, basename } from 'node:path';
 import type { ContainerManifest, ServerManifest, ServerSpec } from './types.ts';
 import { SERVERS_DIR } from './paths.ts';
+import { parseServerUrl } from './url-server.ts';
 
 export const MANIFEST_FILE = 'server.json';
 
@@ -42,6 +43,8 @@ const KNOWN_FIELDS = new Set([
   'model',
   'language',
   'command',
+  'port',
+  'url',
   'env',
   'description',
   'readyPath',
@@ -68,15 +71,41 @@ function typeOf(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-/** Checks the command can be given a port: Gauntlet picks a free port for every start. */
-export function checkCommand(command: string, file: string, field = 'command'): void {
-  if (!command.includes('{port}')) {
+/** A TCP port a server may listen on: a whole number from 1 to 65535; null for anything else. */
+export function validPort(value: unknown): number | null {
+  const n = typeof value === 'string' && /^\d{1,5}$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535 ? n : null;
+}
+
+/**
+ * A manifest's "port": the port a command that has it written in listens on (a course's server
+ * binding 10002), or the one given as `{port}`. Without it and without `{port}`, the port is
+ * found from the sockets the server listens on.
+ */
+function manifestPort(obj: Record<string, unknown>, file: string): number {
+  if (obj.url !== undefined) throw new ManifestError(file, 'port', 'is for a command Gauntlet starts, not a "url"');
+  const port = typeof obj.port === 'number' ? validPort(obj.port) : null;
+  if (port === null) {
+    throw new ManifestError(file, 'port', `must be a whole number from 1 to 65535, got ${JSON.stringify(obj.port)}`);
+  }
+  return port;
+}
+
+/** A manifest's "url" (a server already running), which replaces its "command". */
+function manifestUrl(obj: Record<string, unknown>, file: string): string {
+  if (obj.command !== undefined)
     throw new ManifestError(
       file,
-      field,
-      'must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there',
+      'url',
+      'and "command" are both given: a server is either started (command) or already running (url)',
     );
+  const url = requireString(obj, 'url', file);
+  try {
+    parseServerUrl(url);
+  } catch (err) {
+    throw new ManifestError(file, 'url', (err as Error).message);
   }
+  return url;
 }
 
 /** Validates parsed JSON as a manifest. */
@@ -102,9 +131,10 @@ export function parseManifest(data: unknown, file: string): ServerManifest {
     name,
     model: requireString(obj, 'model', file),
     language: requireString(obj, 'language', file),
-    command: requireString(obj, 'command', file),
+    command: obj.url === undefined ? requireString(obj, 'command', file) : '',
   };
-  checkCommand(manifest.command, file);
+  if (obj.url !== undefined) manifest.url = manifestUrl(obj, file);
+  if (obj.port !== undefined) manifest.port = manifestPort(obj, file);
   if (obj.description !== undefined) manifest.description = requireString(obj, 'description', file);
   if (obj.env !== undefined) {
     const env = obj.env;
@@ -303,9 +333,12 @@ export async function loadAllServers(serversDir = SERVERS_DIR): Promise<ServerSp
 
 /**
  * Parses a `--server` flag: either a server's name (or folder) or `NAME=COMMAND` for any command
- * with `{port}` (and optionally `{root}`), so a server runs without a manifest.
+ * (with `{port}` and `{root}` filled in where it has them), so a server runs without a manifest.
  * `NAME:MODEL:LANGUAGE=COMMAND` also states the concurrency model and language, which lets the
- * comparison pair it with another server.
+ * comparison pair it with another server. `NAME@PORT=COMMAND` (or `NAME:MODEL:LANGUAGE@PORT=...`)
+ * states the port of a command that has it written in, as a manifest's "port" does: one flag per
+ * server, where a single `--port` could not serve several. The command runs in `cwd`, the folder
+ * Gauntlet was started from, so that `python3 server.py` works as typed.
  */
 export async function parseServerFlag(
   value: string,
@@ -314,7 +347,7 @@ export async function parseServerFlag(
 ): Promise<ServerSpec> {
   const eq = value.indexOf('=');
   if (eq < 0) return loadServer(value, serversDir);
-  const head = value.slice(0, eq).trim();
+  const [head, portText] = splitAtPort(value.slice(0, eq).trim());
   const command = value.slice(eq + 1).trim();
   const source = `--server ${JSON.stringify(value)}`;
   const [name = '', model = 'unknown', language = 'unknown', ...rest] = head.split(':');
@@ -326,11 +359,19 @@ export async function parseServerFlag(
     );
   }
   if (command === '') throw new ServerFlagError(value, 'the command is empty: write NAME=COMMAND');
-  if (!command.includes('{port}')) {
+  if (portText === null) return { name, model, language, command, cwd, source };
+  const port = validPort(portText);
+  if (port === null) {
     throw new ServerFlagError(
       value,
-      'the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there',
+      `the port after "@" must be a whole number from 1 to 65535, got ${JSON.stringify(portText)}`,
     );
   }
-  return { name, model, language, command, cwd, source };
+  return { name, model, language, command, port, cwd, source };
+}
+
+/** `NAME:MODEL:LANGUAGE@PORT` into the part before "@" and the port's text (null without "@"). */
+function splitAtPort(head: string): [string, string | null] {
+  const at = head.lastIndexOf('@');
+  return at < 0 ? [head, null] : [head.slice(0, at), head.slice(at + 1).trim()];
 }

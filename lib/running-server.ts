@@ -5,7 +5,8 @@
  * here, so that the two kinds cannot differ in anything but what really differs: the handles that
  * stop them, the command that runs, and where it runs.
  */
-import { connect } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RuntimeInfo, ServerSpec } from './types.ts';
 import { OutputTail } from './output-tail.ts';
@@ -21,13 +22,28 @@ export function describeExit(info: ExitInfo): string {
   return `exit code ${info.code}`;
 }
 
+/**
+ * How a server that talks TLS is reached: how its certificate is checked. The same shape as the
+ * load engine's TargetTls and the conformance client's ClientTls, so that it is handed to both.
+ */
+export interface ServerTls {
+  /** Accept any certificate (self-signed, expired, for another name). */
+  insecure: boolean;
+  /** The name sent in SNI and checked against the certificate (default the host, unless an IP address). */
+  servername?: string;
+  /** Certificates (PEM) trusted instead of the system's: the one a server Gauntlet started was given. */
+  ca?: string | Buffer;
+}
+
 export interface RunningServer {
   readonly name: string;
   readonly spec: ServerSpec;
   readonly host: string;
   readonly port: number;
-  /** http://host:port */
+  /** http://host:port, or https://host:port over TLS */
   readonly url: string;
+  /** Present when the server talks TLS (https): how its certificate is checked. */
+  readonly tls?: ServerTls;
   /**
    * A process: the pid of the shell that runs the command, whose process group holds the whole
    * server. A container: the host's pid of the container's first process.
@@ -90,17 +106,20 @@ export interface ServerHandles {
   readonly stop: () => Promise<ExitInfo>;
   readonly strays?: () => readonly StrayProcess[];
   readonly socketInodes?: () => readonly number[];
+  /** The server talks TLS, its certificate checked so. */
+  readonly tls?: ServerTls;
 }
 
 /** The RunningServer of a started server. */
 export function runningServer(spec: ServerSpec, host: string, port: number, handles: ServerHandles): RunningServer {
-  const { exit, output, strays, socketInodes } = handles;
+  const { exit, output, strays, socketInodes, tls } = handles;
   return {
     name: spec.name,
     spec,
     host,
     port,
-    url: `http://${host}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    ...(tls && { tls }),
     pid: handles.pid,
     command: handles.command,
     exited: exit.exited,
@@ -134,6 +153,23 @@ export class LaunchError extends Error {
   }
 }
 
+/**
+ * A server whose stated port another process already listens on: nothing was started, so there
+ * is no output to show, only who holds the port.
+ */
+export class PortTakenError extends LaunchError {
+  constructor(
+    serverName: string,
+    reason: string,
+    /** The process that listens on the port, when it can be read. */
+    readonly holderPid: number | null,
+  ) {
+    super(serverName, reason, null, '', '');
+    this.message = `server "${serverName}" ${reason}`;
+    this.name = 'LaunchError';
+  }
+}
+
 /** The most of a probe's answer kept: "HTTP/1.1 200" is 12 bytes, and nothing after it is read. */
 export const PROBE_KEEP_BYTES = 16;
 
@@ -145,9 +181,15 @@ export const PROBE_KEEP_BYTES = 16;
  * soon as they decide: a server that answers with an endless head or body costs the probe one
  * socket buffer, never a growing one.
  */
-export async function probeHttp(host: string, port: number, path: string, timeoutMs: number): Promise<boolean> {
+export async function probeHttp(
+  host: string,
+  port: number,
+  path: string,
+  timeoutMs: number,
+  tls?: ServerTls,
+): Promise<boolean> {
   return new Promise((done) => {
-    const sock = connect({ host, port });
+    const sock = tls ? dialProbeTls(host, port, tls) : connect({ host, port });
     let buf = '';
     const isStatus = (): boolean => /^HTTP\/\d\.\d \d{3}/.test(buf);
     const finish = (ok: boolean) => {
@@ -157,7 +199,7 @@ export async function probeHttp(host: string, port: number, path: string, timeou
     };
     const timer = setTimeout(() => finish(false), timeoutMs);
     sock.setEncoding('latin1');
-    sock.once('connect', () => {
+    sock.once(tls ? 'secureConnect' : 'connect', () => {
       sock.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: close\r\n\r\n`);
     });
     sock.on('data', (d: string) => {
@@ -170,11 +212,32 @@ export async function probeHttp(host: string, port: number, path: string, timeou
   });
 }
 
-export type Readiness = 'ready' | 'exited' | 'timeout';
+/** A TLS connection for a probe, its certificate checked as `tls` says. */
+function dialProbeTls(host: string, port: number, tls: ServerTls): Socket {
+  const servername = tls.servername ?? (isIP(host) ? undefined : host);
+  return connectTls({
+    host,
+    port,
+    rejectUnauthorized: !tls.insecure,
+    ALPNProtocols: ['http/1.1'],
+    ...(servername !== undefined && { servername }),
+    ...(tls.ca !== undefined && { ca: tls.ca }),
+  });
+}
 
-/** Waits until a started server answers HTTP on its port, it exits, or the deadline passes. */
+/** 'not-tls': a server started to talk TLS answers plain HTTP instead. */
+export type Readiness = 'ready' | 'exited' | 'timeout' | 'not-tls';
+
+/** How long the plain probe of a server that is not answering over TLS may take, ms. */
+const PLAIN_PROBE_MS = 500;
+
+/**
+ * Waits until a started server answers HTTP on its port (over TLS when it has `tls`), it exits,
+ * or the deadline passes. A server meant to talk TLS that answers plain HTTP is told at once
+ * rather than at the deadline: it will never talk TLS.
+ */
 export async function waitUntilReady(
-  server: Pick<RunningServer, 'host' | 'port' | 'exited' | 'exitInfo'>,
+  server: Pick<RunningServer, 'host' | 'port' | 'exited' | 'exitInfo' | 'tls'>,
   readyPath: string,
   readyTimeoutMs: number,
 ): Promise<Readiness> {
@@ -183,9 +246,11 @@ export async function waitUntilReady(
     if (server.exitInfo()) return 'exited';
     const remaining = deadline - Date.now();
     if (remaining <= 0) return 'timeout';
-    if (await probeHttp(server.host, server.port, readyPath, Math.min(2_000, remaining))) {
+    if (await probeHttp(server.host, server.port, readyPath, Math.min(2_000, remaining), server.tls)) {
       // The port answered; make sure it is our server that did, not one that took the port.
       if (!server.exitInfo()) return 'ready';
+    } else if (server.tls && (await probeHttp(server.host, server.port, readyPath, PLAIN_PROBE_MS))) {
+      return 'not-tls';
     } else {
       await Promise.race([sleep(50), server.exited]);
     }
@@ -199,6 +264,8 @@ export interface StartDescription {
   /** What ran: `command: ...`, with the image before it for a container. */
   ran: string;
   readyTimeoutMs: number;
+  /** Where an answer was awaited, when not the server's host:port (a port being discovered). */
+  awaited?: string;
   /** The process group to name in the LaunchError, if any. */
   pgid: number | null;
 }
@@ -209,18 +276,39 @@ export interface StartDescription {
  */
 export async function notReadyError(
   server: RunningServer,
-  ready: 'exited' | 'timeout',
+  ready: Exclude<Readiness, 'ready'>,
   start: StartDescription,
   beforeExitStop: () => Promise<unknown> = () => Promise.resolve(),
 ): Promise<LaunchError> {
   if (ready === 'exited') await beforeExitStop();
   const info = ready === 'exited' ? server.exitInfo()! : await server.stop();
   if (ready === 'exited') await server.stop();
-  const reason =
-    ready === 'exited'
-      ? `${start.subject}exited before it was ready (${describeExit(info)}); ${start.ran}`
-      : `${start.subject}did not answer HTTP on ${server.host}:${server.port} within ${start.readyTimeoutMs} ms and was stopped (${describeExit(info)}); ${start.ran}`;
-  return new LaunchError(server.name, reason, info, server.stderr(), server.stdout(), start.pgid);
+  return new LaunchError(
+    server.name,
+    notReadyReason(server, ready, start, info),
+    info,
+    server.stderr(),
+    server.stdout(),
+    start.pgid,
+  );
+}
+
+function notReadyReason(
+  server: RunningServer,
+  ready: Exclude<Readiness, 'ready'>,
+  start: StartDescription,
+  info: ExitInfo,
+): string {
+  const where = start.awaited ?? `${server.host}:${server.port}`;
+  if (ready === 'exited') return `${start.subject}exited before it was ready (${describeExit(info)}); ${start.ran}`;
+  if (ready === 'not-tls')
+    return (
+      `${start.subject}answers plain HTTP on ${where}, not TLS, and was stopped (${describeExit(info)}): with --tls a server ` +
+      `must listen over TLS with the certificate and key named by GAUNTLET_TLS_CERT and GAUNTLET_TLS_KEY ` +
+      `(of the reference servers, node-async does); ${start.ran}`
+    );
+  const over = server.tls ? ' over TLS' : '';
+  return `${start.subject}did not answer HTTP${over} on ${where} within ${start.readyTimeoutMs} ms and was stopped (${describeExit(info)}); ${start.ran}`;
 }
 
 /** Stops a server whose port another program answers on, and returns the LaunchError saying so. */

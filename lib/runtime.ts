@@ -1,10 +1,14 @@
 /**
  * Where servers run: as processes (the default) or in containers. One entry point for the CLI
- * and the specs, so that a run can switch with --runtime and nothing else changes.
+ * and the specs, so that a run can switch with --runtime and nothing else changes. A server
+ * given by URL runs already: whatever the runtime, it is attached to (lib/url-server.ts).
  * The container launcher (and testcontainers with it) is loaded only when a container is asked for.
+ * TLS (`tls`, `insecure`) reaches the process launcher and the URL servers; a container is not
+ * given a certificate, so TLS there is refused before anything starts.
  */
-import { launch, type LaunchOptions, type RunningServer } from './launcher.ts';
+import { launch, LaunchError, type LaunchOptions, type RunningServer } from './launcher.ts';
 import type { ServerSpec } from './types.ts';
+import { attachUrlServer } from './url-server.ts';
 
 export type Runtime = 'process' | 'container';
 export const RUNTIMES: readonly Runtime[] = ['process', 'container'];
@@ -19,7 +23,14 @@ export interface ServerLaunchOptions extends LaunchOptions {
 
 export async function launchServer(spec: ServerSpec, opts: ServerLaunchOptions = {}): Promise<RunningServer> {
   const { runtime = 'process', cpus, memoryMb, ...rest } = opts;
+  if (spec.url !== undefined)
+    return attachUrlServer(spec, {
+      ...(rest.readyTimeoutMs !== undefined && { readyTimeoutMs: rest.readyTimeoutMs }),
+      ...(rest.insecure !== undefined && { insecure: rest.insecure }),
+    });
   if (runtime === 'process') return launch(spec, rest);
+  if (rest.tls)
+    throw new LaunchError(spec.name, 'was not started: --tls starts servers as processes only', null, '', '');
   const { launchContainer } = await import('./container/launch-container.ts');
   return launchContainer(spec, {
     ...rest,

@@ -145,6 +145,28 @@ export interface CellResult {
   latencyUs: LatencySummary;
   /** Status code -> count. */
   statusCounts: Record<string, number>;
+  /**
+   * The TLS handshakes of a cell run over https; absent for plain TCP. The handshake is inside
+   * each request's time, as in ab's connect time, and summarised here apart (docs/accounting.md).
+   */
+  tls?: CellTls;
+}
+
+/** The TLS handshakes of one cell (CellResult.tls). */
+export interface CellTls {
+  /** Handshakes completed: in close mode one per request, in keep-alive mode one per connection. */
+  handshakes: number;
+  /**
+   * Handshake time, ms: from the TCP connection made to the TLS session established, over the
+   * completed handshakes (all zeros when none completed).
+   */
+  handshakeMs: LatencySummary;
+  /**
+   * Handshakes that failed, by error code (DEPTH_ZERO_SELF_SIGNED_CERT for a self-signed
+   * certificate, ERR_TLS_CERT_ALTNAME_INVALID for one that does not name the host, ECONNRESET...).
+   * The request of each failed as a failed connect.
+   */
+  failures: Record<string, number>;
 }
 
 /** A server manifest (servers/<name>/server.json), validated. */
@@ -155,8 +177,19 @@ export interface ServerManifest {
   model: string;
   /** Implementation language, for example "python" or "typescript". */
   language: string;
-  /** Shell command; `{port}` and `{root}` are replaced before it runs. */
+  /** Shell command; `{port}` and `{root}` are replaced before it runs. Empty for a `url` server. */
   command: string;
+  /**
+   * The port the server listens on, for a command that has it written in (no `{port}`): checked
+   * free before the start, and awaited. Without it, such a server's port is found from the
+   * sockets its processes listen on. With `{port}` in the command, the port given there.
+   */
+  port?: number;
+  /**
+   * An http:// URL of a server already running, instead of a command: Gauntlet attaches to it,
+   * neither starting nor stopping it (lib/url-server.ts). Its path is the default request path.
+   */
+  url?: string;
   /** Extra environment variables for the server process. */
   env?: Record<string, string>;
   description?: string;
@@ -400,6 +433,19 @@ export interface ServerRecord {
   skippedCells?: SkippedCell[];
   /** The warm-up's outcome, when one was asked for. */
   warmup?: WarmupRecord;
+  /** The URL of a server already running, which Gauntlet attached to instead of starting it. */
+  url?: string;
+  /** The request path used for this server, when it is not the run's (a URL server's own path). */
+  path?: string;
+  /**
+   * Whether the server's process is observed by the diagnostics: set for URL servers only (a
+   * server Gauntlet starts is always observed). When false, `unobservedReason` says why.
+   */
+  observed?: boolean;
+  /** The pid of the process that owns a URL server's listening socket, when it was found. */
+  ownerPid?: number;
+  /** Why a URL server's resources are not observed (it is elsewhere, or its owner cannot be read). */
+  unobservedReason?: string;
 }
 
 /**

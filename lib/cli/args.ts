@@ -6,14 +6,17 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { LoadMode, Matrix, ServerSpec } from '../types.ts';
 import { MAX_REQUESTS, MatrixError, parseMatrix } from '../matrix.ts';
 import { ManifestError, ServerFlagError, loadAllServers, parseServerFlag } from '../manifest.ts';
-import { DEFAULT_DOC_ROOT } from '../paths.ts';
+import { DEFAULT_DOC_ROOT, SERVERS_DIR, serversDirFor } from '../paths.ts';
 import { RUNTIMES, parseCpus, parseMemoryMb, type Runtime } from '../runtime.ts';
 import { describeCpus, describeMemory } from '../report/run-info.ts';
 import { DEFAULT_BENCH_ROUNDS } from '../bench.ts';
+import { UrlValueError, urlServerSpec } from '../url-server.ts';
+import { URL_OPTION, URL_OPTION_HELP, describeServerValue, serverValuesInOrder, type ServerValue } from './url-flag.ts';
+import { NO_TLS, TLS_OPTIONS, TLS_OPTION_HELP, parseTlsFlags, type TlsFlags } from './tls-flag.ts';
 
 /** A mistake in the command line: printed on one line with a hint to --help, exit code 2. */
 export class UsageError extends Error {
@@ -130,8 +133,11 @@ export const MAX_BENCH_ROUNDS = 1000;
 
 /** The help text of the `--server` flag, shared by the commands that start servers. */
 export const SERVER_OPTION_HELP = `  --server NAME          a server of servers/ (repeatable; default: every server there)
-  --server "NAME=CMD"    any command with {port} (and {root}); NAME:MODEL:LANGUAGE=CMD also
-                         states its concurrency model and language, so it can be compared`;
+  --server "NAME=CMD"    any command, run from this folder, {port} and {root} filled in where
+                         it has them; without {port} its port is found from what it listens on.
+                         NAME:MODEL:LANGUAGE=CMD also states its concurrency model and language,
+                         so it can be compared; NAME@PORT=CMD states the port the command listens
+                         on (checked free before the start)`;
 
 /** The help text of the runtime options, shared by the commands that start servers. */
 export const RUNTIME_OPTION_HELP = `  --runtime process|container
@@ -214,7 +220,8 @@ export function parseRuntimeOptions(
   const memoryMb = flags.memory !== undefined ? limit('--memory', flags.memory, parseMemoryMb) : fallback.memoryMb;
   if (cpus !== undefined) selection.cpus = cpus;
   if (memoryMb !== undefined) selection.memoryMb = memoryMb;
-  const without = servers.filter((s) => !s.container);
+  // A URL server runs already, wherever it runs: nothing of it is started in a container.
+  const without = servers.filter((s) => !s.container && s.url === undefined);
   if (without.length > 0) {
     const names = without.map((s) => (isAdHoc(s) ? `${s.name} (${s.source})` : s.name));
     throw new UsageError(
@@ -257,7 +264,9 @@ report.md and report.html.
 
 options:
 ${SERVER_OPTION_HELP}
+${URL_OPTION_HELP}
 ${RUNTIME_OPTION_HELP}
+${TLS_OPTION_HELP}
   --mode close|keepalive close: a new connection per request, as ab does (default);
                          keepalive: persistent connections, as ab -k / autocannon
   --matrix M             seed (default), tugas9, or N:C1,C2,... (groups separated by ';')
@@ -265,7 +274,7 @@ ${RUNTIME_OPTION_HELP}
                          (default ${DEFAULT_BENCH_ROUNDS}; 1: one run per cell, as the seed did)
   --keep-going           count refused connects and timeouts as failures and go on, as ab -r does
                          (default: a cell stops at the first one, as ab does)
-  --path PATH            the request path (default /)
+  --path PATH            the request path (default /, or a --url server's own path)
   --root DIR             the document root given to servers as {root} (default fixtures/www)
   --out DIR              the report folder (default reports/<timestamp>)
   --warmup N             requests sent before the matrix and not recorded (default 0, as ab)
@@ -278,11 +287,13 @@ After measuring, the conformance cases (as gauntlet check) run against the same 
 same runtime, and report.html holds the tables, the plots, the findings and the conformance grid;
 a gate.json (the results of gauntlet gate) put in the folder adds the verdicts of the perf claims.`;
 
-export interface BenchArgs {
+export interface BenchArgs extends TlsFlags {
   servers: ServerSpec[];
   mode: LoadMode;
   matrix: Matrix;
   path: string;
+  /** Whether --path was given: if not, each URL server is sent its URL's own path. */
+  pathGiven: boolean;
   root: string;
   out: string | null;
   warmup: number;
@@ -353,24 +364,29 @@ export function resolveOut(value: string | undefined): string | null {
 }
 
 /** Where a server value was written, for messages: a flag by default, or a configuration field. */
-export type ServerOrigin = (value: string, index: number) => string;
-const serverFlagOrigin: ServerOrigin = (value) => `--server ${JSON.stringify(value)}`;
+export type ServerOrigin = (value: ServerValue, index: number) => string;
 
 /** A server value that names no usable server, or a broken manifest, as a UsageError saying where. */
 function serverProblem(err: unknown, where: string): unknown {
-  if (err instanceof ServerFlagError) return new UsageError(`${where}: ${err.detail}`);
+  if (err instanceof ServerFlagError || err instanceof UrlValueError) return new UsageError(`${where}: ${err.detail}`);
   if (err instanceof ManifestError) return new UsageError(`${where}: ${err.message}`);
   return err;
 }
 
+/** Without --server and without servers/ in the current directory: what to name instead. */
+const NO_SERVERS_FOLDER =
+  `no servers/ folder in ${process.cwd()}: name the servers to run, --server NAME (a reference server ` +
+  'such as python-async), --server DIR (a folder with a server.json), --server "NAME=CMD" (any command with ' +
+  '{port}) or --url URL (a server already running)';
+
 /**
  * The servers named by `--server` values (every server of servers/ without any), each named
- * once. An unknown name, an ad-hoc command without {port} or a manifest that is wrong is a
+ * once. An unknown name, an ad-hoc value that is malformed or a manifest that is wrong is a
  * UsageError naming the value (and the manifest file and field).
  */
 export async function resolveServers(
-  values: readonly string[] | undefined,
-  origin: ServerOrigin = serverFlagOrigin,
+  values: readonly ServerValue[] | undefined,
+  origin: ServerOrigin = describeServerValue,
 ): Promise<ServerSpec[]> {
   let servers: ServerSpec[];
   if (values?.length) {
@@ -378,12 +394,16 @@ export async function resolveServers(
     // One at a time, so that the first bad value is the one reported, whatever the disk's timing.
     for (const [i, value] of values.entries()) {
       try {
-        servers.push(await parseServerFlag(value));
+        servers.push(
+          typeof value === 'string' ? await parseServerFlag(value, serversDirFor(value)) : urlServerSpec(value.url),
+        );
       } catch (err) {
         throw serverProblem(err, origin(value, i));
       }
     }
   } else {
+    // Outside a project with servers/ (Gauntlet installed as a package), nothing says what to run.
+    if (!existsSync(SERVERS_DIR)) throw new UsageError(NO_SERVERS_FOLDER);
     try {
       servers = await loadAllServers();
     } catch (err) {
@@ -398,7 +418,7 @@ export async function resolveServers(
     const first = names.get(s.name);
     if (first !== undefined && values?.length) {
       throw new UsageError(
-        `${origin(values[i]!, i)}: names the server "${s.name}" a second time (first: ${JSON.stringify(values[first])})`,
+        `${origin(values[i]!, i)}: names the server "${s.name}" a second time (first: ${typeof values[first] === 'string' ? JSON.stringify(values[first]) : origin(values[first]!, first)})`,
       );
     }
     if (first !== undefined) throw new UsageError(`server "${s.name}" is named twice`);
@@ -409,12 +429,14 @@ export async function resolveServers(
 
 export const BENCH_OPTIONS = {
   server: { type: 'string', multiple: true },
+  ...URL_OPTION,
   ...RUNTIME_OPTIONS,
+  ...TLS_OPTIONS,
   mode: { type: 'string', default: 'close' },
   matrix: { type: 'string', default: 'seed' },
   rounds: { type: 'string', default: String(DEFAULT_BENCH_ROUNDS) },
   'keep-going': { type: 'boolean', default: false },
-  path: { type: 'string', default: '/' },
+  path: { type: 'string' },
   root: { type: 'string', default: DEFAULT_DOC_ROOT },
   out: { type: 'string' },
   warmup: { type: 'string', default: '0' },
@@ -429,6 +451,7 @@ const BENCH_HELP: BenchArgs = {
   mode: 'close',
   matrix: { name: 'seed', groups: [] },
   path: '/',
+  pathGiven: false,
   root: DEFAULT_DOC_ROOT,
   out: null,
   warmup: 0,
@@ -437,6 +460,7 @@ const BENCH_HELP: BenchArgs = {
   keepGoing: false,
   noCheck: true,
   runtime: 'process',
+  ...NO_TLS,
   help: true,
 };
 
@@ -445,7 +469,7 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
   const v = parseFlags(argv, BENCH_OPTIONS);
   if (v.help) return { ...BENCH_HELP };
   const mode = parseMode('--mode', v.mode);
-  const path = requestPath(v.path);
+  const path = requestPath(v.path ?? '/');
   const matrix = matrixFlag(v.matrix);
   const rounds = wholeNumber('--rounds', v.rounds, 1, MAX_BENCH_ROUNDS);
   const warmup = wholeNumber('--warmup', v.warmup, 0, MAX_REQUESTS);
@@ -453,14 +477,17 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
   const timeoutS = seconds('--timeout', v.timeout, 0.001, MAX_TIMEOUT_S, ' (1 ms): anything shorter rounds to 0 ms');
   const root = resolveRoot(v.root);
   const out = resolveOut(v.out);
-  const servers = await resolveServers(v.server);
+  const values = serverValuesInOrder(argv, BENCH_OPTIONS);
+  const servers = await resolveServers(values.length ? values : undefined);
   const runtime = parseRuntimeOptions(v, servers);
   return {
     servers,
     ...runtime,
+    ...parseTlsFlags(v, servers, runtime.runtime, (problem) => new UsageError(problem)),
     mode,
     matrix,
     path,
+    pathGiven: v.path !== undefined,
     root,
     out,
     warmup,

@@ -3,6 +3,7 @@
  * runs, normalised by the yardstick). Saving measures as a gate does, or takes an earlier gate's
  * results.json; the measuring and the file format are lib/perf's.
  */
+import { URL_OPTION_HELP } from './url-flag.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import {
@@ -59,6 +60,7 @@ options:
   --baseline FILE        the baseline file (default ${DEFAULT_BASELINE_FILE})
   --config FILE          the threshold file (default gauntlet.config.ts when present)
 ${SERVER_OPTION_HELP}
+${URL_OPTION_HELP}
 ${RUNTIME_OPTION_HELP}
                          (override the file's runtime, cpus and memory; the yardstick always
                          runs as a process)

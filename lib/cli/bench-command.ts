@@ -29,6 +29,7 @@ import { loadCases } from '../conformance/registry.ts';
 import { countVerdicts, countsLine } from '../conformance/summary.ts';
 import { sanitizeTerminal } from '../report/format.ts';
 import { checkProgress } from './progress.ts';
+import { useColor } from './color.ts';
 
 /** Cases run at once against a server, as `gauntlet check` does by default. */
 const CHECK_CONCURRENCY = 8;
@@ -55,6 +56,8 @@ async function conformanceAfterBench(args: BenchArgs, signal: AbortSignal): Prom
       runtime: args.runtime,
       cpus: args.cpus,
       memoryMb: args.memoryMb,
+      tls: args.tls,
+      insecure: args.insecure,
     },
     checkProgress(process.stderr),
   );
@@ -64,6 +67,12 @@ async function conformanceAfterBench(args: BenchArgs, signal: AbortSignal): Prom
   });
   process.stdout.write(`\nConformance (${cases.length} cases; the grid is in report.html)\n\n${lines.join('\n')}\n`);
   return check;
+}
+
+/** The request path for the first line: a --url server's own path is said when it applies. */
+function describePath(args: BenchArgs): string {
+  const ownPaths = !args.pathGiven && args.servers.some((s) => s.url !== undefined);
+  return ownPaths ? `${args.path} (--url servers: their URL's path)` : args.path;
 }
 
 /**
@@ -89,8 +98,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     out: args.out,
     defaultName: runFolderName(''),
     summary:
-      `${args.servers.length} server(s), matrix ${args.matrix.name}, mode ${args.mode}, path ${args.path}, ` +
-      `${describeRuntimeSelection(args)}, ${args.rounds === 1 ? '1 run per cell' : `${args.rounds} runs per cell (servers interleaved)`}`,
+      `${args.servers.length} server(s), matrix ${args.matrix.name}, mode ${args.mode}, path ${describePath(args)}, ` +
+      `${describeRuntimeSelection(args)}${args.tls ? ', over TLS' : ''}, ${args.rounds === 1 ? '1 run per cell' : `${args.rounds} runs per cell (servers interleaved)`}`,
   });
   return whileInterruptible('stopping the server and writing what was measured', (signal) =>
     measureAndReport(args, store, signal),
@@ -105,6 +114,7 @@ async function measureAndReport(args: BenchArgs, store: ResultsStore, signal: Ab
       matrix: args.matrix,
       mode: args.mode,
       path: args.path,
+      urlPaths: !args.pathGiven,
       root: args.root,
       warmup: args.warmup,
       timeoutMs: args.timeoutMs,
@@ -115,10 +125,12 @@ async function measureAndReport(args: BenchArgs, store: ResultsStore, signal: Ab
       runtime: args.runtime,
       cpus: args.cpus,
       memoryMb: args.memoryMb,
+      tls: args.tls,
+      insecure: args.insecure,
     },
-    progressReporter(),
+    { ...progressReporter(), serverNote: (_spec, note) => process.stderr.write(`      ${note}\n`) },
   );
-  process.stdout.write(`\n${renderTerminalReport(results, { color: Boolean(process.stdout.isTTY) })}\n`);
+  process.stdout.write(`\n${renderTerminalReport(results, { color: useColor(process.stdout) })}\n`);
   // The conformance cases against the same servers, so that one folder holds the whole picture.
   const check = !args.noCheck && results.status !== 'interrupted' ? await conformanceAfterBench(args, signal) : null;
   const files = await writeReportFiles(store, results, { check });

@@ -17,8 +17,11 @@ import {
   flagError,
   UsageError,
 } from './args.ts';
+import { URL_OPTION, URL_OPTION_HELP, serverValuesInOrder } from './url-flag.ts';
+import { NO_TLS, TLS_OPTIONS, TLS_OPTION_HELP, parseTlsFlags, type TlsFlags } from './tls-flag.ts';
 import type { Runtime } from '../runtime.ts';
 import { checkProgress } from './progress.ts';
+import { useColor } from './color.ts';
 import { DEFAULT_DOC_ROOT } from '../paths.ts';
 import {
   EXIT_FAILED,
@@ -60,7 +63,9 @@ cases never fail. A server that does not start, or stops during the check, fails
 
 options:
 ${SERVER_OPTION_HELP}
+${URL_OPTION_HELP}
 ${RUNTIME_OPTION_HELP}
+${TLS_OPTION_HELP}
   --case ID              run only this case (repeatable)
   --group G              run only the cases of this group (repeatable): ${CASE_GROUPS.join(', ')}
   --out DIR              the report folder (default reports/<timestamp>-check)
@@ -89,7 +94,7 @@ export const CONCURRENCY_WARNING =
 
 const DEFAULT_JOBS = '8';
 
-export interface CheckArgs {
+export interface CheckArgs extends TlsFlags {
   servers: ServerSpec[];
   caseIds: string[];
   groups: string[];
@@ -120,7 +125,9 @@ export interface CheckArgs {
 
 export const CHECK_OPTIONS = {
   server: { type: 'string', multiple: true },
+  ...URL_OPTION,
   ...RUNTIME_OPTIONS,
+  ...TLS_OPTIONS,
   case: { type: 'string', multiple: true },
   group: { type: 'string', multiple: true },
   out: { type: 'string' },
@@ -208,6 +215,7 @@ export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
       seed: null,
       root: v.root,
       runtime: 'process',
+      ...NO_TLS,
       help: true,
     };
   const concurrency = parseJobs(v.jobs, v.concurrency);
@@ -215,13 +223,16 @@ export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
   const casesDir = resolveRoot(v.cases, '--cases');
   const root = resolveRoot(v.root);
   const out = resolveOut(v.out);
-  const servers = await resolveServers(v.server);
+  const values = serverValuesInOrder(argv, CHECK_OPTIONS);
+  const servers = await resolveServers(values.length ? values : undefined);
+  const runtime = parseRuntimeOptions(v, servers);
   return {
     ...base,
     out,
     casesDir,
     servers,
-    ...parseRuntimeOptions(v, servers),
+    ...runtime,
+    ...parseTlsFlags(v, servers, runtime.runtime, (problem) => new UsageError(problem)),
     concurrency,
     ...properties,
     root,
@@ -307,7 +318,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     label: 'gauntlet check',
     out: args.out,
     defaultName: runFolderName('', '-check'),
-    summary: `${selected.length} case(s)${propertyCount}, ${args.servers.length} server(s), ${describeRuntimeSelection(args)}`,
+    summary: `${selected.length} case(s)${propertyCount}, ${args.servers.length} server(s), ${describeRuntimeSelection(args)}${args.tls ? ', over TLS' : ''}`,
   });
   if (args.seed !== null) process.stderr.write(`${seedLine(args.seed)}\n`);
 
@@ -324,6 +335,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
           runtime: args.runtime,
           cpus: args.cpus,
           memoryMb: args.memoryMb,
+          tls: args.tls,
+          insecure: args.insecure,
           properties: args.properties,
           propertyList: args.propertyList,
           ...(args.seed !== null ? { seed: args.seed } : {}),
@@ -333,7 +346,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
       ),
   );
 
-  process.stdout.write(`\n${renderGrid(run, { color: Boolean(process.stdout.isTTY) })}\n`);
+  process.stdout.write(`\n${renderGrid(run, { color: useColor(process.stdout) })}\n`);
   announceReports(await writeCheckFiles(store, run));
   if (run.status === 'interrupted') return EXIT_INTERRUPTED;
   return runFailed(run) || propertiesFailed(run) ? EXIT_FAILED : EXIT_OK;

@@ -30,6 +30,12 @@ import {
   type ServerOrigin,
 } from './args.ts';
 import { gateProgress } from './progress.ts';
+import { observationNote } from '../url-server.ts';
+import type { GateEvents, GateRunOptions } from '../perf/gate-context.ts';
+import type { GateTlsOptions } from '../perf/gate-servers.ts';
+import { TLS_OPTIONS, TLS_OPTION_HELP, parseTlsFlags, type TlsFlags } from './tls-flag.ts';
+import { URL_OPTION, URL_OPTION_HELP, describeServerValue, serverValuesInOrder, type ServerValue } from './url-flag.ts';
+import { useColor } from './color.ts';
 import {
   EXIT_FAILED,
   EXIT_INTERRUPTED,
@@ -73,10 +79,15 @@ options:
   --claim TEXT           a claim, for example "a >= b at every c", "a: p(99) < 20ms at c=1",
                          "failed == 0" (repeatable; replaces the file's claims)
 ${SERVER_OPTION_HELP}
-                         (replaces the file's servers; default: the servers the claims name)
+${URL_OPTION_HELP}; the URL's path is
+                         its request path unless the file's "path" is given
+                         (--server and --url replace the file's servers; default: the servers
+                         the claims name)
 ${RUNTIME_OPTION_HELP}
                          (override the file's runtime, cpus and memory; the yardstick always
                          runs as a process)
+${TLS_OPTION_HELP}
+                         (the yardstick always talks plain HTTP)
   --mode close|keepalive the load mode (repeatable; default close, or the file's)
   --matrix M             seed (default), tugas9, or N:C1,C2,... (groups separated by ';')
   --tolerance T          differences below T are noise: 0.1 or 10% (default 10%)
@@ -99,6 +110,7 @@ export const GATE_OPTIONS = {
   config: { type: 'string' },
   claim: { type: 'string', multiple: true },
   server: { type: 'string', multiple: true },
+  ...URL_OPTION,
   ...RUNTIME_OPTIONS,
   mode: { type: 'string', multiple: true },
   matrix: { type: 'string' },
@@ -117,6 +129,7 @@ export interface GateFlags extends RuntimeFlags {
   config?: string | undefined;
   claim?: string[] | undefined;
   server?: string[] | undefined;
+  url?: string[] | undefined;
   mode?: string[] | undefined;
   matrix?: string | undefined;
   tolerance?: string | undefined;
@@ -167,8 +180,13 @@ async function loadGateConfig(flags: GateFlags): Promise<ResolvedConfig> {
  * The servers to start, and where each was named, for messages: the --server flags, else the
  * configuration's servers field, else the servers the claims name.
  */
-function serverSources(flags: GateFlags, config: ResolvedConfig): { values: string[]; origin: ServerOrigin } {
-  if (flags.server?.length) return { values: flags.server, origin: (v) => `--server ${JSON.stringify(v)}` };
+function serverSources(
+  flags: GateFlags,
+  config: ResolvedConfig,
+  flagOrder: readonly ServerValue[] | undefined,
+): { values: ServerValue[]; origin: ServerOrigin } {
+  const flagged = flagOrder ?? [...(flags.server ?? []), ...(flags.url ?? []).map((url) => ({ url }))];
+  if (flagged.length) return { values: [...flagged], origin: describeServerValue };
   if (config.servers)
     return {
       values: config.servers,
@@ -188,8 +206,11 @@ export interface GateSetup {
   root: string;
 }
 
-/** The configuration from the file (if any) with the command line on top, and the servers to start. */
-export async function resolveGateSetup(flags: GateFlags): Promise<GateSetup> {
+/**
+ * The configuration from the file (if any) with the command line on top, and the servers to
+ * start; `flagOrder` is the order the --server and --url flags were written in, when known.
+ */
+export async function resolveGateSetup(flags: GateFlags, flagOrder?: readonly ServerValue[]): Promise<GateSetup> {
   const config = await loadGateConfig(flags);
   if (flags.claim?.length) {
     config.claims = flags.claim.map((c) => {
@@ -226,7 +247,7 @@ export async function resolveGateSetup(flags: GateFlags): Promise<GateSetup> {
   if (config.claims.length === 0)
     throw new UsageError(`no claims to check: ${config.file ? `${config.file} lists none` : 'pass --claim'}`);
   const root = flags.root !== undefined ? resolveRoot(flags.root) : resolveConfigRoot(config);
-  const { values, origin } = serverSources(flags, config);
+  const { values, origin } = serverSources(flags, config, flagOrder);
   const servers = await resolveServers(values.length ? values : undefined, origin);
   try {
     checkClaimServers(
@@ -288,6 +309,7 @@ export function runtimeSelectionOf(config: ResolvedConfig): RuntimeSelection {
 
 export const GATE_COMMAND_OPTIONS = {
   ...GATE_OPTIONS,
+  ...TLS_OPTIONS,
   annotations: { type: 'boolean' },
   'no-annotations': { type: 'boolean', default: false },
 } as const;
@@ -305,11 +327,24 @@ export function parseGateFlags(argv: string[]) {
   return flags;
 }
 
+/** The gate's progress, with the line that says whether a URL server's process is observed. */
+function withUrlNotes(events: GateEvents): GateEvents {
+  return {
+    ...events,
+    serverReady: (server) => {
+      events.serverReady?.(server);
+      const note = observationNote(server);
+      if (note) process.stderr.write(`  ${note}\n`);
+    },
+  };
+}
+
 /** `gauntlet gate`. Exit codes as GATE_USAGE says. */
 export async function gateCommand(argv: string[]): Promise<number> {
   const flags = parseGateFlags(argv);
   if (flags.help) return printUsage(GATE_USAGE);
-  const { config, servers, root } = await resolveGateSetup(flags);
+  const { config, servers, root } = await resolveGateSetup(flags, serverValuesInOrder(argv, GATE_COMMAND_OPTIONS));
+  const tls = parseTlsFlags(flags, servers, config.runtime, (problem) => new UsageError(problem));
   if (await refusedForEngine('gauntlet gate', config.runtime)) return EXIT_USAGE;
   const store = await openRunStore({
     label: 'gauntlet gate',
@@ -317,10 +352,11 @@ export async function gateCommand(argv: string[]): Promise<number> {
     defaultName: runFolderName('gate-'),
     summary:
       `${config.claims.length} claim(s) on ${servers.map((s) => s.name).join(', ')}; ` +
-      `matrix ${config.matrix.name}, mode ${config.modes.join(', ')}, ${describeRuntimeSelection(runtimeSelectionOf(config))}`,
+      `matrix ${config.matrix.name}, mode ${config.modes.join(', ')}, ${describeRuntimeSelection(runtimeSelectionOf(config))}` +
+      (tls.tls ? ', over TLS' : ''),
   });
   return whileInterruptible('stopping the servers and writing what was measured', (signal) =>
-    gateAndReport({ config, servers, root }, flags, store, signal),
+    gateAndReport({ config, servers, root }, flags, tls, store, signal),
   );
 }
 
@@ -328,12 +364,20 @@ export async function gateCommand(argv: string[]): Promise<number> {
 async function gateAndReport(
   setup: GateSetup,
   flags: GateCommandFlags,
+  tls: TlsFlags,
   store: ResultsStore,
   signal: AbortSignal,
 ): Promise<number> {
   const { config } = setup;
-  const results = await runGate({ ...setup, save: saveGateResults(store), signal, events: gateProgress() });
-  process.stdout.write(`\n${renderGateText(results, { color: Boolean(process.stdout.isTTY) })}\n`);
+  const options: GateRunOptions & GateTlsOptions = {
+    ...setup,
+    ...tls,
+    save: saveGateResults(store),
+    signal,
+    events: withUrlNotes(gateProgress()),
+  };
+  const results = await runGate(options);
+  process.stdout.write(`\n${renderGateText(results, { color: useColor(process.stdout) })}\n`);
   const reports = await writeFormatFiles(store, 'gate', results);
   const annotations = flags['no-annotations'] ? false : flags.annotations;
   const notes = await deliverAlerts(results, {

@@ -1,8 +1,10 @@
 /**
  * What the measuring commands say on stderr while they run: stdout is kept for the report
  * itself, so that it can be piped. On a terminal a line is rewritten as work completes;
- * elsewhere (CI logs) each step gets its own line, so that logs stay readable.
+ * elsewhere (CI logs), or with NO_COLOR set (no escape code at all, color.ts), each step gets its
+ * own line, so that logs stay readable.
  */
+import { observationOf } from '../url-server.ts';
 import type { BenchEvents } from '../bench.ts';
 import type { GateEvents } from '../perf/gate.ts';
 import type { RuntimeInfo } from '../types.ts';
@@ -15,6 +17,17 @@ import { countVerdicts, countsLine } from '../conformance/summary.ts';
 import { propertyCountsLine, type PropertyRecord } from '../conformance/properties/record.ts';
 import { sanitizeTerminal } from '../report/format.ts';
 import { cellLabel } from '../report/format.ts';
+import { rewritesLines } from './color.ts';
+
+/**
+ * "(pid N) as a process" for a server Gauntlet started; "already running" for one given by URL,
+ * with the pid of the process found to own its socket when there is one.
+ */
+export function processClause(server: RunningServer): string {
+  const seen = observationOf(server);
+  if (!seen) return `(pid ${server.pid}) ${runtimeClause(server.runtime)}`;
+  return seen.observed ? `(pid ${seen.pid}), already running` : 'already running';
+}
 
 /** "as a process", or "in a container, 1 CPU, 512 MiB, base ..., built in 3.2 s": after "is up at URL (pid N)". */
 export function runtimeClause(runtime: RuntimeInfo | undefined): string {
@@ -26,7 +39,7 @@ export function runtimeClause(runtime: RuntimeInfo | undefined): string {
  * elsewhere (CI logs) one line per cell, so that logs stay readable.
  */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): BenchEvents {
-  const tty = Boolean(stream.isTTY);
+  const tty = rewritesLines(stream);
   let prefix = '';
   let lastDraw = 0;
   const clear = () => {
@@ -37,9 +50,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): B
       stream.write(`[${index + 1}/${count}] starting ${spec.name} (${spec.model}, ${spec.language})\n`);
     },
     serverReady(server) {
-      stream.write(
-        `      ${server.name} is up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}\n`,
-      );
+      stream.write(`      ${server.name} is up at ${server.url} ${processClause(server)}\n`);
     },
     serverFailed(spec, message) {
       clear();
@@ -73,12 +84,11 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): B
 
 /** Progress on stderr: one line per server and per measured cell. */
 export function gateProgress(stream: NodeJS.WriteStream = process.stderr): GateEvents {
-  const tty = Boolean(stream.isTTY);
+  const tty = rewritesLines(stream);
   let prefix = '';
   return {
     serverStarting: (name) => stream.write(`starting ${name}\n`),
-    serverReady: (server) =>
-      stream.write(`  ${server.name} is up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}\n`),
+    serverReady: (server) => stream.write(`  ${server.name} is up at ${server.url} ${processClause(server)}\n`),
     serverFailed: (name, message) => stream.write(`  ${name} FAILED: ${message}\n`),
     cellStarted: (mode, cell, sides, attempt) => {
       prefix = `${mode} ${cellLabel(cell)}: ${sides.join(' vs ')}${attempt > 0 ? ' (measured once more)' : ''}`;
@@ -101,16 +111,14 @@ export function gateProgress(stream: NodeJS.WriteStream = process.stderr): GateE
 
 /** What a check reports while it goes, on stderr (also used by `gauntlet bench`). */
 export function checkProgress(stream: NodeJS.WriteStream): CheckEvents {
-  const tty = Boolean(stream.isTTY);
+  const tty = rewritesLines(stream);
   let lastDraw = 0;
   return {
     starting(spec: ServerSpec, i: number, n: number) {
       stream.write(`[${i + 1}/${n}] starting ${sanitizeTerminal(spec.name)}\n`);
     },
     ready(server: RunningServer, cases: number) {
-      stream.write(
-        `      up at ${server.url} (pid ${server.pid}) ${runtimeClause(server.runtime)}; ${cases} case${cases === 1 ? '' : 's'}\n`,
-      );
+      stream.write(`      up at ${server.url} ${processClause(server)}; ${cases} case${cases === 1 ? '' : 's'}\n`);
     },
     result(_r: CaseResult, done: number, total: number) {
       const now = Date.now();

@@ -2,6 +2,8 @@
  * A conformance run over several servers, one at a time, and its report files: what
  * `gauntlet check` does, and what `gauntlet bench` does after measuring the same servers. Each
  * server gets the cases, then (when asked for) the properties, on the same running instance.
+ * A server given by URL is attached to, never started: it cannot be restarted, so one that stops
+ * answering ends its cases with `not-run` ("the server stopped answering").
  */
 import { recordedCommand } from '../server-record.ts';
 import type { ServerSpec } from '../types.ts';
@@ -15,8 +17,9 @@ import { runEnvelope } from '../envelope.ts';
 import { lastLines } from '../output-tail.ts';
 import { caseInfo } from './registry.ts';
 import { CONFORMANCE_ENV, DEFAULT_CASE_TIMEOUT_MS, runCasesDetailed, type ServerWatch } from './runner.ts';
-import { printfReplay, serverFlagFor } from './wire-log.ts';
+import { printfReplay, serverFlagFor, shellQuote } from './wire-log.ts';
 import { writeFormatFiles } from '../report/files.ts';
+import { exchange } from './raw-client.ts';
 import type { GauntletProperty, PropertiesMode, PropertySettings } from './properties/types.ts';
 import { PROPERTIES } from './properties/registry.ts';
 import { runProperties } from './properties/schedule.ts';
@@ -58,6 +61,10 @@ export interface CheckOptions {
   cpus?: number;
   /** Container memory limit, MiB (overrides the manifest's). */
   memoryMb?: number;
+  /** Start the servers talking TLS (--tls): the cases and properties then run over TLS. */
+  tls?: boolean;
+  /** Over TLS, accept a certificate that cannot be verified (--insecure; an https:// server too). */
+  insecure?: boolean;
   /** The properties after the cases: none (the default), quick or full. */
   properties?: PropertiesMode;
   /** The properties to run (default every one), when `properties` is not none. */
@@ -125,12 +132,21 @@ async function checkCases(
   const server = watched.server;
   const ran = await runCasesDetailed(
     opts.cases.map((l) => l.case),
-    { host: server.host, port: server.port, root: opts.root, capabilities: record.capabilities, name: spec.name },
+    {
+      host: server.host,
+      port: server.port,
+      root: opts.root,
+      capabilities: record.capabilities,
+      name: spec.name,
+      ...(server.tls && { tls: server.tls }),
+    },
     {
       concurrency: opts.concurrency,
       signal: opts.signal,
       onResult: (r, done, total) => events.result?.(r, done, total),
-      watch: watchServer(spec, launchOpts, watched),
+      // A URL server never exits as far as Gauntlet can see, and is never started again: without
+      // a watch, the run's own probe finds that it stopped answering.
+      ...(spec.url === undefined ? { watch: watchServer(spec, launchOpts, watched) } : { attached: true }),
       onExit: (death) => events.exited?.(spec.name, death, watched.server),
     },
   );
@@ -152,8 +168,9 @@ async function checkProperties(
   if (!settings || list.length === 0 || opts.signal?.aborted || server.exitInfo() || record.stoppedAnswering) return;
   events.propertiesStarting?.(spec.name, list.length);
   const started = Date.now();
-  // A replay runs the server where this check ran it.
-  const serverFlag = opts.runtime === 'container' ? `${record.serverFlag} --runtime container` : record.serverFlag;
+  // A replay runs the server where this check ran it, and over TLS when it talked TLS.
+  const runtimeFlag = opts.runtime === 'container' ? `${record.serverFlag} --runtime container` : record.serverFlag;
+  const serverFlag = `${runtimeFlag}${opts.tls ? ' --tls' : ''}${opts.insecure ? ' --insecure' : ''}`;
   const target = {
     host: server.host,
     port: server.port,
@@ -161,6 +178,7 @@ async function checkProperties(
     capabilities: record.capabilities,
     name: spec.name,
     serverFlag,
+    ...(server.tls && { tls: server.tls }),
   };
   record.properties = (await runProperties(target, list, { ...settings, signal: opts.signal })).map(propertyRecord);
   events.propertiesFinished?.(spec.name, record.properties, Date.now() - started);
@@ -179,7 +197,7 @@ async function checkServer(
     command: recordedCommand(spec, opts.runtime),
     source: spec.source,
     capabilities: spec.capabilities ?? [],
-    serverFlag: serverFlagFor(spec),
+    serverFlag: replayFlag(spec),
   };
   run.servers.push(record);
   const launchOpts: ServerLaunchOptions = {
@@ -188,6 +206,8 @@ async function checkServer(
     runtime: opts.runtime,
     cpus: opts.cpus,
     memoryMb: opts.memoryMb,
+    ...(opts.tls && { tls: true }),
+    ...(opts.insecure && { insecure: true }),
   };
   let server: RunningServer;
   try {
@@ -198,6 +218,7 @@ async function checkServer(
     return;
   }
   if (server.runtime) record.runtime = server.runtime;
+  record.capabilities = await probedCapabilities(server, record.capabilities);
   events.ready?.(server, opts.cases.length);
   const started = Date.now();
   const watched: Watched = { server };
@@ -212,6 +233,45 @@ async function checkServer(
     await watched.server.stop();
   }
   if (record.error) events.failed?.(spec.name, record.error.split('\n')[0] ?? '');
+}
+
+/** How a replay names the server: `--url` as it was given, else as serverFlagFor says (a manifest's folder). */
+function replayFlag(spec: ServerSpec): string {
+  if (!spec.source.startsWith('--url ')) return serverFlagFor(spec);
+  return `--url ${shellQuote(JSON.parse(spec.source.slice('--url '.length)) as string)}`;
+}
+
+/** A manifest's word that its server has no echo, so that it is not probed (`"capabilities": ["no-echo"]`). */
+const NO_ECHO = 'no-echo';
+
+/** What the echo probe sends: a server that answers POST /echo with exactly these bytes has echo. */
+const ECHO_PROBE_BODY = 'gauntlet echo probe';
+
+/**
+ * The capabilities a server is checked with: those its manifest declares, plus `echo` when
+ * POST /echo answers a small body with that body. The cases about request bodies prove framing
+ * on every server and compare the echoed bytes only with echo, so a server given by a command or
+ * a URL gets the stricter checks without declaring anything. A manifest that declares echo, or
+ * denies it with `no-echo`, is taken at its word and the server is not probed.
+ */
+async function probedCapabilities(server: RunningServer, declared: readonly string[]): Promise<string[]> {
+  if (declared.includes('echo') || declared.includes(NO_ECHO)) return [...declared];
+  const request =
+    `POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${ECHO_PROBE_BODY.length}\r\n` +
+    `Connection: close\r\n\r\n${ECHO_PROBE_BODY}`;
+  const probe = await exchange(server.host, server.port, [{ data: request }], {
+    timeoutMs: DEFAULT_CASE_TIMEOUT_MS,
+    methods: ['POST'],
+    ...(server.tls && { tls: server.tls }),
+  });
+  const answer = probe.responses[0];
+  const echoed =
+    answer !== undefined &&
+    answer.status >= 200 &&
+    answer.status <= 299 &&
+    !answer.incomplete &&
+    Buffer.from(answer.body).toString('latin1') === ECHO_PROBE_BODY;
+  return echoed ? [...declared, 'echo'] : [...declared];
 }
 
 /** The properties' settings for a run, or null when it runs none. */

@@ -4,7 +4,7 @@
  * shortened, who closed the connection and when; and the commands that replay the case.
  */
 import { dirname, join, relative } from 'node:path';
-import { SERVERS_DIR } from '../paths.ts';
+import { REFERENCE_SERVERS_DIR, SERVERS_DIR } from '../paths.ts';
 import type { Exchange, ParsedResponse, RequestPart, WireEvent } from './types.ts';
 import { partBytes } from './raw-client.ts';
 import { statusText } from './response-parser.ts';
@@ -250,9 +250,11 @@ export function serverFlagFor(spec: { name: string; command: string; source: str
       return `--server ${shellQuote(`${spec.name}=${spec.command}`)}`;
     }
   }
-  // A manifest outside servers/ is named by its folder: its name alone would not resolve.
+  // A manifest outside servers/ (the project's, or the package's own reference servers) is named
+  // by its folder: its name alone would not resolve.
   const folder = dirname(spec.source);
-  if (folder === join(SERVERS_DIR, spec.name)) return `--server ${shellQuote(spec.name)}`;
+  if (folder === join(SERVERS_DIR, spec.name) || folder === join(REFERENCE_SERVERS_DIR, spec.name))
+    return `--server ${shellQuote(spec.name)}`;
   const rel = relative(process.cwd(), folder) || '.';
   return `--server ${shellQuote(rel.includes('/') ? rel : `./${rel}`)}`;
 }

@@ -8,6 +8,10 @@
  * the cell, not to what follows), the CPU times, and the descriptors once their count has
  * settled (a server closes its side of the last connections a moment after the client has
  * seen their answers; counting at once would report those as growth).
+ *
+ * The group is the one of the pid given: a server Gauntlet started leads its own group; a server
+ * already running (given by URL) is observed through the group of the process that owns its
+ * listening socket, and not at all when that owner is unknown (pid 0).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CellResources, KernelTcpCounters } from '../types.ts';
@@ -63,6 +67,16 @@ function snapshot(pids: Iterable<number>, pgid: number): Snapshot {
     rssBytes += st.rssPages * page;
   }
   return { times, threads, rssBytes };
+}
+
+/** The process group of `pid` (itself when it cannot be read); -1, no group, for no pid. */
+function groupOf(pid: number): number {
+  if (pid <= 0) return -1;
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'latin1'))?.pgrp ?? pid;
+  } catch {
+    return pid;
+  }
 }
 
 /** Ticks spent between two snapshots, process by process; a process new in `b` counts whole. */
@@ -134,9 +148,12 @@ export class CellObserver {
     }
   }
 
-  /** Takes the "before" readings; call right before the cell starts. */
-  static start(pgid: number, opts: ObserverOptions = {}): CellObserver {
-    return new CellObserver(pgid, { intervalMs: opts.intervalMs ?? 50, settleMs: opts.settleMs ?? 500 });
+  /**
+   * Takes the "before" readings of the process group of `pid`; call right before the cell
+   * starts. A pid of 0 (no process known) observes the kernel's counters and the client only.
+   */
+  static start(pid: number, opts: ObserverOptions = {}): CellObserver {
+    return new CellObserver(groupOf(pid), { intervalMs: opts.intervalMs ?? 50, settleMs: opts.settleMs ?? 500 });
   }
 
   private note(s: Snapshot): void {

@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importModule } from '../import-module.ts';
 import type { LoadMode, Matrix } from '../types.ts';
 import { MatrixError, checkMatrixObject, parseMatrix } from '../matrix.ts';
 import { parseClaim, type Claim, ClaimSyntaxError } from './claims.ts';
@@ -27,15 +27,16 @@ export interface ClaimObject {
 
 export interface GateConfig {
   /**
-   * Servers to start: names of servers/ folders or "NAME[:MODEL:LANGUAGE]=COMMAND" (as --server).
+   * Servers to start: names of servers/ folders or "NAME[:MODEL:LANGUAGE]=COMMAND" (as --server),
+   * or servers already running, `{ url: "[NAME[:MODEL:LANGUAGE]=]http://HOST:PORT/PATH" }` (as --url).
    * Default: the servers the claims name, or every server of servers/ when they name none.
    */
-  servers?: string[];
+  servers?: Array<string | { url: string }>;
   /** Load modes (default close, ab's default). */
   mode?: LoadMode | LoadMode[];
   /** seed (default), tugas9, or "N:C1,C2;M:C3". */
   matrix?: string | Matrix;
-  /** Request path (default /). */
+  /** Request path (default /, or a URL server's own path). */
   path?: string;
   /** Document root given to the servers (default fixtures/www). */
   root?: string;
@@ -143,10 +144,12 @@ export interface ResolvedConfig {
   file: string | null;
   /** Where relative paths of the configuration start. */
   baseDir: string;
-  servers: string[] | null;
+  servers: Array<string | { url: string }> | null;
   modes: LoadMode[];
   matrix: Matrix;
   path: string;
+  /** Whether the file gave `path`: if not, each URL server is sent its URL's own path. */
+  pathGiven?: boolean;
   root: string | null;
   tolerance: number;
   alpha: number;
@@ -221,12 +224,24 @@ function resolveStatistics(raw: RawConfig, where: string): Pick<ResolvedConfig, 
   return { tolerance, alpha, confidence };
 }
 
-function resolveServers(raw: RawConfig, where: string): string[] | null {
+/** A server of the file: a non-empty string (as --server), or `{ url }` with a non-empty string (as --url). */
+function isServerValue(value: unknown): value is string | { url: string } {
+  if (typeof value === 'string') return value.trim() !== '';
+  return (
+    isObject(value) && Object.keys(value).join() === 'url' && typeof value.url === 'string' && value.url.trim() !== ''
+  );
+}
+
+function resolveServers(raw: RawConfig, where: string): Array<string | { url: string }> | null {
   if (raw.servers === undefined) return null;
-  if (!Array.isArray(raw.servers) || raw.servers.some((s) => typeof s !== 'string' || s.trim() === '')) {
-    throw new ConfigError(where, 'servers', 'must be an array of server names or "NAME=COMMAND" strings');
+  if (!Array.isArray(raw.servers) || !raw.servers.every(isServerValue)) {
+    throw new ConfigError(
+      where,
+      'servers',
+      'must be an array of server names or "NAME=COMMAND" strings, or { url: "http://HOST:PORT/" } objects',
+    );
   }
-  return raw.servers as string[];
+  return raw.servers;
 }
 
 function resolveModes(raw: RawConfig, where: string): LoadMode[] {
@@ -438,6 +453,7 @@ export function resolveConfig(raw: unknown, file: string | null, baseDir = proce
     modes,
     matrix,
     path,
+    pathGiven: raw.path !== undefined,
     root,
     ...statistics,
     claims,
@@ -467,7 +483,7 @@ export async function loadConfigFile(file: string): Promise<ResolvedConfig> {
       const { readFile } = await import('node:fs/promises');
       raw = JSON.parse(await readFile(abs, 'utf8'));
     } else {
-      const mod = (await import(pathToFileURL(abs).href)) as { default?: unknown; config?: unknown };
+      const mod = (await importModule(abs)) as { default?: unknown; config?: unknown };
       raw = mod.default ?? mod.config;
     }
   } catch (err) {

@@ -2,10 +2,16 @@
  * The servers of a gate, from their start to their stop: which are running, which failed to
  * start, crashed or stopped answering (their remaining cells are skipped with that reason), and
  * the warm-up each gets before its first cell in a mode. Every server's fate is written into the
- * results' server records as it happens.
+ * results' server records as it happens. A server given by URL is attached to, not started: it
+ * is not pinned (its cores are its owner's business), and it is sent its URL's own path unless
+ * the configuration names one. With `tls` the servers are started talking TLS and measured over
+ * it, as is a server given by an https:// URL; the yardstick, which stands for the machine's
+ * own speed, stays plain.
  */
-import { serverRecord } from '../server-record.ts';
-import type { LoadMode, LoadTarget, ServerSpec } from '../types.ts';
+import { noteObservation, serverRecord } from '../server-record.ts';
+import { observationOf, urlRequestPath } from '../url-server.ts';
+import type { LoadMode, ServerSpec } from '../types.ts';
+import type { CellTarget } from '../load/index.ts';
 import { describeExit, type RunningServer } from '../launcher.ts';
 import { launchServer } from '../runtime.ts';
 import { isAbort } from '../abort.ts';
@@ -16,6 +22,14 @@ import { pinGroup, type CorePlan } from './pinning.ts';
 import { yardstickSpec } from './yardstick.ts';
 import { YARDSTICK, type GateMeasurement, type GateResults } from './types.ts';
 import { GateInterrupted, stopIfAborted, type GateEvents, type GateRunOptions } from './gate-context.ts';
+
+/** TLS for a gate's servers (--tls, --insecure), on top of the run's options. */
+export interface GateTlsOptions {
+  /** Start the servers (not the yardstick) talking TLS, and measure them over it. */
+  tls?: boolean;
+  /** Over TLS, accept a certificate that cannot be verified (an https:// server too). */
+  insecure?: boolean;
+}
 
 export class GateServers {
   private readonly running = new Map<string, RunningServer>();
@@ -29,7 +43,7 @@ export class GateServers {
   ) {}
 
   /** Starts the servers in order (the yardstick last); a server that fails to start is recorded, not thrown. */
-  async start(options: GateRunOptions, useYardstick: boolean, cores: CorePlan | null): Promise<void> {
+  async start(options: GateRunOptions & GateTlsOptions, useYardstick: boolean, cores: CorePlan | null): Promise<void> {
     const toStart: ServerSpec[] = [...options.servers, ...(useYardstick ? [yardstickSpec()] : [])];
     for (const spec of toStart) {
       stopIfAborted(options.signal);
@@ -37,7 +51,11 @@ export class GateServers {
     }
   }
 
-  private async startOne(spec: ServerSpec, options: GateRunOptions, cores: CorePlan | null): Promise<void> {
+  private async startOne(
+    spec: ServerSpec,
+    options: GateRunOptions & GateTlsOptions,
+    cores: CorePlan | null,
+  ): Promise<void> {
     const isYardstick = spec.name === yardstickSpec().name && spec.source === yardstickSpec().source;
     const label = isYardstick ? YARDSTICK : spec.name;
     // The yardstick stands for the machine's own speed and has no Dockerfile: it always runs as
@@ -54,10 +72,15 @@ export class GateServers {
         runtime: inContainer ? 'container' : 'process',
         ...(inContainer && this.config.cpus !== null ? { cpus: this.config.cpus } : {}),
         ...(inContainer && this.config.memoryMb !== null ? { memoryMb: this.config.memoryMb } : {}),
+        ...(options.tls && !isYardstick && { tls: true }),
+        ...(options.insecure && { insecure: true }),
       });
-      if (cores) pinGroup(server.pid, cores.servers);
+      const attached = observationOf(server) !== undefined;
+      if (cores && !attached) pinGroup(server.pid, cores.servers);
       const record = this.results.servers.find((s) => s.name === label);
       if (record && server.runtime) record.runtime = server.runtime;
+      if (record) noteObservation(record, server);
+      if (record && this.pathOf(server) !== this.config.path) record.path = this.pathOf(server);
       this.running.set(label, server);
       this.events.serverReady?.(server);
     } catch (err) {
@@ -90,9 +113,15 @@ export class GateServers {
     return this.errors.get(name) ?? `${name} is not running`;
   }
 
-  target(name: string, mode: LoadMode): LoadTarget {
+  target(name: string, mode: LoadMode): CellTarget {
     const s = this.running.get(name)!;
-    return { host: s.host, port: s.port, path: this.config.path, mode, timeoutMs: this.config.timeoutMs };
+    const target = { host: s.host, port: s.port, path: this.pathOf(s), mode, timeoutMs: this.config.timeoutMs };
+    return s.tls ? { ...target, tls: s.tls } : target;
+  }
+
+  /** The request path of a server: its URL's own for a URL server, unless the configuration names one. */
+  private pathOf(server: RunningServer): string {
+    return (this.config.pathGiven ? undefined : urlRequestPath(server.spec)) ?? this.config.path;
   }
 
   /** Warms every running server up in a mode; one that answers nothing is out of the gate. */

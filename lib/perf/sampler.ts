@@ -20,14 +20,15 @@
  *   ends it with stoppedBy "server-stopped", and the side records why. No retry, no further
  *   round: a hanging server would otherwise cost a timeout per run.
  */
-import type { CellResult, CellSpec, LoadTarget } from '../types.ts';
-import { runCell } from '../load/index.ts';
+import type { CellResult, CellSpec } from '../types.ts';
+import { runCell, type CellTarget } from '../load/index.ts';
 import { median } from '../stats.ts';
 
 export interface Side {
   /** A label for reports (a server's name, or "yardstick"). */
   name: string;
-  target: LoadTarget;
+  /** Where its cells go (over TLS when the target has `tls`). */
+  target: CellTarget;
 }
 
 /** Latency figures of a sample, milliseconds: each the median over the sample's runs of ab's figure. */
@@ -247,7 +248,7 @@ export interface WarmupReport extends RunTotals {
  * Bounded like a cell: the first run the engine stops (a refused connection, a timeout) or that
  * completes nothing ends the warm-up, and the report says why.
  */
-export async function warmUpServer(target: LoadTarget, ms: number, signal?: AbortSignal): Promise<WarmupReport> {
+export async function warmUpServer(target: CellTarget, ms: number, signal?: AbortSignal): Promise<WarmupReport> {
   const start = performance.now();
   const report: WarmupReport = { ...emptyTotals(), ms: 0 };
   do {

@@ -118,11 +118,23 @@ export function runFacts(run: RunResults): Fact[] {
       value: `${run.version}${m.gauntlet && m.gauntlet !== run.version ? ` (machine: ${m.gauntlet})` : ''}`,
     },
     ...runtimeFacts(run),
-    { label: 'Mode', value: describeMode(run.mode) },
+    { label: 'Mode', value: `${describeMode(run.mode)}${describeTls(run)}` },
     { label: 'Path', value: run.path, code: true },
     { label: 'Matrix', value: describeMatrix(run.matrix) },
     { label: 'Rounds', value: describeRounds(run) },
   ];
+}
+
+/**
+ * "; over TLS (https), ..." when servers were measured over TLS, read from their cells' handshakes;
+ * "" for a run in plain TCP. Servers are named when only some of them talked TLS.
+ */
+export function describeTls(run: RunResults): string {
+  const overTls = [...new Set(run.cells.filter((c) => c.result.tls !== undefined).map((c) => c.server))];
+  if (overTls.length === 0) return '';
+  const measured = new Set(run.cells.map((c) => c.server));
+  const who = overTls.length === measured.size ? '' : ` for ${overTls.join(', ')}`;
+  return `; over TLS (https)${who}, a full handshake on every new connection`;
 }
 
 /** How many runs each cell had and how they were ordered, from the recorded runs. */

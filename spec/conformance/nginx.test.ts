@@ -1,6 +1,7 @@
 /**
- * Every conformance case against a stock nginx (fixtures/nginx/): a server nobody here wrote, so
- * that the suite is checked against an independent, widely deployed implementation.
+ * Every conformance case against a stock nginx (fixtures/nginx/ starts it): a server nobody here
+ * wrote, so that the suite is checked against an independent, widely deployed implementation.
+ * It is checked by its URL, as a server already running, with nothing declared about it.
  *
  * nginx is not conformant everywhere. Its MUST failures are declared below, each with the reason
  * it is a genuine deviation (docs/conformance.md, section "nginx", quotes the RFC sentence of
@@ -16,7 +17,9 @@ import { readManifest, MANIFEST_FILE } from '../../lib/manifest.ts';
 import { launch, type RunningServer } from '../../lib/launcher.ts';
 import { DEFAULT_DOC_ROOT, PROJECT_ROOT } from '../../lib/paths.ts';
 import { loadCases } from '../../lib/conformance/registry.ts';
-import { CONFORMANCE_ENV, scheduleCases } from '../../lib/conformance/runner.ts';
+import { CONFORMANCE_ENV } from '../../lib/conformance/runner.ts';
+import { runCheck } from '../../lib/conformance/check-run.ts';
+import { urlServerSpec } from '../../lib/url-server.ts';
 import { gauntletReplay, renderWireLog, serverFlagFor } from '../../lib/conformance/wire-log.ts';
 import type { CaseResult, ConformanceCase } from '../../lib/conformance/types.ts';
 
@@ -58,17 +61,15 @@ beforeAll(async () => {
   if (!installed) return;
   try {
     server = await launch(spec, { env: { ...CONFORMANCE_ENV } });
-    results = scheduleCases(
-      cases,
-      {
-        host: server.host,
-        port: server.port,
-        root: DEFAULT_DOC_ROOT,
-        capabilities: spec.capabilities ?? [],
-        name: spec.name,
-      },
-      8,
-    );
+    // Checked as a user checks a server already running: by its URL, nothing declared about it
+    // (no manifest, so whether it echoes is found by check's own probe).
+    const run = await runCheck({
+      servers: [urlServerSpec(`nginx=http://127.0.0.1:${server.port}/`)],
+      cases: await loadCases(),
+      root: DEFAULT_DOC_ROOT,
+      concurrency: 8,
+    });
+    results = new Map(run.results.map((r) => [r.caseId, Promise.resolve(r)]));
   } catch (err) {
     startError = err as Error;
   }

@@ -307,14 +307,14 @@ describe('gauntlet bench', () => {
       'gauntlet bench: --matrix "10:20": group "10:20": concurrency 20 is greater than the 10 requests of its group',
     ],
     [
-      ['bench', '--server', 'x=python3 s.py 8080'],
-      'gauntlet bench: --server "x=python3 s.py 8080": the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there',
+      ['bench', '--server', 'x@99999=python3 s.py 8080'],
+      'gauntlet bench: --server "x@99999=python3 s.py 8080": the port after "@" must be a whole number from 1 to 65535, got "99999"',
     ],
     [
       ['bench', '--timeout', 'Infinity'],
       'gauntlet bench: --timeout "Infinity": is not a number of seconds such as 30 or 2.5',
     ],
-    [['frobnicate'], 'gauntlet: unknown command "frobnicate": the commands are bench, check, gate and baseline'],
+    [['frobnicate'], 'gauntlet: unknown command "frobnicate": the commands are bench, check, gate, baseline and init'],
   ])('refuses %j with exit code 2 and one line naming the flag and the value', async (args, line) => {
     const run = await runInProcess(args);
     expect(run.code).toBe(2);

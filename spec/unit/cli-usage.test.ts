@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, usageMessage } from '../../lib/cli/main.ts';
@@ -18,8 +18,7 @@ import { ConfigError, resolveConfig } from '../../lib/perf/config.ts';
 const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
 const TINY = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
 const SRV = `srv:threaded:python=python3 -u ${TINY} {port}`;
-const PORT_DETAIL =
-  'the command must contain {port}: Gauntlet starts every server on a free ephemeral port and passes it there';
+const PORT_DETAIL = (port: string) => `the port after "@" must be a whole number from 1 to 65535, got "${port}"`;
 const UNKNOWN_MATRIX = 'unknown matrix (seed, tugas9, or N:C1,C2,...)';
 /** The servers of servers/, as the unknown-server message lists them. */
 const KNOWN_SERVERS = readdirSync(SERVERS_DIR, { withFileTypes: true })
@@ -75,7 +74,7 @@ const brokenServer = join(dir, 'broken');
 mkdirSync(brokenServer);
 writeFileSync(
   join(brokenServer, 'server.json'),
-  JSON.stringify({ name: 'broken', model: 'async', language: 'python', command: 'python3 s.py 8080' }),
+  JSON.stringify({ name: 'broken', model: 'async', language: 'python', command: 'python3 s.py', port: 70000 }),
 );
 const badJson = join(dir, 'bad.json');
 writeFileSync(badJson, '{ "kind": ');
@@ -115,7 +114,9 @@ afterEach(() => {
 
 describe('gauntlet bench: usage errors', () => {
   const rows: Array<[string[], string]> = [
-    [['--server', 'mine=python3 s.py'], `--server "mine=python3 s.py": ${PORT_DETAIL}`],
+    [['--server', 'mine@99999=python3 s.py'], `--server "mine@99999=python3 s.py": ${PORT_DETAIL('99999')}`],
+    [['--server', 'mine@0=python3 s.py'], `--server "mine@0=python3 s.py": ${PORT_DETAIL('0')}`],
+    [['--server', 'mine:threaded:python@http=x'], `--server "mine:threaded:python@http=x": ${PORT_DETAIL('http')}`],
     [['--server', 'no-such-server'], `--server "no-such-server": ${unknownServer('no-such-server')}`],
     [['--server', 'constructor'], `--server "constructor": ${unknownServer('constructor')}`],
     [
@@ -227,8 +228,7 @@ describe('gauntlet bench: usage errors', () => {
     expectUsageError(
       await run(['bench', '--out', never, '--server', brokenServer]),
       'gauntlet bench',
-      `--server ${JSON.stringify(brokenServer)}: ${join(brokenServer, 'server.json')}: field "command" must contain {port}: ` +
-        'Gauntlet starts every server on a free ephemeral port and passes it there',
+      `--server ${JSON.stringify(brokenServer)}: ${join(brokenServer, 'server.json')}: field "port" must be a whole number from 1 to 65535, got 70000`,
     );
   });
 
@@ -249,6 +249,12 @@ describe('gauntlet bench: usage errors', () => {
     await expect(parseBenchArgs(['--server', SRV, '--warmup=-1'])).rejects.toThrow(
       '--warmup "-1": is not a whole number',
     );
+  });
+
+  it('documents a command without {port} and NAME@PORT=CMD in its help', async () => {
+    const help = await run(['bench', '--help']);
+    expect(help.stdout).toContain('without {port} its port is found from what it listens on');
+    expect(help.stdout).toContain('NAME@PORT=CMD states the port');
   });
 
   it('documents --rounds and --keep-going in its help', async () => {
@@ -283,7 +289,7 @@ describe('gauntlet check: usage errors', () => {
     [['--shrink-path', '1:2'], '--shrink-path "1:2": replays one property: give exactly one --property'],
     [['--group', 'nope'], '--group "nope": is not a group; groups: '],
     [['--cases', '/no/such/cases'], '--cases "/no/such/cases": is not a folder'],
-    [['--server', 'mine=python3 s.py'], `--server "mine=python3 s.py": ${PORT_DETAIL}`],
+    [['--server', 'mine@=python3 s.py'], `--server "mine@=python3 s.py": ${PORT_DETAIL('')}`],
     [['--server', '__proto__'], `--server "__proto__": ${unknownServer('__proto__')}`],
     [['--case', 'get-rot', '--server', SRV], '--case "get-rot": no case has this id'],
     [['--timeout', '5'], 'unknown flag --timeout'],
@@ -511,7 +517,7 @@ describe('gauntlet: usage errors', () => {
     expectUsageError(
       await run(['frobnicate']),
       'gauntlet',
-      'unknown command "frobnicate": the commands are bench, check, gate and baseline',
+      'unknown command "frobnicate": the commands are bench, check, gate, baseline and init',
     );
   });
 
@@ -527,6 +533,57 @@ describe('gauntlet: usage errors', () => {
     );
     expect(usageMessage(['check'], 'm')).toBe('gauntlet check: m\nRun "gauntlet check --help" for its options.\n');
     expect(usageMessage(['nope'], 'm')).toBe('gauntlet: m\nRun "gauntlet help" for the commands.\n');
+  });
+});
+
+describe('gauntlet init: usage errors', () => {
+  const rows: Array<[string[], string]> = [
+    [['--dir', ''], '--dir "": is empty: name a folder'],
+    [['--dir', aFile], `--dir ${JSON.stringify(aFile)}: is a file, not a folder`],
+    [['--dir'], '--dir needs a value'],
+    [
+      ['--dir', never, '--dir', never],
+      `--dir is given twice (${JSON.stringify(never)}, then ${JSON.stringify(never)}): it takes one value`,
+    ],
+    [['--force=yes'], '--force takes no value, got "--force=yes"'],
+    [['--forse'], 'unknown flag --forse (did you mean --force?)'],
+    [['--out', never], 'unknown flag --out'],
+    [['here'], 'unexpected argument "here": every option is a flag such as --name VALUE'],
+  ];
+
+  it.each(rows)('%j', async (args, line) => {
+    expectUsageError(await run(['init', ...args]), 'gauntlet init', line);
+  });
+
+  it('documents --dir and --force in its help', async () => {
+    const help = await run(['init', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('  --dir DIR   the folder to write into');
+    expect(help.stdout).toContain('  --force     overwrite files that exist');
+  });
+});
+
+describe('gauntlet --version', () => {
+  it('prints the version of package.json and exits 0, as --version and as version', async () => {
+    const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const argv of [['--version'], ['version']]) {
+      const result = await run(argv);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(`${version}\n`);
+      expect(result.stderr).toBe('');
+    }
+  });
+
+  it('refuses an argument after it', async () => {
+    expectUsageError(await run(['--version', 'x']), 'gauntlet', 'unexpected argument "x": --version takes no argument');
+  });
+
+  it('is listed in gauntlet --help, with init and the colour variables', async () => {
+    const help = await run(['--help']);
+    expect(help.stdout).toMatch(/^ {2}init {5}\S/m);
+    expect(help.stdout).toMatch(/^ {2}version {2}the version of gauntlet \(also --version\)$/m);
+    expect(help.stdout).toContain('NO_COLOR=1');
+    expect(help.stdout).toContain('FORCE_COLOR=1');
   });
 });
 
@@ -562,5 +619,122 @@ describe('bin/gauntlet.mjs: a usage error as a process', () => {
     const result = await runBin(['gate', '--timeout', 'Infinity', '--claim', 'failed == 0']);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('gauntlet gate: unknown flag --timeout\nRun "gauntlet gate --help" for its options.\n');
+  });
+});
+
+describe('--tls and --insecure: usage errors', () => {
+  const INSECURE = '--insecure: certificates are only checked over TLS; give --tls (or an https:// server) with it';
+  const CONTAINER =
+    '--tls: servers in containers are not given a certificate; --tls starts servers as processes (--runtime process)';
+  const rows: Array<[string, string[], string]> = [
+    ['bench', ['--insecure', '--server', SRV], INSECURE],
+    ['check', ['--insecure', '--server', SRV], INSECURE],
+    ['gate', ['--claim', 'failed == 0', '--insecure', '--server', SRV], INSECURE],
+    ['bench', ['--insecure', '--url', 'http://127.0.0.1:1/'], INSECURE],
+    ['bench', ['--tls', '--runtime', 'container', '--server', 'python-async'], CONTAINER],
+    ['check', ['--tls', '--runtime', 'container', '--server', 'python-async'], CONTAINER],
+    ['bench', ['--tls=yes', '--server', SRV], '--tls takes no value, got "--tls=yes"'],
+    ['check', ['--insecure=no', '--server', SRV], '--insecure takes no value, got "--insecure=no"'],
+  ];
+
+  it.each(rows)('%s %j', async (command, args, line) => {
+    expectUsageError(await run([command, '--out', never, ...args]), `gauntlet ${command}`, line);
+  });
+
+  it('takes --insecure with an https:// server, and --tls alone', async () => {
+    const https = await parseBenchArgs(['--url', 'https://127.0.0.1:8443/', '--insecure']);
+    expect([https.servers[0]!.url, https.tls, https.insecure]).toEqual(['https://127.0.0.1:8443/', false, true]);
+    const started = await parseBenchArgs(['--server', SRV, '--tls']);
+    expect([started.tls, started.insecure]).toEqual([true, false]);
+  });
+
+  it('documents --tls and --insecure in the help of bench, check and gate', async () => {
+    for (const command of ['bench', 'check', 'gate']) {
+      const result = await run([command, '--help']);
+      expect(result.stdout, command).toMatch(/^ {2}--tls .*node-async/ms);
+      expect(result.stdout, command).toMatch(/^ {2}--insecure /m);
+    }
+  });
+});
+
+describe('--url: usage errors', () => {
+  const rows: Array<[string, string[], string]> = [
+    [
+      'gate',
+      ['--claim', 'failed == 0', '--url', 'ftp://127.0.0.1/'],
+      '--url "ftp://127.0.0.1/": the URL has the scheme "ftp:": only http:// and https:// URLs are supported',
+    ],
+    ['bench', ['--url', 'not a url'], '--url "not a url": the URL has no scheme: write http://HOST:PORT/PATH'],
+    ['bench', ['--url', 'http://'], '--url "http://": the URL is not a URL such as http://127.0.0.1:8080/'],
+    ['bench', ['--url', 'web='], '--url "web=": the URL is empty: write [NAME=]http://HOST:PORT/PATH'],
+    [
+      'bench',
+      ['--url', 'Web=http://127.0.0.1:1/'],
+      `--url "Web=http://127.0.0.1:1/": the name must be lower-case letters, digits, '.', '_' or '-', got "Web"`,
+    ],
+    [
+      'check',
+      ['--url', 'a:b:c:d=http://127.0.0.1:1/'],
+      '--url "a:b:c:d=http://127.0.0.1:1/": takes at most NAME:MODEL:LANGUAGE before "="',
+    ],
+    [
+      'bench',
+      ['--url', 'http://127.0.0.1:1/#top'],
+      '--url "http://127.0.0.1:1/#top": the URL must not have a #fragment: it is never sent to a server',
+    ],
+    [
+      'bench',
+      ['--url', 'http://127.0.0.1:1/a', '--url', 'http://127.0.0.1:1/b'],
+      '--url "http://127.0.0.1:1/b": names the server "127.0.0.1:1" a second time (first: --url "http://127.0.0.1:1/a")',
+    ],
+    [
+      'bench',
+      ['--server', 'a=x {port}', '--url', 'a=http://127.0.0.1:1/'],
+      '--url "a=http://127.0.0.1:1/": names the server "a" a second time (first: "a=x {port}")',
+    ],
+    ['bench', ['--url'], '--url needs a value'],
+  ];
+
+  it.each(rows)('%s %j', async (command, args, line) => {
+    expectUsageError(await run([command, '--out', never, ...args]), `gauntlet ${command}`, line);
+  });
+
+  it('reads NAME, MODEL and LANGUAGE, defaults the name to host:port, and keeps --server and --url in order', async () => {
+    const args = await parseBenchArgs([
+      '--url',
+      'http://127.0.0.1:8080/index.html?x=1',
+      '--server',
+      SRV,
+      '--url',
+      'api:async:go=http://[::1]:9000',
+    ]);
+    expect(args.servers.map((s) => [s.name, s.model, s.language, s.url])).toEqual([
+      ['127.0.0.1:8080', 'unknown', 'unknown', 'http://127.0.0.1:8080/index.html?x=1'],
+      ['srv', 'threaded', 'python', undefined],
+      ['api', 'async', 'go', 'http://[::1]:9000'],
+    ]);
+    expect(args.pathGiven).toBe(false);
+    expect((await parseBenchArgs(['--url', 'http://127.0.0.1:1/', '--path', '/x'])).pathGiven).toBe(true);
+  });
+
+  it('lets a URL server be with --runtime container: it runs already, nothing is started', async () => {
+    const args = await parseBenchArgs(['--url', 'http://127.0.0.1:1/', '--runtime', 'container']);
+    expect(args.runtime).toBe('container');
+  });
+
+  it('documents --url in the help of bench, check and gate', async () => {
+    for (const command of ['bench', 'check', 'gate']) {
+      const result = await run([command, '--help']);
+      expect(result.stdout, command).toContain('--url [NAME=]URL');
+    }
+  });
+
+  it('takes { url } servers in a configuration, and names a wrong one', () => {
+    const resolved = resolveConfig({ claims: ['failed == 0'], servers: [{ url: 'http://127.0.0.1:1/' }] }, 'c.json');
+    expect(resolved.servers).toEqual([{ url: 'http://127.0.0.1:1/' }]);
+    expect(resolved.pathGiven).toBe(false);
+    expect(() => resolveConfig({ claims: ['failed == 0'], servers: [{ url: 'x', name: 'y' }] }, 'c.json')).toThrow(
+      ConfigError,
+    );
   });
 });

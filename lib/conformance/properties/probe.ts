@@ -2,7 +2,7 @@
  * The exchanges of one run of a property, and the wire log a failure shows of them. A run's
  * exchanges end together when the run's time is up, so that no connection outlives the run.
  */
-import { exchange, unreachable, type ExchangeOptions } from '../raw-client.ts';
+import { exchange, unreachable, type ClientTls, type ExchangeOptions } from '../raw-client.ts';
 import { renderWireLog } from '../wire-log.ts';
 import type { Exchange, RequestPart } from '../types.ts';
 import type { PropertyTarget } from './types.ts';
@@ -27,7 +27,8 @@ export class Probe {
   private readonly signal: AbortSignal;
   /** `stop` (the check's own signal) also ends the run's exchanges. */
   constructor(
-    readonly target: PropertyTarget,
+    /** With `tls`, the server talks TLS and every exchange of the run goes over it. */
+    readonly target: PropertyTarget & { tls?: ClientTls },
     stop?: AbortSignal,
   ) {
     this.signal = stop ? AbortSignal.any([this.calls.signal, stop]) : this.calls.signal;
@@ -44,7 +45,12 @@ export class Probe {
 
   async send(label: string, parts: readonly RequestPart[], opts: ExchangeOptions): Promise<Exchange> {
     const first = this.started++ === 0;
-    const ex = await exchange(this.target.host, this.target.port, parts, { ...opts, signal: this.signal });
+    const tls = this.target.tls;
+    const ex = await exchange(this.target.host, this.target.port, parts, {
+      ...opts,
+      signal: this.signal,
+      ...(tls && { tls }),
+    });
     if (first && unreachable(ex)) this.goneAtStart = true;
     this.logged.push({ label, exchange: ex, timeoutMs: opts.timeoutMs });
     return ex;

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Capability, CaseDefinition, CaseResult, Exchange, Level, Verdict } from '../types.ts';
-import { exchange, requestBytes } from '../raw-client.ts';
+import { exchange, requestBytes, type ClientTls } from '../raw-client.ts';
 import { describeAccepted, describeObserved, observedOutcome, outcomeMatches } from './outcomes.ts';
 import { probeAlive } from './probes.ts';
 import { requestMethods } from './request-methods.ts';
@@ -22,6 +22,8 @@ export interface CaseTarget {
   capabilities: readonly Capability[] | readonly string[];
   /** The server's name, for results (default host:port). */
   name?: string;
+  /** The server talks TLS: every exchange, and the liveness probe after it, goes over TLS. */
+  tls?: ClientTls;
 }
 
 /** The default wait for a server, ms, when a case states none. */
@@ -92,6 +94,7 @@ export async function runCase(c: CaseDefinition, target: CaseTarget): Promise<Ca
     ex = await exchange(target.host, target.port, c.request, {
       timeoutMs,
       methods: c.methods ?? requestMethods(requestBytes(c.request)),
+      ...(target.tls && { tls: target.tls }),
     });
   } catch (err) {
     return result('harness-error', `the harness failed while exchanging: ${errorText(err)}`, null);

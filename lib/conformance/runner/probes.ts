@@ -5,7 +5,7 @@
  * answering from one whose cases are slow on purpose.
  */
 import type { CaseResult, Exchange } from '../types.ts';
-import { exchange } from '../raw-client.ts';
+import { exchange, type ClientTls } from '../raw-client.ts';
 import { describeObserved } from './outcomes.ts';
 
 /** How long a liveness probe waits for its answer, ms. */
@@ -18,6 +18,8 @@ export const ALIVE_DEADLINE_MS = ALIVE_TIMEOUT_MS + 1_000;
 export interface ProbeTarget {
   host: string;
   port: number;
+  /** The server talks TLS. */
+  tls?: ClientTls;
 }
 
 function getRoot(target: ProbeTarget, settleMs?: number): Promise<Exchange> {
@@ -27,6 +29,7 @@ function getRoot(target: ProbeTarget, settleMs?: number): Promise<Exchange> {
     deadlineMs: ALIVE_DEADLINE_MS,
     methods: ['GET'],
     expectResponses: 1,
+    ...(target.tls && { tls: target.tls }),
     ...(settleMs === undefined ? {} : { settleMs }),
   });
 }

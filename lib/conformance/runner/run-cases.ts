@@ -8,7 +8,10 @@
  *   not yet run get `not-run` with that reason;
  * - with a `watch`, an exit of the server makes the cases then in flight suspects (exits.ts);
  *   the server is restarted (at most `maxRestarts` times); when it cannot be, the cases left
- *   get `not-run`: the server is down.
+ *   get `not-run`: the server is down;
+ * - against a server that runs already and cannot be restarted (`attached`, a server given by
+ *   URL), a refused connection makes the probe due at once: when the probe gets no answer, the
+ *   cases refused meanwhile and those not yet run get `not-run`, the server stopped answering.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CaseDefinition, CaseResult, ServerDeath } from '../types.ts';
@@ -36,6 +39,8 @@ export interface RunCasesOptions {
   maxRestarts?: number;
   /** Called when a watched server has exited, once the run has dealt with it (restarted it or not). */
   onExit?: (death: ServerDeath) => void;
+  /** The server runs already and is never restarted: a refused connection is probed at once. */
+  attached?: boolean;
 }
 
 /** What a run of cases against one server found, beyond the verdicts. */
@@ -110,6 +115,8 @@ class CaseRun {
   private readonly suspects = new SuspectGroups((i, r) => this.emit(i, r));
   private readonly queue: number[];
   private readonly solos: Solo[] = [];
+  /** Cases an attached server refused, held until the probe says whether it is gone. */
+  private readonly refused: Solo[] = [];
   /** Cases started and not yet settled; those still exchanging count against the concurrency. */
   private readonly pending = new Map<number, Promise<void>>();
   private readonly exchanging = new Set<number>();
@@ -189,7 +196,11 @@ class CaseRun {
     // An answer before the probe is made says what the probe would: the server answers.
     this.probeDue = this.probeAfter > 0 && this.unansweredRun >= this.probeAfter;
     if (kind === 'normal' && r.exchange?.connectFailure) {
-      this.solos.push({ i, kind: 'retry', earlier: r });
+      const held = { i, kind: 'retry' as const, earlier: r };
+      if (this.opts.attached) {
+        this.refused.push(held);
+        this.probeDue = true;
+      } else this.solos.push(held);
       return;
     }
     if (kind === 'suspect' && this.suspects.replayed(i, r)) return;
@@ -242,6 +253,7 @@ class CaseRun {
 
   private giveUp(why: string): void {
     this.stopped ??= why;
+    for (const s of this.refused.splice(0)) this.emit(s.i, notRun(this.cases[s.i]!, this.server, why));
     for (const s of this.solos.splice(0)) {
       if (s.kind === 'retry') this.emit(s.i, { ...s.earlier, reason: `${s.earlier.reason}; not tried again: ${why}` });
       else this.emit(s.i, this.suspects.abandoned(s.i) ?? notRun(this.cases[s.i]!, this.server, why));
@@ -305,21 +317,21 @@ class CaseRun {
   private async probe(): Promise<void> {
     this.probeDue = false;
     const inARow = this.unansweredRun;
+    const seen = this.refused.length > 0 ? 'a connection was refused' : `${inARow} cases in a row got no answer`;
     const problem = await probeAnswering(this.target);
     if (problem !== null && this.opts.watch && !this.exit) await this.noticeExit();
+    // Refused while the server answers: tried again alone, as any refused case.
+    if (this.exit || problem === null) this.solos.push(...this.refused.splice(0));
     if (this.exit) return;
     if (problem === null) this.unansweredRun = 0;
-    else
-      this.giveUp(
-        `the server stopped answering: ${inARow} cases in a row got no answer, then GET / on a fresh connection ${problem}`,
-      );
+    else this.giveUp(`the server stopped answering: ${seen}, then GET / on a fresh connection ${problem}`);
   }
 
   /** Nothing new starts, no probe either; the cases tried once keep what they got. */
   private abort(): void {
     this.queue.length = 0;
     this.probeDue = false;
-    for (const s of this.solos.splice(0)) this.emit(s.i, s.earlier);
+    for (const s of [...this.refused.splice(0), ...this.solos.splice(0)]) this.emit(s.i, s.earlier);
   }
 
   /** One turn of the loop: false once every case is settled. */
