@@ -1,8 +1,8 @@
 /**
  * The commands over TLS, end to end through the CLI: bench, check and gate with `--tls` start
  * node-async with the run's certificate and talk https to it, verified against that certificate;
- * a server given by an https:// URL (started here with a self-signed certificate) is checked with
- * `--insecure` and refused without it, the certificate problem named.
+ * a server given by an https:// URL (started here with a self-signed certificate) is checked and
+ * benchmarked with `--insecure` and refused without it, the certificate problem named.
  *
  * - bench measures complete requests in close and keep-alive modes, each cell carrying its
  *   handshakes;
@@ -138,6 +138,30 @@ describe('check --url https://', () => {
     const byTls = await readJson<CheckRun>(started, 'check.json');
     expect(byUrl.servers[0]!.error).toBeUndefined();
     expect(verdicts(byUrl.results)).toEqual(verdicts(byTls.results));
+  });
+
+  it.each(['close', 'keepalive'])('benchmarks it in %s mode with --insecure', async (mode) => {
+    const run = await cli([
+      'bench',
+      '--url',
+      `https://127.0.0.1:${server.port}/hello.txt`,
+      '--insecure',
+      '--mode',
+      mode,
+      '--matrix',
+      '20:1,2',
+      '--rounds',
+      '1',
+      '--no-check',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const results = await readJson<RunResults>(run, 'results.json');
+    expect(results.cells).toHaveLength(2);
+    for (const cell of results.cells) {
+      expect(cell.result.completeRequests).toBe(20);
+      expect(cell.result.failedRequests).toBe(0);
+      expect(cell.result.tls?.handshakes).toBe(mode === 'close' ? 20 : cell.concurrency);
+    }
   });
 
   it('refuses it without --insecure, naming the certificate problem', async () => {
