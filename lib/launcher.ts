@@ -22,6 +22,7 @@ import { sweepLeftoversOnce } from './process/leftovers.ts';
 import { registryDir, removeEntry, writeEntry, type RegistryEntry } from './process/registry.ts';
 import { checkPortOwnership, foreignPortReason, portHolder, takenPortReason } from './process/port-ownership.ts';
 import { describeListeners, discoverPort, listeningInodesNow } from './process/port-discovery.ts';
+import { listeningSockets } from './process/listen-sockets.ts';
 import { allProcs, membersOf, ownStartTicks, readProc } from './process/proc-table.ts';
 import { killSocketHoldersNow, stopSocketHolders, type StrayProcess } from './process/strays.ts';
 import {
@@ -279,6 +280,14 @@ async function discoveredPort(starting: RunningServer, d: DiscoveryStart, exit: 
     exited: () => exit.info() !== null,
     exitedPromise: exit.exited,
   };
+  if (listeningSockets() === null) {
+    // Without /proc there is nothing to discover from: say so now rather than after the timeout.
+    const info = await starting.stop();
+    const reason =
+      'has no {port} in its command, and its port cannot be discovered here (/proc/net/tcp cannot be read): ' +
+      'state it (NAME@PORT=COMMAND, or "port" in its manifest)';
+    throw new LaunchError(starting.name, reason, info, starting.stderr(), starting.stdout(), d.pgid);
+  }
   const probe = (port: number, timeoutMs: number) => probeHttp(d.host, port, d.readyPath, timeoutMs, d.tls);
   const found = await discoverPort(target, probe, d.start.readyTimeoutMs);
   if (found.outcome === 'ready') return found.port;

@@ -26,6 +26,7 @@ import {
 import { handshakeWords, tlsErrorCode } from './load/tls.ts';
 import { listeningSocketsOn, socketsServing } from './process/listen-sockets.ts';
 import { holdersOf } from './process/socket-holders.ts';
+import { describeProcess, readProc } from './process/proc-table.ts';
 
 /** A URL value that names no usable server; `detail` says why, without the value. */
 export class UrlValueError extends Error {
@@ -164,7 +165,28 @@ function socketOwner(address: string, port: number): Observation {
       observed: false,
       reason: `the process holding port ${port} cannot be read (another user's, or in another namespace)`,
     };
-  return { observed: true, pid: Math.min(...holders) };
+  return groupOwnedBy(Math.min(...holders));
+}
+
+/**
+ * The diagnostics observe a server's whole process group. The owner of a URL's socket is not
+ * observed when that group is the harness's own: a server started with `&` by the script that
+ * then runs Gauntlet, without job control, shares the script's group, and the load generator
+ * would be counted as the server.
+ */
+function groupOwnedBy(pid: number): Observation {
+  const owner = readProc(pid);
+  if (!owner) return { observed: false, reason: `the process holding the socket (pid ${pid}) cannot be read` };
+  const harness = readProc(process.pid);
+  if (harness?.pgid === owner.pgid) {
+    return {
+      observed: false,
+      reason:
+        `the process holding the socket, ${describeProcess(pid)}, is in Gauntlet's own process group ` +
+        `(${owner.pgid}), whose load generator would be counted as the server: start it apart (setsid)`,
+    };
+  }
+  return { observed: true, pid };
 }
 
 /** Who to observe for a URL: its owner when the address is this machine's, else why not. */

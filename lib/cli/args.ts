@@ -376,8 +376,8 @@ function serverProblem(err: unknown, where: string): unknown {
 /** Without --server and without servers/ in the current directory: what to name instead. */
 const NO_SERVERS_FOLDER =
   `no servers/ folder in ${process.cwd()}: name the servers to run, --server NAME (a reference server ` +
-  'such as python-async), --server DIR (a folder with a server.json), --server "NAME=CMD" (any command with ' +
-  '{port}) or --url URL (a server already running)';
+  'such as python-async), --server DIR (a folder with a server.json), --server "NAME=CMD" (any command; ' +
+  '{port} where it takes its port) or --url URL (a server already running)';
 
 /**
  * The servers named by `--server` values (every server of servers/ without any), each named

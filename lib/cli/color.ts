@@ -24,12 +24,17 @@ function forceColorAsked(env: ColorEnv): boolean {
   return value !== undefined && value !== '0';
 }
 
+/** FORCE_COLOR=0: no colour, even on a terminal (as Node and chalk read it). */
+function colorRefused(env: ColorEnv): boolean {
+  return env.FORCE_COLOR === '0';
+}
+
 /**
- * Colour on this stream: NO_COLOR turns it off, then FORCE_COLOR turns it on even when the output
- * is piped, and otherwise a terminal gets colour and anything else does not.
+ * Colour on this stream: NO_COLOR (or FORCE_COLOR=0) turns it off, then FORCE_COLOR turns it on
+ * even when the output is piped, and otherwise a terminal gets colour and anything else does not.
  */
 export function useColor(stream: MaybeTerminal, env: ColorEnv = process.env): boolean {
-  if (noColorAsked(env)) return false;
+  if (noColorAsked(env) || colorRefused(env)) return false;
   if (forceColorAsked(env)) return true;
   return Boolean(stream.isTTY);
 }

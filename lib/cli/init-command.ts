@@ -41,7 +41,7 @@ const INIT_OPTIONS = {
 
 /** What to run once the files are there, printed after them. */
 const NEXT_STEPS = `next:
-  npm install --save-dev gauntlet vitest
+  npm install --save-dev /path/to/gauntlet-<version>.tgz vitest   # the packed gauntlet (npm pack)
   npx gauntlet check --server node-async   # the conformance cases
   npx gauntlet gate                        # the claims of gauntlet.config.ts
   edit gauntlet.config.ts to name your own server ("NAME=COMMAND", {port} where it takes its port)`;

@@ -115,7 +115,7 @@ export function checkProgress(stream: NodeJS.WriteStream): CheckEvents {
   let lastDraw = 0;
   return {
     starting(spec: ServerSpec, i: number, n: number) {
-      stream.write(`[${i + 1}/${n}] starting ${sanitizeTerminal(spec.name)}\n`);
+      stream.write(`[${i + 1}/${n}] ${spec.url ? 'attaching to' : 'starting'} ${sanitizeTerminal(spec.name)}\n`);
     },
     ready(server: RunningServer, cases: number) {
       stream.write(`      up at ${server.url} ${processClause(server)}; ${cases} case${cases === 1 ? '' : 's'}\n`);

@@ -5,7 +5,6 @@
  * args.ts, which spreads TLS_OPTIONS into each command's options, so that these flags read
  * the same on every command.
  */
-import type { TargetTls } from '../load/tls.ts';
 import type { Runtime } from '../runtime.ts';
 import type { ServerSpec } from '../types.ts';
 import { isHttpsUrl } from '../url-server.ts';
@@ -59,6 +58,11 @@ export function tlsRunProblem(flags: TlsFlags, servers: readonly ServerSpec[], r
   if (flags.tls && runtime === 'container') {
     return '--tls: servers in containers are not given a certificate; --tls starts servers as processes (--runtime process)';
   }
+  const plainUrl = servers.find((s) => s.url !== undefined && !isHttpsServer(s));
+  if (flags.tls && plainUrl && servers.every((s) => s.url !== undefined)) {
+    // --tls is about servers Gauntlet starts; a URL server is reached as its URL says.
+    return `--tls: --url "${plainUrl.url}" is reached as its URL says and no server is started; write https:// to reach it over TLS`;
+  }
   return null;
 }
 
@@ -75,13 +79,4 @@ export function parseTlsFlags(
   const problem = tlsRunProblem(values, servers, runtime);
   if (problem !== null) throw usageError(problem);
   return { tls: values.tls, insecure: values.insecure };
-}
-
-/**
- * The TLS of a server's target, or undefined over plain TCP. `ca` is the certificate the run
- * made for the servers it starts: with it, they are verified against it alone.
- */
-export function targetTls(flags: TlsFlags, ca?: string | Buffer): TargetTls | undefined {
-  if (!flags.tls) return undefined;
-  return ca === undefined ? { insecure: flags.insecure } : { insecure: flags.insecure, ca };
 }

@@ -1,7 +1,7 @@
 /**
  * Colour is one decision (lib/cli/color.ts): NO_COLOR set and not empty turns it off even on a
  * terminal, and then no escape code at all reaches stdout or stderr (progress writes plain lines
- * instead of rewriting one); FORCE_COLOR turns it on even when piped; otherwise a terminal only.
+ * instead of rewriting one); FORCE_COLOR turns it on even when piped (FORCE_COLOR=0 off); otherwise a terminal only.
  * bench, check and gate run in process against a tiny server, stdout and stderr made to look
  * like terminals (or not) for the run.
  */
@@ -66,7 +66,7 @@ describe('the colour decision', () => {
     ['an empty NO_COLOR', { NO_COLOR: '' }, true, true, true],
     ['FORCE_COLOR on a pipe', { FORCE_COLOR: '1' }, false, true, false],
     ['an empty FORCE_COLOR', { FORCE_COLOR: '' }, false, true, false],
-    ['FORCE_COLOR=0 on a terminal', { FORCE_COLOR: '0' }, true, true, true],
+    ['FORCE_COLOR=0 on a terminal', { FORCE_COLOR: '0' }, true, false, true],
     ['FORCE_COLOR=0 on a pipe', { FORCE_COLOR: '0' }, false, false, false],
     ['NO_COLOR and FORCE_COLOR', { NO_COLOR: '1', FORCE_COLOR: '1' }, true, false, false],
   ];
