@@ -212,8 +212,8 @@ export async function probeHttp(
   });
 }
 
-/** A TLS connection for a probe, its certificate checked as `tls` says. */
-function dialProbeTls(host: string, port: number, tls: ServerTls): Socket {
+/** A TLS connection to a server, its certificate checked as `tls` says (probes and handshake checks). */
+export function dialProbeTls(host: string, port: number, tls: ServerTls): Socket {
   const servername = tls.servername ?? (isIP(host) ? undefined : host);
   return connectTls({
     host,

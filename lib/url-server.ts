@@ -8,8 +8,7 @@
  * elsewhere (or whose owner cannot be read) is measured and checked all the same; only its
  * resources go unobserved, and the record says why.
  */
-import { connect, isIP } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import { connect } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
 import type { ServerSpec } from './types.ts';
@@ -17,6 +16,7 @@ import {
   CapturedOutput,
   ExitState,
   LaunchError,
+  dialProbeTls,
   probeHttp,
   runningServer,
   type ExitInfo,
@@ -220,15 +220,7 @@ export interface AttachOptions {
 /** The words for a TLS handshake with host:port that fails, or null when it succeeds. */
 export function handshakeError(host: string, port: number, tls: ServerTls, timeoutMs: number): Promise<string | null> {
   return new Promise((done) => {
-    const servername = tls.servername ?? (isIP(host) ? undefined : host);
-    const sock = connectTls({
-      host,
-      port,
-      rejectUnauthorized: !tls.insecure,
-      ALPNProtocols: ['http/1.1'],
-      ...(servername !== undefined && { servername }),
-      ...(tls.ca !== undefined && { ca: tls.ca }),
-    });
+    const sock = dialProbeTls(host, port, tls);
     const finish = (problem: string | null): void => {
       clearTimeout(timer);
       sock.destroy();
