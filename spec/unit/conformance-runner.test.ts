@@ -262,8 +262,10 @@ describe('exchange', () => {
     expect(Buffer.from(ex.received).toString('latin1')).toBe(OK);
     const sent = ex.timeline!.filter((e) => e.direction === 'sent');
     expect(sent.map((e) => e.length)).toEqual([8, 17, 2]);
+    // Pauses keep to a schedule from the first write (60 ms, then 60 + 30 ms), so a late second
+    // part shortens the gap to the third rather than pushing it back.
     expect(sent[1]!.atMs).toBeGreaterThanOrEqual(55);
-    expect(sent[2]!.atMs - sent[1]!.atMs).toBeGreaterThanOrEqual(25);
+    expect(sent[2]!.atMs).toBeGreaterThanOrEqual(85);
     expect(ex.closedBy).toBe('server');
     expect(ex.closeAfterMs).toBeGreaterThanOrEqual(sent[2]!.atMs);
   });
