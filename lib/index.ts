@@ -39,6 +39,6 @@ export type {
   ServerManifest,
   ServerSpec,
 } from './types.ts';
-export type { CaseDefinition, CheckRun, ConformanceCase, Verdict } from './conformance/types.ts';
+export type { CaseDefinition, CheckRun, ConformanceCase, NotApplicable, Verdict } from './conformance/types.ts';
 export type { PropertyCheckRun } from './conformance/properties/record.ts';
 export type { GateResults } from './perf/types.ts';

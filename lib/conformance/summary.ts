@@ -6,22 +6,34 @@ import type { CaseInfo, CaseResult, CheckRun, CheckServerRecord, Verdict } from 
 import { gauntletReplay, renderWireLog } from './wire-log.ts';
 
 /** Verdicts in the order summaries list them. */
-export const VERDICTS: readonly Verdict[] = ['pass', 'warn', 'fail', 'info', 'skip', 'harness-error', 'not-run'];
+export const VERDICTS: readonly Verdict[] = ['pass', 'warn', 'fail', 'info', 'skip', 'harness-error', 'not-run', 'n/a'];
+
+/** Verdicts a counts line names only when some result has them: a run without them reads as it always did. */
+const SHOWN_WHEN_PRESENT: ReadonlySet<Verdict> = new Set<Verdict>(['not-run', 'n/a']);
 
 export type VerdictCounts = Record<Verdict, number>;
 
 export function countVerdicts(results: readonly CaseResult[]): VerdictCounts {
-  const counts: VerdictCounts = { pass: 0, warn: 0, fail: 0, info: 0, skip: 0, 'harness-error': 0, 'not-run': 0 };
+  const counts: VerdictCounts = {
+    pass: 0,
+    warn: 0,
+    fail: 0,
+    info: 0,
+    skip: 0,
+    'harness-error': 0,
+    'not-run': 0,
+    'n/a': 0,
+  };
   for (const r of results) counts[r.verdict] += 1;
   return counts;
 }
 
 /**
  * "40 pass, 2 warn, 1 fail, 3 info, 2 skip, 0 harness-error", then ", 120 not-run" when cases
- * were not run: a healthy run's line stays as it always was.
+ * were not run and ", 4 n/a" when cases found nothing to test: never counted as passes.
  */
 export function countsLine(counts: VerdictCounts): string {
-  return VERDICTS.filter((v) => v !== 'not-run' || counts[v] > 0)
+  return VERDICTS.filter((v) => !SHOWN_WHEN_PRESENT.has(v) || counts[v] > 0)
     .map((v) => `${counts[v]} ${v}`)
     .join(', ');
 }

@@ -165,10 +165,11 @@ export interface CaseDefinition {
    */
   accept: Outcome[];
   /**
-   * Further requirements, on top of `accept`: returns null when satisfied, or a sentence
-   * saying what the server did wrong. Reads only the exchange.
+   * Further requirements, on top of `accept`: returns null when satisfied, a sentence saying
+   * what the server did wrong, or `NotApplicable` when the situation the requirement is about
+   * never arose (a 304 rule on a server that answered 200). Reads only the exchange.
    */
-  check?: (ctx: CheckContext) => string | null;
+  check?: (ctx: CheckContext) => string | null | NotApplicable;
   /** After the exchange, a fresh connection must still get 200 for GET / (liveness). */
   thenAlive?: boolean;
   /** How long to wait for the server, ms (default 2000). A timeout outcome needs this long. */
@@ -191,6 +192,15 @@ export interface CaseDefinition {
   notes?: string;
 }
 
+/**
+ * What a case's check returns when the response its requirement is about never came: the case
+ * ran and the server answered, but nothing was tested, so it is neither a pass nor a miss.
+ */
+export interface NotApplicable {
+  /** "the server answered 200, not 304: nothing to check" */
+  notApplicable: string;
+}
+
 /** A case as loaded: its definition, filed under the group of its file. */
 export interface ConformanceCase extends CaseDefinition {
   group: CaseGroup;
@@ -198,15 +208,17 @@ export interface ConformanceCase extends CaseDefinition {
 
 /**
  * `not-run`: the case was never tried because the server had stopped answering or was down;
- * counted apart, never as a pass and never as a harness error.
+ * counted apart, never as a pass and never as a harness error. `n/a`: the case ran and the server
+ * answered, but the situation its requirement is about did not arise (no 304 was sent to a case
+ * about 304s); counted apart, never as a pass and never failing a run.
  */
-export type Verdict = 'pass' | 'warn' | 'fail' | 'info' | 'skip' | 'not-run' | 'harness-error';
+export type Verdict = 'pass' | 'warn' | 'fail' | 'info' | 'skip' | 'n/a' | 'not-run' | 'harness-error';
 
 export interface CaseResult {
   caseId: string;
   server: string;
   verdict: Verdict;
-  /** Why it did not pass (empty for a pass). */
+  /** Why it did not pass (empty for a pass; for `n/a`, what happened instead). */
   reason: string;
   exchange: Exchange | null;
   durationMs: number;

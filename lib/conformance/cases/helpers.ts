@@ -5,7 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckContext, CaseDefinition, Exchange, Outcome, ParsedResponse, RequestPart } from '../types.ts';
+import type {
+  CheckContext,
+  CaseDefinition,
+  Exchange,
+  NotApplicable,
+  Outcome,
+  ParsedResponse,
+  RequestPart,
+} from '../types.ts';
 import { headerValues } from '../response-parser.ts';
 import { DEFAULT_CASE_TIMEOUT_MS } from '../runner/case.ts';
 import { describeAccepted, describeObserved, observedOutcome, outcomeMatches } from '../runner/outcomes.ts';
@@ -239,6 +247,33 @@ export function all(...checks: Check[]): Check {
   };
 }
 
+/**
+ * A check's answer when the situation its requirement is about never arose: the case is `n/a`,
+ * never a pass. The reason names what happened instead.
+ */
+export function notApplicable(reason: string): NotApplicable {
+  return { notApplicable: reason };
+}
+
+/** What the first response slot held, for a reason: "answered 200", "closed the connection without a response". */
+export function firstAnswer(exchange: Exchange): string {
+  const first = exchange.responses[0];
+  if (first) return `answered ${first.status}`;
+  return exchange.closedBy === 'server' ? 'closed the connection without a response' : 'sent no response';
+}
+
+/**
+ * A check about responses of one status: applied when the first response has it, `n/a` when it
+ * has another or there is none ("the server answered 200, not 304: nothing to check").
+ */
+export function onStatus(code: number, check: Check): Check {
+  return (ctx) => {
+    const first = ctx.exchange.responses[0];
+    if (first?.status === code) return check(ctx);
+    return notApplicable(`the server ${firstAnswer(ctx.exchange)}, not ${code}: nothing to check`);
+  };
+}
+
 /** Applies `check` only when the first response has a status in [min, max]. */
 export function whenStatus(min: number, max: number, check: Check): Check {
   return (ctx) => {
@@ -469,11 +504,12 @@ export function versionIs(pattern: RegExp, describe: string, index = 0): Check {
 }
 
 /** A 405 carries Allow (RFC 9110 §15.5.6). */
-export const allowOn405: Check = ({ exchange }) => {
+/** A 405 carries Allow; a case that got no 405 is `n/a`. */
+export const allowOn405: Check = onStatus(405, ({ exchange }) => {
   const r = exchange.responses[0];
-  if (!r || r.status !== 405) return null;
+  if (!r) return null;
   return headerValues(r, 'allow').length > 0 ? null : 'the 405 response has no Allow header field';
-};
+});
 
 /** Either a 100 arrived, or the first final response did, before the part at `partIndex` was written. */
 export function answeredBeforePart(partIndex: number): Check {
@@ -542,7 +578,7 @@ function judge(
   check: Check | undefined,
   timeoutMs: number,
   ctx: CheckContext,
-): string | null {
+): ReturnType<Check> {
   if (!accept.some((o) => outcomeMatches(o, observedOutcome(ctx.exchange)))) {
     return `expected ${describeAccepted(accept, timeoutMs)}; ${describeObserved(ctx.exchange, timeoutMs)}`;
   }

@@ -164,7 +164,7 @@ export const cases: CaseDefinition[] = [
     request: one(post('/hello.txt', 'hello', { Connection: 'close' })),
     accept: [statusRange(200, 599), CLOSE],
     check: allowOn405,
-    notes: `Any answer passes (a server may accept POST on files, or refuse it with another status); a 405 must carry Allow. ${ALLOW_405}`,
+    notes: `Any answer is accepted (a server may accept POST on files, or refuse it with another status); a 405 must carry Allow, and any other answer is n/a. ${ALLOW_405}`,
   },
   {
     id: 'methods-trace-405-allow',
@@ -174,7 +174,7 @@ export const cases: CaseDefinition[] = [
     request: one(req('TRACE /hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [statusRange(200, 599), CLOSE],
     check: allowOn405,
-    notes: `TRACE is a registered method, so a server that does not offer it answers 405 (known, not allowed) or 501. ${ALLOW_405}`,
+    notes: `TRACE is a registered method, so a server that does not offer it answers 405 (known, not allowed) or 501; only a 405 is tested, any other answer is n/a. ${ALLOW_405}`,
   },
   {
     id: 'methods-options-asterisk',

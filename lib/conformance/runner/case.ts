@@ -2,12 +2,13 @@
  * One case against one server: its exchange, then its verdict. The first response slot is
  * matched against the accepted outcomes, the case's own check reads the exchange, and a
  * liveness probe follows when the case asks for one. A miss fails a MUST case, warns for a
- * SHOULD case and is only reported for an informational one; a server that stops answering or
+ * SHOULD case and is only reported for an informational one; a check that finds the situation
+ * its requirement is about never arose makes the case `n/a`, never a pass; a server that stops answering or
  * runs into a limit of the client fails whatever the level, and a problem of the harness
  * itself is a harness error, never the server's fault.
  */
 import { performance } from 'node:perf_hooks';
-import type { Capability, CaseDefinition, CaseResult, Exchange, Level, Verdict } from '../types.ts';
+import type { Capability, CaseDefinition, CaseResult, Exchange, Level, NotApplicable, Verdict } from '../types.ts';
 import { exchange, requestBytes, type ClientTls } from '../raw-client.ts';
 import { describeAccepted, describeObserved, observedOutcome, outcomeMatches } from './outcomes.ts';
 import { probeAlive } from './probes.ts';
@@ -44,6 +45,20 @@ export function targetName(target: Pick<CaseTarget, 'host' | 'port' | 'name'>): 
   return target.name ?? `${target.host}:${target.port}`;
 }
 
+/** Whether a check's answer says the case's situation never arose. */
+export function isNotApplicable(checked: string | null | NotApplicable): checked is NotApplicable {
+  return typeof checked === 'object' && checked !== null;
+}
+
+/** What the case's accepted outcomes and its check found in one exchange. */
+interface ExchangeFindings {
+  problems: string[];
+  /** The check threw: the harness's problem. */
+  threw?: string;
+  /** The check found nothing to test, and why. */
+  notApplicable?: string;
+}
+
 /**
  * What is wrong with an exchange the server took part in, by the case's accepted outcomes and
  * its check; a check that throws is the harness's problem, returned as `threw`.
@@ -54,7 +69,7 @@ function exchangeProblems(
   root: string,
   capabilities: readonly string[],
   timeoutMs: number,
-): { problems: string[]; threw?: string } {
+): ExchangeFindings {
   // A limit reached is the server's failure whatever was accepted: it never finished answering.
   if (ex.limit) return { problems: [`${ex.limit.message}: ${describeObserved(ex, timeoutMs)}`] };
   if (!c.accept.some((o) => outcomeMatches(o, observedOutcome(ex)))) {
@@ -63,6 +78,7 @@ function exchangeProblems(
   if (!c.check) return { problems: [] };
   try {
     const checked = c.check({ exchange: ex, root, capabilities });
+    if (isNotApplicable(checked)) return { problems: [], notApplicable: checked.notApplicable };
     return { problems: checked ? [checked] : [] };
   } catch (err) {
     return { problems: [], threw: `the case's check threw ${errorText(err)}` };
@@ -102,7 +118,13 @@ export async function runCase(c: CaseDefinition, target: CaseTarget): Promise<Ca
   if (ex.harnessError) return result('harness-error', ex.harnessError, ex);
   if (ex.connectFailure) return result('fail', ex.connectFailure, ex);
 
-  const { problems, threw } = exchangeProblems(c, ex, target.root, target.capabilities as readonly string[], timeoutMs);
+  const { problems, threw, notApplicable } = exchangeProblems(
+    c,
+    ex,
+    target.root,
+    target.capabilities as readonly string[],
+    timeoutMs,
+  );
   if (threw !== undefined) return result('harness-error', threw, ex);
 
   let alive: Exchange | undefined;
@@ -116,7 +138,9 @@ export async function runCase(c: CaseDefinition, target: CaseTarget): Promise<Ca
     }
   }
 
-  if (problems.length === 0) return result('pass', '', ex, alive);
+  if (problems.length === 0) {
+    return notApplicable === undefined ? result('pass', '', ex, alive) : result('n/a', notApplicable, ex, alive);
+  }
   // A server that stops answering after a case failed it, whatever the case's level.
   const verdict = died || ex.limit !== undefined ? 'fail' : missVerdict(c.level);
   return result(verdict, problems.join('; '), ex, alive);

@@ -30,6 +30,7 @@ const STYLE: Record<Verdict, string> = {
   fail: 'background:#fbd9dd;color:#b00020;font-weight:bold',
   info: 'background:#dceefb;color:#0b4f7c',
   skip: 'background:#f0f0f0;color:#777',
+  'n/a': 'background:#f0f0f0;color:#0b4f7c;font-style:italic',
   'not-run': 'background:#f0f0f0;color:#8a5a00;font-style:italic',
   'harness-error': 'background:#eadcf5;color:#5b2a86;font-weight:bold',
 };
@@ -40,6 +41,7 @@ const LABEL: Record<Verdict, string> = {
   fail: 'FAIL',
   info: 'info',
   skip: 'skip',
+  'n/a': 'n/a',
   'not-run': 'not run',
   'harness-error': 'harness error',
 };
@@ -71,9 +73,9 @@ function gridTable(run: CheckRun): string {
       const r = byKey.get(`${s.name}\u0000${c.id}`);
       if (!r) return `<td style="${CELL}color:#777">${s.error ? 'server down' : '&ndash;'}</td>`;
       const label = escapeHtml(LABEL[r.verdict]);
-      // A case not run has no entry below to link to: the summary says why.
+      // A case not run, or with nothing to test, has no entry below to link to: its title and the summary say why.
       const text =
-        r.verdict === 'pass' || r.verdict === 'not-run'
+        r.verdict === 'pass' || r.verdict === 'not-run' || r.verdict === 'n/a'
           ? label
           : `<a href="#${anchor(r)}" style="color:inherit">${label}</a>`;
       return `<td style="${CELL}${STYLE[r.verdict]}" title="${escapeHtml(r.reason)}">${text}</td>`;

@@ -129,7 +129,8 @@ export function jsonExchange(ex: Exchange, withBytes: boolean): JsonExchange {
 }
 
 export function jsonResult(run: CheckRun, r: CaseResult): JsonResult {
-  const detailed = r.verdict !== 'pass' && r.verdict !== 'skip' && r.verdict !== 'not-run';
+  // A result with nothing to test is shown like a pass: its reason says what happened instead.
+  const detailed = r.verdict !== 'pass' && r.verdict !== 'skip' && r.verdict !== 'not-run' && r.verdict !== 'n/a';
   const out: JsonResult = {
     caseId: r.caseId,
     server: r.server,

@@ -1,17 +1,20 @@
 /**
  * check.junit.xml, a format of check's report folder: one <testsuite> per server, one
  * <testcase> per case, so that CI systems show conformance like any test run. A MUST miss is a
- * <failure>, a harness error an <error>, a skip and a case not run (the server had stopped
- * answering, or was down) <skipped> with its reason; every result that did not pass carries its
- * wire log in <system-out>. A server that did not start is one failed testcase of its suite.
+ * <failure>, a harness error an <error>, a skip, a case not run (the server had stopped
+ * answering, or was down) and a case with nothing to test (`n/a`) <skipped> with its reason;
+ * every other result that did not pass carries its wire log in <system-out>. A server that did not start is one failed testcase of its suite.
  * Each property that ran is one more testcase, its failure carrying the shrunk counterexample
  * and the replay command.
  */
-import type { CaseResult, CheckRun, CheckServerRecord } from '../../conformance/types.ts';
+import type { CaseResult, CheckRun, CheckServerRecord, Verdict } from '../../conformance/types.ts';
 import { serverProperties, type PropertyRecord } from '../../conformance/properties/record.ts';
 import { caseById, countVerdicts, resultDetail, serverResults } from '../../conformance/summary.ts';
 import type { ReportFormat } from '../report-format.ts';
 import { escapeXml, xmlAttributes } from './xml.ts';
+
+/** Verdicts JUnit shows as skipped, with the reason: nothing about the server was judged. */
+const SKIPPED: ReadonlySet<Verdict> = new Set<Verdict>(['skip', 'not-run', 'n/a']);
 
 function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
@@ -33,9 +36,8 @@ function testcase(run: CheckRun, r: CaseResult): string {
     lines.push(
       `      <error${xmlAttributes({ message: r.reason, type: 'harness-error' })}>${escapeXml(r.reason)}</error>`,
     );
-  else if (r.verdict === 'skip' || r.verdict === 'not-run')
-    lines.push(`      <skipped${xmlAttributes({ message: r.reason })}/>`);
-  if (r.verdict !== 'skip' && r.verdict !== 'not-run') {
+  else if (SKIPPED.has(r.verdict)) lines.push(`      <skipped${xmlAttributes({ message: r.reason })}/>`);
+  if (!SKIPPED.has(r.verdict)) {
     const d = resultDetail(run, r);
     const out = [
       `${r.verdict.toUpperCase()} (${level}): ${r.reason}`,
@@ -88,7 +90,7 @@ function suiteCounts(
     tests: results.length + properties.length + startFailures,
     failures: counts.fail + of('fail') + startFailures,
     errors: counts['harness-error'],
-    skipped: counts.skip + counts['not-run'] + of('skip'),
+    skipped: counts.skip + counts['not-run'] + counts['n/a'] + of('skip'),
   };
 }
 
@@ -111,6 +113,7 @@ function testsuite(run: CheckRun, server: CheckServerRecord): string {
   lines.push(`      <property${xmlAttributes({ name: 'warnings', value: counts.warn })}/>`);
   lines.push(`      <property${xmlAttributes({ name: 'informational', value: counts.info })}/>`);
   lines.push(`      <property${xmlAttributes({ name: 'not-run', value: counts['not-run'] })}/>`);
+  lines.push(`      <property${xmlAttributes({ name: 'not-applicable', value: counts['n/a'] })}/>`);
   for (const [i, d] of (server.deaths ?? []).entries()) {
     const what = `${d.exit}${d.caseId ? ` during ${d.caseId}` : ''}; ${d.restarted ? 'restarted' : `not restarted: ${d.notRestartedBecause ?? ''}`}`;
     lines.push(`      <property${xmlAttributes({ name: `exit-${i + 1}`, value: what })}/>`);

@@ -32,6 +32,7 @@ const LABEL: Record<Verdict, string> = {
   fail: 'FAIL',
   info: 'info',
   skip: 'skip',
+  'n/a': 'n/a',
   'not-run': 'not-run',
   'harness-error': 'ERROR',
 };
@@ -42,6 +43,7 @@ const COLOR: Record<Verdict, [string, string]> = {
   fail: ['\u001b[1;31m', '\u001b[22;39m'],
   info: ['\u001b[36m', '\u001b[39m'],
   skip: ['\u001b[2m', '\u001b[22m'],
+  'n/a': ['\u001b[2;36m', '\u001b[22;39m'],
   'not-run': ['\u001b[2;33m', '\u001b[22;39m'],
   'harness-error': ['\u001b[35m', '\u001b[39m'],
 };
@@ -224,6 +226,12 @@ export function renderGrid(run: PropertyCheckRun, options: GridOptions = {}): st
   );
   const infos = run.results.filter((r) => r.verdict === 'info').length;
   if (infos > 0) out.push('', `${infos} informational finding${infos === 1 ? '' : 's'}: see check.html or check.json`);
+  const notApplicable = run.results.filter((r) => r.verdict === 'n/a').length;
+  if (notApplicable > 0)
+    out.push(
+      '',
+      `${notApplicable} case${notApplicable === 1 ? '' : 's'} n/a (the situation tested never arose; not passes): see check.html or check.json`,
+    );
   for (const s of servers) {
     if (s.error && s.error.includes('\n'))
       out.push('', `${sanitizeTerminal(s.name)} failed:`, sanitizeTerminal(s.error));
