@@ -21,7 +21,7 @@ import type { Capability, CaseDefinition, CaseGroup, CaseInfo, ConformanceCase, 
  */
 export const CASES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'cases');
 
-export const LEVELS = ['MUST', 'SHOULD', 'informational'] as const satisfies readonly Level[];
+export const LEVELS = ['MUST', 'SHOULD', 'security', 'informational'] as const satisfies readonly Level[];
 export const CAPABILITIES = ['echo'] as const satisfies readonly Capability[];
 
 /** A case and the file it came from: what a run of cases needs. */
@@ -130,8 +130,8 @@ function acceptProblems(accept: unknown): string[] {
           `accept[${i}] status range must be whole numbers with 100 <= min <= max <= 599, got ${JSON.stringify(o)}`,
         );
       }
-    } else if (o.kind !== 'close' && o.kind !== 'timeout') {
-      problems.push(`accept[${i}] "kind" must be status, close or timeout, got ${JSON.stringify(o.kind)}`);
+    } else if (o.kind !== 'close' && o.kind !== 'timeout' && o.kind !== 'http2-frame') {
+      problems.push(`accept[${i}] "kind" must be status, close, timeout or http2-frame, got ${JSON.stringify(o.kind)}`);
     }
   });
   return problems;

@@ -5,8 +5,12 @@
 import type { RunEnvelope } from '../envelope.ts';
 import type { RuntimeInfo } from '../types.ts';
 
-/** MUST misses fail, SHOULD misses warn, informational cases never fail a server. */
-export type Level = 'MUST' | 'SHOULD' | 'informational';
+/**
+ * MUST misses fail, SHOULD misses warn, informational cases never fail a server. `security` is
+ * for a requirement the RFC states without a keyword (RFC 9110 §17, security considerations):
+ * missing it fails a run as a MUST does, without claiming the RFC says MUST.
+ */
+export type Level = 'MUST' | 'SHOULD' | 'security' | 'informational';
 
 /**
  * The group a case is filed under: the name of its case file, kebab-case (`framing.ts` holds the
@@ -37,7 +41,12 @@ export type Outcome =
   /** The server closed (or reset) the connection without a response in this slot. */
   | { kind: 'close' }
   /** Nothing arrived and the connection stayed open until the case's time limit. */
-  | { kind: 'timeout' };
+  | { kind: 'timeout' }
+  /**
+   * The answer began with an HTTP/2 SETTINGS or GOAWAY frame: what a server that also speaks
+   * HTTP/2 with prior knowledge (RFC 9113 §3.3) sends after the HTTP/2 connection preface.
+   */
+  | { kind: 'http2-frame' };
 
 /**
  * Features a server may not offer. A case that `needs` one is skipped for servers without it; a

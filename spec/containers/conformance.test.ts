@@ -108,10 +108,10 @@ if (!engine.available) {
       expect(differences, differences.join('\n')).toEqual([]);
     });
 
-    it('passes every MUST case in the container', () => {
+    it('passes every MUST and security case in the container', () => {
       const inContainer = get('container').results!;
       const failed = cases
-        .filter((c) => c.level === 'MUST')
+        .filter((c) => c.level === 'MUST' || c.level === 'security')
         .map((c) => inContainer.get(c.id)!)
         .filter((r) => r.verdict === 'fail' || r.verdict === 'harness-error')
         .map((r) => `${r.caseId}: ${r.verdict}: ${r.reason}`);

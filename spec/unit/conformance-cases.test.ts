@@ -33,7 +33,7 @@ const all = loaded.map((l) => l.case);
 function validOutcome(o: Outcome): boolean {
   if (o.kind === 'status')
     return Number.isInteger(o.min) && Number.isInteger(o.max) && o.min >= 100 && o.max <= 599 && o.min <= o.max;
-  return o.kind === 'close' || o.kind === 'timeout';
+  return o.kind === 'close' || o.kind === 'timeout' || o.kind === 'http2-frame';
 }
 
 describe('conformance cases', () => {
@@ -78,7 +78,7 @@ describe('conformance cases', () => {
     for (const c of all) {
       expect(c.name.trim().length, c.id).toBeGreaterThan(10);
       expect(c.rfc, c.id).toMatch(/^RFC \d{4} §[\d.A-Z]+/);
-      expect(['MUST', 'SHOULD', 'informational'], c.id).toContain(c.level);
+      expect(['MUST', 'SHOULD', 'security', 'informational'], c.id).toContain(c.level);
       expect(c.accept.length, c.id).toBeGreaterThan(0);
       for (const o of c.accept) expect(validOutcome(o), `${c.id}: ${JSON.stringify(o)}`).toBe(true);
       if (c.timeoutMs !== undefined) expect(c.timeoutMs, c.id).toBeGreaterThan(0);
@@ -290,7 +290,7 @@ describe('case folders', () => {
     });
     const later = await problems(fixed);
     expect(later).toEqual([
-      `case bad-level in ${join(fixed, 'one.ts')}: "level" must be one of MUST, SHOULD, informational, got "MAY"`,
+      `case bad-level in ${join(fixed, 'one.ts')}: "level" must be one of MUST, SHOULD, security, informational, got "MAY"`,
       `case bad-rfc in ${join(fixed, 'one.ts')}: "rfc" must be sections such as "RFC 9112 §6.1" or "RFC 9112 Appendix C.2.2", separated by "; ": "RFC 9112 6.1" in "RFC 9112 6.1" is not one`,
       `case dup in ${join(fixed, 'two.ts')}: the id is already used in ${join(fixed, 'one.ts')}`,
       `case #2 (without an id) in ${join(fixed, 'two.ts')}: "id" must be kebab-case (a-z, 0-9, single hyphens), got undefined`,

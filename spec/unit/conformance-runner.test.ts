@@ -103,6 +103,11 @@ describe('runCase verdicts', () => {
     expect((await runCase(rejectCase('informational'), s.target)).verdict).toBe('info');
   });
 
+  it('fails the same miss of a security case, as a MUST case', async () => {
+    const s = await scripted((socket) => socket.end(OK));
+    expect((await runCase(rejectCase('security'), s.target)).verdict).toBe('fail');
+  });
+
   it('passes on a 400, and on a close without a response', async () => {
     const answers = await scripted((socket) =>
       socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'),

@@ -29,6 +29,9 @@ import {
   bodyIncomplete,
   bodyRefused,
   followUpsAnswered,
+  CHUNKED_MUST,
+  PARSE_VALID,
+  READ_WHOLE_BODY,
 } from './helpers.ts';
 
 const HEAD = 'POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n';
@@ -143,7 +146,7 @@ export const cases: CaseDefinition[] = [
     'A chunk extension with a name and no value is ignored',
     `5;flag\r\nhello\r\n0\r\n\r\n`,
     'hello',
-    'RFC 9112 §7.1.1: the "=" chunk-ext-val part is optional.',
+    `RFC 9112 §7.1.1: "chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )": the "=" and its value are optional. "A recipient MUST ignore unrecognized chunk extensions."`,
   ),
   valid(
     'extension-bad-whitespace',
@@ -157,7 +160,7 @@ export const cases: CaseDefinition[] = [
     'Trailer fields after the last chunk are read (and may be dropped)',
     chunked(['hello'], ['X-Gauntlet-Trailer: 1']),
     'hello',
-    'RFC 9112 §7.1.2: "A recipient that removes the chunked coding from a message MAY selectively retain or discard the received trailer fields."',
+    `RFC 9112 §7.1.2: "A recipient that removes the chunked coding from a message MAY selectively retain or discard the received trailer fields." ${DECODE}`,
   ),
   valid(
     'many-small-chunks',
@@ -178,7 +181,7 @@ export const cases: CaseDefinition[] = [
       ),
       accept: OK,
       check: bodyEquals('hello'),
-      notes: 'RFC 9112 §7: "All transfer-coding names are case-insensitive".',
+      notes: PARSE_VALID + ' ' + 'RFC 9112 §7: "All transfer-coding names are case-insensitive".',
     },
     answeredAlone(),
   ),
@@ -230,6 +233,8 @@ export const cases: CaseDefinition[] = [
         return rejectedAndClosed(ctx);
       },
       notes:
+        'RFC 9110 §6.5.2: "A recipient MUST NOT merge a received trailer field into the header section unless its corresponding header field definition explicitly permits and instructs how the trailer field value can be safely merged."' +
+        ' ' +
         'RFC 9110 §6.5.1: fields "that describe message framing" cannot be processed as trailers; merging them into the header section is forbidden.',
     },
     followUpsAnswered([file(200, 'style.css')], { mayRefuse: true }),
@@ -257,6 +262,8 @@ export const cases: CaseDefinition[] = [
       accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
       timeoutMs: 3000,
       notes:
+        CHUNKED_MUST +
+        ' ' +
         'RFC 9112 §8: "A message body that uses the chunked transfer coding is incomplete if the zero-sized chunk that terminates the encoding has not been received." Waiting, 408 or a close are all fine.',
     },
     bodyIncomplete,
@@ -271,6 +278,10 @@ export const cases: CaseDefinition[] = [
       accept: [TIMEOUT, CLOSE, CLIENT_ERROR],
       timeoutMs: 3000,
       notes:
+        CHUNKED_MUST +
+        ' ' +
+        READ_WHOLE_BODY +
+        ' ' +
         'RFC 9112 §7.1: "chunked-body = *chunk last-chunk trailer-section CRLF": the final CRLF belongs to the message. A server that answers here leaves the CRLF to be read as the start of the next request.',
     },
     bodyIncomplete,
@@ -403,6 +414,7 @@ export const cases: CaseDefinition[] = [
       name: 'The request after a chunked body with trailers is read from the right place',
       rfc: 'RFC 9112 §7.1.2',
       level: 'MUST',
+      notes: CHUNKED_MUST + ' ' + READ_WHOLE_BODY,
       request: one(chunkedPost(chunked(['hello'], ['X-A: 1', 'X-B: 2'])) + getClose('/style.css')),
       accept: OK,
       check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
@@ -420,6 +432,8 @@ export const cases: CaseDefinition[] = [
       check: whenStatus(200, 299, bodyEquals('hello')),
       thenAlive: true,
       notes:
+        CHUNKED_MUST +
+        ' ' +
         'RFC 9112 §7.1.1: "A server ought to limit the total length of chunk extensions received in a request to an amount reasonable for the services provided ... and it ought to respond with an appropriate 4xx (Client Error) response if that amount is exceeded." Unbounded extension buffering has been a denial of service in several servers.',
     },
     answeredAlone({ mayRefuse: true }),

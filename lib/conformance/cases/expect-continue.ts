@@ -23,6 +23,7 @@ import {
   firstAnswer,
   notApplicable,
   type Check,
+  READ_WHOLE_BODY,
 } from './helpers.ts';
 
 const ORIGIN_MUST =
@@ -68,6 +69,8 @@ export const cases: CaseDefinition[] = [
       accept: OK,
       check: all(bodyEquals('hello'), onlyContinue),
       notes:
+        READ_WHOLE_BODY +
+        ' ' +
         'RFC 9110 §10.1.1: "A client that sends a 100-continue expectation is not required to wait for any specific length of time; such a client MAY proceed to send the content even if it has not yet received a response." and "A server MAY omit sending a 100 (Continue) response if it has already received some or all of the content for the corresponding request".',
     },
     { accept: [ANY_STATUS], check: all(onlyContinue, noSecondResponse) },

@@ -35,6 +35,11 @@ import {
   bodyIncomplete,
   bodyRefused,
   followUpsAnswered,
+  CL_UNRECOVERABLE,
+  GRAMMAR_SHOULD_400,
+  OCTETS,
+  PARSE_VALID,
+  READ_WHOLE_BODY,
 } from './helpers.ts';
 
 const CL_INVALID =
@@ -94,6 +99,8 @@ export const cases: CaseDefinition[] = [
       accept: OK,
       check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
       notes:
+        READ_WHOLE_BODY +
+        ' ' +
         'RFC 9112 §6.3: "If a valid Content-Length header field is present without Transfer-Encoding, its decimal value defines the expected message body length in octets."',
     },
     followUpsAnswered([file(200, 'style.css')]),
@@ -108,6 +115,8 @@ export const cases: CaseDefinition[] = [
       accept: OK,
       check: inOrder([{ status: 200, body: { text: '' } }, file(200, 'style.css')]),
       notes:
+        PARSE_VALID +
+        ' ' +
         'RFC 9112 §6.3: the decimal value "defines the expected message body length in octets"; 0 is a valid length.',
     },
     followUpsAnswered([file(200, 'style.css')]),
@@ -122,6 +131,8 @@ export const cases: CaseDefinition[] = [
       accept: [status(200), status(411)],
       check: whenStatus(200, 200, inOrder([{ status: 200, body: { text: '' } }, file(200, 'style.css')])),
       notes:
+        PARSE_VALID +
+        ' ' +
         'RFC 9112 §6.3: "If this is a request message and none of the above are true, then the message body length is zero (no message body is present)." A server may instead insist on a length: RFC 9110 §15.5.12 "The 411 (Length Required) status code indicates that the server refuses to accept the request without a defined Content-Length". Reading until the close would swallow the next request.',
     },
     followUpsAnswered([file(200, 'style.css')]),
@@ -142,19 +153,24 @@ export const cases: CaseDefinition[] = [
       return rejectedAndClosed(ctx);
     },
     notes:
+      READ_WHOLE_BODY +
+      ' ' +
       'Message framing does not depend on the method (RFC 9112 §6.3). RFC 9110 §9.3.1: "content received in a GET request has no generally defined semantics"; a server may refuse such a request, but one that ignores the Content-Length parses "hello" as the start of the next request.',
   },
   bodyCase(
     {
       id: 'framing-cl-leading-zeros',
-      name: 'A Content-Length with leading zeros ("005") is valid',
-      rfc: 'RFC 9110 §8.6',
+      name: 'A Content-Length with a leading zero ("010") is ten, in decimal',
+      rfc: 'RFC 9110 §8.6; RFC 9112 §6.3',
       level: 'MUST',
-      request: one(hello({ 'Content-Length': '005' }) + getClose('/style.css')),
+      request: one(
+        req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': '010' }, 'helloworld') +
+          getClose('/style.css'),
+      ),
       accept: OK,
-      check: inOrder([{ status: 200, body: { text: 'hello' } }, file(200, 'style.css')]),
+      check: inOrder([{ status: 200, body: { text: 'helloworld' } }, file(200, 'style.css')]),
       notes:
-        'RFC 9110 §8.6: "Content-Length = 1*DIGIT"; leading zeros are digits. An octal reading (005 is 5 either way) is not the point; rejecting valid framing is.',
+        'RFC 9110 §8.6: "Content-Length = 1*DIGIT"; leading zeros are digits, and RFC 9112 §6.3: "If a valid Content-Length header field is present without Transfer-Encoding, its decimal value defines the expected message body length in octets." "010" is 10 in decimal and 8 in octal: a server that reads it with strtol base 0 frames 8 bytes and parses "ld" as the start of the next request; one that rejects it refuses valid framing. RFC 9112 §9.3 for the next request: "A server MUST read the entire request message body or close the connection after sending its response", and the body is 10 octets.',
     },
     followUpsAnswered([file(200, 'style.css')]),
   ),
@@ -245,7 +261,10 @@ export const cases: CaseDefinition[] = [
       request: one(lengthLines(['Content-Length: 5, 5'])),
       accept: [status(200), ...rejected],
       check: echoThenProbeOrRejected,
-      notes: `RFC 9110 §8.6: "a recipient of a Content-Length header field value consisting of the same decimal value repeated as a comma-separated list (e.g, "Content-Length: 42, 42") MAY either reject the message as invalid or replace that invalid field value with a single instance of the decimal value". Either answer passes.`,
+      notes:
+        CL_UNRECOVERABLE +
+        ' ' +
+        `RFC 9110 §8.6: "a recipient of a Content-Length header field value consisting of the same decimal value repeated as a comma-separated list (e.g, "Content-Length: 42, 42") MAY either reject the message as invalid or replace that invalid field value with a single instance of the decimal value". Either answer passes.`,
     },
     followUpsAnswered([file(200, 'style.css')], { mayRefuse: true }),
   ),
@@ -259,6 +278,8 @@ export const cases: CaseDefinition[] = [
       accept: [status(200), ...rejected],
       check: echoThenProbeOrRejected,
       notes:
+        CL_UNRECOVERABLE +
+        ' ' +
         'Repeated field lines combine into a list (RFC 9110 §5.3), here "5, 5", which RFC 9110 §8.6 lets a recipient reject or read as 5.',
     },
     followUpsAnswered([file(200, 'style.css')], { mayRefuse: true }),
@@ -401,6 +422,8 @@ export const cases: CaseDefinition[] = [
     accept: [status(400), status(501), CLOSE],
     check: rejectedAndClosed,
     notes:
+      GRAMMAR_SHOULD_400 +
+      ' ' +
       'RFC 9112 §6.1: "A sender MUST NOT apply the chunked transfer coding more than once to a message body". The two lines combine into "chunked, chunked": decoding once leaves a body that is still chunked. No RFC sentence names the recipient\'s answer, so the general one applies (RFC 9112 §2.2: SHOULD 400 and close).',
   },
   {
@@ -432,6 +455,8 @@ export const cases: CaseDefinition[] = [
     check: bodyEqualsFile('hello.txt'),
     timeoutMs: 3000,
     notes:
+      OCTETS +
+      ' ' +
       'TCP is a byte stream: a message may arrive in any number of reads (RFC 9112 §2.2 reads the message "as a sequence of octets"). Parsers that assume a whole head per read fail here.',
   },
   {
@@ -442,7 +467,7 @@ export const cases: CaseDefinition[] = [
     request: splitAfter(getClose('/hello.txt'), '\r\n\r', 0, 50),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
-    notes: 'The end of the header section found only within one read misses "\\r\\n\\r" + "\\n".',
+    notes: OCTETS + ' ' + 'The end of the header section found only within one read misses "\\r\\n\\r" + "\\n".',
   },
   {
     id: 'framing-split-after-crlf-cr',
@@ -452,13 +477,14 @@ export const cases: CaseDefinition[] = [
     request: splitAfter(getClose('/hello.txt'), 'Connection: close\r\n', 0, 50),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
-    notes: 'The first read ends with a complete field line and no empty line yet.',
+    notes: OCTETS + ' ' + 'The first read ends with a complete field line and no empty line yet.',
   },
   {
     id: 'framing-split-between-header-lines',
     name: 'A request split between two field lines is answered normally',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
+    notes: OCTETS,
     request: splitAfter(getClose('/hello.txt'), 'Host: localhost\r\n', 0, 50),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -468,6 +494,7 @@ export const cases: CaseDefinition[] = [
     name: 'A request split inside its method is answered normally',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
+    notes: OCTETS,
     request: splitAfter(getClose('/hello.txt'), 'GE', 0, 50),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -477,6 +504,7 @@ export const cases: CaseDefinition[] = [
     name: 'A request split between the CR and LF that end the request line is answered normally',
     rfc: 'RFC 9112 §2.2',
     level: 'MUST',
+    notes: OCTETS,
     request: splitAfter(getClose('/hello.txt'), 'HTTP/1.1\r', 0, 50),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
@@ -487,6 +515,7 @@ export const cases: CaseDefinition[] = [
       name: 'A body written one byte at a time is read whole',
       rfc: 'RFC 9112 §6.2',
       level: 'MUST',
+      notes: OCTETS + ' ' + READ_WHOLE_BODY,
       request: [
         { data: req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 11, Connection: 'close' }) },
         ...bytewise('hello world', 10).map((p) => ({ ...p, delayMs: 10 })),
@@ -502,6 +531,7 @@ export const cases: CaseDefinition[] = [
       name: 'A read holding the end of the head and the start of the body is split correctly',
       rfc: 'RFC 9112 §6.2',
       level: 'MUST',
+      notes: OCTETS + ' ' + READ_WHOLE_BODY,
       request: splitAfter(
         req('POST /echo HTTP/1.1', { Host: 'localhost', 'Content-Length': 11, Connection: 'close' }, 'hello world'),
         '\r\n\r\nhel',
@@ -518,6 +548,7 @@ export const cases: CaseDefinition[] = [
     name: 'Two pipelined requests split inside the second request line are both answered',
     rfc: 'RFC 9112 §2.2; RFC 9112 §9.3.2',
     level: 'MUST',
+    notes: OCTETS,
     request: splitAfter(
       req('GET /hello.txt HTTP/1.1', { Host: 'localhost' }) + getClose('/style.css'),
       'GET /sty',

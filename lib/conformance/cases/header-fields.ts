@@ -17,6 +17,8 @@ import {
   all,
   responsesCount,
   thenAlive,
+  PARSE_VALID,
+  SPACE_BEFORE_COLON,
 } from './helpers.ts';
 
 const GRAMMAR_400 =
@@ -125,6 +127,8 @@ export const cases: CaseDefinition[] = thenAlive([
     request: one('GET /hello.txt HTTP/1.1\r\nHost : localhost\r\nConnection: close\r\n\r\n'),
     accept: rejected,
     notes:
+      SPACE_BEFORE_COLON +
+      ' ' +
       'RFC 9112 §5.1 (MUST reject with 400). A parser that trims the name sees a Host here that a strict front end does not.',
   },
   {
@@ -136,6 +140,8 @@ export const cases: CaseDefinition[] = thenAlive([
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
     notes:
+      PARSE_VALID +
+      ' ' +
       'RFC 9110 §5.1: "Field names are case-insensitive". A server that only knows "Host" answers this valid HTTP/1.1 request 400 for a missing Host.',
   },
   {
@@ -168,7 +174,7 @@ export const cases: CaseDefinition[] = thenAlive([
     request: one(withLine('X-Gauntlet-Empty:')),
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
-    notes: 'RFC 9110 §5.5: "field-value = *field-content": zero characters is a valid value.',
+    notes: PARSE_VALID + ' ' + 'RFC 9110 §5.5: "field-value = *field-content": zero characters is a valid value.',
   },
   {
     id: 'header-fields-obs-text-value',
@@ -238,6 +244,8 @@ export const cases: CaseDefinition[] = thenAlive([
     accept: [SUCCESS, ...rejected],
     check: whenStatus(200, 299, all(responsesCount(2), bodyEqualsFile('hello.txt', 0), bodyEqualsFile('style.css', 1))),
     notes:
+      'RFC 9112 §5.2: "A server that receives an obs-fold in a request message that is not within a "message/http" container MUST either reject the message by sending a 400 (Bad Request), preferably with a representation explaining that obsolete line folding is unacceptable, or replace each received obs-fold with one or more SP octets prior to interpreting the field value or forwarding the message downstream."' +
+      ' ' +
       'RFC 9112 §5.2: obs-fold is rejected (400) or replaced by SP. Unfolded, X-Gauntlet is "a Connection: close" and the second request is answered; a parser that reads " Connection: close" as its own field closes after the first.',
   },
   {

@@ -139,6 +139,50 @@ export function noise(n: number, seed = 0x9e3779b9): Uint8Array {
 }
 
 // ---------------------------------------------------------------------------
+// RFC sentences more than one group rests on, quoted as the RFC words them
+// ---------------------------------------------------------------------------
+
+/** The MUST behind every case that sends valid syntax and expects it understood. */
+export const PARSE_VALID =
+  'RFC 9110 §2.2: "When a received protocol element is parsed, the recipient MUST be able to parse any value of reasonable length that is applicable to the recipient\'s role and that matches the grammar defined by the corresponding ABNF rules."';
+
+/** The MUST behind every case whose response must be valid syntax, so that the next one can be found. */
+export const SEND_VALID =
+  'RFC 9110 §2.2: "A sender MUST NOT generate protocol elements that do not match the grammar defined by the corresponding ABNF rules."';
+
+/** The MUST behind every case that reads what follows a body as the next request. */
+export const READ_WHOLE_BODY =
+  'RFC 9112 §9.3: "A server MUST read the entire request message body or close the connection after sending its response; otherwise, the remaining data on a persistent connection would be misinterpreted as the next request."';
+
+/** The MUST behind cases that split a message across reads: the message is its octets, however they arrive. */
+export const OCTETS =
+  'RFC 9112 §2.2: "A recipient MUST parse an HTTP message as a sequence of octets in an encoding that is a superset of US-ASCII [USASCII]."';
+
+/** The MUST of GET: a general-purpose server serves it. */
+export const GET_MUST =
+  'RFC 9110 §9.1: "All general-purpose servers MUST support the methods GET and HEAD." RFC 9110 §9.3.1: "The GET method requests transfer of a current selected representation for the target resource."';
+
+/** The MUST of whitespace between a field name and its colon. */
+export const SPACE_BEFORE_COLON =
+  'RFC 9112 §5.1: "A server MUST reject, with a response status code of 400 (Bad Request), any received request message that contains whitespace between a header field name and colon."';
+
+/** The MUST of a Content-Length that is not one valid number. */
+export const CL_UNRECOVERABLE =
+  'RFC 9112 §6.3: "If a message is received without Transfer-Encoding and with an invalid Content-Length header field, then the message framing is invalid and the recipient MUST treat it as an unrecoverable error, unless the field value can be successfully parsed as a comma-separated list (Section 5.6.1 of [HTTP]), all values in the list are valid, and all values in the list are the same (in which case, the message is processed with that single value used as the Content-Length field value)."';
+
+/** The MUST of decoding chunked. */
+export const CHUNKED_MUST =
+  'RFC 9112 §7.1: "A recipient MUST be able to parse and decode the chunked transfer coding."';
+
+/** The SHOULD of a request that does not match the grammar. */
+export const GRAMMAR_SHOULD_400 =
+  'RFC 9112 §2.2: "When a server listening only for HTTP request messages, or processing what appears from the start-line to be an HTTP request message, receives a sequence of octets that does not match the HTTP-message grammar aside from the robustness exceptions listed above, the server SHOULD respond with a 400 (Bad Request) response and close the connection."';
+
+/** The SHOULD of keeping connections open. */
+export const SUSTAIN_SHOULD =
+  'RFC 9112 §9.5: "A server SHOULD sustain persistent connections, when possible, and allow the underlying transport\'s flow-control mechanisms to resolve temporary overloads rather than terminate connections with the expectation that clients will retry."';
+
+// ---------------------------------------------------------------------------
 // Outcomes
 // ---------------------------------------------------------------------------
 
@@ -152,6 +196,8 @@ export function statusRange(min: number, max: number): Outcome {
 
 export const CLOSE: Outcome = { kind: 'close' };
 export const TIMEOUT: Outcome = { kind: 'timeout' };
+/** An HTTP/2 SETTINGS or GOAWAY frame: a server speaking HTTP/2 with prior knowledge. */
+export const HTTP2_FRAME: Outcome = { kind: 'http2-frame' };
 export const OK: Outcome[] = [status(200)];
 export const SUCCESS = statusRange(200, 299);
 export const CLIENT_ERROR = statusRange(400, 499);

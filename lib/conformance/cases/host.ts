@@ -3,7 +3,7 @@
  * (RFC 9112 §3.2, RFC 9110 §7.2), which routing and caches trust.
  */
 import type { CaseDefinition } from '../types.ts';
-import { OK, SUCCESS, bodyEqualsFile, one, rejected, req, status, whenStatus } from './helpers.ts';
+import { OK, SUCCESS, bodyEqualsFile, one, rejected, req, status, whenStatus, PARSE_VALID } from './helpers.ts';
 
 const HOST_400 =
   'RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any HTTP/1.1 request message that lacks a Host header field and to any request message that contains more than one Host header field line or a Host header field with an invalid field value."';
@@ -86,21 +86,24 @@ export const cases: CaseDefinition[] = [
     id: 'host-with-port',
     name: 'A Host with a port is valid',
     rfc: 'RFC 9110 §7.2',
-    level: 'SHOULD',
+    level: 'MUST',
     request: one(withFields(['Host: localhost:8080'])),
     accept: [SUCCESS, status(421)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
-    notes: `${HOST_GRAMMAR} A server that does not serve that authority may answer 421 (RFC 9110 §15.5.20).`,
+    notes:
+      PARSE_VALID +
+      ' ' +
+      `${HOST_GRAMMAR} A server that does not serve that authority may answer 421 (RFC 9110 §15.5.20).`,
   },
   {
     id: 'host-ipv6-literal',
     name: 'A Host that is an IPv6 literal with a port is valid',
     rfc: 'RFC 9110 §7.2',
-    level: 'SHOULD',
+    level: 'MUST',
     request: one(withFields(['Host: [::1]:8080'])),
     accept: [SUCCESS, status(421)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
-    notes: HOST_GRAMMAR,
+    notes: PARSE_VALID + ' ' + HOST_GRAMMAR,
   },
   {
     id: 'host-http10-optional',

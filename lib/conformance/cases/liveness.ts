@@ -3,10 +3,22 @@
  * down for everyone.
  */
 import type { CaseDefinition } from '../types.ts';
-import { CLOSE, TIMEOUT, bodyEqualsFile, filler, get, noise, one, status, statusRange, whenStatus } from './helpers.ts';
+import {
+  CLOSE,
+  HTTP2_FRAME,
+  TIMEOUT,
+  bodyEqualsFile,
+  filler,
+  get,
+  noise,
+  one,
+  status,
+  statusRange,
+  whenStatus,
+} from './helpers.ts';
 
 const SURVIVE =
-  'No RFC sentence says "do not crash", but a server that stops answering fails every other requirement for every other client. RFC 9112 §2.2: on octets that do not match the grammar "the server SHOULD respond with a 400 (Bad Request) response and close the connection." Afterwards a fresh connection must still get 200 for GET /.';
+  'No RFC sentence says "do not crash", so the level is security, not MUST; but a server that stops answering fails every other requirement for every other client. RFC 9112 §2.2: on octets that do not match the grammar "the server SHOULD respond with a 400 (Bad Request) response and close the connection." Afterwards a fresh connection must still get 200 for GET /. RFC 9110 §17.5: "Because HTTP uses mostly textual, character-delimited fields, parsers are often vulnerable to attacks based on sending very long (or very slow) streams of data, particularly where an implementation is expecting a protocol element with no predefined length."';
 
 /** Any refusal, a close, or waiting for more: what matters is what the next client gets. */
 const ANY_REFUSAL = [statusRange(400, 599), CLOSE, TIMEOUT];
@@ -35,14 +47,21 @@ function clientHello(): Uint8Array {
   return Uint8Array.from([0x16, 0x03, 0x01, (handshake.length >> 8) & 0xff, handshake.length & 0xff, ...handshake]);
 }
 
-function survives(id: string, name: string, data: string | Uint8Array, why: string, timeoutMs = 3000): CaseDefinition {
+function survives(
+  id: string,
+  name: string,
+  data: string | Uint8Array,
+  why: string,
+  timeoutMs = 3000,
+  accept = ANY_REFUSAL,
+): CaseDefinition {
   return {
     id: `liveness-${id}`,
     name,
-    rfc: 'RFC 9112 §2.2',
-    level: 'MUST',
+    rfc: 'RFC 9112 §2.2; RFC 9110 §17.5',
+    level: 'security',
     request: one(data),
-    accept: ANY_REFUSAL,
+    accept,
     thenAlive: true,
     timeoutMs,
     notes: `${why} ${SURVIVE}`,
@@ -66,7 +85,9 @@ export const cases: CaseDefinition[] = [
     'http2-preface',
     'The HTTP/2 connection preface never takes the server down',
     'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00',
-    'RFC 9113 §3.4 prior-knowledge clients open with this preface and a SETTINGS frame. An HTTP/1.1-only server answers 505 or 400 or closes.',
+    'RFC 9113 §3.4 prior-knowledge clients open with this preface and a SETTINGS frame. An HTTP/1.1-only server answers 505 or 400 or closes; a server that also speaks HTTP/2 answers with its own SETTINGS (or a GOAWAY), as RFC 9113 §3.4 asks: "The server connection preface consists of a potentially empty SETTINGS frame (Section 6.5) that MUST be the first frame the server sends in the HTTP/2 connection."',
+    3000,
+    [...ANY_REFUSAL, HTTP2_FRAME],
   ),
   survives(
     'garbage-1mb',
@@ -101,8 +122,8 @@ export const cases: CaseDefinition[] = [
   {
     id: 'liveness-valid-then-garbage',
     name: 'A valid request followed by garbage in the same write never takes the server down',
-    rfc: 'RFC 9112 §2.2',
-    level: 'MUST',
+    rfc: 'RFC 9112 §2.2; RFC 9110 §17.5',
+    level: 'security',
     request: one(get('/hello.txt') + '\x00\xff\x01garbage\r\n\r\n'),
     accept: [status(200), status(400), CLOSE],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),

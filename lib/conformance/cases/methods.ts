@@ -22,6 +22,8 @@ import {
   status,
   statusRange,
   whenStatus,
+  GET_MUST,
+  READ_WHOLE_BODY,
 } from './helpers.ts';
 
 const ALLOW_405 =
@@ -40,6 +42,8 @@ export const cases: CaseDefinition[] = [
     accept: OK,
     check: bodyEqualsFile('hello.txt'),
     notes:
+      GET_MUST +
+      ' ' +
       'RFC 9110 §9.3.1: "The GET method requests transfer of a current selected representation for the target resource." Serving the document root is the Gauntlet server contract and the baseline every other case builds on.',
   },
   {
@@ -51,13 +55,15 @@ export const cases: CaseDefinition[] = [
     accept: OK,
     check: bodyEqualsFile('index.html'),
     notes:
+      GET_MUST +
+      ' ' +
       'Serving index.html for "/" is a convention, not an RFC rule; the liveness probe relies on GET / answering 200.',
   },
   {
     id: 'methods-get-missing-404',
     name: 'GET of a file that does not exist returns 404',
     rfc: 'RFC 9110 §15.5.5',
-    level: 'SHOULD',
+    level: 'informational',
     request: one(getClose('/gauntlet-no-such-file.txt')),
     accept: [status(404), status(410)],
     notes:
@@ -134,6 +140,8 @@ export const cases: CaseDefinition[] = [
     check: bodyEquals('hello, gauntlet'),
     needs: ['echo'],
     notes:
+      READ_WHOLE_BODY +
+      ' ' +
       'The echo resource is part of the Gauntlet server contract; the framing cases read request bodies through it.',
   },
   {
@@ -150,11 +158,11 @@ export const cases: CaseDefinition[] = [
     id: 'methods-case-sensitive',
     name: 'Methods are case-sensitive: "get" is not GET',
     rfc: 'RFC 9110 §9.1; RFC 9112 §3.1',
-    level: 'MUST',
+    level: 'SHOULD',
     request: one(req('get /hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [statusRange(400, 599), CLOSE],
     notes:
-      'RFC 9110 §9.1: "The method token is case-sensitive because it might be used as a gateway to object-based systems with method names that are case-sensitive." RFC 9112 §3.1: "The request method is case-sensitive." "get" is an unknown method (501 is the SHOULD for those); serving it as GET is what this case catches.',
+      'RFC 9110 §9.1: "The method token is case-sensitive because it might be used as a gateway to object-based systems with method names that are case-sensitive." RFC 9112 §3.1: "The request method is case-sensitive." "get" is therefore an unknown method, and RFC 9110 §9.1: "An origin server that receives a request method that is unrecognized or not implemented SHOULD respond with the 501 (Not Implemented) status code." The case rests on that SHOULD (any refusal passes); serving it as GET is what it catches.',
   },
   {
     id: 'methods-post-to-file-405-allow',

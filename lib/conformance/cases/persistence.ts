@@ -21,6 +21,8 @@ import {
   type Expected,
   bodyCase,
   followUpsAnswered,
+  SEND_VALID,
+  SUSTAIN_SHOULD,
 } from './helpers.ts';
 
 const PIPELINE =
@@ -61,7 +63,10 @@ export const cases: CaseDefinition[] = [
     request: parts([get('/hello.txt'), get('/style.css'), getClose('/data.json')], 100),
     accept: OK,
     check: inOrder([file(200, 'hello.txt'), file(200, 'style.css'), file(200, 'data.json')], { all: true }),
-    notes: `${PERSIST} Persistence is the default, not an obligation, so a server that closes after each response only warns here.`,
+    notes:
+      SUSTAIN_SHOULD +
+      ' ' +
+      `${PERSIST} Persistence is the default, not an obligation, so a server that closes after each response only warns here.`,
   },
   {
     id: 'persistence-close-announced',
@@ -84,7 +89,10 @@ export const cases: CaseDefinition[] = [
     request: one(pipeline(10).data),
     accept: OK,
     check: inOrder(pipeline(10).expected, { all: true }),
-    notes: `${PIPELINE} Answering only some and closing is allowed when announced, but wastes the client's requests.`,
+    notes:
+      SUSTAIN_SHOULD +
+      ' ' +
+      `${PIPELINE} Answering only some and closing is allowed when announced, but wastes the client's requests.`,
   },
   {
     id: 'persistence-pipeline-head-then-get',
@@ -115,7 +123,12 @@ export const cases: CaseDefinition[] = [
       }
       return inOrder([{ status: 404 }, file(200, 'hello.txt')])(ctx);
     },
-    notes: 'An error page whose Content-Length does not match its body shifts every later response.',
+    notes:
+      PIPELINE +
+      ' ' +
+      SEND_VALID +
+      ' ' +
+      'An error page whose Content-Length does not match its body shifts every later response.',
   },
   {
     id: 'persistence-pipeline-large-then-small',
@@ -147,7 +160,7 @@ export const cases: CaseDefinition[] = [
     id: 'persistence-http10-closes',
     name: 'An HTTP/1.0 request without keep-alive is answered and the connection closed',
     rfc: 'RFC 9112 §9.3',
-    level: 'SHOULD',
+    level: 'informational',
     request: one('GET /hello.txt HTTP/1.0\r\nHost: localhost\r\n\r\n'),
     accept: OK,
     check: all(bodyEqualsFile('hello.txt'), closesConnection),
@@ -185,6 +198,6 @@ export const cases: CaseDefinition[] = [
     ),
     accept: OK,
     check: all(responsesCount(20), inOrder(Array.from({ length: 20 }, () => file(200, 'hello.txt')))),
-    notes: PERSIST,
+    notes: SUSTAIN_SHOULD + ' ' + PERSIST,
   },
 ];

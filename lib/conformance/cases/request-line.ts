@@ -234,6 +234,8 @@ export const cases: CaseDefinition[] = thenAlive([
       return all(bodyEqualsFile('hello.txt', 0), bodyEqualsFile('style.css', 1))(ctx);
     },
     notes:
+      'RFC 9112 §2.2: "A recipient that receives whitespace between the start-line and the first header field MUST either reject the message as invalid or consume each whitespace-preceded line without further processing of it (i.e., ignore the entire line, along with any subsequent lines preceded by whitespace, until a properly formed header field is received or the header section is terminated)."' +
+      ' ' +
       'RFC 9112 §2.2: the whitespace-preceded line is to be consumed "without further processing of it" (or the message rejected). A server that reads it as Content-Length: 23 swallows the start of the next request as a body.',
   },
 ]);

@@ -24,6 +24,8 @@ import {
   versionIs,
   whenStatus,
   type Check,
+  GET_MUST,
+  SEND_VALID,
 } from './helpers.ts';
 
 const DATE_MUST =
@@ -141,7 +143,7 @@ export const cases: CaseDefinition[] = [
     request: one(getClose('/pixel.png')),
     accept: OK,
     check: all(framedResponses, bodyEqualsFile('pixel.png')),
-    notes: 'Text-mode reads or charset conversion corrupt binary files.',
+    notes: GET_MUST + ' ' + 'Text-mode reads or charset conversion corrupt binary files.',
   },
   {
     id: 'responses-large-file-exact',
@@ -159,6 +161,7 @@ export const cases: CaseDefinition[] = [
     name: 'A file in a subdirectory is served',
     rfc: 'RFC 9110 §9.3.1',
     level: 'MUST',
+    notes: GET_MUST,
     request: one(getClose('/sub/page.html')),
     accept: OK,
     check: bodyEqualsFile('sub/page.html'),
@@ -261,6 +264,8 @@ export const cases: CaseDefinition[] = [
     accept: [status(200), status(304)],
     check: onStatus(304, nothingAfterHead),
     notes:
+      SEND_VALID +
+      ' ' +
       'RFC 9110 §13.1.2: with If-None-Match: * "the condition is false if the origin server has a current representation for the target resource", so a server that evaluates it answers 304; one that does not serves 200, and the case is n/a. RFC 9110 §15.4.5: "A 304 response is terminated by the end of the header section; it cannot contain content or trailers."',
   },
   {
@@ -287,7 +292,10 @@ export const cases: CaseDefinition[] = [
     level: 'informational',
     request: one(req('GET /hello.txt HTTP/1.1', { Host: 'localhost', 'If-None-Match': '*', Connection: 'close' })),
     accept: [status(304)],
-    notes: 'Conditional requests are an optional capability; reported only.',
+    notes:
+      'RFC 9110 §13.1.2: "If the field value is \'*\', the condition is false if the origin server has a current representation for the target resource."' +
+      ' ' +
+      'Conditional requests are an optional capability; reported only.',
   },
   {
     id: 'responses-range-206',

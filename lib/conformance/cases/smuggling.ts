@@ -19,6 +19,10 @@ import {
   thenAlive,
   answeredAlone,
   bodyCase,
+  CHUNKED_MUST,
+  CL_UNRECOVERABLE,
+  READ_WHOLE_BODY,
+  SPACE_BEFORE_COLON,
 } from './helpers.ts';
 
 /** The request hidden inside the outer one. */
@@ -109,7 +113,8 @@ export const cases: CaseDefinition[] = thenAlive([
     request: one(outer([`Content-Length: 0, ${INNER.length}`], INNER)),
     accept: rejected,
     check: rejectedAndClosed,
-    notes: 'RFC 9112 §6.3: a list is acceptable only when "all values in the list are the same".',
+    notes:
+      CL_UNRECOVERABLE + ' ' + 'RFC 9112 §6.3: a list is acceptable only when "all values in the list are the same".',
   },
   {
     id: 'smuggling-obs-fold-te',
@@ -172,7 +177,10 @@ export const cases: CaseDefinition[] = thenAlive([
     request: one(outer([CL_ALL, 'Transfer-Encoding\t: chunked'], CHUNKED_THEN_INNER)),
     accept: rejected,
     check: noSecondResponse,
-    notes: 'RFC 9112 §5.1 (MUST reject with 400 any whitespace between the field name and colon).',
+    notes:
+      SPACE_BEFORE_COLON +
+      ' ' +
+      'RFC 9112 §5.1 (MUST reject with 400 any whitespace between the field name and colon).',
   },
   disguisedTe(
     'te-nbsp-suffix',
@@ -261,6 +269,8 @@ export const cases: CaseDefinition[] = thenAlive([
     accept: [ANY_STATUS, CLOSE],
     check: noSecondResponse,
     notes:
+      CHUNKED_MUST +
+      ' ' +
       'A parser that reads hex digits until a non-digit sees "0" and ends the body; the inner request is then answered. Any answer to the outer request passes here (chunked-size-hex-prefix checks the answer itself). RFC 9112 §7.1: "chunk-size = 1*HEXDIG".',
   },
   bodyCase(
@@ -273,6 +283,8 @@ export const cases: CaseDefinition[] = thenAlive([
       accept: OK,
       check: all(bodyEquals(INNER), noSecondResponse),
       notes:
+        READ_WHOLE_BODY +
+        ' ' +
         'The control for the cases above: with one unambiguous framing, the bytes of a request in the body are only content.',
     },
     answeredAlone(),

@@ -25,7 +25,7 @@ import {
 const WAIT_MS = 3000;
 
 const SLOWLORIS =
-  'No RFC sentence obliges a server to time out a slow client, but one that never does can be held by a few hundred idle connections (slowloris). RFC 9110 §15.5.9: "The 408 (Request Timeout) status code indicates that the server did not receive a complete request message within the time that it was prepared to wait." RFC 9112 §9.5: "A client, server, or proxy MAY close the transport connection at any time." and "A client or server that wishes to time out SHOULD issue a graceful close on the connection." The servers under test are started with a 1 s header timeout.';
+  'No RFC sentence obliges a server to time out a slow client, but one that never does can be held by a few hundred idle connections (slowloris). RFC 9110 §15.5.9: "The 408 (Request Timeout) status code indicates that the server did not receive a complete request message within the time that it was prepared to wait." RFC 9112 §9.5: "A client, server, or proxy MAY close the transport connection at any time." and "A client or server that wishes to time out SHOULD issue a graceful close on the connection." RFC 9110 §17.5 names the attack: "parsers are often vulnerable to attacks based on sending very long (or very slow) streams of data". The SHOULD quoted is the one these cases rest on: a server that times out does it with a close the client can see; one that never does only warns, since timing out at all is its choice. The servers under test are started with a 1 s header timeout.';
 
 export const cases: CaseDefinition[] = [
   {
@@ -57,6 +57,8 @@ export const cases: CaseDefinition[] = [
     accept: [status(408)],
     timeoutMs: WAIT_MS,
     notes:
+      'RFC 9110 §15.5.9: "The 408 (Request Timeout) status code indicates that the server did not receive a complete request message within the time that it was prepared to wait."' +
+      ' ' +
       'Sending 408 tells a client that its request was not processed and may be retried; closing silently is also allowed, so this is reported only.',
   },
   bodyCase(
@@ -87,6 +89,8 @@ export const cases: CaseDefinition[] = [
         : `the server kept the connection for ${at === null ? 'the whole drip' : `${Math.round(at)} ms`}: each byte restarted its timer`;
     },
     notes:
+      'RFC 9112 §9.5: "A client or server that wishes to time out SHOULD issue a graceful close on the connection." Whether a server times out at all is its choice, so this is reported only.' +
+      ' ' +
       'A per-read timer never fires on a client that sends one byte just before it would; a deadline for the whole head does. The 30 bytes take 4.5 s to drip; a server with a 1 s header deadline closes long before.',
   },
   {
@@ -110,6 +114,8 @@ export const cases: CaseDefinition[] = [
     accept: [CLOSE, status(408), status(400)],
     timeoutMs: WAIT_MS,
     notes:
+      'RFC 9112 §9.5: "A client or server that wishes to time out SHOULD issue a graceful close on the connection." Whether a server times out at all is its choice, so this is reported only.' +
+      ' ' +
       'An empty line before a request is ignored (RFC 9112 §2.2), so this is an idle connection that never starts a request.',
   },
 ];

@@ -43,6 +43,7 @@ export interface PropertyCheckRun extends CheckRun {
 const FAILED_AS: Record<PropertyResult['level'], PropertyRecord['verdict']> = {
   MUST: 'fail',
   SHOULD: 'warn',
+  security: 'fail',
   informational: 'info',
 };
 

@@ -1,8 +1,8 @@
 /**
  * One case against one server: its exchange, then its verdict. The first response slot is
  * matched against the accepted outcomes, the case's own check reads the exchange, and a
- * liveness probe follows when the case asks for one. A miss fails a MUST case, warns for a
- * SHOULD case and is only reported for an informational one; a check that finds the situation
+ * liveness probe follows when the case asks for one. A miss fails a MUST or security case,
+ * warns for a SHOULD case and is only reported for an informational one; a check that finds the situation
  * its requirement is about never arose makes the case `n/a`, never a pass; a server that stops answering or
  * runs into a limit of the client fails whatever the level, and a problem of the harness
  * itself is a harness error, never the server's fault.
@@ -35,7 +35,7 @@ export function errorText(err: unknown): string {
 }
 
 function missVerdict(level: Level): Verdict {
-  if (level === 'MUST') return 'fail';
+  if (level === 'MUST' || level === 'security') return 'fail';
   if (level === 'SHOULD') return 'warn';
   return 'info';
 }

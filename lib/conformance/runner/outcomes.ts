@@ -12,13 +12,31 @@ export type Observed =
   | { kind: 'status'; status: number }
   | { kind: 'close' }
   | { kind: 'timeout' }
+  | { kind: 'http2-frame' }
   /** Bytes that are not a response, or a response cut short, or a client-side stop. */
   | { kind: 'other' };
+
+/** HTTP/2 frame types a server sends first on a connection: its SETTINGS, or a GOAWAY refusing it (RFC 9113 §6.5, §6.8). */
+const HTTP2_FIRST_FRAME_TYPES: ReadonlySet<number> = new Set([0x4, 0x7]);
+const HTTP2_FRAME_HEADER_BYTES = 9;
+
+/**
+ * The bytes open with an HTTP/2 frame header (RFC 9113 §4.1: 24-bit length, type, flags, 31-bit
+ * stream id) of a SETTINGS or GOAWAY frame, which belong to stream 0.
+ */
+export function startsWithHttp2Frame(bytes: Uint8Array): boolean {
+  if (bytes.length < HTTP2_FRAME_HEADER_BYTES) return false;
+  const type = bytes[3] ?? -1;
+  const streamId =
+    (((bytes[5] ?? 0) & 0x7f) << 24) | ((bytes[6] ?? 0) << 16) | ((bytes[7] ?? 0) << 8) | (bytes[8] ?? 0);
+  return HTTP2_FIRST_FRAME_TYPES.has(type) && streamId === 0;
+}
 
 export function observedOutcome(ex: Exchange): Observed {
   const first = ex.responses[0];
   if (first) return { kind: 'status', status: first.status };
   if (ex.closedBy === 'client-limit') return { kind: 'other' };
+  if (startsWithHttp2Frame(ex.received)) return { kind: 'http2-frame' };
   const nonResponseBytes = ex.received.length - ex.interim.reduce((n, r) => n + (r.end - r.start), 0);
   if (ex.closedBy === 'server' && nonResponseBytes === 0) return { kind: 'close' };
   if (ex.closedBy === 'client-timeout' && ex.received.length === 0) return { kind: 'timeout' };
@@ -33,6 +51,8 @@ export function outcomeMatches(outcome: Outcome, observed: Observed): boolean {
       return observed.kind === 'close';
     case 'timeout':
       return observed.kind === 'timeout';
+    case 'http2-frame':
+      return observed.kind === 'http2-frame';
   }
 }
 
@@ -49,6 +69,7 @@ export function describeAccepted(accept: readonly Outcome[], timeoutMs: number):
   const words = accept.map((o) => {
     if (o.kind === 'status') return describeRange(o.min, o.max);
     if (o.kind === 'close') return 'close';
+    if (o.kind === 'http2-frame') return 'an HTTP/2 SETTINGS or GOAWAY frame';
     return `no answer for ${timeoutMs} ms`;
   });
   const unique = [...new Set(words)];

@@ -212,7 +212,7 @@ export function renderGrid(run: PropertyCheckRun, options: GridOptions = {}): st
   const servers = run.servers;
   const widths: GridWidths = {
     id: Math.max(4, ...run.cases.map((c) => c.id.length), ...propertyIds(run).map((id) => id.length)),
-    level: 6,
+    level: Math.max(6, ...run.cases.map((c) => c.level.length)),
     columns: servers.map((s) => Math.max(LABEL['not-run'].length, s.name.length)),
   };
   const out = [...caseRows(run, widths, color), ...propertyRows(run, widths, color)];
