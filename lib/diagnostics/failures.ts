@@ -6,6 +6,7 @@
  * happened. The engine knows how each failed request ended, each once (FailureKind in
  * lib/load/ab-figures.ts); this finding gives those counts, per cell.
  */
+import { emptyFailureTally } from '../load/ab-figures.ts';
 import type { CellRecord, FailureTally, Finding } from '../types.ts';
 import { findingCell, firstOf, joinList, plural, where } from './common.ts';
 import type { FindingKind } from './finding-kind.ts';
@@ -31,15 +32,7 @@ function describe(f: FailureTally): string[] {
 export function diagnoseFailures(server: string, cells: readonly CellRecord[]): Finding | null {
   const hit = cells.filter((c) => c.signals && total(c.signals.failures) > 0);
   if (hit.length === 0) return null;
-  const sum: Required<FailureTally> = {
-    connect: 0,
-    reset: 0,
-    timeout: 0,
-    truncated: 0,
-    overrun: 0,
-    oversized: 0,
-    malformed: 0,
-  };
+  const sum = emptyFailureTally();
   for (const c of hit) {
     const f = c.signals!.failures;
     sum.connect += f.connect;

@@ -268,16 +268,13 @@ export interface CellSamples {
   failures: FailureTally;
 }
 
+/** A tally of every failure kind at zero. */
+export function emptyFailureTally(): Required<FailureTally> {
+  return { connect: 0, reset: 0, timeout: 0, truncated: 0, overrun: 0, oversized: 0, malformed: 0 };
+}
+
 export function cellSamples(records: readonly RequestRecord[]): CellSamples {
-  const failures: Required<FailureTally> = {
-    connect: 0,
-    reset: 0,
-    timeout: 0,
-    truncated: 0,
-    overrun: 0,
-    oversized: 0,
-    malformed: 0,
-  };
+  const failures = emptyFailureTally();
   let complete = 0;
   for (const r of records) if (isComplete(r)) complete++;
   const latenciesUs = new Float64Array(complete);
