@@ -3,6 +3,7 @@
  * that check runs, bench and the tests import. Each concept has its own module in runner/:
  *
  * - case.ts: one case's exchange and verdict;
+ * - shared-exchanges.ts: one exchange for the cases that send the same bytes, each judged on it;
  * - outcomes.ts: what the first response slot held, and the sentences of a reason;
  * - request-methods.ts: which requests a case sends, for responses to HEAD;
  * - probes.ts: the liveness probe and the stop-answering probe;

@@ -354,7 +354,12 @@ describe('runCases', () => {
         peak = Math.max(peak, active);
       },
     );
-    const cases = Array.from({ length: 9 }, (_, i) => ({ ...rejectCase('MUST'), id: `case-${i}` }));
+    // Each case sends its own bytes: cases sending the same bytes would share one exchange.
+    const cases = Array.from({ length: 9 }, (_, i) => ({
+      ...rejectCase('MUST'),
+      id: `case-${i}`,
+      request: [{ data: `\x00\x01garbage-${i}\r\n\r\n` }],
+    }));
     const results = await runCases(cases, s.target, { concurrency: 3 });
     expect(results.map((r) => r.caseId)).toEqual(cases.map((c) => c.id));
     expect(results.every((r) => r.verdict === 'pass')).toBe(true);

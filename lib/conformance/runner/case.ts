@@ -85,8 +85,17 @@ function exchangeProblems(
   }
 }
 
-/** Runs one case against one server. Never rejects: every problem is a verdict. */
-export async function runCase(c: CaseDefinition, target: CaseTarget): Promise<CaseResult> {
+/**
+ * Where a case's exchange comes from: made for it, or shared with the cases that send the same
+ * bytes (SharedExchanges in shared-exchanges.ts).
+ */
+export type ExchangeSource = (c: CaseDefinition, perform: () => Promise<Exchange>) => Promise<Exchange>;
+
+/**
+ * Runs one case against one server. Never rejects: every problem is a verdict. With `source`,
+ * the exchange may be one made for another case that sends the same bytes.
+ */
+export async function runCase(c: CaseDefinition, target: CaseTarget, source?: ExchangeSource): Promise<CaseResult> {
   const started = performance.now();
   const server = targetName(target);
   const result = (verdict: Verdict, reason: string, ex: Exchange | null, alive?: Exchange | null): CaseResult => ({
@@ -107,11 +116,13 @@ export async function runCase(c: CaseDefinition, target: CaseTarget): Promise<Ca
   const timeoutMs = c.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS;
   let ex: Exchange;
   try {
-    ex = await exchange(target.host, target.port, c.request, {
-      timeoutMs,
-      methods: c.methods ?? requestMethods(requestBytes(c.request)),
-      ...(target.tls && { tls: target.tls }),
-    });
+    const perform = () =>
+      exchange(target.host, target.port, c.request, {
+        timeoutMs,
+        methods: c.methods ?? requestMethods(requestBytes(c.request)),
+        ...(target.tls && { tls: target.tls }),
+      });
+    ex = await (source ? source(c, perform) : perform());
   } catch (err) {
     return result('harness-error', `the harness failed while exchanging: ${errorText(err)}`, null);
   }

@@ -20,6 +20,7 @@ import { errorText, runCase, targetName, type CaseTarget } from './case.ts';
 import { killerReason, looksGone, SuspectGroups, type ServerExit, type ServerWatch } from './exits.ts';
 import { probeAnswering, unanswered } from './probes.ts';
 import { requestMethods } from './request-methods.ts';
+import { SharedExchanges } from './shared-exchanges.ts';
 
 export interface RunCasesOptions {
   /** How many cases run at once (default 8); each case is its own connection. */
@@ -131,6 +132,8 @@ class CaseRun {
   /** Results held a moment for news of an exit: no case starts while there are any. */
   private wary = 0;
   private readonly wakeup = new Wakeup();
+  /** Cases that send the same bytes are judged on one exchange, in the pool; alone, each makes its own. */
+  private readonly shared: SharedExchanges;
   private exitNews: Promise<ServerExit> = new Promise(() => {});
 
   constructor(
@@ -145,6 +148,7 @@ class CaseRun {
     this.target = { ...first, name: this.server };
     this.results = new Array<CaseResult | undefined>(cases.length);
     this.queue = cases.map((_, i) => i);
+    this.shared = new SharedExchanges(cases);
     this.watchExit();
   }
 
@@ -215,7 +219,7 @@ class CaseRun {
     const c = this.cases[i]!;
     let r: CaseResult;
     try {
-      r = await runCase(c, at);
+      r = await runCase(c, at, kind === 'normal' ? (sc, perform) => this.shared.exchangeFor(sc, perform) : undefined);
     } catch (err) {
       // runCase turns every problem into a verdict; anything left is a fault of the harness.
       r = {

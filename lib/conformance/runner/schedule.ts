@@ -5,6 +5,7 @@
  */
 import type { CaseDefinition, CaseResult } from '../types.ts';
 import { runCase, type CaseTarget } from './case.ts';
+import { SharedExchanges } from './shared-exchanges.ts';
 
 /** At most `size` holders at once; the others wait in order. */
 class Slots {
@@ -31,7 +32,7 @@ class Slots {
 
 /**
  * Starts every case at once, each waiting its turn in a pool of `concurrency`, and returns one
- * promise per case id.
+ * promise per case id. Cases that send the same bytes are judged on one exchange.
  */
 export function scheduleCases(
   cases: readonly CaseDefinition[],
@@ -40,12 +41,13 @@ export function scheduleCases(
 ): Map<string, Promise<CaseResult>> {
   const slots = new Slots(concurrency);
   const map = new Map<string, Promise<CaseResult>>();
+  const shared = new SharedExchanges(cases);
   for (const c of cases) {
     map.set(
       c.id,
       slots.acquire().then(async () => {
         try {
-          return await runCase(c, target);
+          return await runCase(c, target, (sc, perform) => shared.exchangeFor(sc, perform));
         } finally {
           slots.release();
         }
