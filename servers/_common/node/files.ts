@@ -11,6 +11,7 @@
  */
 import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { sep } from 'node:path';
+import { type Validators, validatorsFor } from './conditional.ts';
 import { contentTypeFor } from './mime.ts';
 
 /** Files up to this size are held in memory and sent in one write. */
@@ -26,6 +27,8 @@ export interface FileEntry {
   /** The content, when size <= CACHE_MAX_FILE; null for files streamed from disk. */
   body: Buffer | null;
   mtimeMs: number;
+  /** ETag and Last-Modified, computed once from the stat that made the entry. */
+  validators: Validators;
   ino: number;
   checkedAt: number;
   /** Whole responses already built for this entry, for the current Date value (see responses.ts). */
@@ -92,6 +95,7 @@ export class StaticFiles {
       contentType: contentTypeFor(real),
       body,
       mtimeMs: stats.mtimeMs,
+      validators: validatorsFor(size, stats.mtimeMs, now),
       ino: stats.ino,
       checkedAt: now,
       responses: [],

@@ -3,7 +3,9 @@
  * POST /echo, OPTIONS, and the refusals (405 with Allow, 501).
  */
 import { closeSync, readSync } from 'node:fs';
-import { StaticFiles } from './files.ts';
+import { conditionalFields } from './conditional.ts';
+import { fileVariant } from './file-replies.ts';
+import { type FileEntry, StaticFiles } from './files.ts';
 import type { RequestHead } from './parser.ts';
 import { decodePath, targetPath } from './paths.ts';
 import { ConnectionMode, ResponseBuilder, httpDate } from './responses.ts';
@@ -137,7 +139,14 @@ export class RequestHandler {
     if (!found.ok) return this.error(found.status, { omitBody: isHead }, mode);
     const entry = found.entry;
     const close = mode === ConnectionMode.Close;
-    const fields = `Content-Type: ${entry.contentType}\r\n`;
+    // Preconditions and Range only when the request has such a field: one scan of its names.
+    const conditional = conditionalFields(head.headers);
+    if (conditional !== null) {
+      const variant = fileVariant(this.responses, entry, conditional, head.method, mode);
+      if (variant?.kind === 'bytes') return { data: variant.data, close, stream: null };
+      if (variant?.kind === 'stream') return this.stream(entry, variant.head, variant.first, variant.length, close);
+    }
+    const fields = `Content-Type: ${entry.contentType}\r\n${entry.validators.fields}`;
     if (entry.body !== null) {
       // Whole responses are kept per variant until the Date value changes: a repeated request
       // for a small file is then one lookup and one write of an existing Buffer.
@@ -159,20 +168,32 @@ export class RequestHandler {
     }
     const opened = this.files.open(entry);
     if (opened === null) return this.error(404);
-    // The head and the first piece of the file leave in one write; the rest is streamed.
     const headText = this.responses.head(200, fields, opened.size, mode);
-    const first = Math.min(opened.size, STREAM_CHUNK);
+    return this.stream(entry, headText, 0, opened.size, close, opened.fd);
+  }
+
+  /**
+   * A file too big to hold, from `position` for `length` bytes: the head and the first piece
+   * leave in one write; the connection streams the rest.
+   */
+  private stream(entry: FileEntry, headText: string, position: number, length: number, close: boolean, fd = -1): Reply {
+    if (fd < 0) {
+      const opened = this.files.open(entry);
+      if (opened === null) return this.error(404);
+      fd = opened.fd;
+    }
+    const first = Math.min(length, STREAM_CHUNK);
     const data = Buffer.allocUnsafe(headText.length + first);
     data.write(headText, 0, 'latin1');
-    const stream: FileStream = { fd: opened.fd, position: 0, remaining: opened.size };
+    const stream: FileStream = { fd, position, remaining: length };
     let got: number;
     try {
-      got = first > 0 ? readSync(opened.fd, data, headText.length, first, 0) : 0;
+      got = first > 0 ? readSync(fd, data, headText.length, first, position) : 0;
     } catch {
-      closeSync(opened.fd);
+      closeSync(fd);
       return this.error(500);
     }
-    stream.position = got;
+    stream.position += got;
     stream.remaining -= got;
     return { data: got === first ? data : data.subarray(0, headText.length + got), close, stream };
   }

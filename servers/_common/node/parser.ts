@@ -114,6 +114,8 @@ const HOST_RE =
 /** absolute-form: a scheme followed by "://" (RFC 9112 §3.2.2). */
 const ABSOLUTE_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 const HTTP_SCHEME_RE = /^https?:\/\//i;
+/** An absolute-form target whose authority holds userinfo ("user@host"). */
+const USERINFO_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/;
 /** authority-form, for CONNECT only: uri-host ":" port (RFC 9112 §3.2.3). */
 const AUTHORITY_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+):[0-9]+$/;
 
@@ -373,12 +375,18 @@ export class RequestParser {
     const minor = buf[v + 7]! - 0x30;
     if (major !== 1) return this.fail(505, 'HTTP version not supported');
     const target = buf.toString('latin1', tStart, sp2);
-    // request-target forms (RFC 9112 §3.2): "*" is for OPTIONS only, authority-form for CONNECT only.
+    // request-target forms (RFC 9112 §3.2): "*" is for OPTIONS only, authority-form for CONNECT only,
+    // and CONNECT takes nothing else: "CONNECT / HTTP/1.1" is an invalid request-line (RFC 9112 §3).
+    if (method === 'CONNECT' && !AUTHORITY_RE.test(target)) {
+      return this.fail(400, 'CONNECT needs an authority-form target');
+    }
     if (target.charCodeAt(0) !== 0x2f) {
       if (target === '*') {
         if (method !== 'OPTIONS') return this.fail(400, 'asterisk-form is only for OPTIONS');
       } else if (ABSOLUTE_RE.test(target)) {
         if (!HTTP_SCHEME_RE.test(target)) return this.fail(400, 'unsupported URI scheme');
+        // "a recipient SHOULD parse for userinfo and treat its presence as an error" (RFC 9110 §4.2.4)
+        if (USERINFO_RE.test(target)) return this.fail(400, 'userinfo in the request target');
       } else if (!(method === 'CONNECT' && AUTHORITY_RE.test(target))) {
         return this.fail(400, 'malformed request target');
       }
