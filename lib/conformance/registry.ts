@@ -171,6 +171,8 @@ function optionalProblems(c: Record<string, unknown>): string[] {
     problems.push('"methods" must be a list of method names');
   }
   if (c.notes !== undefined && typeof c.notes !== 'string') problems.push('"notes" must be a string');
+  if (c.peer !== undefined && (!Array.isArray(c.peer) || c.peer.some((p) => typeof p !== 'string' || p.trim() === '')))
+    problems.push('"peer" must be a list of non-empty test ids');
   return problems;
 }
 

@@ -199,6 +199,12 @@ export interface CaseDefinition {
   methods?: string[];
   /** Why this case matters: the bug class it catches, quoted RFC sentence. */
   notes?: string;
+  /**
+   * The ids of Http11Probe tests that test the same requirement with equivalent bytes
+   * (fixtures/peers/http11probe.json lists them): data for the coverage comparison of
+   * docs/conformance.md, never shown in reports.
+   */
+  peer?: string[];
 }
 
 /**

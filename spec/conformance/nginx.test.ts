@@ -25,6 +25,12 @@ import type { CaseResult, ConformanceCase } from '../../lib/conformance/types.ts
 
 /** Case id -> why nginx fails it. Every entry must still fail; every other case must not. */
 const KNOWN_NGINX_DEVIATIONS: Readonly<Record<string, string>> = {
+  'conditional-requests-ius-invalid-ignored':
+    'nginx answers 412 to an If-Unmodified-Since that is not a date; RFC 9110 §13.1.4: a recipient MUST ignore it',
+  'conditional-requests-if-match-over-ius':
+    'nginx evaluates If-Unmodified-Since beside a true If-Match: * and answers 412; RFC 9110 §13.1.4: a recipient MUST ignore it when If-Match is present',
+  'ranges-head-ignored':
+    'nginx applies Range to HEAD (206); RFC 9110 §14.2: a server MUST ignore Range on a method other than GET',
   'methods-post-to-file-405-allow':
     'nginx answers 405 without the Allow field that RFC 9110 §15.5.6 requires of every 405',
   'methods-trace-405-allow': 'nginx answers TRACE with 405 and no Allow field (RFC 9110 §15.5.6)',
@@ -36,6 +42,8 @@ const KNOWN_NGINX_DEVIATIONS: Readonly<Record<string, string>> = {
     'nginx accepts "Host: [::1" without the closing "]" of an IP-literal; an invalid Host MUST get 400 (RFC 9112 §3.2)',
   'header-fields-value-htab-trimmed':
     'nginx strips only SP around field values, not HTAB (RFC 9112 §5.1: OWS "is excluded by parsers"), so "Host:\\tlocalhost\\t" keeps its tabs and is refused 400',
+  'te-cl-variants-cl-tabs':
+    'nginx strips only SP around field values, not HTAB, so "Content-Length:\\t10\\t" is refused 400; RFC 9110 §5.5: "a field parsing implementation MUST exclude such whitespace prior to evaluating the field value"',
 };
 
 /**

@@ -8,7 +8,8 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { runCase, type CaseTarget } from '../../lib/conformance/runner.ts';
 import { parseResponses } from '../../lib/conformance/response-parser.ts';
-import { notApplicable, onStatus } from '../../lib/conformance/cases/helpers.ts';
+import { afterPersistentFirst, notApplicable, onStatus } from '../../lib/conformance/cases/helpers.ts';
+import { cases as headerFieldCases } from '../../lib/conformance/cases/header-fields.ts';
 import { cases as responsesCases } from '../../lib/conformance/cases/responses.ts';
 import { cases as methodsCases } from '../../lib/conformance/cases/methods.ts';
 import { cases as expectCases } from '../../lib/conformance/cases/expect-continue.ts';
@@ -52,7 +53,7 @@ function judge(c: CaseDefinition, received: string): string | null | NotApplicab
 }
 
 function caseById(id: string): CaseDefinition {
-  const found = [...responsesCases, ...methodsCases, ...expectCases].find((c) => c.id === id);
+  const found = [...responsesCases, ...methodsCases, ...expectCases, ...headerFieldCases].find((c) => c.id === id);
   if (!found) throw new Error(`no case ${id}`);
   return found;
 }
@@ -239,6 +240,31 @@ describe('the cases about one kind of response, on made-up exchanges', () => {
     expect(judge(c, OK_TEXT)).toEqual(notApplicable('the server answered 200, not 304: nothing to check'));
     expect(judge(c, 'HTTP/1.1 304 Not Modified\r\nETag: "a"\r\n\r\n')).toBeNull();
     expect(judge(c, 'HTTP/1.1 304 Not Modified\r\n\r\nhello')).toMatch(/^5 bytes followed the header section/);
+  });
+
+  it('responses-date-on-400: n/a when the request is taken or the connection closed, judged on a 400', () => {
+    const c = caseById('responses-date-on-400');
+    expect(judge(c, OK_TEXT)).toEqual(notApplicable('the server answered 200, not 400: nothing to check'));
+    expect(judge(c, '')).toHaveProperty('notApplicable');
+    expect(judge(c, 'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n')).toBe(
+      'the 400 response has no Date header field',
+    );
+  });
+
+  it('a case judged by the request after the first: n/a after an HTTP/1.0 answer that closes, judged after HTTP/1.1', () => {
+    const c = caseById('header-fields-obs-fold-not-a-field');
+    const http10 = 'HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello';
+    expect(judge(c, http10)).toEqual(
+      notApplicable(
+        'the server answered the first request in HTTP/1.0 and closed, as that version does: the request after it was never read',
+      ),
+    );
+    // An HTTP/1.1 server that closes after one answer may have read the folded line as a field.
+    expect(judge(c, OK_TEXT)).toBe('expected 2 responses but got 1');
+    // An HTTP/1.0 answer that keeps the connection alive is judged as any other.
+    const keptAlive = afterPersistentFirst(() => 'judged');
+    const ex = exchangeOf('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 5\r\n\r\nhello');
+    expect(keptAlive({ exchange: ex, root: DEFAULT_DOC_ROOT, capabilities: [] })).toBe('judged');
   });
 
   it('responses-204-no-content-length: n/a on any other status, judged on a 204', () => {

@@ -30,9 +30,9 @@ import {
   bodyRefused,
   followUpsAnswered,
   CHUNKED_MUST,
-  PARSE_VALID,
   READ_WHOLE_BODY,
 } from './helpers.ts';
+import { attachPeers } from '../peers/attach.ts';
 
 const HEAD = 'POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n';
 /** A chunked POST /echo whose body is given raw. */
@@ -191,7 +191,10 @@ export const cases: CaseDefinition[] = [
       ),
       accept: OK,
       check: bodyEquals('hello'),
-      notes: PARSE_VALID + ' ' + 'RFC 9112 §7: "All transfer-coding names are case-insensitive".',
+      notes:
+        CHUNKED_MUST +
+        ' ' +
+        'RFC 9112 §7: "All transfer-coding names are case-insensitive", so "Chunked" names the chunked coding.',
     },
     answeredAlone(),
   ),
@@ -233,7 +236,7 @@ export const cases: CaseDefinition[] = [
       accept: [status(200), ...rejected],
       check: trailerIgnoredOrRefused,
       notes:
-        'RFC 9110 §6.5.2: "A recipient MUST NOT merge a received trailer field into the header section unless its corresponding header field definition explicitly permits and instructs how the trailer field value can be safely merged."' +
+        'RFC 9112 §7.1.2: "A recipient MUST NOT merge a received trailer field into the header section unless its corresponding header field definition explicitly permits and instructs how the trailer field value can be safely merged."' +
         ' ' +
         'RFC 9110 §6.5.1: fields "that describe message framing" cannot be processed as trailers; merging them into the header section is forbidden.',
     },
@@ -434,8 +437,33 @@ export const cases: CaseDefinition[] = [
       notes:
         CHUNKED_MUST +
         ' ' +
-        'RFC 9112 §7.1.1: "A server ought to limit the total length of chunk extensions received in a request to an amount reasonable for the services provided ... and it ought to respond with an appropriate 4xx (Client Error) response if that amount is exceeded." Unbounded extension buffering has been a denial of service in several servers.',
+        'RFC 9112 §7.1.1: "A server ought to limit the total length of chunk extensions received in a request to an amount reasonable for the services provided, in the same way that it applies length limitations and timeouts for other parts of a message, and generate an appropriate 4xx (Client Error) response if that amount is exceeded." Unbounded extension buffering has been a denial of service in several servers.',
     },
     answeredAlone({ mayRefuse: true }),
   ),
 ];
+
+/** Http11Probe tests of the same requirements, with equivalent bytes (docs/conformance.md, coverage). */
+attachPeers(cases, {
+  'chunked-basic': ['COMP-CHUNKED-BODY'],
+  'chunked-several-chunks': ['COMP-CHUNKED-MULTI'],
+  'chunked-missing-last-chunk': ['COMP-CHUNKED-NO-FINAL'],
+  'chunked-extension-ignored': ['COMP-CHUNKED-EXTENSION'],
+  'chunked-trailer-fields': ['COMP-CHUNKED-TRAILER-VALID'],
+  'chunked-hex-sizes-both-cases': ['COMP-CHUNKED-HEX-UPPERCASE'],
+  'chunked-size-overflow': ['MAL-CHUNK-SIZE-OVERFLOW'],
+  'chunked-size-line-too-long-extension': ['MAL-CHUNK-EXT-64K'],
+  'chunked-extension-bare-semicolon': ['SMUG-CHUNK-BARE-SEMICOLON'],
+  'chunked-size-underscore': ['SMUG-CHUNK-UNDERSCORE'],
+  'chunked-size-hex-prefix': ['SMUG-CHUNK-HEX-PREFIX'],
+  'chunked-size-plus': ['SMUG-CHUNK-SIZE-PLUS'],
+  'chunked-size-leading-space': ['SMUG-CHUNK-LEADING-SP'],
+  'chunked-data-longer-than-size': ['SMUG-CHUNK-SPILL', 'SMUG-CHUNK-MISSING-TRAILING-CRLF'],
+  'chunked-extension-bare-lf': ['SMUG-CHUNK-EXT-LF'],
+  'chunked-data-bare-lf': ['SMUG-CHUNK-LF-TERM'],
+  'chunked-extension-control-char': ['SMUG-CHUNK-EXT-CTRL'],
+  'chunked-size-line-bare-cr': ['SMUG-CHUNK-EXT-CR', 'SMUG-CHUNK-BARE-CR-TERM'],
+  'chunked-size-minus': ['SMUG-CHUNK-NEGATIVE'],
+  'chunked-trailer-content-length-ignored': ['SMUG-TRAILER-CL'],
+  'chunked-trailer-transfer-encoding-ignored': ['SMUG-TRAILER-TE'],
+});

@@ -27,6 +27,7 @@ import {
   bodyCase,
   noSecondResponse,
 } from './helpers.ts';
+import { attachPeers } from '../peers/attach.ts';
 
 const CLOSE_RULE =
   'RFC 9112 §9.6: "A server that receives a "close" connection option MUST initiate closure of the connection (see below) after it sends the final response to the request that contained the "close" connection option. The server SHOULD send a "close" connection option in its final response on that connection. The server MUST NOT process any further requests received on that connection."';
@@ -149,3 +150,8 @@ export const cases: CaseDefinition[] = [
     notes: CLOSE_RULE,
   },
 ];
+
+/** Http11Probe tests of the same requirements, with equivalent bytes (docs/conformance.md, coverage). */
+attachPeers(cases, {
+  'connection-close-honoured': ['COMP-CONNECTION-CLOSE'],
+});

@@ -25,6 +25,7 @@ import {
   type Check,
   READ_WHOLE_BODY,
 } from './helpers.ts';
+import { attachPeers } from '../peers/attach.ts';
 
 const ORIGIN_MUST =
   'RFC 9110 §10.1.1: "Upon receiving an HTTP/1.1 (or later) request that has a method, target URI, and complete header section that contains a 100-continue expectation and an indication that request content will follow, an origin server MUST send either: an immediate response with a final status code, if that status can be determined by examining just the method, target URI, and header fields, or an immediate 100 (Continue) response to encourage the client to send the request content. The origin server MUST NOT wait for the content before sending the 100 (Continue) response."';
@@ -171,3 +172,10 @@ export const cases: CaseDefinition[] = [
       'RFC 9110 §8.6: "A server MUST NOT send a Content-Length header field in any response with a status code of 1xx (Informational) or 204 (No Content)." A server that sends no interim response is n/a: nothing was tested.',
   },
 ];
+
+/** Http11Probe tests of the same requirements, with equivalent bytes (docs/conformance.md, coverage). */
+attachPeers(cases, {
+  'expect-unknown-expectation': ['COMP-EXPECT-UNKNOWN'],
+  'expect-continue-http10-one-write': ['COMP-NO-1XX-HTTP10'],
+  'expect-continue-echo': ['SMUG-EXPECT-100-CL'],
+});

@@ -142,9 +142,14 @@ export function noise(n: number, seed = 0x9e3779b9): Uint8Array {
 // RFC sentences more than one group rests on, quoted as the RFC words them
 // ---------------------------------------------------------------------------
 
-/** The MUST behind every case that sends valid syntax and expects it understood. */
+/**
+ * What RFC 9110 says of valid syntax in general: conformance, without a keyword. The recipient
+ * MUST often quoted for it ("When a received protocol element is parsed, the recipient MUST be
+ * able to parse any value of reasonable length ...") is RFC 7230 §2.5's and was dropped from
+ * RFC 9110, so a MUST case needs the MUST of what it exercises (GET_MUST, CHUNKED_MUST, ...).
+ */
 export const PARSE_VALID =
-  'RFC 9110 §2.2: "When a received protocol element is parsed, the recipient MUST be able to parse any value of reasonable length that is applicable to the recipient\'s role and that matches the grammar defined by the corresponding ABNF rules."';
+  'RFC 9110 §2.2: "An implementation is considered conformant if it complies with all of the requirements associated with the roles it partakes in HTTP."';
 
 /** The MUST behind every case whose response must be valid syntax, so that the next one can be found. */
 export const SEND_VALID =
@@ -206,8 +211,20 @@ export const ANY_STATUS = statusRange(200, 599);
 /** Rejected: 400, or a close without a response. */
 export const rejected: Outcome[] = [status(400), CLOSE];
 
-/** RFC 9112 §3: "Recipients of an invalid request-line SHOULD respond with either a 400 (Bad Request) error or a 301 (Moved Permanently) redirect". */
-export const badRequestLine: Outcome[] = [status(400), status(301), CLOSE];
+/**
+ * A 400 and nothing else, for the rules that name it: "A server MUST respond with a 400 (Bad
+ * Request) status code" (RFC 9112 §3.2, §6.3), "MUST reject, with a response status code of 400"
+ * (RFC 9112 §5.1). A close without a response does not respond.
+ */
+export const answered400: Outcome[] = [status(400)];
+
+/**
+ * RFC 9112 §3.2: "Recipients of an invalid request-line SHOULD respond with either a 400 (Bad
+ * Request) error or a 301 (Moved Permanently) redirect with the request-target properly encoded."
+ * A close without a response is neither; a 301 is held to carrying its Location
+ * (`redirectsToLocation`).
+ */
+export const badRequestLine: Outcome[] = [status(400), status(301)];
 
 // ---------------------------------------------------------------------------
 // Reading an exchange
@@ -317,6 +334,26 @@ export function onStatus(code: number, check: Check): Check {
     const first = ctx.exchange.responses[0];
     if (first?.status === code) return check(ctx);
     return notApplicable(`the server ${firstAnswer(ctx.exchange)}, not ${code}: nothing to check`);
+  };
+}
+
+/**
+ * For a case judged by the answer to a request pipelined after the first: a server that answered
+ * the first in HTTP/1.0 without keep-alive closes after it by its version (RFC 9112 §9.3), and never
+ * reads the request after, so what the case is about cannot arise: `n/a`. An HTTP/1.1 answer that
+ * closes is judged by `check`, since closing may be the very misreading the case looks for.
+ */
+export function afterPersistentFirst(check: Check): Check {
+  return (ctx) => {
+    const { responses, closedBy } = ctx.exchange;
+    const first = responses[0];
+    const closesByVersion =
+      first?.version === '1.0' && !connectionOptions(first).includes('keep-alive') && responses.length === 1;
+    if (closesByVersion && closedBy === 'server')
+      return notApplicable(
+        'the server answered the first request in HTTP/1.0 and closed, as that version does: the request after it was never read',
+      );
+    return check(ctx);
   };
 }
 
@@ -549,8 +586,21 @@ export function versionIs(pattern: RegExp, describe: string, index = 0): Check {
   };
 }
 
-/** A 405 carries Allow (RFC 9110 §15.5.6). */
-/** A 405 carries Allow; a case that got no 405 is `n/a`. */
+/**
+ * A 301 names where to go: the redirect RFC 9112 §3.2 allows for an invalid request-line is one
+ * "with the request-target properly encoded", which only a Location field can carry (RFC 9110
+ * §15.4.2: "The server SHOULD generate a Location header field in the response containing a
+ * preferred URI reference for the new permanent URI."). Any other status passes.
+ */
+export const redirectsToLocation: Check = ({ exchange }) => {
+  const r = exchange.responses[0];
+  if (r?.status !== 301) return null;
+  return headerValues(r, 'location').length > 0
+    ? null
+    : 'the 301 has no Location field: a redirect must name the properly encoded target';
+};
+
+/** A 405 carries Allow (RFC 9110 §15.5.6); a case that got no 405 is `n/a`. */
 export const allowOn405: Check = onStatus(405, ({ exchange }) => {
   const r = exchange.responses[0];
   if (!r) return null;

@@ -3,7 +3,8 @@
  * (RFC 9112 §3.2, RFC 9110 §7.2), which routing and caches trust.
  */
 import type { CaseDefinition } from '../types.ts';
-import { OK, SUCCESS, bodyEqualsFile, one, rejected, req, status, whenStatus, PARSE_VALID } from './helpers.ts';
+import { OK, SUCCESS, answered400, bodyEqualsFile, one, req, status, whenStatus, GET_MUST } from './helpers.ts';
+import { attachPeers } from '../peers/attach.ts';
 
 const HOST_400 =
   'RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any HTTP/1.1 request message that lacks a Host header field and to any request message that contains more than one Host header field line or a Host header field with an invalid field value."';
@@ -21,7 +22,7 @@ function badHost(id: string, name: string, lines: string[], why: string): CaseDe
     rfc: 'RFC 9112 §3.2',
     level: 'MUST',
     request: one(withFields(lines)),
-    accept: rejected,
+    accept: answered400,
     notes: `${why} ${HOST_400}`,
   };
 }
@@ -90,10 +91,7 @@ export const cases: CaseDefinition[] = [
     request: one(withFields(['Host: localhost:8080'])),
     accept: [SUCCESS, status(421)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
-    notes:
-      PARSE_VALID +
-      ' ' +
-      `${HOST_GRAMMAR} A server that does not serve that authority may answer 421 (RFC 9110 §15.5.20).`,
+    notes: `${GET_MUST} ${HOST_GRAMMAR} The Host matches that grammar, so this is a valid GET. A server that does not serve that authority may answer 421 (RFC 9110 §15.5.20).`,
   },
   {
     id: 'host-ipv6-literal',
@@ -103,7 +101,7 @@ export const cases: CaseDefinition[] = [
     request: one(withFields(['Host: [::1]:8080'])),
     accept: [SUCCESS, status(421)],
     check: whenStatus(200, 200, bodyEqualsFile('hello.txt')),
-    notes: PARSE_VALID + ' ' + HOST_GRAMMAR,
+    notes: `${GET_MUST} ${HOST_GRAMMAR} The Host matches that grammar, so this is a valid GET.`,
   },
   {
     id: 'host-http10-optional',
@@ -144,7 +142,20 @@ export const cases: CaseDefinition[] = [
     rfc: 'RFC 9112 §3.2',
     level: 'MUST',
     request: one(req('GET http://localhost/hello.txt HTTP/1.1', { Connection: 'close' })),
-    accept: rejected,
+    accept: answered400,
     notes: `RFC 9112 §3.2.2: "A client MUST send a Host header field in an HTTP/1.1 request even if the request-target is in the absolute-form". ${HOST_400}`,
   },
 ];
+
+/** Http11Probe tests of the same requirements, with equivalent bytes (docs/conformance.md, coverage). */
+attachPeers(cases, {
+  'host-missing': ['RFC9112-7.1-MISSING-HOST'],
+  'host-duplicate-different': ['RFC9110-5.4-DUPLICATE-HOST'],
+  'host-duplicate-same': ['COMP-DUPLICATE-HOST-SAME'],
+  'host-userinfo': ['COMP-HOST-WITH-USERINFO'],
+  'host-slash': ['COMP-HOST-WITH-PATH'],
+  'host-absolute-form': ['COMP-ABSOLUTE-FORM'],
+  'host-http10-optional': ['COMP-HTTP10-NO-HOST'],
+  'host-absolute-form-overrides-host': ['SMUG-ABSOLUTE-URI-HOST-MISMATCH'],
+  'host-comma-list': ['SMUG-MULTIPLE-HOST-COMMA'],
+});

@@ -25,6 +25,7 @@ import {
   GET_MUST,
   READ_WHOLE_BODY,
 } from './helpers.ts';
+import { attachPeers } from '../peers/attach.ts';
 
 const ALLOW_405 =
   'RFC 9110 §15.5.6: "The 405 (Method Not Allowed) status code indicates that the method received in the request-line is known by the origin server but not supported by the target resource. The origin server MUST generate an Allow header field in a 405 response containing a list of the target resource\'s currently supported methods."';
@@ -162,7 +163,7 @@ export const cases: CaseDefinition[] = [
     request: one(req('get /hello.txt HTTP/1.1', { Host: 'localhost', Connection: 'close' })),
     accept: [statusRange(400, 599), CLOSE],
     notes:
-      'RFC 9110 §9.1: "The method token is case-sensitive because it might be used as a gateway to object-based systems with method names that are case-sensitive." RFC 9112 §3.1: "The request method is case-sensitive." "get" is therefore an unknown method, and RFC 9110 §9.1: "An origin server that receives a request method that is unrecognized or not implemented SHOULD respond with the 501 (Not Implemented) status code." The case rests on that SHOULD (any refusal passes); serving it as GET is what it catches.',
+      'RFC 9110 §9.1: "The method token is case-sensitive because it might be used as a gateway to object-based systems with case-sensitive method names." RFC 9112 §3.1: "The request method is case-sensitive." "get" is therefore an unknown method, and RFC 9110 §9.1: "An origin server that receives a request method that is unrecognized or not implemented SHOULD respond with the 501 (Not Implemented) status code." The case rests on that SHOULD (any refusal passes); serving it as GET is what it catches.',
   },
   {
     id: 'methods-post-to-file-405-allow',
@@ -217,3 +218,15 @@ export const cases: CaseDefinition[] = [
     notes: ALLOW_405,
   },
 ];
+
+/** Http11Probe tests of the same requirements, with equivalent bytes (docs/conformance.md, coverage). */
+attachPeers(cases, {
+  'methods-get-directory-index': ['COMP-BASELINE'],
+  'methods-options-asterisk': ['COMP-OPTIONS-STAR'],
+  'methods-case-sensitive': ['COMP-METHOD-CASE'],
+  'methods-post-echo': ['COMP-POST-CL-BODY'],
+  'methods-head-no-content': ['COMP-HEAD-NO-BODY'],
+  'methods-unknown-501': ['COMP-UNKNOWN-METHOD'],
+  'methods-post-to-file-405-allow': ['COMP-405-ALLOW'],
+  'methods-options-allow': ['COMP-OPTIONS-ALLOW'],
+});

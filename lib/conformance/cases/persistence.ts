@@ -24,6 +24,7 @@ import {
   SEND_VALID,
   SUSTAIN_SHOULD,
 } from './helpers.ts';
+import { attachPeers } from '../peers/attach.ts';
 
 const PIPELINE =
   'RFC 9112 §9.3.2: "A client that supports persistent connections MAY "pipeline" its requests (i.e., send multiple requests without waiting for each response). A server MAY process a sequence of pipelined requests in parallel if they all have safe methods (Section 9.2.1 of [HTTP]), but it MUST send the corresponding responses in the same order that the requests were received."';
@@ -201,3 +202,9 @@ export const cases: CaseDefinition[] = [
     notes: SUSTAIN_SHOULD + ' ' + PERSIST,
   },
 ];
+
+/** Http11Probe tests of the same requirements, with equivalent bytes (docs/conformance.md, coverage). */
+attachPeers(cases, {
+  'persistence-http10-closes': ['COMP-HTTP10-DEFAULT-CLOSE'],
+  'persistence-pipeline-2': ['SMUG-PIPELINE-SAFE'],
+});

@@ -4,11 +4,13 @@
  */
 import type { CaseDefinition } from '../types.ts';
 import {
+  afterPersistentFirst,
   CLOSE,
   OK,
   all,
   badRequestLine,
   bodyEqualsFile,
+  redirectsToLocation,
   getClose,
   one,
   rejected,
@@ -17,6 +19,7 @@ import {
   status,
   thenAlive,
 } from './helpers.ts';
+import { attachPeers } from '../peers/attach.ts';
 
 const INVALID_LINE =
   'RFC 9112 §3.2: "Recipients of an invalid request-line SHOULD respond with either a 400 (Bad Request) error or a 301 (Moved Permanently) redirect with the request-target properly encoded. A recipient SHOULD NOT attempt to autocorrect and then process the request without a redirect, since the invalid request-line might be deliberately crafted to bypass security filters along the request chain."';
@@ -35,7 +38,7 @@ function invalid(id: string, name: string, requestLine: string, notes: string): 
     level: 'SHOULD',
     request: one(line(requestLine)),
     accept: badRequestLine,
-    check: startsWithStatusLine,
+    check: all(startsWithStatusLine, redirectsToLocation),
     notes: `${notes} ${INVALID_LINE}`,
   };
 }
@@ -48,6 +51,7 @@ function lenient(id: string, name: string, requestLine: string, notes: string): 
     level: 'informational',
     request: one(line(requestLine)),
     accept: badRequestLine,
+    check: redirectsToLocation,
     notes: `${notes} ${LENIENT_WHITESPACE}`,
   };
 }
@@ -227,15 +231,30 @@ export const cases: CaseDefinition[] = thenAlive([
     level: 'MUST',
     request: one('GET /hello.txt HTTP/1.1\r\n Content-Length: 23\r\nHost: localhost\r\n\r\n' + getClose('/style.css')),
     accept: [status(200), ...rejected],
-    check: (ctx) => {
+    check: afterPersistentFirst((ctx) => {
       const first = ctx.exchange.responses[0];
       if (!first || first.status !== 200) return null;
       // Ignored, the line has no effect: the next request is answered as one.
       return all(bodyEqualsFile('hello.txt', 0), bodyEqualsFile('style.css', 1))(ctx);
-    },
+    }),
     notes:
       'RFC 9112 §2.2: "A recipient that receives whitespace between the start-line and the first header field MUST either reject the message as invalid or consume each whitespace-preceded line without further processing of it (i.e., ignore the entire line, along with any subsequent lines preceded by whitespace, until a properly formed header field is received or the header section is terminated)."' +
       ' ' +
       'RFC 9112 §2.2: the whitespace-preceded line is to be consumed "without further processing of it" (or the message rejected). A server that reads it as Content-Length: 23 swallows the start of the next request as a body.',
   },
 ]);
+
+/** Http11Probe tests of the same requirements, with equivalent bytes (docs/conformance.md, coverage). */
+attachPeers(cases, {
+  'request-line-double-space': ['RFC9112-3-MULTI-SP-REQUEST-LINE'],
+  'request-line-missing-target': ['RFC9112-3-MISSING-TARGET'],
+  'request-line-fragment-in-target': ['RFC9112-3.2-FRAGMENT-IN-TARGET'],
+  'request-line-missing-version': ['RFC9112-2.3-HTTP09-REQUEST'],
+  'request-line-whitespace-before-first-field': ['COMP-WHITESPACE-BEFORE-HEADERS'],
+  'request-line-asterisk-for-get': ['COMP-ASTERISK-WITH-GET'],
+  'request-line-two-empty-lines-before': ['COMP-LEADING-CRLF'],
+  'request-line-tab-separator': ['COMP-REQUEST-LINE-TAB'],
+  'request-line-space-in-target': ['COMP-SPACE-IN-TARGET'],
+  'request-line-nul-in-target': ['MAL-NUL-IN-URL'],
+  'request-line-raw-utf8-in-target': ['MAL-NON-ASCII-URL'],
+});

@@ -16,6 +16,7 @@ import {
   parts,
   status,
 } from './helpers.ts';
+import { attachPeers } from '../peers/attach.ts';
 
 /**
  * Conformance starts every server with GAUNTLET_HEADER_TIMEOUT_MS=1000 and
@@ -119,3 +120,8 @@ export const cases: CaseDefinition[] = [
       'An empty line before a request is ignored (RFC 9112 §2.2), so this is an idle connection that never starts a request.',
   },
 ];
+
+/** Http11Probe tests of the same requirements, with equivalent bytes (docs/conformance.md, coverage). */
+attachPeers(cases, {
+  'timeouts-partial-head': ['MAL-INCOMPLETE-REQUEST'],
+});

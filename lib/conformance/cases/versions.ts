@@ -15,6 +15,7 @@ import {
   status,
   versionIs,
 } from './helpers.ts';
+import { attachPeers } from '../peers/attach.ts';
 
 const INVALID_LINE =
   'RFC 9112 §3.2: "Recipients of an invalid request-line SHOULD respond with either a 400 (Bad Request) error or a 301 (Moved Permanently) redirect". RFC 9112 §2.3: "HTTP-version = HTTP-name "/" DIGIT "." DIGIT" and "HTTP-name = %s"HTTP"" (case-sensitive).';
@@ -179,3 +180,12 @@ export const cases: CaseDefinition[] = [
     'HTTP/0.9 responses have no status line; RFC 9112 does not define 0.9 at all.',
   ),
 ];
+
+/** Http11Probe tests of the same requirements, with equivalent bytes (docs/conformance.md, coverage). */
+attachPeers(cases, {
+  'versions-http90': ['RFC9112-2.3-INVALID-VERSION'],
+  'versions-missing-minor': ['COMP-VERSION-MISSING-MINOR'],
+  'versions-leading-zero': ['COMP-VERSION-LEADING-ZEROS'],
+  'versions-http12-served-as-11': ['COMP-HTTP12-VERSION'],
+  'versions-lowercase-name': ['COMP-VERSION-CASE'],
+});

@@ -41,8 +41,8 @@ export const rows: Row[] = [
   {
     server: 'crash-on-bad-request-line',
     defect: 'the process exits on a request line that is not three words',
-    // The request-line cases accept a close as a refusal and probe nothing afterwards, so a
-    // server that dies on them passes them: only a case that checks liveness catches it.
+    // Dying is a close without a response, which the request-line cases (SHOULD: 400 or a 301)
+    // only warn about; the liveness case is the one that fails it for dying.
     caughtBy: ['liveness-valid-then-garbage'],
     properties: ['prop-mutation-liveness'],
     stillPasses: ['methods-get-file', 'persistence-pipeline-3', 'host-missing'],

@@ -1,0 +1,113 @@
+/**
+ * The checks of the group upgrade whose situation no reference server meets (a TRACE reflected
+ * with 200, a switch to h2c, a CONNECT tunnel), judged on made-up exchanges: each can fail, and
+ * passes or is `n/a` where it should.
+ */
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseResponses } from '../../lib/conformance/response-parser.ts';
+import { cases } from '../../lib/conformance/cases/upgrade.ts';
+import type { CaseDefinition, Exchange, NotApplicable } from '../../lib/conformance/types.ts';
+import { DEFAULT_DOC_ROOT } from '../../lib/paths.ts';
+
+const bytes = (s: string | Uint8Array) => (typeof s === 'string' ? Uint8Array.from(Buffer.from(s, 'latin1')) : s);
+
+/** An exchange as the raw client would have recorded it, from the bytes the server sent. */
+function exchangeOf(received: string | Uint8Array): Exchange {
+  const parsed = parseResponses(bytes(received), { ended: true, methods: ['TRACE', 'GET'] });
+  return {
+    sent: new Uint8Array(0),
+    received: bytes(received),
+    responses: parsed.responses,
+    interim: parsed.interim,
+    trailingGarbage: parsed.trailingGarbage,
+    closedBy: 'server',
+    reset: false,
+    closeAfterMs: 2,
+  };
+}
+
+function caseById(id: string): CaseDefinition {
+  const found = cases.find((c) => c.id === id);
+  if (!found) throw new Error(`no case ${id}`);
+  return found;
+}
+
+function judge(id: string, received: string | Uint8Array): string | null | NotApplicable {
+  const c = caseById(id);
+  if (!c.check) throw new Error(`${id} has no check`);
+  return c.check({ exchange: exchangeOf(received), root: DEFAULT_DOC_ROOT, capabilities: [] });
+}
+
+/** A 200 message/http response reflecting `head`. */
+function reflected(head: string): string {
+  return `HTTP/1.1 200 OK\r\nContent-Type: message/http\r\nContent-Length: ${head.length}\r\nConnection: close\r\n\r\n${head}`;
+}
+
+describe('upgrade-trace-excludes-credentials', () => {
+  const id = 'upgrade-trace-excludes-credentials';
+
+  it('fails a reflection that carries the Authorization and Cookie sent', () => {
+    const request = Buffer.concat(caseById(id).request.map((p) => bytes(p.data))).toString('latin1');
+    const verdict = judge(id, reflected(request));
+    expect(typeof verdict).toBe('string');
+    expect(verdict).toMatch(/sensitive request fields/);
+  });
+
+  it('passes a reflection without the sensitive fields', () => {
+    expect(judge(id, reflected('TRACE /hello.txt HTTP/1.1\r\nHost: localhost\r\n\r\n'))).toBeNull();
+  });
+
+  it('is n/a when TRACE is refused', () => {
+    const verdict = judge(id, 'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\nContent-Length: 0\r\n\r\n');
+    expect(verdict).toHaveProperty('notApplicable');
+    expect((verdict as NotApplicable).notApplicable).toMatch(/405/);
+  });
+});
+
+describe('upgrade-h2c-ignored-or-switched', () => {
+  const id = 'upgrade-h2c-ignored-or-switched';
+  const switching = 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n';
+
+  it('passes a 101 followed by an HTTP/2 SETTINGS frame', () => {
+    const settings = Uint8Array.from([0, 0, 0, 0x04, 0, 0, 0, 0, 0]);
+    expect(judge(id, Buffer.concat([bytes(switching), settings]))).toBeNull();
+  });
+
+  it('fails a 101 followed by HTTP/1.1', () => {
+    const verdict = judge(id, `${switching}HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n`);
+    expect(verdict).toMatch(/not an HTTP\/2 SETTINGS frame/);
+  });
+
+  it('fails a 101 that names another protocol', () => {
+    const verdict = judge(id, switching.replace('h2c', 'websocket') + '\0\0\0\x04\0\0\0\0\0');
+    expect(verdict).toMatch(/not h2c/);
+  });
+});
+
+describe('upgrade-connect-refused', () => {
+  it('fails a CONNECT answered 2xx', () => {
+    const verdict = judge('upgrade-connect-refused', 'HTTP/1.1 200 Connection Established\r\n\r\n');
+    expect(verdict).toMatch(/opened a tunnel/);
+  });
+
+  it('passes a refusal that leaves the connection to the next request', () => {
+    const style = readFileSync(join(DEFAULT_DOC_ROOT, 'style.css'), 'latin1');
+    const verdict = judge(
+      'upgrade-connect-refused',
+      'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\nContent-Length: 0\r\n\r\n' +
+        `HTTP/1.1 200 OK\r\nContent-Length: ${style.length}\r\n\r\n${style}`,
+    );
+    expect(verdict).toBeNull();
+  });
+
+  it('fails a refusal after which the next request is answered with the wrong bytes', () => {
+    const verdict = judge(
+      'upgrade-connect-refused',
+      'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\nContent-Length: 0\r\n\r\n' +
+        'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello',
+    );
+    expect(verdict).toMatch(/second response's body/);
+  });
+});
