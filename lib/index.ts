@@ -1,7 +1,7 @@
 /**
  * What `import ... from 'gauntlet'` gives a project that installed the package: the configuration
  * of a gate (`defineConfig`, for gauntlet.config.ts), starting servers and measuring a cell as the
- * CLI does, and running a bench, a check or a gate from code, with the records they return.
+ * CLI does, and running a bench, a check, a gate or a diff from code, with the records they return.
  * The vitest matchers are a separate entry, `gauntlet/vitest` (lib/perf/matchers.ts), so that a
  * program that only measures never loads vitest's types.
  *
@@ -25,6 +25,9 @@ export { runBench, type BenchOptions } from './bench.ts';
 export { loadCases, selectCases, type CitedCase, type LoadedCase } from './conformance/registry.ts';
 export { runCheck, type CheckOptions } from './conformance/check-run.ts';
 export { runGate } from './perf/gate.ts';
+export { runDiff, type DiffOptions } from './diff/run.ts';
+export { loadQuirks, type Quirk } from './diff/quirks.ts';
+export type { DiffRun } from './diff/record.ts';
 export type { GateRunOptions } from './perf/gate-context.ts';
 export { ResultsStore } from './results-store.ts';
 

@@ -7,6 +7,7 @@ import { checkCommand } from './check-command.ts';
 import { gateCommand } from './gate-command.ts';
 import { baselineCommand } from './baseline-command.ts';
 import { initCommand } from './init-command.ts';
+import { diffCommand } from './diff-command.ts';
 import { gauntletVersion } from '../machine.ts';
 import { UsageError } from './args.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './command.ts';
@@ -16,6 +17,7 @@ export const USAGE = `usage: gauntlet <command> [options]
 commands:
   bench    measure servers over a matrix of requests x concurrency, as ApacheBench does (npm start)
   check    run the HTTP/1.1 conformance cases against servers: a grid, JUnit XML, JSON and HTML
+  diff     send the same generated requests to several servers and report where they disagree
   gate     check perf claims soundly (gauntlet.config.ts): interleaved, repeated, significance and tolerance
   baseline save or show the baseline that gates compare each server with (regression alerts)
   init     write a gauntlet.config.ts, a sample vitest spec and a GitHub workflow into this folder
@@ -32,7 +34,7 @@ export function commandLabel(argv: readonly string[]): string {
   return command && COMMANDS.has(command) ? `gauntlet ${command}` : 'gauntlet';
 }
 
-const COMMANDS = new Set(['bench', 'check', 'gate', 'baseline', 'init']);
+const COMMANDS = new Set(['bench', 'check', 'diff', 'gate', 'baseline', 'init']);
 
 /**
  * A usage error as the CLI prints it: one line naming the flag and the value, then where the
@@ -66,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
         return await benchCommand(rest);
       case 'check':
         return await checkCommand(rest);
+      case 'diff':
+        return await diffCommand(rest);
       case 'gate':
         return await gateCommand(rest);
       case 'baseline':
@@ -85,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT_OK;
       default:
         throw new UsageError(
-          `unknown command ${JSON.stringify(command)}: the commands are bench, check, gate, baseline and init`,
+          `unknown command ${JSON.stringify(command)}: the commands are bench, check, diff, gate, baseline and init`,
         );
     }
   } catch (err) {

@@ -517,7 +517,7 @@ describe('gauntlet: usage errors', () => {
     expectUsageError(
       await run(['frobnicate']),
       'gauntlet',
-      'unknown command "frobnicate": the commands are bench, check, gate, baseline and init',
+      'unknown command "frobnicate": the commands are bench, check, diff, gate, baseline and init',
     );
   });
 

@@ -1,0 +1,189 @@
+/**
+ * The search of a differential run: the property "every server understands every request the
+ * same, beyond the quirks", checked by fast-check over the generated requests against servers
+ * already running. The first disagreement is shrunk to a minimal request; the evidence of the
+ * last failing run (the shrunk one) is kept with every server's wire log. Searching stops at the
+ * budget of requests or the time limit; shrinking has its own time box. A run never throws.
+ */
+import fc from 'fast-check';
+import { renderWireLog } from '../conformance/wire-log.ts';
+import { diffRequests, type DiffRequest } from './generator.ts';
+import { sendTo, type DiffTarget, type Sent } from './send.ts';
+import { understood } from './understood.ts';
+import { compareUnderstandings, type Comparison, type ServerUnderstanding } from './compare.ts';
+import type { Quirk, RequestFacts } from './quirks.ts';
+
+export interface SearchOptions {
+  root: string;
+  seed: number;
+  /** Most requests to send. */
+  requests: number;
+  /** Stop trying new requests after this long, ms. */
+  timeLimitMs: number;
+  /** Stop shrinking this long after the first disagreement, ms. */
+  shrinkTimeMs: number;
+  /** Replay this fast-check path only. */
+  path?: string;
+  quirks: readonly Quirk[];
+  signal?: AbortSignal;
+  /** Called after every `progressEvery` requests. */
+  onProgress?: (done: number) => void;
+  progressEvery?: number;
+}
+
+/** A disagreement as the search last saw it: the request, the comparison, and what each server did. */
+export interface Evidence {
+  request: DiffRequest;
+  comparison: Comparison;
+  understood: ServerUnderstanding[];
+  wireLogs: string[];
+}
+
+export interface SearchOutcome {
+  requests: number;
+  evidence: Evidence | null;
+  path: string | null;
+  numShrinks: number;
+  /** Requests on which a quirk accepted a difference, by quirk. */
+  accepted: Map<Quirk, number>;
+  /** A server that could no longer be reached: the search stopped comparing. */
+  gone: string | null;
+  /** The search itself failed (a fault of the harness): why. */
+  error: string | null;
+  timedOut: boolean;
+  interrupted: boolean;
+}
+
+/**
+ * Time-boxes fast-check: once the time limit has passed with no disagreement (or Ctrl-C came),
+ * or the shrink time after the first one, the next run interrupts the check (a
+ * PreconditionFailure that interrupts), which keeps a failure already found. Checked before a
+ * run, never during one, so every run's exchanges end whole.
+ */
+function timeBox(limitMs: number, shrinkMs: number, signal?: AbortSignal): fc.UniversalPlugin {
+  return <Ts>() => {
+    const started = performance.now();
+    let failedAt: number | null = null;
+    const plugin: fc.PluginInstance<Ts> = {
+      decorateRun: (nestedRun) => (value) => {
+        const now = performance.now();
+        if (
+          signal?.aborted ||
+          (failedAt === null && now - started >= limitMs) ||
+          (failedAt !== null && now - failedAt >= shrinkMs)
+        )
+          return new fc.PreconditionFailure(true);
+        const out = nestedRun(value);
+        const note = (o: Awaited<typeof out>) => {
+          if (o !== null && !fc.PreconditionFailure.isFailure(o)) failedAt ??= performance.now();
+          return o;
+        };
+        return out !== null && typeof (out as Promise<unknown>).then === 'function'
+          ? (out as Promise<Awaited<typeof out>>).then(note)
+          : note(out as Awaited<typeof out>);
+      },
+    };
+    return plugin;
+  };
+}
+
+/** What a quirk's predicate sees of a request. */
+export function requestFacts(req: DiffRequest): RequestFacts {
+  return {
+    method: req.original.method,
+    text: Buffer.from(req.bytes).toString('latin1'),
+    mutated: req.applied.length > 0,
+    split: req.parts.length > 1,
+  };
+}
+
+function wireLogOf(sent: Sent): string {
+  return [
+    '--- the request, then the probe, on one connection ---',
+    renderWireLog(sent.exchange, { timeoutMs: sent.timeoutMs }),
+    '--- then GET / on a fresh connection ---',
+    renderWireLog(sent.fresh),
+  ].join('\n');
+}
+
+/** The search's state while fast-check calls `tryValue`. */
+class DiffSearch {
+  evidence: Evidence | null = null;
+  tried = 0;
+  gone: string | null = null;
+  readonly accepted = new Map<Quirk, number>();
+  private failed = false;
+
+  constructor(
+    private readonly targets: readonly DiffTarget[],
+    private readonly opts: SearchOptions,
+  ) {}
+
+  /**
+   * The request to every server at once. A connection not accepted within the silence limit on
+   * a busy machine is not yet a server gone: the request goes to every server once more, so that
+   * all of them are compared on the same attempt, and only a second refusal counts.
+   */
+  private async sendToAll(req: DiffRequest): Promise<Sent[]> {
+    const once = () => Promise.all(this.targets.map((t) => sendTo(t, req, this.opts.signal)));
+    const first = await once();
+    if (!first.some((s) => s.exchange.connectFailure !== undefined) || this.opts.signal?.aborted) return first;
+    await new Promise((r) => setTimeout(r, 200));
+    return once();
+  }
+
+  async tryValue(req: DiffRequest): Promise<boolean> {
+    // Once a server is gone, nothing later says anything about it: such runs pass, so that
+    // shrinking keeps the request that took it down.
+    if (this.gone !== null || this.opts.signal?.aborted) return true;
+    const sent = await this.sendToAll(req);
+    if (this.opts.signal?.aborted) return true;
+    const lost = sent.findIndex((s) => s.exchange.connectFailure !== undefined);
+    if (lost >= 0) {
+      this.gone = `${this.targets[lost]!.name}: ${sent[lost]!.exchange.connectFailure ?? ''}`;
+      return true;
+    }
+    const list = sent.map((s, i) => ({ server: this.targets[i]!.name, understood: understood(s.exchange, s.fresh) }));
+    const comparison = compareUnderstandings(list, requestFacts(req), this.opts.quirks);
+    if (!this.failed) {
+      this.tried += 1;
+      for (const q of comparison.accepted) this.accepted.set(q, (this.accepted.get(q) ?? 0) + 1);
+      const every = this.opts.progressEvery ?? 100;
+      if (this.tried % every === 0) this.opts.onProgress?.(this.tried);
+    }
+    if (comparison.differences.length === 0) return true;
+    this.failed = true;
+    this.evidence = { request: req, comparison, understood: list, wireLogs: sent.map(wireLogOf) };
+    return false;
+  }
+}
+
+/** Searches for a request the servers disagree on, and shrinks the first one found. */
+export async function searchDisagreement(targets: readonly DiffTarget[], opts: SearchOptions): Promise<SearchOutcome> {
+  const search = new DiffSearch(targets, opts);
+  const details = await fc.check(
+    fc.asyncProperty(diffRequests({ root: opts.root }), (req) => search.tryValue(req)),
+    {
+      seed: opts.seed,
+      numRuns: opts.requests,
+      ...(opts.path ? { path: opts.path, endOnFailure: true } : {}),
+      plugins: [timeBox(opts.timeLimitMs, opts.shrinkTimeMs, opts.signal)],
+    },
+  );
+  const evidence = details.failed ? search.evidence : null;
+  return {
+    requests: search.tried,
+    evidence,
+    error:
+      details.failed && !evidence
+        ? `the search failed: ${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}`
+        : null,
+    path: details.failed ? (details.counterexamplePath ?? null) : null,
+    numShrinks: details.numShrinks,
+    accepted: search.accepted,
+    gone: search.gone,
+    // The time box interrupts fast-check: before any failure, that is the time limit (or Ctrl-C).
+    timedOut: !details.failed && details.interrupted && !opts.signal?.aborted,
+    interrupted: opts.signal?.aborted ?? false,
+  };
+}
