@@ -35,7 +35,7 @@ import type {
 } from './types.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeExit, type RunningServer, type ExitInfo } from './launcher.ts';
-import { launchServer, type Runtime } from './runtime.ts';
+import { launchServer, type ServerPlacement } from './runtime.ts';
 import { matrixCells } from './matrix.ts';
 import { machineInfo, gauntletVersion } from './machine.ts';
 import { runCell, runCellWithSamples, type CellSamples, type CellTarget, type RunOptions } from './load/index.ts';
@@ -55,7 +55,7 @@ import { isAbort } from './abort.ts';
  */
 export const DEFAULT_BENCH_ROUNDS = 10;
 
-export interface BenchOptions {
+export interface BenchOptions extends ServerPlacement {
   servers: ServerSpec[];
   matrix: Matrix;
   mode: LoadMode;
@@ -79,16 +79,6 @@ export interface BenchOptions {
   store: ResultsStore;
   /** Ctrl-C: stop starting cells, stop the server, keep what was measured. */
   signal?: AbortSignal;
-  /** Where the servers run (default process). */
-  runtime?: Runtime;
-  /** Container CPU limit (overrides the manifest's). */
-  cpus?: number;
-  /** Container memory limit, MiB (overrides the manifest's). */
-  memoryMb?: number;
-  /** Start the servers talking TLS, and measure them over TLS (--tls). */
-  tls?: boolean;
-  /** Over TLS, accept a certificate that cannot be verified (--insecure; an https:// server too). */
-  insecure?: boolean;
 }
 
 /** Which run of how many a cell start is, when cells run in rounds. */

@@ -13,6 +13,23 @@ import { attachUrlServer } from './url-server.ts';
 export type Runtime = 'process' | 'container';
 export const RUNTIMES: readonly Runtime[] = ['process', 'container'];
 
+/**
+ * Where and how a command's servers run, as bench, check and diff take it from the command line:
+ * one type, so that a new way to run servers reaches every command.
+ */
+export interface ServerPlacement {
+  /** Where the servers run (default process). */
+  runtime?: Runtime;
+  /** Container CPU limit (overrides the manifest's). */
+  cpus?: number;
+  /** Container memory limit, MiB (overrides the manifest's). */
+  memoryMb?: number;
+  /** Start the servers talking TLS (--tls), and talk TLS to them. */
+  tls?: boolean;
+  /** Over TLS, accept a certificate that cannot be verified (--insecure; an https:// server too). */
+  insecure?: boolean;
+}
+
 export interface ServerLaunchOptions extends LaunchOptions {
   runtime?: Runtime;
   /** Container CPU limit, in CPUs. */

@@ -11,7 +11,7 @@ import type { CaseInfo, CaseResult, CheckServerRecord, ServerDeath } from './typ
 import type { LoadedCase } from './registry.ts';
 import type { ResultsStore } from '../results-store.ts';
 import { describeExit, type RunningServer } from '../launcher.ts';
-import { launchServer, type Runtime, type ServerLaunchOptions } from '../runtime.ts';
+import { launchServer, type ServerLaunchOptions, type ServerPlacement } from '../runtime.ts';
 import { gauntletVersion, machineInfo } from '../machine.ts';
 import { runEnvelope } from '../envelope.ts';
 import { lastLines } from '../output-tail.ts';
@@ -45,7 +45,7 @@ export interface CheckEvents {
   propertiesFinished?(name: string, records: PropertyRecord[], ms: number): void;
 }
 
-export interface CheckOptions {
+export interface CheckOptions extends ServerPlacement {
   servers: ServerSpec[];
   /** The cases to run, as loaded (their file is kept for the reports). */
   cases: LoadedCase[];
@@ -55,16 +55,6 @@ export interface CheckOptions {
   concurrency: number;
   /** Stops starting cases; what was checked is kept and the run is marked interrupted. */
   signal?: AbortSignal;
-  /** Where the servers run (default process). */
-  runtime?: Runtime;
-  /** Container CPU limit (overrides the manifest's). */
-  cpus?: number;
-  /** Container memory limit, MiB (overrides the manifest's). */
-  memoryMb?: number;
-  /** Start the servers talking TLS (--tls): the cases and properties then run over TLS. */
-  tls?: boolean;
-  /** Over TLS, accept a certificate that cannot be verified (--insecure; an https:// server too). */
-  insecure?: boolean;
   /** The properties after the cases: none (the default), quick or full. */
   properties?: PropertiesMode;
   /** The properties to run (default every one), when `properties` is not none. */

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import type { ServerSpec } from '../types.ts';
 import type { RunningServer } from '../running-server.ts';
-import { launchServer, type Runtime, type ServerLaunchOptions } from '../runtime.ts';
+import { launchServer, type ServerLaunchOptions, type ServerPlacement } from '../runtime.ts';
 import { recordedCommand } from '../server-record.ts';
 import { gauntletVersion, machineInfo } from '../machine.ts';
 import { CONFORMANCE_ENV } from '../conformance/runner.ts';
@@ -29,7 +29,7 @@ export const DEFAULT_DIFF_REQUESTS = 500;
 /** How long shrinking a disagreement may take, ms. */
 export const SHRINK_TIME_MS = 20_000;
 
-export interface DiffOptions {
+export interface DiffOptions extends ServerPlacement {
   servers: ServerSpec[];
   root?: string;
   seed: number;
@@ -40,11 +40,6 @@ export interface DiffOptions {
   quirks: readonly Quirk[];
   quirksFile: string | null;
   signal?: AbortSignal;
-  runtime?: Runtime;
-  cpus?: number;
-  memoryMb?: number;
-  tls?: boolean;
-  insecure?: boolean;
 }
 
 export interface DiffEvents {

@@ -12,6 +12,7 @@ import { sendTo, type DiffTarget, type Sent } from './send.ts';
 import { understood } from './understood.ts';
 import { compareUnderstandings, type Comparison, type ServerUnderstanding } from './compare.ts';
 import type { Quirk, RequestFacts } from './quirks.ts';
+import { timeBox } from '../conformance/properties/time-box.ts';
 
 export interface SearchOptions {
   root: string;
@@ -52,39 +53,6 @@ export interface SearchOutcome {
   error: string | null;
   timedOut: boolean;
   interrupted: boolean;
-}
-
-/**
- * Time-boxes fast-check: once the time limit has passed with no disagreement (or Ctrl-C came),
- * or the shrink time after the first one, the next run interrupts the check (a
- * PreconditionFailure that interrupts), which keeps a failure already found. Checked before a
- * run, never during one, so every run's exchanges end whole.
- */
-function timeBox(limitMs: number, shrinkMs: number, signal?: AbortSignal): fc.UniversalPlugin {
-  return <Ts>() => {
-    const started = performance.now();
-    let failedAt: number | null = null;
-    const plugin: fc.PluginInstance<Ts> = {
-      decorateRun: (nestedRun) => (value) => {
-        const now = performance.now();
-        if (
-          signal?.aborted ||
-          (failedAt === null && now - started >= limitMs) ||
-          (failedAt !== null && now - failedAt >= shrinkMs)
-        )
-          return new fc.PreconditionFailure(true);
-        const out = nestedRun(value);
-        const note = (o: Awaited<typeof out>) => {
-          if (o !== null && !fc.PreconditionFailure.isFailure(o)) failedAt ??= performance.now();
-          return o;
-        };
-        return out !== null && typeof (out as Promise<unknown>).then === 'function'
-          ? (out as Promise<Awaited<typeof out>>).then(note)
-          : note(out as Awaited<typeof out>);
-      },
-    };
-    return plugin;
-  };
 }
 
 /** What a quirk's predicate sees of a request. */

@@ -10,41 +10,9 @@ import fc from 'fast-check';
 import type { PropertyDef } from './definition.ts';
 import { Probe, wireLogs } from './probe.ts';
 import { propertyReplay } from './replay.ts';
+import { timeBox } from './time-box.ts';
 import { RUN_LIMIT_MS, propertySettings } from './settings.ts';
 import type { GauntletProperty, PropertyResult, PropertySettings, PropertyTarget } from './types.ts';
-
-/**
- * Time-boxes fast-check: no new value is tried once `searchMs` have passed without a failure,
- * and shrinking stops `shrinkMs` after the first failure. The check happens before each run,
- * never during one, so a run's exchanges always finish and its wire log is whole.
- */
-function timeBox(searchMs: number, shrinkMs: number, signal?: AbortSignal): fc.UniversalPlugin {
-  return <Ts>() => {
-    const started = performance.now();
-    let failedAt: number | null = null;
-    const plugin: fc.PluginInstance<Ts> = {
-      decorateRun: (nestedRun) => (value) => {
-        const now = performance.now();
-        if (
-          signal?.aborted ||
-          (failedAt === null && now - started >= searchMs) ||
-          (failedAt !== null && now - failedAt >= shrinkMs)
-        ) {
-          return new fc.PreconditionFailure(true);
-        }
-        const out = nestedRun(value);
-        const note = (o: Awaited<typeof out>) => {
-          if (o !== null && !fc.PreconditionFailure.isFailure(o)) failedAt ??= performance.now();
-          return o;
-        };
-        return out !== null && typeof (out as Promise<unknown>).then === 'function'
-          ? (out as Promise<Awaited<typeof out>>).then(note)
-          : note(out as Awaited<typeof out>);
-      },
-    };
-    return plugin;
-  };
-}
 
 function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
