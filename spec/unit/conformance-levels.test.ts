@@ -5,7 +5,10 @@
  * without a keyword (its security considerations) is `security`, and fails a run as a MUST
  * does without claiming to be one.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../lib/paths.ts';
 import { LEVELS, loadCases } from '../../lib/conformance/registry.ts';
 import type { Level } from '../../lib/conformance/types.ts';
 
@@ -62,5 +65,16 @@ describe('case levels', () => {
     const traversal = all.filter((c) => c.group === 'path-traversal' && c.level !== 'informational');
     expect(traversal.length).toBeGreaterThan(0);
     for (const c of traversal) expect(c.level, c.id).toBe('security');
+  });
+
+  it("docs/conformance.md's table of levels counts the cases there are", () => {
+    const doc = readFileSync(join(PROJECT_ROOT, 'docs', 'conformance.md'), 'utf8');
+    for (const level of LEVELS) {
+      const row = new RegExp(`^\\| ${level} \\| .* \\| (\\d+) \\|$`, 'm').exec(doc);
+      expect(row, `the row of ${level}`).not.toBeNull();
+      expect(Number(row?.[1]), `${level} cases in docs/conformance.md`).toBe(
+        all.filter((c) => c.level === level).length,
+      );
+    }
   });
 });
