@@ -1,9 +1,9 @@
 /**
  * A case's level is what the RFC sentence it rests on says: every case quotes that sentence in
- * its notes, a MUST case's quote says MUST and a SHOULD case's says SHOULD (or "ought to" or
- * RECOMMENDED, which RFC 2119 and RFC 8174 read the same way). A requirement the RFC states
- * without a keyword (its security considerations) is `security`, and fails a run as a MUST
- * does without claiming to be one.
+ * its notes, a MUST case's quote says MUST and a SHOULD case's says SHOULD (or RECOMMENDED, which
+ * RFC 2119 reads the same way; "ought to" is no keyword of RFC 2119, so a case resting on it is
+ * informational). A requirement the RFC states without a keyword (its security considerations)
+ * is `security`, and fails a run as a MUST does without claiming to be one.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ const QUOTED_PASSAGE = /"[^"]{12,}"/;
 /** The keyword a quoted passage of a case of each level holds; null where the level needs none. */
 const KEYWORD: Record<Level, RegExp | null> = {
   MUST: /"[^"]*\bMUST\b[^"]*"/,
-  SHOULD: /"[^"]*\b(SHOULD|ought to|RECOMMENDED)\b[^"]*"/,
+  SHOULD: /"[^"]*\b(SHOULD|RECOMMENDED)\b[^"]*"/,
   security: null,
   informational: null,
 };

@@ -82,10 +82,21 @@ describe('te-cl-variants', () => {
   it("quotes its level's keyword in every case", () => {
     const missing = generated.filter((c) => {
       if (c.level === 'MUST') return !/"[^"]*\bMUST\b[^"]*"/.test(c.notes ?? '');
-      if (c.level === 'SHOULD') return !/"[^"]*\b(SHOULD|ought to)\b[^"]*"/.test(c.notes ?? '');
+      if (c.level === 'SHOULD') return !/"[^"]*\b(SHOULD|RECOMMENDED)\b[^"]*"/.test(c.notes ?? '');
       return true;
     });
     expect(missing.map((c) => `${c.id} (${c.level})`)).toEqual([]);
+  });
+
+  it('never accepts a close without a response where the quoted MUST says to respond with 400', () => {
+    // RFC 9112 §6.3: "the server MUST respond with the 400 (Bad Request) status code and then
+    // close the connection" (a coding that is not chunked, an invalid Content-Length).
+    const mustRespond = generated.filter(
+      (c) => c.level === 'MUST' && /MUST respond with (the )?(a )?400/.test(c.notes ?? ''),
+    );
+    expect(mustRespond.length).toBeGreaterThanOrEqual(55);
+    const withClose = mustRespond.filter((c) => c.accept.some((o) => o.kind === 'close')).map((c) => c.id);
+    expect(withClose).toEqual([]);
   });
 
   it('reads optional whitespace in the value as optional, and whitespace elsewhere as an error', () => {

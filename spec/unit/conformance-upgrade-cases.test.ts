@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { parseResponses } from '../../lib/conformance/response-parser.ts';
 import { cases } from '../../lib/conformance/cases/upgrade.ts';
 import type { CaseDefinition, Exchange, NotApplicable } from '../../lib/conformance/types.ts';
+import { observedOutcome, outcomeMatches } from '../../lib/conformance/runner/outcomes.ts';
 import { DEFAULT_DOC_ROOT } from '../../lib/paths.ts';
 
 const bytes = (s: string | Uint8Array) => (typeof s === 'string' ? Uint8Array.from(Buffer.from(s, 'latin1')) : s);
 
 /** An exchange as the raw client would have recorded it, from the bytes the server sent. */
-function exchangeOf(received: string | Uint8Array): Exchange {
+function exchangeOf(received: string | Uint8Array, closedBy: Exchange['closedBy'] = 'server'): Exchange {
   const parsed = parseResponses(bytes(received), { ended: true, methods: ['TRACE', 'GET'] });
   return {
     sent: new Uint8Array(0),
@@ -22,7 +23,7 @@ function exchangeOf(received: string | Uint8Array): Exchange {
     responses: parsed.responses,
     interim: parsed.interim,
     trailingGarbage: parsed.trailingGarbage,
-    closedBy: 'server',
+    closedBy,
     reset: false,
     closeAfterMs: 2,
   };
@@ -34,10 +35,20 @@ function caseById(id: string): CaseDefinition {
   return found;
 }
 
-function judge(id: string, received: string | Uint8Array): string | null | NotApplicable {
+function judge(
+  id: string,
+  received: string | Uint8Array,
+  closedBy: Exchange['closedBy'] = 'server',
+): string | null | NotApplicable {
   const c = caseById(id);
   if (!c.check) throw new Error(`${id} has no check`);
-  return c.check({ exchange: exchangeOf(received), root: DEFAULT_DOC_ROOT, capabilities: [] });
+  return c.check({ exchange: exchangeOf(received, closedBy), root: DEFAULT_DOC_ROOT, capabilities: [] });
+}
+
+/** Whether the case accepts the first answer of `received`, as the runner decides it. */
+function accepts(id: string, received: string, closedBy: Exchange['closedBy'] = 'server'): boolean {
+  const ex = exchangeOf(received, closedBy);
+  return caseById(id).accept.some((o) => outcomeMatches(o, observedOutcome(ex)));
 }
 
 /** A 200 message/http response reflecting `head`. */
@@ -109,5 +120,41 @@ describe('upgrade-connect-refused', () => {
         'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello',
     );
     expect(verdict).toMatch(/second response's body/);
+  });
+
+  const refusal = 'HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\nContent-Length: 0\r\n\r\n';
+
+  it('passes a refusal after which the server closes', () => {
+    expect(judge('upgrade-connect-refused', refusal, 'server')).toBeNull();
+  });
+
+  it('fails a refusal after which the connection stays open and the next request is never answered', () => {
+    expect(judge('upgrade-connect-refused', refusal, 'client-timeout')).toMatch(/swallowed/);
+  });
+});
+
+describe('the cases of "MUST NOT switch"', () => {
+  const NOT_SWITCHED = [
+    'upgrade-unknown-protocol-ignored',
+    'upgrade-several-unknown-protocols-ignored',
+    'upgrade-without-connection-option',
+  ];
+  const forbidden = 'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n';
+  const switched = 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: gauntlet/1\r\n\r\n';
+
+  it.each(NOT_SWITCHED)('%s accepts a 4xx, which does not switch, and refuses a 101', (id) => {
+    expect(accepts(id, forbidden)).toBe(true);
+    expect(judge(id, forbidden)).toBeNull();
+    expect(accepts(id, switched)).toBe(false);
+  });
+
+  it.each(NOT_SWITCHED)('%s fails a 200 that is not the file', (id) => {
+    expect(judge(id, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno')).toMatch(/body should be/);
+  });
+
+  it('upgrade-websocket-without-connection-option accepts a 4xx but no close without a response', () => {
+    const id = 'upgrade-websocket-without-connection-option';
+    expect(accepts(id, 'HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\nContent-Length: 0\r\n\r\n')).toBe(true);
+    expect(accepts(id, '')).toBe(false);
   });
 });

@@ -3,6 +3,8 @@
  * entity-tag comparison, the order of preconditions (RFC 9110 §13.2.2), and Range parsing with
  * its policy (ignore what is invalid, what is another unit, and ranges adding up past the file).
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   byteRangePlan,
@@ -17,6 +19,7 @@ import {
   validatorsFor,
 } from '../../servers/_common/node/conditional.ts';
 
+const PYTHON_COMMON = fileURLToPath(new URL('../../servers/_common/python', import.meta.url));
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 /** A file of 16 bytes last changed on 1 Jan 2026, 00:00:00.5 UTC. */
 const v = validatorsFor(16, Date.UTC(2026, 0, 1) + 500, NOW);
@@ -115,39 +118,70 @@ describe('preconditions', () => {
   });
 });
 
+/** Range values and what a 34-byte file makes of them: [first, last] pairs, [] for 416, null to ignore. */
+const RANGE_TABLE: ReadonlyArray<readonly [string, number[][] | null]> = [
+  ['bytes=0-9', [[0, 9]]],
+  ['bytes=10-', [[10, 33]]],
+  ['bytes=-5', [[29, 33]]],
+  ['bytes=-1000', [[0, 33]]],
+  ['bytes=20-1000', [[20, 33]]],
+  ['bytes=3-99999999999999999999999', [[3, 33]]],
+  ['BYTES = 0-0', null],
+  [
+    'Bytes=0-0, 33-33',
+    [
+      [0, 0],
+      [33, 33],
+    ],
+  ],
+  [
+    'bytes=0-1,,5-6',
+    [
+      [0, 1],
+      [5, 6],
+    ],
+  ],
+  ['bytes=34-', []],
+  ['bytes=1000-2000,-0', []],
+  ['bytes=9-2', null],
+  ['bytes=abc', null],
+  ['items=0-4', null],
+  ['bytes=', null],
+  ['bytes=0-,0-', null],
+  // Positions of thousands of digits: past any file, never converted digit by digit.
+  [`bytes=3-${'9'.repeat(5000)}`, [[3, 33]]],
+  [`bytes=${'9'.repeat(5000)}-`, []],
+  [`bytes=-${'9'.repeat(5000)}`, [[0, 33]]],
+  [`bytes=${'9'.repeat(5000)}-3`, null],
+];
+
 describe('parseRanges (a 34-byte file)', () => {
-  it.each([
-    ['bytes=0-9', [[0, 9]]],
-    ['bytes=10-', [[10, 33]]],
-    ['bytes=-5', [[29, 33]]],
-    ['bytes=-1000', [[0, 33]]],
-    ['bytes=20-1000', [[20, 33]]],
-    ['bytes=3-99999999999999999999999', [[3, 33]]],
-    ['BYTES = 0-0', null],
-    [
-      'Bytes=0-0, 33-33',
-      [
-        [0, 0],
-        [33, 33],
-      ],
-    ],
-    [
-      'bytes=0-1,,5-6',
-      [
-        [0, 1],
-        [5, 6],
-      ],
-    ],
-    ['bytes=34-', []],
-    ['bytes=1000-2000,-0', []],
-    ['bytes=9-2', null],
-    ['bytes=abc', null],
-    ['items=0-4', null],
-    ['bytes=', null],
-    ['bytes=0-,0-', null],
-  ] as const)('%s', (value, want) => {
-    const got = parseRanges(value, 34);
-    expect(got === null ? null : got.map((r) => [r.first, r.last])).toEqual(want);
+  it.each(RANGE_TABLE.map(([value, want]) => [value.length > 60 ? `${value.slice(0, 40)}...` : value, value, want]))(
+    '%s',
+    (_label, value, want) => {
+      const got = parseRanges(value, 34);
+      expect(got === null ? null : got.map((r) => [r.first, r.last])).toEqual(want);
+    },
+  );
+
+  it('decides as the Python servers do (gauntlet_conditional.parse_ranges), on the same table', () => {
+    // The Python reference servers and the broken-server control share that module: a value the
+    // two languages read differently is a reference server that disagrees with the other three.
+    const script = [
+      'import json, sys',
+      `sys.path.insert(0, ${JSON.stringify(PYTHON_COMMON)})`,
+      'import gauntlet_conditional as c',
+      'values = json.load(sys.stdin)',
+      'out = [c.parse_ranges(v, 34) for v in values]',
+      'print(json.dumps([None if r is None else [list(p) for p in r] for r in out]))',
+    ].join('\n');
+    const run = spawnSync('python3', ['-c', script], {
+      input: JSON.stringify(RANGE_TABLE.map(([value]) => value)),
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual(RANGE_TABLE.map(([, want]) => want));
   });
 
   it('applies Range to GET only, and not after a false If-Range', () => {

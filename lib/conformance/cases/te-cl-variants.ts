@@ -17,6 +17,7 @@ import {
   CLOSE,
   OK,
   TIMEOUT,
+  answered400,
   bodyCase,
   chunked,
   file,
@@ -139,7 +140,15 @@ function refused(def: Omit<CaseDefinition, 'accept' | 'check'>, accept: Outcome[
   return { ...def, accept, check: rejectedAndClosed };
 }
 
-const REFUSED_CODING: Outcome[] = [status(400), status(501), CLOSE];
+/**
+ * A coding the server cannot use as the framing: RFC 9112 §6.3 says "MUST respond with the 400
+ * (Bad Request) status code and then close the connection", §6.1 "SHOULD respond with 501" for a
+ * coding it does not understand. Either is a response; a close without one is neither.
+ */
+const REFUSED_CODING: Outcome[] = [status(400), status(501)];
+
+/** For a rule that asks only that the framing be "treated as an error": any refusal, a close too. */
+const ERROR_CODING: Outcome[] = [status(400), status(501), CLOSE];
 
 // ---------------------------------------------------------------------------
 // Table 1: one byte inserted at one place of "Transfer-Encoding: chunked"
@@ -292,6 +301,8 @@ interface TeValueRow {
   rule: ValueRule;
   /** Why this spelling matters, and the sentence it rests on. */
   why: string;
+  /** The sentence names no response ("treated as an error"): a close without one keeps it. */
+  closeAllowed?: true;
 }
 
 export const TE_VALUES: readonly TeValueRow[] = [
@@ -333,7 +344,7 @@ export const TE_VALUES: readonly TeValueRow[] = [
     rule: 'refused',
     why: `The field is present with no coding at all, so chunked is not the final one. ${TE_NOT_FINAL}`,
   },
-  { slug: 'parameter', value: 'chunked; ext=1', rule: 'should-refuse', why: CHUNKED_PARAMETERS },
+  { slug: 'parameter', value: 'chunked; ext=1', rule: 'should-refuse', why: CHUNKED_PARAMETERS, closeAllowed: true },
 ];
 
 /**
@@ -368,13 +379,18 @@ function teValueCase(row: TeValueRow): CaseDefinition {
       });
     case 'refused':
       return refused(
-        { ...base, name: `${v} is refused and the connection closed`, level: 'MUST', notes: row.why },
+        {
+          ...base,
+          name: `${v} is refused and the connection closed`,
+          level: 'MUST',
+          notes: `${row.why} ${TE_UNKNOWN}`,
+        },
         REFUSED_CODING,
       );
     case 'should-refuse':
       return refused(
         { ...base, name: `${v} is treated as an error`, rfc: 'RFC 9112 §7.1', level: 'SHOULD', notes: row.why },
-        REFUSED_CODING,
+        row.closeAllowed ? ERROR_CODING : REFUSED_CODING,
       );
     case 'unknown-coding':
       return unknownCoding({
@@ -552,7 +568,7 @@ function lengthCase(row: LengthRow): CaseDefinition {
     case 'invalid':
       return refused(
         { ...base, name: `${v} is invalid and answered 400`, level: 'MUST', notes: `${row.why} ${CL_INVALID_400}` },
-        [status(400), CLOSE],
+        answered400,
       );
     case 'list-or-refused':
       return processedOrRefused(

@@ -7,6 +7,8 @@
 import type { CaseDefinition } from '../types.ts';
 import { headerValues } from '../response-parser.ts';
 import {
+  ANY_STATUS,
+  CLIENT_ERROR,
   CLOSE,
   OK,
   TIMEOUT,
@@ -28,6 +30,7 @@ import {
   bodyCase,
   chunked,
   followUpsAnswered,
+  whenStatus,
   type Check,
   READ_WHOLE_BODY,
 } from './helpers.ts';
@@ -113,13 +116,20 @@ function traceLeaks(secrets: string[]): Check {
   };
 }
 
-/** After a refused CONNECT, the request behind it is answered as itself or the connection closes. */
+/**
+ * After a refused CONNECT, the request behind it is answered as itself, or the server closed the
+ * connection. A server that refused, kept the connection open and never answered the request
+ * behind has swallowed it, which is what a half-opened tunnel looks like.
+ */
 const connectRefusedThenHttp: Check = (ctx) => {
-  const rs = ctx.exchange.responses;
+  const { responses: rs, closedBy } = ctx.exchange;
   const first = rs[0];
   if (first && first.status >= 200 && first.status < 300)
     return `CONNECT was answered ${first.status}: the origin server opened a tunnel`;
-  if (rs.length < 2) return null;
+  if (rs.length < 2)
+    return closedBy === 'server'
+      ? null
+      : 'the request after the refused CONNECT was never answered, yet the server kept the connection open: it was swallowed';
   return inOrder([{ status: first?.status ?? 0 }, file(200, 'style.css')])(ctx);
 };
 
@@ -131,27 +141,34 @@ const never2xx: Check = ({ exchange }) => {
 
 const REFUSED = [statusRange(400, 599), CLOSE];
 
+/**
+ * "MUST NOT switch" forbids a 101 and nothing else: any final status is allowed (a 4xx refusing
+ * the request too). A 200 must be the file, served as if no Upgrade had been sent.
+ */
+const NOT_SWITCHED = [ANY_STATUS];
+const servedPlainlyIf200: Check = whenStatus(200, 200, servedPlainly);
+
 export const cases: CaseDefinition[] = [
   {
     id: 'upgrade-unknown-protocol-ignored',
-    name: 'An Upgrade to a protocol the server does not implement is ignored: the request is served, no 101',
+    name: 'An Upgrade to a protocol the server does not implement is not switched to: no 101 (a 200 serves the file)',
     rfc: 'RFC 9110 §7.8',
     level: 'MUST',
     request: one(upgradeGet('HTTP/1.1', { Upgrade: 'gauntlet/1', Connection: UPGRADE_CLOSE }, false)),
-    accept: OK,
-    check: servedPlainly,
+    accept: NOT_SWITCHED,
+    check: servedPlainlyIf200,
     notes: `${MUST_NOT_SWITCH} ${MAY_IGNORE}`,
   },
   {
     id: 'upgrade-several-unknown-protocols-ignored',
-    name: 'An Upgrade listing only protocols the server does not implement is ignored',
+    name: 'An Upgrade listing only protocols the server does not implement is not switched to: no 101',
     rfc: 'RFC 9110 §7.8',
     level: 'MUST',
     request: one(
       upgradeGet('HTTP/1.1', { Upgrade: 'gauntlet/1, gauntlet/2, GAUNTLET/3.0', Connection: UPGRADE_CLOSE }, false),
     ),
-    accept: OK,
-    check: servedPlainly,
+    accept: NOT_SWITCHED,
+    check: servedPlainlyIf200,
     notes: `${MUST_NOT_SWITCH} RFC 9110 §7.8: "Upgrade = #protocol".`,
   },
   {
@@ -168,13 +185,13 @@ export const cases: CaseDefinition[] = [
   },
   {
     id: 'upgrade-without-connection-option',
-    name: 'An Upgrade that Connection does not list is ignored: the request is served, no 101',
+    name: 'An Upgrade that Connection does not list is not switched to: no 101 (a 200 serves the file)',
     rfc: 'RFC 9110 §7.8; RFC 9110 §7.6.1',
     level: 'MUST',
     request: one(upgradeGet('HTTP/1.1', { Upgrade: 'gauntlet/1' })),
-    accept: OK,
-    check: servedPlainly,
-    notes: `${CONNECTION_OPTION} Without the option the field may have been forwarded by an intermediary that did not know it, and it never invites a switch. ${MUST_NOT_SWITCH}`,
+    accept: NOT_SWITCHED,
+    check: servedPlainlyIf200,
+    notes: `${CONNECTION_OPTION} That rule binds the client and gives the server none; the MUST judged here is the server's: ${MUST_NOT_SWITCH} Without the option the field may have been forwarded by an intermediary that did not know it.`,
   },
   {
     id: 'upgrade-websocket-without-connection-option',
@@ -182,8 +199,9 @@ export const cases: CaseDefinition[] = [
     rfc: 'RFC 6455 §4.2.1; RFC 9110 §7.8',
     level: 'MUST',
     request: one(upgradeGet('HTTP/1.1', WEBSOCKET)),
-    accept: [status(200), status(400), CLOSE],
-    check: (ctx) => (ctx.exchange.responses[0]?.status === 200 ? servedPlainly(ctx) : null),
+    // A close is no "HTTP response with an appropriate error code"; 426 (Upgrade Required) is one.
+    accept: [status(200), CLIENT_ERROR],
+    check: servedPlainlyIf200,
     notes: `RFC 6455 §4.2.1: the handshake must include "A |Connection| header field that includes the token "Upgrade", treated as an ASCII case-insensitive value.", and "If the server, while reading the handshake, finds that the client did not send a handshake that matches the description below ..., the server MUST stop processing the client's handshake and return an HTTP response with an appropriate error code (such as 400 Bad Request)." A server without WebSocket serves the GET. ${CONNECTION_OPTION}`,
   },
   {

@@ -68,6 +68,14 @@ function burn(ns: bigint): void {
 }
 
 const ECHO_FIELDS = 'Content-Type: application/octet-stream\r\n';
+
+/**
+ * The fields of a 200 for a file. Built only when a response is built: a small file's cached
+ * response is sent without it, so the common request allocates no string here.
+ */
+function fileFields(entry: FileEntry): string {
+  return `Content-Type: ${entry.contentType}\r\n${entry.validators.fields}`;
+}
 const OPTIONS_FIELDS = `Allow: ${SERVER_ALLOW}\r\n`;
 
 export class RequestHandler {
@@ -146,7 +154,6 @@ export class RequestHandler {
       if (variant?.kind === 'bytes') return { data: variant.data, close, stream: null };
       if (variant?.kind === 'stream') return this.stream(entry, variant.head, variant.first, variant.length, close);
     }
-    const fields = `Content-Type: ${entry.contentType}\r\n${entry.validators.fields}`;
     if (entry.body !== null) {
       // Whole responses are kept per variant until the Date value changes: a repeated request
       // for a small file is then one lookup and one write of an existing Buffer.
@@ -158,17 +165,18 @@ export class RequestHandler {
       const slot = (isHead ? 3 : 0) + mode;
       let data = entry.responses[slot];
       if (data === undefined) {
-        data = this.responses.build(200, fields, entry.body, mode, isHead, this.allocateCached);
+        data = this.responses.build(200, fileFields(entry), entry.body, mode, isHead, this.allocateCached);
         entry.responses[slot] = data;
       }
       return { data, close, stream: null };
     }
     if (isHead) {
-      return { data: Buffer.from(this.responses.head(200, fields, entry.size, mode), 'latin1'), close, stream: null };
+      const headText = this.responses.head(200, fileFields(entry), entry.size, mode);
+      return { data: Buffer.from(headText, 'latin1'), close, stream: null };
     }
     const opened = this.files.open(entry);
     if (opened === null) return this.error(404);
-    const headText = this.responses.head(200, fields, opened.size, mode);
+    const headText = this.responses.head(200, fileFields(entry), opened.size, mode);
     return this.stream(entry, headText, 0, opened.size, close, opened.fd);
   }
 

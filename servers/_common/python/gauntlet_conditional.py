@@ -177,6 +177,18 @@ def if_range_passes(value, validators, now=None):
     return t is not None and t == validators.modified_s and validators.modified_s < int(now)
 
 
+# A position of more digits than this is past any file; int() is not asked to read it, since
+# Python refuses to convert more than 4300 digits (ValueError) and a Range value may hold
+# thousands. The same cap as the Node servers (conditional.ts, decimal), with the same result.
+_MAX_DIGITS = 15
+_BEYOND_ANY_FILE = 2 ** 53 - 1
+
+
+def _decimal(digits):
+    """A decimal of any length as an int: digits past _MAX_DIGITS only mean "beyond any file"."""
+    return _BEYOND_ANY_FILE if len(digits) > _MAX_DIGITS else int(digits)
+
+
 def parse_ranges(value, size):
     """The (first, last) byte pairs a Range value selects, inclusive, in the order given.
     None: ignore the field (not bytes, invalid syntax, or more bytes than the file);
@@ -198,17 +210,17 @@ def parse_ranges(value, size):
         first, last = spec.group(1), spec.group(2)
         if first == '':
             # suffix-range: the last N bytes; the whole file when it is shorter than N
-            n = int(last)
+            n = _decimal(last)
             if n == 0 or size == 0:
                 continue
             pair = (max(0, size - n), size - 1)
         else:
-            start = int(first)
-            if last != '' and int(last) < start:
+            start = _decimal(first)
+            if last != '' and _decimal(last) < start:
                 return None  # "An int-range is invalid if the last-pos value is present and less than the first-pos."
             if start >= size:
                 continue
-            pair = (start, size - 1 if last == '' else min(int(last), size - 1))
+            pair = (start, size - 1 if last == '' else min(_decimal(last), size - 1))
         ranges.append(pair)
         total += pair[1] - pair[0] + 1
     if not seen:
@@ -244,12 +256,18 @@ def multipart(ranges, body, ctype, size):
     return b''.join(parts), b'multipart/byteranges; boundary=' + BOUNDARY.encode('ascii')
 
 
+# The lower-case names this module reads, as the parser gives them.
+_READ_FIELDS = frozenset((b'if-match', b'if-none-match', b'if-modified-since', b'if-unmodified-since',
+                          b'if-range', b'range'))
+
+
 def conditional_headers(headers):
     """The fields of a request this module reads, lower-case name -> str value (repeated
-    fields joined with ", "), or None when there is none: the common case costs one scan."""
+    fields joined with ", "), or None when there is none: the common case costs one set
+    lookup per field, on the lower-case name the parser already made."""
     found = None
     for name, value in headers:
-        if name[:3] == b'if-' or name == b'range':
+        if name in _READ_FIELDS:
             if found is None:
                 found = {}
             key = name.decode('latin1')
