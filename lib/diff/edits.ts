@@ -12,8 +12,26 @@
 import type { WellFormedRequest } from '../conformance/arbitraries/http-message.ts';
 import { serializeRequest } from '../conformance/arbitraries/http-message.ts';
 
-/** A framing field that can be inserted into a head: the value may depend on the body. */
-export const FRAMING_LINES = ['cl-body', 'cl-body+1', 'cl-0', 'te-chunked', 'te-identity', 'connection-close'] as const;
+/**
+ * A field that can be inserted into a head because it decides where a message ends: the value may
+ * depend on the body. Besides the plain framing fields: Content-Length spelled as a signed or a
+ * hexadecimal number (not 1*DIGIT, RFC 9110 §8.6: a lenient integer parser reads a length a
+ * strict one refuses), a coding whose name merely contains "chunked" (RFC 9112 §6.3: only a
+ * final "chunked" frames a body), and Expect: 100-continue (RFC 9110 §10.1.1: a server refusing
+ * the head at once must still read or close past the content the client sent without waiting).
+ */
+export const FRAMING_LINES = [
+  'cl-body',
+  'cl-body+1',
+  'cl-0',
+  'cl-body-signed',
+  'cl-body-hex',
+  'te-chunked',
+  'te-identity',
+  'te-xchunked',
+  'connection-close',
+  'expect-continue',
+] as const;
 export type FramingLine = (typeof FRAMING_LINES)[number];
 
 /** A field line inserted after head line `after` (taken modulo the line count, at least after the request line). */
@@ -45,6 +63,14 @@ export function framingLineText(field: FramingLine, bodyLength: number): string 
       return `Content-Length: ${bodyLength + 1}`;
     case 'cl-0':
       return 'Content-Length: 0';
+    case 'cl-body-signed':
+      return `Content-Length: +${bodyLength}`;
+    case 'cl-body-hex':
+      return `Content-Length: 0x${bodyLength.toString(16)}`;
+    case 'te-xchunked':
+      return 'Transfer-Encoding: xchunked';
+    case 'expect-continue':
+      return 'Expect: 100-continue';
     case 'te-chunked':
       return 'Transfer-Encoding: chunked';
     case 'te-identity':

@@ -8,7 +8,7 @@
  * from, fewer edits and one write.
  */
 import fc from 'fast-check';
-import { request, type WellFormedRequest } from '../conformance/arbitraries/http-message.ts';
+import { request, serializeRequest, type WellFormedRequest } from '../conformance/arbitraries/http-message.ts';
 import { requestTarget } from '../conformance/arbitraries/request-target.ts';
 import { messageBody } from '../conformance/arbitraries/message-body.ts';
 import { applyMutations, oneMutation, type Mutation } from '../conformance/arbitraries/mutation.ts';
@@ -101,6 +101,32 @@ function fewOrNone<T>(one: fc.Arbitrary<T>, noneWeight: number): fc.Arbitrary<T[
   );
 }
 
+/** The field that makes a GET or HEAD of an existing file conditional on the client having none. */
+export const IF_NONE_MATCH_ANY = 'If-None-Match: *';
+
+/**
+ * The request with `line` as its first field line (after the request line), its bytes rebuilt.
+ * Pure.
+ */
+export function withFieldLine(req: WellFormedRequest, line: string): WellFormedRequest {
+  const lines = [req.lines[0]!, line, ...req.lines.slice(1)];
+  return { ...req, lines, bytes: serializeRequest(lines, req.framedBody) };
+}
+
+/**
+ * GET or HEAD of a file with If-None-Match: *: the file exists, so the answer is a 304 (RFC 9110
+ * §13.1.2), which "is terminated by the end of the header section" (§15.4.5) whatever the 200
+ * would have carried. Only GET and HEAD: for other methods the answer (412, or the method's own)
+ * is a server's choice, not framing.
+ */
+function conditionalGets(files: readonly string[]): fc.Arbitrary<WellFormedRequest> {
+  return request({
+    method: fc.constantFrom('GET', 'HEAD'),
+    target: requestTarget({ files, arbitraryShare: 0 }),
+    body: 'never',
+  }).map((r) => withFieldLine(r, IF_NONE_MATCH_ANY));
+}
+
 /** The well-formed requests: a file of the root by any method (GET and HEAD most often), or an echo. */
 function originals(opts: GeneratorOptions): fc.Arbitrary<WellFormedRequest> {
   const files = knownFiles(opts.root);
@@ -122,6 +148,18 @@ function originals(opts: GeneratorOptions): fc.Arbitrary<WellFormedRequest> {
       }),
       weight: 2,
     },
+    {
+      // Content on the methods that seldom carry it (RFC 9110 §9.3.1, §9.3.2, §9.3.7: it has no
+      // meaning there, but it is framed like any other and must be read past).
+      arbitrary: request({
+        method: fc.constantFrom('GET', 'HEAD', 'OPTIONS'),
+        target: requestTarget({ files, arbitraryShare: 0.15 }),
+        body: 'always',
+        content: messageBody({ maxLength: opts.maxBody ?? 2048 }),
+      }),
+      weight: 1,
+    },
+    { arbitrary: conditionalGets(files), weight: 1 },
   );
 }
 

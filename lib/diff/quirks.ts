@@ -35,8 +35,8 @@ export interface QuirkWhen {
   mutated?: boolean;
   split?: boolean;
   /**
-   * Both servers refused the request (a 4xx or 5xx first) and did no more than answer the probe
-   * after it: neither acted on the request, and neither read part of it as another request.
+   * Both servers refused the request and did no more than answer the probe after it: neither acted
+   * on the request, and neither read part of it as another request (refusedIt, refusalsAgree).
    */
   refused?: boolean;
 }
@@ -153,19 +153,50 @@ export async function loadQuirks(file: string): Promise<Quirk[]> {
   return parseQuirks(data, file);
 }
 
+/** The refusals (4xx, 5xx) a status text starts with, and whether a 2xx (the probe's answer) ends it. */
+function refusalShape(understood: Understood): { refusals: number; probeAnswered: boolean } | null {
+  const m = /^([45]xx(?: [45]xx)*)( 2xx)?$/.exec(understood.status);
+  if (!m) return null;
+  return { refusals: m[1]!.split(' ').length, probeAnswered: m[2] !== undefined };
+}
+
 /**
- * Whether a server refused the request: its first response is a 4xx or 5xx, and whatever it read
- * on the connection afterwards it refused too, but for one 2xx at the end, the probe's answer. A
- * 2xx before the last response would be a request it found inside the refused one.
+ * Whether a server refused the request: 4xx or 5xx responses only, every one whole and nothing
+ * after them that parses as no response (an error page longer than its framing), then either the
+ * probe's 2xx or nothing. When the probe was answered there must be exactly one refusal: the
+ * probe arrived intact, so a refusal between the two is the rest of the refused request read as
+ * another request, a desync. Without the probe's answer, further refusals can be sound: a body
+ * the request declared longer than the bytes sent takes in the probe's first bytes, and what is
+ * left of the probe is refused (see refusalsAgree for the pair).
  */
 export function refusedIt(understood: Understood): boolean {
-  return /^[45]xx( [45]xx)*( 2xx)?$/.test(understood.status);
+  const shape = refusalShape(understood);
+  if (!shape || (shape.probeAnswered && shape.refusals > 1)) return false;
+  return /^\d+ \(whole(, whole)*\)$/.test(understood.responses);
+}
+
+/**
+ * Whether two refusals may differ in the number of responses: by the probe's answer (one server
+ * closed after refusing, the other read on), or, when neither answered the probe, by refusals of
+ * what was left of it. A server that answered the probe after one refusal shows where the request
+ * ended: then the other may not have refused more. Pure.
+ */
+export function refusalsAgree(a: Understood, b: Understood): boolean {
+  const sa = refusalShape(a);
+  const sb = refusalShape(b);
+  if (!sa || !sb) return false;
+  return sa.refusals === sb.refusals || (!sa.probeAnswered && !sb.probeAnswered);
 }
 
 /** Whether a quirk's predicate holds for a request (and, for `refused`, for what both servers did). Pure. */
 export function quirkMatches(when: QuirkWhen, facts: RequestFacts, a?: Side, b?: Side): boolean {
   if (when.refused !== undefined) {
-    const both = a !== undefined && b !== undefined && refusedIt(a.understood) && refusedIt(b.understood);
+    const both =
+      a !== undefined &&
+      b !== undefined &&
+      refusedIt(a.understood) &&
+      refusedIt(b.understood) &&
+      refusalsAgree(a.understood, b.understood);
     if (both !== when.refused) return false;
   }
   if (when.method && !when.method.includes(facts.method)) return false;

@@ -55,8 +55,11 @@ export function renderDiffReport(run: DiffRun): string {
   }
   if (run.verdict === 'error') out.push(`ERROR: ${run.error ?? 'the servers could not be compared'}`);
   else if (run.verdict === 'agree') {
-    const why = run.status === 'interrupted' ? ', interrupted' : run.timedOut ? ', stopped at the time limit' : '';
+    const why = run.status === 'interrupted' ? ', interrupted' : '';
     out.push(`AGREE: ${names} understood all ${sent} the same (seed ${run.seed}${why})`);
+    // A partial search is an honest result (exit 0), but it must not read as the whole budget.
+    if (run.timedOut && run.status !== 'interrupted')
+      out.push(`stopped at the time limit after ${run.requests} of ${run.budget} requests: no disagreement in those`);
   }
   if (run.accepted.length > 0) {
     out.push('', 'differences accepted by the quirks file:');

@@ -25,7 +25,9 @@ export const PROBE_REQUEST = 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: c
 /**
  * How long silence ends the exchange, ms: below the 1 s header and body timeouts that
  * CONFORMANCE_ENV gives the servers, so that a server waiting for bytes that will not come is
- * seen waiting, and not answering 408 at a time that depends on the machine's load.
+ * seen waiting, and not answering 408 at a time that depends on the machine's load. A loaded
+ * machine can still keep a sound server silent this long: the search sends a disagreement that
+ * rests on a silence once more before it believes it (search.ts, restsOnSilence).
  */
 export const SILENCE_MS = 400;
 /** How long the fresh GET / may take, ms. */

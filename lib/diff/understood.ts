@@ -41,6 +41,11 @@ function responseShape(r: ParsedResponse): string {
   return r.incomplete ? 'cut short' : 'whole';
 }
 
+/** The connection's end when the server neither answered nor closed within the silence limit. */
+export const SILENCE_CONNECTION = 'left open (silence)';
+/** The fresh GET / when it got no answer within its limit. */
+export const SILENCE_ALIVE = 'no answer (silence)';
+
 /** Who ended the connection, without the timings that differ between correct servers. */
 function connectionEnd(ex: Exchange): string {
   switch (ex.closedBy) {
@@ -48,7 +53,7 @@ function connectionEnd(ex: Exchange): string {
       // A reset or a FIN: either way the server closed, and which one races with the client's writes.
       return 'closed by the server';
     case 'client-timeout':
-      return 'left open (silence)';
+      return SILENCE_CONNECTION;
     case 'client-limit':
       return `stopped by the client (${ex.limit?.kind ?? 'limit'})`;
     case 'client':
@@ -68,25 +73,30 @@ export function aliveText(fresh: Exchange): string {
   const unreachable = unreachableText(fresh);
   if (unreachable) return unreachable;
   const r = fresh.responses[0];
-  if (!r) return fresh.closedBy === 'client-timeout' ? 'no answer (silence)' : 'no answer (closed)';
+  if (!r) return fresh.closedBy === 'client-timeout' ? SILENCE_ALIVE : 'no answer (closed)';
   return `${statusClass(r.status)}${r.incomplete ? ' cut short' : ''}`;
 }
 
 /**
- * Whether bytes after the last response frame anything. After an error response on a connection
- * the server then closed, they do not: they are the body of an error answering a HEAD request
- * the server refused before it knew the method (the client, reading the answer to HEAD, expects
- * none), and no request can follow on that connection. Anywhere else, bytes that parse as no
- * response are a framing fault.
+ * Whether bytes after the last response frame anything. One place they do not: a HEAD request
+ * refused with an error the server then closed on, before it knew the method (a head too bad to
+ * read), so that the error page went out with its body while the client, reading the answer to
+ * HEAD, expects none; no request can follow on that connection. Anywhere else, bytes that parse as
+ * no response are a framing fault: after an error response they are an error page longer than its
+ * Content-Length, whose rest a client would read as the next response.
  */
-export function strayBytes(ex: Exchange): boolean {
+export function strayBytes(ex: Exchange, method: string): boolean {
   if (ex.trailingGarbage === 0) return false;
-  const last = ex.responses[ex.responses.length - 1];
-  return !(last !== undefined && last.status >= 400 && ex.closedBy === 'server');
+  const only = ex.responses.length === 1 ? ex.responses[0] : undefined;
+  const refusedHead = method === 'HEAD' && only !== undefined && only.status >= 400 && ex.closedBy === 'server';
+  return !refusedHead;
 }
 
-/** The understanding of one server: pure over its exchange and its fresh GET /. */
-export function understood(ex: Exchange, fresh: Exchange): Understood {
+/**
+ * The understanding of one server: pure over its exchange, its fresh GET /, and the method of the
+ * request the exchange began with (whose response to HEAD carries no body).
+ */
+export function understood(ex: Exchange, fresh: Exchange, method: string): Understood {
   const unreachable = unreachableText(ex);
   if (unreachable) {
     return {
@@ -98,7 +108,7 @@ export function understood(ex: Exchange, fresh: Exchange): Understood {
     };
   }
   const rs = ex.responses;
-  const garbage = strayBytes(ex) ? ' + bytes that are no response' : '';
+  const garbage = strayBytes(ex, method) ? ' + bytes that are no response' : '';
   const twoXx = rs
     .map((r, i) => ({ r, i }))
     .filter(({ r }) => r.status >= 200 && r.status <= 299)

@@ -13,6 +13,8 @@ import {
   parseQuirks,
   quirkMatches,
   QuirksError,
+  refusalsAgree,
+  refusedIt,
   type Quirk,
   type RequestFacts,
 } from '../../lib/diff/quirks.ts';
@@ -154,17 +156,45 @@ describe('parseQuirks: every entry checked, every problem named', () => {
   });
 });
 
-describe('refused: a refusal, then nothing but refusals and the probe answered', () => {
-  it.each<[string, string, boolean]>([
-    ['a refusal, then a close', '4xx', true],
-    ['a refusal, then the probe answered', '5xx 2xx', true],
-    ['a refusal, then the rest of its bytes refused too', '4xx 4xx', true],
-    ['a refusal, then a request inside it answered, then the probe', '4xx 2xx 2xx', false],
-    ['an answer', '2xx 2xx', false],
-  ])('%s (%s)', (_name, status, refused) => {
+describe('refused: refusals only, and exactly one when the probe was answered', () => {
+  it.each<[string, string, string, boolean]>([
+    ['a refusal, then a close', '4xx', '1 (whole)', true],
+    ['a refusal, then the probe answered', '5xx 2xx', '2 (whole, whole)', true],
+    ['a refusal, then what a declared body left of the probe refused', '4xx 4xx', '2 (whole, whole)', true],
+    [
+      'a refusal, then the rest of its bytes refused as a request, then the probe: a desync',
+      '4xx 4xx 2xx',
+      '3 (whole, whole, whole)',
+      false,
+    ],
+    ['a refusal, then a request inside it answered, then the probe', '4xx 2xx 2xx', '3 (whole, whole, whole)', false],
+    ['a refusal whose page is longer than its framing', '4xx', '1 (whole) + bytes that are no response', false],
+    ['a refusal cut short', '4xx', '1 (cut short)', false],
+    ['an answer', '2xx 2xx', '2 (whole, whole)', false],
+  ])('%s (%s)', (_name, status, responses, refused) => {
     const other: Understood = { ...REFUSED_CLOSED, connection: 'left open (silence)' };
-    const a = { server: 'a', understood: { ...REFUSED_CLOSED, status } };
+    const a = { server: 'a', understood: { ...REFUSED_CLOSED, status, responses } };
     const b = { server: 'b', understood: other };
+    expect(refusedIt(a.understood)).toBe(refused);
     expect(quirkMatches({ refused: true }, FACTS, a, b)).toBe(refused);
+  });
+
+  it.each<[string, string, string, boolean]>([
+    ['one closed, one answered the probe', '4xx', '4xx 2xx', true],
+    ['one closed, one refused what was left of the probe', '4xx', '4xx 4xx', true],
+    ['one answered the probe after one refusal, the other refused again: a desync', '4xx 2xx', '4xx 4xx', false],
+    ['the same refusals', '4xx 4xx', '5xx 4xx', true],
+  ])('refusalsAgree: %s (%s against %s)', (_name, a, b, agree) => {
+    const u = (status: string): Understood => ({ ...REFUSED_CLOSED, status });
+    expect(refusalsAgree(u(a), u(b))).toBe(agree);
+    expect(refusalsAgree(u(b), u(a))).toBe(agree);
+  });
+
+  it('accepts no refusal more: a server that read a request inside the refused one disagrees', () => {
+    const desync: Understood = { ...REFUSED_GOES_ON, responses: '3 (whole, whole, whole)', status: '4xx 4xx 2xx' };
+    const { differences } = cmp(REFUSED_GOES_ON, desync, [refusedQuirk]);
+    expect(differences.map((d) => d.field)).toEqual(['responses', 'status']);
+    // Close against read-on after one refusal stays accepted: the counts differ by the probe's answer only.
+    expect(cmp(REFUSED_CLOSED, REFUSED_GOES_ON, [refusedQuirk]).differences).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { applyEdits, framingLineText, insertLines, type ByteEdit } from '../../lib/diff/edits.ts';
-import { buildRequest, diffRequests } from '../../lib/diff/generator.ts';
+import { buildRequest, diffRequests, IF_NONE_MATCH_ANY, withFieldLine } from '../../lib/diff/generator.ts';
 import { PROBE_REQUEST, withProbe } from '../../lib/diff/send.ts';
 import { request } from '../../lib/conformance/arbitraries/http-message.ts';
 import { partBytes } from '../../lib/conformance/raw-client.ts';
@@ -50,6 +50,21 @@ describe('insertLines and buildRequest', () => {
     expect(applied).toHaveLength(1);
   });
 
+  it.each<[Parameters<typeof framingLineText>[0], number, string]>([
+    ['cl-body-signed', 5, 'Content-Length: +5'],
+    ['cl-body-hex', 10, 'Content-Length: 0xa'],
+    ['te-xchunked', 3, 'Transfer-Encoding: xchunked'],
+    ['expect-continue', 3, 'Expect: 100-continue'],
+  ])('the line %s for a %i-byte body is %s', (field, length, want) => {
+    expect(framingLineText(field, length)).toBe(want);
+  });
+
+  it('withFieldLine puts a field right after the request line and rebuilds the bytes', () => {
+    const out = withFieldLine(req, IF_NONE_MATCH_ANY);
+    expect(out.lines).toEqual([req.lines[0], IF_NONE_MATCH_ANY, ...req.lines.slice(1)]);
+    expect(text(out.bytes)).toBe(`${[...out.lines, ''].join('\r\n')}\r\n${text(req.framedBody)}`);
+  });
+
   it('without changes, the bytes are the well-formed request', () => {
     const built = buildRequest(req, [], [], []);
     expect(text(built.bytes)).toBe(text(req.bytes));
@@ -78,5 +93,26 @@ describe('diffRequests', () => {
     expect(sample.some((r) => r.parts.length > 1)).toBe(true);
     expect(sample.some((r) => r.original.method === 'HEAD')).toBe(true);
     expect(sample.some((r) => r.original.target === '/echo')).toBe(true);
+  });
+
+  it('generates the shapes framing faults hide behind: conditional GETs, content on HEAD, odd framing values', () => {
+    const sample = fc.sample(diffRequests({ root: DEFAULT_DOC_ROOT }), { seed: 3, numRuns: 1000 });
+    const has = (test: (r: (typeof sample)[number]) => boolean) => sample.filter(test).length;
+    const conditional = sample.filter((r) => r.original.lines.includes(IF_NONE_MATCH_ANY));
+    expect(conditional.length).toBeGreaterThan(20);
+    // Only GET and HEAD of a file are conditional: for other methods the answer is the server's choice.
+    expect(conditional.every((r) => ['GET', 'HEAD'].includes(r.original.method))).toBe(true);
+    expect(has((r) => r.original.method === 'HEAD' && r.original.body.length > 0)).toBeGreaterThan(10);
+    expect(has((r) => r.original.method === 'OPTIONS' && r.original.body.length > 0)).toBeGreaterThan(5);
+    for (const line of [
+      'Content-Length: +',
+      'Content-Length: 0x',
+      'Transfer-Encoding: xchunked',
+      'Expect: 100-continue',
+    ])
+      expect(
+        has((r) => text(r.bytes).includes(line)),
+        line,
+      ).toBeGreaterThan(5);
   });
 });

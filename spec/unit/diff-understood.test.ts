@@ -7,6 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { parseResponses } from '../../lib/conformance/response-parser.ts';
 import type { Exchange } from '../../lib/conformance/types.ts';
 import { statusClass, strayBytes, understood, type Understood } from '../../lib/diff/understood.ts';
+import { restsOnSilence } from '../../lib/diff/search.ts';
 
 const OK_INDEX = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello';
 const BAD = 'HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbad';
@@ -67,31 +68,58 @@ describe('understood: the fields two servers are compared on', () => {
     ['unreachable', refused, refused, { responses: 'unreachable', status: 'unreachable', alive: 'unreachable' }],
   ];
   it.each(rows)('%s', (_name, exchange, fresh, want) => {
-    expect(understood(exchange, fresh)).toMatchObject(want);
+    expect(understood(exchange, fresh, 'GET')).toMatchObject(want);
   });
 
   it('keeps the body of 2xx responses only, so that error pages in other words are no difference', () => {
-    const a = understood(ex(BAD), alive);
-    const b = understood(ex(BAD.replace('bad', 'BAD')), alive);
+    const a = understood(ex(BAD), alive, 'GET');
+    const b = understood(ex(BAD.replace('bad', 'BAD')), alive, 'GET');
     expect(a).toEqual(b);
-    const c = understood(ex(OK_INDEX.replace('hello', 'HELLO')), alive);
-    expect(c.body).not.toBe(understood(ex(OK_INDEX), alive).body);
+    const c = understood(ex(OK_INDEX.replace('hello', 'HELLO')), alive, 'GET');
+    expect(c.body).not.toBe(understood(ex(OK_INDEX), alive, 'GET').body);
   });
 });
 
 describe('strayBytes: bytes after the last response', () => {
+  // Content-Length 3, then more: to HEAD the whole page is past the response, to GET its last 5 bytes.
+  const SHORT_BAD = `${BAD} page`;
   it.each([
+    ['after an error to HEAD the server closed on: the body of an error to HEAD', SHORT_BAD, 'server', 'HEAD', false],
     [
-      'after an error the server closed on: the body of an error to HEAD',
-      `${BAD.replace('bad', '')}bad`,
+      'after an error to GET the server closed on: an error page longer than its Content-Length',
+      SHORT_BAD,
       'server',
-      false,
+      'GET',
+      true,
     ],
-    ['after an error on a connection left open: where the next response would start', `${BAD}`, 'client-timeout', true],
-    ['after a 2xx to HEAD: content the client takes for the next response', `${HEAD_OK}hello`, 'server', true],
-  ] as const)('%s', (_name, received, closedBy, stray) => {
-    const e = ex(received, closedBy, ['HEAD', 'GET']);
-    expect(strayBytes(e)).toBe(stray);
+    [
+      'after an error on a connection left open: where the next response would start',
+      SHORT_BAD,
+      'client-timeout',
+      'HEAD',
+      true,
+    ],
+    ['after a 2xx to HEAD: content the client takes for the next response', `${HEAD_OK}hello`, 'server', 'HEAD', true],
+  ] as const)('%s', (_name, received, closedBy, method, stray) => {
+    const e = ex(received, closedBy, [method, 'GET']);
+    expect(e.trailingGarbage).toBeGreaterThan(0);
+    expect(strayBytes(e, method)).toBe(stray);
+  });
+});
+
+describe('restsOnSilence: a disagreement sent once more before it is believed', () => {
+  const closed = understood(ex(OK_INDEX + OK_INDEX), alive, 'GET');
+  it.each<[string, Exchange, Exchange, boolean]>([
+    ['every server answered and closed', ex(OK_INDEX + OK_INDEX), alive, false],
+    ['a connection left open in silence', ex(OK_INDEX, 'client-timeout'), alive, true],
+    ['a fresh GET / unanswered in silence', ex(OK_INDEX + OK_INDEX), ex('', 'client-timeout'), true],
+    ['a fresh GET / refused by a close', ex(OK_INDEX + OK_INDEX), ex(''), false],
+  ])('%s: %s', (_name, exchange, fresh, want) => {
+    const list = [
+      { server: 'a', understood: closed },
+      { server: 'b', understood: understood(exchange, fresh, 'GET') },
+    ];
+    expect(restsOnSilence(list)).toBe(want);
   });
 });
 
