@@ -76,6 +76,8 @@ export interface BenchOptions extends ServerPlacement {
   rounds?: number;
   /** Go on past refused connects and timeouts, counting them as failed (ab -r); default false. */
   keepGoing?: boolean;
+  /** Requests per second of every cell (the open model, --rate); absent: closed loops, as ab. */
+  rate?: number;
   store: ResultsStore;
   /** Ctrl-C: stop starting cells, stop the server, keep what was measured. */
   signal?: AbortSignal;
@@ -155,9 +157,13 @@ export function skippedAfter(
   from: number,
   reason: string,
 ): SkippedCell[] {
-  return cells
-    .slice(from + 1)
-    .map((c) => ({ group: c.group, requests: c.requests, concurrency: c.concurrency, reason }));
+  return cells.slice(from + 1).map((c) => ({
+    group: c.group,
+    requests: c.requests,
+    concurrency: c.concurrency,
+    ...(c.durationS !== undefined && { durationS: c.durationS }),
+    reason,
+  }));
 }
 
 /** One server of the run: its record, and while it is measured, the running process. */
@@ -190,11 +196,12 @@ export async function runBench(opts: BenchOptions, events: BenchEvents = {}): Pr
     matrix: opts.matrix,
     rounds,
     keepGoing: Boolean(opts.keepGoing),
+    ...(opts.rate !== undefined && { rate: opts.rate }),
     cells: [],
     findings: [],
   };
   await opts.store.save(results);
-  const cells = matrixCells(opts.matrix);
+  const cells = matrixCells(opts.matrix, opts.rate);
   const entries: Entry[] = [];
 
   try {
@@ -325,6 +332,11 @@ async function warmUp(
   events.serverFailed?.(spec, record.stoppedAnswering);
 }
 
+/** "100 x 10" (N x C), or "6s x 10" for a cell of a duration: how errors name a cell. */
+function cellSize(cell: CellSpec): string {
+  return `${cell.durationS !== undefined ? `${cell.durationS}s` : cell.requests} x ${cell.concurrency}`;
+}
+
 /** One run of cell `j` on one server: measured, recorded, then checked for a crash or a server that stopped answering. */
 async function measureRun(
   entry: Entry,
@@ -354,7 +366,7 @@ async function measureRun(
   } catch (err) {
     observer.cancel();
     if (isAbort(err, opts.signal)) throw new BenchInterrupted();
-    record.error = `cell ${cell.requests} x ${cell.concurrency} could not be measured: ${(err as Error).message}`;
+    record.error = `cell ${cellSize(cell)} could not be measured: ${(err as Error).message}`;
     record.skippedCells = skippedAfter(cells, j, `skipped: ${spec.name} could not be measured in ${where}`);
     entry.done = true;
     events.serverFailed?.(spec, record.error);
@@ -365,6 +377,8 @@ async function measureRun(
     group: cell.group,
     requests: cell.requests,
     concurrency: cell.concurrency,
+    ...(cell.durationS !== undefined && { durationS: cell.durationS }),
+    ...(cell.rate !== undefined && { rate: cell.rate }),
     result,
     finishedAt: new Date().toISOString(),
   };
@@ -385,7 +399,7 @@ async function measureRun(
   if (exit) {
     const tail = lastLines(server);
     // The run is kept (its failures are what the crash looked like from outside), the rest skipped.
-    record.error = `crashed during cell ${cell.requests} x ${cell.concurrency} (${describeExit(exit)})${tail ? `\n${tail}` : ''}`;
+    record.error = `crashed during cell ${cellSize(cell)} (${describeExit(exit)})${tail ? `\n${tail}` : ''}`;
     record.skippedCells = skippedAfter(cells, j, `skipped: ${spec.name} crashed during ${where}`);
     entry.done = true;
     events.serverFailed?.(spec, record.error);

@@ -35,7 +35,21 @@ export const MAX_CONCURRENCY = 20_000;
 export const MAX_REQUESTS = 2_147_483_647;
 
 /** What `--matrix` takes, for messages. */
-export const MATRIX_FORMS = 'seed, tugas9, or N:C1,C2,...';
+export const MATRIX_FORMS = 'seed, tugas9, or N:C1,C2,... (N requests, or a duration such as 10s)';
+
+/** The longest duration of a cell, seconds: an hour is plenty, and keeps timers in range. */
+export const MAX_DURATION_S = 3600;
+
+/**
+ * A duration such as "10s", "500ms", "2m" or "1.5s", in seconds; null when the text is not one.
+ * A bare number is not a duration here: in a matrix it is a number of requests.
+ */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!m) return null;
+  const value = Number(m[1]);
+  return m[2] === 'ms' ? value / 1000 : m[2] === 'm' ? value * 60 : value;
+}
 
 /** A matrix that cannot be used: `detail` says why, without saying where it was written. */
 export class MatrixError extends Error {
@@ -62,14 +76,17 @@ export function parseMatrix(text: string): Matrix {
 }
 
 function parseGroup(part: string, whole: string): MatrixGroup {
-  const m = /^(\d+):(\d+(?:,\d+)*)$/.exec(part);
+  const m = /^(\d+|\d+(?:\.\d+)?(?:ms|s|m)):(\d+(?:,\d+)*)$/.exec(part);
   if (!m) {
     throw new MatrixError(
       whole,
-      `group ${JSON.stringify(part)} is not N:C1,C2,... (whole numbers; groups separated by ";")`,
+      `group ${JSON.stringify(part)} is not N:C1,C2,... (whole numbers, or a duration such as 10s for N; groups separated by ";")`,
     );
   }
-  const group = { requests: Number(m[1]), concurrencies: m[2]!.split(',').map(Number) };
+  const concurrencies = m[2]!.split(',').map(Number);
+  const durationS = parseDuration(m[1]!);
+  const group: MatrixGroup =
+    durationS === null ? { requests: Number(m[1]), concurrencies } : { requests: 0, concurrencies, durationS };
   const problem = groupProblem(group);
   if (problem) throw new MatrixError(whole, `group ${JSON.stringify(part)}: ${problem}`);
   return group;
@@ -77,7 +94,8 @@ function parseGroup(part: string, whole: string): MatrixGroup {
 
 /** Why a group cannot be measured, or null when it can. */
 function groupProblem(group: MatrixGroup): string | null {
-  const { requests, concurrencies } = group;
+  const { requests, concurrencies, durationS } = group;
+  if (durationS !== undefined) return durationProblem(durationS, concurrencies);
   if (!Number.isInteger(requests) || requests < 1)
     return `the number of requests must be a whole number of at least 1, got ${requests}`;
   if (requests > MAX_REQUESTS) return `${requests} requests is above ${MAX_REQUESTS}, the most ab takes`;
@@ -87,6 +105,19 @@ function groupProblem(group: MatrixGroup): string | null {
     if (c > MAX_CONCURRENCY) return `concurrency ${c} is above ${MAX_CONCURRENCY}, the most ab takes`;
     // ab refuses this too: "Cannot use concurrency level greater than total number of requests".
     if (c > requests) return `concurrency ${c} is greater than the ${requests} requests of its group`;
+  }
+  return null;
+}
+
+/** Why a group of a duration cannot be measured, or null. */
+function durationProblem(durationS: number, concurrencies: readonly number[]): string | null {
+  if (typeof durationS !== 'number' || !(durationS > 0)) return `the duration must be above 0 s, got ${durationS}`;
+  if (durationS > MAX_DURATION_S)
+    return `a duration of ${durationS} s is above ${MAX_DURATION_S} s, the most a cell takes`;
+  if (concurrencies.length === 0) return 'names no concurrency';
+  for (const c of concurrencies) {
+    if (!Number.isInteger(c) || c < 1) return `concurrency must be a whole number of at least 1, got ${c}`;
+    if (c > MAX_CONCURRENCY) return `concurrency ${c} is above ${MAX_CONCURRENCY}, the most ab takes`;
   }
   return null;
 }
@@ -122,9 +153,18 @@ export function checkMatrixObject(value: unknown): Matrix {
   return obj as Matrix;
 }
 
-/** Every cell of a matrix in table order, with its group index. */
-export function matrixCells(matrix: Matrix): Array<CellSpec & { group: number }> {
+/**
+ * Every cell of a matrix in table order, with its group index; with `rate`, every cell is an
+ * open-model cell at that rate (requests per second in all).
+ */
+export function matrixCells(matrix: Matrix, rate?: number): Array<CellSpec & { group: number }> {
   return matrix.groups.flatMap((g, group) =>
-    g.concurrencies.map((concurrency) => ({ requests: g.requests, concurrency, group })),
+    g.concurrencies.map((concurrency) => ({
+      requests: g.requests,
+      concurrency,
+      group,
+      ...(g.durationS !== undefined && { durationS: g.durationS }),
+      ...(rate !== undefined && { rate }),
+    })),
   );
 }

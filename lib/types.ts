@@ -1,5 +1,8 @@
 import type { Comparison } from './compare/types.ts';
 import type { RunEnvelope } from './envelope.ts';
+import type { CellOmission, CellOpenModel, LatencyPercentiles } from './cell-figures.ts';
+
+export type { CellOmission, CellOpenModel, LatencyPercentiles } from './cell-figures.ts';
 
 /**
  * Plain data shared by the launcher, the load engine, the reporters and the CLI.
@@ -13,16 +16,28 @@ export type LoadMode =
   /** Persistent connections (autocannon), C connections each sending requests back to back. */
   | 'keepalive';
 
-/** One cell of a matrix: N requests at concurrency C. */
+/**
+ * One cell of a matrix: N requests at concurrency C (a closed loop, as ab), or, with
+ * `durationS`, as many as C connections send in that time (`requests` is then 0); with `rate`,
+ * an open model: requests sent at that many per second in all, each timed from when it was
+ * meant to be sent (docs/accounting.md, "Duration and rate cells").
+ */
 export interface CellSpec {
   requests: number;
   concurrency: number;
+  /** Seconds the cell sends for; absent: it sends `requests` requests. */
+  durationS?: number;
+  /** Requests per second in all (the open model); absent: a closed loop. */
+  rate?: number;
 }
 
 /** A named group of cells, as the seed's tables group them ("No Test" 1, 2, 3). */
 export interface MatrixGroup {
+  /** Requests of each cell; 0 in a group of `durationS`. */
   requests: number;
   concurrencies: number[];
+  /** Seconds each cell of the group sends for (`10s:1,10` in the text form). */
+  durationS?: number;
 }
 
 export interface Matrix {
@@ -143,6 +158,14 @@ export interface CellResult {
   transferRateKBps: number;
   /** Per-request latency of the complete requests (connect to completion in close mode), microseconds. */
   latencyUs: LatencySummary;
+  /** The same latencies' percentiles up to p99.999, from an HDR histogram (absent in older records). */
+  percentilesUs?: LatencyPercentiles;
+  /** The duration asked for, seconds, for a cell that sent for a time rather than a count. */
+  durationS?: number;
+  /** What an open-model cell sent against its schedule. */
+  open?: CellOpenModel;
+  /** Set on a closed-loop cell whose latencies suggest coordinated omission. */
+  omission?: CellOmission;
   /** Status code -> count. */
   statusCounts: Record<string, number>;
   /**
@@ -393,6 +416,8 @@ export interface FindingCell {
   group: number;
   requests: number;
   concurrency: number;
+  /** Seconds, for a cell of a duration (`requests` is then 0). */
+  durationS?: number;
 }
 
 /** Something the diagnostics concluded about a server, with what it rests on. */
@@ -465,6 +490,8 @@ export interface RunResults extends RunEnvelope<ServerRecord> {
   rounds?: number;
   /** Whether cells went on past refused connects and timeouts (ab -r); absent: they stopped, as ab does. */
   keepGoing?: boolean;
+  /** Requests per second of every cell, when the run used the open model (--rate). */
+  rate?: number;
   /** The comparison of servers that differ only in concurrency model, once the run has ended. */
   comparison?: Comparison;
   /** What the diagnostics found (lib/diagnostics), kept current after every cell. */

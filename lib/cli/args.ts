@@ -8,15 +8,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import type { LoadMode, Matrix, ServerSpec } from '../types.ts';
-import { MAX_REQUESTS, MatrixError, parseMatrix } from '../matrix.ts';
+import { MatrixError, parseMatrix } from '../matrix.ts';
 import { ManifestError, ServerFlagError, loadAllServers, parseServerFlag } from '../manifest.ts';
-import { DEFAULT_DOC_ROOT, SERVERS_DIR, serversDirFor } from '../paths.ts';
+import { SERVERS_DIR, serversDirFor } from '../paths.ts';
 import { RUNTIMES, parseCpus, parseMemoryMb, type Runtime } from '../runtime.ts';
 import { describeCpus, describeMemory } from '../report/run-info.ts';
-import { DEFAULT_BENCH_ROUNDS } from '../bench.ts';
 import { UrlValueError, urlServerSpec } from '../url-server.ts';
-import { URL_OPTION, URL_OPTION_HELP, describeServerValue, serverValuesInOrder, type ServerValue } from './url-flag.ts';
-import { NO_TLS, TLS_OPTIONS, TLS_OPTION_HELP, parseTlsFlags, type TlsFlags } from './tls-flag.ts';
+import { describeServerValue, type ServerValue } from './url-flag.ts';
 
 /** A mistake in the command line: printed on one line with a hint to --help, exit code 2. */
 export class UsageError extends Error {
@@ -256,63 +254,6 @@ export async function containerEngineProblem(runtime: Runtime): Promise<string |
   return status.available ? null : status.reason;
 }
 
-export const BENCH_USAGE = `usage: gauntlet bench [options]
-
-Runs ApacheBench's measurements over a matrix of (requests x concurrency) cells against every
-server (one under load at a time, interleaved round by round), and writes results.json,
-report.md and report.html.
-
-options:
-${SERVER_OPTION_HELP}
-${URL_OPTION_HELP}
-${RUNTIME_OPTION_HELP}
-${TLS_OPTION_HELP}
-  --mode close|keepalive close: a new connection per request, as ab does (default);
-                         keepalive: persistent connections, as ab -k / autocannon
-  --matrix M             seed (default), tugas9, or N:C1,C2,... (groups separated by ';')
-  --rounds N             runs of each cell, servers interleaved; the table shows the median run
-                         (default ${DEFAULT_BENCH_ROUNDS}; 1: one run per cell, as the seed did)
-  --keep-going           count refused connects and timeouts as failures and go on, as ab -r does
-                         (default: a cell stops at the first one, as ab does)
-  --path PATH            the request path (default /, or a --url server's own path)
-  --root DIR             the document root given to servers as {root} (default fixtures/www)
-  --out DIR              the report folder (default reports/<timestamp>)
-  --warmup N             requests sent before the matrix and not recorded (default 0, as ab)
-  --timeout S            seconds before a request counts as failed (default 30, as ab -s;
-                         from 0.001 to ${MAX_TIMEOUT_S})
-  --no-check             do not run the conformance cases against the servers after measuring
-  -h, --help             this text
-
-After measuring, the conformance cases (as gauntlet check) run against the same servers in the
-same runtime, and report.html holds the tables, the plots, the findings and the conformance grid;
-a gate.json (the results of gauntlet gate) put in the folder adds the verdicts of the perf claims.`;
-
-export interface BenchArgs extends TlsFlags {
-  servers: ServerSpec[];
-  mode: LoadMode;
-  matrix: Matrix;
-  path: string;
-  /** Whether --path was given: if not, each URL server is sent its URL's own path. */
-  pathGiven: boolean;
-  root: string;
-  out: string | null;
-  warmup: number;
-  timeoutMs: number;
-  /** Runs of each cell, the servers interleaved (--rounds; default DEFAULT_BENCH_ROUNDS). */
-  rounds: number;
-  /** Count refused connects and timeouts as failures and go on, as ab -r (--keep-going). */
-  keepGoing: boolean;
-  /** Skip the conformance cases after measuring. */
-  noCheck: boolean;
-  /** Where the servers run (the conformance check after measuring uses the same). */
-  runtime: Runtime;
-  /** Container CPU limit, when given. */
-  cpus?: number;
-  /** Container memory limit in MiB, when given. */
-  memoryMb?: number;
-  help: boolean;
-}
-
 /** `--mode`: close or keepalive. */
 export function parseMode(flag: string, text: string): LoadMode {
   if (text !== 'close' && text !== 'keepalive') throw flagError(flag, text, 'takes close or keepalive');
@@ -425,76 +366,4 @@ export async function resolveServers(
     names.set(s.name, i);
   }
   return servers;
-}
-
-export const BENCH_OPTIONS = {
-  server: { type: 'string', multiple: true },
-  ...URL_OPTION,
-  ...RUNTIME_OPTIONS,
-  ...TLS_OPTIONS,
-  mode: { type: 'string', default: 'close' },
-  matrix: { type: 'string', default: 'seed' },
-  rounds: { type: 'string', default: String(DEFAULT_BENCH_ROUNDS) },
-  'keep-going': { type: 'boolean', default: false },
-  path: { type: 'string' },
-  root: { type: 'string', default: DEFAULT_DOC_ROOT },
-  out: { type: 'string' },
-  warmup: { type: 'string', default: '0' },
-  timeout: { type: 'string', default: '30' },
-  'no-check': { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
-
-/** Help asked for: nothing else is checked, and nothing runs. */
-const BENCH_HELP: BenchArgs = {
-  servers: [],
-  mode: 'close',
-  matrix: { name: 'seed', groups: [] },
-  path: '/',
-  pathGiven: false,
-  root: DEFAULT_DOC_ROOT,
-  out: null,
-  warmup: 0,
-  timeoutMs: 0,
-  rounds: DEFAULT_BENCH_ROUNDS,
-  keepGoing: false,
-  noCheck: true,
-  runtime: 'process',
-  ...NO_TLS,
-  help: true,
-};
-
-/** `gauntlet bench`'s command line, every value checked before anything starts or is written. */
-export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
-  const v = parseFlags(argv, BENCH_OPTIONS);
-  if (v.help) return { ...BENCH_HELP };
-  const mode = parseMode('--mode', v.mode);
-  const path = requestPath(v.path ?? '/');
-  const matrix = matrixFlag(v.matrix);
-  const rounds = wholeNumber('--rounds', v.rounds, 1, MAX_BENCH_ROUNDS);
-  const warmup = wholeNumber('--warmup', v.warmup, 0, MAX_REQUESTS);
-  // Timeouts are whole milliseconds: a shorter one would round to 0 ms, which timers read as "at once".
-  const timeoutS = seconds('--timeout', v.timeout, 0.001, MAX_TIMEOUT_S, ' (1 ms): anything shorter rounds to 0 ms');
-  const root = resolveRoot(v.root);
-  const out = resolveOut(v.out);
-  const values = serverValuesInOrder(argv, BENCH_OPTIONS);
-  const servers = await resolveServers(values.length ? values : undefined);
-  const runtime = parseRuntimeOptions(v, servers);
-  return {
-    servers,
-    ...runtime,
-    ...parseTlsFlags(v, servers, runtime.runtime, (problem) => new UsageError(problem)),
-    mode,
-    matrix,
-    path,
-    pathGiven: v.path !== undefined,
-    root,
-    out,
-    warmup,
-    timeoutMs: Math.max(1, Math.round(timeoutS * 1000)),
-    rounds,
-    keepGoing: v['keep-going'],
-    noCheck: v['no-check'],
-    help: false,
-  };
 }

@@ -4,7 +4,8 @@
  * shares (exit codes, interrupts, the report folder) is in command.ts; this file is what is
  * particular to bench.
  */
-import { parseBenchArgs, BENCH_USAGE, describeRuntimeSelection } from './args.ts';
+import { describeRuntimeSelection } from './args.ts';
+import { parseBenchArgs, BENCH_USAGE } from './bench-args.ts';
 import { progressReporter } from './progress.ts';
 import {
   EXIT_FAILED,
@@ -21,7 +22,7 @@ import {
 import { runBench } from '../bench.ts';
 import type { ResultsStore } from '../results-store.ts';
 import { writeReportFiles, renderTerminalReport } from '../report/files.ts';
-import type { BenchArgs } from './args.ts';
+import type { BenchArgs } from './bench-args.ts';
 import type { CheckRun } from '../conformance/types.ts';
 import type { RunResults } from '../types.ts';
 import { runCheck, writeCheckFiles } from '../conformance/check-run.ts';
@@ -39,7 +40,11 @@ const CHECK_CONCURRENCY = 8;
  * server (the grid is in report.html and check.html). Conformance results do not change
  * bench's exit code: `gauntlet check` is the command whose exit code is about them.
  */
-async function conformanceAfterBench(args: BenchArgs, signal: AbortSignal): Promise<CheckRun | null> {
+async function conformanceAfterBench(
+  args: BenchArgs,
+  signal: AbortSignal,
+  out: NodeJS.WriteStream,
+): Promise<CheckRun | null> {
   const cases = await loadCases();
   if (cases.length === 0) return null;
   process.stderr.write(
@@ -65,7 +70,7 @@ async function conformanceAfterBench(args: BenchArgs, signal: AbortSignal): Prom
     const results = check.results.filter((r) => r.server === s.name);
     return `  ${sanitizeTerminal(s.name)}: ${s.error ? `did not complete: ${sanitizeTerminal(s.error.split('\n')[0] ?? '')}` : countsLine(countVerdicts(results))}`;
   });
-  process.stdout.write(`\nConformance (${cases.length} cases; the grid is in report.html)\n\n${lines.join('\n')}\n`);
+  out.write(`\nConformance (${cases.length} cases; the grid is in report.html)\n\n${lines.join('\n')}\n`);
   return check;
 }
 
@@ -98,7 +103,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     out: args.out,
     defaultName: runFolderName(''),
     summary:
-      `${args.servers.length} server(s), matrix ${args.matrix.name}, mode ${args.mode}, path ${describePath(args)}, ` +
+      `${args.servers.length} server(s), matrix ${args.matrix.name}${args.rate === undefined ? '' : `, rate ${args.rate}/s`}, mode ${args.mode}, path ${describePath(args)}, ` +
       `${describeRuntimeSelection(args)}${args.tls ? ', over TLS' : ''}, ${args.rounds === 1 ? '1 run per cell' : `${args.rounds} runs per cell (servers interleaved)`}`,
   });
   return whileInterruptible('stopping the server and writing what was measured', (signal) =>
@@ -120,6 +125,7 @@ async function measureAndReport(args: BenchArgs, store: ResultsStore, signal: Ab
       timeoutMs: args.timeoutMs,
       rounds: args.rounds,
       keepGoing: args.keepGoing,
+      ...(args.rate !== undefined && { rate: args.rate }),
       store,
       signal,
       runtime: args.runtime,
@@ -130,9 +136,13 @@ async function measureAndReport(args: BenchArgs, store: ResultsStore, signal: Ab
     },
     { ...progressReporter(), serverNote: (_spec, note) => process.stderr.write(`      ${note}\n`) },
   );
-  process.stdout.write(`\n${renderTerminalReport(results, { color: useColor(process.stdout) })}\n`);
+  // With --json, stdout is the results alone, for a program to read: the tables go to stderr.
+  const tables = args.json ? process.stderr : process.stdout;
+  tables.write(`\n${renderTerminalReport(results, { color: useColor(tables) })}\n`);
   // The conformance cases against the same servers, so that one folder holds the whole picture.
-  const check = !args.noCheck && results.status !== 'interrupted' ? await conformanceAfterBench(args, signal) : null;
+  const check =
+    !args.noCheck && results.status !== 'interrupted' ? await conformanceAfterBench(args, signal, tables) : null;
+  if (args.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   const files = await writeReportFiles(store, results, { check });
   if (check) files.push(...(await writeCheckFiles(store, check)));
   announceReports([store.resultsFile, ...files]);

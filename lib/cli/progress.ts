@@ -7,7 +7,7 @@
 import { observationOf } from '../url-server.ts';
 import type { BenchEvents } from '../bench.ts';
 import type { GateEvents } from '../perf/gate.ts';
-import type { RuntimeInfo } from '../types.ts';
+import type { CellResult, RuntimeInfo } from '../types.ts';
 import { describeRuntime } from '../report/run-info.ts';
 import type { ServerSpec } from '../types.ts';
 import type { CaseResult, ServerDeath } from '../conformance/types.ts';
@@ -58,14 +58,16 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): B
     },
     cellStarted(spec, cell, index, count, round) {
       const run = round && round.count > 1 ? ` (run ${round.index + 1}/${round.count})` : '';
-      prefix = `      ${spec.name} cell ${index + 1}/${count}: ${cell.requests} requests x ${cell.concurrency} concurrent${run}`;
+      const size = cell.durationS !== undefined ? `${cell.durationS} s` : `${cell.requests} requests`;
+      const rate = cell.rate !== undefined ? ` at ${cell.rate}/s` : '';
+      prefix = `      ${spec.name} cell ${index + 1}/${count}: ${size} x ${cell.concurrency} concurrent${rate}${run}`;
       if (tty) stream.write(`\r\x1b[2K${prefix}`);
     },
     cellProgress(done, total) {
       const now = Date.now();
       if (!tty || (now - lastDraw < 100 && done < total)) return;
       lastDraw = now;
-      stream.write(`\r\x1b[2K${prefix}  ${done}/${total}`);
+      stream.write(`\r\x1b[2K${prefix}  ${total > 0 ? `${done}/${total}` : done}`);
     },
     cellDone(record) {
       clear();
@@ -73,13 +75,23 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): B
       const failed = r.failedRequests > 0 ? `, ${r.failedRequests} FAILED` : ', 0 failed';
       const non2xx = r.non2xx > 0 ? `, ${r.non2xx} non-2xx` : '';
       stream.write(
-        `${prefix}: ${r.requestsPerSecond.toFixed(2)} req/s in ${r.timeTakenS.toFixed(3)} s${failed}${non2xx}\n`,
+        `${prefix}: ${r.requestsPerSecond.toFixed(2)} req/s in ${r.timeTakenS.toFixed(3)} s${failed}${non2xx}${tailOf(r)}\n`,
       );
+      if (r.omission) stream.write(`      ${r.omission.note}\n`);
     },
     serverStopped(spec, exit) {
       stream.write(`      ${spec.name} stopped (${exit})\n`);
     },
   };
+}
+
+/** A cell's tail percentiles and, in the open model, the rates it reached against its target. */
+function tailOf(r: CellResult): string {
+  const p = r.percentilesUs;
+  const tail = p ? `, p99 ${(p.p99 / 1000).toFixed(2)} ms, p99.9 ${(p.p99_9 / 1000).toFixed(2)} ms` : '';
+  const o = r.open;
+  if (!o) return tail;
+  return `${tail}; target ${o.targetRate}/s, sent ${o.achievedRate.toFixed(1)}/s, completed ${o.completedRate.toFixed(1)}/s`;
 }
 
 /** Progress on stderr: one line per server and per measured cell. */

@@ -3,12 +3,17 @@ import type { CellRecord, FindingCell, FindingSeverity } from '../types.ts';
 
 /** A finding's cell, from a cell record. */
 export function findingCell(c: CellRecord): FindingCell {
-  return { group: c.group, requests: c.requests, concurrency: c.concurrency };
+  return {
+    group: c.group,
+    requests: c.requests,
+    concurrency: c.concurrency,
+    ...(c.durationS !== undefined && { durationS: c.durationS }),
+  };
 }
 
-/** "n=100 c=10", the label the reports use for a cell. */
-export function where(c: { requests: number; concurrency: number }): string {
-  return `n=${c.requests} c=${c.concurrency}`;
+/** "n=100 c=10" ("10s c=10" for a duration), the label the reports use for a cell. */
+export function where(c: { requests: number; concurrency: number; durationS?: number }): string {
+  return `${c.durationS !== undefined ? `${c.durationS}s` : `n=${c.requests}`} c=${c.concurrency}`;
 }
 
 /**

@@ -17,6 +17,7 @@ import { errorResponsesFinding } from './error-responses.ts';
 import { failuresFinding } from './failures.ts';
 import { fdLeakFinding } from './fd-leak.ts';
 import { serialisationFinding } from './serialisation.ts';
+import { omissionFinding } from './omission.ts';
 import { SEVERITY_ORDER } from './common.ts';
 import type { DiagnosisContext, FindingKind } from './finding-kind.ts';
 
@@ -27,6 +28,7 @@ export { ERROR_RESPONSES_ID } from './error-responses.ts';
 export { FAILURES_ID } from './failures.ts';
 export { FD_LEAK_ID } from './fd-leak.ts';
 export { SERIALISED_ID } from './serialisation.ts';
+export { OMISSION_ID } from './omission.ts';
 export { CellObserver, type CellObservation, type ObserverOptions } from './observe.ts';
 export { cellSignals } from './signals.ts';
 export { listenBacklog, readTcpCounters } from './netstat.ts';
@@ -38,6 +40,7 @@ export const FINDING_KINDS: readonly FindingKind[] = [
   errorResponsesFinding,
   delayedAckFinding,
   serialisationFinding,
+  omissionFinding,
   fdLeakFinding,
 ];
 
@@ -49,6 +52,7 @@ const LOOKED_FOR_ORDER = [
   acceptQueueFinding,
   delayedAckFinding,
   serialisationFinding,
+  omissionFinding,
   errorResponsesFinding,
   failuresFinding,
   fdLeakFinding,

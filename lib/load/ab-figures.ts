@@ -36,8 +36,10 @@
  * - Per-request time (ab's `ttotal`, the "Total" row) and the latency summary: from just before
  *   connect to the end of the response, complete requests only.
  */
-import type { CellResult, CellStop, CellTls, FailureCounts, FailureTally, LoadMode } from '../types.ts';
+import type { CellOpenModel, CellResult, CellStop, CellTls, FailureCounts, FailureTally, LoadMode } from '../types.ts';
 import { summarise } from '../stats.ts';
+import { omissionSuspect } from './omission.ts';
+import { latencyPercentiles } from './percentiles.ts';
 
 /**
  * How a request failed: it ended without its response received whole. Each failed request has
@@ -117,6 +119,10 @@ export interface CellInput {
   stopped?: CellStop;
   /** The handshakes of a cell over TLS (see CellResult.tls). */
   tls?: CellTls;
+  /** The duration asked for, for a cell that sent for a time (timed-client.ts). */
+  durationS?: number;
+  /** What an open-model cell sent against its schedule; the rates are derived from it. */
+  open?: Omit<CellOpenModel, 'achievedRate' | 'completedRate'>;
 }
 
 /** The figures ab derives from time taken, complete, concurrency and bytes (output_results()). */
@@ -251,10 +257,24 @@ export function computeCellResult(input: CellInput): CellResult {
     htmlTransferred,
     ...derived,
     latencyUs: summarise(latencies),
+    percentilesUs: latencyPercentiles(latencies),
     statusCounts,
   };
   if (input.stopped) result.stopped = { ...input.stopped };
   if (input.tls) result.tls = input.tls;
+  if (input.durationS !== undefined) result.durationS = input.durationS;
+  if (input.open) {
+    const s = input.open.scheduledS;
+    result.open = {
+      ...input.open,
+      achievedRate: s > 0 ? input.open.sent / s : 0,
+      completedRate: s > 0 ? completeRequests / s : 0,
+    };
+  } else {
+    // Only a closed loop can hide its stalls this way: an open model times them in full.
+    const omission = omissionSuspect(latencies, input.concurrency, timeTakenS);
+    if (omission) result.omission = omission;
+  }
   return result;
 }
 

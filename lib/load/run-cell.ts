@@ -18,7 +18,18 @@ export class CellSpecError extends Error {
 
 /** Checks N and C as ab's main() does (ab also accepts -c 0; a cell needs at least one slot). */
 export function validateCell(cell: CellSpec): void {
-  const { requests: n, concurrency: c } = cell;
+  const { requests: n, concurrency: c, durationS, rate } = cell;
+  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
+    throw new CellSpecError(`Invalid rate: ${rate} requests per second (above 0)`);
+  }
+  if (durationS !== undefined) {
+    if (!(Number.isFinite(durationS) && durationS > 0)) throw new CellSpecError(`Invalid duration: ${durationS} s`);
+    if (!Number.isSafeInteger(c) || c < 1) throw new CellSpecError(`Invalid concurrency: ${c} (at least 1)`);
+    if (rate !== undefined && Math.floor(rate * durationS) < 1) {
+      throw new CellSpecError(`A rate of ${rate}/s for ${durationS} s schedules no request`);
+    }
+    return;
+  }
   if (!Number.isSafeInteger(n) || n < 1) throw new CellSpecError(`Invalid number of requests: ${n} (at least 1)`);
   if (!Number.isSafeInteger(c) || c < 1) throw new CellSpecError(`Invalid concurrency: ${c} (at least 1)`);
   if (c > n) {
@@ -72,6 +83,15 @@ export async function runCellWithSamples(
 async function runCellInput(target: CellTarget, cell: CellSpec, opts: CloseClientOptions): Promise<CellInput> {
   validateCell(cell);
   validateTarget(target);
+  if (cell.durationS !== undefined || cell.rate !== undefined) {
+    if (target.tls)
+      throw new CellSpecError('Duration and rate cells are not run over TLS yet: use --requests without --rate');
+    if (target.mode !== 'close' && target.mode !== 'keepalive') {
+      throw new CellSpecError(`Unknown load mode: ${String((target as { mode: unknown }).mode)}`);
+    }
+    const { runTimedClient } = await import('./timed-client.ts');
+    return runTimedClient(target, cell, opts);
+  }
   let input: CellInput;
   switch (target.mode) {
     case 'close':

@@ -43,14 +43,17 @@ export function formatPercent(fraction: number): string {
   return `${Number((fraction * 100).toFixed(2))}%`;
 }
 
-/** A cell as a short label: "n=100 c=50" (ab's -n and -c). */
+/** A cell as a short label: "n=100 c=50" (ab's -n and -c), "10s c=50" for a duration, " @1000/s" with a rate. */
 export function cellLabel(cell: CellSpec): string {
-  return `n=${cell.requests} c=${cell.concurrency}`;
+  const size = cell.durationS !== undefined ? `${cell.durationS}s` : `n=${cell.requests}`;
+  return `${size} c=${cell.concurrency}${cell.rate !== undefined ? ` @${cell.rate}/s` : ''}`;
 }
 
 /** "seed: 10 x {1, 5, 10}; 50 x {1, 10, 30, 50}; 100 x {1, 10, 50, 100}" */
 export function describeMatrix(matrix: Matrix): string {
-  const groups = matrix.groups.map((g) => `${g.requests} x {${g.concurrencies.join(', ')}}`);
+  const groups = matrix.groups.map(
+    (g) => `${g.durationS !== undefined ? `${g.durationS}s` : g.requests} x {${g.concurrencies.join(', ')}}`,
+  );
   return `${matrix.name}: ${groups.join('; ')}`;
 }
 

@@ -41,6 +41,12 @@ export const EXPECTED_DIFFERENCES: ExpectedDifference[] = [
     reason:
       'check also tries HTTP properties with generated requests against each server, and records them with the server',
   },
+  {
+    output: 'bench',
+    kind: 'added',
+    path: 'cells[].result.percentilesUs',
+    reason: 'every cell keeps its latency spectrum from an HDR histogram, p50 to p99.999 and the maximum',
+  },
   { output: 'gate', kind: 'added', path: 'schemaVersion', reason: 'every output says which schema version it follows' },
   { output: 'gate', kind: 'added', path: 'command', reason: "the envelope's command replaces gate's own kind" },
   { output: 'gate', kind: 'removed', path: 'kind', reason: "replaced by command: 'gate' (readers still accept kind)" },
@@ -83,6 +89,11 @@ export const RUN_DEPENDENT: RunDependentField[] = [
     reason: 'set only when a cell stopped at a refused connect or a timeout',
   },
   { output: 'bench', path: 'cells[].signals.stallsBySecond[]', reason: 'requests over 1 s happen or not' },
+  {
+    output: 'bench',
+    path: 'cells[].result.omission',
+    reason: 'set only when a closed-loop cell stalled in the way coordinated omission hides',
+  },
   { output: 'bench', path: 'cells[].signals.near40msMedianUs', reason: 'null when no request took 38-60 ms' },
   { output: 'bench', path: 'cells[].resources.cpuUsPerRequest', reason: 'null when nothing completed' },
   { output: 'bench', path: 'comparison.caveats[]', reason: 'the caveats depend on the cells measured' },

@@ -12,9 +12,9 @@ import {
   UsageError,
   containerEngineProblem,
   describeRuntimeSelection,
-  parseBenchArgs,
   parseRuntimeOptions,
 } from '../../lib/cli/args.ts';
+import { parseBenchArgs } from '../../lib/cli/bench-args.ts';
 import { parseCheckArgs } from '../../lib/cli/check-command.ts';
 import { resolveGateSetup } from '../../lib/cli/gate-command.ts';
 import { benchCommand } from '../../lib/cli/bench-command.ts';

@@ -12,14 +12,14 @@ import { join } from 'node:path';
 import { main, usageMessage } from '../../lib/cli/main.ts';
 import { PROJECT_ROOT, SERVERS_DIR } from '../../lib/paths.ts';
 import { DEFAULT_BENCH_ROUNDS } from '../../lib/bench.ts';
-import { parseBenchArgs } from '../../lib/cli/args.ts';
+import { parseBenchArgs } from '../../lib/cli/bench-args.ts';
 import { ConfigError, resolveConfig } from '../../lib/perf/config.ts';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
 const TINY = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
 const SRV = `srv:threaded:python=python3 -u ${TINY} {port}`;
 const PORT_DETAIL = (port: string) => `the port after "@" must be a whole number from 1 to 65535, got "${port}"`;
-const UNKNOWN_MATRIX = 'unknown matrix (seed, tugas9, or N:C1,C2,...)';
+const UNKNOWN_MATRIX = 'unknown matrix (seed, tugas9, or N:C1,C2,... (N requests, or a duration such as 10s))';
 /** The servers of servers/, as the unknown-server message lists them. */
 const KNOWN_SERVERS = readdirSync(SERVERS_DIR, { withFileTypes: true })
   .filter((e) => e.isDirectory() && !e.name.startsWith('_') && !e.name.startsWith('.'))
@@ -137,8 +137,19 @@ describe('gauntlet bench: usage errors', () => {
     ],
     [
       ['--matrix', '10:1,,2'],
-      '--matrix "10:1,,2": group "10:1,,2" is not N:C1,C2,... (whole numbers; groups separated by ";")',
+      '--matrix "10:1,,2": group "10:1,,2" is not N:C1,C2,... (whole numbers, or a duration such as 10s for N; groups separated by ";")',
     ],
+    [['--matrix', '0s:1'], '--matrix "0s:1": group "0s:1": the duration must be above 0 s, got 0'],
+    [['--concurrency', '10'], '--concurrency needs --requests N or --duration D'],
+    [['--duration', '6s'], '--requests and --duration need --concurrency C'],
+    [
+      ['--concurrency', '10', '--duration', '6s', '--matrix', 'seed'],
+      '--concurrency names one cell, and --matrix a matrix: give one or the other',
+    ],
+    [['--concurrency', '0', '--duration', '6s'], '--concurrency "0": must be at least 1'],
+    [['--concurrency', '10', '--duration', 'soon'], '--duration "soon": is not a duration such as 10s, 500ms or 2m'],
+    [['--rate', 'fast'], '--rate "fast": is not a number of requests per second'],
+    [['--rate', '0'], '--rate "0": must be above 0'],
     [['--timeout', 'Infinity'], '--timeout "Infinity": is not a number of seconds such as 30 or 2.5'],
     [
       ['--timeout', '0.0004'],

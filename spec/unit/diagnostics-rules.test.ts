@@ -11,6 +11,7 @@ import { diagnoseSerialisation } from '../../lib/diagnostics/serialisation.ts';
 import { diagnoseErrorResponses } from '../../lib/diagnostics/error-responses.ts';
 import { diagnoseFailures } from '../../lib/diagnostics/failures.ts';
 import { diagnoseFdLeak } from '../../lib/diagnostics/fd-leak.ts';
+import { diagnoseOmission } from '../../lib/diagnostics/omission.ts';
 import { cellSignals } from '../../lib/diagnostics/signals.ts';
 import { diagnoseRun, diagnoseServer, FINDING_KINDS, LOOKED_FOR } from '../../lib/diagnostics/index.ts';
 import { cell, cpuShare, serverRecord } from './helpers/diagnostic-cells.ts';
@@ -308,6 +309,24 @@ describe('descriptor leaks', () => {
   });
 });
 
+describe('coordinated omission', () => {
+  it("names the cells the engine flagged, with the engine's sentence", () => {
+    const flagged = cell({ group: 1, requests: 0, concurrency: 10 });
+    flagged.durationS = 6;
+    const note = 'coordinated omission likely: 30 of 60030 requests (0.050%) took over 10.0 ms ...';
+    flagged.result.omission = { thresholdUs: 10_000, stalled: 30, stalledShare: 0.0005, timeShare: 0.25, note };
+    const f = diagnoseOmission('gc', [cell({ requests: 100, concurrency: 1 }), flagged])!;
+    expect(f).toMatchObject({ id: 'coordinated-omission', severity: 'warning', server: 'gc' });
+    expect(f.cells).toEqual([{ group: 1, requests: 0, concurrency: 10, durationS: 6 }]);
+    expect(f.evidence).toEqual([`6s c=10: ${note}`]);
+    expect(f.cause).toContain('--rate');
+  });
+
+  it('says nothing when no cell was flagged', () => {
+    expect(diagnoseOmission('steady', [cell({ requests: 100, concurrency: 10 })])).toBeNull();
+  });
+});
+
 describe('diagnoseRun', () => {
   it('diagnoses each server on its own cells, worst first within a server', () => {
     const run = {
@@ -354,6 +373,7 @@ describe('the registry of findings', () => {
       'error-responses',
       'delayed-ack-stall',
       'serialised',
+      'coordinated-omission',
       'fd-leak',
     ]);
     for (const kind of FINDING_KINDS) {

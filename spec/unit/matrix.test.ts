@@ -33,12 +33,21 @@ describe('matrix', () => {
   });
 
   it.each([
-    ['big', 'unknown matrix (seed, tugas9, or N:C1,C2,...)'],
-    ['', 'unknown matrix (seed, tugas9, or N:C1,C2,...)'],
-    ['10:1,,2', 'group "10:1,,2" is not N:C1,C2,... (whole numbers; groups separated by ";")'],
-    ['10:1;', 'group "" is not N:C1,C2,... (whole numbers; groups separated by ";")'],
-    ['10:-1', 'group "10:-1" is not N:C1,C2,... (whole numbers; groups separated by ";")'],
-    ['10:1.5', 'group "10:1.5" is not N:C1,C2,... (whole numbers; groups separated by ";")'],
+    ['big', 'unknown matrix (seed, tugas9, or N:C1,C2,... (N requests, or a duration such as 10s))'],
+    ['', 'unknown matrix (seed, tugas9, or N:C1,C2,... (N requests, or a duration such as 10s))'],
+    [
+      '10:1,,2',
+      'group "10:1,,2" is not N:C1,C2,... (whole numbers, or a duration such as 10s for N; groups separated by ";")',
+    ],
+    ['10:1;', 'group "" is not N:C1,C2,... (whole numbers, or a duration such as 10s for N; groups separated by ";")'],
+    [
+      '10:-1',
+      'group "10:-1" is not N:C1,C2,... (whole numbers, or a duration such as 10s for N; groups separated by ";")',
+    ],
+    [
+      '10:1.5',
+      'group "10:1.5" is not N:C1,C2,... (whole numbers, or a duration such as 10s for N; groups separated by ";")',
+    ],
     ['10:20', 'group "10:20": concurrency 20 is greater than the 10 requests of its group'],
     ['0:1', 'group "0:1": the number of requests must be a whole number of at least 1, got 0'],
     ['10:0', 'group "10:0": concurrency must be a whole number of at least 1, got 0'],
@@ -60,7 +69,9 @@ describe('matrix', () => {
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'])(
     'does not take %j, a name on the prototype of objects, for a matrix',
     (name) => {
-      expect(() => parseMatrix(name)).toThrow(new MatrixError(name, 'unknown matrix (seed, tugas9, or N:C1,C2,...)'));
+      expect(() => parseMatrix(name)).toThrow(
+        new MatrixError(name, 'unknown matrix (seed, tugas9, or N:C1,C2,... (N requests, or a duration such as 10s))'),
+      );
     },
   );
 

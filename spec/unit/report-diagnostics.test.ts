@@ -19,7 +19,7 @@ import { renderTerminalReport } from '../../lib/report/terminal/report.ts';
 import { reportSections } from '../../lib/report/html/bench-report.ts';
 import { renderHtmlReport } from '../../lib/report/html/report.ts';
 import { renderMarkdownReport } from '../../lib/report/markdown/report.ts';
-import { parseBenchArgs } from '../../lib/cli/args.ts';
+import { parseBenchArgs } from '../../lib/cli/bench-args.ts';
 import { seedResults } from './fixtures/seed-results.ts';
 import { cell } from './helpers/diagnostic-cells.ts';
 
@@ -54,7 +54,7 @@ describe('findings in the reports', () => {
 
   it('says what was looked for when nothing was found, and nothing for runs without diagnostics', () => {
     expect(renderFindingsText(withFindings([]))).toMatch(
-      /^Findings\n\n {2}No finding: accept-queue overflow, delayed-ACK stalls, serialisation, non-2xx responses, resets and timeouts, descriptor leaks were looked for in every cell\.$/,
+      /^Findings\n\n {2}No finding: accept-queue overflow, delayed-ACK stalls, serialisation, coordinated omission, non-2xx responses, resets and timeouts, descriptor leaks were looked for in every cell\.$/,
     );
     expect(renderFindingsText(withFindings(undefined))).toBe('');
     expect(findingsSection(withFindings(undefined))).toBeNull();

@@ -1,0 +1,194 @@
+/**
+ * The connections of a duration or rate cell (timed-client.ts), one request at a time each:
+ * - CloseSlot: a new connection per request, ab's request, the response read to EOF (close mode);
+ * - KeepAliveSlot: one connection kept open, an HTTP/1.1 request written when the previous
+ *   response is whole, a new connection when the server closed it (keep-alive mode).
+ * Both read responses with the close mode's scanner (response-scan.ts), so a request is complete
+ * on the same rule as everywhere else: its response received whole. A slot only tells its run
+ * that its request ended, and how; the run keeps the records and decides what comes next.
+ */
+import { connect, type Socket } from 'node:net';
+import type { FailureKind } from './ab-figures.ts';
+import { abHeaders } from './ab-request.ts';
+import type { StopCause } from './common.ts';
+import { ResponseScanner } from './response-scan.ts';
+import type { ConnOwner, Transport } from './transport.ts';
+
+/** What a slot reports to the run that owns it. */
+export interface SlotOwner {
+  /** The slot's request ended: complete (failure null) or failed; `cause` may stop the cell. */
+  ended(slot: TimedSlot, failure: FailureKind | null, cause?: StopCause): void;
+  /** The first response's Server token is the cell's Server Software. */
+  serverSeen(server: string | null): void;
+  readonly serverCaptured: boolean;
+}
+
+/** One connection's worth of requests, one at a time. */
+export interface TimedSlot {
+  readonly scanner: ResponseScanner;
+  /** A request is in flight. */
+  busy: boolean;
+  /** Its request's start on the run's clock (the intended time in the open model), ns. */
+  startNs: bigint;
+  /** When its request was written (or its connect began), ns: timeouts run from here. */
+  sentNs: bigint;
+  /** Whether the current request's connection was made (a timeout before is a connect timeout). */
+  connected: boolean;
+  /** Sends a request whose time counts from `startNs`. */
+  send(startNs: bigint): void;
+  /** Drops the connection at once (a timeout, a failure, the end of the cell). */
+  drop(): void;
+}
+
+/** Starts a request's bookkeeping; shared by both slots. */
+function begin(slot: TimedSlot, owner: SlotOwner, startNs: bigint): void {
+  slot.busy = true;
+  slot.startNs = startNs;
+  slot.sentNs = process.hrtime.bigint();
+  slot.scanner.reset();
+  slot.scanner.captureServer = !owner.serverCaptured;
+}
+
+/** Bytes for the slot's request: a whole header names the server, a bad response ends it. */
+function scan(slot: TimedSlot, owner: SlotOwner, buf: Buffer, n: number): void {
+  const scanner = slot.scanner;
+  if (scanner.push(buf, n) && scanner.captureServer && !owner.serverCaptured) owner.serverSeen(scanner.server);
+}
+
+/** Close mode: a new connection per request, through the close client's transport. */
+export class CloseSlot implements TimedSlot, ConnOwner {
+  readonly scanner = new ResponseScanner();
+  busy = false;
+  startNs = 0n;
+  sentNs = 0n;
+  connected = false;
+  conn: unknown = null;
+  private readonly open: () => void;
+
+  constructor(
+    private readonly owner: SlotOwner,
+    private readonly transport: Transport,
+  ) {
+    this.open = transport.opener(this);
+  }
+
+  send(startNs: bigint): void {
+    begin(this, this.owner, startNs);
+    this.connected = false;
+    this.open();
+  }
+
+  drop(): void {
+    if (this.conn !== null) this.transport.close(this.conn);
+    this.conn = null;
+  }
+
+  onData(buf: Buffer, n: number): void {
+    scan(this, this.owner, buf, n);
+    if (this.scanner.failure !== null) this.end(this.scanner.failure);
+  }
+
+  onEnd(): void {
+    this.end(this.scanner.endAtEof());
+  }
+
+  onError(failure: 'connect' | 'reset', code: string | null): void {
+    if (failure === 'connect') this.end('connect', { kind: 'connect', code });
+    else this.end('reset');
+  }
+
+  onConnect(): void {
+    this.connected = true;
+  }
+
+  private end(failure: FailureKind | null, cause?: StopCause): void {
+    this.drop();
+    this.busy = false;
+    this.owner.ended(this, failure, cause);
+  }
+}
+
+/**
+ * The request of a kept-alive connection: ab's request as HTTP/1.1 with `Connection:
+ * keep-alive`, the same bytes the autocannon-based keep-alive client sends.
+ */
+export function keepAliveRequestBytes(host: string, port: number, path: string): Buffer {
+  let text = `GET ${path} HTTP/1.1\r\nConnection: keep-alive\r\n`;
+  for (const [name, value] of abHeaders(host, port)) text += `${name}: ${value}\r\n`;
+  return Buffer.from(`${text}\r\n`, 'latin1');
+}
+
+/**
+ * Keep-alive mode: one connection reused while the server keeps it open. A response is whole at
+ * its framed end (Content-Length or chunked), or at EOF when EOF frames it; the connection is then
+ * closed and the next request opens a new one, whose time includes the connect, as in ab -k.
+ */
+export class KeepAliveSlot implements TimedSlot {
+  readonly scanner = new ResponseScanner();
+  busy = false;
+  startNs = 0n;
+  sentNs = 0n;
+  connected = false;
+  private sock: Socket | null = null;
+
+  constructor(
+    private readonly owner: SlotOwner,
+    private readonly address: string,
+    private readonly port: number,
+    private readonly request: Buffer,
+  ) {}
+
+  send(startNs: bigint): void {
+    begin(this, this.owner, startNs);
+    if (this.sock === null) this.sock = this.openSocket();
+    else this.connected = true;
+    this.sock.write(this.request);
+  }
+
+  drop(): void {
+    this.sock?.destroy();
+    this.sock = null;
+  }
+
+  private openSocket(): Socket {
+    this.connected = false;
+    const sock = connect({ host: this.address, port: this.port, noDelay: true });
+    sock.once('connect', () => {
+      if (this.sock === sock) this.connected = true;
+    });
+    sock.on('data', (buf: Buffer) => {
+      if (this.sock === sock && this.busy) this.onData(buf);
+    });
+    sock.on('end', () => {
+      if (this.sock !== sock) return;
+      this.sock = null;
+      sock.destroy();
+      if (this.busy) this.end(this.scanner.endAtEof());
+    });
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.sock !== sock) return;
+      this.sock = null;
+      if (!this.busy) return;
+      if (err.syscall === 'connect') this.end('connect', { kind: 'connect', code: err.code ?? null });
+      else this.end('reset');
+    });
+    return sock;
+  }
+
+  private onData(buf: Buffer): void {
+    scan(this, this.owner, buf, buf.length);
+    const scanner = this.scanner;
+    if (scanner.failure !== null) {
+      // The rest of a bad response would be read as the next one: the connection goes with it.
+      this.drop();
+      this.end(scanner.failure);
+    } else if (scanner.framedEnd) {
+      this.end(null);
+    }
+  }
+
+  private end(failure: FailureKind | null, cause?: StopCause): void {
+    this.busy = false;
+    this.owner.ended(this, failure, cause);
+  }
+}
