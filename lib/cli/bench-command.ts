@@ -6,6 +6,7 @@
  */
 import { describeRuntimeSelection } from './args.ts';
 import { parseBenchArgs, BENCH_USAGE } from './bench-args.ts';
+import { readFile } from 'node:fs/promises';
 import { progressReporter } from './progress.ts';
 import {
   EXIT_FAILED,
@@ -142,9 +143,10 @@ async function measureAndReport(args: BenchArgs, store: ResultsStore, signal: Ab
   // The conformance cases against the same servers, so that one folder holds the whole picture.
   const check =
     !args.noCheck && results.status !== 'interrupted' ? await conformanceAfterBench(args, signal, tables) : null;
-  if (args.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   const files = await writeReportFiles(store, results, { check });
   if (check) files.push(...(await writeCheckFiles(store, check)));
+  // The file as written (the comparison included), so that stdout and results.json never differ.
+  if (args.json) process.stdout.write(await readFile(store.resultsFile, 'utf8'));
   announceReports([store.resultsFile, ...files]);
   if (results.status === 'interrupted' || check?.status === 'interrupted') return EXIT_INTERRUPTED;
   return benchExitCode(results);

@@ -13,6 +13,8 @@ import { matrixCells, parseMatrix, MatrixError } from '../../lib/matrix.ts';
 import { cellFlags, durationFlag, rateFlag } from '../../lib/cli/bench-args.ts';
 import { cellLabel } from '../../lib/report/format.ts';
 import type { LoadTarget } from '../../lib/types.ts';
+import { renderPercentilesText } from '../../lib/report/terminal/percentiles.ts';
+import { seedResults } from './fixtures/seed-results.ts';
 import { startCountingServer, type CountingServer, type CountingServerOptions } from './helpers/counting-server.ts';
 
 describe('the schedule of a timed cell', () => {
@@ -235,5 +237,41 @@ describe('timed cells refused', () => {
     await expect(
       runCell({ ...t, tls: { insecure: true } }, { requests: 0, concurrency: 1, durationS: 1 }),
     ).rejects.toThrow(/not run over TLS/);
+  });
+});
+
+describe('the terminal table of percentiles', () => {
+  it('shows each cell of each server, with the rates of an open-model cell, and nothing for old records', () => {
+    const run = seedResults();
+    expect(renderPercentilesText(run)).toBe('');
+    const [first, second] = run.cells.filter((c) => c.server === 'seed-async');
+    first!.result.percentilesUs = {
+      p50: 1000,
+      p75: 2000,
+      p90: 3000,
+      p99: 250_000,
+      p99_9: 480_000,
+      p99_99: 500_000,
+      p99_999: 500_000,
+      max: 501_000,
+    };
+    second!.result.percentilesUs = { ...first!.result.percentilesUs };
+    second!.rate = 1000;
+    second!.result.open = {
+      targetRate: 1000,
+      scheduledS: 6,
+      scheduled: 6000,
+      sent: 5940,
+      achievedRate: 990,
+      completedRate: 985.5,
+      maxSendDelayMs: 490,
+    };
+    const text = renderPercentilesText(run);
+    expect(text).toMatch(/^Latency percentiles for seed-async\n/);
+    expect(text).not.toContain('seed-threaded');
+    const lines = text.split('\n');
+    expect(lines.find((l) => l.includes('p99.9 ms'))).toContain('sent /s');
+    expect(lines.find((l) => l.includes(`${cellLabel(first!)} `))).toMatch(/1\.00 .* 250\.00 .* 480\.00 .* 501\.00 /);
+    expect(lines.find((l) => l.includes('@1000/s'))).toMatch(/1000\.0 .* 990\.0 .* 985\.5 /);
   });
 });

@@ -9,6 +9,7 @@ import { sanitizeTerminal } from '../format.ts';
 import { describeRounds, runNotes } from '../run-info.ts';
 import { comparisonText } from './comparison.ts';
 import { renderFindingsText } from './findings.ts';
+import { renderPercentilesText } from './percentiles.ts';
 import { renderSeedTable, type TerminalTableOptions } from './seed-table.ts';
 
 export interface TerminalReportOptions extends TerminalTableOptions {
@@ -23,6 +24,8 @@ export function renderTerminalReport(run: RunResults, options: TerminalReportOpt
     sanitizeTerminal(`Rounds: ${describeRounds(run)}.`),
     ...names.map((name) => renderSeedTable(run, name, tableOptions)),
   ];
+  const percentiles = renderPercentilesText(run, { color: options.color ?? false });
+  if (percentiles) blocks.push(percentiles);
   const findings = renderFindingsText(run, { color: options.color ?? false });
   if (findings) blocks.push(findings);
   blocks.push(comparisonText(comparison, options.color ?? false));
