@@ -26,6 +26,7 @@ import {
   seconds,
   wholeNumber,
 } from './args.ts';
+import { JSON_OPTION_HELP } from './json-output.ts';
 import { URL_OPTION, URL_OPTION_HELP, serverValuesInOrder } from './url-flag.ts';
 import { NO_TLS, TLS_OPTIONS, TLS_OPTION_HELP, parseTlsFlags, type TlsFlags } from './tls-flag.ts';
 import type { ServerSpec, LoadMode } from '../types.ts';
@@ -105,7 +106,7 @@ ${TLS_OPTION_HELP}
   --rate R               the open model: R requests per second in all, each timed from when it
                          was meant to be sent (as wrk2), in every cell; the achieved and completed
                          rates are reported beside it (default: closed loops, as ab)
-  --json                 print the run's results (results.json) on stdout; tables go to stderr
+${JSON_OPTION_HELP.replace('FILE', 'results.json')}
   --rounds N             runs of each cell, servers interleaved; the table shows the median run
                          (default ${DEFAULT_BENCH_ROUNDS}; 1: one run per cell, as the seed did)
   --keep-going           count refused connects and timeouts as failures and go on, as ab -r does

@@ -6,7 +6,7 @@
  */
 import { describeRuntimeSelection } from './args.ts';
 import { parseBenchArgs, BENCH_USAGE } from './bench-args.ts';
-import { readFile } from 'node:fs/promises';
+import { peopleStream, printRecord } from './json-output.ts';
 import { progressReporter } from './progress.ts';
 import {
   EXIT_FAILED,
@@ -138,7 +138,7 @@ async function measureAndReport(args: BenchArgs, store: ResultsStore, signal: Ab
     { ...progressReporter(), serverNote: (_spec, note) => process.stderr.write(`      ${note}\n`) },
   );
   // With --json, stdout is the results alone, for a program to read: the tables go to stderr.
-  const tables = args.json ? process.stderr : process.stdout;
+  const tables = peopleStream(args.json);
   tables.write(`\n${renderTerminalReport(results, { color: useColor(tables) })}\n`);
   // The conformance cases against the same servers, so that one folder holds the whole picture.
   const check =
@@ -146,7 +146,7 @@ async function measureAndReport(args: BenchArgs, store: ResultsStore, signal: Ab
   const files = await writeReportFiles(store, results, { check });
   if (check) files.push(...(await writeCheckFiles(store, check)));
   // The file as written (the comparison included), so that stdout and results.json never differ.
-  if (args.json) process.stdout.write(await readFile(store.resultsFile, 'utf8'));
+  if (args.json) await printRecord(store.resultsFile);
   announceReports([store.resultsFile, ...files]);
   if (results.status === 'interrupted' || check?.status === 'interrupted') return EXIT_INTERRUPTED;
   return benchExitCode(results);

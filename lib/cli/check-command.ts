@@ -52,6 +52,8 @@ import { PROPERTIES_MODES, type GauntletProperty, type PropertiesMode } from '..
 import { PROPERTIES, PROPERTY_IDS, propertyById } from '../conformance/properties/registry.ts';
 import { isShrinkPath, modeSettings, runSeed, seedLine, seedProblem } from '../conformance/properties/settings.ts';
 import { propertiesFailed } from '../conformance/properties/record.ts';
+import { JSON_OPTION_HELP, peopleStream, printRecord } from './json-output.ts';
+import { join } from 'node:path';
 
 export const CHECK_USAGE = `usage: gauntlet check [options]
 
@@ -79,6 +81,7 @@ ${PROPERTY_IDS.map((id) => `                           ${id}`).join('\n')}
   --shrink-path P        replay one counterexample of one --property: the path a failure printed
   --root DIR             the document root given to servers as {root} (default fixtures/www)
   --cases DIR            load the case files from DIR (default lib/conformance/cases)
+${JSON_OPTION_HELP.replace('FILE', 'check.json')}
   -h, --help             this text
 
 Servers are started with ${Object.entries(CONFORMANCE_ENV)
@@ -120,6 +123,8 @@ export interface CheckArgs extends TlsFlags {
   cpus?: number;
   /** Container memory limit in MiB, when given. */
   memoryMb?: number;
+  /** Print check.json on stdout, the grid on stderr (--json). */
+  json: boolean;
   help: boolean;
 }
 
@@ -140,6 +145,7 @@ export const CHECK_OPTIONS = {
   'shrink-path': { type: 'string' },
   root: { type: 'string', default: DEFAULT_DOC_ROOT },
   cases: { type: 'string', default: CASES_DIR },
+  json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -216,6 +222,7 @@ export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
       root: v.root,
       runtime: 'process',
       ...NO_TLS,
+      json: false,
       help: true,
     };
   const concurrency = parseJobs(v.jobs, v.concurrency);
@@ -236,6 +243,7 @@ export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
     concurrency,
     ...properties,
     root,
+    json: v.json,
     help: false,
   };
 }
@@ -346,8 +354,10 @@ export async function checkCommand(argv: string[]): Promise<number> {
       ),
   );
 
-  process.stdout.write(`\n${renderGrid(run, { color: useColor(process.stdout) })}\n`);
+  const people = peopleStream(args.json);
+  people.write(`\n${renderGrid(run, { color: useColor(people) })}\n`);
   announceReports(await writeCheckFiles(store, run));
+  if (args.json) await printRecord(join(store.dir, 'check.json'));
   if (run.status === 'interrupted') return EXIT_INTERRUPTED;
   return runFailed(run) || propertiesFailed(run) ? EXIT_FAILED : EXIT_OK;
 }

@@ -64,6 +64,7 @@ import { BaselineError, readBaseline, type BaselineFile } from '../perf/baseline
 import { renderGateText } from '../report/terminal/gate-report.ts';
 import { writeFormatFiles } from '../report/files.ts';
 import type { GateResults } from '../perf/types.ts';
+import { peopleStream, printRecord } from './json-output.ts';
 
 export const GATE_USAGE = `usage: gauntlet gate [options]
 
@@ -100,6 +101,8 @@ ${TLS_OPTION_HELP}
   --out DIR              the report folder (default reports/gate-<timestamp>)
   --annotations          print GitHub Actions annotations (default: when GITHUB_ACTIONS=true)
   --no-annotations       never print them
+  --json                 print the run's record (results.json) on stdout; the report and the
+                         annotations go to stderr
   -h, --help             this text
 
 exit codes: 0 every claim held; 1 a claim failed, a regression passed the fail threshold or a
@@ -312,6 +315,7 @@ export const GATE_COMMAND_OPTIONS = {
   ...TLS_OPTIONS,
   annotations: { type: 'boolean' },
   'no-annotations': { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
 } as const;
 
 /** `gauntlet gate`'s flags as parsed. */
@@ -377,16 +381,20 @@ async function gateAndReport(
     events: withUrlNotes(gateProgress()),
   };
   const results = await runGate(options);
-  process.stdout.write(`\n${renderGateText(results, { color: useColor(process.stdout) })}\n`);
+  const people = peopleStream(flags.json);
+  people.write(`\n${renderGateText(results, { color: useColor(people) })}\n`);
   const reports = await writeFormatFiles(store, 'gate', results);
   const annotations = flags['no-annotations'] ? false : flags.annotations;
   const notes = await deliverAlerts(results, {
     webhookEnv: config.webhook.env,
     webhookOn: config.webhook.on,
     ...(annotations === undefined ? {} : { annotations }),
+    // With --json, stdout is the record's alone: the annotations go to stderr with the report.
+    ...(flags.json ? { write: (line: string) => void people.write(`${line}\n`) } : {}),
   });
   for (const n of notes) process.stderr.write(`${n}\n`);
   announceReports([store.resultsFile, ...reports], false);
+  if (flags.json) await printRecord(store.resultsFile);
   if (results.status === 'interrupted') return EXIT_INTERRUPTED;
   return results.passed ? EXIT_OK : EXIT_FAILED;
 }

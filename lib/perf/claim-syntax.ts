@@ -7,7 +7,7 @@
 import type { CellSpec } from '../types.ts';
 import type { BoundOp } from './decide.ts';
 
-export type LatencyStat = 'p50' | 'p90' | 'p99' | 'mean' | 'min' | 'max';
+export type LatencyStat = 'p50' | 'p90' | 'p99' | 'p99_9' | 'mean' | 'min' | 'max';
 
 export type Metric =
   { kind: 'rps' } | { kind: 'latency'; stat: LatencyStat } | { kind: 'count'; count: 'failed' | 'non2xx' };
@@ -103,11 +103,12 @@ export function parseMetric(text: string, claim: string): Metric {
   if (t === 'rps' || t === 'requests/s' || t === 'requests_per_second') return { kind: 'rps' };
   if (t === 'failed' || t === 'failed_requests') return { kind: 'count', count: 'failed' };
   if (t === 'non2xx' || t === 'non_2xx') return { kind: 'count', count: 'non2xx' };
-  const p = /^p\((\d+)\)$/.exec(t);
+  const p = /^p\((\d+(?:\.\d+)?)\)$/.exec(t);
   if (p) {
-    const stat = `p${p[1]}`;
-    if (stat === 'p50' || stat === 'p90' || stat === 'p99') return { kind: 'latency', stat };
-    throw new ClaimSyntaxError(claim, `${text}: only p(50), p(90) and p(99) are measured`);
+    // p(99.9) is stored as p99_9, the key of the cell's HDR percentiles.
+    const stat = `p${p[1]!.replace('.', '_')}`;
+    if (stat === 'p50' || stat === 'p90' || stat === 'p99' || stat === 'p99_9') return { kind: 'latency', stat };
+    throw new ClaimSyntaxError(claim, `${text}: only p(50), p(90), p(99) and p(99.9) are measured`);
   }
   const named: Record<string, LatencyStat> = {
     med: 'p50',
@@ -121,7 +122,7 @@ export function parseMetric(text: string, claim: string): Metric {
   if (stat) return { kind: 'latency', stat };
   throw new ClaimSyntaxError(
     claim,
-    `unknown metric ${JSON.stringify(text)} (known: rps, p(50), p(90), p(99), med, avg, min, max, failed, non2xx)`,
+    `unknown metric ${JSON.stringify(text)} (known: rps, p(50), p(90), p(99), p(99.9), med, avg, min, max, failed, non2xx)`,
   );
 }
 
@@ -201,6 +202,7 @@ export function metricLabel(metric: Metric): string {
     p50: 'p(50)',
     p90: 'p(90)',
     p99: 'p(99)',
+    p99_9: 'p(99.9)',
     mean: 'avg',
     min: 'min',
     max: 'max',

@@ -66,6 +66,7 @@ describe('parseClaim: absolute claims (k6-like)', () => {
     expect(parseClaim('p(90) <= 1.5s')).toMatchObject({ value: 1500 });
     expect(parseClaim('avg < 500us')).toMatchObject({ metric: { stat: 'mean' }, value: 0.5 });
     expect(parseClaim('med < 3')).toMatchObject({ metric: { stat: 'p50' }, value: 3 });
+    expect(parseClaim('p(99.9) < 50ms')).toMatchObject({ metric: { kind: 'latency', stat: 'p99_9' }, value: 50 });
   });
 
   it('reads rps and counts, and a server scope', () => {
@@ -80,7 +81,8 @@ describe('parseClaim: absolute claims (k6-like)', () => {
   });
 
   it('explains what it cannot read', () => {
-    expect(() => parseClaim('p(95) < 20ms')).toThrow(/only p\(50\), p\(90\) and p\(99\)/);
+    expect(() => parseClaim('p(95) < 20ms')).toThrow(/only p\(50\), p\(90\), p\(99\) and p\(99\.9\)/);
+    expect(() => parseClaim('p(99.99) < 20ms')).toThrow(/only p\(50\), p\(90\), p\(99\) and p\(99\.9\)/);
     expect(() => parseClaim('latency < 20ms')).toThrow(/unknown metric/);
     expect(() => parseClaim('rps > 20ms')).toThrow(/unit of time/);
     expect(() => parseClaim('failed == lots')).toThrow(/not a number/);
@@ -92,6 +94,8 @@ describe('parseClaim: absolute claims (k6-like)', () => {
   it('labels metrics as written', () => {
     const c = parseClaim('p(99) < 20ms');
     expect(c.kind === 'absolute' && metricLabel(c.metric)).toBe('p(99)');
+    const tail = parseClaim('p(99.9) < 20ms');
+    expect(tail.kind === 'absolute' && metricLabel(tail.metric)).toBe('p(99.9)');
   });
 });
 

@@ -178,6 +178,22 @@ describe('judgeAbsolute', () => {
       bounds: 1,
     },
     {
+      name: "a p(99.9) over its bound fails, read from the samples' p99.9",
+      claim: 'p(99.9) < 1.5ms',
+      looks: looksOf([sideOf('a', around(1000))]),
+      status: 'fail',
+      outcome: 'fail',
+      bounds: 1,
+    },
+    {
+      name: 'a p(99.9) under its bound holds',
+      claim: 'p(99.9) < 1.7ms',
+      looks: looksOf([sideOf('a', around(1000))]),
+      status: 'pass',
+      outcome: 'pass',
+      bounds: 1,
+    },
+    {
       name: 'a rate well under its bound fails',
       claim: 'rps > 5000',
       looks: looksOf([sideOf('a', around(1000))]),

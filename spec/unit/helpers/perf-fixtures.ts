@@ -13,7 +13,7 @@ export function sample(rps: number, extra: Partial<Sample> = {}): Sample {
     complete: 100,
     failed: 0,
     non2xx: 0,
-    latencyMs: { min: 0.1, mean: 0.5, p50: 0.4, p90: 0.8, p99: 1.2, max: 2 },
+    latencyMs: { min: 0.1, mean: 0.5, p50: 0.4, p90: 0.8, p99: 1.2, p99_9: 1.6, max: 2 },
     ...extra,
   };
 }
