@@ -8,7 +8,7 @@ import { scheduleOf } from '../../lib/load/schedule.ts';
 import { omissionSuspect } from '../../lib/load/omission.ts';
 import { latencyPercentiles } from '../../lib/load/percentiles.ts';
 import { runCell, CellSpecError } from '../../lib/load/run-cell.ts';
-import { keepAliveRequestBytes } from '../../lib/load/timed-slots.ts';
+import { closesAfter, keepAliveRequestBytes } from '../../lib/load/timed-slots.ts';
 import { matrixCells, parseMatrix, MatrixError } from '../../lib/matrix.ts';
 import { cellFlags, durationFlag, rateFlag } from '../../lib/cli/bench-args.ts';
 import { cellLabel } from '../../lib/report/format.ts';
@@ -223,6 +223,25 @@ describe.each(['close', 'keepalive'] as const)('the timed client (%s mode)', (mo
     expect(r.failedRequests).toBe(12);
     expect(r.failed.exceptions).toBe(12);
     expect(r.open!.sent).toBeGreaterThan(1);
+  });
+});
+
+describe('a kept-alive connection the server closes', () => {
+  it('reads the head for a close', () => {
+    expect(closesAfter('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n')).toBe(true);
+    expect(closesAfter('HTTP/1.1 200 OK\r\nconnection:  Upgrade, Close\r\n\r\n')).toBe(true);
+    expect(closesAfter('HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n\r\n')).toBe(false);
+    expect(closesAfter('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')).toBe(false);
+    expect(closesAfter('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n')).toBe(true);
+    expect(closesAfter('HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n\r\n')).toBe(false);
+  });
+
+  it('opens a new connection after a response that says close, losing no request', async () => {
+    const s = await serve({ keepAlive: false });
+    const r = await runCell(target(s, 'keepalive'), { requests: 0, concurrency: 2, durationS: 0.5 });
+    expect(r.completeRequests).toBeGreaterThan(10);
+    expect(r.failedRequests).toBe(0);
+    expect(s.stats.connections).toBe(s.stats.requests);
   });
 });
 
