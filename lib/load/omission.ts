@@ -11,8 +11,13 @@
  */
 import type { CellOmission } from '../types.ts';
 
-/** Fewer complete requests than this say too little to tell a stall from noise. */
-const MIN_REQUESTS = 100;
+/**
+ * Fewer complete requests, or less time, say too little to tell a stall from noise: a short cell
+ * at a high concurrency turns one SYN retransmitted after 1 s into a large share of its time.
+ * The cells of the seed and tugas9 matrices (1000 requests at most) never qualify.
+ */
+const MIN_REQUESTS = 2000;
+const MIN_TIME_S = 1;
 /** A request is stalled above this many times the median... */
 const STALL_FACTOR = 20;
 /** ...and above this, microseconds (a loopback median of 100 us would otherwise call 2 ms a stall). */
@@ -38,7 +43,7 @@ export function omissionSuspect(
   timeTakenS: number,
 ): CellOmission | null {
   const n = latenciesUs.length;
-  if (n < MIN_REQUESTS || !(timeTakenS > 0) || concurrency < 1) return null;
+  if (n < MIN_REQUESTS || !(timeTakenS >= MIN_TIME_S) || concurrency < 1) return null;
   const thresholdUs = Math.max(STALL_FACTOR * median(latenciesUs), STALL_FLOOR_US);
   let stalled = 0;
   let stalledUs = 0;

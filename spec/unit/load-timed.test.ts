@@ -91,13 +91,14 @@ describe('coordinated omission in a closed loop', () => {
 
   it('stays silent for a steady server, fast or slow, and for stalls that are many or short', () => {
     expect(omissionSuspect(latencies(60_000, 500, 0, 0), 10, 6)).toBeNull();
-    expect(omissionSuspect(latencies(1_000, 60_000, 0, 0), 10, 6)).toBeNull();
+    expect(omissionSuspect(latencies(5_000, 60_000, 0, 0), 10, 6)).toBeNull();
     // 5% of the requests slow: a slow server, not a rare stall.
-    expect(omissionSuspect(latencies(1_000, 500, 50, 500_000), 10, 6)).toBeNull();
+    expect(omissionSuspect(latencies(10_000, 500, 500, 500_000), 10, 6)).toBeNull();
     // Rare, but too short to matter: 30 x 20 ms of 60 connection-seconds.
     expect(omissionSuspect(latencies(60_000, 500, 30, 20_000), 10, 6)).toBeNull();
-    // Too few requests to tell.
-    expect(omissionSuspect(latencies(50, 500, 1, 5_000_000), 1, 6)).toBeNull();
+    // Too few requests, or too short a cell, to tell.
+    expect(omissionSuspect(latencies(1_980, 500, 10, 500_000), 1, 6)).toBeNull();
+    expect(omissionSuspect(latencies(60_000, 500, 30, 500_000), 10, 0.9)).toBeNull();
   });
 });
 
