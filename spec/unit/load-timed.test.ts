@@ -14,6 +14,7 @@ import { cellFlags, durationFlag, rateFlag } from '../../lib/cli/bench-args.ts';
 import { cellLabel } from '../../lib/report/format.ts';
 import type { LoadTarget } from '../../lib/types.ts';
 import { renderPercentilesText } from '../../lib/report/terminal/percentiles.ts';
+import { renderPercentilesMarkdown } from '../../lib/report/markdown/percentiles.ts';
 import { seedResults } from './fixtures/seed-results.ts';
 import { startCountingServer, type CountingServer, type CountingServerOptions } from './helpers/counting-server.ts';
 
@@ -260,7 +261,7 @@ describe('timed cells refused', () => {
   });
 });
 
-describe('the terminal table of percentiles', () => {
+describe('the tables of percentiles (terminal, report.md)', () => {
   it('shows each cell of each server, with the rates of an open-model cell, and nothing for old records', () => {
     const run = seedResults();
     expect(renderPercentilesText(run)).toBe('');
@@ -293,5 +294,10 @@ describe('the terminal table of percentiles', () => {
     expect(lines.find((l) => l.includes('p99.9 ms'))).toContain('sent /s');
     expect(lines.find((l) => l.includes(`${cellLabel(first!)} `))).toMatch(/1\.00 .* 250\.00 .* 480\.00 .* 501\.00 /);
     expect(lines.find((l) => l.includes('@1000/s'))).toMatch(/1000\.0 .* 990\.0 .* 985\.5 /);
+    const md = renderPercentilesMarkdown(run);
+    expect(md).toMatch(/^## Latency percentiles\n/);
+    expect(md).toContain('### seed-async');
+    expect(md).toContain('| 1000.0 | 990.0 | 985.5 |');
+    expect(renderPercentilesMarkdown(seedResults())).toBe('');
   });
 });

@@ -1,9 +1,10 @@
 /**
- * bench's report.md as a format of its report folder: the run's report with the findings after
- * the servers' tables and the server resources before the notes.
+ * bench's report.md as a format of its report folder: the run's report with the latency
+ * percentiles and the findings after the servers' tables and the server resources before the notes.
  */
 import type { ReportFormat } from '../report-format.ts';
 import { renderFindingsMarkdown } from './findings.ts';
+import { renderPercentilesMarkdown } from './percentiles.ts';
 import { renderMarkdownReport } from './report.ts';
 import { renderResourcesMarkdown } from './resources.ts';
 
@@ -14,7 +15,7 @@ export const markdownBenchReport: ReportFormat<'bench'> = {
   render: ({ results, comparison }) =>
     renderMarkdownReport(results, {
       comparison,
-      afterTables: [renderFindingsMarkdown(results)],
+      afterTables: [renderPercentilesMarkdown(results), renderFindingsMarkdown(results)],
       beforeNotes: [renderResourcesMarkdown(results)],
     }),
 };
