@@ -33,8 +33,11 @@ export { ResultsStore } from './results-store.ts';
 
 // The records.
 export type {
+  CellOmission,
+  CellOpenModel,
   CellResult,
   CellSpec,
+  LatencyPercentiles,
   LoadMode,
   LoadTarget,
   Matrix,
