@@ -7,6 +7,11 @@ import type { CellRecord, RunResults } from '../types.ts';
 import { medianRunsView } from './cells.ts';
 import { cellLabel } from './format.ts';
 
+/** What the tables hold, said once under their title (report.md, report.html). */
+export const PERCENTILES_NOTE =
+  'Milliseconds, from an HDR histogram of the complete requests of each cell (its median run). ' +
+  'In an open-model cell (a rate), each request is timed from when it was meant to be sent.';
+
 export interface PercentileTable {
   server: string;
   headers: string[];

@@ -15,6 +15,7 @@ import { cellLabel } from '../../lib/report/format.ts';
 import type { LoadTarget } from '../../lib/types.ts';
 import { renderPercentilesText } from '../../lib/report/terminal/percentiles.ts';
 import { renderPercentilesMarkdown } from '../../lib/report/markdown/percentiles.ts';
+import { percentilesSection } from '../../lib/report/html/percentiles.ts';
 import { seedResults } from './fixtures/seed-results.ts';
 import { startCountingServer, type CountingServer, type CountingServerOptions } from './helpers/counting-server.ts';
 
@@ -261,7 +262,7 @@ describe('timed cells refused', () => {
   });
 });
 
-describe('the tables of percentiles (terminal, report.md)', () => {
+describe('the tables of percentiles (terminal, report.md, report.html)', () => {
   it('shows each cell of each server, with the rates of an open-model cell, and nothing for old records', () => {
     const run = seedResults();
     expect(renderPercentilesText(run)).toBe('');
@@ -299,5 +300,10 @@ describe('the tables of percentiles (terminal, report.md)', () => {
     expect(md).toContain('### seed-async');
     expect(md).toContain('| 1000.0 | 990.0 | 985.5 |');
     expect(renderPercentilesMarkdown(seedResults())).toBe('');
+    const html = percentilesSection(run)!;
+    expect(html.title).toBe('Latency percentiles');
+    expect(html.body).toContain('<h3>seed-async</h3>');
+    expect(html.body).toContain('>985.5</td>');
+    expect(percentilesSection(seedResults())).toBeNull();
   });
 });

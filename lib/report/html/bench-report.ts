@@ -11,6 +11,7 @@ import { findingsSection } from './findings.ts';
 import type { HtmlSection } from './page.ts';
 import { renderHtmlReport } from './report.ts';
 import { resourcesSection } from './resources.ts';
+import { percentilesSection } from './percentiles.ts';
 
 /** The sections report.html has beyond the seed's tables, comparison and conclusion. */
 export async function reportSections(
@@ -26,6 +27,8 @@ export async function reportSections(
   if (plots) lead.push(plots);
 
   const extra: HtmlSection[] = [];
+  const percentiles = percentilesSection(run);
+  if (percentiles) extra.push(percentiles);
   const resources = resourcesSection(run);
   if (resources) extra.push(resources);
   const gate =

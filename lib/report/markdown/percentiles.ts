@@ -4,11 +4,7 @@
  */
 import type { RunResults } from '../../types.ts';
 import { escapeMarkdown } from '../format.ts';
-import { percentileTables } from '../percentile-rows.ts';
-
-const NOTE =
-  'Milliseconds, from an HDR histogram of the complete requests of each cell (its median run). ' +
-  'In an open-model cell (a rate), each request is timed from when it was meant to be sent.';
+import { PERCENTILES_NOTE, percentileTables } from '../percentile-rows.ts';
 
 export function renderPercentilesMarkdown(run: RunResults): string {
   const tables = percentileTables(run);
@@ -23,5 +19,5 @@ export function renderPercentilesMarkdown(run: RunResults): string {
       ...t.rows.map(row),
     ].join('\n'),
   );
-  return `## Latency percentiles\n\n${escapeMarkdown(NOTE)}\n\n${blocks.join('\n\n')}`;
+  return `## Latency percentiles\n\n${escapeMarkdown(PERCENTILES_NOTE)}\n\n${blocks.join('\n\n')}`;
 }
