@@ -141,6 +141,7 @@ describe('gauntlet bench', () => {
       'server-node-async',
       'comparison',
       'conclusion',
+      'percentiles',
       'resources',
       'conformance',
     ]);
