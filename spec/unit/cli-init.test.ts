@@ -91,6 +91,7 @@ describe('gauntlet init', () => {
 
   it('writes a sample spec that passes against a reference server', async () => {
     // Inside the project, so that the spec's 'vitest' resolves to this repository's.
+    mkdirSync(join(PROJECT_ROOT, 'test-output'), { recursive: true });
     const project = mkdtempSync(join(PROJECT_ROOT, 'test-output', 'init-'));
     try {
       const init = await runInProcess(['init', '--dir', project]);
