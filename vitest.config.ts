@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // (groupOrder), because two measurements sharing this machine's two cores would measure each other.
 // `claims` (the seed's conclusion checked at every cell of the seed and tugas9 matrices, about four
 // minutes) is perf too, but it is run on its own by `npm run test:claims`, not by `npm test`,
-// which stays under five minutes.
+// which stays under five minutes; so are `hostile`, `acceptance` and `package` (.ci/run runs them).
 export default defineConfig({
   test: {
     // Two files at a time (vitest's default on a 2-core machine is one): most of the harness's own
@@ -30,7 +30,8 @@ export default defineConfig({
           name: 'conformance',
           sequence: { groupOrder: 0 },
           include: ['spec/conformance/**/*.test.ts'],
-          exclude: ['spec/conformance/cases.test.ts'],
+          // cases.test.ts runs alone (conformance-cases); diff.test.ts in the acceptance project.
+          exclude: ['spec/conformance/cases.test.ts', 'spec/conformance/diff.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -63,7 +64,12 @@ export default defineConfig({
         test: {
           name: 'perf',
           include: ['spec/perf/**/*.test.ts'],
-          exclude: ['spec/perf/concurrency-claims.test.ts'],
+          exclude: [
+            'spec/perf/concurrency-claims.test.ts',
+            'spec/perf/open-model.test.ts',
+            'spec/perf/gate-soundness.test.ts',
+            'spec/perf/containers.test.ts',
+          ],
           fileParallelism: false,
           sequence: { concurrent: false, groupOrder: 3 },
           testTimeout: 300_000,
@@ -99,6 +105,27 @@ export default defineConfig({
           sequence: { groupOrder: 5 },
           testTimeout: 200_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // End-to-end runs against real servers, each from half a minute to a minute: gauntlet diff
+        // against every framing broken server and the reference servers (seed 7, at most 2000
+        // requests), the open model against a server that pauses (a 6 s rate cell, a closed loop,
+        // a reference server), the gate's comparison on real servers (soundness), and the reference
+        // servers compared in containers. On their own (`npm run test:acceptance`, run by .ci/run),
+        // not by `npm test`, which stays under five minutes; serial, because they measure.
+        test: {
+          name: 'acceptance',
+          include: [
+            'spec/conformance/diff.test.ts',
+            'spec/perf/open-model.test.ts',
+            'spec/perf/gate-soundness.test.ts',
+            'spec/perf/containers.test.ts',
+          ],
+          fileParallelism: false,
+          sequence: { concurrent: false, groupOrder: 7 },
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
         },
       },
       {

@@ -59,14 +59,21 @@ interface FixtureStat {
 /** The stat of a file of the default root; zeros when it is missing (the cases are then n/a). */
 export function fixtureStat(name: string): FixtureStat {
   try {
-    const st = statSync(join(DEFAULT_DOC_ROOT, name), { bigint: true });
-    return { size: Number(st.size), mtimeMs: Number(st.mtimeMs), mtimeNs: st.mtimeNs };
+    const path = join(DEFAULT_DOC_ROOT, name);
+    const exact = statSync(path, { bigint: true });
+    // mtimeMs as a plain stat gives it: a float with the sub-millisecond part, which a server
+    // working from it (mtimeMs * 1000) may round one microsecond off the exact nanoseconds.
+    // BigInt stats give whole milliseconds only, so each rounding is taken from its own stat.
+    return { size: Number(exact.size), mtimeMs: statSync(path).mtimeMs, mtimeNs: exact.mtimeNs };
   } catch {
     return { size: 0, mtimeMs: 0, mtimeNs: 0n };
   }
 }
 
-/** The opaque-tags the common static servers give a file: nginx's, then Apache's (two roundings). */
+/**
+ * The opaque-tags the common static servers give a file: nginx's, then Apache's from the exact
+ * nanoseconds, then the same from a float mtimeMs (one microsecond apart at times).
+ */
 export function etagCandidates(name: string): string[] {
   const st = fixtureStat(name);
   const size = st.size.toString(16);
