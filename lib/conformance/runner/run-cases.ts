@@ -65,10 +65,11 @@ const EXIT_NOTICE_MS = 300;
  * What the results of one run keep of the bytes servers sent: each keeps what it received (up
  * to RECEIVE_KEEP_BYTES) until the run has kept this much, and COMPACT_KEEP_BYTES after. A
  * healthy server stays far below (its biggest responses are a few hundred KiB in all); one
- * that floods every case cannot make a run hold hundreds of MiB.
+ * that floods every case cannot make a run hold hundreds of MiB. Verdicts are decided on the
+ * whole exchange before it is kept, so these bound memory, never what a case can judge.
  */
-export const RUN_RETAIN_BYTES = 16 * 1024 * 1024;
-export const COMPACT_KEEP_BYTES = 64 * 1024;
+export const RUN_RETAIN_BYTES = 4 * 1024 * 1024;
+export const COMPACT_KEEP_BYTES = 8 * 1024;
 
 /** How a case is run: in the pool, or alone (a refused case tried again, or a suspect of an exit). */
 type RunKind = 'normal' | 'retry' | 'suspect';

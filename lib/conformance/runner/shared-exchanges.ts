@@ -11,16 +11,27 @@
  * again alone (a refused connection tried again, a suspect of a server exit) makes its own
  * exchange, which is the point of running it again.
  */
+import { createHash } from 'node:crypto';
 import type { CaseDefinition, Exchange } from '../types.ts';
 import { requestBytes } from '../raw-client.ts';
 import { DEFAULT_CASE_TIMEOUT_MS } from './case.ts';
 import { requestMethods } from './request-methods.ts';
 
-/** What an exchange depends on, as a string: equal keys, equal exchanges (up to the server). */
+/**
+ * What an exchange depends on, as a short string: equal keys, equal exchanges (up to the server).
+ * A digest, not the bytes: some cases send megabytes, and a key is made for every case of a run.
+ */
 export function exchangeKey(c: Pick<CaseDefinition, 'request' | 'timeoutMs' | 'methods'>): string {
-  const parts = c.request.map((p) => [Buffer.from(requestBytes([p])).toString('hex'), p.delayMs ?? 0]);
+  const hash = createHash('sha256');
+  for (const p of c.request) {
+    const bytes = requestBytes([p]);
+    // Each part's length and pause before its bytes, so that parts cannot run into each other.
+    hash.update(`${bytes.length}:${p.delayMs ?? 0}:`);
+    hash.update(bytes);
+  }
   const methods = c.methods ?? requestMethods(requestBytes(c.request));
-  return JSON.stringify([parts, c.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS, methods]);
+  hash.update(JSON.stringify([c.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS, methods]));
+  return hash.digest('base64');
 }
 
 /** The sets of cases that send the same exchange, by id, each in the order given: sets of one are left out. */
