@@ -45,6 +45,7 @@ export type {
   ServerManifest,
   ServerSpec,
 } from './types.ts';
+export type { RequestShape, RequestShapeRecord } from './load/ab-request.ts';
 export type { CaseDefinition, CheckRun, ConformanceCase, NotApplicable, Verdict } from './conformance/types.ts';
 export type { PropertyCheckRun } from './conformance/properties/record.ts';
 export type { GateResults } from './perf/types.ts';

@@ -1,6 +1,7 @@
 import type { Comparison } from './compare/types.ts';
 import type { RunEnvelope } from './envelope.ts';
 import type { CellOmission, CellOpenModel, LatencyPercentiles } from './cell-figures.ts';
+import type { RunRequest } from './load/ab-request.ts';
 
 export type { CellOmission, CellOpenModel, LatencyPercentiles } from './cell-figures.ts';
 
@@ -477,7 +478,7 @@ export interface ServerRecord {
  * The whole of bench's results.json: the run's envelope (schema version, command 'bench', times,
  * status, machine, servers), then what was measured.
  */
-export interface RunResults extends RunEnvelope<ServerRecord> {
+export interface RunResults extends RunEnvelope<ServerRecord>, RunRequest {
   command: 'bench';
   mode: LoadMode;
   path: string;

@@ -19,4 +19,5 @@ export { runCloseClient, resolveHost, type CloseClientOptions } from './close-cl
 export { createTransport, rawTransportAvailable, type TransportKind } from './transport.ts';
 export { HandshakeTally, handshakeWords, type CellTarget, type TargetTls } from './tls.ts';
 export { abRequestText, abRequestBytes, abHostHeader, abHeaders, AB_USER_AGENT } from './ab-request.ts';
+export type { RequestShape, RequestShapeRecord } from './ab-request.ts';
 export { ResponseScanner, HEADER_SPACE, type FramingFailure } from './response-scan.ts';

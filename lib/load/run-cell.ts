@@ -7,6 +7,7 @@ import type { CellResult, CellSpec } from '../types.ts';
 import { cellSamples, computeCellResult, type CellInput, type CellSamples } from './ab-figures.ts';
 import { runCloseClient, type CloseClientOptions } from './close-client.ts';
 import type { CellTarget } from './tls.ts';
+import { shapeProblem } from './request-shape-check.ts';
 
 /** A cell that cannot be run: ab refuses the same arguments. */
 export class CellSpecError extends Error {
@@ -39,7 +40,10 @@ export function validateCell(cell: CellSpec): void {
   }
 }
 
-/** Checks the target: a port, and a path that starts with "/" (ab's URL always has one). */
+/**
+ * Checks the target: a port, a path that starts with "/" (ab's URL always has one), and a shaped
+ * request that can be sent (request-shape-check.ts).
+ */
 export function validateTarget(target: CellTarget): void {
   if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
     throw new CellSpecError(`Invalid port: ${target.port}`);
@@ -53,6 +57,8 @@ export function validateTarget(target: CellTarget): void {
   if (target.tls !== undefined && typeof target.tls.insecure !== 'boolean') {
     throw new CellSpecError(`Invalid TLS settings: ${JSON.stringify(target.tls)} (insecure is true or false)`);
   }
+  const shapeWrong = target.shape === undefined ? null : shapeProblem(target.shape);
+  if (shapeWrong) throw new CellSpecError(`Invalid request: ${shapeWrong}`);
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { FailureKind } from './ab-figures.ts';
-import { abHeaders } from './ab-request.ts';
+import { shapedRequestBytes } from './ab-request.ts';
 import type { StopCause } from './common.ts';
 import { ResponseScanner } from './response-scan.ts';
 import type { ConnOwner, Transport } from './transport.ts';
@@ -113,9 +113,7 @@ export class CloseSlot implements TimedSlot, ConnOwner {
  * keep-alive`, the same bytes the autocannon-based keep-alive client sends.
  */
 export function keepAliveRequestBytes(host: string, port: number, path: string): Buffer {
-  let text = `GET ${path} HTTP/1.1\r\nConnection: keep-alive\r\n`;
-  for (const [name, value] of abHeaders(host, port)) text += `${name}: ${value}\r\n`;
-  return Buffer.from(`${text}\r\n`, 'latin1');
+  return shapedRequestBytes(host, port, path, {}, 'keepalive');
 }
 
 /** As much of a head as the scanner takes (ab's 8 KB). */
@@ -155,7 +153,8 @@ export class KeepAliveSlot implements TimedSlot {
     private readonly owner: SlotOwner,
     private readonly address: string,
     private readonly port: number,
-    private readonly request: Buffer,
+    /** The next request to send, shared by the cell's slots (several paths go in turn). */
+    private readonly nextRequest: () => Buffer,
   ) {}
 
   send(startNs: bigint): void {
@@ -163,7 +162,7 @@ export class KeepAliveSlot implements TimedSlot {
     this.head = '';
     if (this.sock === null) this.sock = this.openSocket();
     else this.connected = true;
-    this.sock.write(this.request);
+    this.sock.write(this.nextRequest());
   }
 
   drop(): void {

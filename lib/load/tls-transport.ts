@@ -11,6 +11,7 @@
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { ConnOwner, Transport } from './transport.ts';
 import { tlsErrorCode, type HandshakeTally } from './tls.ts';
+import { requestCycle } from './ab-request.ts';
 
 /** One TLS connection's listeners, bound to the owner it was opened for. */
 class TlsConnection {
@@ -64,8 +65,16 @@ class TlsConnection {
   };
 }
 
-/** The TLS transport: connections opened with `options`, handshakes tallied in `handshakes`. */
-export function tlsTransport(options: ConnectionOptions, request: Buffer, handshakes: HandshakeTally): Transport {
+/**
+ * The TLS transport: connections opened with `options`, sending `requests` in turn, handshakes
+ * tallied in `handshakes`.
+ */
+export function tlsTransport(
+  options: ConnectionOptions,
+  requests: Buffer | readonly Buffer[],
+  handshakes: HandshakeTally,
+): Transport {
+  const nextRequest = requestCycle(requests);
   return {
     kind: 'tls',
     handshakes,
@@ -76,7 +85,7 @@ export function tlsTransport(options: ConnectionOptions, request: Buffer, handsh
         new TlsConnection(socket, owner, handshakes);
         socket.setNoDelay(true);
         // Held by node until the session is established, then sent inside it.
-        socket.write(request);
+        socket.write(nextRequest());
       };
     },
     close(conn) {

@@ -12,6 +12,7 @@
 import { isIP } from 'node:net';
 import { createSecureContext, type ConnectionOptions } from 'node:tls';
 import type { CellTls, LoadTarget } from '../types.ts';
+import type { RequestShape } from './ab-request.ts';
 import { summarise } from '../stats.ts';
 
 /** TLS for a target: how its certificate is checked. */
@@ -27,8 +28,11 @@ export interface TargetTls {
   ca?: string | Buffer;
 }
 
-/** A cell's target, which may be reached over TLS. */
-export type CellTarget = LoadTarget & { tls?: TargetTls };
+/**
+ * A cell's target, which may be reached over TLS, and whose request may depart from ab's plain
+ * GET (`shape`: method, headers, body, several paths; ab-request.ts).
+ */
+export type CellTarget = LoadTarget & { tls?: TargetTls; shape?: RequestShape };
 
 /**
  * tls.connect() options for `address` (the target's host, resolved once). The certificate is

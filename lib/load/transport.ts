@@ -21,6 +21,7 @@
 import { connect, isIPv6, type Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import type { HandshakeTally } from './tls.ts';
+import { requestCycle } from './ab-request.ts';
 
 /** Receives the events of its current connection. */
 export interface ConnOwner {
@@ -49,7 +50,11 @@ export interface Transport {
   readonly kind: TransportKind | 'tls';
   /** The handshakes of a TLS transport's connections. */
   readonly handshakes?: HandshakeTally;
-  /** A function that opens a new connection for `owner`, sets owner.conn and sends the request. */
+  /**
+   * A function that opens a new connection for `owner`, sets owner.conn and sends the request:
+   * the next of the cell's requests in turn, shared by every owner (request i, in the order the
+   * connections are opened, is requests[i mod n]).
+   */
   opener(owner: ConnOwner): () => void;
   /** Closes a connection at once (pending connect, write and read are dropped). */
   close(conn: unknown): void;
@@ -63,7 +68,8 @@ const UV_EOF = -4095;
 
 // --- node:net -------------------------------------------------------------------------------
 
-function netTransport(address: string, port: number, request: Buffer): Transport {
+function netTransport(address: string, port: number, requests: Buffer | readonly Buffer[]): Transport {
+  const nextRequest = requestCycle(requests);
   return {
     kind: 'net',
     opener(owner) {
@@ -91,7 +97,7 @@ function netTransport(address: string, port: number, request: Buffer): Transport
         sock.on('end', onEnd);
         sock.on('error', onError);
         sock.once('connect', onConnect);
-        sock.write(request);
+        sock.write(nextRequest());
       };
     },
     close(conn) {
@@ -179,12 +185,15 @@ function errName(status: number): string | null {
   }
 }
 
-function rawTransport(b: RawBindings, address: string, port: number, request: Buffer): Transport {
+function rawTransport(b: RawBindings, address: string, port: number, requests: Buffer | readonly Buffer[]): Transport {
   const { TCP, TCPConnectWrap, WriteWrap, SOCKET, streamBaseState, kReadBytesOrError } = b;
   const ipv6 = isIPv6(address);
+  const nextRequest = requestCycle(requests);
   return {
     kind: 'tcp_wrap',
     opener(owner) {
+      // Taken when the connection opens, written when it is made: connects complete out of order.
+      let request: Buffer = Buffer.alloc(0);
       function onread(this: RawTcp): void {
         if (owner.conn !== this) return;
         const n = streamBaseState[kReadBytesOrError]!;
@@ -216,6 +225,7 @@ function rawTransport(b: RawBindings, address: string, port: number, request: Bu
         if (rerr < 0) owner.onError('reset', errName(rerr));
       }
       return () => {
+        request = nextRequest();
         const h = new TCP(SOCKET);
         h.onread = onread;
         h.useUserBuffer(READ_BUFFER);
@@ -240,16 +250,22 @@ function rawTransport(b: RawBindings, address: string, port: number, request: Bu
 }
 
 /**
- * The transport for connections to `address` (an IP address) and `port` that send `request`.
+ * The transport for connections to `address` (an IP address) and `port` that send `requests`
+ * (one request, or several taken in turn).
  * `kind` forces one; by default tcp_wrap when available (GAUNTLET_TRANSPORT=net forces node:net).
  */
-export function createTransport(address: string, port: number, request: Buffer, kind?: TransportKind): Transport {
+export function createTransport(
+  address: string,
+  port: number,
+  requests: Buffer | readonly Buffer[],
+  kind?: TransportKind,
+): Transport {
   const wanted = kind ?? (process.env.GAUNTLET_TRANSPORT === 'net' ? 'net' : 'tcp_wrap');
   if (wanted === 'tcp_wrap') {
     const b = loadRawBindings();
-    if (b) return rawTransport(b, address, port, request);
+    if (b) return rawTransport(b, address, port, requests);
   }
-  return netTransport(address, port, request);
+  return netTransport(address, port, requests);
 }
 
 /** Whether the tcp_wrap transport can be used in this node. */

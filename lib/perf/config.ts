@@ -18,6 +18,8 @@ import { DEFAULT_ALPHA, DEFAULT_CONFIDENCE, DEFAULT_TOLERANCE } from './decide.t
 import { SAMPLER_DEFAULTS, SERVER_WARMUP_MS } from './sampler.ts';
 import type { BaselineSettings } from './types.ts';
 import { RUNTIMES, parseCpus, parseMemoryMb, type Runtime } from '../runtime.ts';
+import type { RequestShape } from '../load/ab-request.ts';
+import { resolveRequestConfig, type GateRequestConfig } from './config-request.ts';
 
 export interface ClaimObject {
   claim: string;
@@ -38,6 +40,8 @@ export interface GateConfig {
   matrix?: string | Matrix;
   /** Request path (default /, or a URL server's own path). */
   path?: string;
+  /** The request's method, headers, body and paths, as bench's flags (lib/perf/config-request.ts). */
+  request?: GateRequestConfig;
   /** Document root given to the servers (default fixtures/www). */
   root?: string;
   /** Differences smaller than this fraction are noise (default 0.1). */
@@ -148,8 +152,10 @@ export interface ResolvedConfig {
   modes: LoadMode[];
   matrix: Matrix;
   path: string;
-  /** Whether the file gave `path`: if not, each URL server is sent its URL's own path. */
+  /** Whether the file gave `path` (or `request.paths`): if not, each URL server is sent its URL's own path. */
   pathGiven?: boolean;
+  /** How the request departs from ab's GET; absent: ab's request. */
+  shape?: RequestShape;
   root: string | null;
   tolerance: number;
   alpha: number;
@@ -173,6 +179,7 @@ const KNOWN = new Set([
   'mode',
   'matrix',
   'path',
+  'request',
   'root',
   'tolerance',
   'alpha',
@@ -278,22 +285,11 @@ function resolveMatrix(raw: RawConfig, where: string): Matrix {
   throw new ConfigError(where, 'matrix', 'must be "seed", "tugas9", "N:C1,C2,..." or a Matrix object');
 }
 
-/** The request path and the document root. */
-function resolvePaths(raw: RawConfig, where: string, baseDir: string): Pick<ResolvedConfig, 'path' | 'root'> {
-  const path = raw.path === undefined ? '/' : raw.path;
-  if (typeof path !== 'string' || !path.startsWith('/'))
-    throw new ConfigError(where, 'path', `must start with /, got ${JSON.stringify(path)}`);
-  // The path goes into the request line: a space, CR or LF there would change the request itself.
-  if (!/^[\x21-\x7e]+$/.test(path)) {
-    throw new ConfigError(
-      where,
-      'path',
-      `must be visible ASCII characters, without spaces or control characters (percent-encode them), got ${JSON.stringify(path)}`,
-    );
-  }
+/** The document root. */
+function resolveRoot(raw: RawConfig, where: string, baseDir: string): string | null {
   const root = raw.root === undefined ? null : typeof raw.root === 'string' ? resolve(baseDir, raw.root) : null;
   if (raw.root !== undefined && root === null) throw new ConfigError(where, 'root', 'must be a path');
-  return { path, root };
+  return root;
 }
 
 function resolveClaims(raw: RawConfig, where: string): Claim[] {
@@ -439,7 +435,9 @@ export function resolveConfig(raw: unknown, file: string | null, baseDir = proce
   const servers = resolveServers(raw, where);
   const modes = resolveModes(raw, where);
   const matrix = resolveMatrix(raw, where);
-  const { path, root } = resolvePaths(raw, where, baseDir);
+  // The path goes into the request line: a space, CR or LF there would change the request itself.
+  const request = resolveRequestConfig(raw, baseDir, (field, detail) => new ConfigError(where, field, detail));
+  const root = resolveRoot(raw, where, baseDir);
   const claims = resolveClaims(raw, where);
   const sampling = resolveSampling(raw, where);
   const baseline = resolveBaseline(raw, where, baseDir, statistics.tolerance);
@@ -452,8 +450,7 @@ export function resolveConfig(raw: unknown, file: string | null, baseDir = proce
     servers,
     modes,
     matrix,
-    path,
-    pathGiven: raw.path !== undefined,
+    ...request,
     root,
     ...statistics,
     claims,

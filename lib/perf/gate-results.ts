@@ -13,6 +13,7 @@ import { buildAlerts } from './alerts.ts';
 import { summarizeClaim } from './claim-summary.ts';
 import type { FamilyP } from './gate-context.ts';
 import type { GateResults, GateSettings } from './types.ts';
+import { shapeRecord } from '../load/ab-request.ts';
 
 function settingsOf(config: ResolvedConfig): GateSettings {
   return {
@@ -20,6 +21,8 @@ function settingsOf(config: ResolvedConfig): GateSettings {
     modes: config.modes,
     matrix: config.matrix,
     path: config.path,
+    // Only a shaped request is recorded: without it, the gate sent ab's GET of `path`.
+    ...(config.shape && { request: shapeRecord(config.shape, config.path) }),
     tolerance: config.tolerance,
     alpha: config.alpha,
     confidence: config.confidence,

@@ -115,7 +115,14 @@ export class GateServers {
 
   target(name: string, mode: LoadMode): CellTarget {
     const s = this.running.get(name)!;
-    const target = { host: s.host, port: s.port, path: this.pathOf(s), mode, timeoutMs: this.config.timeoutMs };
+    const target: CellTarget = {
+      host: s.host,
+      port: s.port,
+      path: this.pathOf(s),
+      mode,
+      timeoutMs: this.config.timeoutMs,
+      ...(this.config.shape && { shape: this.config.shape }),
+    };
     return s.tls ? { ...target, tls: s.tls } : target;
   }
 

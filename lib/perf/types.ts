@@ -4,6 +4,7 @@
  */
 import type { RunEnvelope } from '../envelope.ts';
 import type { LoadMode, Matrix, ServerRecord } from '../types.ts';
+import type { RequestShapeRecord } from '../load/ab-request.ts';
 import type { BoundVerdict, Outcome, RatioVerdict } from './decide.ts';
 import type { CellMeasurement, StopReason, WarmupReport } from './sampler.ts';
 
@@ -16,6 +17,8 @@ export interface GateSettings {
   modes: LoadMode[];
   matrix: Matrix;
   path: string;
+  /** The request, when the configuration shaped it (`request`); absent: ab's GET of `path`. */
+  request?: RequestShapeRecord;
   tolerance: number;
   alpha: number;
   confidence: number;

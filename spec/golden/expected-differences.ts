@@ -47,6 +47,13 @@ export const EXPECTED_DIFFERENCES: ExpectedDifference[] = [
     path: 'cells[].result.percentilesUs',
     reason: 'every cell keeps its latency spectrum from an HDR histogram, p50 to p99.999 and the maximum',
   },
+  {
+    output: 'bench',
+    kind: 'added',
+    path: 'request',
+    reason:
+      'the run records the request its cells sent (method, headers, body size and framing, paths), which --method, --header, --body, --chunked and several --path can shape',
+  },
   { output: 'gate', kind: 'added', path: 'schemaVersion', reason: 'every output says which schema version it follows' },
   { output: 'gate', kind: 'added', path: 'command', reason: "the envelope's command replaces gate's own kind" },
   { output: 'gate', kind: 'removed', path: 'kind', reason: "replaced by command: 'gate' (readers still accept kind)" },
