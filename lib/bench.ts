@@ -39,6 +39,7 @@ import { launchServer, type ServerPlacement } from './runtime.ts';
 import { matrixCells } from './matrix.ts';
 import { machineInfo, gauntletVersion } from './machine.ts';
 import { runCell, runCellWithSamples, type CellSamples, type CellTarget, type RunOptions } from './load/index.ts';
+import type { LiveFigures } from './load/live.ts';
 import { CellObserver, cellSignals, diagnoseRun, listenBacklog } from './diagnostics/index.ts';
 import { medianRunsView } from './report/cells.ts';
 import { cellLabel } from './report/format.ts';
@@ -46,6 +47,7 @@ import type { ResultsStore } from './results-store.ts';
 import { runEnvelope } from './envelope.ts';
 import { lastLines } from './output-tail.ts';
 import { isAbort } from './abort.ts';
+import { shapeRecord, type RequestShape } from './load/ab-request.ts';
 
 /**
  * Runs of each cell per server when the CLI is not told otherwise (`--rounds`). Ten: the
@@ -63,6 +65,11 @@ export interface BenchOptions extends ServerPlacement {
   path: string;
   /** Send each URL server its URL's own path instead of `path` (default true: --path not given). */
   urlPaths?: boolean;
+  /**
+   * How every request departs from ab's GET of `path` (method, headers, body, several paths
+   * taken round robin); absent: ab's request.
+   */
+  shape?: RequestShape;
   /** Document root passed to the servers as {root}. */
   root: string;
   /** Requests sent at concurrency 1 before the matrix and not recorded (0: none, as ab does). */
@@ -98,6 +105,8 @@ export interface BenchEvents {
   serverFailed?(spec: ServerSpec, message: string): void;
   cellStarted?(spec: ServerSpec, cell: CellSpec, index: number, count: number, round?: RoundInfo): void;
   cellProgress?(done: number, total: number): void;
+  /** About once a second during a cell: requests/s of the last second and p99 so far. */
+  cellLive?(figures: LiveFigures): void;
   cellDone?(record: CellRecord): void;
   serverStopped?(spec: ServerSpec, exit: string): void;
 }
@@ -197,6 +206,7 @@ export async function runBench(opts: BenchOptions, events: BenchEvents = {}): Pr
     rounds,
     keepGoing: Boolean(opts.keepGoing),
     ...(opts.rate !== undefined && { rate: opts.rate }),
+    request: shapeRecord(opts.shape, opts.path),
     cells: [],
     findings: [],
   };
@@ -287,6 +297,7 @@ async function startServer(
     mode: opts.mode,
     timeoutMs: opts.timeoutMs,
     ...(server.tls && { tls: server.tls }),
+    ...(opts.shape && { shape: opts.shape }),
   };
   // The backlog decides whether accept-queue drops seen during a cell can be the server's.
   // A URL server not observed may be on another machine, whose sockets are not in this one's
@@ -360,6 +371,8 @@ async function measureRun(
     signal: opts.signal,
     keepGoing: Boolean(opts.keepGoing),
     onProgress: (done, total) => events.cellProgress?.(done, total),
+    // Tallied only for a display that shows it: the tally reads every record once more.
+    ...(events.cellLive && { onLive: (figures: LiveFigures) => events.cellLive?.(figures) }),
   };
   try {
     ({ result, samples } = await runCellWithSamples(entry.target!, cell, engine));

@@ -19,7 +19,6 @@ import {
   parseFlags,
   parseMode,
   parseRuntimeOptions,
-  requestPath,
   resolveOut,
   resolveRoot,
   resolveServers,
@@ -27,6 +26,9 @@ import {
   wholeNumber,
 } from './args.ts';
 import { JSON_OPTION_HELP } from './json-output.ts';
+import { REQUEST_OPTIONS, REQUEST_OPTION_HELP, parseRequestFlags } from './request-flags.ts';
+import type { RequestShape } from '../load/ab-request.ts';
+import { CSV_OPTION_HELP, csvFlag } from './csv-flag.ts';
 import { URL_OPTION, URL_OPTION_HELP, serverValuesInOrder } from './url-flag.ts';
 import { NO_TLS, TLS_OPTIONS, TLS_OPTION_HELP, parseTlsFlags, type TlsFlags } from './tls-flag.ts';
 import type { ServerSpec, LoadMode } from '../types.ts';
@@ -107,11 +109,12 @@ ${TLS_OPTION_HELP}
                          was meant to be sent (as wrk2), in every cell; the achieved and completed
                          rates are reported beside it (default: closed loops, as ab)
 ${JSON_OPTION_HELP.replace('FILE', 'results.json')}
+${CSV_OPTION_HELP}
   --rounds N             runs of each cell, servers interleaved; the table shows the median run
                          (default ${DEFAULT_BENCH_ROUNDS}; 1: one run per cell, as the seed did)
   --keep-going           count refused connects and timeouts as failures and go on, as ab -r does
                          (default: a cell stops at the first one, as ab does)
-  --path PATH            the request path (default /, or a --url server's own path)
+${REQUEST_OPTION_HELP}
   --root DIR             the document root given to servers as {root} (default fixtures/www)
   --out DIR              the report folder (default reports/<timestamp>)
   --warmup N             requests sent before the matrix and not recorded (default 0, as ab)
@@ -128,9 +131,12 @@ export interface BenchArgs extends TlsFlags {
   servers: ServerSpec[];
   mode: LoadMode;
   matrix: Matrix;
+  /** The request path (the first --path). */
   path: string;
   /** Whether --path was given: if not, each URL server is sent its URL's own path. */
   pathGiven: boolean;
+  /** How the request departs from ab's GET (--method, --header, --body, --chunked, several --path). */
+  shape?: RequestShape;
   root: string;
   out: string | null;
   warmup: number;
@@ -143,6 +149,8 @@ export interface BenchArgs extends TlsFlags {
   noCheck: boolean;
   /** Print results.json on stdout, the tables on stderr (--json). */
   json: boolean;
+  /** Where to write one CSV row per run of a cell, as each finishes (--csv), absolute. */
+  csv?: string;
   /** Requests per second of every cell (--rate): the open model. */
   rate?: number;
   /** Where the servers run (the conformance check after measuring uses the same). */
@@ -163,7 +171,8 @@ export const BENCH_OPTIONS = {
   matrix: { type: 'string' },
   rounds: { type: 'string', default: String(DEFAULT_BENCH_ROUNDS) },
   'keep-going': { type: 'boolean', default: false },
-  path: { type: 'string' },
+  path: { type: 'string', multiple: true },
+  ...REQUEST_OPTIONS,
   root: { type: 'string', default: DEFAULT_DOC_ROOT },
   out: { type: 'string' },
   warmup: { type: 'string', default: '0' },
@@ -174,6 +183,7 @@ export const BENCH_OPTIONS = {
   duration: { type: 'string' },
   rate: { type: 'string' },
   json: { type: 'boolean', default: false },
+  csv: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -202,7 +212,7 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
   const v = parseFlags(argv, BENCH_OPTIONS);
   if (v.help) return { ...BENCH_HELP };
   const mode = parseMode('--mode', v.mode);
-  const path = requestPath(v.path ?? '/');
+  const request = await parseRequestFlags(v);
   const matrix = cellFlags(v) ?? matrixFlag(v.matrix ?? 'seed');
   const rate = v.rate === undefined ? undefined : rateFlag(v.rate);
   const rounds = wholeNumber('--rounds', v.rounds, 1, MAX_BENCH_ROUNDS);
@@ -211,6 +221,7 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
   const timeoutS = seconds('--timeout', v.timeout, 0.001, MAX_TIMEOUT_S, ' (1 ms): anything shorter rounds to 0 ms');
   const root = resolveRoot(v.root);
   const out = resolveOut(v.out);
+  const csv = v.csv === undefined ? undefined : csvFlag(v.csv);
   const values = serverValuesInOrder(argv, BENCH_OPTIONS);
   const servers = await resolveServers(values.length ? values : undefined);
   const runtime = parseRuntimeOptions(v, servers);
@@ -220,8 +231,7 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
     ...parseTlsFlags(v, servers, runtime.runtime, (problem) => new UsageError(problem)),
     mode,
     matrix,
-    path,
-    pathGiven: v.path !== undefined,
+    ...request,
     root,
     out,
     warmup,
@@ -231,6 +241,7 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
     noCheck: v['no-check'],
     json: v.json,
     ...(rate !== undefined && { rate }),
+    ...(csv !== undefined && { csv }),
     help: false,
   };
 }

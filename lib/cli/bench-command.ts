@@ -8,6 +8,8 @@ import { describeRuntimeSelection } from './args.ts';
 import { parseBenchArgs, BENCH_USAGE } from './bench-args.ts';
 import { peopleStream, printRecord } from './json-output.ts';
 import { progressReporter } from './progress.ts';
+import { CsvWriter } from '../report/csv/writer.ts';
+import type { BenchEvents } from '../bench.ts';
 import {
   EXIT_FAILED,
   EXIT_INTERRUPTED,
@@ -21,6 +23,7 @@ import {
   whileInterruptible,
 } from './command.ts';
 import { runBench } from '../bench.ts';
+import { shapeMethod } from '../load/ab-request.ts';
 import type { ResultsStore } from '../results-store.ts';
 import { writeReportFiles, renderTerminalReport } from '../report/files.ts';
 import type { BenchArgs } from './bench-args.ts';
@@ -78,7 +81,9 @@ async function conformanceAfterBench(
 /** The request path for the first line: a --url server's own path is said when it applies. */
 function describePath(args: BenchArgs): string {
   const ownPaths = !args.pathGiven && args.servers.some((s) => s.url !== undefined);
-  return ownPaths ? `${args.path} (--url servers: their URL's path)` : args.path;
+  if (ownPaths) return `${args.path} (--url servers: their URL's path)`;
+  const paths = args.shape?.paths?.join(', ') ?? args.path;
+  return args.shape?.method || args.shape?.body ? `${paths} (${shapeMethod(args.shape)})` : paths;
 }
 
 /**
@@ -112,8 +117,39 @@ export async function benchCommand(argv: string[]): Promise<number> {
   );
 }
 
+/**
+ * The progress on stderr and, with --csv, a CSV line as each run of a cell finishes: written then,
+ * not at the end, so that Ctrl-C or a kill keeps in the CSV what was measured.
+ */
+function benchEvents(csv: CsvWriter | null): BenchEvents {
+  const progress = progressReporter();
+  return {
+    ...progress,
+    serverNote: (_spec, note) => process.stderr.write(`      ${note}\n`),
+    cellDone: (record) => {
+      progress.cellDone?.(record);
+      csv?.append(record);
+    },
+  };
+}
+
 /** The measurement, then the conformance cases, the reports and the exit code. */
 async function measureAndReport(args: BenchArgs, store: ResultsStore, signal: AbortSignal): Promise<number> {
+  const csv = args.csv === undefined ? null : CsvWriter.open(args.csv);
+  try {
+    return await measureAndReportTo(args, store, signal, csv);
+  } finally {
+    csv?.close();
+  }
+}
+
+/** measureAndReport's work, the CSV (when asked for) open around it. */
+async function measureAndReportTo(
+  args: BenchArgs,
+  store: ResultsStore,
+  signal: AbortSignal,
+  csv: CsvWriter | null,
+): Promise<number> {
   const results = await runBench(
     {
       servers: args.servers,
@@ -121,6 +157,7 @@ async function measureAndReport(args: BenchArgs, store: ResultsStore, signal: Ab
       mode: args.mode,
       path: args.path,
       urlPaths: !args.pathGiven,
+      ...(args.shape && { shape: args.shape }),
       root: args.root,
       warmup: args.warmup,
       timeoutMs: args.timeoutMs,
@@ -135,7 +172,7 @@ async function measureAndReport(args: BenchArgs, store: ResultsStore, signal: Ab
       tls: args.tls,
       insecure: args.insecure,
     },
-    { ...progressReporter(), serverNote: (_spec, note) => process.stderr.write(`      ${note}\n`) },
+    benchEvents(csv),
   );
   // With --json, stdout is the results alone, for a program to read: the tables go to stderr.
   const tables = peopleStream(args.json);
@@ -147,7 +184,7 @@ async function measureAndReport(args: BenchArgs, store: ResultsStore, signal: Ab
   if (check) files.push(...(await writeCheckFiles(store, check)));
   // The file as written (the comparison included), so that stdout and results.json never differ.
   if (args.json) await printRecord(store.resultsFile);
-  announceReports([store.resultsFile, ...files]);
+  announceReports([store.resultsFile, ...files, ...(csv ? [csv.file] : [])]);
   if (results.status === 'interrupted' || check?.status === 'interrupted') return EXIT_INTERRUPTED;
   return benchExitCode(results);
 }

@@ -18,6 +18,8 @@ import { propertyCountsLine, type PropertyRecord } from '../conformance/properti
 import { sanitizeTerminal } from '../report/format.ts';
 import { cellLabel } from '../report/format.ts';
 import { rewritesLines } from './color.ts';
+import type { LiveFigures } from '../load/live.ts';
+import type { CellSpec } from '../types.ts';
 
 /**
  * "(pid N) as a process" for a server Gauntlet started; "already running" for one given by URL,
@@ -34,17 +36,44 @@ export function runtimeClause(runtime: RuntimeInfo | undefined): string {
   return runtime?.kind === 'container' ? `in a ${describeRuntime(runtime)}` : 'as a process';
 }
 
+/** Seconds into a cell of a count after which its live figures are shown: shorter cells end first. */
+export const LIVE_AFTER_S = 2;
+
+/** Whether a look at a cell under way is shown: always in a cell of a duration, after LIVE_AFTER_S in the others. */
+export function showsLive(cell: Pick<CellSpec, 'durationS'>, figures: Pick<LiveFigures, 'elapsedS'>): boolean {
+  return cell.durationS !== undefined || figures.elapsedS >= LIVE_AFTER_S;
+}
+
+/** "12 s: 8123 req/s, p99 1.23 ms so far" (and the failures so far, when there are any). */
+export function liveLine(f: LiveFigures): string {
+  const p99 = f.p99Us === null ? 'no request complete yet' : `p99 ${(f.p99Us / 1000).toFixed(2)} ms so far`;
+  const failed = f.failed > 0 ? `, ${f.failed} failed` : '';
+  return `${Math.floor(f.elapsedS)} s: ${Math.round(f.requestsPerSecond)} req/s, ${p99}${failed}`;
+}
+
+/** A line cut to fit `columns` characters (a terminal's width; unknown: left whole). */
+export function fitTo(line: string, columns: number | undefined): string {
+  return columns !== undefined && columns > 1 && line.length >= columns ? line.slice(0, columns - 1) : line;
+}
+
 /**
  * Progress of a bench run on stderr: on a terminal one line rewritten as requests complete,
- * elsewhere (CI logs) one line per cell, so that logs stay readable.
+ * elsewhere (CI logs) one line per cell, so that logs stay readable. A long cell also shows,
+ * every second, its requests per second and its p99 so far: on a terminal at the end of the
+ * rewritten line, elsewhere as a line of its own.
  */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): BenchEvents {
   const tty = rewritesLines(stream);
   let prefix = '';
   let lastDraw = 0;
+  let cellNow: CellSpec | null = null;
+  let doneText = '';
+  let live = '';
   const clear = () => {
     if (tty) stream.write('\r\x1b[2K');
   };
+  // Cut to the terminal's width: a line that wraps can no longer be rewritten in place.
+  const draw = () => stream.write(`\r\x1b[2K${fitTo(`${prefix}${doneText}${live}`, stream.columns)}`);
   return {
     serverStarting(spec, index, count) {
       stream.write(`[${index + 1}/${count}] starting ${spec.name} (${spec.model}, ${spec.language})\n`);
@@ -61,13 +90,26 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): B
       const size = cell.durationS !== undefined ? `${cell.durationS} s` : `${cell.requests} requests`;
       const rate = cell.rate !== undefined ? ` at ${cell.rate}/s` : '';
       prefix = `      ${spec.name} cell ${index + 1}/${count}: ${size} x ${cell.concurrency} concurrent${rate}${run}`;
-      if (tty) stream.write(`\r\x1b[2K${prefix}`);
+      cellNow = cell;
+      doneText = '';
+      live = '';
+      if (tty) draw();
     },
     cellProgress(done, total) {
       const now = Date.now();
       if (!tty || (now - lastDraw < 100 && done < total)) return;
       lastDraw = now;
-      stream.write(`\r\x1b[2K${prefix}  ${total > 0 ? `${done}/${total}` : done}`);
+      doneText = `  ${total > 0 ? `${done}/${total}` : done}`;
+      draw();
+    },
+    cellLive(figures) {
+      if (!cellNow || !showsLive(cellNow, figures)) return;
+      if (!tty) {
+        stream.write(`${prefix}  ${liveLine(figures)}\n`);
+        return;
+      }
+      live = `  ${liveLine(figures)}`;
+      draw();
     },
     cellDone(record) {
       clear();

@@ -22,6 +22,9 @@
  *   that never answers then costs about ceil(N / C) x timeout, not N x timeout.
  * - The timeout is per request (ab's is an inactivity timeout of its whole poll loop).
  *
+ * A target with a `shape` sends it instead of ab's GET, as ab sends -m, -H, -p and -T
+ * (ab-request.ts); several paths go round robin, request i (in start order) to path i mod n.
+ *
  * Over TLS (a target with `tls`) every request makes its own TLS connection and full handshake,
  * as ab does against an https URL; the handshakes are tallied apart (tls.ts).
  *
@@ -34,7 +37,7 @@ import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import type { CellSpec, CellStop } from '../types.ts';
 import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
-import { abRequestBytes } from './ab-request.ts';
+import { cellRequests } from './ab-request.ts';
 import { ResponseScanner } from './response-scan.ts';
 import { createTransport, type ConnOwner, type Transport, type TransportKind } from './transport.ts';
 import { HandshakeTally, tlsConnectOptions, type CellTarget } from './tls.ts';
@@ -68,7 +71,8 @@ export async function runCloseClient(
   if (signal?.aborted) throw abortError(signal);
   const address = await resolveHost(target.host);
   if (signal?.aborted) throw abortError(signal);
-  const request = abRequestBytes(target.host, target.port, target.path);
+  // ab's request, or the target's shaped one; several paths are taken in turn by the transport.
+  const request = cellRequests(target.host, target.port, target.path, target.shape, 'close');
   const transport = target.tls
     ? tlsTransport(tlsConnectOptions(target, address, target.tls), request, new HandshakeTally())
     : createTransport(address, target.port, request, opts.transport);
@@ -151,7 +155,7 @@ class CloseRun {
     this.keepGoing = opts.keepGoing ?? false;
     this.timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.timeoutNs = BigInt(Math.round(this.timeoutMs * 1e6));
-    this.progress = progressReporter(this.total, opts.onProgress);
+    this.progress = progressReporter(this.total, opts.onProgress, { records: this.records, onLive: opts.onLive });
     this.othersStarted = cell.concurrency === 1;
   }
 

@@ -1,6 +1,8 @@
 /** Pieces shared by the two clients. */
 import type { CellStop } from '../types.ts';
 import { handshakeWords } from './tls.ts';
+import type { RequestRecord } from './ab-figures.ts';
+import { LIVE_INTERVAL_NS, LiveTally, type LiveFigures } from './live.ts';
 
 /** ab's default -s: 30 seconds. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -8,6 +10,11 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export interface RunOptions {
   /** Called as requests finish (at most every 100 ms, and once at the end). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Called about once a second while requests end: the requests per second of the last second
+   * and the p99 so far (live.ts), for a display of long cells. Unset, nothing is tallied.
+   */
+  onLive?: (figures: LiveFigures) => void;
   /**
    * Go on past failed connects and timeouts, as `ab -r` goes on past receive errors: every
    * failure is counted and the cell runs its N requests. Default false: the cell stops at its
@@ -33,23 +40,31 @@ const PROGRESS_INTERVAL_NS = 100_000_000n;
 
 /**
  * Wraps onProgress so that a display cannot slow the hot path down: it is called at most every
- * 100 ms, plus once with the final count.
+ * 100 ms, plus once with the final count. With `live` (the client's records and onLive), a tick
+ * a second or more after the last look also looks at the records that ended since (live.ts).
  */
 export function progressReporter(
   total: number,
   onProgress?: (done: number, total: number) => void,
+  live?: { records: readonly RequestRecord[]; onLive?: (figures: LiveFigures) => void },
 ): (done: number, final?: boolean) => void {
-  if (!onProgress) return () => {};
+  const onLive = live?.onLive;
+  if (!onProgress && !onLive) return () => {};
   let last = process.hrtime.bigint();
+  const tally = live && onLive ? new LiveTally(live.records, last) : null;
+  let lastLook = last;
   return (done, final = false) => {
     if (final) {
-      onProgress(done, total);
+      onProgress?.(done, total);
       return;
     }
     const now = process.hrtime.bigint();
-    if (now - last >= PROGRESS_INTERVAL_NS) {
-      last = now;
-      onProgress(done, total);
+    if (now - last < PROGRESS_INTERVAL_NS) return;
+    last = now;
+    onProgress?.(done, total);
+    if (tally && onLive && now - lastLook >= LIVE_INTERVAL_NS) {
+      lastLook = now;
+      onLive(tally.look(now));
     }
   };
 }

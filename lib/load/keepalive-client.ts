@@ -6,6 +6,10 @@
  * - Request: `GET {path} HTTP/1.1`, autocannon's hard-coded `Connection: keep-alive`, then ab's
  *   headers in ab's order (Host without ":80", User-Agent: ApacheBench/2.3, Accept: *\/*).
  *   ab -k sends HTTP/1.0 with `Connection: Keep-Alive`; autocannon cannot send another version.
+ *   The bytes are built by ab-request.ts and handed to each client in place of autocannon's own
+ *   (the same bytes for a plain GET): a shaped request (any method, headers, a body framed by
+ *   Content-length or chunked) and several paths, request i (in the order all the clients send)
+ *   going to path i mod n, which autocannon's per-client request lists cannot do.
  * - Time taken: process.hrtime.bigint() from just before autocannon starts its clients (they
  *   connect at once) to the last response or error it reports. autocannon's own `duration` is
  *   taken on its sample tick and rounded, so it is not used.
@@ -54,7 +58,7 @@ import type { TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
 import type { CellSpec, CellStop } from '../types.ts';
 import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
-import { abHeaders } from './ab-request.ts';
+import { abHeaders, cellRequests, requestCycle } from './ab-request.ts';
 import { resolveHost } from './close-client.ts';
 import {
   abortError,
@@ -98,6 +102,7 @@ interface ClientInternals {
   _doRequest: (this: ClientInternals) => void;
   _destroyConnection: (this: ClientInternals) => void;
   _resetConnection(): void;
+  getRequestBuffer: () => Buffer;
   on(event: 'request', listener: () => void): void;
 }
 
@@ -110,7 +115,7 @@ function clientInternals(client: autocannon.Client): ClientInternals {
   const missing = [
     typeof inner.parser?.execute === 'function' && typeof inner.parser.initialize === 'function' ? '' : 'parser',
     typeof inner.pipelinedRequests?.addBody === 'function' ? '' : 'pipelinedRequests.addBody',
-    ...(['_connect', '_doRequest', '_destroyConnection', '_resetConnection'] as const).map((m) =>
+    ...(['_connect', '_doRequest', '_destroyConnection', '_resetConnection', 'getRequestBuffer'] as const).map((m) =>
       typeof inner[m] === 'function' ? '' : m,
     ),
   ].filter(Boolean);
@@ -185,6 +190,8 @@ class KeepAliveRun {
   private settled = false;
   /** The handshakes of a cell over TLS; null over plain TCP. */
   readonly handshakes: HandshakeTally | null;
+  /** The next request's bytes, shared by every client. */
+  readonly nextRequest: () => Buffer;
 
   constructor(
     readonly target: CellTarget,
@@ -195,8 +202,9 @@ class KeepAliveRun {
     this.total = cell.requests;
     this.keepGoing = opts.keepGoing ?? false;
     this.effectiveTimeoutMs = Math.max(1000, target.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    this.progress = progressReporter(this.total, opts.onProgress);
+    this.progress = progressReporter(this.total, opts.onProgress, { records: this.records, onLive: opts.onLive });
     this.handshakes = target.tls ? new HandshakeTally() : null;
+    this.nextRequest = requestCycle(cellRequests(target.host, target.port, target.path, target.shape, 'keepalive'));
   }
 
   start(address: string): void {
@@ -332,6 +340,8 @@ class ClientState {
 function watchClient(client: autocannon.Client, run: KeepAliveRun): void {
   const inner = clientInternals(client);
   const state = new ClientState();
+  // _doRequest writes what this returns, once per request sent.
+  inner.getRequestBuffer = run.nextRequest;
   countBodies(inner, state);
   limitParser(inner, state, run);
   finishBodiesAtEof(inner, state, run);

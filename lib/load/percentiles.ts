@@ -37,6 +37,13 @@ export const PERCENTILES: ReadonlyArray<readonly [keyof LatencyPercentiles, numb
 /** One hour in microseconds: the histogram's range before it resizes itself. */
 const HIGHEST_US = 3_600_000_000;
 
+/** An empty histogram of latencies in whole microseconds, three significant digits, growing past an hour. */
+export function latencyHistogram(): InstanceType<HistogramClass> {
+  const h = new Int32Histogram(1, HIGHEST_US, 3);
+  h.autoResize = true;
+  return h;
+}
+
 /**
  * The percentiles of `latenciesUs` (microseconds; fractions are rounded to whole microseconds,
  * the histogram's unit). All zeros when there is none, so that the record stays JSON.
@@ -44,8 +51,7 @@ const HIGHEST_US = 3_600_000_000;
 export function latencyPercentiles(latenciesUs: ArrayLike<number>): LatencyPercentiles {
   const out: LatencyPercentiles = { p50: 0, p75: 0, p90: 0, p99: 0, p99_9: 0, p99_99: 0, p99_999: 0, max: 0 };
   if (latenciesUs.length === 0) return out;
-  const h = new Int32Histogram(1, HIGHEST_US, 3);
-  h.autoResize = true;
+  const h = latencyHistogram();
   for (let i = 0; i < latenciesUs.length; i++) h.recordValue(Math.max(0, Math.round(latenciesUs[i]!)));
   out.max = h.maxValue;
   // A percentile is its bucket's highest value, which can pass the largest value recorded.

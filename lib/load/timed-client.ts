@@ -23,7 +23,7 @@
  */
 import type { CellSpec, CellStop } from '../types.ts';
 import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
-import { abRequestBytes } from './ab-request.ts';
+import { cellRequests, requestCycle } from './ab-request.ts';
 import { resolveHost } from './close-client.ts';
 import {
   abortError,
@@ -35,7 +35,7 @@ import {
 } from './common.ts';
 import type { CellTarget } from './tls.ts';
 import { createTransport } from './transport.ts';
-import { CloseSlot, KeepAliveSlot, keepAliveRequestBytes, type SlotOwner, type TimedSlot } from './timed-slots.ts';
+import { CloseSlot, KeepAliveSlot, type SlotOwner, type TimedSlot } from './timed-slots.ts';
 import { scheduleOf, type Schedule } from './schedule.ts';
 
 const TICK_MS = 1;
@@ -89,13 +89,20 @@ class TimedRun implements SlotOwner {
     this.timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.timeoutNs = BigInt(Math.round(this.timeoutMs * 1e6));
     this.keepGoing = opts.keepGoing ?? false;
-    this.progress = progressReporter(this.schedule.total ?? 0, opts.onProgress);
+    this.progress = progressReporter(this.schedule.total ?? 0, opts.onProgress, {
+      records: this.records,
+      onLive: opts.onLive,
+    });
+    // One cycle for all the connections: request i, in the order requests are sent, goes to path i mod n.
     if (target.mode === 'keepalive') {
-      const request = keepAliveRequestBytes(target.host, target.port, target.path);
-      for (let i = 0; i < cell.concurrency; i++)
-        this.slots.push(new KeepAliveSlot(this, address, target.port, request));
+      const next = requestCycle(cellRequests(target.host, target.port, target.path, target.shape, 'keepalive'));
+      for (let i = 0; i < cell.concurrency; i++) this.slots.push(new KeepAliveSlot(this, address, target.port, next));
     } else {
-      const transport = createTransport(address, target.port, abRequestBytes(target.host, target.port, target.path));
+      const transport = createTransport(
+        address,
+        target.port,
+        cellRequests(target.host, target.port, target.path, target.shape, 'close'),
+      );
       for (let i = 0; i < cell.concurrency; i++) this.slots.push(new CloseSlot(this, transport));
     }
   }

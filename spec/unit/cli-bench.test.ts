@@ -137,6 +137,7 @@ describe('gauntlet bench', () => {
       'run',
       'findings',
       'plots',
+      'latency-distribution',
       'server-python-async',
       'server-node-async',
       'comparison',
@@ -146,6 +147,8 @@ describe('gauntlet bench', () => {
       'conformance',
     ]);
     expect(html.match(/<figure class="chart"[^>]*>\n<svg /g)).toHaveLength(3);
+    // The latency distribution: one spectrum per server for the one matrix group.
+    expect(html.match(/<figure class="spectrum"[^>]*>\n<svg /g)).toHaveLength(2);
     // Nothing is loaded from elsewhere: no script, link, image or frame, and no address in an
     // attribute or a CSS url(). An address in the text (a case's absolute-form target) loads nothing.
     expect(html).not.toMatch(

@@ -180,7 +180,23 @@ describe('gauntlet bench: usage errors', () => {
       ['--path', '/\r\nX-Injected: 1'],
       '--path "/\\r\\nX-Injected: 1": must be visible ASCII characters, without spaces or control characters (percent-encode them)',
     ],
+    [['--path', '/a', '--path', 'b'], '--path "b": must start with /'],
+    [['--header', 'X-A 1'], '--header "X-A 1": has no colon: write it as "Name: value"'],
+    [
+      ['--method', 'PO ST'],
+      '--method "PO ST": is not a token (letters, digits and !#$%&\'*+-.^_`|~, RFC 9110 section 9.1)',
+    ],
+    [
+      ['--body', 'a', '--body-file', '/etc/hostname'],
+      '--body and --body-file both give the request body: give one of them',
+    ],
+    [['--chunked'], '--chunked sends the request body chunked, and there is none: give --body or --body-file'],
     [['--root', '/no/such/root'], '--root "/no/such/root": is not a folder'],
+    [['--csv', '/'], '--csv "/": is a folder: name a file, such as cells.csv'],
+    [
+      ['--csv', '/etc/hostname/cells.csv'],
+      '--csv "/etc/hostname/cells.csv": cannot be made: /etc/hostname is not a folder',
+    ],
     [['--runtime', 'docker', '--server', SRV], '--runtime "docker": takes process or container'],
     [
       ['--cpus', '1', '--server', SRV],
@@ -401,7 +417,7 @@ describe('gauntlet gate: usage errors', () => {
 
   it('names the configuration file and the field at fault', async () => {
     const known =
-      'servers, mode, matrix, path, root, tolerance, alpha, confidence, claims, sampling, remeasure, pin, baseline, webhook, timeoutS, runtime, cpus, memory';
+      'servers, mode, matrix, path, request, root, tolerance, alpha, confidence, claims, sampling, remeasure, pin, baseline, webhook, timeoutS, runtime, cpus, memory';
     const cases: Array<[string, string]> = [
       [configs.colour, `${configs.colour}: colour is not a known field (known: ${known})`],
       [configs.matrix, `${configs.matrix}: matrix "constructor": ${UNKNOWN_MATRIX}`],

@@ -2,7 +2,8 @@
  * report.html as a browser sees it: a small real run (three purpose-built servers, one of them
  * answering 404 and one serialising its requests), the conformance cases of one group against
  * the same servers and a perf gate's verdicts, rendered to report.html and opened in headless
- * Chromium. The checks read the DOM Chromium parsed; the screenshot is left in test-output/.
+ * Chromium. The checks read the DOM Chromium parsed (the plots and the latency distribution drawn,
+ * the sections in place); the screenshot is left in test-output/.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -85,6 +86,15 @@ function charts(dom: string): Array<{ id: string; metric: string; servers: strin
   }));
 }
 
+/** The <figure class="spectrum"> elements of a DOM: the latency distribution, one per server and group. */
+function spectra(dom: string): Array<{ id: string; server: string; cells: string[]; body: string }> {
+  return [
+    ...dom.matchAll(
+      /<figure class="spectrum" id="([^"]+)" data-chart-server="([^"]+)" data-cells="([^"]*)"[^>]*>([\s\S]*?)<\/figure>/g,
+    ),
+  ].map((m) => ({ id: m[1]!, server: m[2]!, cells: m[3]!.split('|'), body: m[4]! }));
+}
+
 /** The texts of an SVG's <text> elements. */
 function svgTexts(svg: string): string[] {
   return [...svg.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
@@ -161,9 +171,35 @@ describe.skipIf(!chromiumAvailable())(`report.html in headless Chromium${skipRea
     }
   });
 
+  it('draws the latency distribution: per server, the percentile spectrum of each concurrency on log axes', () => {
+    const found = spectra(dom);
+    expect(found.map((f) => [f.id, f.server])).toEqual(servers.map((name, i) => [`spectrum-1-${i + 1}`, name]));
+    for (const f of found) {
+      expect(f.cells, f.id).toEqual(['c=1', 'c=5', 'c=10']);
+      const svg = /<svg\b[^>]*>[\s\S]*<\/svg>/.exec(f.body)?.[0] ?? '';
+      expect(svg, f.id).toMatch(/^<svg\b[^>]*\bwidth="380"[^>]*\bheight="250"/);
+      const texts = svgTexts(svg);
+      // The title, both axis names, the percentiles on the x axis and a legend entry per cell.
+      expect(texts, f.id).toContain(`${f.server}, n=20`);
+      expect(texts, f.id).toContain('percentile');
+      expect(texts, f.id).toContain('latency (ms)');
+      for (const label of ['50', '90', '99', '99.9', '99.99', '99.999']) expect(texts, f.id).toContain(label);
+      for (const cell of f.cells)
+        expect(
+          texts.filter((t) => t === cell),
+          `${f.id} legend ${cell}`,
+        ).toHaveLength(1);
+      // One line of seven points (p50 to p99.999) per concurrency, in its colour.
+      const lines = [...svg.matchAll(/<path d="M[^"]*(?:L[^"]*){6}"[^>]*\bstroke="([^"]+)"[^>]*stroke-width="2"/g)].map(
+        (m) => m[1],
+      );
+      expect(new Set(lines), f.id).toEqual(new Set(SERIES_COLORS.slice(0, 3)));
+    }
+  });
+
   it('holds the findings, the seed tables, the claims and the conformance grid', () => {
     const ids = [...dom.matchAll(/<section id="([^"]+)">/g)].map((m) => m[1]);
-    expect(ids.slice(0, 3)).toEqual(['run', 'findings', 'plots']);
+    expect(ids.slice(0, 4)).toEqual(['run', 'findings', 'plots', 'latency-distribution']);
     expect(ids).toEqual(expect.arrayContaining(['resources', 'claims', 'conformance', 'comparison', 'conclusion']));
     expect(dom.match(/<table class="tg">/g)).toHaveLength(3);
     expect(dom).toContain('data-finding="error-responses" data-server="pathological-not-found"');

@@ -1,7 +1,8 @@
 /**
  * bench's report.html as a format of its report folder: the run's page with, beyond the seed's
- * tables, comparison and conclusion, the findings and plots before the tables, and the server
- * resources, perf claims and conformance grid after the conclusion.
+ * tables, comparison and conclusion, the findings, plots and latency distribution before the
+ * tables, and the percentiles, server resources, perf claims and conformance grid after the
+ * conclusion.
  */
 import type { RunResults } from '../../types.ts';
 import type { BenchReport, ReportFormat } from '../report-format.ts';
@@ -25,6 +26,9 @@ export async function reportSections(
   const { chartsSection } = await import('./charts.ts');
   const plots = chartsSection(run);
   if (plots) lead.push(plots);
+  const { spectrumSection } = await import('./spectrum.ts');
+  const spectrum = spectrumSection(run);
+  if (spectrum) lead.push(spectrum);
 
   const extra: HtmlSection[] = [];
   const percentiles = percentilesSection(run);

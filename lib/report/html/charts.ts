@@ -17,7 +17,8 @@ type ECharts = typeof import('echarts');
 type EChartsOption = import('echarts').EChartsOption;
 
 let echartsModule: ECharts | null = null;
-function echarts(): ECharts {
+/** ECharts, loaded on first use (the latency-distribution charts draw with it too). */
+export function echarts(): ECharts {
   echartsModule ??= createRequire(import.meta.url)('echarts') as ECharts;
   return echartsModule;
 }
@@ -69,7 +70,7 @@ export interface ChartModel {
 }
 
 /** The servers of a run in report order. */
-function serverNames(run: RunResults): string[] {
+export function serverNames(run: RunResults): string[] {
   return [...new Set([...run.servers.map((s) => s.name), ...run.cells.map((c) => c.server)])];
 }
 
@@ -196,7 +197,8 @@ export function renderChartSvg(model: ChartModel, width = CHART_WIDTH, height = 
   }
 }
 
-const CHART_CSS = 'display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:12px;margin:.5em 0 1em;';
+export const CHART_CSS =
+  'display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:12px;margin:.5em 0 1em;';
 
 /** The plots, one row of three charts per matrix group; null when nothing was measured. */
 export function chartsSection(run: RunResults): HtmlSection | null {
