@@ -35,7 +35,7 @@ import type {
 } from './types.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeExit, type RunningServer, type ExitInfo } from './launcher.ts';
-import { launchServer, type ServerPlacement } from './runtime.ts';
+import { launchServer, placementLaunchOptions, type ServerPlacement } from './runtime.ts';
 import { matrixCells } from './matrix.ts';
 import { machineInfo, gauntletVersion } from './machine.ts';
 import { runCell, runCellWithSamples, type CellSamples, type CellTarget, type RunOptions } from './load/index.ts';
@@ -267,14 +267,7 @@ async function startServer(
 ): Promise<void> {
   const { spec, record } = entry;
   try {
-    entry.server = await launchServer(spec, {
-      root: opts.root,
-      runtime: opts.runtime,
-      cpus: opts.cpus,
-      memoryMb: opts.memoryMb,
-      ...(opts.tls && { tls: true }),
-      ...(opts.insecure && { insecure: true }),
-    });
+    entry.server = await launchServer(spec, { root: opts.root, ...placementLaunchOptions(opts) });
   } catch (err) {
     record.error = (err as Error).message;
     entry.done = true;

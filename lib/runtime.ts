@@ -30,6 +30,17 @@ export interface ServerPlacement {
   insecure?: boolean;
 }
 
+/** The launch options of a placement: where, with which limits, and TLS. */
+export function placementLaunchOptions(placement: ServerPlacement): Omit<ServerLaunchOptions, 'root' | 'env'> {
+  return {
+    runtime: placement.runtime,
+    cpus: placement.cpus,
+    memoryMb: placement.memoryMb,
+    ...(placement.tls && { tls: true }),
+    ...(placement.insecure && { insecure: true }),
+  };
+}
+
 export interface ServerLaunchOptions extends LaunchOptions {
   runtime?: Runtime;
   /** Container CPU limit, in CPUs. */

@@ -11,7 +11,7 @@ import type { CaseInfo, CaseResult, CheckServerRecord, ServerDeath } from './typ
 import type { LoadedCase } from './registry.ts';
 import type { ResultsStore } from '../results-store.ts';
 import { describeExit, type RunningServer } from '../launcher.ts';
-import { launchServer, type ServerLaunchOptions, type ServerPlacement } from '../runtime.ts';
+import { launchServer, placementLaunchOptions, type ServerLaunchOptions, type ServerPlacement } from '../runtime.ts';
 import { gauntletVersion, machineInfo } from '../machine.ts';
 import { runEnvelope } from '../envelope.ts';
 import { lastLines } from '../output-tail.ts';
@@ -193,11 +193,7 @@ async function checkServer(
   const launchOpts: ServerLaunchOptions = {
     root: opts.root,
     env: { ...CONFORMANCE_ENV },
-    runtime: opts.runtime,
-    cpus: opts.cpus,
-    memoryMb: opts.memoryMb,
-    ...(opts.tls && { tls: true }),
-    ...(opts.insecure && { insecure: true }),
+    ...placementLaunchOptions(opts),
   };
   let server: RunningServer;
   try {

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import type { ServerSpec } from '../types.ts';
 import type { RunningServer } from '../running-server.ts';
-import { launchServer, type ServerLaunchOptions, type ServerPlacement } from '../runtime.ts';
+import { launchServer, placementLaunchOptions, type ServerLaunchOptions, type ServerPlacement } from '../runtime.ts';
 import { recordedCommand } from '../server-record.ts';
 import { gauntletVersion, machineInfo } from '../machine.ts';
 import { CONFORMANCE_ENV } from '../conformance/runner.ts';
@@ -102,11 +102,7 @@ async function startAll(
   const launchOpts: ServerLaunchOptions = {
     root: opts.root ?? DEFAULT_DOC_ROOT,
     env: { ...CONFORMANCE_ENV },
-    runtime: opts.runtime,
-    cpus: opts.cpus,
-    memoryMb: opts.memoryMb,
-    ...(opts.tls && { tls: true }),
-    ...(opts.insecure && { insecure: true }),
+    ...placementLaunchOptions(opts),
   };
   const running: RunningServer[] = [];
   for (const [i, spec] of opts.servers.entries()) {

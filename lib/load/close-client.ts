@@ -48,6 +48,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   progressReporter,
   type RunOptions,
+  type Settle,
   type StopCause,
 } from './common.ts';
 
@@ -79,11 +80,6 @@ export async function runCloseClient(
   return new Promise<CellInput>((resolve, reject) => {
     new CloseRun(target, cell, opts, transport, { resolve, reject }).start();
   });
-}
-
-interface Settle {
-  resolve(input: CellInput): void;
-  reject(err: Error): void;
 }
 
 /** One of the C slots: its current connection, whose events it hands to the run that owns it. */

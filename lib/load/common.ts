@@ -1,8 +1,14 @@
-/** Pieces shared by the two clients. */
+/** Pieces shared by the clients (close, keep-alive, timed). */
 import type { CellStop } from '../types.ts';
 import { handshakeWords } from './tls.ts';
-import type { RequestRecord } from './ab-figures.ts';
+import type { CellInput, RequestRecord } from './ab-figures.ts';
 import { LIVE_INTERVAL_NS, LiveTally, type LiveFigures } from './live.ts';
+
+/** How a client's run hands back its cell: the two sides of the promise it was started with. */
+export interface Settle {
+  resolve(input: CellInput): void;
+  reject(err: Error): void;
+}
 
 /** ab's default -s: 30 seconds. */
 export const DEFAULT_TIMEOUT_MS = 30_000;

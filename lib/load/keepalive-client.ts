@@ -66,6 +66,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   progressReporter,
   type RunOptions,
+  type Settle,
   type StopCause,
 } from './common.ts';
 import { HEADER_SPACE } from './response-scan.ts';
@@ -162,11 +163,6 @@ export async function runKeepAliveClient(
   return new Promise<CellInput>((resolve, reject) => {
     new KeepAliveRun(target, cell, opts, { resolve, reject }).start(address);
   });
-}
-
-interface Settle {
-  resolve(input: CellInput): void;
-  reject(err: Error): void;
 }
 
 /**

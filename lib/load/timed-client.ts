@@ -31,6 +31,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   progressReporter,
   type RunOptions,
+  type Settle,
   type StopCause,
 } from './common.ts';
 import type { CellTarget } from './tls.ts';
@@ -50,11 +51,6 @@ export async function runTimedClient(target: CellTarget, cell: CellSpec, opts: R
   return new Promise<CellInput>((resolve, reject) => {
     new TimedRun(target, cell, opts, address, { resolve, reject }).start();
   });
-}
-
-interface Settle {
-  resolve(input: CellInput): void;
-  reject(err: Error): void;
 }
 
 class TimedRun implements SlotOwner {
