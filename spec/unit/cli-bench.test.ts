@@ -1,37 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../lib/paths.ts';
 import type { RunResults } from '../../lib/types.ts';
 import { runInProcess } from './helpers/cli-in-process.ts';
+import { runCli } from './helpers/cli-child.ts';
 
-const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
 const TINY = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
 const tiny = (name: string, args = '') => `${name}=python3 -u ${TINY} {port} ${args}`;
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI; `onStderr` may act on its progress output (to send Ctrl-C, say). */
-function runCli(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<CliRun> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      onStderr?.(stderr, child);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
-  });
-}
 
 async function outDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'gauntlet-cli-'));
@@ -238,12 +215,14 @@ describe('gauntlet bench', () => {
         out,
         '--no-check',
       ],
-      (text, child) => {
-        pgid ||= Number(/is up at \S+ \(pid (\d+)\)/.exec(text)?.[1] ?? 0);
-        if (!sent && /cell 1\/6: .* req\/s/.test(text)) {
-          sent = true;
-          child.kill('SIGINT');
-        }
+      {
+        onStderr: (text, child) => {
+          pgid ||= Number(/is up at \S+ \(pid (\d+)\)/.exec(text)?.[1] ?? 0);
+          if (!sent && /cell 1\/6: .* req\/s/.test(text)) {
+            sent = true;
+            child.kill('SIGINT');
+          }
+        },
       },
     );
     expect(sent).toBe(true);

@@ -1,5 +1,4 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,29 +6,11 @@ import { PROJECT_ROOT } from '../../lib/paths.ts';
 import type { JsonCheckRun } from '../../lib/report/json/check-json.ts';
 import { parseCheckArgs, parsePropertyFlags } from '../../lib/cli/check-command.ts';
 import { PROPERTIES } from '../../lib/conformance/properties/registry.ts';
+import { runCli } from './helpers/cli-child.ts';
 
-const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
 const TINY = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
 /** http.server answers any GET with 200, Host or not: it misses the MUST of RFC 9112 §3.2. */
 const tiny = (name: string, args = '') => `${name}=python3 -u ${TINY} {port} ${args}`.trim();
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<CliRun> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
-  });
-}
 
 /** Cases of our own, so that the test does not depend on the project's case files; a file's name is its cases' group. */
 const CASES_BY_GROUP = {

@@ -4,39 +4,16 @@
  * of a cell of a duration on stderr while --json keeps stdout for the record.
  */
 import { describe, it, expect } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../lib/paths.ts';
 import type { RunResults } from '../../lib/types.ts';
 import { CSV_HEADERS, csvFields } from '../../lib/report/csv/rows.ts';
+import { runCli } from './helpers/cli-child.ts';
 
-const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
 const TINY = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
 const tiny = (name: string, args = '') => `${name}=python3 -u ${TINY} {port} ${args}`;
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in a child (pipes: no terminal); `onStderr` may act on its progress (Ctrl-C). */
-function runCli(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<CliRun> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      onStderr?.(stderr, child);
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
-  });
-}
 
 /** The CSV's lines split on CRLF into fields (these rows quote nothing: no comma in them). */
 function csvRows(text: string): string[][] {
@@ -90,11 +67,13 @@ describe('gauntlet bench --csv', () => {
         '--csv',
         file,
       ],
-      (text, child) => {
-        if (!sent && /cell 1\/6: .* req\/s/.test(text)) {
-          sent = true;
-          child.kill('SIGINT');
-        }
+      {
+        onStderr: (text, child) => {
+          if (!sent && /cell 1\/6: .* req\/s/.test(text)) {
+            sent = true;
+            child.kill('SIGINT');
+          }
+        },
       },
     );
     expect(sent).toBe(true);

@@ -1,5 +1,4 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
@@ -10,39 +9,12 @@ import type { GateResults } from '../../lib/perf/types.ts';
 import { runCommandOf } from '../../lib/envelope.ts';
 import type { BaselineFile } from '../../lib/perf/baseline.ts';
 import { runInProcess } from './helpers/cli-in-process.ts';
+import { runCli } from './helpers/cli-child.ts';
 
-const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
 const TINY = join(PROJECT_ROOT, 'fixtures', 'launch', 'tiny_server.py');
 const SRV = `srv:threaded:python=python3 -u ${TINY} {port}`;
 /** Small and quick: these tests check the command, not the servers. */
 const QUICK = ['--matrix', '10:1', '--max-time', '0.3', '--warmup', '0.1'];
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
-  return new Promise((resolveRun, reject) => {
-    const env = { ...process.env, ...options.env };
-    // A gate run from a CI job must not see the job's own settings unless a test sets them.
-    if (!options.env?.GITHUB_ACTIONS) delete env.GITHUB_ACTIONS;
-    if (!options.env?.GITHUB_STEP_SUMMARY) delete env.GITHUB_STEP_SUMMARY;
-    if (!options.env?.GAUNTLET_WEBHOOK_URL) delete env.GAUNTLET_WEBHOOK_URL;
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? PROJECT_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
-  });
-}
 
 async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'gauntlet-cli-gate-'));

@@ -5,46 +5,18 @@
  * which fails as a server that does not start does.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_DOC_ROOT, PROJECT_ROOT, SERVERS_DIR } from '../../lib/paths.ts';
+import { DEFAULT_DOC_ROOT, SERVERS_DIR } from '../../lib/paths.ts';
 import { readManifest } from '../../lib/manifest.ts';
 import { launch, type RunningServer } from '../../lib/launcher.ts';
 import { probeHttp } from '../../lib/running-server.ts';
 import type { RunResults } from '../../lib/types.ts';
 import type { GateResults } from '../../lib/perf/types.ts';
-
-const BIN = join(PROJECT_ROOT, 'bin', 'gauntlet.mjs');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<CliRun> {
-  return new Promise((resolveRun, reject) => {
-    const env = { ...process.env };
-    delete env.GITHUB_ACTIONS;
-    delete env.GITHUB_STEP_SUMMARY;
-    delete env.GAUNTLET_WEBHOOK_URL;
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: PROJECT_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
-  });
-}
+import { runCli } from './helpers/cli-child.ts';
 
 /** The process group of a pid, from /proc. */
 function pgidOf(pid: number): number {

@@ -5,29 +5,18 @@
  * answered with another 4xx than 412, a server that ignores Range.
  */
 import { describe, expect, it } from 'vitest';
-import { parseResponses } from '../../lib/conformance/response-parser.ts';
 import { cases as conditionalCases } from '../../lib/conformance/cases/conditional-requests.ts';
 import { cases as rangeCases } from '../../lib/conformance/cases/ranges.ts';
 import { observedOutcome, outcomeMatches } from '../../lib/conformance/runner/outcomes.ts';
 import type { CaseDefinition, Exchange, NotApplicable } from '../../lib/conformance/types.ts';
 import { DEFAULT_DOC_ROOT } from '../../lib/paths.ts';
+import { exchangeFrom } from './helpers/made-exchange.ts';
 
 const DATE = 'Date: Mon, 07 Dec 2026 03:00:00 GMT\r\n';
 const ETAG = 'ETag: "22-5f0"\r\n';
 
 function exchangeOf(received: string): Exchange {
-  const bytes = Uint8Array.from(Buffer.from(received, 'latin1'));
-  const parsed = parseResponses(bytes, { ended: true, methods: ['GET'] });
-  return {
-    sent: new Uint8Array(0),
-    received: bytes,
-    responses: parsed.responses,
-    interim: parsed.interim,
-    trailingGarbage: parsed.trailingGarbage,
-    closedBy: 'server',
-    reset: false,
-    closeAfterMs: 2,
-  };
+  return exchangeFrom(received, { methods: ['GET'] });
 }
 
 function caseById(id: string): CaseDefinition {

@@ -7,7 +7,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { runCase, type CaseTarget } from '../../lib/conformance/runner.ts';
-import { parseResponses } from '../../lib/conformance/response-parser.ts';
 import { afterPersistentFirst, notApplicable, onStatus } from '../../lib/conformance/cases/helpers.ts';
 import { cases as headerFieldCases } from '../../lib/conformance/cases/header-fields.ts';
 import { cases as responsesCases } from '../../lib/conformance/cases/responses.ts';
@@ -28,22 +27,10 @@ import type {
 } from '../../lib/conformance/types.ts';
 import { DEFAULT_DOC_ROOT } from '../../lib/paths.ts';
 import { TEST_MACHINE } from '../helpers/test-machine.ts';
+import { exchangeFrom } from './helpers/made-exchange.ts';
 
-const bytes = (s: string) => Uint8Array.from(Buffer.from(s, 'latin1'));
-
-/** An exchange as the raw client would have recorded it, from the bytes the server sent. */
 function exchangeOf(received: string, closedBy: Exchange['closedBy'] = 'server'): Exchange {
-  const parsed = parseResponses(bytes(received), { ended: true });
-  return {
-    sent: new Uint8Array(0),
-    received: bytes(received),
-    responses: parsed.responses,
-    interim: parsed.interim,
-    trailingGarbage: parsed.trailingGarbage,
-    closedBy,
-    reset: false,
-    closeAfterMs: closedBy === 'server' ? 2 : null,
-  };
+  return exchangeFrom(received, { closedBy });
 }
 
 /** What a case's check says about an exchange. */

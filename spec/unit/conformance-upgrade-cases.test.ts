@@ -6,27 +6,17 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseResponses } from '../../lib/conformance/response-parser.ts';
 import { cases } from '../../lib/conformance/cases/upgrade.ts';
 import type { CaseDefinition, Exchange, NotApplicable } from '../../lib/conformance/types.ts';
 import { observedOutcome, outcomeMatches } from '../../lib/conformance/runner/outcomes.ts';
 import { DEFAULT_DOC_ROOT } from '../../lib/paths.ts';
+import { exchangeFrom, latin1Bytes } from './helpers/made-exchange.ts';
 
-const bytes = (s: string | Uint8Array) => (typeof s === 'string' ? Uint8Array.from(Buffer.from(s, 'latin1')) : s);
+const bytes = latin1Bytes;
 
-/** An exchange as the raw client would have recorded it, from the bytes the server sent. */
+/** An exchange of the TRACE (or GET) a case sends, from the bytes the server sent. */
 function exchangeOf(received: string | Uint8Array, closedBy: Exchange['closedBy'] = 'server'): Exchange {
-  const parsed = parseResponses(bytes(received), { ended: true, methods: ['TRACE', 'GET'] });
-  return {
-    sent: new Uint8Array(0),
-    received: bytes(received),
-    responses: parsed.responses,
-    interim: parsed.interim,
-    trailingGarbage: parsed.trailingGarbage,
-    closedBy,
-    reset: false,
-    closeAfterMs: 2,
-  };
+  return exchangeFrom(received, { closedBy, methods: ['TRACE', 'GET'] });
 }
 
 function caseById(id: string): CaseDefinition {
