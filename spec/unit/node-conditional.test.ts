@@ -22,7 +22,7 @@ import {
 const PYTHON_COMMON = fileURLToPath(new URL('../../servers/_common/python', import.meta.url));
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 /** A file of 16 bytes last changed on 1 Jan 2026, 00:00:00.5 UTC. */
-const v = validatorsFor(16, Date.UTC(2026, 0, 1) + 500, NOW);
+const v = validatorsFor(16, BigInt(Date.UTC(2026, 0, 1) + 500) * 1_000_000n, NOW);
 const T = Date.UTC(2026, 0, 1) / 1000;
 
 describe('validators', () => {
@@ -33,7 +33,14 @@ describe('validators', () => {
   });
 
   it('never dates Last-Modified after now', () => {
-    expect(validatorsFor(1, NOW + 86_400_000, NOW).modifiedS).toBe(NOW / 1000);
+    expect(validatorsFor(1, BigInt(NOW + 86_400_000) * 1_000_000n, NOW).modifiedS).toBe(NOW / 1000);
+  });
+
+  it('takes the microseconds from the exact nanoseconds, where a float mtimeMs is one off', () => {
+    // 1780000000.123456999 s: as a float of milliseconds, times 1000, this floors to ...123457.
+    const ns = 1_780_000_000_123_456_999n;
+    expect(Math.floor((Number(ns) / 1e6) * 1000)).not.toBe(1_780_000_000_123_456);
+    expect(validatorsFor(1, ns, NOW).etag).toBe(`"1-${(1_780_000_000_123_456).toString(16)}"`);
   });
 });
 

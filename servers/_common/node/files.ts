@@ -9,7 +9,7 @@
  * compared; a file that changed is read anew. Misses are never cached, so a file created under
  * the root is visible at once.
  */
-import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { type BigIntStats, closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { sep } from 'node:path';
 import { type Validators, validatorsFor } from './conditional.ts';
 import { contentTypeFor } from './mime.ts';
@@ -26,10 +26,11 @@ export interface FileEntry {
   contentType: string;
   /** The content, when size <= CACHE_MAX_FILE; null for files streamed from disk. */
   body: Buffer | null;
-  mtimeMs: number;
+  /** Exact nanoseconds: the ETag is built from them, as the Python servers do (no float rounding). */
+  mtimeNs: bigint;
   /** ETag and Last-Modified, computed once from the stat that made the entry. */
   validators: Validators;
-  ino: number;
+  ino: bigint;
   checkedAt: number;
   /** Whole responses already built for this entry, for the current Date value (see responses.ts). */
   responses: Array<Buffer | undefined>;
@@ -70,8 +71,8 @@ export class StaticFiles {
     if (
       cached !== undefined &&
       cached.realPath === real &&
-      cached.mtimeMs === stats.mtimeMs &&
-      cached.size === stats.size &&
+      cached.mtimeNs === stats.mtimeNs &&
+      BigInt(cached.size) === stats.size &&
       cached.ino === stats.ino
     ) {
       cached.checkedAt = now;
@@ -80,7 +81,7 @@ export class StaticFiles {
     if (cached !== undefined) this.forget(key, cached);
 
     let body: Buffer | null = null;
-    let size = stats.size;
+    let size = Number(stats.size);
     if (size <= CACHE_MAX_FILE) {
       try {
         body = readFileSync(real);
@@ -94,8 +95,8 @@ export class StaticFiles {
       size,
       contentType: contentTypeFor(real),
       body,
-      mtimeMs: stats.mtimeMs,
-      validators: validatorsFor(size, stats.mtimeMs, now),
+      mtimeNs: stats.mtimeNs,
+      validators: validatorsFor(size, stats.mtimeNs, now),
       ino: stats.ino,
       checkedAt: now,
       responses: [],
@@ -119,15 +120,17 @@ export class StaticFiles {
   }
 
   /** realpath + stat, the realpath checked against the root's; a directory resolves to its index.html. */
-  private resolve(candidate: string): { ok: true; real: string; stats: Stats } | { ok: false; status: 403 | 404 } {
+  private resolve(
+    candidate: string,
+  ): { ok: true; real: string; stats: BigIntStats } | { ok: false; status: 403 | 404 } {
     try {
       let real = realpathSync.native(candidate);
       if (!this.inside(real)) return FORBIDDEN;
-      let stats = statSync(real);
+      let stats = statSync(real, { bigint: true });
       if (stats.isDirectory()) {
         real = realpathSync.native(real + sep + 'index.html');
         if (!this.inside(real)) return FORBIDDEN;
-        stats = statSync(real);
+        stats = statSync(real, { bigint: true });
       }
       if (!stats.isFile()) return NOT_FOUND;
       return { ok: true, real, stats };
