@@ -69,6 +69,8 @@ export default defineConfig({
             'spec/perf/open-model.test.ts',
             'spec/perf/gate-soundness.test.ts',
             'spec/perf/containers.test.ts',
+            'spec/perf/diagnostics-reference.test.ts',
+            'spec/perf/reference-servers-complete.test.ts',
           ],
           fileParallelism: false,
           sequence: { concurrent: false, groupOrder: 3 },
@@ -111,8 +113,9 @@ export default defineConfig({
         // End-to-end runs against real servers, each from half a minute to a minute: gauntlet diff
         // against every framing broken server and the reference servers (seed 7, at most 2000
         // requests), the open model against a server that pauses (a 6 s rate cell, a closed loop,
-        // a reference server), the gate's comparison on real servers (soundness), and the reference
-        // servers compared in containers. On their own (`npm run test:acceptance`, run by .ci/run),
+        // a reference server), the gate's comparison on real servers (soundness), the reference
+        // servers compared in containers, and every reference server over the seed and tugas9
+        // matrices in both modes (no failed request, no false finding). On their own (`npm run test:acceptance`, run by .ci/run),
         // not by `npm test`, which stays under five minutes; serial, because they measure.
         test: {
           name: 'acceptance',
@@ -121,6 +124,8 @@ export default defineConfig({
             'spec/perf/open-model.test.ts',
             'spec/perf/gate-soundness.test.ts',
             'spec/perf/containers.test.ts',
+            'spec/perf/diagnostics-reference.test.ts',
+            'spec/perf/reference-servers-complete.test.ts',
           ],
           fileParallelism: false,
           sequence: { concurrent: false, groupOrder: 7 },

@@ -1,223 +1,222 @@
 /**
- * npm run bench:engine -- [--server NAME] [--rounds 9] [--close 2000x10,2000x50]
- *                         [--keepalive 100000x10,100000x50] [--path /] [--only close|keepalive]
+ * npm run bench:engine -- [--server nginx|NAME] [--rounds 15] [--close 2000x10] [--keepalive 100000x10]
+ *                         [--wrk-seconds 2] [--path /] [--only close|keepalive] [--no-pin]
  *
- * How fast the load engine is next to the tools it stands in for, on one server:
- * - close mode vs `ab -n N -c C` (target: the engine reaches at least 0.7 of ab's requests/s);
- * - keep-alive mode vs the autocannon command line (target: within 10%).
- * After a warm-up, each round runs every cell with both tools, their order alternating from
- * round to round (A B, B A, ...). Both sides' requests/s are complete requests over their own time
- * from the first connect to the last response: ab's printed figure; the engine's hrtime; the
- * autocannon CLI's `finish - start` (ms timestamps, -L 5, so at most 5 ms late; its rounded
- * `duration` is shown apart).
- * The verdict is on the median of the per-round ratios, with a 95% bootstrap interval: the two
- * sides of a round ran seconds apart, so their ratio cancels what the machine was doing then, which
- * a ratio of the two medians would not. Keep-alive cells are large by default (about 2 s a run
- * here): at 0.4 s a run, one round's ratio ranged from 0.74 to 1.37 on this shared machine.
- * With two cores or more (and taskset), the server and the clients are pinned as a gate pins
- * them (lib/perf/pinning.ts: the server to the upper half of the cores, this process, with the ab
- * and autocannon processes it starts, to the lower half; --no-pin leaves them free), so that the
- * two sides do not take each other's cores.
+ * How fast the load engine is next to the tools it stands in for, on one server, side by side:
+ * - keep-alive mode vs `wrk -t1 -cC` (target: at least 0.9 of wrk's requests/s); without wrk
+ *   installed, vs the autocannon command line;
+ * - close mode vs `ab -n N -c C` (target: at least 0.9 of ab's).
+ * The default server is a stock nginx with one worker serving a 138-byte file (fixtures/nginx,
+ * the file in a throw-away root): fast enough that the client's own cost shows.
+ * After a warm-up, each round runs every cell with both tools, their order alternating from round
+ * to round (A B, B A, ...). Requests/s is each tool's own figure (complete requests over its own
+ * time); CPU per request is the engine's process.cpuUsage() over the cell, and the tool's user +
+ * system time (lib/engine-bench/child-cpu.ts), over the requests each completed. The verdict is on
+ * the median of the per-round ratios with a 95% bootstrap interval (lib/engine-bench/verdict.ts).
+ * With two cores or more (and taskset) the server is pinned to the upper half of the cores, this
+ * process and the tools it starts to the lower half (lib/perf/pinning.ts; --no-pin leaves them free).
  */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpus } from 'node:os';
-import { loadServer } from '../lib/manifest.ts';
-import { launch, type RunningServer } from '../lib/launcher.ts';
+import { findAb, abArgs, AB_INSTALL_HINT } from '../lib/ab/run-ab.ts';
+import { parseAbOutput } from '../lib/ab/parse-ab.ts';
+import { runWithCpu } from '../lib/engine-bench/child-cpu.ts';
+import { formatVerdict, type RoundSample } from '../lib/engine-bench/verdict.ts';
+import { findWrk, parseWrkOutput, wrkArgs, WRK_INSTALL_HINT } from '../lib/engine-bench/wrk.ts';
 import { handleSignal } from '../lib/exit-hooks.ts';
+import { launch, type RunningServer } from '../lib/launcher.ts';
+import { autocannonCliArgs, autocannonCliPath } from '../lib/load/autocannon-cli.ts';
 import { runCell } from '../lib/load/index.ts';
 import { rawTransportAvailable } from '../lib/load/transport.ts';
-import { runAutocannonCli } from '../lib/load/autocannon-cli.ts';
-import { findAb, runAb, AB_INSTALL_HINT } from '../lib/ab/run-ab.ts';
-import { median } from '../lib/stats.ts';
-import { bootstrapMedian } from '../lib/perf/significance.ts';
+import { loadServer } from '../lib/manifest.ts';
+import { PROJECT_ROOT } from '../lib/paths.ts';
 import { describePinning, pinForMeasurement, planCores, tasksetAvailable } from '../lib/perf/pinning.ts';
-import type { CellSpec } from '../lib/types.ts';
+import type { CellSpec, LoadMode } from '../lib/types.ts';
 
-interface Sample {
-  engine: number;
-  reference: number;
-  /** Extra figure shown for the reference (autocannon's rounded-duration rps). */
-  note?: string;
-}
+const TARGET = 0.9;
+/** A small static page, 138 bytes: serving it costs nginx little, so the client's own cost shows. */
+const PAGE_OPEN = '<!doctype html><title>gauntlet</title><p>';
+const PAGE_CLOSE = '</p>\n';
+const FILE_138 = PAGE_OPEN + 'a'.repeat(138 - PAGE_OPEN.length - PAGE_CLOSE.length) + PAGE_CLOSE;
 
-function parseCells(text: string): CellSpec[] {
+function parseCells(flag: string, text: string): CellSpec[] {
   return text
     .split(',')
     .filter(Boolean)
     .map((part) => {
       const m = /^(\d+)x(\d+)$/.exec(part.trim());
-      if (!m) throw new Error(`cell "${part}" is not NxC (for example 2000x10)`);
+      if (!m) throw new Error(`--${flag}: cell "${part}" is not NxC (for example 2000x10)`);
       return { requests: Number(m[1]), concurrency: Number(m[2]) };
     });
 }
 
-const fmt = (n: number, d = 0): string =>
-  n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-
-interface CellVerdict {
-  /** Median of the per-round ratios engine / reference. */
-  ratio: number;
-  lo: number;
-  hi: number;
+interface Side {
+  rps: number;
+  cpuS: number;
+  requests: number;
 }
 
-function printCell(title: string, refName: string, cell: CellSpec, samples: Sample[]): CellVerdict {
-  const e = median(samples.map((s) => s.engine));
-  const r = median(samples.map((s) => s.reference));
-  const ratios = samples.map((s) => s.engine / s.reference);
-  const ratio = median(ratios);
-  const ci = bootstrapMedian(ratios);
-  console.log(`\n${title}  ${cell.requests} x ${cell.concurrency}`);
-  console.log(`  round  engine rps   ${refName.padEnd(10)} rps   engine/${refName}`);
-  samples.forEach((s, i) => {
-    console.log(
-      `  ${String(i + 1).padStart(5)}  ${fmt(s.engine).padStart(10)}   ${fmt(s.reference).padStart(14)}   ${fmt(s.engine / s.reference, 2).padStart(8)}${s.note ? `   ${s.note}` : ''}`,
-    );
+type Target = { host: string; port: number; path: string };
+
+async function engineSide(target: Target, mode: LoadMode, cell: CellSpec): Promise<Side> {
+  const cpu0 = process.cpuUsage();
+  const r = await runCell({ ...target, mode }, cell);
+  const cpu = process.cpuUsage(cpu0);
+  if (r.failedRequests > 0)
+    console.error(`  engine: ${r.failedRequests} failed requests (${JSON.stringify(r.failed)})`);
+  return { rps: r.requestsPerSecond, cpuS: (cpu.user + cpu.system) / 1e6, requests: r.completeRequests };
+}
+
+async function abSide(ab: string, target: Target, cell: CellSpec): Promise<Side> {
+  const args = abArgs({
+    ...target,
+    requests: cell.requests,
+    concurrency: cell.concurrency,
+    continueOnReceiveError: true,
   });
-  console.log(
-    `  median ${fmt(e).padStart(10)}   ${fmt(r).padStart(14)}   ${fmt(ratio, 2).padStart(8)}   (median of the round ratios, 95% CI ${fmt(ci.lo, 2)}-${fmt(ci.hi, 2)})`,
-  );
-  return { ratio, lo: ci.lo, hi: ci.hi };
+  const run = await runWithCpu(ab, args);
+  if (run.exitCode !== 0) throw new Error(`ab failed (exit ${run.exitCode}): ${run.stderr.trim()}`);
+  const report = parseAbOutput(run.stdout);
+  if (report.failedRequests > 0) console.error(`  ab: ${report.failedRequests} failed requests`);
+  return { rps: report.requestsPerSecond ?? 0, cpuS: run.cpuS, requests: report.completeRequests };
+}
+
+async function wrkSide(wrk: string, target: Target, cell: CellSpec, seconds: number): Promise<Side> {
+  const url = `http://${target.host}:${target.port}${target.path}`;
+  const run = await runWithCpu(wrk, wrkArgs({ url, threads: 1, connections: cell.concurrency, durationS: seconds }));
+  if (run.exitCode !== 0) throw new Error(`wrk failed (exit ${run.exitCode}): ${run.stderr.trim()}`);
+  const report = parseWrkOutput(run.stdout);
+  if (report.socketErrors + report.non2xx > 0)
+    console.error(`  wrk: ${report.socketErrors} socket errors, ${report.non2xx} non-2xx`);
+  return { rps: report.requestsPerSecond, cpuS: run.cpuS, requests: report.requests };
+}
+
+async function autocannonSide(target: Target, cell: CellSpec): Promise<Side> {
+  const args = autocannonCliArgs({ ...target, requests: cell.requests, connections: cell.concurrency });
+  const run = await runWithCpu(process.execPath, [autocannonCliPath(), ...args]);
+  const json = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    start?: string;
+    finish?: string;
+    requests?: { total?: number };
+  };
+  const total = json.requests?.total ?? 0;
+  const ms = Date.parse(json.finish ?? '') - Date.parse(json.start ?? '');
+  return { rps: ms > 0 ? (total * 1000) / ms : 0, cpuS: run.cpuS, requests: total };
+}
+
+/** Runs both sides of every round, their order alternating, after one warm-up of each. */
+async function rounds(
+  count: number,
+  engine: () => Promise<Side>,
+  reference: () => Promise<Side>,
+  label: string,
+): Promise<RoundSample[]> {
+  await engine();
+  await reference();
+  const samples: RoundSample[] = [];
+  for (let i = 0; i < count; i++) {
+    const first = i % 2 === 0 ? await engine() : await reference();
+    const second = i % 2 === 0 ? await reference() : await engine();
+    const [e, r] = i % 2 === 0 ? [first, second] : [second, first];
+    samples.push({
+      engineRps: e.rps,
+      referenceRps: r.rps,
+      engineCpuS: e.cpuS,
+      referenceCpuS: r.cpuS,
+      engineRequests: e.requests,
+      referenceRequests: r.requests,
+    });
+    process.stderr.write(`${label}: round ${i + 1}/${count}\n`);
+  }
+  return samples;
 }
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      server: { type: 'string', default: 'node-async' },
-      rounds: { type: 'string', default: '9' },
-      close: { type: 'string', default: '2000x10,2000x50' },
-      keepalive: { type: 'string', default: '100000x10,100000x50' },
+      server: { type: 'string', default: 'nginx' },
+      rounds: { type: 'string', default: '15' },
+      close: { type: 'string', default: '2000x10' },
+      keepalive: { type: 'string', default: '100000x10' },
+      'wrk-seconds': { type: 'string', default: '2' },
       path: { type: 'string', default: '/' },
       only: { type: 'string' },
       pin: { type: 'boolean', default: true },
     },
     allowNegative: true,
   });
-  const rounds = Number(values.rounds);
-  const closeCells = values.only === 'keepalive' ? [] : parseCells(values.close);
-  const kaCells = values.only === 'close' ? [] : parseCells(values.keepalive);
-  const path = values.path;
+  const count = Number(values.rounds);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--rounds: "${values.rounds}" is not a whole number >= 1`);
+  const wrkSeconds = Number(values['wrk-seconds']);
+  if (!(wrkSeconds > 0)) throw new Error(`--wrk-seconds: "${values['wrk-seconds']}" is not a positive number`);
+  if (values.only !== undefined && values.only !== 'close' && values.only !== 'keepalive')
+    throw new Error(`--only: "${values.only}" is neither close nor keepalive`);
+  const closeCells = values.only === 'keepalive' ? [] : parseCells('close', values.close);
+  const kaCells = values.only === 'close' ? [] : parseCells('keepalive', values.keepalive);
 
   const ab = closeCells.length > 0 ? await findAb() : null;
   if (closeCells.length > 0 && !ab) console.error(`close mode skipped: ${AB_INSTALL_HINT}`);
+  const wrk = kaCells.length > 0 ? findWrk() : null;
+  if (kaCells.length > 0 && !wrk)
+    console.error(`keep-alive mode compared with the autocannon CLI: ${WRK_INSTALL_HINT}`);
 
-  const spec = await loadServer(values.server);
-  const server: RunningServer = await launch(spec);
-  const stopServer = (): void => void server.stop();
-  const releaseSigint = handleSignal('SIGINT', stopServer);
+  const nginx = values.server === 'nginx';
+  const root = nginx ? mkdtempSync(join(tmpdir(), 'gauntlet-bench-engine-')) : undefined;
+  if (root) {
+    // nginx's worker runs as nobody when started as root: the folder and file must be readable.
+    chmodSync(root, 0o755);
+    writeFileSync(join(root, 'index.html'), FILE_138, { mode: 0o644 });
+  }
+  const spec = await loadServer(nginx ? join(PROJECT_ROOT, 'fixtures', 'nginx') : values.server);
+  const server: RunningServer = await launch(spec, root ? { root } : {});
+  const releaseSigint = handleSignal('SIGINT', () => void server.stop());
   const plan = values.pin && tasksetAvailable() ? planCores() : null;
   const unpin = plan ? pinForMeasurement([server], plan) : () => {};
-  const pinned = plan ? describePinning(plan) : null;
   console.log(
-    `server ${spec.name} at ${server.url} (pid ${server.pid}); ${cpus().length} cores` +
-      `${pinned ? ` (${pinned})` : ', not pinned'}; node ${process.version}; ` +
-      `close transport: ${rawTransportAvailable() ? 'tcp_wrap' : 'net'}; ${rounds} rounds after a warm-up`,
+    `server ${spec.name} at ${server.url} (pid ${server.pid})${root ? `, a ${FILE_138.length}-byte file` : ''}; ` +
+      `${cpus().length} cores (${plan ? describePinning(plan) : 'not pinned'}); node ${process.version}; ` +
+      `transport: ${rawTransportAvailable() ? 'tcp_wrap' : 'net'}; ${count} rounds after a warm-up`,
   );
-
-  const target = { host: server.host, port: server.port, path };
-  const engineClose = async (c: CellSpec): Promise<number> => {
-    const r = await runCell({ ...target, mode: 'close' }, c);
-    if (r.failedRequests > 0)
-      console.error(`  engine: ${r.failedRequests} failed requests (${JSON.stringify(r.failed)})`);
-    return r.requestsPerSecond;
-  };
-  const abClose = async (c: CellSpec): Promise<number> => {
-    const run = await runAb({
-      ...target,
-      abPath: ab!,
-      requests: c.requests,
-      concurrency: c.concurrency,
-      continueOnReceiveError: true,
-    });
-    if (!run.report) throw new Error(`ab failed: ${run.stderr.trim()}`);
-    if (run.report.failedRequests > 0) console.error(`  ab: ${run.report.failedRequests} failed requests`);
-    return run.report.requestsPerSecond ?? 0;
-  };
-  const engineKa = async (c: CellSpec): Promise<number> =>
-    (await runCell({ ...target, mode: 'keepalive' }, c)).requestsPerSecond;
-  const cliKa = async (c: CellSpec): Promise<{ rps: number; note: string }> => {
-    const run = await runAutocannonCli({ ...target, requests: c.requests, connections: c.concurrency });
-    return {
-      rps: run.requestsPerSecond,
-      note: `(autocannon's rounded duration ${run.durationS.toFixed(2)} s: ${fmt(run.requestsPerSecondByDuration)} rps)`,
-    };
-  };
-
+  const target = { host: server.host, port: server.port, path: values.path };
+  const out: string[] = [];
   try {
-    // Warm-up: the server's and both clients' first runs (JIT, caches, accept queues) are not kept.
-    if (closeCells[0] && ab) {
-      const w = { requests: Math.min(500, closeCells[0].requests), concurrency: closeCells[0].concurrency };
-      await engineClose(w);
-      await abClose(w);
-    }
-    if (kaCells[0]) {
-      const w = { requests: Math.min(2000, kaCells[0].requests), concurrency: kaCells[0].concurrency };
-      await engineKa(w);
-      await cliKa(w);
-    }
-
-    const closeSamples = closeCells.map((): Sample[] => []);
-    const kaSamples = kaCells.map((): Sample[] => []);
-    for (let round = 0; round < rounds; round++) {
-      const engineFirst = round % 2 === 0;
-      if (ab) {
-        for (const [i, c] of closeCells.entries()) {
-          let e = 0;
-          let r = 0;
-          if (engineFirst) {
-            e = await engineClose(c);
-            r = await abClose(c);
-          } else {
-            r = await abClose(c);
-            e = await engineClose(c);
-          }
-          closeSamples[i]!.push({ engine: e, reference: r });
-        }
-      }
-      for (const [i, c] of kaCells.entries()) {
-        let e = 0;
-        let r = { rps: 0, note: '' };
-        if (engineFirst) {
-          e = await engineKa(c);
-          r = await cliKa(c);
-        } else {
-          r = await cliKa(c);
-          e = await engineKa(c);
-        }
-        kaSamples[i]!.push({ engine: e, reference: r.rps, note: r.note });
-      }
-      process.stderr.write(`round ${round + 1}/${rounds} done\n`);
-    }
-
-    if (ab) {
-      closeCells.forEach((c, i) => {
-        const v = printCell('close mode: engine vs ab', 'ab', c, closeSamples[i]!);
-        console.log(
-          `  target engine/ab >= 0.70: ${v.ratio >= 0.7 ? 'met' : 'NOT met'}${v.ratio >= 0.7 && v.lo < 0.7 ? ' (the interval reaches below 0.70: run more rounds)' : ''}`,
-        );
-      });
-    }
-    kaCells.forEach((c, i) => {
-      const v = printCell('keep-alive mode: engine vs autocannon CLI', 'autocannon', c, kaSamples[i]!);
-      const met = Math.abs(v.ratio - 1) <= 0.1;
-      const sure = v.lo >= 0.9 && v.hi <= 1.1;
-      console.log(
-        `  target within 10% of autocannon: ${met ? 'met' : 'NOT met'}` +
-          `${met && !sure ? ' (the interval reaches beyond 10%: run more rounds)' : ''}`,
+    for (const cell of kaCells) {
+      const ref = wrk ? `wrk -t1 -c${cell.concurrency} -d${wrkSeconds}s` : 'autocannon CLI';
+      const samples = await rounds(
+        count,
+        () => engineSide(target, 'keepalive', cell),
+        () => (wrk ? wrkSide(wrk, target, cell, wrkSeconds) : autocannonSide(target, cell)),
+        `keep-alive ${cell.requests}x${cell.concurrency}`,
       );
-    });
+      const title = `\nkeep-alive: engine ${cell.requests} x ${cell.concurrency} vs ${ref}`;
+      out.push(...formatVerdict(title, wrk ? 'wrk' : 'autocannon', samples, TARGET));
+    }
+    for (const cell of ab ? closeCells : []) {
+      const samples = await rounds(
+        count,
+        () => engineSide(target, 'close', cell),
+        () => abSide(ab!, target, cell),
+        `close ${cell.requests}x${cell.concurrency}`,
+      );
+      const title = `\nclose: engine ${cell.requests} x ${cell.concurrency} vs ab -n ${cell.requests} -c ${cell.concurrency}`;
+      out.push(...formatVerdict(title, 'ab', samples, TARGET));
+    }
+    console.log(out.join('\n'));
     return 0;
   } finally {
     releaseSigint();
     unpin();
     await server.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
   }
 }
 
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+    console.error(`bench:engine: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
   },
 );

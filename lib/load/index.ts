@@ -15,7 +15,7 @@ export {
   type FailureKind,
   type RequestRecord,
 } from './ab-figures.ts';
-export { runCloseClient, resolveHost, type CloseClientOptions } from './close-client.ts';
+export { runAbClient, resolveHost, type AbClientOptions } from './ab-client.ts';
 export { createTransport, rawTransportAvailable, type TransportKind } from './transport.ts';
 export { HandshakeTally, handshakeWords, type CellTarget, type TargetTls } from './tls.ts';
 export { abRequestText, abRequestBytes, abHostHeader, abHeaders, AB_USER_AGENT } from './ab-request.ts';

@@ -59,7 +59,7 @@ import { inspect } from 'node:util';
 import type { CellSpec, CellStop } from '../types.ts';
 import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
 import { abHeaders, cellRequests, requestCycle } from './ab-request.ts';
-import { resolveHost } from './close-client.ts';
+import { resolveHost } from './ab-client.ts';
 import {
   abortError,
   cellStop,

@@ -97,6 +97,12 @@ export class ResponseScanner {
   captureServer = false;
   /** Set as soon as the response is known to be bad while reading (the request should end now). */
   failure: FramingFailure | null = null;
+  /**
+   * Once the header is complete: whether the server closes the connection after this response
+   * (`Connection: close`, or HTTP/1.0 without `keep-alive`; RFC 9112 section 9.3), so that a
+   * keep-alive client does not send its next request into a closing connection.
+   */
+  closes = false;
 
   private cbuff: Buffer | null = null;
   private cbx = 0;
@@ -113,6 +119,7 @@ export class ResponseScanner {
     this.status = null;
     this.cbx = 0;
     this.failure = null;
+    this.closes = false;
     this.framing = 'eof';
     this.remaining = 0;
     this.chunkState = C_SIZE;
@@ -209,14 +216,10 @@ export class ResponseScanner {
     return true;
   }
 
-  /** Decides the framing from the head's text (without its blank line). */
+  /** Decides the framing, and whether the server closes after it, from the head's text (without its blank line). */
   private frame(head: string): void {
-    const st = this.status;
-    if (st !== null && ((st >= 100 && st < 200) || st === 204 || st === 304)) {
-      this.framing = 'none';
-      return;
-    }
     let te: string | null = null;
+    let connection: string | null = null;
     let cl: string | null = null;
     let clBad = false;
     // Field lines after the status line; CR LF or a bare LF (ab accepts "\n\n" heads).
@@ -231,6 +234,8 @@ export class ResponseScanner {
         const value = line.slice(colon + 1).trim();
         if (name === 'transfer-encoding') {
           te = te === null ? value : `${te}, ${value}`;
+        } else if (name === 'connection') {
+          connection = connection === null ? value : `${connection}, ${value}`;
         } else if (name === 'content-length') {
           for (const part of value.split(',')) {
             const v = part.trim();
@@ -240,6 +245,12 @@ export class ResponseScanner {
         }
       }
       i = next;
+    }
+    this.closes = closesConnection(head, connection);
+    const st = this.status;
+    if (st !== null && ((st >= 100 && st < 200) || st === 204 || st === 304)) {
+      this.framing = 'none';
+      return;
     }
     if (te !== null) {
       const codings = te.toLowerCase().split(',');
@@ -372,6 +383,19 @@ export class ResponseScanner {
   private malformed(): void {
     this.failure = 'malformed';
   }
+}
+
+/** Whether a head says the connection closes after it: its Connection tokens, or HTTP/1.0 without keep-alive. */
+function closesConnection(head: string, connection: string | null): boolean {
+  const tokens =
+    connection === null
+      ? []
+      : connection
+          .toLowerCase()
+          .split(',')
+          .map((t) => t.trim());
+  if (tokens.includes('close')) return true;
+  return head.startsWith('HTTP/1.0 ') && !tokens.includes('keep-alive');
 }
 
 /** ab: strstr(cbuff, "HTTP"), then the three characters after "HTTP/1.x ". */

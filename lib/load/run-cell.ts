@@ -1,11 +1,11 @@
 /**
  * The load engine's entry: checks a cell and its target as ab checks its arguments, runs the
- * client of the target's mode (close-client.ts or keepalive-client.ts) and turns what it recorded
+ * client of the target's mode (ab-client.ts; keepalive-client.ts for keep-alive over TLS) and turns what it recorded
  * into ab's figures (ab-figures.ts).
  */
 import type { CellResult, CellSpec } from '../types.ts';
 import { cellSamples, computeCellResult, type CellInput, type CellSamples } from './ab-figures.ts';
-import { runCloseClient, type CloseClientOptions } from './close-client.ts';
+import { runAbClient, type AbClientOptions } from './ab-client.ts';
 import type { CellTarget } from './tls.ts';
 import { shapeProblem } from './request-shape-check.ts';
 
@@ -63,13 +63,14 @@ export function validateTarget(target: CellTarget): void {
 
 /**
  * Sends one cell's load (N requests at concurrency C) and returns ab's figures for it.
- * `target.mode` picks the client: 'close' (ab's default, a new connection per request) or
- * 'keepalive' (autocannon). On abort it stops starting requests, destroys the open sockets and
- * rejects with an AbortError. `opts.transport` forces the close mode's transport (tests compare them).
+ * `target.mode` picks the mode: 'close' (ab's default, a new connection per request) or
+ * 'keepalive' (connections kept; over TLS, autocannon). On abort it stops starting requests,
+ * destroys the open sockets and rejects with an AbortError. `opts.transport` forces the plain
+ * TCP transport (tests compare them).
  * A target with `tls` is reached over TLS (https) in either mode; CellResult.tls then sums up
  * the handshakes.
  */
-export async function runCell(target: CellTarget, cell: CellSpec, opts: CloseClientOptions = {}): Promise<CellResult> {
+export async function runCell(target: CellTarget, cell: CellSpec, opts: AbClientOptions = {}): Promise<CellResult> {
   return computeCellResult(await runCellInput(target, cell, opts));
 }
 
@@ -80,13 +81,13 @@ export async function runCell(target: CellTarget, cell: CellSpec, opts: CloseCli
 export async function runCellWithSamples(
   target: CellTarget,
   cell: CellSpec,
-  opts: CloseClientOptions = {},
+  opts: AbClientOptions = {},
 ): Promise<{ result: CellResult; samples: CellSamples }> {
   const input = await runCellInput(target, cell, opts);
   return { result: computeCellResult(input), samples: cellSamples(input.records) };
 }
 
-async function runCellInput(target: CellTarget, cell: CellSpec, opts: CloseClientOptions): Promise<CellInput> {
+async function runCellInput(target: CellTarget, cell: CellSpec, opts: AbClientOptions): Promise<CellInput> {
   validateCell(cell);
   validateTarget(target);
   if (cell.durationS !== undefined || cell.rate !== undefined) {
@@ -101,12 +102,16 @@ async function runCellInput(target: CellTarget, cell: CellSpec, opts: CloseClien
   let input: CellInput;
   switch (target.mode) {
     case 'close':
-      input = await runCloseClient(target, cell, opts);
+      input = await runAbClient(target, cell, opts);
       break;
     case 'keepalive': {
-      // Loaded on first use: autocannon brings a WebAssembly histogram and a few dozen modules
-      // that a close-mode run does not need, and whose loading and collection would otherwise
-      // land inside its first, smallest cells.
+      if (!target.tls) {
+        input = await runAbClient(target, cell, opts);
+        break;
+      }
+      // Over TLS, autocannon's https client. Loaded on first use: autocannon brings a WebAssembly
+      // histogram and a few dozen modules that other runs do not need, and whose loading and
+      // collection would otherwise land inside their first, smallest cells.
       const { runKeepAliveClient } = await import('./keepalive-client.ts');
       input = await runKeepAliveClient(target, cell, opts);
       break;

@@ -24,7 +24,7 @@
 import type { CellSpec, CellStop } from '../types.ts';
 import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
 import { cellRequests, requestCycle } from './ab-request.ts';
-import { resolveHost } from './close-client.ts';
+import { resolveHost } from './ab-client.ts';
 import {
   abortError,
   cellStop,

@@ -116,24 +116,6 @@ export function keepAliveRequestBytes(host: string, port: number, path: string):
   return shapedRequestBytes(host, port, path, {}, 'keepalive');
 }
 
-/** As much of a head as the scanner takes (ab's 8 KB). */
-const HEAD_KEPT = 8192;
-
-/**
- * Whether a response's head says the server closes the connection after it: `Connection: close`,
- * or an HTTP/1.0 response without `Connection: keep-alive` (RFC 9112 section 9.3). Pure.
- */
-export function closesAfter(head: string): boolean {
-  const tokens = [...head.matchAll(/^connection:[ \t]*([^\r\n]*)/gim)].flatMap((m) =>
-    m[1]!
-      .toLowerCase()
-      .split(',')
-      .map((t) => t.trim()),
-  );
-  if (tokens.includes('close')) return true;
-  return /^HTTP\/1\.0 /.test(head) && !tokens.includes('keep-alive');
-}
-
 /**
  * Keep-alive mode: one connection reused while the server keeps it open. A response is whole at
  * its framed end (Content-Length or chunked), or at EOF when EOF frames it; the connection is then
@@ -146,8 +128,6 @@ export class KeepAliveSlot implements TimedSlot {
   sentNs = 0n;
   connected = false;
   private sock: Socket | null = null;
-  /** The current response's head as text, until it is whole (at most HEAD_KEPT characters). */
-  private head = '';
 
   constructor(
     private readonly owner: SlotOwner,
@@ -159,7 +139,6 @@ export class KeepAliveSlot implements TimedSlot {
 
   send(startNs: bigint): void {
     begin(this, this.owner, startNs);
-    this.head = '';
     if (this.sock === null) this.sock = this.openSocket();
     else this.connected = true;
     this.sock.write(this.nextRequest());
@@ -197,7 +176,6 @@ export class KeepAliveSlot implements TimedSlot {
 
   private onData(buf: Buffer): void {
     const scanner = this.scanner;
-    if (!scanner.gotHeader) this.head += buf.toString('latin1', 0, Math.min(buf.length, HEAD_KEPT - this.head.length));
     scan(this, this.owner, buf, buf.length);
     if (scanner.failure !== null) {
       // The rest of a bad response would be read as the next one: the connection goes with it.
@@ -205,7 +183,7 @@ export class KeepAliveSlot implements TimedSlot {
       this.end(scanner.failure);
     } else if (scanner.framedEnd) {
       // A server that says it closes would take the next request down with the connection.
-      if (closesAfter(this.head.slice(0, scanner.headerLen))) this.drop();
+      if (scanner.closes) this.drop();
       this.end(null);
     }
   }

@@ -58,6 +58,12 @@ export interface Transport {
   opener(owner: ConnOwner): () => void;
   /** Closes a connection at once (pending connect, write and read are dropped). */
   close(conn: unknown): void;
+  /**
+   * Writes the next of the cell's requests (the same turn as opener's) on `owner.conn`, a
+   * connection already made and kept alive; a failed write is reported to the owner as a reset.
+   * The plain TCP transports have it; the TLS one does not.
+   */
+  resend?(owner: ConnOwner): void;
 }
 
 /** One buffer for every read of every connection. */
@@ -103,6 +109,9 @@ function netTransport(address: string, port: number, requests: Buffer | readonly
     close(conn) {
       (conn as Socket).destroy();
     },
+    resend(owner) {
+      (owner.conn as Socket).write(nextRequest());
+    },
   };
 }
 
@@ -125,6 +134,8 @@ interface RawWriteReq {
   handle: RawTcp;
   async: boolean;
   oncomplete: (this: RawWriteReq, status: number) => void;
+  /** Set on the writes of resend(): whom a failed write is reported to. */
+  owner?: ConnOwner;
 }
 interface RawBindings {
   TCP: new (type: number) => RawTcp;
@@ -175,6 +186,12 @@ function loadRawBindings(): RawBindings | null {
 }
 
 function ignoreRead(): void {}
+
+/** A resent request's write finished later (async): a failure is the owner's reset, if still current. */
+function onResendWrite(this: RawWriteReq, status: number): void {
+  const owner = this.owner!;
+  if (status < 0 && owner.conn === this.handle) owner.onError('reset', errName(status));
+}
 
 /** The errno name of a libuv status (ECONNREFUSED for -111), or null when it has none. */
 function errName(status: number): string | null {
@@ -245,6 +262,21 @@ function rawTransport(b: RawBindings, address: string, port: number, requests: B
       const h = conn as RawTcp;
       h.onread = ignoreRead;
       h.close();
+    },
+    resend(owner) {
+      const h = owner.conn as RawTcp;
+      const w = new WriteWrap();
+      w.handle = h;
+      w.async = false;
+      w.owner = owner;
+      w.oncomplete = onResendWrite;
+      const err = h.writeBuffer(w, nextRequest());
+      // Reported on the next tick: the owner would otherwise start its next request from inside this call.
+      if (err < 0) {
+        process.nextTick(() => {
+          if (owner.conn === h) owner.onError('reset', errName(err));
+        });
+      }
     },
   };
 }

@@ -8,7 +8,8 @@ import { scheduleOf } from '../../lib/load/schedule.ts';
 import { omissionSuspect } from '../../lib/load/omission.ts';
 import { latencyPercentiles } from '../../lib/load/percentiles.ts';
 import { runCell, CellSpecError } from '../../lib/load/run-cell.ts';
-import { closesAfter, keepAliveRequestBytes } from '../../lib/load/timed-slots.ts';
+import { keepAliveRequestBytes } from '../../lib/load/timed-slots.ts';
+import { ResponseScanner } from '../../lib/load/response-scan.ts';
 import { matrixCells, parseMatrix, MatrixError } from '../../lib/matrix.ts';
 import { cellFlags, durationFlag, rateFlag } from '../../lib/cli/bench-args.ts';
 import { cellLabel } from '../../lib/report/format.ts';
@@ -230,13 +231,19 @@ describe.each(['close', 'keepalive'] as const)('the timed client (%s mode)', (mo
 });
 
 describe('a kept-alive connection the server closes', () => {
-  it('reads the head for a close', () => {
-    expect(closesAfter('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n')).toBe(true);
-    expect(closesAfter('HTTP/1.1 200 OK\r\nconnection:  Upgrade, Close\r\n\r\n')).toBe(true);
-    expect(closesAfter('HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n\r\n')).toBe(false);
-    expect(closesAfter('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')).toBe(false);
-    expect(closesAfter('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n')).toBe(true);
-    expect(closesAfter('HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n\r\n')).toBe(false);
+  it.each([
+    ['HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n', true],
+    ['HTTP/1.1 200 OK\r\nconnection:  Upgrade, Close\r\n\r\n', true],
+    ['HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n\r\n', false],
+    ['HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', false],
+    ['HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n', true],
+    ['HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n', true],
+    ['HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n\r\n', false],
+  ])('reads the head for a close: %j closes: %s', (head, closes) => {
+    const scanner = new ResponseScanner();
+    scanner.push(Buffer.from(head, 'latin1'), head.length);
+    expect(scanner.gotHeader).toBe(true);
+    expect(scanner.closes).toBe(closes);
   });
 
   it('opens a new connection after a response that says close, losing no request', async () => {

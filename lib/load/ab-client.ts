@@ -1,6 +1,9 @@
 /**
- * ab's default mode: C slots, each making one new TCP connection per request, writing ab's
- * request, reading to EOF (a request ends at EOF, as in ab without -k).
+ * ab's two modes as Gauntlet runs them: C slots, each carrying one request at a time.
+ * - Close mode (ab's default): one new TCP connection per request, writing ab's request,
+ *   reading to EOF (a request ends at EOF, as in ab without -k).
+ * - Keep-alive mode over plain TCP (below the close mode's notes): the connection is kept from
+ *   request to request.
  *
  * Kept from ab (support/ab.c, 2.4):
  * - Only slot 0 connects at first; the other C - 1 slots start when the first complete response
@@ -32,6 +35,27 @@
  * all connections (see transport.ts), so no chunk is allocated or concatenated. Only a header split
  * over several reads is copied, into the slot's own 8 KB buffer (as ab's cbuff); bodies are
  * counted, never kept, so memory stays flat whatever the server sends.
+ *
+ * Keep-alive mode (a target with mode 'keepalive' and no TLS; over TLS keepalive-client.ts runs
+ * it on autocannon). It first ran on autocannon everywhere: its client parses every response with
+ * http-parser-js and builds objects per response, and on a two-core machine whose other core runs
+ * the server that CPU is what limits the rate (about 0.85 of wrk's requests per second on the
+ * same nginx). Here a response costs one read into the shared buffer and one scan of its head.
+ * How it departs from `ab -k -n N -c C`:
+ * - Request: `GET {path} HTTP/1.1`, `Connection: keep-alive`, then ab's headers in ab's order
+ *   (ab-request.ts), or the target's shaped request, paths in turn as above. ab -k sends HTTP/1.0
+ *   with `Connection: Keep-Alive`.
+ * - All C slots connect at once (ab starts the other C - 1 after the first header, as close mode
+ *   does). A response that says the server closes (`Connection: close`, or HTTP/1.0 without
+ *   keep-alive) closes the connection and the slot's next request opens a new one; so does any
+ *   failed request. ab -k reuses a connection only after a response with Content-Length and
+ *   "Keep-Alive".
+ * - A request's time runs from just before its write (before the connect, for the first request
+ *   of a connection, as in ab -k) to the end of its response.
+ * - A response is complete at its framed end (Content-Length or chunked), or at EOF when EOF
+ *   frames it. A byte after the framed end is 'overrun' (no request asked for it); EOF before the
+ *   end, a close before any byte included, is 'truncated': a request written into a connection
+ *   the server was closing is counted failed, not silently sent again.
  */
 import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
@@ -52,7 +76,7 @@ import {
   type StopCause,
 } from './common.ts';
 
-export interface CloseClientOptions extends RunOptions {
+export interface AbClientOptions extends RunOptions {
   /** Force a transport (tests compare both); by default the fastest available. Ignored over TLS. */
   transport?: TransportKind;
 }
@@ -63,17 +87,13 @@ export async function resolveHost(host: string): Promise<string> {
   return (await lookup(host)).address;
 }
 
-export async function runCloseClient(
-  target: CellTarget,
-  cell: CellSpec,
-  opts: CloseClientOptions = {},
-): Promise<CellInput> {
+export async function runAbClient(target: CellTarget, cell: CellSpec, opts: AbClientOptions = {}): Promise<CellInput> {
   const { signal } = opts;
   if (signal?.aborted) throw abortError(signal);
   const address = await resolveHost(target.host);
   if (signal?.aborted) throw abortError(signal);
   // ab's request, or the target's shaped one; several paths are taken in turn by the transport.
-  const request = cellRequests(target.host, target.port, target.path, target.shape, 'close');
+  const request = cellRequests(target.host, target.port, target.path, target.shape, target.mode);
   const transport = target.tls
     ? tlsTransport(tlsConnectOptions(target, address, target.tls), request, new HandshakeTally())
     : createTransport(address, target.port, request, opts.transport);
@@ -104,7 +124,7 @@ class CloseSlot implements ConnOwner {
   }
 
   onEnd(): void {
-    this.run.finish(this, this.scanner.endAtEof());
+    this.run.finish(this, this.scanner.endAtEof(), undefined, true);
   }
 
   onError(failure: 'connect' | 'reset', code: string | null): void {
@@ -118,13 +138,15 @@ class CloseSlot implements ConnOwner {
 }
 
 /**
- * One cell in close mode: the slots, what their requests recorded, and when the cell ends
+ * One cell in either mode: the slots, what their requests recorded, and when the cell ends
  * (all N requests ended, a stop, or an abort).
  */
 class CloseRun {
   private readonly records: RequestRecord[] = [];
   private readonly slots: CloseSlot[] = [];
   private readonly total: number;
+  /** Keep-alive mode: connections carry request after request. */
+  private readonly keepAlive: boolean;
   private readonly keepGoing: boolean;
   private readonly timeoutMs: number;
   private readonly timeoutNs: bigint;
@@ -143,11 +165,14 @@ class CloseRun {
   constructor(
     private readonly target: CellTarget,
     private readonly cell: CellSpec,
-    private readonly opts: CloseClientOptions,
+    private readonly opts: AbClientOptions,
     private readonly transport: Transport,
     private readonly settle: Settle,
   ) {
     this.total = cell.requests;
+    this.keepAlive = target.mode === 'keepalive';
+    if (this.keepAlive && !transport.resend)
+      throw new Error(`the ${transport.kind} transport cannot keep a connection alive`);
     this.keepGoing = opts.keepGoing ?? false;
     this.timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.timeoutNs = BigInt(Math.round(this.timeoutMs * 1e6));
@@ -162,6 +187,7 @@ class CloseRun {
     this.t0 = process.hrtime.bigint();
     this.lastEnd = this.t0;
     this.startRequest(this.slots[0]!);
+    if (this.keepAlive) this.startOthers();
   }
 
   /** Bytes arrived for a slot's request: a complete header lets the other slots start. */
@@ -175,11 +201,12 @@ class CloseRun {
       this.startOthers();
     }
     if (scanner.failure !== null) this.finish(slot, scanner.failure);
+    else if (this.keepAlive && scanner.framedEnd) this.finish(slot, null);
   }
 
   /** A slot's request ended: it is recorded, and the slot starts the next one or the cell ends. */
-  finish(slot: CloseSlot, failure: FailureKind | null, cause?: StopCause): void {
-    this.account(slot, failure);
+  finish(slot: CloseSlot, failure: FailureKind | null, cause?: StopCause, eof = false): void {
+    this.account(slot, failure, eof);
     if (cause && !this.keepGoing && this.finished < this.total) {
       this.stopped = cellStop(cause, slot.request, this.total, this.finished);
       this.done();
@@ -194,11 +221,14 @@ class CloseRun {
     this.startRequest(slot);
   }
 
-  /** Closes a slot's connection and records its request, ended now. */
-  private account(slot: CloseSlot, failure: FailureKind | null): void {
+  /**
+   * Records a slot's request, ended now, and closes its connection: always in close mode; in
+   * keep-alive mode when the server closed it (EOF), the request failed or the response said
+   * the server closes.
+   */
+  private account(slot: CloseSlot, failure: FailureKind | null, eof: boolean): void {
     const end = process.hrtime.bigint();
-    this.transport.close(slot.conn);
-    slot.conn = null;
+    if (!this.keepAlive || eof || failure !== null || slot.scanner.closes) this.dropConnection(slot);
     const scanner = slot.scanner;
     this.records.push({
       startNs: Number(slot.startNs - this.t0),
@@ -219,14 +249,28 @@ class CloseRun {
   }
 
   private startRequest(slot: CloseSlot): void {
-    if (this.settled || this.started >= this.total) return;
+    if (this.settled || this.started >= this.total) {
+      // Nothing more to send: a kept-alive connection is closed now rather than at the end.
+      this.dropConnection(slot);
+      return;
+    }
     this.started++;
     slot.request = this.started;
-    slot.connected = false;
     slot.scanner.reset();
     slot.scanner.captureServer = !this.serverCaptured;
     slot.startNs = process.hrtime.bigint();
-    slot.open();
+    if (slot.conn === null) {
+      slot.connected = false;
+      slot.open();
+    } else {
+      this.transport.resend!(slot);
+    }
+  }
+
+  private dropConnection(slot: CloseSlot): void {
+    if (slot.conn === null) return;
+    this.transport.close(slot.conn);
+    slot.conn = null;
   }
 
   private sweepTimeouts(): void {
@@ -247,12 +291,7 @@ class CloseRun {
     this.settled = true;
     clearInterval(this.sweep);
     this.opts.signal?.removeEventListener('abort', this.onAbort);
-    for (const slot of this.slots) {
-      if (slot.conn !== null) {
-        this.transport.close(slot.conn);
-        slot.conn = null;
-      }
-    }
+    for (const slot of this.slots) this.dropConnection(slot);
   }
 
   private done(): void {
@@ -260,7 +299,7 @@ class CloseRun {
     this.cleanup();
     this.progress(this.finished, true);
     const input: CellInput = {
-      mode: 'close',
+      mode: this.keepAlive ? 'keepalive' : 'close',
       path: this.target.path,
       concurrency: this.cell.concurrency,
       requested: this.total,
