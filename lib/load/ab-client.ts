@@ -183,7 +183,12 @@ class CloseRun {
   start(): void {
     this.sweep = setInterval(() => this.sweepTimeouts(), Math.max(5, Math.min(250, Math.floor(this.timeoutMs / 10))));
     this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
-    for (let i = 0; i < this.cell.concurrency; i++) this.slots.push(new CloseSlot(this, this.transport));
+    const headOnly = this.target.shape?.method === 'HEAD';
+    for (let i = 0; i < this.cell.concurrency; i++) {
+      const slot = new CloseSlot(this, this.transport);
+      slot.scanner.headOnly = headOnly;
+      this.slots.push(slot);
+    }
     this.t0 = process.hrtime.bigint();
     this.lastEnd = this.t0;
     this.startRequest(this.slots[0]!);

@@ -13,7 +13,6 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Methods whose responses the engine cannot frame, with why. */
 const REFUSED_METHODS: Record<string, string> = {
-  HEAD: 'its responses have no body whatever their Content-Length says, and the load engine frames a response by its head alone',
   CONNECT: 'it opens a tunnel instead of asking for a response',
 };
 

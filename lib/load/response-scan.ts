@@ -103,6 +103,12 @@ export class ResponseScanner {
    * keep-alive client does not send its next request into a closing connection.
    */
   closes = false;
+  /**
+   * The cell's requests are HEAD: every response ends with its head, whatever its Content-Length
+   * or Transfer-Encoding says (RFC 9112 section 6.3, rule 1), and a body byte is an overrun. Set
+   * once per cell by the client; reset() keeps it.
+   */
+  headOnly = false;
 
   private cbuff: Buffer | null = null;
   private cbx = 0;
@@ -248,7 +254,7 @@ export class ResponseScanner {
     }
     this.closes = closesConnection(head, connection);
     const st = this.status;
-    if (st !== null && ((st >= 100 && st < 200) || st === 204 || st === 304)) {
+    if (this.headOnly || (st !== null && ((st >= 100 && st < 200) || st === 204 || st === 304))) {
       this.framing = 'none';
       return;
     }

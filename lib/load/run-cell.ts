@@ -59,6 +59,9 @@ export function validateTarget(target: CellTarget): void {
   }
   const shapeWrong = target.shape === undefined ? null : shapeProblem(target.shape);
   if (shapeWrong) throw new CellSpecError(`Invalid request: ${shapeWrong}`);
+  // autocannon's parser would wait for the body a HEAD response's Content-Length announces.
+  if (target.shape?.method === 'HEAD' && target.mode === 'keepalive' && target.tls)
+    throw new CellSpecError('Invalid request: HEAD in keep-alive mode over TLS is not supported (close mode is)');
 }
 
 /**

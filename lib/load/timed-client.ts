@@ -101,6 +101,8 @@ class TimedRun implements SlotOwner {
       );
       for (let i = 0; i < cell.concurrency; i++) this.slots.push(new CloseSlot(this, transport));
     }
+    // HEAD: every response ends with its head (response-scan.ts).
+    for (const slot of this.slots) slot.scanner.headOnly = target.shape?.method === 'HEAD';
   }
 
   start(): void {

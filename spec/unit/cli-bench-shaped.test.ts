@@ -162,7 +162,7 @@ describe('the flags become a shape', () => {
     [['--body', 'x', '--body-file', 'f'], '--body and --body-file both give the request body: give one of them'],
     [['--chunked'], '--chunked sends the request body chunked, and there is none: give --body or --body-file'],
     [['--method', 'GET /x'], '--method "GET /x": is not a token'],
-    [['--method', 'HEAD'], '--method "HEAD": is not supported: its responses have no body'],
+    [['--method', 'CONNECT'], '--method "CONNECT": is not supported: it opens a tunnel'],
     [['--path', '/a', '--path', 'b'], '--path "b": must start with /'],
     [['--body-file', '/no/such/body'], '--body-file "/no/such/body": cannot be read (ENOENT)'],
   ];

@@ -127,3 +127,75 @@ describe('a shape the engine refuses', () => {
     );
   });
 });
+
+describe('HEAD', () => {
+  /**
+   * Answers every request head with `Content-Length: 16` and, when `withBody`, the 16 bytes too
+   * (wrong for HEAD); closes after an HTTP/1.0 request (close mode), keeps the connection otherwise.
+   */
+  async function headServer(withBody: boolean): Promise<{ port: number; methods: string[]; close(): Promise<void> }> {
+    const { createServer } = await import('node:net');
+    const methods: string[] = [];
+    const srv = createServer((sock) => {
+      sock.on('error', () => {});
+      let seen = '';
+      sock.on('data', (d: Buffer) => {
+        seen += d.toString('latin1');
+        while (seen.includes('\r\n\r\n')) {
+          const head = seen.slice(0, seen.indexOf('\r\n\r\n'));
+          seen = seen.slice(head.length + 4);
+          methods.push(head.slice(0, head.indexOf(' ')));
+          const answer = `HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n${withBody ? 'hello, gauntlet\n' : ''}`;
+          if (/ HTTP\/1\.0\r\n/.test(`${head}\r\n`)) sock.end(answer);
+          else sock.write(answer);
+        }
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return {
+      port: (srv.address() as { port: number }).port,
+      methods,
+      close: () => new Promise<void>((r) => srv.close(() => r())),
+    };
+  }
+
+  const cells: Array<[LoadMode, CellSpec]> = [
+    ['close', { requests: 20, concurrency: 2 }],
+    ['keepalive', { requests: 20, concurrency: 2 }],
+    ['keepalive', { requests: 0, concurrency: 2, durationS: 0.3 }],
+  ];
+  for (const [mode, cell] of cells) {
+    const what = cell.durationS ? `a ${cell.durationS} s cell` : `${cell.requests} requests`;
+    it(`${mode}, ${what}: each response ends with its head, whatever its Content-Length says`, async () => {
+      const s = await headServer(false);
+      try {
+        const r = await runCell({ host: '127.0.0.1', port: s.port, path: '/', mode, shape: { method: 'HEAD' } }, cell);
+        expect(r.failedRequests).toBe(0);
+        expect(r.completeRequests).toBeGreaterThanOrEqual(cell.requests || 2);
+        expect(r.htmlTransferred).toBe(0);
+        expect(new Set(s.methods)).toEqual(new Set(['HEAD']));
+      } finally {
+        await s.close();
+      }
+    });
+  }
+
+  it('a body after the head of a HEAD response is an overrun, in both modes', async () => {
+    const s = await headServer(true);
+    try {
+      for (const mode of ['close', 'keepalive'] as const) {
+        const r = await runCell(
+          { host: '127.0.0.1', port: s.port, path: '/', mode, shape: { method: 'HEAD' } },
+          {
+            requests: 10,
+            concurrency: 1,
+          },
+        );
+        expect([r.completeRequests, r.failedRequests]).toEqual([0, 10]);
+        expect(r.failed.length).toBe(10);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+});
