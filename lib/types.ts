@@ -14,7 +14,7 @@ export type { CellOmission, CellOpenModel, LatencyPercentiles } from './cell-fig
 export type LoadMode =
   /** ab's default: one new TCP connection per request, `GET path HTTP/1.0`, done at EOF. */
   | 'close'
-  /** Persistent connections (autocannon), C connections each sending requests back to back. */
+  /** Persistent connections: C connections each sending requests back to back (lib/load/ab-client.ts). */
   | 'keepalive';
 
 /**

@@ -3,6 +3,7 @@
  * qualify its figures (errors, interruption, cells missing), as plain text pairs that
  * each reporter escapes for its own format.
  */
+import type { RequestShapeRecord } from '../load/ab-request.ts';
 import type { LoadMode, RunResults, RuntimeInfo, ServerRecord } from '../types.ts';
 import { cellSlots, recordsByServer, runsPerCell, skippedReason, slotKey } from './cells.ts';
 import { cellLabel, describeMatrix, plural } from './format.ts';
@@ -119,10 +120,27 @@ export function runFacts(run: RunResults): Fact[] {
     },
     ...runtimeFacts(run),
     { label: 'Mode', value: `${describeMode(run.mode)}${describeTls(run)}` },
-    { label: 'Path', value: run.path, code: true },
+    run.request
+      ? { label: 'Request', value: describeRequest(run.request) }
+      : { label: 'Path', value: run.path, code: true },
     { label: 'Matrix', value: describeMatrix(run.matrix) },
     { label: 'Rounds', value: describeRounds(run) },
   ];
+}
+
+/**
+ * The request every cell sent, as one line: the method and paths, then what a shaped request
+ * added (headers, a body with its size, framing and type). A plain GET reads "GET /". Pure.
+ */
+export function describeRequest(r: RequestShapeRecord): string {
+  const paths = r.paths.length > 1 ? `${r.paths.join(', ')} (in turn)` : (r.paths[0] ?? '/');
+  const parts = [`${r.method} ${paths}`];
+  if (r.headers.length > 0) parts.push(`headers ${r.headers.map((h) => `${h.name}: ${h.value}`).join('; ')}`);
+  if (r.body) {
+    const framing = r.body.framing === 'chunked' ? 'sent chunked' : 'Content-Length';
+    parts.push(`a ${r.body.bytes}-byte body (${framing}, ${r.body.contentType})`);
+  }
+  return parts.join('; ');
 }
 
 /**

@@ -21,6 +21,32 @@ describe('renderMarkdownReport', () => {
     expect(md).toContain('- Matrix: seed: 10 x {1, 5, 10}; 50 x {1, 10, 30, 50}; 100 x {1, 10, 50, 100}');
   });
 
+  it.each([
+    [{ method: 'GET', headers: [], body: null, paths: ['/'] }, 'GET /'],
+    [
+      {
+        method: 'POST',
+        headers: [{ name: 'X-Trace', value: 'abc' }],
+        body: { bytes: 4096, framing: 'content-length' as const, contentType: 'text/plain' },
+        paths: ['/echo'],
+      },
+      'POST /echo; headers X-Trace: abc; a 4096-byte body (Content-Length, text/plain)',
+    ],
+    [
+      {
+        method: 'PUT',
+        headers: [],
+        body: { bytes: 10, framing: 'chunked' as const, contentType: 'application/json' },
+        paths: ['/a', '/b'],
+      },
+      'PUT /a, /b (in turn); a 10-byte body (sent chunked, application/json)',
+    ],
+  ])('names the request every cell sent, in place of the path: %j', (request, line) => {
+    const md = renderMarkdownReport({ ...seedResults(), request });
+    expect(md).toContain(`- Request: ${line}\n`);
+    expect(md).not.toContain('- Path:');
+  });
+
   it("gives each server a heading and the seed's own HTML table, between blank lines", () => {
     const md = renderMarkdownReport(seedResults());
     expect(md).toContain(`## Results for seed-threaded (threaded, python)`);
