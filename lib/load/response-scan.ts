@@ -36,6 +36,9 @@ const CBUFFSIZE = 8192;
 export const HEADER_SPACE = CBUFFSIZE - 1;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+const LF = 0x0a;
+const COLON = 0x3a;
+const HTTP10 = 'HTTP/1.0 ';
 const LFLF = Buffer.from('\n\n', 'latin1');
 const HTTP = Buffer.from('HTTP', 'latin1');
 const SERVER_RE = /server:/i;
@@ -215,44 +218,49 @@ export class ResponseScanner {
     this.headerLen = s + l;
     this.status = readStatus(region, len);
     if (this.captureServer) this.server = readServer(region, len);
-    this.frame(region.toString('latin1', 0, s));
+    this.frame(region, s);
     // The body bytes of this read start where the header ends, counted from this read's start.
     const from = this.headerLen - before;
     if (from < n) this.body(buf, from, n);
     return true;
   }
 
-  /** Decides the framing, and whether the server closes after it, from the head's text (without its blank line). */
-  private frame(head: string): void {
+  /**
+   * Decides the framing, and whether the server closes after it, from the head: region[0, end),
+   * without its blank line. Field names are compared byte by byte: only the values of the three
+   * fields that decide become strings (a response costs no string per line).
+   */
+  private frame(region: Buffer, end: number): void {
     let te: string | null = null;
     let connection: string | null = null;
     let cl: string | null = null;
     let clBad = false;
     // Field lines after the status line; CR LF or a bare LF (ab accepts "\n\n" heads).
-    let i = head.indexOf('\n');
-    while (i >= 0 && i < head.length) {
-      const next = head.indexOf('\n', i + 1);
-      const end = next < 0 ? head.length : next;
-      const line = head.slice(i + 1, end);
-      const colon = line.indexOf(':');
-      if (colon > 0) {
-        const name = line.slice(0, colon).toLowerCase();
-        const value = line.slice(colon + 1).trim();
-        if (name === 'transfer-encoding') {
-          te = te === null ? value : `${te}, ${value}`;
-        } else if (name === 'connection') {
-          connection = connection === null ? value : `${connection}, ${value}`;
-        } else if (name === 'content-length') {
-          for (const part of value.split(',')) {
-            const v = part.trim();
-            if (!/^\d{1,15}$/.test(v) || (cl !== null && cl !== v)) clBad = true;
-            else cl = v;
+    let i = region.indexOf(LF);
+    while (i >= 0 && i < end) {
+      const next = region.indexOf(LF, i + 1);
+      const lineEnd = next < 0 || next > end ? end : next;
+      const colon = region.indexOf(COLON, i + 1);
+      if (colon > i + 1 && colon < lineEnd) {
+        const field = fieldAt(region, i + 1, colon);
+        if (field !== null) {
+          const value = region.toString('latin1', colon + 1, lineEnd).trim();
+          if (field === 'transfer-encoding') {
+            te = te === null ? value : `${te}, ${value}`;
+          } else if (field === 'connection') {
+            connection = connection === null ? value : `${connection}, ${value}`;
+          } else {
+            for (const part of value.split(',')) {
+              const v = part.trim();
+              if (!/^\d{1,15}$/.test(v) || (cl !== null && cl !== v)) clBad = true;
+              else cl = v;
+            }
           }
         }
       }
-      i = next;
+      i = next < 0 || next >= end ? -1 : next;
     }
-    this.closes = closesConnection(head, connection);
+    this.closes = closesConnection(region.toString('latin1', 0, Math.min(end, HTTP10.length)), connection);
     const st = this.status;
     if (this.headOnly || (st !== null && ((st >= 100 && st < 200) || st === 204 || st === 304))) {
       this.framing = 'none';
@@ -391,8 +399,11 @@ export class ResponseScanner {
   }
 }
 
-/** Whether a head says the connection closes after it: its Connection tokens, or HTTP/1.0 without keep-alive. */
-function closesConnection(head: string, connection: string | null): boolean {
+/**
+ * Whether a head says the connection closes after it: its Connection tokens, or HTTP/1.0 without
+ * keep-alive. `start` is the head's first characters.
+ */
+function closesConnection(start: string, connection: string | null): boolean {
   const tokens =
     connection === null
       ? []
@@ -401,7 +412,26 @@ function closesConnection(head: string, connection: string | null): boolean {
           .split(',')
           .map((t) => t.trim());
   if (tokens.includes('close')) return true;
-  return head.startsWith('HTTP/1.0 ') && !tokens.includes('keep-alive');
+  return start === HTTP10 && !tokens.includes('keep-alive');
+}
+
+/** The fields the framing reads, by the length of their names. */
+const FIELDS: ReadonlyMap<number, string> = new Map([
+  [10, 'connection'],
+  [14, 'content-length'],
+  [17, 'transfer-encoding'],
+]);
+
+/** Which of the framing's fields region[start, colon) names (case-insensitively), or null. */
+function fieldAt(region: Buffer, start: number, colon: number): string | null {
+  const name = FIELDS.get(colon - start);
+  if (name === undefined) return null;
+  for (let k = 0; k < name.length; k++) {
+    let b = region[start + k]!;
+    if (b >= 0x41 && b <= 0x5a) b |= 0x20;
+    if (b !== name.charCodeAt(k)) return null;
+  }
+  return name;
 }
 
 /** ab: strstr(cbuff, "HTTP"), then the three characters after "HTTP/1.x ". */

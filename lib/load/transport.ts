@@ -202,7 +202,13 @@ function errName(status: number): string | null {
   }
 }
 
-function rawTransport(b: RawBindings, address: string, port: number, requests: Buffer | readonly Buffer[]): Transport {
+function rawTransport(
+  b: RawBindings,
+  address: string,
+  port: number,
+  requests: Buffer | readonly Buffer[],
+  noDelay: boolean,
+): Transport {
   const { TCP, TCPConnectWrap, WriteWrap, SOCKET, streamBaseState, kReadBytesOrError } = b;
   const ipv6 = isIPv6(address);
   const nextRequest = requestCycle(requests);
@@ -228,7 +234,7 @@ function rawTransport(b: RawBindings, address: string, port: number, requests: B
           return;
         }
         owner.onConnect();
-        handle.setNoDelay(true);
+        if (noDelay) handle.setNoDelay(true);
         const w = new WriteWrap();
         w.handle = handle;
         w.async = false;
@@ -285,17 +291,19 @@ function rawTransport(b: RawBindings, address: string, port: number, requests: B
  * The transport for connections to `address` (an IP address) and `port` that send `requests`
  * (one request, or several taken in turn).
  * `kind` forces one; by default tcp_wrap when available (GAUNTLET_TRANSPORT=net forces node:net).
+ * `noDelay` false leaves Nagle's algorithm on in the tcp_wrap transport (see ab-client.ts).
  */
 export function createTransport(
   address: string,
   port: number,
   requests: Buffer | readonly Buffer[],
   kind?: TransportKind,
+  noDelay = true,
 ): Transport {
   const wanted = kind ?? (process.env.GAUNTLET_TRANSPORT === 'net' ? 'net' : 'tcp_wrap');
   if (wanted === 'tcp_wrap') {
     const b = loadRawBindings();
-    if (b) return rawTransport(b, address, port, requests);
+    if (b) return rawTransport(b, address, port, requests, noDelay);
   }
   return netTransport(address, port, requests);
 }
