@@ -126,6 +126,8 @@ export default defineConfig({
             'spec/perf/containers.test.ts',
             'spec/perf/diagnostics-reference.test.ts',
             'spec/perf/reference-servers-complete.test.ts',
+            // --engine locust: a master and two workers, then a master and gauntlet worker (~30 s).
+            'spec/locust/**/*.test.ts',
           ],
           fileParallelism: false,
           sequence: { concurrent: false, groupOrder: 7 },

@@ -38,7 +38,8 @@ import { describeExit, type RunningServer, type ExitInfo } from './launcher.ts';
 import { launchServer, placementLaunchOptions, type ServerPlacement } from './runtime.ts';
 import { matrixCells } from './matrix.ts';
 import { machineInfo, gauntletVersion } from './machine.ts';
-import { runCell, runCellWithSamples, type CellSamples, type CellTarget, type RunOptions } from './load/index.ts';
+import { runCell, type CellSamples, type CellTarget, type RunOptions } from './load/index.ts';
+import { runEngineCell, type LoadEngine } from './locust/engine.ts';
 import type { LiveFigures } from './load/live.ts';
 import { CellObserver, cellSignals, diagnoseRun, listenBacklog } from './diagnostics/index.ts';
 import { medianRunsView } from './report/cells.ts';
@@ -85,6 +86,8 @@ export interface BenchOptions extends ServerPlacement {
   keepGoing?: boolean;
   /** Requests per second of every cell (the open model, --rate); absent: closed loops, as ab. */
   rate?: number;
+  /** The engine that sends the cells (default: Gauntlet's own; the warm-up is always its). */
+  engine?: LoadEngine;
   store: ResultsStore;
   /** Ctrl-C: stop starting cells, stop the server, keep what was measured. */
   signal?: AbortSignal;
@@ -368,7 +371,7 @@ async function measureRun(
     ...(events.cellLive && { onLive: (figures: LiveFigures) => events.cellLive?.(figures) }),
   };
   try {
-    ({ result, samples } = await runCellWithSamples(entry.target!, cell, engine));
+    ({ result, samples } = await runEngineCell(opts.engine, entry.target!, cell, engine));
   } catch (err) {
     observer.cancel();
     if (isAbort(err, opts.signal)) throw new BenchInterrupted();

@@ -58,3 +58,16 @@ export interface CellOmission {
   /** One sentence saying so. */
   note: string;
 }
+
+/**
+ * Which engine sent a cell's load when it is not Gauntlet's own (part of CellResult): 'locust'
+ * (`--engine locust`), whose figures are read from Locust's statistics (docs/accounting.md,
+ * "Locust cells"). All absent for Gauntlet's engine.
+ */
+export interface CellEngine {
+  engine?: 'locust';
+  /** Locust's workers connected when the cell started. */
+  workers?: number;
+  /** Where this engine's figures differ from ab's definitions, one sentence each. */
+  engineNotes?: string[];
+}

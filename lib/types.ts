@@ -1,9 +1,9 @@
 import type { Comparison } from './compare/types.ts';
 import type { RunEnvelope } from './envelope.ts';
-import type { CellOmission, CellOpenModel, LatencyPercentiles } from './cell-figures.ts';
+import type { CellEngine, CellOmission, CellOpenModel, LatencyPercentiles } from './cell-figures.ts';
 import type { RunRequest } from './load/ab-request.ts';
 
-export type { CellOmission, CellOpenModel, LatencyPercentiles } from './cell-figures.ts';
+export type { CellEngine, CellOmission, CellOpenModel, LatencyPercentiles } from './cell-figures.ts';
 
 /**
  * Plain data shared by the launcher, the load engine, the reporters and the CLI.
@@ -104,7 +104,7 @@ export interface CellStop {
  * One cell's figures, named after the lines ab prints, with the same definitions
  * (httpd support/ab.c, output_results()).
  */
-export interface CellResult {
+export interface CellResult extends CellEngine {
   mode: LoadMode;
   path: string;
   /** "Server Software": the Server header of the first response, if any. */

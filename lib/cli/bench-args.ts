@@ -32,6 +32,8 @@ import { CSV_OPTION_HELP, csvFlag } from './csv-flag.ts';
 import { URL_OPTION, URL_OPTION_HELP, serverValuesInOrder } from './url-flag.ts';
 import { NO_TLS, TLS_OPTIONS, TLS_OPTION_HELP, parseTlsFlags, type TlsFlags } from './tls-flag.ts';
 import type { ServerSpec, LoadMode } from '../types.ts';
+import { ENGINE_OPTIONS, ENGINE_OPTION_HELP, checkEngineRun, parseEngineFlags } from './engine-flags.ts';
+import type { LoadEngine } from '../locust/engine.ts';
 import type { Runtime } from '../runtime.ts';
 
 /** The highest --rate: far above what one client process sends, and still a sane timer budget. */
@@ -115,6 +117,7 @@ ${CSV_OPTION_HELP}
   --keep-going           count refused connects and timeouts as failures and go on, as ab -r does
                          (default: a cell stops at the first one, as ab does)
 ${REQUEST_OPTION_HELP}
+${ENGINE_OPTION_HELP}
   --root DIR             the document root given to servers as {root} (default fixtures/www)
   --out DIR              the report folder (default reports/<timestamp>)
   --warmup N             requests sent before the matrix and not recorded (default 0, as ab)
@@ -153,6 +156,8 @@ export interface BenchArgs extends TlsFlags {
   csv?: string;
   /** Requests per second of every cell (--rate): the open model. */
   rate?: number;
+  /** The engine that sends the cells (--engine, --workers, --locust-master). */
+  engine: LoadEngine;
   /** Where the servers run (the conformance check after measuring uses the same). */
   runtime: Runtime;
   /** Container CPU limit, when given. */
@@ -173,6 +178,7 @@ export const BENCH_OPTIONS = {
   'keep-going': { type: 'boolean', default: false },
   path: { type: 'string', multiple: true },
   ...REQUEST_OPTIONS,
+  ...ENGINE_OPTIONS,
   root: { type: 'string', default: DEFAULT_DOC_ROOT },
   out: { type: 'string' },
   warmup: { type: 'string', default: '0' },
@@ -203,6 +209,7 @@ const BENCH_HELP: BenchArgs = {
   noCheck: true,
   json: false,
   runtime: 'process',
+  engine: { name: 'gauntlet' },
   ...NO_TLS,
   help: true,
 };
@@ -225,10 +232,14 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
   const values = serverValuesInOrder(argv, BENCH_OPTIONS);
   const servers = await resolveServers(values.length ? values : undefined);
   const runtime = parseRuntimeOptions(v, servers);
+  const tls = parseTlsFlags(v, servers, runtime.runtime, (problem) => new UsageError(problem));
+  const engine = parseEngineFlags(v);
+  checkEngineRun(engine, { matrix, tls: tls.tls, chunked: request.shape?.chunked === true });
   return {
     servers,
     ...runtime,
-    ...parseTlsFlags(v, servers, runtime.runtime, (problem) => new UsageError(problem)),
+    ...tls,
+    engine,
     mode,
     matrix,
     ...request,

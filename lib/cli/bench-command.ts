@@ -35,6 +35,8 @@ import { countVerdicts, countsLine } from '../conformance/summary.ts';
 import { sanitizeTerminal } from '../report/format.ts';
 import { checkProgress } from './progress.ts';
 import { useColor } from './color.ts';
+import { requireLocust } from '../locust/processes.ts';
+import type { LoadEngine } from '../locust/engine.ts';
 
 /** Cases run at once against a server, as `gauntlet check` does by default. */
 const CHECK_CONCURRENCY = 8;
@@ -86,6 +88,14 @@ function describePath(args: BenchArgs): string {
   return args.shape?.method || args.shape?.body ? `${paths} (${shapeMethod(args.shape)})` : paths;
 }
 
+/** ", engine locust (2 workers on this machine)", or nothing for the built-in engine. */
+function describeEngine(engine: LoadEngine): string {
+  if (engine.name !== 'locust') return '';
+  const { workers, master } = engine.placement;
+  const where = master ? `connecting to ${master.host}:${master.port}` : 'on this machine';
+  return `, engine locust (${workers} worker${workers === 1 ? '' : 's'} ${where})`;
+}
+
 /**
  * Exit code of a finished (not interrupted) bench run: 1 when a server failed to start, crashed
  * or stopped answering (the others were still measured), 0 otherwise.
@@ -104,13 +114,15 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const args = await parseBenchArgs(argv);
   if (args.help) return printUsage(BENCH_USAGE);
   if (await refusedForEngine('gauntlet bench', args.runtime)) return EXIT_USAGE;
+  // A missing Locust is said before any server starts, naming the package.
+  if (args.engine.name === 'locust') requireLocust();
   const store = await openRunStore({
     label: 'gauntlet bench',
     out: args.out,
     defaultName: runFolderName(''),
     summary:
       `${args.servers.length} server(s), matrix ${args.matrix.name}${args.rate === undefined ? '' : `, rate ${args.rate}/s`}, mode ${args.mode}, path ${describePath(args)}, ` +
-      `${describeRuntimeSelection(args)}${args.tls ? ', over TLS' : ''}, ${args.rounds === 1 ? '1 run per cell' : `${args.rounds} runs per cell (servers interleaved)`}`,
+      `${describeRuntimeSelection(args)}${args.tls ? ', over TLS' : ''}${describeEngine(args.engine)}, ${args.rounds === 1 ? '1 run per cell' : `${args.rounds} runs per cell (servers interleaved)`}`,
   });
   return whileInterruptible('stopping the server and writing what was measured', (signal) =>
     measureAndReport(args, store, signal),
@@ -164,6 +176,7 @@ async function measureAndReportTo(
       rounds: args.rounds,
       keepGoing: args.keepGoing,
       ...(args.rate !== undefined && { rate: args.rate }),
+      engine: args.engine,
       store,
       signal,
       runtime: args.runtime,

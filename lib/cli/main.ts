@@ -8,6 +8,7 @@ import { gateCommand } from './gate-command.ts';
 import { baselineCommand } from './baseline-command.ts';
 import { initCommand } from './init-command.ts';
 import { diffCommand } from './diff-command.ts';
+import { workerCommand } from './worker-command.ts';
 import { gauntletVersion } from '../machine.ts';
 import { UsageError } from './args.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './command.ts';
@@ -20,6 +21,7 @@ commands:
   diff     send the same generated requests to several servers and report where they disagree
   gate     check perf claims soundly (gauntlet.config.ts): interleaved, repeated, significance and tolerance
   baseline save or show the baseline that gates compare each server with (regression alerts)
+  worker   run Locust workers for a master started with --engine locust --locust-master HOST:PORT
   init     write a gauntlet.config.ts, a sample vitest spec and a GitHub workflow into this folder
   version  the version of gauntlet (also --version)
   help     this text
@@ -34,7 +36,7 @@ export function commandLabel(argv: readonly string[]): string {
   return command && COMMANDS.has(command) ? `gauntlet ${command}` : 'gauntlet';
 }
 
-const COMMANDS = new Set(['bench', 'check', 'diff', 'gate', 'baseline', 'init']);
+const COMMANDS = new Set(['bench', 'check', 'diff', 'gate', 'baseline', 'init', 'worker']);
 
 /**
  * A usage error as the CLI prints it: one line naming the flag and the value, then where the
@@ -76,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
         return await baselineCommand(rest);
       case 'init':
         return await initCommand(rest);
+      case 'worker':
+        return await workerCommand(rest);
       case 'version':
       case '--version':
         return printVersion(rest);
@@ -89,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT_OK;
       default:
         throw new UsageError(
-          `unknown command ${JSON.stringify(command)}: the commands are bench, check, diff, gate, baseline and init`,
+          `unknown command ${JSON.stringify(command)}: the commands are bench, check, diff, gate, baseline, init and worker`,
         );
     }
   } catch (err) {

@@ -12,6 +12,22 @@ export const PERCENTILES_NOTE =
   'Milliseconds, from an HDR histogram of the complete requests of each cell (its median run). ' +
   'In an open-model cell (a rate), each request is timed from when it was meant to be sent.';
 
+/**
+ * One line per distinct engine and note among the cells of another engine than Gauntlet's own
+ * (a Locust cell: bucketed percentiles, no header bytes, a paced rate), shown under the
+ * percentiles so that the figures are not read with ab's definitions.
+ */
+export function engineNoteLines(run: RunResults): string[] {
+  const lines = new Set<string>();
+  for (const c of run.cells) {
+    const r = c.result;
+    if (r.engine === undefined) continue;
+    const who = `${r.engine}${r.workers === undefined ? '' : ` (${r.workers} worker${r.workers === 1 ? '' : 's'})`}`;
+    for (const note of r.engineNotes ?? []) lines.add(`${who}: ${note}`);
+  }
+  return [...lines];
+}
+
 export interface PercentileTable {
   server: string;
   headers: string[];

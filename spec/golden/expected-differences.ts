@@ -102,6 +102,19 @@ export const RUN_DEPENDENT: RunDependentField[] = [
     reason: 'set only when a closed-loop cell stalled in the way coordinated omission hides',
   },
   { output: 'bench', path: 'cells[].signals.near40msMedianUs', reason: 'null when no request took 38-60 ms' },
+  // Added with --engine locust (schemas/results.schema.json, docs/outputs.md): absent from every
+  // cell of the built-in engine, which the recorded bench uses, so never an "added" difference here.
+  {
+    output: 'bench',
+    path: 'cells[].result.engine',
+    reason: "set only on a cell sent by Locust (--engine locust): 'locust'",
+  },
+  { output: 'bench', path: 'cells[].result.workers', reason: 'set only on a Locust cell: its workers' },
+  {
+    output: 'bench',
+    path: 'cells[].result.engineNotes[]',
+    reason: "set only on a Locust cell: where its figures differ from ab's definitions",
+  },
   { output: 'bench', path: 'cells[].resources.cpuUsPerRequest', reason: 'null when nothing completed' },
   { output: 'bench', path: 'comparison.caveats[]', reason: 'the caveats depend on the cells measured' },
   {

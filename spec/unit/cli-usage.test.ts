@@ -239,6 +239,28 @@ describe('gauntlet bench: usage errors', () => {
       '--matrix needs a value, and the next argument is the flag --no-check (write --matrix=VALUE for a value that starts with -)',
     ],
     [['--matrix', 'seed', '--matrix', 'tugas9'], '--matrix is given twice ("seed", then "tugas9"): it takes one value'],
+    [['--engine', 'wrk'], '--engine "wrk": is not an engine: the engines are gauntlet and locust'],
+    [['--workers', '2'], "--workers places Locust's processes: it needs --engine locust"],
+    [
+      ['--engine', 'gauntlet', '--locust-master', '127.0.0.1:5557'],
+      "--locust-master places Locust's processes: it needs --engine locust",
+    ],
+    [
+      ['--engine', 'locust', '--workers', '0', '--duration', '5s', '--concurrency', '2'],
+      '--workers "0": must be at least 1',
+    ],
+    [
+      ['--engine', 'locust', '--locust-master', 'localhost', '--duration', '5s', '--concurrency', '2'],
+      '--locust-master "localhost": is not HOST:PORT (for example 127.0.0.1:5557, or [::1]:5557)',
+    ],
+    [
+      ['--engine', 'locust', '--requests', '100', '--concurrency', '2'],
+      '--engine locust runs cells of a duration: give --duration D (or --matrix 10s:C1,C2), not a number of requests',
+    ],
+    [
+      ['--engine', 'locust', '--duration', '500ms', '--concurrency', '2'],
+      '--duration "0.5s": is not whole seconds, which Locust runs',
+    ],
   ];
 
   it.each(rows)('%j', async (args, line) => {
@@ -544,7 +566,7 @@ describe('gauntlet: usage errors', () => {
     expectUsageError(
       await run(['frobnicate']),
       'gauntlet',
-      'unknown command "frobnicate": the commands are bench, check, diff, gate, baseline and init',
+      'unknown command "frobnicate": the commands are bench, check, diff, gate, baseline, init and worker',
     );
   });
 
@@ -587,6 +609,20 @@ describe('gauntlet init: usage errors', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('  --dir DIR   the folder to write into');
     expect(help.stdout).toContain('  --force     overwrite files that exist');
+  });
+});
+
+describe('gauntlet worker: usage errors', () => {
+  const rows: Array<[string[], string]> = [
+    [[], '--master HOST:PORT is needed: where the Locust master listens'],
+    [['--master', '127.0.0.1'], '--master "127.0.0.1": is not HOST:PORT (for example 127.0.0.1:5557, or [::1]:5557)'],
+    [['--master', '127.0.0.1:70000'], '--master "127.0.0.1:70000": has a port outside 1-65535'],
+    [['--master', '[nope]:5557'], '--master "[nope]:5557": has brackets around something other than an IPv6 address'],
+    [['--master', '127.0.0.1:5557', '--processes', '0'], '--processes "0": must be at least 1'],
+  ];
+
+  it.each(rows)('%j', async (args, line) => {
+    expectUsageError(await run(['worker', ...args]), 'gauntlet worker', line);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import type { RunResults } from '../../types.ts';
 import { escapeHtml } from '../format.ts';
-import { PERCENTILES_NOTE, percentileTables } from '../percentile-rows.ts';
+import { PERCENTILES_NOTE, engineNoteLines, percentileTables } from '../percentile-rows.ts';
 import type { HtmlSection } from './page.ts';
 
 const TABLE_CSS = 'border-collapse:collapse;margin:.4em 0 1em';
@@ -21,9 +21,11 @@ export function percentilesSection(run: RunResults): HtmlSection | null {
     );
     return `<h3>${escapeHtml(t.server)}</h3>\n<div class="table-wrap">\n<table class="percentiles" style="${TABLE_CSS}">\n${head}\n${rows.join('\n')}\n</table>\n</div>`;
   });
+  // Cells of another engine (Locust) say how their figures differ from ab's definitions.
+  const engines = engineNoteLines(run).map((line) => `<p class="note">${escapeHtml(line)}</p>\n`);
   return {
     id: 'percentiles',
     title: 'Latency percentiles',
-    body: `<p class="note">${escapeHtml(PERCENTILES_NOTE)}</p>\n${body.join('\n')}`,
+    body: `<p class="note">${escapeHtml(PERCENTILES_NOTE)}</p>\n${engines.join('')}${body.join('\n')}`,
   };
 }

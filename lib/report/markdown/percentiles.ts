@@ -4,7 +4,7 @@
  */
 import type { RunResults } from '../../types.ts';
 import { escapeMarkdown } from '../format.ts';
-import { PERCENTILES_NOTE, percentileTables } from '../percentile-rows.ts';
+import { PERCENTILES_NOTE, engineNoteLines, percentileTables } from '../percentile-rows.ts';
 
 export function renderPercentilesMarkdown(run: RunResults): string {
   const tables = percentileTables(run);
@@ -19,5 +19,7 @@ export function renderPercentilesMarkdown(run: RunResults): string {
       ...t.rows.map(row),
     ].join('\n'),
   );
-  return `## Latency percentiles\n\n${escapeMarkdown(PERCENTILES_NOTE)}\n\n${blocks.join('\n\n')}`;
+  const notes = engineNoteLines(run).map((line) => `- ${escapeMarkdown(line)}`);
+  const engines = notes.length ? `\n\n${notes.join('\n')}` : '';
+  return `## Latency percentiles\n\n${escapeMarkdown(PERCENTILES_NOTE)}${engines}\n\n${blocks.join('\n\n')}`;
 }

@@ -4,12 +4,13 @@
  */
 import type { RunResults } from '../../types.ts';
 import { sanitizeTerminal } from '../format.ts';
-import { percentileTables } from '../percentile-rows.ts';
+import { engineNoteLines, percentileTables } from '../percentile-rows.ts';
 import { renderTextTable } from './text-table.ts';
 
 /** One table per server with percentiles, or '' when no cell has them (results written before them). */
 export function renderPercentilesText(run: RunResults, options: { color?: boolean } = {}): string {
-  return percentileTables(run)
+  const notes = engineNoteLines(run).map((line) => sanitizeTerminal(line));
+  const tables = percentileTables(run)
     .map((t) => {
       const table = renderTextTable({
         headers: t.headers,
@@ -20,4 +21,5 @@ export function renderPercentilesText(run: RunResults, options: { color?: boolea
       return `${sanitizeTerminal(`Latency percentiles for ${t.server}`)}\n${table}`;
     })
     .join('\n\n');
+  return notes.length && tables ? `${tables}\n${notes.join('\n')}` : tables;
 }
