@@ -128,6 +128,8 @@ export default defineConfig({
             'spec/perf/reference-servers-complete.test.ts',
             // --engine locust: a master and two workers, then a master and gauntlet worker (~30 s).
             'spec/locust/**/*.test.ts',
+            // check --shard and merge against a reference server; vitest's own shards merged.
+            'spec/acceptance/**/*.test.ts',
           ],
           fileParallelism: false,
           sequence: { concurrent: false, groupOrder: 7 },

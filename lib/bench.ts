@@ -49,6 +49,7 @@ import { runEnvelope } from './envelope.ts';
 import { lastLines } from './output-tail.ts';
 import { isAbort } from './abort.ts';
 import { shapeRecord, type RequestShape } from './load/ab-request.ts';
+import type { BenchShardRecord } from './shard/record.ts';
 
 /**
  * Runs of each cell per server when the CLI is not told otherwise (`--rounds`). Ten: the
@@ -89,6 +90,8 @@ export interface BenchOptions extends ServerPlacement {
   /** The engine that sends the cells (default: Gauntlet's own; the warm-up is always its). */
   engine?: LoadEngine;
   store: ResultsStore;
+  /** --shard: which part of the servers this run measures, recorded in results.json. */
+  shard?: BenchShardRecord;
   /** Ctrl-C: stop starting cells, stop the server, keep what was measured. */
   signal?: AbortSignal;
 }
@@ -210,6 +213,7 @@ export async function runBench(opts: BenchOptions, events: BenchEvents = {}): Pr
     keepGoing: Boolean(opts.keepGoing),
     ...(opts.rate !== undefined && { rate: opts.rate }),
     request: shapeRecord(opts.shape, opts.path),
+    ...(opts.shard && { shard: opts.shard }),
     cells: [],
     findings: [],
   };

@@ -2,6 +2,7 @@ import type { Comparison } from './compare/types.ts';
 import type { RunEnvelope } from './envelope.ts';
 import type { CellEngine, CellOmission, CellOpenModel, LatencyPercentiles } from './cell-figures.ts';
 import type { RunRequest } from './load/ab-request.ts';
+import type { BenchShardFields } from './shard/record.ts';
 
 export type { CellEngine, CellOmission, CellOpenModel, LatencyPercentiles } from './cell-figures.ts';
 
@@ -474,11 +475,8 @@ export interface ServerRecord {
   unobservedReason?: string;
 }
 
-/**
- * The whole of bench's results.json: the run's envelope (schema version, command 'bench', times,
- * status, machine, servers), then what was measured.
- */
-export interface RunResults extends RunEnvelope<ServerRecord>, RunRequest {
+/** bench's results.json: the run's envelope (command 'bench', times, machine, servers...), then what was measured. */
+export interface RunResults extends RunEnvelope<ServerRecord>, RunRequest, BenchShardFields {
   command: 'bench';
   mode: LoadMode;
   path: string;

@@ -35,6 +35,9 @@ import type { ServerSpec, LoadMode } from '../types.ts';
 import { ENGINE_OPTIONS, ENGINE_OPTION_HELP, checkEngineRun, parseEngineFlags } from './engine-flags.ts';
 import type { LoadEngine } from '../locust/engine.ts';
 import type { Runtime } from '../runtime.ts';
+import { SHARD_OPTION, shardFlag } from './shard-flag.ts';
+import { benchShard } from '../shard/bench-shard.ts';
+import type { BenchShardRecord } from '../shard/record.ts';
 
 /** The highest --rate: far above what one client process sends, and still a sane timer budget. */
 export const MAX_RATE = 1_000_000;
@@ -124,6 +127,9 @@ ${ENGINE_OPTION_HELP}
   --timeout S            seconds before a request counts as failed (default 30, as ab -s;
                          from 0.001 to ${MAX_TIMEOUT_S})
   --no-check             do not run the conformance cases against the servers after measuring
+  --shard I/N            measure only shard I of N of the servers (every cell of a server on one
+                         shard, compared only with the servers of its shard); gauntlet merge
+                         joins the shards' folders
   -h, --help             this text
 
 After measuring, the conformance cases (as gauntlet check) run against the same servers in the
@@ -154,6 +160,8 @@ export interface BenchArgs extends TlsFlags {
   json: boolean;
   /** Where to write one CSV row per run of a cell, as each finishes (--csv), absolute. */
   csv?: string;
+  /** --shard: this shard's part of the servers (`servers` holds only them). */
+  shard?: BenchShardRecord;
   /** Requests per second of every cell (--rate): the open model. */
   rate?: number;
   /** The engine that sends the cells (--engine, --workers, --locust-master). */
@@ -190,6 +198,7 @@ export const BENCH_OPTIONS = {
   rate: { type: 'string' },
   json: { type: 'boolean', default: false },
   csv: { type: 'string' },
+  ...SHARD_OPTION,
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -214,6 +223,19 @@ const BENCH_HELP: BenchArgs = {
   help: true,
 };
 
+/** --shard's servers: a shard with none (more shards than servers) is a usage error. */
+function shardOfServers(servers: ServerSpec[], value: string): { servers: ServerSpec[]; record: BenchShardRecord } {
+  const shard = shardFlag(value);
+  const mine = benchShard(servers, shard);
+  if (!mine)
+    throw flagError(
+      '--shard',
+      value,
+      `bench splits by server and there are ${servers.length} server(s): give at most ${servers.length} shards`,
+    );
+  return mine;
+}
+
 /** `gauntlet bench`'s command line, every value checked before anything starts or is written. */
 export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
   const v = parseFlags(argv, BENCH_OPTIONS);
@@ -235,8 +257,10 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
   const tls = parseTlsFlags(v, servers, runtime.runtime, (problem) => new UsageError(problem));
   const engine = parseEngineFlags(v);
   checkEngineRun(engine, { matrix, tls: tls.tls, chunked: request.shape?.chunked === true });
+  const shard = v.shard === undefined ? null : shardOfServers(servers, v.shard);
   return {
-    servers,
+    servers: shard?.servers ?? servers,
+    ...(shard && { shard: shard.record }),
     ...runtime,
     ...tls,
     engine,

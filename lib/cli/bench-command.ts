@@ -37,6 +37,7 @@ import { checkProgress } from './progress.ts';
 import { useColor } from './color.ts';
 import { requireLocust } from '../locust/processes.ts';
 import type { LoadEngine } from '../locust/engine.ts';
+import { checkShardRecord } from '../shard/check-shard.ts';
 
 /** Cases run at once against a server, as `gauntlet check` does by default. */
 const CHECK_CONCURRENCY = 8;
@@ -72,6 +73,15 @@ async function conformanceAfterBench(
     },
     checkProgress(process.stderr),
   );
+  // A shard's conformance is its servers' every case: merge joins it with the other shards'.
+  if (args.shard)
+    check.shard = checkShardRecord(
+      args.shard,
+      args.shard.servers,
+      cases.map((l) => l.case.id),
+      [],
+      'servers',
+    );
   const lines = check.servers.map((s) => {
     const results = check.results.filter((r) => r.server === s.name);
     return `  ${sanitizeTerminal(s.name)}: ${s.error ? `did not complete: ${sanitizeTerminal(s.error.split('\n')[0] ?? '')}` : countsLine(countVerdicts(results))}`;
@@ -121,7 +131,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     out: args.out,
     defaultName: runFolderName(''),
     summary:
-      `${args.servers.length} server(s), matrix ${args.matrix.name}${args.rate === undefined ? '' : `, rate ${args.rate}/s`}, mode ${args.mode}, path ${describePath(args)}, ` +
+      `${args.shard ? `shard ${args.shard.index}/${args.shard.count} of ${args.shard.servers.length} servers: ` : ''}${args.servers.length} server(s), matrix ${args.matrix.name}${args.rate === undefined ? '' : `, rate ${args.rate}/s`}, mode ${args.mode}, path ${describePath(args)}, ` +
       `${describeRuntimeSelection(args)}${args.tls ? ', over TLS' : ''}${describeEngine(args.engine)}, ${args.rounds === 1 ? '1 run per cell' : `${args.rounds} runs per cell (servers interleaved)`}`,
   });
   return whileInterruptible('stopping the server and writing what was measured', (signal) =>
@@ -177,6 +187,7 @@ async function measureAndReportTo(
       keepGoing: args.keepGoing,
       ...(args.rate !== undefined && { rate: args.rate }),
       engine: args.engine,
+      ...(args.shard && { shard: args.shard }),
       store,
       signal,
       runtime: args.runtime,

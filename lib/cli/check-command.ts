@@ -54,6 +54,8 @@ import { isShrinkPath, modeSettings, runSeed, seedLine, seedProblem } from '../c
 import { propertiesFailed } from '../conformance/properties/record.ts';
 import { JSON_OPTION_HELP, peopleStream, printRecord } from './json-output.ts';
 import { join } from 'node:path';
+import { shardLabel, type Shard } from '../shard/split.ts';
+import { SHARD_OPTION, shardFlag } from './shard-flag.ts';
 
 export const CHECK_USAGE = `usage: gauntlet check [options]
 
@@ -81,6 +83,8 @@ ${PROPERTY_IDS.map((id) => `                           ${id}`).join('\n')}
   --shrink-path P        replay one counterexample of one --property: the path a failure printed
   --root DIR             the document root given to servers as {root} (default fixtures/www)
   --cases DIR            load the case files from DIR (default lib/conformance/cases)
+  --shard I/N            run only shard I of N of the (server, case) and (server, property)
+                         pairs, the same split on every machine; gauntlet merge joins the shards
 ${JSON_OPTION_HELP.replace('FILE', 'check.json')}
   -h, --help             this text
 
@@ -125,6 +129,8 @@ export interface CheckArgs extends TlsFlags {
   memoryMb?: number;
   /** Print check.json on stdout, the grid on stderr (--json). */
   json: boolean;
+  /** --shard: only this shard's pairs run. */
+  shard?: Shard;
   help: boolean;
 }
 
@@ -145,6 +151,7 @@ export const CHECK_OPTIONS = {
   'shrink-path': { type: 'string' },
   root: { type: 'string', default: DEFAULT_DOC_ROOT },
   cases: { type: 'string', default: CASES_DIR },
+  ...SHARD_OPTION,
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -235,6 +242,7 @@ export async function parseCheckArgs(argv: string[]): Promise<CheckArgs> {
   const runtime = parseRuntimeOptions(v, servers);
   return {
     ...base,
+    ...(v.shard !== undefined ? { shard: shardFlag(v.shard) } : {}),
     out,
     casesDir,
     servers,
@@ -326,7 +334,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
     label: 'gauntlet check',
     out: args.out,
     defaultName: runFolderName('', '-check'),
-    summary: `${selected.length} case(s)${propertyCount}, ${args.servers.length} server(s), ${describeRuntimeSelection(args)}${args.tls ? ', over TLS' : ''}`,
+    summary: `${args.shard ? `shard ${shardLabel(args.shard)} of ` : ''}${selected.length} case(s)${propertyCount}, ${args.servers.length} server(s), ${describeRuntimeSelection(args)}${args.tls ? ', over TLS' : ''}`,
   });
   if (args.seed !== null) process.stderr.write(`${seedLine(args.seed)}\n`);
 
@@ -349,6 +357,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
           propertyList: args.propertyList,
           ...(args.seed !== null ? { seed: args.seed } : {}),
           ...(args.shrinkPath !== undefined ? { shrinkPath: args.shrinkPath } : {}),
+          ...(args.shard ? { shard: args.shard } : {}),
         },
         checkProgress(process.stderr),
       ),

@@ -9,6 +9,7 @@ import { baselineCommand } from './baseline-command.ts';
 import { initCommand } from './init-command.ts';
 import { diffCommand } from './diff-command.ts';
 import { workerCommand } from './worker-command.ts';
+import { mergeCommand } from './merge-command.ts';
 import { gauntletVersion } from '../machine.ts';
 import { UsageError } from './args.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './command.ts';
@@ -19,6 +20,7 @@ commands:
   bench    measure servers over a matrix of requests x concurrency, as ApacheBench does (npm start)
   check    run the HTTP/1.1 conformance cases against servers: a grid, JUnit XML, JSON and HTML
   diff     send the same generated requests to several servers and report where they disagree
+  merge    merge the report folders of the shards of a check (check --shard i/n) into one
   gate     check perf claims soundly (gauntlet.config.ts): interleaved, repeated, significance and tolerance
   baseline save or show the baseline that gates compare each server with (regression alerts)
   worker   run Locust workers for a master started with --engine locust --locust-master HOST:PORT
@@ -36,7 +38,7 @@ export function commandLabel(argv: readonly string[]): string {
   return command && COMMANDS.has(command) ? `gauntlet ${command}` : 'gauntlet';
 }
 
-const COMMANDS = new Set(['bench', 'check', 'diff', 'gate', 'baseline', 'init', 'worker']);
+const COMMANDS = new Set(['bench', 'check', 'diff', 'merge', 'gate', 'baseline', 'init', 'worker']);
 
 /**
  * A usage error as the CLI prints it: one line naming the flag and the value, then where the
@@ -72,6 +74,8 @@ export async function main(argv: string[]): Promise<number> {
         return await checkCommand(rest);
       case 'diff':
         return await diffCommand(rest);
+      case 'merge':
+        return await mergeCommand(rest);
       case 'gate':
         return await gateCommand(rest);
       case 'baseline':
@@ -93,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT_OK;
       default:
         throw new UsageError(
-          `unknown command ${JSON.stringify(command)}: the commands are bench, check, diff, gate, baseline, init and worker`,
+          `unknown command ${JSON.stringify(command)}: the commands are bench, check, diff, merge, gate, baseline, init and worker`,
         );
     }
   } catch (err) {

@@ -45,16 +45,47 @@ export function comparePair(
   return pair;
 }
 
-/** Compares every pair of servers that differ only in concurrency model. */
+/**
+ * The shard each server of a merged bench was measured in (lib/shard/merge-bench.ts); empty for
+ * a run of one machine.
+ */
+function shardOfServer(run: RunResults): Map<string, number> {
+  return new Map((run.merged?.shards ?? []).flatMap((s) => s.servers.map((name) => [name, s.index] as const)));
+}
+
+/**
+ * The pairs a run compares, and those it does not because their servers were measured in
+ * different shards of a merged bench: on other machines, at other times, so that their figures
+ * differ by more than the servers.
+ */
+function pairsOfOneMachine(run: RunResults): {
+  pairs: Array<[ServerRecord, ServerRecord]>;
+  apart: Array<[ServerRecord, ServerRecord]>;
+} {
+  const shardOf = shardOfServer(run);
+  const all = concurrencyPairs(run.servers);
+  const together = ([a, b]: [ServerRecord, ServerRecord]) => shardOf.get(a.name) === shardOf.get(b.name);
+  return { pairs: all.filter(together), apart: all.filter((p) => !together(p)) };
+}
+
+/** Compares every pair of servers that differ only in concurrency model (in a merged bench, of one shard). */
 export function compareRun(run: RunResults, options: CompareOptions = {}): Comparison {
   const settings = resolveOptions(options);
   const rule = decisionRule(run);
-  const pairs = concurrencyPairs(run.servers).map(([a, b]) => comparePair(run, a, b, settings));
+  const { pairs: ofOneMachine, apart } = pairsOfOneMachine(run);
+  const pairs = ofOneMachine.map(([a, b]) => comparePair(run, a, b, settings));
   const paired = new Set(pairs.flatMap((p) => [p.a.name, p.b.name]));
+  const notCompared = apart.map(
+    ([a, b]) =>
+      `${a.name} and ${b.name} differ only in concurrency model but were measured in different shards (on different machines), so they were not compared.`,
+  );
   const conclusion = [
     ...(pairs.length > 0
       ? pairs.map((p) => p.verdict)
-      : ['No two servers differ only in concurrency model (same language, different model), so none were compared.']),
+      : apart.length > 0
+        ? []
+        : ['No two servers differ only in concurrency model (same language, different model), so none were compared.']),
+    ...notCompared,
     ...serverTrouble(run),
   ];
   const compared = pairs.flatMap((p) => p.cells);
@@ -65,7 +96,11 @@ export function compareRun(run: RunResults, options: CompareOptions = {}): Compa
     alpha: settings.alpha,
     runsPerCell: runsPerCell(run),
     pairs,
-    unpaired: unpairedServers(run.servers, paired),
+    unpaired: unpairedServers(run.servers, paired).map((u) =>
+      apart.some(([a, b]) => a.name === u.name || b.name === u.name)
+        ? { ...u, reason: 'its counterpart was measured in another shard, on another machine' }
+        : u,
+    ),
     conclusion,
     caveats: compared.length > 0 ? caveatsOf(run, rule, settings, compared) : [],
   };

@@ -24,6 +24,8 @@ import type { GauntletProperty, PropertiesMode, PropertySettings } from './prope
 import { PROPERTIES } from './properties/registry.ts';
 import { runProperties } from './properties/schedule.ts';
 import { modeSettings, runSeed } from './properties/settings.ts';
+import { checkShardPlan, checkShardRecord } from '../shard/check-shard.ts';
+import type { Shard } from '../shard/split.ts';
 import {
   propertyRecord,
   type PropertyCheckRun,
@@ -63,6 +65,8 @@ export interface CheckOptions extends ServerPlacement {
   seed?: number;
   /** Replays this fast-check path (one property). */
   shrinkPath?: string;
+  /** Runs only this shard's pairs of (server, case) and (server, property): lib/shard/check-shard.ts. */
+  shard?: Shard;
 }
 
 /** The cases as reports show them, with the printf line that replays each. */
@@ -268,6 +272,43 @@ function runSettings(opts: CheckOptions): PropertySettings | null {
 }
 
 /**
+ * The options each server is checked with: the run's own, or with --shard only the cases and
+ * properties the shard holds for that server (the run then records which shard it is).
+ */
+function shardWork(
+  opts: CheckOptions,
+  settings: PropertySettings | null,
+  run: PropertyCheckRun,
+): (server: string) => CheckOptions {
+  const shard = opts.shard;
+  if (!shard) return () => opts;
+  const servers = opts.servers.map((s) => s.name);
+  const propertyList = settings === null ? [] : (opts.propertyList ?? PROPERTIES);
+  const propertyIds = propertyList.map((p) => p.id);
+  const plan = checkShardPlan(
+    servers,
+    opts.cases.map((l) => l.case),
+    propertyIds,
+    shard,
+  );
+  run.shard = checkShardRecord(
+    shard,
+    servers,
+    opts.cases.map((l) => l.case.id),
+    propertyIds,
+  );
+  return (server) => {
+    const cases = plan.cases.get(server) ?? new Set<string>();
+    const properties = plan.properties.get(server) ?? new Set<string>();
+    return {
+      ...opts,
+      cases: opts.cases.filter((l) => cases.has(l.case.id)),
+      propertyList: propertyList.filter((p) => properties.has(p.id)),
+    };
+  };
+}
+
+/**
  * Runs the cases, then the properties asked for, against each server in turn. Servers get
  * CONFORMANCE_ENV, so that cases about timeouts finish quickly against servers that read it. A
  * server that exits during the check is started again with the same options (see
@@ -283,10 +324,14 @@ export async function runCheck(opts: CheckOptions, events: CheckEvents = {}): Pr
     results: [],
   };
   const settings = runSettings(opts);
+  const ownWork = shardWork(opts, settings, run);
   for (const [i, spec] of opts.servers.entries()) {
     if (opts.signal?.aborted) break;
+    const own = ownWork(spec.name);
+    // A shard with nothing to run against a server does not start it: another shard checks it.
+    if (own.cases.length === 0 && (settings === null || own.propertyList?.length === 0)) continue;
     events.starting?.(spec, i, opts.servers.length);
-    await checkServer(spec, run, opts, settings, events);
+    await checkServer(spec, run, own, settings, events);
   }
   if (opts.signal?.aborted) run.status = 'interrupted';
   run.finishedAt = new Date().toISOString();

@@ -105,6 +105,14 @@ export function caseById(run: CheckRun, id: string): CaseInfo | undefined {
 export function resultDetail(run: CheckRun, result: CaseResult): ResultDetail {
   const info = caseById(run, result.caseId);
   const server = run.servers.find((s) => s.name === result.server);
+  const replay = gauntletReplay(server?.serverFlag ?? `--server ${result.server}`, result.caseId);
+  const recorded = result.recorded;
+  if (recorded)
+    return {
+      log: recorded.wireLog ?? `(the wire log of this exchange is in ${recorded.from}/check.junit.xml)`,
+      replay: recorded.replay ?? replay,
+      printf: recorded.printfReplay !== undefined ? recorded.printfReplay : (info?.printfReplay ?? null),
+    };
   const parts: string[] = [];
   if (result.exchange)
     parts.push(renderWireLog(result.exchange, info?.timeoutMs === undefined ? {} : { timeoutMs: info.timeoutMs }));
@@ -114,7 +122,7 @@ export function resultDetail(run: CheckRun, result: CaseResult): ResultDetail {
   }
   return {
     log: parts.join('\n\n'),
-    replay: gauntletReplay(server?.serverFlag ?? `--server ${result.server}`, result.caseId),
+    replay,
     printf: info?.printfReplay ?? null,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { RunEnvelope } from '../envelope.ts';
 import type { RuntimeInfo } from '../types.ts';
+import type { CheckShardRecord, MergedRecord } from '../shard/record.ts';
 
 /**
  * MUST misses fail, SHOULD misses warn, informational cases never fail a server. `security` is
@@ -239,6 +240,24 @@ export interface CaseResult {
   durationMs: number;
   /** The fresh connection of a `thenAlive` case, when one was made. */
   aliveExchange?: Exchange | null;
+  /** A result read back from a shard's check.json by `gauntlet merge` (its exchanges are null then). */
+  recorded?: RecordedResult;
+}
+
+/**
+ * What a check.json kept of a result, read back by `gauntlet merge`: the file keeps each exchange
+ * as a summary, and the wire log and replays only of a result that did not pass, so the merged
+ * reports write again what the shard's file said rather than the bytes it no longer holds.
+ */
+export interface RecordedResult {
+  /** The shard's folder, where its check.junit.xml holds every exchange's wire log. */
+  from: string;
+  /** check.json's summaries of the exchange and of the liveness probe (lib/report/json/check-json.ts). */
+  exchange: object | null;
+  aliveExchange?: object | null;
+  wireLog?: string;
+  replay?: string;
+  printfReplay?: string | null;
 }
 
 /** A case as reports show it: its data without the request and the check function. */
@@ -306,4 +325,8 @@ export interface CheckRun extends RunEnvelope<CheckServerRecord> {
   cases: CaseInfo[];
   /** One per (server, case) that ran, servers in order, cases in order within each. */
   results: CaseResult[];
+  /** A run of `--shard i/n`: which part of which work (`cases` then lists the whole work's cases). */
+  shard?: CheckShardRecord;
+  /** A run made by `gauntlet merge` of the shards' records: which shards, where and when they ran. */
+  merged?: MergedRecord;
 }

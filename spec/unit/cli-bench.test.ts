@@ -303,7 +303,7 @@ describe('gauntlet bench', () => {
     ],
     [
       ['frobnicate'],
-      'gauntlet: unknown command "frobnicate": the commands are bench, check, diff, gate, baseline, init and worker',
+      'gauntlet: unknown command "frobnicate": the commands are bench, check, diff, merge, gate, baseline, init and worker',
     ],
   ])('refuses %j with exit code 2 and one line naming the flag and the value', async (args, line) => {
     const run = await runInProcess(args);

@@ -164,6 +164,7 @@ describe('gauntlet bench: usage errors', () => {
     [['--warmup', '-1'], '--warmup "-1": is not a whole number'],
     [['--warmup', '1.5'], '--warmup "1.5": is not a whole number'],
     [['--rounds', '0'], '--rounds "0": must be at least 1'],
+    [['--shard', '0/2'], '--shard "0/2": counts shards from 1: i must be 1 or more'],
     [['--rounds', '2.5'], '--rounds "2.5": is not a whole number of at least 1'],
     [['--rounds', 'Infinity'], '--rounds "Infinity": is not a whole number of at least 1'],
     [['--rounds', '1001'], '--rounds "1001": must be at most 1000'],
@@ -335,6 +336,7 @@ describe('gauntlet check: usage errors', () => {
       '--property "prop-no-traversal": runs a property, and --properties is none',
     ],
     [['--seed', 'x'], '--seed "x": is not a whole number'],
+    [['--shard', '2'], '--shard "2": is not i/n (two whole numbers, such as 1/2)'],
     [['--shrink-path', '1:2'], '--shrink-path "1:2": replays one property: give exactly one --property'],
     [['--group', 'nope'], '--group "nope": is not a group; groups: '],
     [['--cases', '/no/such/cases'], '--cases "/no/such/cases": is not a folder'],
@@ -566,7 +568,7 @@ describe('gauntlet: usage errors', () => {
     expectUsageError(
       await run(['frobnicate']),
       'gauntlet',
-      'unknown command "frobnicate": the commands are bench, check, diff, gate, baseline, init and worker',
+      'unknown command "frobnicate": the commands are bench, check, diff, merge, gate, baseline, init and worker',
     );
   });
 

@@ -5,7 +5,7 @@
  * wire log and replay commands. Each server that ran properties carries them in its
  * `properties` section (see lib/conformance/properties/record.ts).
  */
-import type { CaseResult, CheckRun, Exchange, ParsedResponse } from '../../conformance/types.ts';
+import type { CaseResult, CheckRun, Exchange, ParsedResponse, RecordedResult } from '../../conformance/types.ts';
 import type { PropertyCheckRun } from '../../conformance/properties/record.ts';
 import { escapeBytes } from '../../conformance/wire-log.ts';
 import { resultDetail } from '../../conformance/summary.ts';
@@ -129,6 +129,8 @@ export function jsonExchange(ex: Exchange, withBytes: boolean): JsonExchange {
 }
 
 export function jsonResult(run: CheckRun, r: CaseResult): JsonResult {
+  // A result read back from a shard's check.json is written as that file had it.
+  if (r.recorded) return recordedJson(r, r.recorded);
   // A result with nothing to test is shown like a pass: its reason says what happened instead.
   const detailed = r.verdict !== 'pass' && r.verdict !== 'skip' && r.verdict !== 'not-run' && r.verdict !== 'n/a';
   const out: JsonResult = {
@@ -147,6 +149,22 @@ export function jsonResult(run: CheckRun, r: CaseResult): JsonResult {
     out.replay = d.replay;
     out.printfReplay = d.printf;
   }
+  return out;
+}
+
+function recordedJson(r: CaseResult, recorded: RecordedResult): JsonResult {
+  const out: JsonResult = {
+    caseId: r.caseId,
+    server: r.server,
+    verdict: r.verdict,
+    reason: r.reason,
+    durationMs: r.durationMs,
+    exchange: recorded.exchange as JsonExchange | null,
+  };
+  if (recorded.aliveExchange !== undefined) out.aliveExchange = recorded.aliveExchange as JsonExchange | null;
+  if (recorded.wireLog !== undefined) out.wireLog = recorded.wireLog;
+  if (recorded.replay !== undefined) out.replay = recorded.replay;
+  if (recorded.printfReplay !== undefined) out.printfReplay = recorded.printfReplay;
   return out;
 }
 

@@ -1,0 +1,79 @@
+/**
+ * `gauntlet bench --shard` end to end: two servers a comparison would pair, split over two shards
+ * (one each), then `gauntlet merge`. The merged results.json holds both servers' cells, names
+ * each shard's machine and servers, and does not compare the two; the shards' and the merged
+ * results.json follow the schema, which describes each of their fields.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
+import { PROJECT_ROOT } from '../../lib/paths.ts';
+import type { RunResults } from '../../lib/types.ts';
+import { goldenShape } from '../../scripts/golden-shapes.ts';
+import { undescribedFields } from '../golden/schema-fields.ts';
+import { runCli, type CliRun } from '../unit/helpers/cli-child.ts';
+
+const SERVERS = ['node-async', 'node-threaded'];
+/** One short cell: what is checked is where the figures go, not the figures. */
+const CELL = ['--concurrency', '1', '--requests', '50', '--rounds', '1', '--no-check'];
+
+let dir = '';
+let merge: CliRun | undefined;
+const records: { [name: string]: RunResults } = {};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gauntlet-bench-shards-'));
+  const servers = SERVERS.flatMap((s) => ['--server', s]);
+  for (const i of [1, 2]) {
+    const run = await runCli(['bench', ...servers, ...CELL, '--shard', `${i}/2`, '--out', join(dir, `shard-${i}`)]);
+    if (run.code !== 0) throw new Error(`bench --shard ${i}/2 exited ${run.code}:\n${run.stderr}`);
+    records[`shard-${i}`] = JSON.parse(await readFile(join(dir, `shard-${i}`, 'results.json'), 'utf8')) as RunResults;
+  }
+  merge = await runCli(['merge', join(dir, 'shard-1'), join(dir, 'shard-2'), '--out', join(dir, 'merged')]);
+  records.merged = JSON.parse(await readFile(join(dir, 'merged', 'results.json'), 'utf8')) as RunResults;
+}, 180_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('two shards of gauntlet bench, merged', () => {
+  it('measure each server on exactly one shard', () => {
+    const measured = [1, 2].map((i) => records[`shard-${i}`]?.servers.map((s) => s.name) ?? []);
+    expect(measured.flat().sort()).toEqual([...SERVERS].sort());
+    for (const names of measured) expect(names).toHaveLength(1);
+  });
+
+  it('merge into every server’s cells, in the order given, without comparing servers of different shards', async () => {
+    expect(merge?.code).toBe(0);
+    const run = records.merged!;
+    expect(run.servers.map((s) => s.name)).toEqual(SERVERS);
+    expect([...new Set(run.cells.map((c) => c.server))]).toEqual(SERVERS);
+    expect(
+      run.merged?.shards
+        .map((s) => s.servers)
+        .flat()
+        .sort(),
+    ).toEqual([...SERVERS].sort());
+    expect(run.comparison?.pairs).toEqual([]);
+    expect(run.comparison?.conclusion.join(' ')).toContain('were measured in different shards');
+    expect((await readdir(join(dir, 'merged'))).sort()).toEqual(['report.html', 'report.md', 'results.json']);
+  });
+
+  it('write results.json as its schema says', async () => {
+    const schema = JSON.parse(await readFile(join(PROJECT_ROOT, 'schemas', 'results.schema.json'), 'utf8')) as {
+      [key: string]: unknown;
+    };
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    ajvFormats.default(ajv);
+    const validate = ajv.compile(schema);
+    for (const name of ['shard-1', 'merged']) {
+      const output = records[name];
+      expect(validate(output) ? [] : validate.errors, name).toEqual([]);
+      expect(undescribedFields(schema, Object.keys(goldenShape('bench', output).fields)), name).toEqual([]);
+    }
+  });
+});
