@@ -23,7 +23,7 @@
  */
 import type { CellSpec, CellStop } from '../types.ts';
 import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
-import { cellRequests, requestCycle } from './ab-request.ts';
+import { cellRequests } from './ab-request.ts';
 import { resolveHost } from './ab-client.ts';
 import {
   abortError,
@@ -90,16 +90,15 @@ class TimedRun implements SlotOwner {
       onLive: opts.onLive,
     });
     // One cycle for all the connections: request i, in the order requests are sent, goes to path i mod n.
-    if (target.mode === 'keepalive') {
-      const next = requestCycle(cellRequests(target.host, target.port, target.path, target.shape, 'keepalive'));
-      for (let i = 0; i < cell.concurrency; i++) this.slots.push(new KeepAliveSlot(this, address, target.port, next));
-    } else {
-      const transport = createTransport(
-        address,
-        target.port,
-        cellRequests(target.host, target.port, target.path, target.shape, 'close'),
+    const transport = createTransport(
+      address,
+      target.port,
+      cellRequests(target.host, target.port, target.path, target.shape, target.mode),
+    );
+    for (let i = 0; i < cell.concurrency; i++) {
+      this.slots.push(
+        target.mode === 'keepalive' ? new KeepAliveSlot(this, transport) : new CloseSlot(this, transport),
       );
-      for (let i = 0; i < cell.concurrency; i++) this.slots.push(new CloseSlot(this, transport));
     }
     // HEAD: every response ends with its head (response-scan.ts).
     for (const slot of this.slots) slot.scanner.headOnly = target.shape?.method === 'HEAD';

@@ -3,11 +3,11 @@
  * - CloseSlot: a new connection per request, ab's request, the response read to EOF (close mode);
  * - KeepAliveSlot: one connection kept open, an HTTP/1.1 request written when the previous
  *   response is whole, a new connection when the server closed it (keep-alive mode).
- * Both read responses with the close mode's scanner (response-scan.ts), so a request is complete
- * on the same rule as everywhere else: its response received whole. A slot only tells its run
- * that its request ended, and how; the run keeps the records and decides what comes next.
+ * Both go through the close mode's transport (transport.ts) and read responses with its scanner
+ * (response-scan.ts), so a request is complete on the same rule as everywhere else: its response
+ * received whole. A slot only tells its run that its request ended, and how; the run keeps the
+ * records and decides what comes next.
  */
-import { connect, type Socket } from 'node:net';
 import type { FailureKind } from './ab-figures.ts';
 import { shapedRequestBytes } from './ab-request.ts';
 import type { StopCause } from './common.ts';
@@ -117,66 +117,54 @@ export function keepAliveRequestBytes(host: string, port: number, path: string):
 }
 
 /**
- * Keep-alive mode: one connection reused while the server keeps it open. A response is whole at
- * its framed end (Content-Length or chunked), or at EOF when EOF frames it; the connection is then
- * closed and the next request opens a new one, whose time includes the connect, as in ab -k.
+ * Keep-alive mode: one connection reused while the server keeps it open, through the same
+ * transport as close mode (its resend() writes the next request on the open connection). A
+ * response is whole at its framed end (Content-Length or chunked), or at EOF when EOF frames it;
+ * the connection is then closed and the next request opens a new one, whose time includes the
+ * connect, as in ab -k. A connection may wait between requests (the open model): the server
+ * closing it then, or sending bytes nobody asked for, drops it, and the next request opens another.
  */
-export class KeepAliveSlot implements TimedSlot {
+export class KeepAliveSlot implements TimedSlot, ConnOwner {
   readonly scanner = new ResponseScanner();
   busy = false;
   startNs = 0n;
   sentNs = 0n;
   connected = false;
-  private sock: Socket | null = null;
+  conn: unknown = null;
+  private readonly open: () => void;
 
   constructor(
     private readonly owner: SlotOwner,
-    private readonly address: string,
-    private readonly port: number,
-    /** The next request to send, shared by the cell's slots (several paths go in turn). */
-    private readonly nextRequest: () => Buffer,
-  ) {}
+    private readonly transport: Transport,
+  ) {
+    if (!transport.resend) throw new Error(`the ${transport.kind} transport cannot keep a connection alive`);
+    this.open = transport.opener(this);
+  }
 
   send(startNs: bigint): void {
     begin(this, this.owner, startNs);
-    if (this.sock === null) this.sock = this.openSocket();
-    else this.connected = true;
-    this.sock.write(this.nextRequest());
+    if (this.conn === null) {
+      this.connected = false;
+      this.open();
+    } else {
+      this.connected = true;
+      this.transport.resend!(this);
+    }
   }
 
   drop(): void {
-    this.sock?.destroy();
-    this.sock = null;
+    if (this.conn !== null) this.transport.close(this.conn);
+    this.conn = null;
   }
 
-  private openSocket(): Socket {
-    this.connected = false;
-    const sock = connect({ host: this.address, port: this.port, noDelay: true });
-    sock.once('connect', () => {
-      if (this.sock === sock) this.connected = true;
-    });
-    sock.on('data', (buf: Buffer) => {
-      if (this.sock === sock && this.busy) this.onData(buf);
-    });
-    sock.on('end', () => {
-      if (this.sock !== sock) return;
-      this.sock = null;
-      sock.destroy();
-      if (this.busy) this.end(this.scanner.endAtEof());
-    });
-    sock.on('error', (err: NodeJS.ErrnoException) => {
-      if (this.sock !== sock) return;
-      this.sock = null;
-      if (!this.busy) return;
-      if (err.syscall === 'connect') this.end('connect', { kind: 'connect', code: err.code ?? null });
-      else this.end('reset');
-    });
-    return sock;
-  }
-
-  private onData(buf: Buffer): void {
+  onData(buf: Buffer, n: number): void {
+    if (!this.busy) {
+      // Bytes nobody asked for would be read as the next response: the connection goes.
+      this.drop();
+      return;
+    }
     const scanner = this.scanner;
-    scan(this, this.owner, buf, buf.length);
+    scan(this, this.owner, buf, n);
     if (scanner.failure !== null) {
       // The rest of a bad response would be read as the next one: the connection goes with it.
       this.drop();
@@ -186,6 +174,22 @@ export class KeepAliveSlot implements TimedSlot {
       if (scanner.closes) this.drop();
       this.end(null);
     }
+  }
+
+  onEnd(): void {
+    this.drop();
+    if (this.busy) this.end(this.scanner.endAtEof());
+  }
+
+  onError(failure: 'connect' | 'reset', code: string | null): void {
+    this.drop();
+    if (!this.busy) return;
+    if (failure === 'connect') this.end('connect', { kind: 'connect', code });
+    else this.end('reset');
+  }
+
+  onConnect(): void {
+    this.connected = true;
   }
 
   private end(failure: FailureKind | null, cause?: StopCause): void {
