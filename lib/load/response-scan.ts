@@ -16,7 +16,9 @@
  *
  * The body's framing (RFC 9112 section 6.3), which ab does not look at (it reads to EOF and
  * calls whatever arrived good):
- * - a 1xx, 204 or 304 status: no body;
+ * - an interim 1xx status (not 101): its head is skipped (counted as header bytes), and the
+ *   final response's head is looked for after it (RFC 9110 section 15.2);
+ * - a 101, 204 or 304 status: no body;
  * - Transfer-Encoding whose last coding is chunked: chunked, parsed incrementally (chunk sizes,
  *   extensions, trailers), the data itself only counted;
  * - other Transfer-Encoding: the body ends at EOF;
@@ -115,6 +117,8 @@ export class ResponseScanner {
 
   private cbuff: Buffer | null = null;
   private cbx = 0;
+  /** Where the current head starts in the response: after the interim (1xx) heads, if any. */
+  private headStart = 0;
   private framing: Framing = 'eof';
   /** Body bytes still expected ('length'), or bytes left in the current chunk ('chunked'). */
   private remaining = 0;
@@ -125,6 +129,7 @@ export class ResponseScanner {
   reset(): void {
     this.bytesRead = 0;
     this.headerLen = -1;
+    this.headStart = 0;
     this.status = null;
     this.cbx = 0;
     this.failure = null;
@@ -176,20 +181,48 @@ export class ResponseScanner {
    * call, a non-null `failure` means the response is bad and reading it further is pointless.
    */
   push(buf: Buffer, n: number): boolean {
-    const before = this.bytesRead;
+    let before = this.bytesRead;
     this.bytesRead += n;
     if (this.failure) return false;
     if (this.headerLen >= 0) {
       this.body(buf, 0, n);
       return false;
     }
+    // Interim (1xx) responses come before the final one (RFC 9110 section 15.2: a client "MUST be
+    // able to parse one or more 1xx responses received prior to a final response"): their heads
+    // are skipped, counted as header bytes, and the next head is looked for in what follows.
+    let rest = buf;
+    let left = n;
+    for (;;) {
+      const from = this.findHead(rest, left, before);
+      if (from < 0) return false;
+      if (!isInterim(this.status)) {
+        if (from < left) this.body(rest, from, left);
+        return true;
+      }
+      this.headStart = this.headerLen;
+      this.headerLen = -1;
+      this.status = null;
+      this.cbx = 0;
+      if (from >= left) return false;
+      rest = rest.subarray(from);
+      left -= from;
+      before = this.headStart;
+    }
+  }
 
+  /**
+   * Looks for the end of the current head in buf[0, n), whose first byte is byte `before` of the
+   * response; a head split over reads is gathered in cbuff (ab's copy). Found: sets the head's
+   * fields and returns where its body starts in buf; otherwise -1 (failure set when oversized).
+   */
+  private findHead(buf: Buffer, n: number, before: number): number {
     const space = HEADER_SPACE - this.cbx;
     const tocopy = n < space ? n : space;
     let region: Buffer;
     let len: number;
     if (this.cbx === 0) {
-      // First read of this response: look in place.
+      // First read of this head: look in place.
       region = buf;
       len = tocopy;
     } else {
@@ -212,17 +245,15 @@ export class ResponseScanner {
         this.cbx = tocopy;
       }
       if (this.cbx >= HEADER_SPACE) this.failure = 'oversized';
-      return false;
+      return -1;
     }
 
-    this.headerLen = s + l;
+    this.headerLen = this.headStart + s + l;
     this.status = readStatus(region, len);
     if (this.captureServer) this.server = readServer(region, len);
     this.frame(region, s);
     // The body bytes of this read start where the header ends, counted from this read's start.
-    const from = this.headerLen - before;
-    if (from < n) this.body(buf, from, n);
-    return true;
+    return this.headerLen - before;
   }
 
   /**
@@ -432,6 +463,11 @@ function fieldAt(region: Buffer, start: number, colon: number): string | null {
     if (b !== name.charCodeAt(k)) return null;
   }
   return name;
+}
+
+/** An interim response: 1xx, except 101 (Switching Protocols), which is final for this connection. */
+function isInterim(status: number | null): boolean {
+  return status !== null && status >= 100 && status < 200 && status !== 101;
 }
 
 /** ab: strstr(cbuff, "HTTP"), then the three characters after "HTTP/1.x ". */

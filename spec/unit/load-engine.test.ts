@@ -840,6 +840,25 @@ describe('ab request and response reading', () => {
     expect(new ResponseScanner().endAtEof()).toBe('truncated');
   });
 
+  const interimText =
+    'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\nX: 1\r\n\r\n' +
+    'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello';
+
+  it('skips interim 1xx heads wherever the reads split them: the final status, its framing, all heads as header bytes', () => {
+    const heads = interimText.length - 5;
+    for (let cut = 0; cut < interimText.length; cut++) {
+      for (const cuts of [[cut], [Math.floor(cut / 2), cut]]) {
+        const sc = scan(interimText, cut === 0 ? [] : cuts);
+        expect([cuts, sc.status, sc.failure, sc.framedEnd, sc.closes]).toEqual([cuts, 200, null, true, true]);
+        expect([sc.headerBytes, sc.bodyBytes]).toEqual([heads, 5]);
+      }
+    }
+    // Only the interim heads and part of the final one: not whole.
+    expect(scan(interimText.slice(0, 30)).endAtEof()).toBe('truncated');
+    // 101 is final: what follows it is not a response of this request.
+    expect(scan('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\nframes').failure).toBe('overrun');
+  });
+
   it('falls back to LF LF, reads 500 without "HTTP", gives up after 8191 header bytes', () => {
     const sc = new ResponseScanner();
     const lf = Buffer.from('HTTP/1.0 200 OK\nX: y\n\nbody', 'latin1');

@@ -199,3 +199,37 @@ describe('HEAD', () => {
     }
   });
 });
+
+describe('interim responses', () => {
+  it('a 100 Continue before each answer: every request gets its own final response, in both modes', async () => {
+    const { createServer } = await import('node:net');
+    const srv = createServer((sock) => {
+      sock.on('error', () => {});
+      let seen = '';
+      sock.on('data', (d: Buffer) => {
+        seen += d.toString('latin1');
+        while (seen.includes('\r\n\r\n')) {
+          const head = seen.slice(0, seen.indexOf('\r\n\r\n'));
+          seen = seen.slice(head.length + 4);
+          // The interim head in a write of its own, then the final response.
+          sock.write('HTTP/1.1 100 Continue\r\n\r\n');
+          const answer = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello';
+          if (/ HTTP\/1\.0$/.test(head.split('\r\n')[0]!)) sock.end(answer);
+          else sock.write(answer);
+        }
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    try {
+      for (const mode of ['close', 'keepalive'] as const) {
+        const r = await runCell({ host: '127.0.0.1', port, path: '/', mode }, { requests: 20, concurrency: 2 });
+        expect([mode, r.completeRequests, r.failedRequests]).toEqual([mode, 20, 0]);
+        expect(r.statusCounts).toEqual({ '200': 20 });
+        expect(r.htmlTransferred).toBe(20 * 5);
+      }
+    } finally {
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+});
