@@ -164,19 +164,42 @@ async function main(): Promise<number> {
 
   const nginx = values.server === 'nginx';
   const root = nginx ? mkdtempSync(join(tmpdir(), 'gauntlet-bench-engine-')) : undefined;
+  try {
+    return await measure(values, root, { count, wrkSeconds, closeCells, kaCells, ab, wrk });
+  } finally {
+    if (root) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+interface Plan {
+  count: number;
+  wrkSeconds: number;
+  closeCells: CellSpec[];
+  kaCells: CellSpec[];
+  ab: string | null;
+  wrk: string | null;
+}
+
+/** Starts the server (nginx on the 138-byte page in `root`), runs the rounds, prints the verdicts. */
+async function measure(
+  values: { server: string; path: string; pin: boolean },
+  root: string | undefined,
+  plan: Plan,
+): Promise<number> {
+  const { count, wrkSeconds, closeCells, kaCells, ab, wrk } = plan;
   if (root) {
     // nginx's worker runs as nobody when started as root: the folder and file must be readable.
     chmodSync(root, 0o755);
     writeFileSync(join(root, 'index.html'), FILE_138, { mode: 0o644 });
   }
-  const spec = await loadServer(nginx ? join(PROJECT_ROOT, 'fixtures', 'nginx') : values.server);
+  const spec = await loadServer(root ? join(PROJECT_ROOT, 'fixtures', 'nginx') : values.server);
   const server: RunningServer = await launch(spec, root ? { root } : {});
   const releaseSigint = handleSignal('SIGINT', () => void server.stop());
-  const plan = values.pin && tasksetAvailable() ? planCores() : null;
-  const unpin = plan ? pinForMeasurement([server], plan) : () => {};
+  const cores = values.pin && tasksetAvailable() ? planCores() : null;
+  const unpin = cores ? pinForMeasurement([server], cores) : () => {};
   console.log(
     `server ${spec.name} at ${server.url} (pid ${server.pid})${root ? `, a ${FILE_138.length}-byte file` : ''}; ` +
-      `${cpus().length} cores (${plan ? describePinning(plan) : 'not pinned'}); node ${process.version}; ` +
+      `${cpus().length} cores (${cores ? describePinning(cores) : 'not pinned'}); node ${process.version}; ` +
       `transport: ${rawTransportAvailable() ? 'tcp_wrap' : 'net'}; ${count} rounds after a warm-up`,
   );
   const target = { host: server.host, port: server.port, path: values.path };
@@ -209,7 +232,6 @@ async function main(): Promise<number> {
     releaseSigint();
     unpin();
     await server.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
   }
 }
 

@@ -103,7 +103,7 @@ ${URL_OPTION_HELP}
 ${RUNTIME_OPTION_HELP}
 ${TLS_OPTION_HELP}
   --mode close|keepalive close: a new connection per request, as ab does (default);
-                         keepalive: persistent connections, as ab -k / autocannon
+                         keepalive: persistent connections (HTTP/1.1), as ab -k
   --matrix M             seed (default), tugas9, or N:C1,C2,... (groups separated by ';');
                          a duration instead of N (10s:C1,C2) sends for that long
   --concurrency C        one cell of C connections instead of a matrix, with --requests N or

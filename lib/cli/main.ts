@@ -20,7 +20,7 @@ commands:
   bench    measure servers over a matrix of requests x concurrency, as ApacheBench does (npm start)
   check    run the HTTP/1.1 conformance cases against servers: a grid, JUnit XML, JSON and HTML
   diff     send the same generated requests to several servers and report where they disagree
-  merge    merge the report folders of the shards of a check (check --shard i/n) into one
+  merge    merge the report folders of the shards of a check or a bench (--shard i/n) into one
   gate     check perf claims soundly (gauntlet.config.ts): interleaved, repeated, significance and tolerance
   baseline save or show the baseline that gates compare each server with (regression alerts)
   worker   run Locust workers for a master started with --engine locust --locust-master HOST:PORT

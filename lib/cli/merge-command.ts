@@ -37,7 +37,8 @@ verdicts fail as check's would (a MUST miss, a server that failed), or a shard w
 The folders of bench --shard i/n (a results.json each) merge the same way into results.json,
 report.md and report.html (and the check files, when every shard ran the cases): every server's
 cells as its shard measured them; the comparison pairs only servers of one shard, never servers
-measured on different machines. Exit 1 when a server failed, as bench's.
+measured on different machines. Exit 1 when a server failed, as bench's, or a shard did not
+finish.
 
 options:
   --out DIR              the merged report folder (default reports/<timestamp>-merged)
@@ -148,6 +149,11 @@ async function mergeBench(args: MergeArgs): Promise<number> {
   if (check) written.push(...(await writeCheckFiles(store, check)));
   if (args.json) await printRecord(store.resultsFile);
   announceReports([store.resultsFile, ...written]);
+  if (run.status !== 'complete') {
+    const stopped = run.merged?.shards.filter((s) => s.status !== 'complete').map((s) => s.from) ?? [];
+    process.stderr.write(`gauntlet merge: not every shard finished: ${stopped.join(', ')}\n`);
+    return EXIT_FAILED;
+  }
   return benchExitCode(run);
 }
 

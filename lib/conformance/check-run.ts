@@ -296,6 +296,11 @@ function shardWork(
     servers,
     opts.cases.map((l) => l.case.id),
     propertyIds,
+    'pairs',
+    {
+      seed: settings?.seed ?? null,
+      mode: opts.properties ?? 'none',
+    },
   );
   return (server) => {
     const cases = plan.cases.get(server) ?? new Set<string>();

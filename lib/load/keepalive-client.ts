@@ -1,6 +1,6 @@
 /**
- * Keep-alive mode: autocannon (v8, programmatic) with `amount: N, connections: C`, timed by the
- * engine itself.
+ * Keep-alive mode over TLS (plain TCP runs on ab-client.ts): autocannon (v8, programmatic) with
+ * `amount: N, connections: C`, timed by the engine itself.
  *
  * What is measured, and how it departs from `ab -k -n N -c C`:
  * - Request: `GET {path} HTTP/1.1`, autocannon's hard-coded `Connection: keep-alive`, then ab's

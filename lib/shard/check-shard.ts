@@ -54,6 +54,7 @@ export function checkShardRecord(
   caseIds: readonly string[],
   propertyIds: readonly string[],
   split: ShardSplit = 'pairs',
+  properties: { seed: number | null; mode: string } = { seed: null, mode: 'none' },
 ): CheckShardRecord {
   return {
     index: shard.index,
@@ -63,5 +64,7 @@ export function checkShardRecord(
     cases: caseIds.length,
     properties: [...propertyIds],
     servers: [...servers],
+    seed: properties.seed,
+    propertiesMode: properties.mode,
   };
 }

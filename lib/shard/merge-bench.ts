@@ -32,6 +32,8 @@ const SETTINGS: ReadonlyArray<[string, (r: RunResults) => unknown]> = [
   ['rounds', (r) => r.rounds ?? 1],
   ['rates', (r) => r.rate ?? null],
   ['--keep-going', (r) => r.keepGoing ?? false],
+  ['engines', (r) => JSON.stringify(r.cells[0]?.result.engine ?? 'gauntlet')],
+  ['TLS', (r) => r.cells.some((c) => c.result.tls !== undefined)],
 ];
 
 function shardBench(file: ShardBenchFile): ShardBench {

@@ -87,6 +87,8 @@ function differs(a: ShardRun, b: ShardRun): string | null {
     ],
     ['properties', [...a.shard.properties].sort().join(', '), [...b.shard.properties].sort().join(', ')],
     ['servers', a.shard.servers.join(', '), b.shard.servers.join(', ')],
+    ['property modes', a.shard.propertiesMode ?? null, b.shard.propertiesMode ?? null],
+    ['property seeds (fix GAUNTLET_SEED or --seed for every shard)', a.shard.seed ?? null, b.shard.seed ?? null],
   ];
   for (const [what, x, y] of pairs)
     if (x !== y)

@@ -25,6 +25,10 @@ export interface CheckShardRecord {
   properties: string[];
   /** The servers of the whole work, in the order given. */
   servers: string[];
+  /** The properties' seed (null when none runs): shards drawing from other seeds are other runs. */
+  seed?: number | null;
+  /** The properties' mode (--properties: none, quick...). */
+  propertiesMode?: string;
 }
 
 /** One shard of a merged record, as it ran. */

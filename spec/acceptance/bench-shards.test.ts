@@ -77,3 +77,18 @@ describe('two shards of gauntlet bench, merged', () => {
     }
   });
 });
+
+describe('a bench shard that did not finish', () => {
+  it('is merged with what it measured, and the merge exits 1 naming it', async () => {
+    const { cp, writeFile } = await import('node:fs/promises');
+    const stopped = join(dir, 'shard-2-stopped');
+    await cp(join(dir, 'shard-2'), stopped, { recursive: true });
+    const record = JSON.parse(await readFile(join(stopped, 'results.json'), 'utf8')) as RunResults;
+    await writeFile(join(stopped, 'results.json'), JSON.stringify({ ...record, status: 'interrupted' }));
+    const run = await runCli(['merge', join(dir, 'shard-1'), stopped, '--out', join(dir, 'merged-stopped')]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain(`gauntlet merge: not every shard finished: ${stopped}`);
+    const merged = JSON.parse(await readFile(join(dir, 'merged-stopped', 'results.json'), 'utf8')) as RunResults;
+    expect(merged.status).toBe('interrupted');
+  });
+});

@@ -28,6 +28,8 @@ interface Shape {
   status?: string;
   noShard?: boolean;
   command?: string;
+  seed?: number | null;
+  propertiesMode?: string;
 }
 
 /** A shard's check.json as check --shard writes it, for the pairs given as [server, case, verdict]. */
@@ -65,7 +67,10 @@ function shardFile(shape: Shape): ShardCheckFile {
     ...(shape.noShard
       ? {}
       : {
-          shard: checkShardRecord({ index: shape.index, count }, servers, cases, shape.properties ?? ['p1']),
+          shard: checkShardRecord({ index: shape.index, count }, servers, cases, shape.properties ?? ['p1'], 'pairs', {
+            seed: shape.seed === undefined ? 7 : shape.seed,
+            mode: shape.propertiesMode ?? 'quick',
+          }),
         }),
   };
   return { from: `shard-${shape.index}`, record };
@@ -168,6 +173,16 @@ describe('merging the shards of a check', () => {
       'another split',
       [ONE, shardFile({ index: 2, count: 3 })],
       'shard-1 and shard-2 are shards of different runs (different shard counts: 2 and 3)',
+    ],
+    [
+      'another seed',
+      [ONE, shardFile({ index: 2, seed: 8 })],
+      'shard-1 and shard-2 are shards of different runs (different property seeds (fix GAUNTLET_SEED or --seed for every shard): 7 and 8)',
+    ],
+    [
+      'another properties mode',
+      [ONE, shardFile({ index: 2, propertiesMode: 'thorough' })],
+      'shard-1 and shard-2 are shards of different runs (different property modes: "quick" and "thorough")',
     ],
     [
       'the same shard twice',
