@@ -10,7 +10,7 @@
  */
 import type { CellRecord, Finding, RunResults, ServerRecord } from '../types.ts';
 import type { BenchShardRecord, MergedBenchShard } from './record.ts';
-import { MergeError } from './merge-check.ts';
+import { everyShardOnce, MergeError } from './merge-check.ts';
 
 /** A results.json as read from a shard's folder. */
 export interface ShardBenchFile {
@@ -61,22 +61,7 @@ export function fittingBenchShards(files: readonly ShardBenchFile[]): ShardBench
           `${first.from} and ${run.from} are shards of different runs (different ${what}: ${JSON.stringify(x)} and ${JSON.stringify(y)})`,
         );
     }
-  const byIndex = new Map<number, ShardBench>();
-  for (const run of runs) {
-    const seen = byIndex.get(run.shard.index);
-    if (seen)
-      throw new MergeError(
-        `${seen.from} and ${run.from} are both shard ${run.shard.index}/${run.shard.count}: give each shard once`,
-      );
-    byIndex.set(run.shard.index, run);
-  }
-  const count = first.shard.count;
-  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
-  if (missing.length > 0)
-    throw new MergeError(
-      `shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${count}`).join(', ')} missing: a merge needs all ${count} shards`,
-    );
-  return [...byIndex.values()].sort((a, b) => a.shard.index - b.shard.index);
+  return everyShardOnce(runs, first.shard.count);
 }
 
 /** The shard records of `merged`: each shard's machine, times and servers. */

@@ -105,7 +105,18 @@ export function fittingShards(files: readonly ShardCheckFile[]): ShardRun[] {
     const problem = differs(first, run);
     if (problem) throw new MergeError(problem);
   }
-  const byIndex = new Map<number, ShardRun>();
+  return everyShardOnce(runs, first.shard.count);
+}
+
+/**
+ * The shards in shard order, or a MergeError naming a shard given twice or the shards missing:
+ * a merge needs each of the `count` shards exactly once (check's and bench's alike).
+ */
+export function everyShardOnce<T extends { from: string; shard: { index: number; count: number } }>(
+  runs: readonly T[],
+  count: number,
+): T[] {
+  const byIndex = new Map<number, T>();
   for (const run of runs) {
     const seen = byIndex.get(run.shard.index);
     if (seen)
@@ -114,7 +125,6 @@ export function fittingShards(files: readonly ShardCheckFile[]): ShardRun[] {
       );
     byIndex.set(run.shard.index, run);
   }
-  const count = first.shard.count;
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
   if (missing.length > 0)
     throw new MergeError(
