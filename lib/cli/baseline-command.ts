@@ -66,7 +66,11 @@ ${RUNTIME_OPTION_HELP}
                          runs as a process)
   --claim TEXT           claims (they decide which servers are measured; default: the file's)
   --mode close|keepalive the load mode (repeatable; default close, or the file's)
-  --matrix M             seed (default), tugas9, or N:C1,C2,...
+  --matrix M             seed (default), tugas9, or N:C1,C2,... (N requests, or a duration
+                         such as 10s)
+  --engine gauntlet|locust, --workers N, --locust-master HOST:PORT
+                         the load engine, as gauntlet gate takes it (Locust: durations only;
+                         its runs are kept apart from the built-in engine's)
   --max-time S           seconds of measuring per cell (default 10)
   --warmup S             seconds of load each server gets before its first cell (default 3)
   --out DIR              the report folder of the measurement (default reports/baseline-<timestamp>)

@@ -65,6 +65,10 @@ import { renderGateText } from '../report/terminal/gate-report.ts';
 import { writeFormatFiles } from '../report/files.ts';
 import type { GateResults } from '../perf/types.ts';
 import { peopleStream, printRecord } from './json-output.ts';
+import { ENGINE_OPTIONS, ENGINE_OPTION_HELP, parseEngineFlags } from './engine-flags.ts';
+import type { LoadEngine } from '../locust/engine.ts';
+import { requireLocust } from '../locust/processes.ts';
+import { engineRecord, gateEngineProblem } from '../perf/gate-engine.ts';
 
 export const GATE_USAGE = `usage: gauntlet gate [options]
 
@@ -90,7 +94,12 @@ ${RUNTIME_OPTION_HELP}
 ${TLS_OPTION_HELP}
                          (the yardstick always talks plain HTTP)
   --mode close|keepalive the load mode (repeatable; default close, or the file's)
-  --matrix M             seed (default), tugas9, or N:C1,C2,... (groups separated by ';')
+  --matrix M             seed (default), tugas9, or N:C1,C2,... (groups separated by ';'); N is
+                         a number of requests, or a duration such as 10s (each run of such a
+                         cell sends for that long; judged on its requests per second)
+${ENGINE_OPTION_HELP}
+                         (gate: each run of a cell is one Locust run, about 4 s more than
+                         its duration; a duration matrix only; docs/perf-gates.md)
   --tolerance T          differences below T are noise: 0.1 or 10% (default 10%)
   --max-time S           seconds of measuring per cell before it stops (default 10)
   --warmup S             seconds of load each server gets before its first cell (default 3)
@@ -117,6 +126,7 @@ export const GATE_OPTIONS = {
   ...RUNTIME_OPTIONS,
   mode: { type: 'string', multiple: true },
   matrix: { type: 'string' },
+  ...ENGINE_OPTIONS,
   tolerance: { type: 'string' },
   'max-time': { type: 'string' },
   warmup: { type: 'string' },
@@ -135,6 +145,9 @@ export interface GateFlags extends RuntimeFlags {
   url?: string[] | undefined;
   mode?: string[] | undefined;
   matrix?: string | undefined;
+  engine?: string | undefined;
+  workers?: string | undefined;
+  'locust-master'?: string | undefined;
   tolerance?: string | undefined;
   'max-time'?: string | undefined;
   warmup?: string | undefined;
@@ -159,6 +172,35 @@ export function parseTolerance(text: string): number {
     );
   }
   return v;
+}
+
+/**
+ * The engine the flags name, checked against the matrix and the request before any server starts
+ * (TLS once its flags are read, in gateCommand).
+ */
+function gateEngine(flags: GateFlags, config: ResolvedConfig): LoadEngine {
+  const engine = parseEngineFlags({
+    ...(flags.engine !== undefined && { engine: flags.engine }),
+    ...(flags.workers !== undefined && { workers: flags.workers }),
+    ...(flags['locust-master'] !== undefined && { 'locust-master': flags['locust-master'] }),
+  });
+  const problem = gateEngineProblem(engine, {
+    matrix: config.matrix,
+    tls: false,
+    chunked: config.shape?.chunked === true,
+  });
+  if (problem) throw new UsageError(problem);
+  // A missing Locust is said before any server starts (gate and baseline save), naming the package.
+  if (engine.name === 'locust') requireLocust();
+  return engine;
+}
+
+/** ", engine locust (2 workers on this machine)", or nothing for the built-in engine. */
+function describeEngine(engine: LoadEngine | undefined): string {
+  const r = engineRecord(engine);
+  if (r.name !== 'locust') return '';
+  const where = r.master ? `connecting to ${r.master}` : 'on this machine';
+  return `, engine locust (${r.workers} worker${r.workers === 1 ? '' : 's'} ${where})`;
 }
 
 /** The configuration file named or found, loaded; its mistakes are usage errors naming the file and field. */
@@ -229,6 +271,7 @@ export async function resolveGateSetup(flags: GateFlags, flagOrder?: readonly Se
   if (flags.mode?.length)
     config.modes = [...new Set(flags.mode.flatMap((m) => m.split(',')).map((m) => parseMode('--mode', m)))];
   if (flags.matrix !== undefined) config.matrix = matrixFlag(flags.matrix);
+  config.engine = gateEngine(flags, config);
   if (flags.tolerance !== undefined) config.tolerance = parseTolerance(flags.tolerance);
   // The configuration file's ranges (sampling.maxTimeS, sampling.warmupS), but a cell needs some time.
   if (flags['max-time'] !== undefined)
@@ -349,6 +392,9 @@ export async function gateCommand(argv: string[]): Promise<number> {
   if (flags.help) return printUsage(GATE_USAGE);
   const { config, servers, root } = await resolveGateSetup(flags, serverValuesInOrder(argv, GATE_COMMAND_OPTIONS));
   const tls = parseTlsFlags(flags, servers, config.runtime, (problem) => new UsageError(problem));
+  const tlsProblem =
+    config.engine && gateEngineProblem(config.engine, { matrix: config.matrix, tls: tls.tls, chunked: false });
+  if (tlsProblem) throw new UsageError(tlsProblem);
   if (await refusedForEngine('gauntlet gate', config.runtime)) return EXIT_USAGE;
   const store = await openRunStore({
     label: 'gauntlet gate',
@@ -357,7 +403,8 @@ export async function gateCommand(argv: string[]): Promise<number> {
     summary:
       `${config.claims.length} claim(s) on ${servers.map((s) => s.name).join(', ')}; ` +
       `matrix ${config.matrix.name}, mode ${config.modes.join(', ')}, ${describeRuntimeSelection(runtimeSelectionOf(config))}` +
-      (tls.tls ? ', over TLS' : ''),
+      (tls.tls ? ', over TLS' : '') +
+      describeEngine(config.engine),
   });
   return whileInterruptible('stopping the servers and writing what was measured', (signal) =>
     gateAndReport({ config, servers, root }, flags, tls, store, signal),

@@ -67,8 +67,34 @@ export class BaselineError extends Error {
   }
 }
 
-export function cellKey(cell: { requests: number; concurrency: number }): string {
-  return `${cell.requests}x${cell.concurrency}`;
+/**
+ * A cell's key in the baseline: "100x10" for 100 requests at 10 connections, "10sx10" for ten
+ * seconds at 10 (a cell of a duration has 0 requests: its duration keeps it apart from others),
+ * "locust:10sx10" when Locust sent it: Locust's figures are not the built-in engine's
+ * (docs/accounting.md), so runs of one engine are never the baseline of the other's.
+ */
+export function cellKey(cell: BaselineCell): string {
+  const size = cell.durationS !== undefined ? `${cell.durationS}s` : String(cell.requests);
+  return `${cell.engine === 'locust' ? 'locust:' : ''}${size}x${cell.concurrency}`;
+}
+
+/** What names a cell in the baseline: its requests (0 for a duration), connections, duration and engine. */
+export interface BaselineCell {
+  requests: number;
+  concurrency: number;
+  durationS?: number;
+  /** The engine that sent the load, when it was not the built-in one. */
+  engine?: 'gauntlet' | 'locust';
+}
+
+/** The cell as the baseline names it: only what names it, sent by `engine`. */
+export function baselineCell(cell: BaselineCell, engine?: BaselineCell['engine']): BaselineCell {
+  return {
+    requests: cell.requests,
+    concurrency: cell.concurrency,
+    ...(cell.durationS !== undefined && { durationS: cell.durationS }),
+    ...(engine === 'locust' && { engine }),
+  };
 }
 
 export function emptyBaseline(keep: number): BaselineFile {
@@ -143,7 +169,7 @@ export function baselineRuns(
   baseline: BaselineFile | null,
   server: string,
   mode: LoadMode,
-  cell: { requests: number; concurrency: number },
+  cell: BaselineCell,
 ): BaselineRun[] {
   return baseline?.entries[server]?.[mode]?.[cellKey(cell)] ?? [];
 }
@@ -162,10 +188,12 @@ export function runsFromMeasurements(
   savedAt: string,
   /** Each server's runtime label (runtimeLabel); a server not named ran as a process. */
   runtimes: Record<string, string> = {},
+  /** The engine that sent the load (default the built-in one). */
+  engine?: BaselineCell['engine'],
 ): Array<{
   server: string;
   mode: LoadMode;
-  cell: { requests: number; concurrency: number };
+  cell: BaselineCell;
   run: BaselineRun;
 }> {
   // The last attempt of a cell is the one that counts (a second measurement replaces the first).
@@ -187,7 +215,7 @@ export function runsFromMeasurements(
     out.push({
       server,
       mode: m.mode,
-      cell: { requests: m.cell.requests, concurrency: m.cell.concurrency },
+      cell: baselineCell(m.cell, engine),
       run: {
         savedAt,
         machine: baselineMachine(machine, runtimes[server] ?? 'process'),
@@ -221,7 +249,13 @@ export function appendRuns(
 /** Adds a gate's measurements (with the yardstick) to a baseline. */
 export function appendGate(baseline: BaselineFile, gate: GateResults, keep = baseline.keep): number {
   const runtimes = Object.fromEntries(gate.servers.map((s) => [s.name, runtimeLabel(s.runtime)]));
-  const runs = runsFromMeasurements(gate.measurements, gate.machine, gate.finishedAt ?? gate.startedAt, runtimes);
+  const runs = runsFromMeasurements(
+    gate.measurements,
+    gate.machine,
+    gate.finishedAt ?? gate.startedAt,
+    runtimes,
+    gate.settings.engine?.name,
+  );
   if (runs.length === 0) {
     throw new Error('the gate measured no server next to the yardstick, so it has nothing a baseline can keep');
   }

@@ -20,6 +20,7 @@ import type { BaselineSettings } from './types.ts';
 import { RUNTIMES, parseCpus, parseMemoryMb, type Runtime } from '../runtime.ts';
 import type { RequestShape } from '../load/ab-request.ts';
 import { resolveRequestConfig, type GateRequestConfig } from './config-request.ts';
+import type { LoadEngine } from '../locust/engine.ts';
 
 export interface ClaimObject {
   claim: string;
@@ -36,7 +37,7 @@ export interface GateConfig {
   servers?: Array<string | { url: string }>;
   /** Load modes (default close, ab's default). */
   mode?: LoadMode | LoadMode[];
-  /** seed (default), tugas9, or "N:C1,C2;M:C3". */
+  /** seed (default), tugas9, or "N:C1,C2;M:C3", a group of a duration written "10s:C1,C2". */
   matrix?: string | Matrix;
   /** Request path (default /, or a URL server's own path). */
   path?: string;
@@ -172,6 +173,8 @@ export interface ResolvedConfig {
   cpus: number | null;
   /** Container memory limit in MiB, or null for the manifests' own. */
   memoryMb: number | null;
+  /** The load engine (`--engine`); absent: the built-in one. */
+  engine?: LoadEngine;
 }
 
 const KNOWN = new Set([

@@ -5,15 +5,16 @@
  * measurement may use FIRST_SHARE of the cap, the second what is left; a server that stops
  * answering ends its cell at once, with no second look.
  */
-import type { LoadMode } from '../types.ts';
+import type { CellSpec, LoadMode } from '../types.ts';
+import { engineRunner } from './gate-engine.ts';
 import { isAbort } from '../abort.ts';
 import { cellLabel } from '../report/format.ts';
-import { baselineRuns, type BaselineFile, type BaselineMachine } from './baseline.ts';
+import { baselineCell, baselineRuns, type BaselineFile, type BaselineMachine } from './baseline.ts';
 import type { ResolvedConfig } from './config.ts';
 import { isPrecise, type PrecisionNeed } from './measurement.ts';
 import { FIRST_SHARE, measureCell, mergeMeasurements, type Side, type TimeBudget } from './sampler.ts';
 import { kindOf, type Claim } from './claim-kinds/registry.ts';
-import type { CellContext, CellLooks, ClaimCheck } from './claim-kinds/kind.ts';
+import type { CellContext, CellLooks, CellPlace, ClaimCheck } from './claim-kinds/kind.ts';
 import type { RegressionSubject } from './regression.ts';
 import { failingOf, judgeCell, lookFirst, type JudgedCheck } from './gate-judge.ts';
 import type { Group } from './gate-plan.ts';
@@ -50,6 +51,24 @@ function claimResult(state: GateState, claim: Claim): ClaimResult {
   return state.results.claims[state.config.claims.indexOf(claim)]!;
 }
 
+/**
+ * What the load engine runs of a gate cell: its requests or its duration, and its connections.
+ * A cell of a duration stays one (its `requests` is 0): every run of it, warm-up and rounds, sends
+ * for its duration.
+ */
+export function specOf(cell: GateCell): CellSpec {
+  return {
+    requests: cell.requests,
+    concurrency: cell.concurrency,
+    ...(cell.durationS !== undefined && { durationS: cell.durationS }),
+  };
+}
+
+/** Where a verdict of the cell is placed: its mode, group, requests or duration, and connections. */
+export function cellPlace(mode: LoadMode, cell: GateCell): CellPlace {
+  return { mode, group: cell.group, ...specOf(cell) };
+}
+
 /** Writes a cell's verdicts into the results. */
 function record(state: GateState, checks: Array<JudgedCheck<Claim>>, regressions: RegressionResult[]): void {
   for (const { claim, verdict } of checks) {
@@ -71,17 +90,19 @@ async function measure(state: GateState, job: CellJob, attempt: number, capMs: n
     for (const s of job.group.servers)
       needs.push({ kind: 'normalised', server: s, yardstick: YARDSTICK, tolerance: config.tolerance });
   }
+  const runner = engineRunner(config.engine);
   try {
     events.cellStarted?.(mode, cell, sides, attempt);
     const m = await measureCell(
       sides.map((name): Side => ({ name, target: state.servers.target(name, mode) })),
-      { requests: cell.requests, concurrency: cell.concurrency },
+      specOf(cell),
       {
         ...config.sampling,
         maxTimeMs: capMs,
         precise: (cur) => isPrecise(needs, cur, config.confidence),
         onRound: (cur) => events.round?.(cur),
         signal,
+        ...(runner && { run: runner }),
       },
     );
     const measured: GateMeasurement = { ...m, mode, group: cell.group, attempt };
@@ -141,7 +162,7 @@ function regressionSubjects(state: GateState, servers: string[], mode: LoadMode,
   };
   return servers.map((server) => ({
     server,
-    runs: baselineRuns(state.baseline, server, mode, cell),
+    runs: baselineRuns(state.baseline, server, mode, baselineCell(cell, state.config.engine?.name)),
     machine: state.machineFor(server),
     settings,
   }));
@@ -150,7 +171,7 @@ function regressionSubjects(state: GateState, servers: string[], mode: LoadMode,
 /** Measures and judges one group in one cell, and records its verdicts. */
 export async function runGroup(state: GateState, group: Group, mode: LoadMode, cell: GateCell): Promise<void> {
   const { config, servers, budget } = state;
-  const place = { mode, group: cell.group, requests: cell.requests, concurrency: cell.concurrency };
+  const place = cellPlace(mode, cell);
   const context: CellContext = {
     place,
     at: cellLabel(cell),

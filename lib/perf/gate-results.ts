@@ -14,6 +14,7 @@ import { summarizeClaim } from './claim-summary.ts';
 import type { FamilyP } from './gate-context.ts';
 import type { GateResults, GateSettings } from './types.ts';
 import { shapeRecord } from '../load/ab-request.ts';
+import { engineRecord } from './gate-engine.ts';
 
 function settingsOf(config: ResolvedConfig): GateSettings {
   return {
@@ -30,6 +31,7 @@ function settingsOf(config: ResolvedConfig): GateSettings {
     remeasure: config.remeasure,
     pinning: 'not pinned',
     baseline: config.baseline,
+    engine: engineRecord(config.engine),
   };
 }
 

@@ -16,7 +16,14 @@
  */
 import { isAbort } from '../abort.ts';
 import { matrixCells } from '../matrix.ts';
-import { baselineMachine, baselineRuns, readBaseline, runtimeLabel, type BaselineFile } from './baseline.ts';
+import {
+  baselineCell,
+  baselineMachine,
+  baselineRuns,
+  readBaseline,
+  runtimeLabel,
+  type BaselineFile,
+} from './baseline.ts';
 import { describePinning, pinSelf, planCores, tasksetAvailable } from './pinning.ts';
 import { FIRST_SHARE, TimeBudget } from './sampler.ts';
 import { runGroup, type GateState } from './gate-cell.ts';
@@ -38,7 +45,10 @@ function planOf(opts: GateRunOptions, baseline: BaselineFile | null) {
     mode,
     cells: matrixCells(config.matrix).map((cell) => {
       const compared = new Set(
-        names.filter((n) => baseline !== null && baselineRuns(baseline, n, mode, cell).length > 0),
+        names.filter(
+          (n) =>
+            baseline !== null && baselineRuns(baseline, n, mode, baselineCell(cell, config.engine?.name)).length > 0,
+        ),
       );
       return { cell, groups: planGroups(config.claims, names, cell, compared, () => Boolean(opts.withYardstick)) };
     }),

@@ -65,7 +65,12 @@ export function cell(
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       },
     },
-    cell: { requests: spec.requests, concurrency: spec.concurrency },
+    // A cell of a duration stays one: every run of it sends for its duration.
+    cell: {
+      requests: spec.requests,
+      concurrency: spec.concurrency,
+      ...(spec.durationS !== undefined && { durationS: spec.durationS }),
+    },
   };
 }
 
@@ -124,7 +129,11 @@ function checkArgs(self: { isNot: boolean }, received: unknown, expected: unknow
   if (!isCellRef(received) || !isCellRef(expected)) {
     throw new TypeError(`${name} compares two cell(server, { requests, concurrency }) references`);
   }
-  if (received.cell.requests !== expected.cell.requests || received.cell.concurrency !== expected.cell.concurrency) {
+  if (
+    received.cell.requests !== expected.cell.requests ||
+    received.cell.concurrency !== expected.cell.concurrency ||
+    received.cell.durationS !== expected.cell.durationS
+  ) {
     throw new Error(
       `${name}: both sides must be the same cell, got ${cellLabel(received.cell)} and ${cellLabel(expected.cell)}`,
     );

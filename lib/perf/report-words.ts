@@ -6,7 +6,7 @@
  */
 import type { BoundVerdict, RatioVerdict } from './decide.ts';
 import type { CellMeasurement, StopReason } from './sampler.ts';
-import type { ClaimCell, MeasurementInfo } from './types.ts';
+import type { ClaimCell, GateEngineRecord, MeasurementInfo } from './types.ts';
 import type { Tone } from '../report/terminal/text-table.ts';
 import { cellLabel, plural } from '../report/format.ts';
 import { formatRatio } from '../report/format.ts';
@@ -97,7 +97,7 @@ export const STOP_WORDS: Record<StopReason, string> = {
   'server-stopped': 'server stopped',
 };
 
-export function where(cell: Pick<ClaimCell, 'mode' | 'requests' | 'concurrency'>, modes: number): string {
+export function where(cell: Pick<ClaimCell, 'mode' | 'requests' | 'concurrency' | 'durationS'>, modes: number): string {
   return modes > 1 ? `${cellLabel(cell)} (${cell.mode})` : cellLabel(cell);
 }
 
@@ -146,4 +146,21 @@ export function cellsOf(cells: ClaimCell[]): { modes: number; errors: ClaimCell[
 /** The sentence on cells that could not be checked. */
 export function notCheckedSentence(errors: ClaimCell[]): string {
   return `Not checked at ${plural(errors.length, 'cell')}: ${errors[0]!.error?.split('\n')[0] ?? 'a server was not running'}.`;
+}
+
+/**
+ * The sentence the reports print under the settings when Locust sent the load: what its figures
+ * give the judgement, and what they do not.
+ */
+export function engineSentence(engine: GateEngineRecord | undefined): string | null {
+  if (engine?.name !== 'locust') return null;
+  const placed = engine.master
+    ? `its master at ${engine.master}, ${plural(engine.workers ?? 1, 'worker')} elsewhere`
+    : `${plural(engine.workers ?? 1, 'worker')} on this machine`;
+  return (
+    `Load sent by Locust (${placed}), one Locust run per run of a cell: requests per second are Locust's ` +
+    `(its requests over its own time taken); percentiles are Locust's, bucketed (1 ms below 100 ms, 10 ms below 1 s, ` +
+    `100 ms above), so a latency bound is judged to that resolution; failed requests are those that got no response ` +
+    `(docs/accounting.md, "Locust cells"). The servers' warm-ups were sent by Gauntlet's engine.`
+  );
 }

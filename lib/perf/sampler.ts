@@ -2,7 +2,8 @@
  * Repeated, interleaved measurement of one cell on several servers: the raw material of every
  * sound comparison.
  *
- * - Warm-up: each side first runs the cell for at least one sample's worth of time, discarded.
+ * - Warm-up: each side first runs the cell for at least one sample's worth of time, discarded:
+ *   two runs at least, or one for a cell of a duration, whose one run lasts seconds.
  * - Samples: a sample is k back-to-back runs of the cell (N requests at concurrency C each), its
  *   requests per second the total completed over the total time taken. k is chosen per side
  *   from the warm-up so that a sample lasts at least `minSampleMs`: a run of the seed's 10-request
@@ -126,7 +127,15 @@ export interface SamplerOptions {
   /** Called after every round (progress). */
   onRound?: (m: CellMeasurement) => void;
   signal?: AbortSignal;
+  /**
+   * What runs the cell once on a side (default the built-in engine's runCell): every run, the
+   * warm-up's and the rounds', goes through it, so that `--engine locust` sends them all.
+   */
+  run?: CellRunner;
 }
+
+/** Runs a cell once against a target: the built-in engine, or another (lib/locust/engine.ts). */
+export type CellRunner = (target: CellTarget, cell: CellSpec, opts: { signal?: AbortSignal }) => Promise<CellResult>;
 
 /**
  * The share of a cell's time cap its first measurement may use when a failing comparison is
@@ -215,23 +224,32 @@ export function runStop(r: CellResult): Omit<SideStop, 'totals'> | null {
 async function warmUp(
   side: Side,
   cell: CellSpec,
-  minMs: number,
-  maxRuns: number,
+  limits: { minMs: number; maxRuns: number },
+  run: CellRunner,
   signal?: AbortSignal,
 ): Promise<{ times: number[]; totals: RunTotals; stop: Omit<SideStop, 'totals'> | null }> {
   const times: number[] = [];
   const totals = emptyTotals();
   const start = performance.now();
-  // Two runs at least: the first run of a cell on a fresh connection pattern is often the slowest.
-  while (times.length < 2 || (performance.now() - start < minMs && times.length < maxRuns)) {
+  const least = warmUpRuns(cell);
+  while (times.length < least || (performance.now() - start < limits.minMs && times.length < limits.maxRuns)) {
     const t0 = performance.now();
-    const r = await runCell(side.target, cell, { signal });
+    const r = await run(side.target, cell, { ...(signal && { signal }) });
     times.push(performance.now() - t0);
     addRun(totals, r);
     const stop = runStop(r);
     if (stop) return { times, totals, stop };
   }
   return { times, totals, stop: null };
+}
+
+/**
+ * The fewest warm-up runs of a cell on a side: two for a cell of N requests (the first run on a
+ * fresh connection pattern is often the slowest, and lasts milliseconds), one for a cell of a
+ * duration (its run lasts seconds; on Locust each run also starts Locust's processes).
+ */
+export function warmUpRuns(cell: CellSpec): number {
+  return cell.durationS !== undefined ? 1 : 2;
 }
 
 /** The load that warms a server up: the first requests a process serves are its slowest. */
@@ -294,12 +312,13 @@ export async function measureCell(
   const maxTimeMs = options.maxTimeMs ?? SAMPLER_DEFAULTS.maxTimeMs;
   const minSampleMs = options.minSampleMs ?? SAMPLER_DEFAULTS.minSampleMs;
   const maxBatch = options.maxBatch ?? SAMPLER_DEFAULTS.maxBatch;
+  const run: CellRunner = options.run ?? ((target, spec, opts) => runCell(target, spec, opts));
   const start = performance.now();
 
   const runMs: number[] = [];
   const warm: Array<Awaited<ReturnType<typeof warmUp>>> = [];
   for (const side of sides) {
-    const w = await warmUp(side, cell, minSampleMs, maxBatch, options.signal);
+    const w = await warmUp(side, cell, { minMs: minSampleMs, maxRuns: maxBatch }, run, options.signal);
     warm.push(w);
     runMs.push(median(w.times));
     if (w.stop) break;
@@ -345,7 +364,7 @@ export async function measureCell(
       const order = sides.map((_, i) => i);
       if (step % 2 === 1) order.reverse();
       for (const i of order) {
-        const r = await runCell(sides[i]!.target, cell, { signal: options.signal });
+        const r = await run(sides[i]!.target, cell, { ...(options.signal && { signal: options.signal }) });
         results[i]!.push(r);
         if (runStop(r)) {
           stopped = i;

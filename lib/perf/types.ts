@@ -35,6 +35,20 @@ export interface GateSettings {
   /** Where the servers and the load generator ran ("servers pinned to core 1, ..."), or "not pinned". */
   pinning: string;
   baseline: BaselineSettings | null;
+  /**
+   * The engine that sent the cells' load (absent in results written before the gate took
+   * `--engine`): Gauntlet's own, or Locust with the workers its master waited for.
+   */
+  engine?: GateEngineRecord;
+}
+
+/** The load engine of a gate, as its results record it. */
+export interface GateEngineRecord {
+  name: 'gauntlet' | 'locust';
+  /** Locust: the workers the master waited for. */
+  workers?: number;
+  /** Locust with `--locust-master`: where the master listened ("HOST:PORT"); its workers ran elsewhere. */
+  master?: string;
 }
 
 export interface BaselineSettings {
@@ -72,8 +86,11 @@ export interface MeasurementInfo {
 export interface ClaimCell {
   mode: LoadMode;
   group: number;
+  /** Requests of the cell; 0 in a cell of a duration. */
   requests: number;
   concurrency: number;
+  /** Seconds the cell sent for, when it is a cell of a duration (its `requests` is then 0). */
+  durationS?: number;
   /** For an absolute claim, the server it was checked on. */
   server?: string;
   status: 'pass' | 'fail' | 'error';
@@ -118,8 +135,11 @@ export interface RegressionResult {
   server: string;
   mode: LoadMode;
   group: number;
+  /** Requests of the cell; 0 in a cell of a duration. */
   requests: number;
   concurrency: number;
+  /** Seconds the cell sent for, when it is a cell of a duration. */
+  durationS?: number;
   level: RegressionLevel;
   /** Current normalised figure against the baseline's (median of its runs), one per attempt. */
   verdicts: RatioVerdict[];

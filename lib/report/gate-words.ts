@@ -7,7 +7,16 @@
  */
 import { kindOf } from '../perf/claim-kinds/registry.ts';
 import type { ClaimResult, GateResults, MeasurementInfo, RegressionResult } from '../perf/types.ts';
-import { formatMs, joinList, pct, pShort, samplesText, where, type ClaimTable } from '../perf/report-words.ts';
+import {
+  engineSentence,
+  formatMs,
+  joinList,
+  pct,
+  pShort,
+  samplesText,
+  where,
+  type ClaimTable,
+} from '../perf/report-words.ts';
 import { cellLabel, describeMatrix, formatRatio, plural } from './format.ts';
 
 /** The gate's headline: passed or failed, and why. */
@@ -30,12 +39,14 @@ export function headline(results: GateResults): string {
 /** How the gate measured, in one line under the title. */
 export function settingsLine(results: GateResults): string {
   const s = results.settings;
+  const locust = engineSentence(s.engine);
   return (
     `mode ${s.modes.join(' and ')}; matrix ${describeMatrix(s.matrix)}; path ${s.path}; tolerance ${pct(s.tolerance)}; ` +
     `significance level ${s.alpha}; ${Math.round(s.confidence * 100)}% intervals; ` +
     `${s.sampling.warmupMs / 1000} s of warm-up per server; ${s.pinning ?? 'not pinned'}; ` +
     `${s.sampling.minRounds} to ${s.sampling.maxRounds} rounds per cell (fewer when the time cap comes first), ${s.sampling.maxTimeMs / 1000} s per cell ` +
-    `(up to ${(3 * s.sampling.maxTimeMs) / 1000} s for a noisy cell, from time earlier cells left unused; a second look included), samples of at least ${s.sampling.minSampleMs} ms`
+    `(up to ${(3 * s.sampling.maxTimeMs) / 1000} s for a noisy cell, from time earlier cells left unused; a second look included), samples of at least ${s.sampling.minSampleMs} ms` +
+    (locust ? `. ${locust}` : '')
   );
 }
 
@@ -67,7 +78,9 @@ function legend(infos: Array<MeasurementInfo | undefined>, tolerance: number, cl
 }
 
 /** The notes of a table's rows, each once, with the cells it concerns. */
-function notesOf(cells: Array<{ notes: string[]; requests: number; concurrency: number; mode: string }>): string[] {
+function notesOf(
+  cells: Array<{ notes: string[]; requests: number; concurrency: number; durationS?: number; mode: string }>,
+): string[] {
   const byNote = new Map<string, string[]>();
   for (const c of cells) {
     for (const n of c.notes) {

@@ -58,6 +58,25 @@ export const EXPECTED_DIFFERENCES: ExpectedDifference[] = [
   { output: 'gate', kind: 'added', path: 'command', reason: "the envelope's command replaces gate's own kind" },
   { output: 'gate', kind: 'removed', path: 'kind', reason: "replaced by command: 'gate' (readers still accept kind)" },
   {
+    output: 'gate',
+    kind: 'added',
+    path: 'settings.engine',
+    reason:
+      "the gate takes --engine as bench does: the results say which engine sent the load (Locust's figures are not ab's)",
+  },
+  {
+    output: 'gate',
+    kind: 'added',
+    path: 'settings.engine.name',
+    reason: "the engine's name: gauntlet (the built-in one) or locust",
+  },
+  {
+    output: 'gate',
+    kind: 'value',
+    path: 'settings.engine',
+    reason: "the settings are recorded as values: the recorded gate had no engine, today's names the built-in one",
+  },
+  {
     output: 'check',
     kind: 'value',
     path: 'cases.methods-case-sensitive.level',
@@ -129,6 +148,16 @@ export const RUN_DEPENDENT: RunDependentField[] = [
   },
   { output: 'gate', path: 'claims[].cells[].reason', reason: 'set only when a server failed requests' },
   { output: 'gate', path: 'measurements[].sides[].stopped', reason: 'set only when a server stopped answering' },
+  // Set only by a gate of a duration matrix (10s:1,10) or on Locust: the recorded gate has neither.
+  {
+    output: 'gate',
+    path: 'measurements[].cell.durationS',
+    reason: 'set only on a cell of a duration (10s:1,10)',
+  },
+  { output: 'gate', path: 'claims[].cells[].durationS', reason: 'set only on a cell of a duration' },
+  { output: 'gate', path: 'regressions[].durationS', reason: 'set only on a cell of a duration' },
+  { output: 'gate', path: 'settings.engine.workers', reason: 'set only with --engine locust: its workers' },
+  { output: 'gate', path: 'settings.engine.master', reason: 'set only with --locust-master' },
   {
     output: 'gate',
     path: 'measurements[].sides[].samples[].latencyMs',

@@ -391,6 +391,24 @@ describe('gauntlet gate: usage errors', () => {
     [['--rounds', '3'], 'unknown flag --rounds'],
     [['--max-tme', '3'], 'unknown flag --max-tme (did you mean --max-time?)'],
     [['--matrix', 'seed', '--matrix', 'seed'], '--matrix is given twice ("seed", then "seed"): it takes one value'],
+    // Locust runs cells of a duration: the cells of a number of requests are named.
+    [
+      ['--engine', 'locust', '--matrix', '100:1,10'],
+      '--engine locust runs cells of a duration, and the matrix "100:1,10" has cells of a number of requests: ' +
+        'n=100 c=1, n=100 c=10 (give durations, for example --matrix 10s:1,10)',
+    ],
+    [
+      ['--engine', 'locust', '--workers', '1', '--matrix', '2s:1;50:2'],
+      '--engine locust runs cells of a duration, and the matrix "2s:1;50:2" has cells of a number of requests: ' +
+        'n=50 c=2 (give durations, for example --matrix 10s:1,10)',
+    ],
+    [
+      ['--engine', 'locust', '--matrix', '1.5s:1'],
+      '--engine locust runs whole seconds, and the matrix has cells of a fraction of one: 1.5s c=1',
+    ],
+    [['--engine', 'wrk', '--matrix', '1s:1'], '--engine "wrk": is not an engine: the engines are gauntlet and locust'],
+    [['--workers', '2', '--matrix', '1s:1'], "--workers places Locust's processes: it needs --engine locust"],
+    [['--engine', 'locust', '--workers', '0', '--matrix', '1s:1'], '--workers "0": must be at least 1'],
   ];
 
   it.each(rows)('%j', async (args, line) => {

@@ -11,7 +11,7 @@ import type { ClaimTable } from '../report-words.ts';
 import type { ClaimCell, ClaimResult, GateMeasurement } from '../types.ts';
 
 /** Where a cell is, as every record of it carries it. */
-export type CellPlace = Pick<ClaimCell, 'mode' | 'group' | 'requests' | 'concurrency'>;
+export type CellPlace = Pick<ClaimCell, 'mode' | 'group' | 'requests' | 'concurrency' | 'durationS'>;
 
 /** One check of a claim in a cell: the servers it needs measured together, and the one it is on. */
 export interface ClaimCheck<C extends ClaimBase = ClaimBase> {
