@@ -40,6 +40,7 @@ import { matrixCells } from './matrix.ts';
 import { machineInfo, gauntletVersion } from './machine.ts';
 import { runCell, type CellSamples, type CellTarget, type RunOptions } from './load/index.ts';
 import { runEngineCell, type LoadEngine } from './locust/engine.ts';
+import { LocustEngineError } from './locust/engine-error.ts';
 import type { LiveFigures } from './load/live.ts';
 import { CellObserver, cellSignals, diagnoseRun, listenBacklog } from './diagnostics/index.ts';
 import { medianRunsView } from './report/cells.ts';
@@ -379,6 +380,9 @@ async function measureRun(
   } catch (err) {
     observer.cancel();
     if (isAbort(err, opts.signal)) throw new BenchInterrupted();
+    // The engine failed, not the server: the run stops (results.json keeps what was measured).
+    if (err instanceof LocustEngineError)
+      throw new LocustEngineError(`Locust could not measure ${spec.name} in ${where}: ${err.message}`);
     record.error = `cell ${cellSize(cell)} could not be measured: ${(err as Error).message}`;
     record.skippedCells = skippedAfter(cells, j, `skipped: ${spec.name} could not be measured in ${where}`);
     entry.done = true;

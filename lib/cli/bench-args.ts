@@ -256,7 +256,12 @@ export async function parseBenchArgs(argv: string[]): Promise<BenchArgs> {
   const runtime = parseRuntimeOptions(v, servers);
   const tls = parseTlsFlags(v, servers, runtime.runtime, (problem) => new UsageError(problem));
   const engine = parseEngineFlags(v);
-  checkEngineRun(engine, { matrix, tls: tls.tls, chunked: request.shape?.chunked === true });
+  checkEngineRun(engine, {
+    matrix,
+    tls: tls.tls,
+    chunked: request.shape?.chunked === true,
+    timeoutGiven: argv.some((a) => a === '--timeout' || a.startsWith('--timeout=')),
+  });
   const shard = v.shard === undefined ? null : shardOfServers(servers, v.shard);
   return {
     servers: shard?.servers ?? servers,

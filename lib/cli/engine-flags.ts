@@ -70,7 +70,10 @@ export function parseEngineFlags(v: EngineFlagValues): LoadEngine {
  * What a Locust run cannot do, as a usage error naming the flag: cells of a count (Locust runs for
  * a time), durations of a fraction of a second, TLS, a chunked body. Nothing for the built-in engine.
  */
-export function checkEngineRun(engine: LoadEngine, run: { matrix: Matrix; tls: boolean; chunked: boolean }): void {
+export function checkEngineRun(
+  engine: LoadEngine,
+  run: { matrix: Matrix; tls: boolean; chunked: boolean; timeoutGiven?: boolean },
+): void {
   if (engine.name !== 'locust') return;
   for (const group of run.matrix.groups) {
     if (group.durationS === undefined) {
@@ -84,4 +87,9 @@ export function checkEngineRun(engine: LoadEngine, run: { matrix: Matrix; tls: b
   }
   if (run.tls) throw new UsageError('--engine locust is not run over TLS here: drop --tls, or use --engine gauntlet');
   if (run.chunked) throw new UsageError('--engine locust sends bodies with Content-Length: drop --chunked');
+  // Locust's users keep FastHttpUser's own timeouts (60 s): a --timeout would not reach them.
+  if (run.timeoutGiven)
+    throw new UsageError(
+      "--timeout does not reach Locust's users (FastHttpUser's 60 s timeouts apply): drop it, or use --engine gauntlet",
+    );
 }

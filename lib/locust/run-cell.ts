@@ -7,6 +7,7 @@
  * duration; past that and a margin, every process is killed and the cell fails. Ctrl-C (the
  * signal) kills them at once.
  */
+import { LocustEngineError } from './engine-error.ts';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, isIPv6 } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -131,9 +132,16 @@ export async function runLocustCell(
       workerWaitS,
       summaryFile,
     });
-    const procs: LocustProcess[] = [startLocust('master', args, dir)];
-    if (!placement.master) {
-      for (let i = 1; i <= placement.workers; i++) procs.push(startLocust(`worker ${i}`, workerArgs(bind), dir));
+    const procs: LocustProcess[] = [];
+    try {
+      procs.push(startLocust('master', args, dir));
+      if (!placement.master) {
+        for (let i = 1; i <= placement.workers; i++) procs.push(startLocust(`worker ${i}`, workerArgs(bind), dir));
+      }
+    } catch (err) {
+      // The master must not outlive a worker that could not start.
+      await Promise.all(procs.map((p) => p.stop()));
+      throw err;
     }
     const where: MasterWhere = { ...bind, workers: placement.workers, waitS: workerWaitS, remote: !!placement.master };
     await awaitMaster(procs, (workerWaitS + durationS + MARGIN_S) * 1000, where, opts.signal);
@@ -152,6 +160,9 @@ export async function runLocustCell(
       durationS,
       ...(cell.rate !== undefined && { rate: cell.rate }),
     });
+  } catch (err) {
+    if (opts.signal?.aborted || (err as Error).name === 'AbortError') throw err;
+    throw err instanceof LocustEngineError ? err : new LocustEngineError((err as Error).message);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -189,6 +189,9 @@ describe('--engine, --workers, --locust-master', () => {
     expect(() => checkEngineRun(locust, { matrix: timed, tls: true, chunked: false })).toThrow('TLS');
     expect(() => checkEngineRun(locust, { matrix: timed, tls: false, chunked: true })).toThrow('--chunked');
     expect(() => checkEngineRun(locust, { matrix: timed, tls: false, chunked: false })).not.toThrow();
+    expect(() => checkEngineRun(locust, { matrix: timed, tls: false, chunked: false, timeoutGiven: true })).toThrow(
+      "--timeout does not reach Locust's users",
+    );
     expect(() => checkEngineRun({ name: 'gauntlet' }, { matrix: counted, tls: true, chunked: true })).not.toThrow();
   });
 });
