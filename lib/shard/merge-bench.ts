@@ -10,7 +10,7 @@
  */
 import type { CellRecord, Finding, RunResults, ServerRecord } from '../types.ts';
 import type { BenchShardRecord, MergedBenchShard } from './record.ts';
-import { everyShardOnce, MergeError } from './merge-check.ts';
+import { everyShardOnce, mergedShard, MergeError } from './merge-check.ts';
 
 /** A results.json as read from a shard's folder. */
 export interface ShardBenchFile {
@@ -66,15 +66,7 @@ export function fittingBenchShards(files: readonly ShardBenchFile[]): ShardBench
 
 /** The shard records of `merged`: each shard's machine, times and servers. */
 function mergedShards(runs: readonly ShardBench[]): MergedBenchShard[] {
-  return runs.map((r) => ({
-    index: r.shard.index,
-    from: r.from,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    status: r.status,
-    machine: r.machine,
-    servers: r.servers.map((s) => s.name),
-  }));
+  return runs.map((r) => ({ ...mergedShard(r), servers: r.servers.map((s) => s.name) }));
 }
 
 /**

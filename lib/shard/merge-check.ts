@@ -221,14 +221,7 @@ export function mergeCheckShards(files: readonly ShardCheckFile[]): PropertyChec
     .map((name) => runs.flatMap((r) => r.servers.filter((s) => s.name === name)))
     .filter((rs) => rs.length > 0)
     .map((rs) => mergeServer(rs, first.shard.properties));
-  const shards: MergedShard[] = runs.map((r) => ({
-    index: r.shard.index,
-    from: r.from,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    status: r.status,
-    machine: r.machine,
-  }));
+  const shards: MergedShard[] = runs.map(mergedShard);
   return {
     schemaVersion: first.schemaVersion,
     tool: 'gauntlet',
@@ -241,5 +234,24 @@ export function mergeCheckShards(files: readonly ShardCheckFile[]): PropertyChec
     cases: first.cases,
     results: mergeResults(runs, servers, first.cases),
     merged: { count: first.shard.count, shards },
+  };
+}
+
+/** How one shard ran, as the merged record keeps it (check's and bench's alike). */
+export function mergedShard(r: {
+  shard: { index: number };
+  from: string;
+  startedAt: string;
+  finishedAt: string | null;
+  status: string;
+  machine: MachineInfo;
+}): MergedShard {
+  return {
+    index: r.shard.index,
+    from: r.from,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    status: r.status,
+    machine: r.machine,
   };
 }

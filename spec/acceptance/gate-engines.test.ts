@@ -11,13 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import ajvFormats from 'ajv-formats';
-import { PROJECT_ROOT } from '../../lib/paths.ts';
 import { locustProblem } from '../../lib/locust/processes.ts';
 import type { GateResults } from '../../lib/perf/types.ts';
-import { goldenShape } from '../../scripts/golden-shapes.ts';
-import { undescribedFields } from '../golden/schema-fields.ts';
+import { schemaProblems } from '../golden/follows-schema.ts';
 import { runCli } from '../unit/helpers/cli-child.ts';
 
 const problem = locustProblem();
@@ -61,14 +57,7 @@ async function gate(name: string, extra: string[]): Promise<{ results: GateResul
 }
 
 async function expectSchema(results: GateResults): Promise<void> {
-  const schema = JSON.parse(await readFile(join(PROJECT_ROOT, 'schemas', 'gate.schema.json'), 'utf8')) as {
-    [key: string]: unknown;
-  };
-  const ajv = new Ajv2020({ allErrors: true, strict: true });
-  ajvFormats.default(ajv);
-  const validate = ajv.compile(schema);
-  expect(validate(results) ? [] : validate.errors).toEqual([]);
-  expect(undescribedFields(schema, Object.keys(goldenShape('gate', results).fields))).toEqual([]);
+  expect(await schemaProblems('gate', results)).toEqual({ errors: [], undescribed: [] });
 }
 
 /** What every duration gate must show, whatever its engine. */

@@ -133,30 +133,13 @@ describe('HEAD', () => {
    * Answers every request head with `Content-Length: 16` and, when `withBody`, the 16 bytes too
    * (wrong for HEAD); closes after an HTTP/1.0 request (close mode), keeps the connection otherwise.
    */
-  async function headServer(withBody: boolean): Promise<{ port: number; methods: string[]; close(): Promise<void> }> {
-    const { createServer } = await import('node:net');
+  async function headServer(withBody: boolean): Promise<ScriptedServer & { methods: string[] }> {
     const methods: string[] = [];
-    const srv = createServer((sock) => {
-      sock.on('error', () => {});
-      let seen = '';
-      sock.on('data', (d: Buffer) => {
-        seen += d.toString('latin1');
-        while (seen.includes('\r\n\r\n')) {
-          const head = seen.slice(0, seen.indexOf('\r\n\r\n'));
-          seen = seen.slice(head.length + 4);
-          methods.push(head.slice(0, head.indexOf(' ')));
-          const answer = `HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n${withBody ? 'hello, gauntlet\n' : ''}`;
-          if (/ HTTP\/1\.0\r\n/.test(`${head}\r\n`)) sock.end(answer);
-          else sock.write(answer);
-        }
-      });
+    const server = await scriptedServer((head) => {
+      methods.push(head.slice(0, head.indexOf(' ')));
+      return [`HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n${withBody ? 'hello, gauntlet\n' : ''}`];
     });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    return {
-      port: (srv.address() as { port: number }).port,
-      methods,
-      close: () => new Promise<void>((r) => srv.close(() => r())),
-    };
+    return { ...server, methods };
   }
 
   const cells: Array<[LoadMode, CellSpec]> = [
@@ -202,25 +185,11 @@ describe('HEAD', () => {
 
 describe('interim responses', () => {
   it('a 100 Continue before each answer: every request gets its own final response, in both modes', async () => {
-    const { createServer } = await import('node:net');
-    const srv = createServer((sock) => {
-      sock.on('error', () => {});
-      let seen = '';
-      sock.on('data', (d: Buffer) => {
-        seen += d.toString('latin1');
-        while (seen.includes('\r\n\r\n')) {
-          const head = seen.slice(0, seen.indexOf('\r\n\r\n'));
-          seen = seen.slice(head.length + 4);
-          // The interim head in a write of its own, then the final response.
-          sock.write('HTTP/1.1 100 Continue\r\n\r\n');
-          const answer = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello';
-          if (/ HTTP\/1\.0$/.test(head.split('\r\n')[0]!)) sock.end(answer);
-          else sock.write(answer);
-        }
-      });
-    });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const port = (srv.address() as { port: number }).port;
+    // The interim head in a write of its own, then the final response.
+    const { port, close } = await scriptedServer(() => [
+      'HTTP/1.1 100 Continue\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello',
+    ]);
     try {
       for (const mode of ['close', 'keepalive'] as const) {
         const r = await runCell({ host: '127.0.0.1', port, path: '/', mode }, { requests: 20, concurrency: 2 });
@@ -229,7 +198,41 @@ describe('interim responses', () => {
         expect(r.htmlTransferred).toBe(20 * 5);
       }
     } finally {
-      await new Promise<void>((r) => srv.close(() => r()));
+      await close();
     }
   });
 });
+
+interface ScriptedServer {
+  port: number;
+  close: () => Promise<void>;
+}
+
+/**
+ * A server that answers each request head with the writes `answer` gives, in order: it closes
+ * after answering an HTTP/1.0 request (close mode), and keeps the connection otherwise.
+ */
+async function scriptedServer(answer: (head: string) => string[]): Promise<ScriptedServer> {
+  const { createServer } = await import('node:net');
+  const srv = createServer((sock) => {
+    sock.on('error', () => {});
+    let seen = '';
+    sock.on('data', (d: Buffer) => {
+      seen += d.toString('latin1');
+      while (seen.includes('\r\n\r\n')) {
+        const head = seen.slice(0, seen.indexOf('\r\n\r\n'));
+        seen = seen.slice(head.length + 4);
+        const writes = answer(head);
+        const last = writes.pop() ?? '';
+        for (const w of writes) sock.write(w);
+        if (/ HTTP\/1\.0$/.test(head.split('\r\n')[0]!)) sock.end(last);
+        else sock.write(last);
+      }
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    port: (srv.address() as { port: number }).port,
+    close: () => new Promise<void>((r) => srv.close(() => r())),
+  };
+}
