@@ -30,8 +30,8 @@ export const MERGE_USAGE = `usage: gauntlet merge DIR... [options]
 Merges the report folders of the shards of one check (gauntlet check --shard i/n, one folder per
 shard, every shard once) into one report folder: check.json, check.junit.xml and check.html, as
 one unsharded check of the same cases and servers writes them, and the grid on stdout. Shards of
-different runs (other cases, properties, servers, shard count or Gauntlet version), a shard given
-twice or a shard missing are refused (exit 2), naming the folders. Exit 1 when the merged
+different runs (other cases, properties, property seed or mode, servers, shard count or Gauntlet
+version), a shard given twice or a shard missing are refused (exit 2), naming the folders. Exit 1 when the merged
 verdicts fail as check's would (a MUST miss, a server that failed), or a shard was interrupted.
 
 The folders of bench --shard i/n (a results.json each) merge the same way into results.json,
