@@ -36,8 +36,8 @@
  * over several reads is copied, into the slot's own 8 KB buffer (as ab's cbuff); bodies are
  * counted, never kept, so memory stays flat whatever the server sends.
  *
- * Keep-alive mode (a target with mode 'keepalive' and no TLS; over TLS keepalive-client.ts runs
- * it on autocannon). It first ran on autocannon everywhere: its client parses every response with
+ * Keep-alive mode (a target with mode 'keepalive', over TCP or TLS). It first ran on autocannon,
+ * whose client parses every response with
  * http-parser-js and builds objects per response, and on a two-core machine whose other core runs
  * the server that CPU is what limits the rate (about 0.85 of wrk's requests per second on the
  * same nginx). Here a response costs one read into the shared buffer and one scan of its head.
@@ -100,16 +100,23 @@ function needsNoDelay(mode: CellTarget['mode'], request: Buffer | readonly Buffe
   return requests.some((r) => r.length > 1024);
 }
 
+/**
+ * The transport of a cell's connections to `address`: TLS for a target with `tls`, else plain
+ * TCP (`kind` forces one), sending ab's request or the target's shaped one, several paths in turn.
+ */
+export function cellTransport(target: CellTarget, address: string, kind?: TransportKind): Transport {
+  const request = cellRequests(target.host, target.port, target.path, target.shape, target.mode);
+  return target.tls
+    ? tlsTransport(tlsConnectOptions(target, address, target.tls), request, new HandshakeTally())
+    : createTransport(address, target.port, request, kind, needsNoDelay(target.mode, request));
+}
+
 export async function runAbClient(target: CellTarget, cell: CellSpec, opts: AbClientOptions = {}): Promise<CellInput> {
   const { signal } = opts;
   if (signal?.aborted) throw abortError(signal);
   const address = await resolveHost(target.host);
   if (signal?.aborted) throw abortError(signal);
-  // ab's request, or the target's shaped one; several paths are taken in turn by the transport.
-  const request = cellRequests(target.host, target.port, target.path, target.shape, target.mode);
-  const transport = target.tls
-    ? tlsTransport(tlsConnectOptions(target, address, target.tls), request, new HandshakeTally())
-    : createTransport(address, target.port, request, opts.transport, needsNoDelay(target.mode, request));
+  const transport = cellTransport(target, address, opts.transport);
   return new Promise<CellInput>((resolve, reject) => {
     new CloseRun(target, cell, opts, transport, { resolve, reject }).start();
   });

@@ -58,7 +58,7 @@ import { latencyPercentiles } from './percentiles.ts';
  * - 'truncated': EOF before the response was whole: before any byte, inside the head, short of
  *   its Content-Length, or before the last chunk -> Length. (ab counts it good, and under Length
  *   only when its length differs from the document length.) In keep-alive mode, also a request
- *   lost when its connection ended (autocannon re-sends on a new connection without a word).
+ *   written into a connection the server was closing (it is counted, not sent again).
  * - 'overrun': bytes after the framed end of the body (more than Content-Length, after the last
  *   chunk, or a body on a 204/304) -> Length. The request ends at the first extra byte.
  * - 'oversized': no end of head within 8191 bytes (ab's CBUFFSIZE - 1: "header is invalid or

@@ -1,6 +1,6 @@
 /**
  * The load engine's entry: checks a cell and its target as ab checks its arguments, runs the
- * client of the target's mode (ab-client.ts; keepalive-client.ts for keep-alive over TLS) and turns what it recorded
+ * client (ab-client.ts; timed-client.ts for a cell of a duration or a rate) and turns what it recorded
  * into ab's figures (ab-figures.ts).
  */
 import type { CellResult, CellSpec } from '../types.ts';
@@ -59,15 +59,12 @@ export function validateTarget(target: CellTarget): void {
   }
   const shapeWrong = target.shape === undefined ? null : shapeProblem(target.shape);
   if (shapeWrong) throw new CellSpecError(`Invalid request: ${shapeWrong}`);
-  // autocannon's parser would wait for the body a HEAD response's Content-Length announces.
-  if (target.shape?.method === 'HEAD' && target.mode === 'keepalive' && target.tls)
-    throw new CellSpecError('Invalid request: HEAD in keep-alive mode over TLS is not supported (close mode is)');
 }
 
 /**
  * Sends one cell's load (N requests at concurrency C) and returns ab's figures for it.
  * `target.mode` picks the mode: 'close' (ab's default, a new connection per request) or
- * 'keepalive' (connections kept; over TLS, autocannon). On abort it stops starting requests,
+ * 'keepalive' (connections kept from request to request). On abort it stops starting requests,
  * destroys the open sockets and rejects with an AbortError. `opts.transport` forces the plain
  * TCP transport (tests compare them).
  * A target with `tls` is reached over TLS (https) in either mode; CellResult.tls then sums up
@@ -93,34 +90,12 @@ export async function runCellWithSamples(
 async function runCellInput(target: CellTarget, cell: CellSpec, opts: AbClientOptions): Promise<CellInput> {
   validateCell(cell);
   validateTarget(target);
+  if (target.mode !== 'close' && target.mode !== 'keepalive') {
+    throw new CellSpecError(`Unknown load mode: ${String((target as { mode: unknown }).mode)}`);
+  }
   if (cell.durationS !== undefined || cell.rate !== undefined) {
-    if (target.tls)
-      throw new CellSpecError('Duration and rate cells are not run over TLS yet: use --requests without --rate');
-    if (target.mode !== 'close' && target.mode !== 'keepalive') {
-      throw new CellSpecError(`Unknown load mode: ${String((target as { mode: unknown }).mode)}`);
-    }
     const { runTimedClient } = await import('./timed-client.ts');
     return runTimedClient(target, cell, opts);
   }
-  let input: CellInput;
-  switch (target.mode) {
-    case 'close':
-      input = await runAbClient(target, cell, opts);
-      break;
-    case 'keepalive': {
-      if (!target.tls) {
-        input = await runAbClient(target, cell, opts);
-        break;
-      }
-      // Over TLS, autocannon's https client. Loaded on first use: autocannon brings a WebAssembly
-      // histogram and a few dozen modules that other runs do not need, and whose loading and
-      // collection would otherwise land inside their first, smallest cells.
-      const { runKeepAliveClient } = await import('./keepalive-client.ts');
-      input = await runKeepAliveClient(target, cell, opts);
-      break;
-    }
-    default:
-      throw new CellSpecError(`Unknown load mode: ${String((target as { mode: unknown }).mode)}`);
-  }
-  return input;
+  return runAbClient(target, cell, opts);
 }

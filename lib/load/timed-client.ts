@@ -23,8 +23,7 @@
  */
 import type { CellSpec, CellStop } from '../types.ts';
 import type { CellInput, FailureKind, RequestRecord } from './ab-figures.ts';
-import { cellRequests } from './ab-request.ts';
-import { resolveHost } from './ab-client.ts';
+import { cellTransport, resolveHost } from './ab-client.ts';
 import {
   abortError,
   cellStop,
@@ -34,8 +33,7 @@ import {
   type Settle,
   type StopCause,
 } from './common.ts';
-import type { CellTarget } from './tls.ts';
-import { createTransport } from './transport.ts';
+import type { CellTarget, HandshakeTally } from './tls.ts';
 import { CloseSlot, KeepAliveSlot, type SlotOwner, type TimedSlot } from './timed-slots.ts';
 import { scheduleOf, type Schedule } from './schedule.ts';
 
@@ -73,6 +71,8 @@ class TimedRun implements SlotOwner {
   private stopped: CellStop | undefined;
   private settled = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The handshakes of a cell over TLS. */
+  private readonly handshakes: HandshakeTally | undefined;
 
   constructor(
     private readonly target: CellTarget,
@@ -90,11 +90,8 @@ class TimedRun implements SlotOwner {
       onLive: opts.onLive,
     });
     // One cycle for all the connections: request i, in the order requests are sent, goes to path i mod n.
-    const transport = createTransport(
-      address,
-      target.port,
-      cellRequests(target.host, target.port, target.path, target.shape, target.mode),
-    );
+    const transport = cellTransport(target, address);
+    this.handshakes = transport.handshakes;
     for (let i = 0; i < cell.concurrency; i++) {
       this.slots.push(
         target.mode === 'keepalive' ? new KeepAliveSlot(this, transport) : new CloseSlot(this, transport),
@@ -221,6 +218,7 @@ class TimedRun implements SlotOwner {
       serverSoftware: this.serverSoftware,
     };
     if (cell.durationS !== undefined) input.durationS = cell.durationS;
+    if (this.handshakes) input.tls = this.handshakes.summary();
     if (cell.rate !== undefined) {
       input.open = {
         targetRate: cell.rate,

@@ -110,7 +110,7 @@ export class CloseSlot implements TimedSlot, ConnOwner {
 
 /**
  * The request of a kept-alive connection: ab's request as HTTP/1.1 with `Connection:
- * keep-alive`, the same bytes the autocannon-based keep-alive client sends.
+ * keep-alive`, the same bytes the keep-alive cells of a number of requests send (ab-client.ts).
  */
 export function keepAliveRequestBytes(host: string, port: number, path: string): Buffer {
   return shapedRequestBytes(host, port, path, {}, 'keepalive');

@@ -1,7 +1,8 @@
 /**
- * The close-mode transport over TLS: node:tls sockets, a new one (and a full handshake) per
- * request, as `ab -f`/`-Z` does against an https URL. tcp_wrap cannot carry TLS, so this is the
- * only transport of an https cell.
+ * The transport over TLS: node:tls sockets, a new one (and a full handshake) per connection: per
+ * request in close mode, as `ab -f`/`-Z` does against an https URL; kept from request to request
+ * in keep-alive mode (resend). tcp_wrap cannot carry TLS, so this is the only transport of an
+ * https cell.
  *
  * The owner hears of the connection when the TLS session is established, not when TCP connects:
  * ab's connect time covers the handshake too, and a timeout during it is a connect timeout. An
@@ -90,6 +91,9 @@ export function tlsTransport(
     },
     close(conn) {
       (conn as TLSSocket).destroy();
+    },
+    resend(owner) {
+      (owner.conn as TLSSocket).write(nextRequest());
     },
   };
 }

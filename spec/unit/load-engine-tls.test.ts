@@ -1,7 +1,8 @@
 /**
  * The load engine over TLS, in both modes, against node-async listening over TLS with a
  * self-signed certificate made for the test: every request completes when the certificate is
- * accepted (`insecure`), the handshakes are summed up apart, and without `insecure` the
+ * accepted (`insecure`), in cells of a number of requests, of a duration and of a rate, the
+ * handshakes are summed up apart, and without `insecure` the
  * certificate fails every request as a failed connect that names the problem.
  */
 import { readFileSync } from 'node:fs';
@@ -52,6 +53,24 @@ describe.each(modes)('%s mode over TLS', (mode) => {
     expect(r.tls?.handshakeMs.p99).toBeGreaterThanOrEqual(r.tls?.handshakeMs.p50 ?? 0);
     // The handshake is inside a request's time, as in ab's connect time.
     if (mode === 'close') expect(r.latencyUs.min / 1000).toBeGreaterThanOrEqual(r.tls?.handshakeMs.min ?? 0);
+  });
+
+  it('runs a cell of a duration, and one of a rate, over TLS with its handshakes summed up', async () => {
+    const timed = await runCell(target(mode, { insecure: true }), { requests: 0, concurrency: 2, durationS: 0.5 });
+    expect(timed).toMatchObject({ mode, failedRequests: 0, tls: { failures: {} } });
+    expect(timed.completeRequests).toBeGreaterThan(2);
+    const handshakes = timed.tls?.handshakes ?? 0;
+    if (mode === 'close') expect(handshakes).toBe(timed.completeRequests);
+    else expect(handshakes).toBeLessThan(timed.completeRequests);
+    const paced = await runCell(target(mode, { insecure: true }), {
+      requests: 0,
+      concurrency: 2,
+      durationS: 0.5,
+      rate: 40,
+    });
+    expect(paced).toMatchObject({ failedRequests: 0, open: { targetRate: 40, sent: 20 } });
+    const refused = await runCell(target(mode, { insecure: false }), { requests: 0, concurrency: 2, durationS: 0.5 });
+    expect(refused).toMatchObject({ completeRequests: 0, stopped: { kind: 'connect' } });
   });
 
   it('checks the certificate of a host given by name (localhost, resolved once) too', async () => {
