@@ -118,12 +118,12 @@ export async function runAbClient(target: CellTarget, cell: CellSpec, opts: AbCl
   if (signal?.aborted) throw abortError(signal);
   const transport = cellTransport(target, address, opts.transport);
   return new Promise<CellInput>((resolve, reject) => {
-    new CloseRun(target, cell, opts, transport, { resolve, reject }).start();
+    new AbRun(target, cell, opts, transport, { resolve, reject }).start();
   });
 }
 
 /** One of the C slots: its current connection, whose events it hands to the run that owns it. */
-class CloseSlot implements ConnOwner {
+class AbSlot implements ConnOwner {
   conn: unknown = null;
   startNs = 0n;
   /** The slot's current request, 1-based in start order. */
@@ -133,7 +133,7 @@ class CloseSlot implements ConnOwner {
   readonly open: () => void;
 
   constructor(
-    private readonly run: CloseRun,
+    private readonly run: AbRun,
     transport: Transport,
   ) {
     this.open = transport.opener(this);
@@ -161,9 +161,9 @@ class CloseSlot implements ConnOwner {
  * One cell in either mode: the slots, what their requests recorded, and when the cell ends
  * (all N requests ended, a stop, or an abort).
  */
-class CloseRun {
+class AbRun {
   private readonly records: RequestRecord[] = [];
-  private readonly slots: CloseSlot[] = [];
+  private readonly slots: AbSlot[] = [];
   private readonly total: number;
   /** Keep-alive mode: connections carry request after request. */
   private readonly keepAlive: boolean;
@@ -205,7 +205,7 @@ class CloseRun {
     this.opts.signal?.addEventListener('abort', this.onAbort, { once: true });
     const headOnly = this.target.shape?.method === 'HEAD';
     for (let i = 0; i < this.cell.concurrency; i++) {
-      const slot = new CloseSlot(this, this.transport);
+      const slot = new AbSlot(this, this.transport);
       slot.scanner.headOnly = headOnly;
       this.slots.push(slot);
     }
@@ -216,7 +216,7 @@ class CloseRun {
   }
 
   /** Bytes arrived for a slot's request: a complete header lets the other slots start. */
-  received(slot: CloseSlot, buf: Buffer, n: number): void {
+  received(slot: AbSlot, buf: Buffer, n: number): void {
     const scanner = slot.scanner;
     if (scanner.push(buf, n)) {
       if (scanner.captureServer && !this.serverCaptured) {
@@ -230,7 +230,7 @@ class CloseRun {
   }
 
   /** A slot's request ended: it is recorded, and the slot starts the next one or the cell ends. */
-  finish(slot: CloseSlot, failure: FailureKind | null, cause?: StopCause, eof = false): void {
+  finish(slot: AbSlot, failure: FailureKind | null, cause?: StopCause, eof = false): void {
     this.account(slot, failure, eof);
     if (cause && !this.keepGoing && this.finished < this.total) {
       this.stopped = cellStop(cause, slot.request, this.total, this.finished);
@@ -251,7 +251,7 @@ class CloseRun {
    * keep-alive mode when the server closed it (EOF), the request failed or the response said
    * the server closes.
    */
-  private account(slot: CloseSlot, failure: FailureKind | null, eof: boolean): void {
+  private account(slot: AbSlot, failure: FailureKind | null, eof: boolean): void {
     const end = process.hrtime.bigint();
     if (!this.keepAlive || eof || failure !== null || slot.scanner.closes) this.dropConnection(slot);
     const scanner = slot.scanner;
@@ -273,7 +273,7 @@ class CloseRun {
     for (let i = 1; i < this.slots.length; i++) this.startRequest(this.slots[i]!);
   }
 
-  private startRequest(slot: CloseSlot): void {
+  private startRequest(slot: AbSlot): void {
     if (this.settled || this.started >= this.total) {
       // Nothing more to send: a kept-alive connection is closed now rather than at the end.
       this.dropConnection(slot);
@@ -292,7 +292,7 @@ class CloseRun {
     }
   }
 
-  private dropConnection(slot: CloseSlot): void {
+  private dropConnection(slot: AbSlot): void {
     if (slot.conn === null) return;
     this.transport.close(slot.conn);
     slot.conn = null;
@@ -306,7 +306,7 @@ class CloseRun {
     }
   }
 
-  private timedOut(slot: CloseSlot): void {
+  private timedOut(slot: AbSlot): void {
     const bytes = slot.scanner.bytesRead;
     const phase = !slot.connected ? 'connecting' : bytes === 0 ? 'waiting' : 'reading';
     this.finish(slot, 'timeout', { kind: 'timeout', timeoutMs: this.timeoutMs, phase, bytes });

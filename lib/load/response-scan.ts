@@ -40,7 +40,9 @@ export const HEADER_SPACE = CBUFFSIZE - 1;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const LF = 0x0a;
 const COLON = 0x3a;
-const HTTP10 = 'HTTP/1.0 ';
+const HTTP10 = Buffer.from('HTTP/1.0 ', 'latin1');
+/** A Content-Length value: digits, at most 15 of them (exact as a double). */
+const DIGITS = /^\d{1,15}$/;
 const LFLF = Buffer.from('\n\n', 'latin1');
 const HTTP = Buffer.from('HTTP', 'latin1');
 const SERVER_RE = /server:/i;
@@ -281,9 +283,9 @@ export class ResponseScanner {
           } else if (field === 'connection') {
             connection = connection === null ? value : `${connection}, ${value}`;
           } else {
-            for (const part of value.split(',')) {
-              const v = part.trim();
-              if (!/^\d{1,15}$/.test(v) || (cl !== null && cl !== v)) clBad = true;
+            // One value, or a list of values that must all be equal.
+            for (const v of DIGITS.test(value) ? [value] : value.split(',').map((p) => p.trim())) {
+              if (!DIGITS.test(v) || (cl !== null && cl !== v)) clBad = true;
               else cl = v;
             }
           }
@@ -291,7 +293,10 @@ export class ResponseScanner {
       }
       i = next < 0 || next >= end ? -1 : next;
     }
-    this.closes = closesConnection(region.toString('latin1', 0, Math.min(end, HTTP10.length)), connection);
+    this.closes = closesConnection(
+      end >= HTTP10.length && region.compare(HTTP10, 0, HTTP10.length, 0, HTTP10.length) === 0,
+      connection,
+    );
     const st = this.status;
     if (this.headOnly || (st !== null && ((st >= 100 && st < 200) || st === 204 || st === 304))) {
       this.framing = 'none';
@@ -430,11 +435,8 @@ export class ResponseScanner {
   }
 }
 
-/**
- * Whether a head says the connection closes after it: its Connection tokens, or HTTP/1.0 without
- * keep-alive. `start` is the head's first characters.
- */
-function closesConnection(start: string, connection: string | null): boolean {
+/** Whether a head says the connection closes after it: its Connection tokens, or HTTP/1.0 without keep-alive. */
+function closesConnection(http10: boolean, connection: string | null): boolean {
   const tokens =
     connection === null
       ? []
@@ -443,7 +445,7 @@ function closesConnection(start: string, connection: string | null): boolean {
           .split(',')
           .map((t) => t.trim());
   if (tokens.includes('close')) return true;
-  return start === HTTP10 && !tokens.includes('keep-alive');
+  return http10 && !tokens.includes('keep-alive');
 }
 
 /** The fields the framing reads, by the length of their names. */

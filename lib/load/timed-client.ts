@@ -34,7 +34,7 @@ import {
   type StopCause,
 } from './common.ts';
 import type { CellTarget, HandshakeTally } from './tls.ts';
-import { CloseSlot, KeepAliveSlot, type SlotOwner, type TimedSlot } from './timed-slots.ts';
+import { ConnectionSlot, type SlotOwner, type TimedSlot } from './timed-slots.ts';
 import { scheduleOf, type Schedule } from './schedule.ts';
 
 const TICK_MS = 1;
@@ -93,9 +93,7 @@ class TimedRun implements SlotOwner {
     const transport = cellTransport(target, address);
     this.handshakes = transport.handshakes;
     for (let i = 0; i < cell.concurrency; i++) {
-      this.slots.push(
-        target.mode === 'keepalive' ? new KeepAliveSlot(this, transport) : new CloseSlot(this, transport),
-      );
+      this.slots.push(new ConnectionSlot(this, transport, target.mode === 'keepalive'));
     }
     // HEAD: every response ends with its head (response-scan.ts).
     for (const slot of this.slots) slot.scanner.headOnly = target.shape?.method === 'HEAD';

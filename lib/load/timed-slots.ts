@@ -1,12 +1,11 @@
 /**
- * The connections of a duration or rate cell (timed-client.ts), one request at a time each:
- * - CloseSlot: a new connection per request, ab's request, the response read to EOF (close mode);
- * - KeepAliveSlot: one connection kept open, an HTTP/1.1 request written when the previous
- *   response is whole, a new connection when the server closed it (keep-alive mode).
- * Both go through the close mode's transport (transport.ts) and read responses with its scanner
- * (response-scan.ts), so a request is complete on the same rule as everywhere else: its response
- * received whole. A slot only tells its run that its request ended, and how; the run keeps the
- * records and decides what comes next.
+ * The connections of a duration or rate cell (timed-client.ts), one request at a time each: in
+ * close mode a new connection per request, ab's request, the response read to EOF; in keep-alive
+ * mode one connection kept open, an HTTP/1.1 request written when the previous response is whole,
+ * a new connection when the server closed it. They go through the transport (transport.ts) and
+ * read responses with the scanner (response-scan.ts) of the other cells, so a request is complete
+ * on the same rule as everywhere else: its response received whole. A slot only tells its run that
+ * its request ended, and how; the run keeps the records and decides what comes next.
  */
 import type { FailureKind } from './ab-figures.ts';
 import { shapedRequestBytes } from './ab-request.ts';
@@ -40,7 +39,7 @@ export interface TimedSlot {
   drop(): void;
 }
 
-/** Starts a request's bookkeeping; shared by both slots. */
+/** Starts a request's bookkeeping. */
 function begin(slot: TimedSlot, owner: SlotOwner, startNs: bigint): void {
   slot.busy = true;
   slot.startNs = startNs;
@@ -55,8 +54,18 @@ function scan(slot: TimedSlot, owner: SlotOwner, buf: Buffer, n: number): void {
   if (scanner.push(buf, n) && scanner.captureServer && !owner.serverCaptured) owner.serverSeen(scanner.server);
 }
 
-/** Close mode: a new connection per request, through the close client's transport. */
-export class CloseSlot implements TimedSlot, ConnOwner {
+/**
+ * One connection's worth of requests, through the transport (transport.ts).
+ * - Close mode: a new connection per request, the response read to EOF.
+ * - Keep-alive mode: the connection kept while the server keeps it open (the transport's
+ *   resend() writes the next request on it). A response is whole at its framed end
+ *   (Content-Length or chunked), or at EOF when EOF frames it; a response that says the server
+ *   closes closes the connection, and the next request opens a new one, whose time includes the
+ *   connect, as in ab -k. A connection may wait between requests (the open model): the server
+ *   closing it then, or sending bytes nobody asked for, drops it, and the next request opens
+ *   another.
+ */
+export class ConnectionSlot implements TimedSlot, ConnOwner {
   readonly scanner = new ResponseScanner();
   busy = false;
   startNs = 0n;
@@ -68,76 +77,10 @@ export class CloseSlot implements TimedSlot, ConnOwner {
   constructor(
     private readonly owner: SlotOwner,
     private readonly transport: Transport,
+    private readonly keepAlive: boolean,
   ) {
-    this.open = transport.opener(this);
-  }
-
-  send(startNs: bigint): void {
-    begin(this, this.owner, startNs);
-    this.connected = false;
-    this.open();
-  }
-
-  drop(): void {
-    if (this.conn !== null) this.transport.close(this.conn);
-    this.conn = null;
-  }
-
-  onData(buf: Buffer, n: number): void {
-    scan(this, this.owner, buf, n);
-    if (this.scanner.failure !== null) this.end(this.scanner.failure);
-  }
-
-  onEnd(): void {
-    this.end(this.scanner.endAtEof());
-  }
-
-  onError(failure: 'connect' | 'reset', code: string | null): void {
-    if (failure === 'connect') this.end('connect', { kind: 'connect', code });
-    else this.end('reset');
-  }
-
-  onConnect(): void {
-    this.connected = true;
-  }
-
-  private end(failure: FailureKind | null, cause?: StopCause): void {
-    this.drop();
-    this.busy = false;
-    this.owner.ended(this, failure, cause);
-  }
-}
-
-/**
- * The request of a kept-alive connection: ab's request as HTTP/1.1 with `Connection:
- * keep-alive`, the same bytes the keep-alive cells of a number of requests send (ab-client.ts).
- */
-export function keepAliveRequestBytes(host: string, port: number, path: string): Buffer {
-  return shapedRequestBytes(host, port, path, {}, 'keepalive');
-}
-
-/**
- * Keep-alive mode: one connection reused while the server keeps it open, through the same
- * transport as close mode (its resend() writes the next request on the open connection). A
- * response is whole at its framed end (Content-Length or chunked), or at EOF when EOF frames it;
- * the connection is then closed and the next request opens a new one, whose time includes the
- * connect, as in ab -k. A connection may wait between requests (the open model): the server
- * closing it then, or sending bytes nobody asked for, drops it, and the next request opens another.
- */
-export class KeepAliveSlot implements TimedSlot, ConnOwner {
-  readonly scanner = new ResponseScanner();
-  busy = false;
-  startNs = 0n;
-  sentNs = 0n;
-  connected = false;
-  conn: unknown = null;
-  private readonly open: () => void;
-
-  constructor(
-    private readonly owner: SlotOwner,
-    private readonly transport: Transport,
-  ) {
-    if (!transport.resend) throw new Error(`the ${transport.kind} transport cannot keep a connection alive`);
+    if (keepAlive && !transport.resend)
+      throw new Error(`the ${transport.kind} transport cannot keep a connection alive`);
     this.open = transport.opener(this);
   }
 
@@ -169,7 +112,7 @@ export class KeepAliveSlot implements TimedSlot, ConnOwner {
       // The rest of a bad response would be read as the next one: the connection goes with it.
       this.drop();
       this.end(scanner.failure);
-    } else if (scanner.framedEnd) {
+    } else if (this.keepAlive && scanner.framedEnd) {
       // A server that says it closes would take the next request down with the connection.
       if (scanner.closes) this.drop();
       this.end(null);
@@ -193,7 +136,17 @@ export class KeepAliveSlot implements TimedSlot, ConnOwner {
   }
 
   private end(failure: FailureKind | null, cause?: StopCause): void {
+    // Close mode: one request per connection.
+    if (!this.keepAlive) this.drop();
     this.busy = false;
     this.owner.ended(this, failure, cause);
   }
+}
+
+/**
+ * The request of a kept-alive connection: ab's request as HTTP/1.1 with `Connection:
+ * keep-alive`, the same bytes the keep-alive cells of a number of requests send (ab-client.ts).
+ */
+export function keepAliveRequestBytes(host: string, port: number, path: string): Buffer {
+  return shapedRequestBytes(host, port, path, {}, 'keepalive');
 }

@@ -5,22 +5,10 @@ import { abHostHeader, abRequestText } from '../../lib/load/ab-request.ts';
 import { ResponseScanner } from '../../lib/load/response-scan.ts';
 import { rawTransportAvailable, type TransportKind } from '../../lib/load/transport.ts';
 import type { LoadTarget } from '../../lib/types.ts';
-import { startCountingServer, type CountingServer, type CountingServerOptions } from './helpers/counting-server.ts';
+import { countingServersPerTest, countingTarget } from './helpers/counting-server.ts';
 
-const servers: CountingServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(options: CountingServerOptions = {}): Promise<CountingServer> {
-  const s = await startCountingServer(options);
-  servers.push(s);
-  return s;
-}
-
-function target(s: CountingServer, mode: LoadTarget['mode'], over: Partial<LoadTarget> = {}): LoadTarget {
-  return { host: s.host, port: s.port, path: '/doc', mode, ...over };
-}
+const serve = countingServersPerTest();
+const target = countingTarget;
 
 /** Waits until `check` holds (polling), or fails after `ms`. */
 async function eventually(check: () => boolean, ms = 2000): Promise<void> {

@@ -3,7 +3,7 @@
  * the matrix and flags that name such cells, and the timed client in both modes against a local
  * counting server (rates and durations kept loose: the machine is shared).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scheduleOf } from '../../lib/load/schedule.ts';
 import { omissionSuspect } from '../../lib/load/omission.ts';
 import { latencyPercentiles } from '../../lib/load/percentiles.ts';
@@ -18,7 +18,7 @@ import { renderPercentilesText } from '../../lib/report/terminal/percentiles.ts'
 import { renderPercentilesMarkdown } from '../../lib/report/markdown/percentiles.ts';
 import { percentilesSection } from '../../lib/report/html/percentiles.ts';
 import { seedResults } from './fixtures/seed-results.ts';
-import { startCountingServer, type CountingServer, type CountingServerOptions } from './helpers/counting-server.ts';
+import { countingServersPerTest, countingTarget } from './helpers/counting-server.ts';
 
 describe('the schedule of a timed cell', () => {
   it('puts request k at k / rate, floor(rate x duration) of them', () => {
@@ -151,20 +151,8 @@ describe('cells of a duration and a rate, as the command line names them', () =>
   });
 });
 
-const servers: CountingServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(options: CountingServerOptions = {}): Promise<CountingServer> {
-  const s = await startCountingServer(options);
-  servers.push(s);
-  return s;
-}
-
-function target(s: CountingServer, mode: LoadTarget['mode'], over: Partial<LoadTarget> = {}): LoadTarget {
-  return { host: s.host, port: s.port, path: '/doc', mode, ...over };
-}
+const serve = countingServersPerTest();
+const target = countingTarget;
 
 describe.each(['close', 'keepalive'] as const)('the timed client (%s mode)', (mode) => {
   it('sends a rate cell on its schedule and reports what it sent', async () => {

@@ -127,24 +127,37 @@ export function axisNumber(v: number): string {
   return `${Number(v.toPrecision(2))}`;
 }
 
-function chartOption(model: ChartModel): EChartsOption {
+/**
+ * What every chart of the report shares: no animation, the lines' colours, the font, the title
+ * on top, and a legend of one entry per line where `place` puts it (the widths a browser gives
+ * the names are not known here, and entries side by side would overlap when its font is wider
+ * than the estimate).
+ */
+export function chartFrame(
+  title: string,
+  lines: ReadonlyArray<{ name: string; color: string }>,
+  place: { left?: number; right?: number; top?: number; bottom?: number },
+): EChartsOption {
   return {
     animation: false,
-    color: model.series.map((s) => s.color),
+    color: lines.map((l) => l.color),
     textStyle: { fontFamily: 'Arial, sans-serif' },
-    title: { text: model.title, left: 'center', top: 6, textStyle: { fontSize: 14, fontWeight: 'bold' } },
-    // One legend entry per line: the widths a browser gives the names are not known here, and
-    // entries side by side would overlap when its font is wider than the estimate.
+    title: { text: title, left: 'center', top: 6, textStyle: { fontSize: 14, fontWeight: 'bold' } },
     legend: {
       orient: 'vertical',
-      bottom: 6,
-      left: 64,
+      ...place,
       itemWidth: 18,
       itemHeight: 10,
       itemGap: 4,
       textStyle: { fontSize: 11 },
-      data: model.series.map((s) => s.name),
+      data: lines.map((l) => l.name),
     },
+  };
+}
+
+function chartOption(model: ChartModel): EChartsOption {
+  return {
+    ...chartFrame(model.title, model.series, { bottom: 6, left: 64 }),
     grid: { left: 64, right: 18, top: 40, bottom: legendHeight(model.series.length) + 44 },
     xAxis: {
       type: 'category',

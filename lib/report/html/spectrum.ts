@@ -14,7 +14,16 @@
 import type { CellRecord, LatencyPercentiles, MatrixGroup, RunResults } from '../../types.ts';
 import { escapeHtml } from '../format.ts';
 import { medianRunsView } from '../cells.ts';
-import { CHART_CSS, CHART_HEIGHT, CHART_WIDTH, SERIES_COLORS, axisNumber, echarts, serverNames } from './charts.ts';
+import {
+  CHART_CSS,
+  CHART_HEIGHT,
+  CHART_WIDTH,
+  SERIES_COLORS,
+  axisNumber,
+  chartFrame,
+  echarts,
+  serverNames,
+} from './charts.ts';
 import type { HtmlSection } from './page.ts';
 
 type EChartsOption = import('echarts').EChartsOption;
@@ -125,20 +134,7 @@ const LEGEND_WIDTH = 70;
 function spectrumOption(model: SpectrumModel): EChartsOption {
   const ticks = SPECTRUM_POINTS.filter((p) => SPECTRUM_AXIS_LABELS.includes(p.label)).map((p) => p.x);
   return {
-    animation: false,
-    color: model.lines.map((l) => l.color),
-    textStyle: { fontFamily: 'Arial, sans-serif' },
-    title: { text: model.title, left: 'center', top: 6, textStyle: { fontSize: 14, fontWeight: 'bold' } },
-    legend: {
-      orient: 'vertical',
-      right: 6,
-      top: 40,
-      itemWidth: 18,
-      itemHeight: 10,
-      itemGap: 4,
-      textStyle: { fontSize: 11 },
-      data: model.lines.map((l) => l.name),
-    },
+    ...chartFrame(model.title, model.lines, { right: 6, top: 40 }),
     grid: { left: 64, right: LEGEND_WIDTH + 8, top: 40, bottom: 44 },
     xAxis: {
       type: 'value',

@@ -8,6 +8,8 @@
  * carry a Content-Length, so keep-alive clients can reuse the connection.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach } from 'vitest';
+import type { LoadTarget } from '../../../lib/types.ts';
 
 export interface CountingServerOptions {
   /** Body of the normal answer (default "hello, gauntlet\n", 16 bytes). */
@@ -225,4 +227,29 @@ export async function startCountingServer(options: CountingServerOptions = {}): 
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * For a spec file: a function that starts a counting server closed after the test that started
+ * it. Call it at the file's top level (it registers the afterEach).
+ */
+export function countingServersPerTest(): (options?: CountingServerOptions) => Promise<CountingServer> {
+  const servers: CountingServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (options = {}) => {
+    const s = await startCountingServer(options);
+    servers.push(s);
+    return s;
+  };
+}
+
+/** A load target at a counting server's /doc. */
+export function countingTarget(
+  s: CountingServer,
+  mode: LoadTarget['mode'],
+  over: Partial<LoadTarget> = {},
+): LoadTarget {
+  return { host: s.host, port: s.port, path: '/doc', mode, ...over };
 }
