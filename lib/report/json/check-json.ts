@@ -133,14 +133,7 @@ export function jsonResult(run: CheckRun, r: CaseResult): JsonResult {
   if (r.recorded) return recordedJson(r, r.recorded);
   // A result with nothing to test is shown like a pass: its reason says what happened instead.
   const detailed = r.verdict !== 'pass' && r.verdict !== 'skip' && r.verdict !== 'not-run' && r.verdict !== 'n/a';
-  const out: JsonResult = {
-    caseId: r.caseId,
-    server: r.server,
-    verdict: r.verdict,
-    reason: r.reason,
-    durationMs: r.durationMs,
-    exchange: r.exchange ? jsonExchange(r.exchange, detailed) : null,
-  };
+  const out = resultFields(r, r.exchange ? jsonExchange(r.exchange, detailed) : null);
   if (r.aliveExchange !== undefined)
     out.aliveExchange = r.aliveExchange ? jsonExchange(r.aliveExchange, detailed) : null;
   if (detailed) {
@@ -152,15 +145,20 @@ export function jsonResult(run: CheckRun, r: CaseResult): JsonResult {
   return out;
 }
 
-function recordedJson(r: CaseResult, recorded: RecordedResult): JsonResult {
-  const out: JsonResult = {
+/** What every result of check.json holds, with its exchange. */
+function resultFields(r: CaseResult, exchange: JsonExchange | null): JsonResult {
+  return {
     caseId: r.caseId,
     server: r.server,
     verdict: r.verdict,
     reason: r.reason,
     durationMs: r.durationMs,
-    exchange: recorded.exchange as JsonExchange | null,
+    exchange,
   };
+}
+
+function recordedJson(r: CaseResult, recorded: RecordedResult): JsonResult {
+  const out = resultFields(r, recorded.exchange as JsonExchange | null);
   if (recorded.aliveExchange !== undefined) out.aliveExchange = recorded.aliveExchange as JsonExchange | null;
   if (recorded.wireLog !== undefined) out.wireLog = recorded.wireLog;
   if (recorded.replay !== undefined) out.replay = recorded.replay;
