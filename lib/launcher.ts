@@ -162,8 +162,10 @@ export async function launch(spec: ServerSpec, opts: LaunchOptions = {}): Promis
     try {
       return await launchOnce(spec, opts);
     } catch (err) {
-      // The port was free when asked for, but another process may have taken it since.
-      const retry = err instanceof LaunchError && picked && attempt < 3 && ADDR_IN_USE.test(err.stderrTail);
+      // The port was free when asked for, but another process may have taken it since: the server
+      // then fails to bind, or another program answers on the port before it does.
+      const retry =
+        err instanceof LaunchError && picked && attempt < 3 && (err.portTaken || ADDR_IN_USE.test(err.stderrTail));
       if (!retry) throw err;
     }
   }

@@ -151,6 +151,9 @@ export class LaunchError extends Error {
     );
     this.name = 'LaunchError';
   }
+
+  /** Another program answered on the server's port (foreignPortError): the port was taken. */
+  portTaken = false;
 }
 
 /**
@@ -318,7 +321,7 @@ export async function foreignPortError(
   start: StartDescription,
 ): Promise<LaunchError> {
   const info = await server.stop();
-  return new LaunchError(
+  const err = new LaunchError(
     server.name,
     `did not start: ${reason}; ${start.ran} (${describeExit(info)})`,
     info,
@@ -326,4 +329,6 @@ export async function foreignPortError(
     server.stdout(),
     start.pgid,
   );
+  err.portTaken = true;
+  return err;
 }
