@@ -29,7 +29,7 @@ import { handleSignal } from '../lib/exit-hooks.ts';
 import { launch, type RunningServer } from '../lib/launcher.ts';
 import { autocannonCliArgs, autocannonCliPath } from '../lib/load/autocannon-cli.ts';
 import { runCell } from '../lib/load/index.ts';
-import { rawTransportAvailable } from '../lib/load/transport.ts';
+import { transportKind } from '../lib/load/transport.ts';
 import { loadServer } from '../lib/manifest.ts';
 import { PROJECT_ROOT } from '../lib/paths.ts';
 import { describePinning, pinForMeasurement, planCores, tasksetAvailable } from '../lib/perf/pinning.ts';
@@ -200,7 +200,7 @@ async function measure(
   console.log(
     `server ${spec.name} at ${server.url} (pid ${server.pid})${root ? `, a ${FILE_138.length}-byte file` : ''}; ` +
       `${cpus().length} cores (${cores ? describePinning(cores) : 'not pinned'}); node ${process.version}; ` +
-      `transport: ${rawTransportAvailable() ? 'tcp_wrap' : 'net'}; ${count} rounds after a warm-up`,
+      `transport: ${transportKind()}; ${count} rounds after a warm-up`,
   );
   const target = { host: server.host, port: server.port, path: values.path };
   const out: string[] = [];

@@ -33,19 +33,12 @@
  * a slot whose header arrives split over several reads.
  */
 
+import { blankLine, isInterim, readFields, readServer, readStatus, startsWithHttp10 } from './response-head.ts';
+
 const CBUFFSIZE = 8192;
 /** Bytes ab can hold of a header: one byte of cbuff is kept for the NUL. */
 export const HEADER_SPACE = CBUFFSIZE - 1;
-
-const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const LF = 0x0a;
-const COLON = 0x3a;
-const HTTP10 = Buffer.from('HTTP/1.0 ', 'latin1');
-/** A Content-Length value: digits, at most 15 of them (exact as a double). */
-const DIGITS = /^\d{1,15}$/;
-const LFLF = Buffer.from('\n\n', 'latin1');
-const HTTP = Buffer.from('HTTP', 'latin1');
-const SERVER_RE = /server:/i;
 
 /** A chunk size above this (16 TiB) is treated as malformed: no real body is that large, and it keeps sizes exact. */
 const MAX_CHUNK_SIZE = 2 ** 44;
@@ -69,20 +62,6 @@ const C_TRAILER = 6; // at the start of a trailer line (or the final blank line)
 const C_TRAILER_LINE = 7; // inside a trailer field line
 const C_TRAILER_LF = 8; // saw CR at the start of a line: the final LF ends the body
 const C_DONE = 9;
-
-/**
- * Index of the first occurrence of `needle` in buf[0, len). `buf` may hold stale bytes beyond len
- * (a shared read buffer): the first occurrence in the whole buffer is genuine exactly when it ends
- * within len, since any occurrence wholly inside [0, len) would start earlier than one that does not.
- */
-function indexWithin(buf: Buffer, len: number, needle: Buffer): number {
-  const i = buf.indexOf(needle);
-  return i >= 0 && i + needle.length <= len ? i : -1;
-}
-
-function isDigit(b: number | undefined): b is number {
-  return b !== undefined && b >= 48 && b <= 57;
-}
 
 function hexValue(b: number): number {
   if (b >= 48 && b <= 57) return b - 48;
@@ -234,12 +213,7 @@ export class ResponseScanner {
       len = this.cbx;
     }
 
-    let s = indexWithin(region, len, CRLFCRLF);
-    let l = 4;
-    if (s < 0) {
-      s = indexWithin(region, len, LFLF);
-      l = 2;
-    }
+    const s = blankLine(region, len);
     if (s < 0) {
       if (this.cbx === 0) {
         this.cbuff ??= Buffer.allocUnsafe(CBUFFSIZE);
@@ -250,6 +224,7 @@ export class ResponseScanner {
       return -1;
     }
 
+    const l = region[s] === LF ? 2 : 4;
     this.headerLen = this.headStart + s + l;
     this.status = readStatus(region, len);
     if (this.captureServer) this.server = readServer(region, len);
@@ -260,60 +235,31 @@ export class ResponseScanner {
 
   /**
    * Decides the framing, and whether the server closes after it, from the head: region[0, end),
-   * without its blank line. Field names are compared byte by byte: only the values of the three
-   * fields that decide become strings (a response costs no string per line).
+   * without its blank line. It is one pass over the head's bytes in JavaScript: field names are
+   * compared byte by byte, and the common values (a Content-Length of digits, a Connection of one
+   * token) are read in place; only other values of the three fields that decide become strings
+   * (see HeadFields).
    */
   private frame(region: Buffer, end: number): void {
-    let te: string | null = null;
-    let connection: string | null = null;
-    let cl: string | null = null;
-    let clBad = false;
-    // Field lines after the status line; CR LF or a bare LF (ab accepts "\n\n" heads).
-    let i = region.indexOf(LF);
-    while (i >= 0 && i < end) {
-      const next = region.indexOf(LF, i + 1);
-      const lineEnd = next < 0 || next > end ? end : next;
-      const colon = region.indexOf(COLON, i + 1);
-      if (colon > i + 1 && colon < lineEnd) {
-        const field = fieldAt(region, i + 1, colon);
-        if (field !== null) {
-          const value = region.toString('latin1', colon + 1, lineEnd).trim();
-          if (field === 'transfer-encoding') {
-            te = te === null ? value : `${te}, ${value}`;
-          } else if (field === 'connection') {
-            connection = connection === null ? value : `${connection}, ${value}`;
-          } else {
-            // One value, or a list of values that must all be equal.
-            for (const v of DIGITS.test(value) ? [value] : value.split(',').map((p) => p.trim())) {
-              if (!DIGITS.test(v) || (cl !== null && cl !== v)) clBad = true;
-              else cl = v;
-            }
-          }
-        }
-      }
-      i = next < 0 || next >= end ? -1 : next;
-    }
-    this.closes = closesConnection(
-      end >= HTTP10.length && region.compare(HTTP10, 0, HTTP10.length, 0, HTTP10.length) === 0,
-      connection,
-    );
+    const f = readFields(region, end);
+    this.closes = f.hasClose || (startsWithHttp10(region, end) && !f.hasKeepAlive);
     const st = this.status;
     if (this.headOnly || (st !== null && ((st >= 100 && st < 200) || st === 204 || st === 304))) {
       this.framing = 'none';
       return;
     }
-    if (te !== null) {
-      const codings = te.toLowerCase().split(',');
+    if (f.te !== null) {
+      const codings = f.te.toLowerCase().split(',');
       this.framing = codings[codings.length - 1]!.trim() === 'chunked' ? 'chunked' : 'eof';
       return;
     }
-    if (clBad) {
+    if (f.clBad) {
       this.failure = 'malformed';
       return;
     }
-    if (cl !== null) {
+    if (f.clDigits > 0) {
       this.framing = 'length';
-      this.remaining = Number(cl);
+      this.remaining = f.cl;
       return;
     }
     this.framing = 'eof';
@@ -433,67 +379,4 @@ export class ResponseScanner {
   private malformed(): void {
     this.failure = 'malformed';
   }
-}
-
-/** Whether a head says the connection closes after it: its Connection tokens, or HTTP/1.0 without keep-alive. */
-function closesConnection(http10: boolean, connection: string | null): boolean {
-  const tokens =
-    connection === null
-      ? []
-      : connection
-          .toLowerCase()
-          .split(',')
-          .map((t) => t.trim());
-  if (tokens.includes('close')) return true;
-  return http10 && !tokens.includes('keep-alive');
-}
-
-/** The fields the framing reads, by the length of their names. */
-const FIELDS: ReadonlyMap<number, string> = new Map([
-  [10, 'connection'],
-  [14, 'content-length'],
-  [17, 'transfer-encoding'],
-]);
-
-/** Which of the framing's fields region[start, colon) names (case-insensitively), or null. */
-function fieldAt(region: Buffer, start: number, colon: number): string | null {
-  const name = FIELDS.get(colon - start);
-  if (name === undefined) return null;
-  for (let k = 0; k < name.length; k++) {
-    let b = region[start + k]!;
-    if (b >= 0x41 && b <= 0x5a) b |= 0x20;
-    if (b !== name.charCodeAt(k)) return null;
-  }
-  return name;
-}
-
-/** An interim response: 1xx, except 101 (Switching Protocols), which is final for this connection. */
-function isInterim(status: number | null): boolean {
-  return status !== null && status >= 100 && status < 200 && status !== 101;
-}
-
-/** ab: strstr(cbuff, "HTTP"), then the three characters after "HTTP/1.x ". */
-function readStatus(region: Buffer, len: number): number {
-  const p = indexWithin(region, len, HTTP);
-  if (p < 0 || len - p <= 9) return 500;
-  const a = region[p + 9];
-  const b = p + 10 < len ? region[p + 10] : undefined;
-  const c = p + 11 < len ? region[p + 11] : undefined;
-  if (!isDigit(a) || !isDigit(b) || !isDigit(c)) return 0;
-  return (a - 48) * 100 + (b - 48) * 10 + (c - 48);
-}
-
-/**
- * ab: xstrcasestr(cbuff, "Server:"), skip 8 characters (the name, its colon and one space), then
- * copy characters above 32: the first word of the value ("Apache/2.4.57 (Debian)" gives
- * "Apache/2.4.57"). ab looks in the whole buffer, body bytes read so far included.
- */
-function readServer(region: Buffer, len: number): string | null {
-  const text = region.toString('latin1', 0, len);
-  const m = SERVER_RE.exec(text);
-  if (!m) return null;
-  let i = m.index + 8;
-  let out = '';
-  while (i < text.length && text.charCodeAt(i) > 32 && out.length < 1023) out += text[i++];
-  return out;
 }

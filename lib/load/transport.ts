@@ -1,70 +1,34 @@
 /**
- * How the close-mode client opens a connection, writes ab's request and reads the response.
+ * How the load engine's clients open a connection, write their request and read the response.
  *
- * Two transports, same behaviour:
+ * Three plain TCP transports, same behaviour, the first available taken by default:
+ * - 'epoll' (epoll-transport.ts): bare sockets in one epoll set, driven from a small native
+ *   module built at install (native/epoll.c); no object and no call from libuv into JavaScript
+ *   per connection. Linux only. It is what brings the close mode to ab's rate (README, "Checking
+ *   the engine against ab").
  * - 'tcp_wrap': node's own TCP handles (the `tcp_wrap` and `stream_wrap` bindings that node:net
- *   is built on), used directly. A new connection per request is what this mode does N times, and
- *   a net.Socket costs about as much CPU again as the connection itself (stream state, event
+ *   is built on), used directly. A new connection per request is what close mode does N times,
+ *   and a net.Socket costs about as much CPU again as the connection itself (stream state, event
  *   emitters, buffering): on a two-core machine measuring a fast server, that CPU is taken from the
  *   server and the client's request rate falls to about 0.6 of ab's. The handles cut the client's
  *   CPU per request roughly in half. They are reached through process.binding(), deprecated in
  *   the documentation only (no warning unless --pending-deprecation), and checked on load.
- * - 'net': plain node:net sockets, used when the bindings are missing or do not look as
- *   expected, or when GAUNTLET_TRANSPORT=net is set.
- * A third, 'tls' (tls-transport.ts), carries an https cell's connections; it reads through
- * node:tls's own buffers.
+ * - 'net': plain node:net sockets, used when neither of the others is there, or forced.
+ * GAUNTLET_TRANSPORT=epoll|tcp_wrap|net picks the default. A fourth, 'tls' (tls-transport.ts),
+ * carries an https cell's connections; it reads through node:tls's own buffers.
  *
- * Both read into one buffer shared by every connection (each read is handled before the next
- * one is delivered), disable Nagle (setNoDelay) and report to the connection's owner only while
- * that connection is the owner's current one, so late callbacks of a closed connection are ignored.
+ * All of them read into one buffer shared by every connection (each read is handled before the
+ * next one is delivered), disable Nagle when asked (setNoDelay) and report to the connection's
+ * owner only while that connection is the owner's current one, so late events of a closed
+ * connection are ignored.
  */
 import { connect, isIPv6, type Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
-import type { HandshakeTally } from './tls.ts';
+import type { ConnOwner, Transport, TransportKind } from './transport-api.ts';
+import { epollTransport, epollTransportAvailable } from './epoll-transport.ts';
 import { requestCycle } from './ab-request.ts';
 
-/** Receives the events of its current connection. */
-export interface ConnOwner {
-  /** The owner's current connection (set by the opener), compared against to drop stale events. */
-  conn: unknown;
-  /** `buf[0, n)` was read. `buf` is shared: use it before returning. */
-  onData(buf: Buffer, n: number): void;
-  /** The server closed the connection (EOF). */
-  onEnd(): void;
-  /**
-   * connect() failed ('connect'), or the connection failed afterwards ('reset'); `code` is the
-   * errno name (ECONNREFUSED, ECONNRESET) when known.
-   */
-  onError(failure: 'connect' | 'reset', code: string | null): void;
-  /**
-   * The connection was made (a timeout before this is a connect timeout): over TLS, once the
-   * session is established.
-   */
-  onConnect(): void;
-}
-
-/** The plain TCP transports, either of which a caller may force. */
-export type TransportKind = 'tcp_wrap' | 'net';
-
-export interface Transport {
-  readonly kind: TransportKind | 'tls';
-  /** The handshakes of a TLS transport's connections. */
-  readonly handshakes?: HandshakeTally;
-  /**
-   * A function that opens a new connection for `owner`, sets owner.conn and sends the request:
-   * the next of the cell's requests in turn, shared by every owner (request i, in the order the
-   * connections are opened, is requests[i mod n]).
-   */
-  opener(owner: ConnOwner): () => void;
-  /** Closes a connection at once (pending connect, write and read are dropped). */
-  close(conn: unknown): void;
-  /**
-   * Writes the next of the cell's requests (the same turn as opener's) on `owner.conn`, a
-   * connection already made and kept alive; a failed write is reported to the owner as a reset.
-   * The plain TCP transports have it; the TLS one does not.
-   */
-  resend?(owner: ConnOwner): void;
-}
+export type { ConnOwner, Transport, TransportKind } from './transport-api.ts';
 
 /** One buffer for every read of every connection. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
@@ -290,8 +254,9 @@ function rawTransport(
 /**
  * The transport for connections to `address` (an IP address) and `port` that send `requests`
  * (one request, or several taken in turn).
- * `kind` forces one; by default tcp_wrap when available (GAUNTLET_TRANSPORT=net forces node:net).
- * `noDelay` false leaves Nagle's algorithm on in the tcp_wrap transport (see ab-client.ts).
+ * `kind` forces one; by default the first available of epoll (epoll-transport.ts), tcp_wrap and
+ * net. GAUNTLET_TRANSPORT=epoll|tcp_wrap|net sets the default.
+ * `noDelay` false leaves Nagle's algorithm on in the epoll and tcp_wrap transports (see ab-client.ts).
  */
 export function createTransport(
   address: string,
@@ -300,15 +265,40 @@ export function createTransport(
   kind?: TransportKind,
   noDelay = true,
 ): Transport {
-  const wanted = kind ?? (process.env.GAUNTLET_TRANSPORT === 'net' ? 'net' : 'tcp_wrap');
-  if (wanted === 'tcp_wrap') {
+  const chosen = transportKind(kind);
+  if (chosen === 'epoll') {
+    const t = epollTransport(address, port, requests, noDelay);
+    if (t) return t;
+  }
+  if (chosen !== 'net') {
     const b = loadRawBindings();
     if (b) return rawTransport(b, address, port, requests, noDelay);
   }
   return netTransport(address, port, requests);
 }
 
+/**
+ * The transport createTransport uses for `kind` (by default GAUNTLET_TRANSPORT's, else epoll):
+ * that one when this process has it, else the next available of epoll, tcp_wrap and net.
+ */
+export function transportKind(kind?: TransportKind): TransportKind {
+  const env = process.env.GAUNTLET_TRANSPORT;
+  const wanted = kind ?? (env === 'net' || env === 'tcp_wrap' ? env : 'epoll');
+  if (wanted === 'epoll' && epollTransportAvailable()) return 'epoll';
+  if (wanted !== 'net' && rawTransportAvailable()) return 'tcp_wrap';
+  return 'net';
+}
+
 /** Whether the tcp_wrap transport can be used in this node. */
 export function rawTransportAvailable(): boolean {
   return loadRawBindings() !== null;
+}
+
+/** The transports this process can use, fastest first: what createTransport picks by default is the first. */
+export function availableTransports(): TransportKind[] {
+  const kinds: TransportKind[] = [];
+  if (epollTransportAvailable()) kinds.push('epoll');
+  if (rawTransportAvailable()) kinds.push('tcp_wrap');
+  kinds.push('net');
+  return kinds;
 }

@@ -1,9 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCell, CellSpecError } from '../../lib/load/run-cell.ts';
 import { abHostHeader, abRequestText } from '../../lib/load/ab-request.ts';
 import { ResponseScanner } from '../../lib/load/response-scan.ts';
-import { rawTransportAvailable, type TransportKind } from '../../lib/load/transport.ts';
+import { availableTransports, type TransportKind } from '../../lib/load/transport.ts';
 import type { LoadTarget } from '../../lib/types.ts';
 import { countingServersPerTest, countingTarget } from './helpers/counting-server.ts';
 
@@ -28,7 +28,19 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const transports: TransportKind[] = rawTransportAvailable() ? ['tcp_wrap', 'net'] : ['net'];
+const transports: TransportKind[] = availableTransports();
+
+/** Makes `kind` the default transport for the tests of the enclosing describe (the keep-alive ones pass none). */
+function withDefaultTransport(kind: TransportKind): void {
+  const before = process.env.GAUNTLET_TRANSPORT;
+  beforeAll(() => {
+    process.env.GAUNTLET_TRANSPORT = kind;
+  });
+  afterAll(() => {
+    if (before === undefined) delete process.env.GAUNTLET_TRANSPORT;
+    else process.env.GAUNTLET_TRANSPORT = before;
+  });
+}
 
 describe.each(transports)('close mode (transport %s)', (transport) => {
   it('sends exactly N requests over exactly N connections, each byte as ab sends it', async () => {
@@ -238,7 +250,9 @@ describe.each(transports)('close mode (transport %s)', (transport) => {
   });
 });
 
-describe('keepalive mode', () => {
+describe.each(transports)('keepalive mode (transport %s)', (transport) => {
+  withDefaultTransport(transport);
+
   it('exactly N responses over exactly C connections', async () => {
     const s = await serve();
     const r = await runCell(target(s, 'keepalive'), { requests: 200, concurrency: 10 });
@@ -600,7 +614,9 @@ describe.each(transports)('close mode against misbehaving servers (transport %s)
   }
 });
 
-describe('keepalive mode against misbehaving servers', () => {
+describe.each(transports)('keepalive mode against misbehaving servers (transport %s)', (transport) => {
+  withDefaultTransport(transport);
+
   const run = (h: HostileServer, n: number, c: number, timeoutMs = 2000, keepGoing = false) =>
     runCell(at(h, 'keepalive', timeoutMs), { requests: n, concurrency: c }, { keepGoing });
 
