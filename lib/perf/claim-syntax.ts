@@ -4,6 +4,7 @@
  * error a claim that cannot be read raises. Each kind of claim (claim-kinds/) reads its own
  * comparison from the pieces this module cuts the text into.
  */
+import { parseDuration } from '../matrix.ts';
 import type { CellSpec } from '../types.ts';
 import type { BoundOp } from './decide.ts';
 
@@ -69,17 +70,34 @@ export function parseWhere(text: string, claim = text): CellFilter {
       parts.push({ kind: 'field', field: field[1]!.toLowerCase() as 'c' | 'n', op, values });
       continue;
     }
-    const cells = p.split(/\s*,\s*/).map((c) => /^(\d+)\s*x\s*(\d+)$/i.exec(c));
-    if (cells.length > 0 && cells.every((m) => m !== null)) {
-      parts.push({ kind: 'cells', cells: cells.map((m) => ({ requests: Number(m[1]), concurrency: Number(m[2]) })) });
+    const cells = p.split(/\s*,\s*/).map(parseCell);
+    if (cells.length > 0 && cells.every((c) => c !== null)) {
+      parts.push({ kind: 'cells', cells });
       continue;
     }
     throw new ClaimSyntaxError(
       claim,
-      `cannot read where it applies, ${JSON.stringify(p)}: write "every c", "c=1,10", "c>=100", "n=1000" or cells such as "100x10, 1000x1"`,
+      `cannot read where it applies, ${JSON.stringify(p)}: write "every c", "c=1,10", "c>=100", "n=1000" or cells such as "100x10, 1000x1, 10sx10"`,
     );
   }
   return { text: trimmed, parts };
+}
+
+/** "100x10" (100 requests at concurrency 10) or "10sx10" (10 seconds at 10), as the matrix writes them; null otherwise. */
+function parseCell(text: string): CellSpec | null {
+  const m = /^(\d+|\d+(?:\.\d+)?(?:ms|s|m))\s*x\s*(\d+)$/i.exec(text);
+  if (!m) return null;
+  const concurrency = Number(m[2]);
+  const durationS = parseDuration(m[1]!.toLowerCase());
+  return durationS === null ? { requests: Number(m[1]), concurrency } : { requests: 0, concurrency, durationS };
+}
+
+/** Whether `cell` is the cell `named` names: the same concurrency, and the same duration or number of requests. */
+function sameCell(named: CellSpec, cell: CellSpec): boolean {
+  if (named.concurrency !== cell.concurrency) return false;
+  return named.durationS !== undefined
+    ? cell.durationS === named.durationS
+    : cell.durationS === undefined && cell.requests === named.requests;
 }
 
 function compareField(value: number, op: BoundOp, bounds: number[]): boolean {
@@ -93,7 +111,7 @@ function compareField(value: number, op: BoundOp, bounds: number[]): boolean {
 export function cellMatches(filter: CellFilter, cell: CellSpec): boolean {
   return filter.parts.every((part) =>
     part.kind === 'cells'
-      ? part.cells.some((c) => c.requests === cell.requests && c.concurrency === cell.concurrency)
+      ? part.cells.some((c) => sameCell(c, cell))
       : compareField(part.field === 'c' ? cell.concurrency : cell.requests, part.op, part.values),
   );
 }

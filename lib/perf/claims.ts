@@ -12,8 +12,8 @@
  * Relative claims compare requests per second. `a <= b` and `a < b` are read as `b >= a` and
  * `b > a`. Absolute metrics: rps; latency p(50), p(90), p(99), p(99.9), med, avg, min, max (units us, ms
  * (default), s); counts failed and non2xx (totals over every measured run). Where: `at every c`
- * (the default), `at c=1,10`, `at c>=100`, `at n=100`, `at 100x10, 1000x1`, or several of
- * these joined by `and` (all must hold).
+ * (the default), `at c=1,10`, `at c>=100`, `at n=100`, `at 100x10, 1000x1` (cells of a duration
+ * as the matrix writes them: `at 10sx10`), or several of these joined by `and` (all must hold).
  *
  * A relative claim holds only when neither server fails a request in the cell (a server whose
  * connections are refused is quick to refuse them); `allowing failures` at the end lifts that,

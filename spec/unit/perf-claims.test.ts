@@ -112,6 +112,20 @@ describe('where a claim applies', () => {
     expect(cellMatches(parseWhere('100x10, 1000x1'), cell(1000, 1))).toBe(true);
     expect(cellMatches(parseWhere('100x10, 1000x1'), cell(100, 1))).toBe(false);
   });
+
+  it('cells of a duration, written as the matrix writes them', () => {
+    const timed = (durationS: number, concurrency: number) => ({ requests: 0, concurrency, durationS });
+    expect(cellMatches(parseWhere('10sx10'), timed(10, 10))).toBe(true);
+    expect(cellMatches(parseWhere('10sx10'), timed(10, 1))).toBe(false);
+    expect(cellMatches(parseWhere('10sx10'), timed(5, 10))).toBe(false);
+    expect(cellMatches(parseWhere('500ms x 1, 2m x 4'), timed(0.5, 1))).toBe(true);
+    expect(cellMatches(parseWhere('500ms x 1, 2m x 4'), timed(120, 4))).toBe(true);
+    // A duration cell is not a cell of N requests, whatever N, nor the other way round.
+    expect(cellMatches(parseWhere('0x10'), timed(10, 10))).toBe(false);
+    expect(cellMatches(parseWhere('10sx10'), cell(10, 10))).toBe(false);
+    expect(cellMatches(parseWhere('10sx10 and c>=10'), timed(10, 10))).toBe(true);
+    expect(() => parseWhere('10hx10')).toThrow(/cells such as "100x10, 1000x1, 10sx10"/);
+  });
 });
 
 describe('resolveConfig', () => {
