@@ -18,7 +18,7 @@ export function timestampName(date: Date): string {
  * Writes a file whole or not at all: a crash or Ctrl-C in the middle of a write must not leave
  * a truncated results.json behind, since it holds everything measured so far.
  */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Iterable<string>): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, file);
@@ -41,7 +41,8 @@ export class ResultsStore {
     await writeFileAtomic(this.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   }
 
-  async writeText(name: string, text: string): Promise<string> {
+  /** Writes a file of the folder at once (rename), from its text or the text's pieces in order. */
+  async writeText(name: string, text: string | Iterable<string>): Promise<string> {
     const file = join(this.dir, name);
     await writeFileAtomic(file, text);
     return file;

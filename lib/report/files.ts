@@ -38,6 +38,6 @@ export async function writeFormatFiles<Command extends ReportCommand>(
 ): Promise<string[]> {
   const written: string[] = [];
   for (const format of formatsFor(command))
-    written.push(await store.writeText(format.file, await format.render(input)));
+    written.push(await store.writeText(format.file, format.chunks ? format.chunks(input) : await format.render(input)));
   return written;
 }

@@ -48,4 +48,9 @@ export interface ReportFormat<Command extends ReportCommand = ReportCommand> {
   /** The file's name in the report folder. */
   file: string;
   render(run: ReportInputs[Command]): string | Promise<string>;
+  /**
+   * The same text in pieces, for a file large enough that holding it whole matters (check.json
+   * of a server that fails every case); the report folder is written from these when given.
+   */
+  chunks?(run: ReportInputs[Command]): Iterable<string>;
 }
