@@ -9,7 +9,9 @@
  * The epoll set is watched by a uv_poll_t on node's loop, so timers, aborts and other I/O go on as
  * usual. Every socket is registered edge-triggered for input and output at connect: the reader
  * drains a connection until EAGAIN, and no epoll_ctl is needed between connecting and reading.
- * The poll is referenced only while a connection is open, so an idle process can exit.
+ * The poll is referenced only while a connection is open, so an idle process can exit. When node's
+ * environment ends (the process, or a worker thread), the connections still open are closed and
+ * the poll with them, while the loop still runs.
  *
  * Linux only. Built by scripts/build-native.mjs at install; without it the engine uses node's TCP
  * handles.
@@ -28,12 +30,17 @@
 #include <uv.h>
 
 #define MAX_EVENTS 256
+/* What lib/load/epoll-transport.ts checks on load, so that a module built from older source is not used. */
+#define ABI_VERSION 2
 
 typedef struct {
   int epfd;
   uv_poll_t poll;
   int poll_started;
   int open;                 /* connections open: the poll keeps the loop alive only while > 0 */
+  uint8_t *is_open;         /* by fd: opened here and not closed yet (closed at teardown) */
+  int is_open_len;
+  napi_async_cleanup_hook_handle hook;
   napi_env env;
   napi_ref on_ready;        /* JavaScript's dispatcher: onReady(count) */
   napi_ref resource;
@@ -92,12 +99,31 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
-static void ref_loop(state_t *s, int delta) {
-  int before = s->open;
-  s->open += delta;
-  if (before == 0 && s->open > 0) uv_ref((uv_handle_t *)&s->poll);
-  else if (before > 0 && s->open == 0) uv_unref((uv_handle_t *)&s->poll);
+/* Records fd as open (the first one keeps node's loop alive); 0, or -ENOMEM. */
+static int track_open(state_t *s, int fd) {
+  if (fd >= s->is_open_len) {
+    int len = s->is_open_len ? s->is_open_len : 1024;
+    while (len <= fd) len *= 2;
+    uint8_t *grown = realloc(s->is_open, (size_t)len);
+    if (grown == NULL) return -ENOMEM;
+    memset(grown + s->is_open_len, 0, (size_t)(len - s->is_open_len));
+    s->is_open = grown;
+    s->is_open_len = len;
+  }
+  s->is_open[fd] = 1;
+  if (s->open++ == 0) uv_ref((uv_handle_t *)&s->poll);
+  return 0;
 }
+
+/* Forgets fd (the last one lets node's loop end); false when it was not open here. */
+static bool track_close(state_t *s, int fd) {
+  if (fd < 0 || fd >= s->is_open_len || !s->is_open[fd]) return false;
+  s->is_open[fd] = 0;
+  if (--s->open == 0) uv_unref((uv_handle_t *)&s->poll);
+  return true;
+}
+
+static void on_cleanup(napi_async_cleanup_hook_handle handle, void *arg);
 
 /* init(onReady, events: Int32Array, readBuffer: Buffer): starts watching the epoll set. */
 static napi_value js_init(napi_env env, napi_callback_info info) {
@@ -138,6 +164,9 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   uv_poll_start(&s->poll, UV_READABLE, on_poll);
   uv_unref((uv_handle_t *)&s->poll);
   s->poll_started = 1;
+  /* Torn down with node's environment (a worker thread's too): the poll must be closed while the
+     loop still runs, before this module is unloaded. */
+  CHECK(napi_add_async_cleanup_hook(env, on_cleanup, s, &s->hook));
   return num(env, 0);
 }
 
@@ -188,12 +217,11 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
   struct epoll_event ev;
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.u64 = ((uint64_t)(uint32_t)id << 32) | (uint32_t)fd;
-  if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-    int err = errno;
+  int err = epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : track_open(s, fd);
+  if (err < 0) {
     close(fd);
-    return num(env, -err);
+    return num(env, err);
   }
-  ref_loop(s, 1);
   return num(env, fd);
 }
 
@@ -242,7 +270,7 @@ static napi_value js_read(napi_env env, napi_callback_info info) {
   return num(env, n < 0 ? -errno : (double)n);
 }
 
-/* close(fd): closes a connection (which leaves the epoll set with it). */
+/* close(fd): closes a connection opened here (which leaves the epoll set with it); -EBADF for another fd. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -250,24 +278,26 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   state_t *s = get_state(env);
   int32_t fd;
   CHECK(napi_get_value_int32(env, argv[0], &fd));
-  int r = close(fd);
-  ref_loop(s, -1);
-  return num(env, r < 0 ? -errno : 0);
+  if (!track_close(s, fd)) return num(env, -EBADF);
+  return num(env, close(fd) < 0 ? -errno : 0);
 }
 
-static void on_poll_closed(uv_handle_t *handle) { free(handle->data); }
+static void on_poll_closed(uv_handle_t *handle) {
+  state_t *s = (state_t *)handle->data;
+  napi_remove_async_cleanup_hook(s->hook);
+  free(s->is_open);
+  free(s);
+}
 
-static void finalize_state(napi_env env, void *data, void *hint) {
-  (void)hint;
-  state_t *s = (state_t *)data;
-  if (s->poll_started) {
-    napi_async_destroy(env, s->context);
-    uv_poll_stop(&s->poll);
-    close(s->epfd);
-    uv_close((uv_handle_t *)&s->poll, on_poll_closed);
-  } else {
-    free(s);
-  }
+/* The environment ends: every connection still open is closed, then the poll and the epoll set. */
+static void on_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
+  (void)handle;
+  state_t *s = (state_t *)arg;
+  for (int fd = 0; fd < s->is_open_len; fd++)
+    if (s->is_open[fd]) close(fd);
+  uv_poll_stop(&s->poll);
+  close(s->epfd);
+  uv_close((uv_handle_t *)&s->poll, on_poll_closed);
 }
 
 NAPI_MODULE_INIT() {
@@ -275,8 +305,13 @@ NAPI_MODULE_INIT() {
   if (s == NULL) return NULL;
   s->env = env;
   s->epfd = -1;
-  if (napi_set_instance_data(env, s, finalize_state, NULL) != napi_ok) return NULL;
+  /* No finalizer: once init ran, on_cleanup frees the state after the poll is closed, which may be
+     after node finalizes instance data; a module loaded without init keeps its few KB. */
+  if (napi_set_instance_data(env, s, NULL, NULL) != napi_ok) return NULL;
+  napi_value version;
+  if (napi_create_int32(env, ABI_VERSION, &version) != napi_ok) return NULL;
   napi_property_descriptor props[] = {
+      {"version", NULL, NULL, NULL, NULL, version, napi_enumerable, NULL},
       {"init", NULL, js_init, NULL, NULL, NULL, napi_enumerable, NULL},
       {"connect", NULL, js_connect, NULL, NULL, NULL, napi_enumerable, NULL},
       {"socketError", NULL, js_socket_error, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -3,8 +3,9 @@
  * Builds native/epoll.c into build/epoll.node: the load engine's 'epoll' transport
  * (lib/load/epoll-transport.ts). Run by npm at install (package.json "install").
  *
- * It needs Linux, a C compiler (cc, or $CC) and node's headers (node_api.h and uv.h, which node's
- * own packages install beside the binary, in <prefix>/include/node). Without one of them it says
+ * It needs Linux, a C compiler (cc, or $CC) and node's headers (node_api.h and uv.h: node's own
+ * builds install them beside the binary, in <prefix>/include/node; Debian's nodejs leaves them
+ * to its libnode-dev package). Without one of them it says
  * what is missing and exits 0: the engine then runs on node's TCP handles, which are slower in
  * close mode, and `npm run bench:engine` names the transport it measured.
  *
@@ -44,9 +45,10 @@ if (!existsSync(SOURCE)) skip(`${SOURCE} is missing`);
 const include = headerDir();
 if (include === null)
   skip("node's headers (node_api.h, uv.h) were not found; set GAUNTLET_NODE_HEADERS to their folder");
-const cc = process.env.CC || 'cc';
+// $CC may carry its own arguments ("ccache gcc").
+const [cc, ...ccArgs] = (process.env.CC || 'cc').trim().split(/\s+/);
 mkdirSync(dirname(OUTPUT), { recursive: true });
-const args = ['-O2', '-Wall', '-Wextra', '-shared', '-fPIC', '-I', include, '-o', OUTPUT, SOURCE];
+const args = [...ccArgs, '-O2', '-Wall', '-Wextra', '-shared', '-fPIC', '-I', include, '-o', OUTPUT, SOURCE];
 const run = spawnSync(cc, args, { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
 if (run.error)
   skip(`${cc}: ${run.error.code === 'ENOENT' ? 'no C compiler (install gcc, or set CC)' : run.error.message}`);

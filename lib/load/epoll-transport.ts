@@ -6,8 +6,8 @@
  * a write request and three calls from libuv into JavaScript, and its handle is collected later;
  * ab pays none of it. On a two-core machine whose other core runs the server, that CPU per
  * connection is what limits the close mode's rate. Here a connection is an fd and a small record;
- * JavaScript calls socket, write, read and close directly, and one call into JavaScript per turn
- * of node's loop hands over every connection that is ready.
+ * JavaScript calls connect, write, read and close directly, and one call into JavaScript per turn
+ * of node's loop hands over the connections that are ready (up to 256 at a time).
  *
  * Behaviour is the other transports': the request is taken when the connection opens and written
  * once it is made (all of it: a request larger than the socket's buffer is written as it drains),
@@ -27,6 +27,7 @@ import { requestCycle } from './ab-request.ts';
 import type { ConnOwner, Transport } from './transport-api.ts';
 
 interface EpollBinding {
+  version: number;
   init(onReady: (count: number) => void, events: Int32Array, readBuffer: Buffer): number;
   connect(address: string, port: number, id: number, noDelay: boolean): number;
   socketError(fd: number): number;
@@ -45,10 +46,8 @@ const EAGAIN = -11;
 
 /** Where scripts/build-native.mjs puts the module: build/ at the package's root (from lib/load or dist/load). */
 const MODULE_PATH = fileURLToPath(new URL('../../build/epoll.node', import.meta.url));
-
-/** As many [fd, id, events] triples as native/epoll.c hands over at once (MAX_EVENTS). */
-const EVENTS = new Int32Array(3 * 256);
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/** native/epoll.c's ABI_VERSION: a module built from other source is not used. */
+const ABI_VERSION = 2;
 
 /** One connection: its descriptor, a number that tells it from a later one on the same fd, its owner. */
 interface EpollConn {
@@ -61,27 +60,48 @@ interface EpollConn {
   outOffset: number;
 }
 
-/** The open connections by file descriptor. */
-const conns: (EpollConn | undefined)[] = [];
-let nextId = 0;
-let native: EpollBinding | null | undefined;
+/**
+ * What every copy of this module in the process shares. The native module is loaded once per
+ * process (or worker thread) and takes one dispatcher; a second evaluation of this file (a test
+ * runner resetting its modules, two copies of the package) must find the same connections.
+ */
+interface Shared {
+  /** The module, initialised, or null when it is not built or does not load here; undefined before the first try. */
+  native: EpollBinding | null | undefined;
+  /** The open connections by file descriptor. */
+  conns: (EpollConn | undefined)[];
+  nextId: number;
+  /** As many [fd, id, events] triples as native/epoll.c hands over at once (MAX_EVENTS). */
+  events: Int32Array;
+  readBuffer: Buffer;
+}
+
+const SHARED_KEY = Symbol.for('gauntlet.epoll-transport');
+const shared: Shared = ((globalThis as Record<symbol, Shared | undefined>)[SHARED_KEY] ??= {
+  native: undefined,
+  conns: [],
+  nextId: 0,
+  events: new Int32Array(3 * 256),
+  readBuffer: Buffer.allocUnsafe(64 * 1024),
+});
+const { conns, events: EVENTS, readBuffer: READ_BUFFER } = shared;
 
 /** The native module, initialised, or null when it is not built or does not load here. */
 function loadNative(): EpollBinding | null {
-  if (native !== undefined) return native;
-  native = null;
+  if (shared.native !== undefined) return shared.native;
+  shared.native = null;
   if (process.platform !== 'linux' || !existsSync(MODULE_PATH)) return null;
   try {
     const m = createRequire(import.meta.url)(MODULE_PATH) as Partial<EpollBinding>;
     const names = ['init', 'connect', 'socketError', 'write', 'read', 'close'] as const;
-    if (!names.every((n) => typeof m[n] === 'function')) return null;
+    if (m.version !== ABI_VERSION || !names.every((n) => typeof m[n] === 'function')) return null;
     const binding = m as EpollBinding;
     if (binding.init(dispatch, EVENTS, READ_BUFFER) < 0) return null;
-    native = binding;
+    shared.native = binding;
   } catch {
-    native = null;
+    shared.native = null;
   }
-  return native;
+  return shared.native;
 }
 
 /** Whether the epoll transport can be used in this process. */
@@ -98,14 +118,24 @@ function errName(status: number): string | null {
   }
 }
 
-/** Called from native/epoll.c with the number of ready connections in EVENTS. */
+/**
+ * Called from native/epoll.c with the number of ready connections in EVENTS. Each is handled even
+ * when an owner threw for an earlier one (the error is thrown after the rest): an edge-triggered
+ * event not handled now does not come again.
+ */
 function dispatch(count: number): void {
+  let thrown: { error: unknown } | null = null;
   for (let i = 0; i < count; i++) {
     const c = conns[EVENTS[3 * i]!];
     // A connection closed since, or closed and its fd taken by a newer one in this same turn.
     if (c === undefined || c.id !== EVENTS[3 * i + 1]) continue;
-    ready(c, EVENTS[3 * i + 2]!);
+    try {
+      ready(c, EVENTS[3 * i + 2]!);
+    } catch (error) {
+      thrown ??= { error };
+    }
   }
+  if (thrown) throw thrown.error;
 }
 
 function current(c: EpollConn): boolean {
@@ -113,14 +143,15 @@ function current(c: EpollConn): boolean {
 }
 
 function ready(c: EpollConn, events: number): void {
-  const n = native!;
+  const n = shared.native!;
   if (!c.connected) {
-    if (events & (EPOLLERR | EPOLLHUP)) {
-      const err = n.socketError(c.fd);
-      c.owner.onError('connect', err < 0 ? errName(err) : null);
+    // A failed connect shows as an error or hang-up with the socket's error set; one that was
+    // made and then reset or closed at once shows as writable too, and is read as such below.
+    const err = events & (EPOLLERR | EPOLLHUP) ? n.socketError(c.fd) : 0;
+    if (err < 0 || !(events & EPOLLOUT)) {
+      if (err < 0 || events & (EPOLLERR | EPOLLHUP)) c.owner.onError('connect', err < 0 ? errName(err) : null);
       return;
     }
-    if (!(events & EPOLLOUT)) return;
     c.connected = true;
     c.owner.onConnect();
     if (!current(c)) return;
@@ -132,7 +163,7 @@ function ready(c: EpollConn, events: number): void {
 /** Writes what is left of c.out; false when the write failed (reported to the owner). */
 function flush(c: EpollConn): boolean {
   const out = c.out!;
-  const w = native!.write(c.fd, out, c.outOffset);
+  const w = shared.native!.write(c.fd, out, c.outOffset);
   if (w === EAGAIN) return true;
   if (w < 0) {
     c.owner.onError('reset', errName(w));
@@ -145,7 +176,7 @@ function flush(c: EpollConn): boolean {
 
 /** Reads a ready connection until it is drained, or to its end when the peer closed it. */
 function drain(c: EpollConn, peerDone: boolean): void {
-  const n = native!;
+  const n = shared.native!;
   while (current(c)) {
     const r = n.read(c.fd);
     if (r > 0) {
@@ -165,7 +196,8 @@ function drain(c: EpollConn, peerDone: boolean): void {
 
 /**
  * The epoll transport to `address` (an IP address) and `port`, sending `requests` in turn, or
- * null when the native module is not available. `noDelay` as in createTransport.
+ * null when the native module is not available (or the address is a scoped IPv6 one). `noDelay`
+ * as in createTransport.
  */
 export function epollTransport(
   address: string,
@@ -174,13 +206,14 @@ export function epollTransport(
   noDelay: boolean,
 ): Transport | null {
   const n = loadNative();
-  if (n === null) return null;
+  // A scoped IPv6 address (fe80::1%eth0) is left to node's handles, which read its scope.
+  if (n === null || address.includes('%')) return null;
   const nextRequest = requestCycle(requests);
   return {
     kind: 'epoll',
     opener(owner) {
       return () => {
-        const id = (nextId = (nextId + 1) | 0);
+        const id = (shared.nextId = (shared.nextId + 1) | 0);
         const fd = n.connect(address, port, id, noDelay);
         const c: EpollConn = { fd, id, owner, connected: false, out: nextRequest(), outOffset: 0 };
         owner.conn = c;

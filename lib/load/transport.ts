@@ -3,8 +3,8 @@
  *
  * Three plain TCP transports, same behaviour, the first available taken by default:
  * - 'epoll' (epoll-transport.ts): bare sockets in one epoll set, driven from a small native
- *   module built at install (native/epoll.c); no object and no call from libuv into JavaScript
- *   per connection. Linux only. It is what brings the close mode to ab's rate (README, "Checking
+ *   module built at install (native/epoll.c); a connection is an fd and a small record, with no
+ *   handle and no call from libuv into JavaScript of its own. Linux only. It is what brings the close mode to ab's rate (README, "Checking
  *   the engine against ab").
  * - 'tcp_wrap': node's own TCP handles (the `tcp_wrap` and `stream_wrap` bindings that node:net
  *   is built on), used directly. A new connection per request is what close mode does N times,
@@ -18,7 +18,8 @@
  * carries an https cell's connections; it reads through node:tls's own buffers.
  *
  * All of them read into one buffer shared by every connection (each read is handled before the
- * next one is delivered), disable Nagle when asked (setNoDelay) and report to the connection's
+ * next one is delivered), disable Nagle (setNoDelay; epoll and tcp_wrap only when the client asks
+ * for it) and report to the connection's
  * owner only while that connection is the owner's current one, so late events of a closed
  * connection are ignored.
  */

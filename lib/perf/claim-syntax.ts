@@ -112,7 +112,10 @@ export function cellMatches(filter: CellFilter, cell: CellSpec): boolean {
   return filter.parts.every((part) =>
     part.kind === 'cells'
       ? part.cells.some((c) => sameCell(c, cell))
-      : compareField(part.field === 'c' ? cell.concurrency : cell.requests, part.op, part.values),
+      : part.field === 'c'
+        ? compareField(cell.concurrency, part.op, part.values)
+        : // n speaks of cells of N requests: a cell of a duration has none to compare.
+          cell.durationS === undefined && compareField(cell.requests, part.op, part.values),
   );
 }
 

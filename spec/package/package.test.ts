@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,6 +151,18 @@ describe('the installed package', () => {
     // What `gauntlet init` copies into a project.
     expect(existsSync(join(installed, 'templates', 'init'))).toBe(existsSync(join(PROJECT_ROOT, 'templates', 'init')));
   });
+
+  it.runIf(existsSync(join(PROJECT_ROOT, 'build', 'epoll.node')))(
+    "builds the load engine's native module at install, and its compiled code runs on it",
+    async () => {
+      const installed = join(project, 'node_modules', 'gauntlet');
+      expect(existsSync(join(installed, 'build', 'epoll.node'))).toBe(true);
+      const transport = pathToFileURL(join(installed, 'dist', 'load', 'transport.js')).href;
+      const probe = `const { transportKind } = await import(${JSON.stringify(transport)}); console.log(transportKind());`;
+      const result = await mustRun(process.execPath, ['--input-type=module', '-e', probe], project);
+      expect(result.stdout.trim()).toBe('epoll');
+    },
+  );
 
   it('prints its version', async () => {
     const result = await mustRun('npx', ['gauntlet', '--version'], project);

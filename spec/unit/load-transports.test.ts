@@ -4,6 +4,10 @@
  * and (the epoll transport) let an idle process exit.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCell } from '../../lib/load/run-cell.ts';
@@ -81,17 +85,77 @@ describe.skipIf(!epollTransportAvailable())('the epoll transport', () => {
       const r = await runCell({ host: '127.0.0.1', port: ${s.port}, path: '/', mode: 'close' }, { requests: 20, concurrency: 4 }, { transport: 'epoll' });
       console.log(r.completeRequests);
     `;
-    // A poll left referenced would keep the child alive until the timeout kills it (an error here).
-    const run = await new Promise<{ error: Error | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', '--input-type=module', '-e', script],
-        { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 20_000 },
-        (error, stdout, stderr) => resolve({ error, stdout, stderr }),
-      );
-    });
+    const run = await nodeRun(['--import', 'tsx', '--input-type=module', '-e', script]);
     expect(run.error).toBeNull();
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('20');
   });
+
+  it('works in worker threads, and a worker that ends with connections open closes them and leaves the process whole', async () => {
+    const s = await slowReader(0);
+    const dir = await mkdtemp(join(tmpdir(), 'gauntlet-epoll-worker-'));
+    try {
+      const body = join(dir, 'body.mts');
+      const boot = join(dir, 'boot.mjs');
+      const runCellUrl = pathToFileURL(join(PROJECT_ROOT, 'lib/load/run-cell.ts')).href;
+      const transportUrl = pathToFileURL(join(PROJECT_ROOT, 'lib/load/transport.ts')).href;
+      const tsxUrl = pathToFileURL(join(PROJECT_ROOT, 'node_modules/tsx/dist/esm/api/index.mjs')).href;
+      // A hanging worker sends its requests to a server (in the main thread) that never answers.
+      await writeFile(
+        body,
+        `import { parentPort, workerData } from 'node:worker_threads';
+         import { runCell } from ${JSON.stringify(runCellUrl)};
+         import { transportKind } from ${JSON.stringify(transportUrl)};
+         const target = { host: '127.0.0.1', path: '/', mode: 'close', timeoutMs: 60000 };
+         if (workerData.silentPort) {
+           void runCell({ ...target, port: workerData.silentPort }, { requests: 4, concurrency: 1 }, { transport: 'epoll' });
+           parentPort.postMessage('hanging');
+         } else {
+           const r = await runCell({ ...target, port: ${s.port} }, { requests: 20, concurrency: 4 }, { transport: 'epoll' });
+           parentPort.postMessage(transportKind('epoll') + ' ' + r.completeRequests);
+         }`,
+      );
+      await writeFile(
+        boot,
+        `import { tsImport } from ${JSON.stringify(tsxUrl)};\nawait tsImport(${JSON.stringify(pathToFileURL(body).href)}, import.meta.url);\n`,
+      );
+      // After terminating a hanging worker, the main thread waits for the silent server to see its
+      // connection end (the worker's environment closed it), and says whether it did.
+      const main = `
+        import { Worker } from 'node:worker_threads';
+        import { createServer } from 'node:net';
+        const silent = createServer((sock) => { sock.resume(); sock.on('error', () => {}); });
+        await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+        const open = () => new Promise((r) => silent.getConnections((e, n) => r(n)));
+        for (const hang of [false, true, false, true]) {
+          const silentPort = hang ? silent.address().port : 0;
+          const w = new Worker(${JSON.stringify(boot)}, { workerData: { silentPort }, execArgv: [] });
+          const said = await new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+          if (hang) while ((await open()) === 0) await new Promise((r) => setTimeout(r, 10));
+          await w.terminate();
+          const until = Date.now() + 3000;
+          while ((await open()) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+          console.log(said, await open());
+        }
+        silent.close();
+      `;
+      const run = await nodeRun(['--input-type=module', '-e', main]);
+      expect(run.error).toBeNull();
+      expect(run.stdout.trim().split('\n')).toEqual(['epoll 20 0', 'hanging 0', 'epoll 20 0', 'hanging 0']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+/** Runs node with `args` from the project's folder; a child that does not exit in 20 s is killed (an error). */
+function nodeRun(args: string[]): Promise<{ error: Error | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      args,
+      { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 20_000 },
+      (error, stdout, stderr) => resolve({ error, stdout, stderr }),
+    );
+  });
+}

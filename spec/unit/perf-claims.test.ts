@@ -124,6 +124,9 @@ describe('where a claim applies', () => {
     expect(cellMatches(parseWhere('0x10'), timed(10, 10))).toBe(false);
     expect(cellMatches(parseWhere('10sx10'), cell(10, 10))).toBe(false);
     expect(cellMatches(parseWhere('10sx10 and c>=10'), timed(10, 10))).toBe(true);
+    // n= and its bounds speak of cells of N requests only.
+    expect(cellMatches(parseWhere('n<=100'), timed(10, 10))).toBe(false);
+    expect(cellMatches(parseWhere('n<=100'), cell(100, 10))).toBe(true);
     expect(() => parseWhere('10hx10')).toThrow(/cells such as "100x10, 1000x1, 10sx10"/);
   });
 });
