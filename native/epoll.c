@@ -225,13 +225,22 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
   return num(env, fd);
 }
 
-/* socketError(fd): the pending error of a socket (a failed connect's errno), as -errno, or 0. */
-static napi_value js_socket_error(napi_env env, napi_callback_info info) {
+/* The fd given as a function's only argument; false (an exception pending) when it is not one. */
+static bool fd_arg(napi_env env, napi_callback_info info, int32_t *fd) {
   size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, argv[0], fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "epoll.node: expected a file descriptor");
+    return false;
+  }
+  return true;
+}
+
+/* socketError(fd): the pending error of a socket (a failed connect's errno), as -errno, or 0. */
+static napi_value js_socket_error(napi_env env, napi_callback_info info) {
   int32_t fd;
-  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (!fd_arg(env, info, &fd)) return NULL;
   int err = 0;
   socklen_t len = sizeof err;
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
@@ -258,12 +267,9 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
 
 /* read(fd): bytes read into the read buffer (0 at EOF), or -errno (-EAGAIN when nothing is there). */
 static napi_value js_read(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  state_t *s = get_state(env);
   int32_t fd;
-  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (!fd_arg(env, info, &fd)) return NULL;
+  state_t *s = get_state(env);
   ssize_t n;
   do n = read(fd, s->read_buf, s->read_len);
   while (n < 0 && errno == EINTR);
@@ -272,12 +278,9 @@ static napi_value js_read(napi_env env, napi_callback_info info) {
 
 /* close(fd): closes a connection opened here (which leaves the epoll set with it); -EBADF for another fd. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  state_t *s = get_state(env);
   int32_t fd;
-  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (!fd_arg(env, info, &fd)) return NULL;
+  state_t *s = get_state(env);
   if (!track_close(s, fd)) return num(env, -EBADF);
   return num(env, close(fd) < 0 ? -errno : 0);
 }
