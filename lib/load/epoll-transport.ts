@@ -143,6 +143,8 @@ function current(c: EpollConn): boolean {
 }
 
 function ready(c: EpollConn, events: number): void {
+  // Its owner has moved on to another connection (it closes the old one first; this is a guard).
+  if (c.owner.conn !== c) return;
   const n = shared.native!;
   if (!c.connected) {
     // A failed connect shows as an error or hang-up with the socket's error set; one that was
