@@ -22,9 +22,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { getSystemErrorName } from 'node:util';
 import { requestCycle } from './ab-request.ts';
-import type { ConnOwner, Transport } from './transport-api.ts';
+import { errName, type ConnOwner, type Transport } from './transport-api.ts';
 
 interface EpollBinding {
   version: number;
@@ -107,15 +106,6 @@ function loadNative(): EpollBinding | null {
 /** Whether the epoll transport can be used in this process. */
 export function epollTransportAvailable(): boolean {
   return loadNative() !== null;
-}
-
-/** The errno name of -errno (ECONNREFUSED for -111), or null when it has none. */
-function errName(status: number): string | null {
-  try {
-    return getSystemErrorName(status);
-  } catch {
-    return null;
-  }
 }
 
 /**

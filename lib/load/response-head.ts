@@ -1,9 +1,10 @@
 /**
  * A response head, read in place: where it ends, its status, its Server token and the three
  * fields that decide the framing (Transfer-Encoding, Content-Length, Connection). Used by the
- * load engine's scanner (response-scan.ts) on every response, so it works on the bytes in one
- * pass of JavaScript: a search through Buffer.indexOf is a call into C++, and a string per line
- * or per value is an allocation; only values out of the common shape become strings.
+ * load engine's scanner (response-scan.ts) on every response, so it works on the bytes in loops of
+ * JavaScript (one for the blank line, one for the field lines): a search through Buffer.indexOf is
+ * a call into C++, and a string per line or per value is an allocation; only values out of the
+ * common shape become strings.
  */
 
 const LF = 0x0a;
@@ -53,7 +54,7 @@ function isDigit(b: number | undefined): b is number {
   return b !== undefined && b >= 48 && b <= 57;
 }
 
-/** What frame() gathers from a head's field lines. */
+/** What readFields gathers from a head's field lines for the scanner's frame(). */
 export class HeadFields {
   /** Transfer-Encoding's values, joined as one list, or null. */
   te: string | null = null;
@@ -107,7 +108,8 @@ export class HeadFields {
 
   private connection(region: Buffer, vs: number, ve: number): void {
     if (isToken(region, vs, ve)) {
-      this.connectionToken(region, vs, ve);
+      if (equalsLower(region, vs, ve, 'close')) this.hasClose = true;
+      else if (equalsLower(region, vs, ve, 'keep-alive')) this.hasKeepAlive = true;
       return;
     }
     for (const t of region.toString('latin1', vs, ve).toLowerCase().split(',')) {
@@ -115,11 +117,6 @@ export class HeadFields {
       if (token === 'close') this.hasClose = true;
       else if (token === 'keep-alive') this.hasKeepAlive = true;
     }
-  }
-
-  private connectionToken(region: Buffer, vs: number, ve: number): void {
-    if (equalsLower(region, vs, ve, 'close')) this.hasClose = true;
-    else if (equalsLower(region, vs, ve, 'keep-alive')) this.hasKeepAlive = true;
   }
 }
 

@@ -2,6 +2,7 @@
  * What a connection's owner and a transport (transport.ts, epoll-transport.ts, tls-transport.ts)
  * promise each other.
  */
+import { getSystemErrorName } from 'node:util';
 import type { HandshakeTally } from './tls.ts';
 
 /** Receives the events of its current connection. */
@@ -45,4 +46,13 @@ export interface Transport {
    * The plain TCP transports have it; the TLS one does not.
    */
   resend?(owner: ConnOwner): void;
+}
+
+/** The errno name of a libuv status or -errno (ECONNREFUSED for -111), as onError's `code`; null when it has none. */
+export function errName(status: number): string | null {
+  try {
+    return getSystemErrorName(status);
+  } catch {
+    return null;
+  }
 }

@@ -24,8 +24,7 @@
  * connection are ignored.
  */
 import { connect, isIPv6, type Socket } from 'node:net';
-import { getSystemErrorName } from 'node:util';
-import type { ConnOwner, Transport, TransportKind } from './transport-api.ts';
+import { errName, type ConnOwner, type Transport, type TransportKind } from './transport-api.ts';
 import { epollTransport, epollTransportAvailable } from './epoll-transport.ts';
 import { requestCycle } from './ab-request.ts';
 
@@ -156,15 +155,6 @@ function ignoreRead(): void {}
 function onResendWrite(this: RawWriteReq, status: number): void {
   const owner = this.owner!;
   if (status < 0 && owner.conn === this.handle) owner.onError('reset', errName(status));
-}
-
-/** The errno name of a libuv status (ECONNREFUSED for -111), or null when it has none. */
-function errName(status: number): string | null {
-  try {
-    return getSystemErrorName(status);
-  } catch {
-    return null;
-  }
 }
 
 function rawTransport(

@@ -178,8 +178,9 @@ export function renderCheckJson(run: PropertyCheckRun): string {
  * at its peak.
  */
 export function* checkJsonChunks(run: PropertyCheckRun): Generator<string> {
-  const mark = JSON.stringify('\u0000results\u0000');
-  const envelope = JSON.stringify({ ...run, results: JSON.parse(mark) as string }, null, 2);
+  const placeholder = '\u0000results\u0000';
+  const mark = JSON.stringify(placeholder);
+  const envelope = JSON.stringify({ ...run, results: placeholder }, null, 2);
   const at = envelope.indexOf(mark);
   if (run.results.length === 0) {
     yield `${envelope.slice(0, at)}[]${envelope.slice(at + mark.length)}\n`;
